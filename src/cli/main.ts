@@ -1,0 +1,42 @@
+import yargs from 'yargs';
+import { ResidencyError } from '../errors.js';
+import { loadSecretsFile } from './secrets.js';
+import { devCommand } from './commands/dev.js';
+import { genMigrationsCommand } from './commands/genMigrations.js';
+import { migrateCommand } from './commands/migrate.js';
+import { demoCommand } from './commands/demo.js';
+
+/** Entry point of the pg-residency binary. */
+export async function main(argv: readonly string[]): Promise<void> {
+  loadSecretsFile(process.env);
+  const cli = yargs([...argv])
+    .scriptName('pg-residency')
+    .usage('$0 <command> [options]\n\nKeeps personal data in its home region: one PostgreSQL database per region, one schema for the application.')
+    .option('config', { type: 'string', default: 'regions.yaml', describe: 'path to regions.yaml', global: true })
+    .command(genMigrationsCommand)
+    .command(migrateCommand)
+    .command(devCommand)
+    .command(demoCommand)
+    .demandCommand(1, 'name a command; see --help')
+    .strict()
+    .recommendCommands()
+    .fail((message, error, y) => {
+      if (error) throw error;
+      console.error(`${y.help()}\n\n${message}`);
+      process.exit(2);
+    })
+    .help()
+    .version();
+  try {
+    await cli.parseAsync();
+  } catch (error) {
+    console.error(formatError(error));
+    process.exit(1);
+  }
+}
+
+function formatError(error: unknown): string {
+  if (error instanceof ResidencyError) return `error [${error.code}]: ${error.message}`;
+  if (error instanceof Error) return `error: ${error.message}`;
+  return `error: ${String(error)}`;
+}

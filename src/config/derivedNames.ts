@@ -1,0 +1,19 @@
+/**
+ * The names pg-residency derives from an entity name. Kept in one place so the
+ * validator checks exactly the names the templates will create.
+ */
+export function derivedNames(entity: string) {
+  return {
+    details: `${entity}_details`,
+    upsert: `upsert_${entity}`,
+    upsertMany: `upsert_${entity}_many`,
+    upsertRows: `upsert_${entity}_rows`,
+    upsertResult: `${entity}_upsert_result`,
+    rehome: `rehome_${entity}`,
+    erase: `erase_${entity}`,
+    get: `get_${entity}`,
+    sync: `sync_${entity}`,
+    outbox: `${entity}_outbox`,
+    row: `${entity}_row`,
+  } as const;
+}

@@ -1,0 +1,55 @@
+/** The parsed, validated configuration. Downstream code sees only these types. */
+
+export type ConfiguredMode = 'auto' | 'native' | 'routing';
+/** How a region's writes reach foreign partitions: see README "Modes". */
+export type Mode = 'native' | 'routing';
+
+export const SUPPORTED_MAJORS = [10, 11, 12, 13, 14, 15, 16, 17, 18] as const;
+export type Major = (typeof SUPPORTED_MAJORS)[number];
+
+export interface Column {
+  readonly name: string;
+  /** A SQL type name, checked against a conservative grammar. */
+  readonly type: string;
+  readonly notNull: boolean;
+  /** A SQL expression, evaluated with search_path pg_catalog inside generated functions. */
+  readonly default: string | undefined;
+}
+
+export interface FdwTarget {
+  readonly host: string;
+  readonly port: number;
+  readonly dbname: string;
+  /** The environment variable that holds this region's link-role password. */
+  readonly passwordEnv: string;
+}
+
+export interface Region {
+  readonly name: string;
+  /** How the CLI connects, environment variables already expanded. */
+  readonly url: string;
+  /** How the other regions reach this one through postgres_fdw. */
+  readonly fdw: FdwTarget;
+  readonly postgres: Major;
+  readonly mode: Mode;
+}
+
+export interface Entity {
+  readonly name: string;
+  readonly schema: string;
+  readonly key: Column;
+  readonly regionColumn: string;
+  readonly mirrored: readonly Column[];
+  readonly resident: readonly Column[];
+}
+
+export interface Config {
+  readonly mode: ConfiguredMode;
+  /** The role other regions log in as; it may touch only the mirror and the local leaves. */
+  readonly link: { readonly role: string; readonly passwordEnv: string };
+  readonly timeouts: { readonly lockTimeout: string; readonly statementTimeout: string };
+  readonly fdwOptions: { readonly fetchSize: number; readonly batchSize: number };
+  readonly extensions: readonly string[];
+  readonly regions: readonly Region[];
+  readonly entities: readonly Entity[];
+}

@@ -1,0 +1,74 @@
+import Handlebars from 'handlebars';
+import type { Column } from '../config/types.js';
+import { ident, literal, qualified } from '../sql/quote.js';
+import { untaint } from './taint.js';
+
+type HelperArgs = unknown[];
+
+/** Drops Handlebars' trailing options object from a helper's arguments. */
+function args(all: HelperArgs): unknown[] {
+  return all.slice(0, -1).map(untaint);
+}
+
+function text(value: unknown, helper: string): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number') return String(value);
+  throw new Error(`{{${helper}}} needs a string, got ${value === undefined ? 'undefined' : typeof value}`);
+}
+
+function columns(value: unknown, helper: string): Column[] {
+  if (!Array.isArray(value)) throw new Error(`{{${helper}}} needs a list of columns`);
+  return value as Column[];
+}
+
+function prefixed(alias: unknown, column: string): string {
+  return alias === undefined || alias === '' ? ident(column) : `${ident(text(alias, 'alias'))}.${ident(column)}`;
+}
+
+/**
+ * A private Handlebars environment for SQL: no HTML escaping, strict lookups,
+ * and helpers that are the only way a value reaches the output.
+ *
+ * - `{{ident name}}`, `{{qualified schema name}}`, `{{literal value}}`
+ * - `{{type column.type}}`, `{{expr column.default}}` (validated by the config stage)
+ * - `{{columnList columns [alias]}}`: `"a", "b"` or `x."a", x."b"`
+ * - `{{assignments columns source target}}`: `"a" = x."a", "d" = COALESCE(x."d", t."d")`
+ *   (a column with a default keeps its value when the new one is NULL)
+ * - `{{withDefaults columns alias}}`: `x."a", COALESCE(x."d", <default>)`
+ * - `{{regionList names}}`: `'aus', 'gbr'` for an IN list
+ */
+export function createSqlHandlebars(): typeof Handlebars {
+  const hb = Handlebars.create();
+  hb.registerHelper('ident', (...all: HelperArgs) => ident(text(args(all)[0], 'ident')));
+  hb.registerHelper('qualified', (...all: HelperArgs) => qualified(...args(all).map((a) => text(a, 'qualified'))));
+  hb.registerHelper('literal', (...all: HelperArgs) => literal(text(args(all)[0], 'literal')));
+  // Types and default expressions were checked against a grammar when the config was parsed.
+  hb.registerHelper('type', (...all: HelperArgs) => text(args(all)[0], 'type'));
+  hb.registerHelper('expr', (...all: HelperArgs) => text(args(all)[0], 'expr'));
+  hb.registerHelper('columnList', (...all: HelperArgs) => {
+    const [list, alias] = args(all);
+    return columns(list, 'columnList').map((c) => prefixed(alias, c.name)).join(', ');
+  });
+  hb.registerHelper('assignments', (...all: HelperArgs) => {
+    const [list, source, target] = args(all);
+    return columns(list, 'assignments')
+      .map((c) =>
+        c.default === undefined
+          ? `${ident(c.name)} = ${prefixed(source, c.name)}`
+          : `${ident(c.name)} = COALESCE(${prefixed(source, c.name)}, ${prefixed(target, c.name)})`,
+      )
+      .join(', ');
+  });
+  hb.registerHelper('withDefaults', (...all: HelperArgs) => {
+    const [list, alias] = args(all);
+    return columns(list, 'withDefaults')
+      .map((c) => (c.default === undefined ? prefixed(alias, c.name) : `COALESCE(${prefixed(alias, c.name)}, ${c.default})`))
+      .join(', ');
+  });
+  hb.registerHelper('regionList', (...all: HelperArgs) => {
+    const [list] = args(all);
+    if (!Array.isArray(list)) throw new Error('{{regionList}} needs a list of names');
+    return list.map((n) => literal(text(n, 'regionList'))).join(', ');
+  });
+  return hb;
+}

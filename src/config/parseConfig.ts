@@ -240,7 +240,10 @@ export function parseConfig(text: string, source: string, env: Env): Config {
   if (doc.errors.length > 0) {
     throw new ConfigError(
       source,
-      doc.errors.map((e) => ({ path: `line ${(e.linePos?.[0].line ?? 0)}`, message: `malformed YAML: ${e.message.split('\n')[0]}` })),
+      doc.errors.map((e) => ({
+        path: `line ${text.slice(0, e.pos[0]).split('\n').length}`,
+        message: `malformed YAML: ${e.message.split('\n')[0]}`,
+      })),
     );
   }
   const result = configSchema.safeParse(doc.toJS());

@@ -1,0 +1,154 @@
+import type { Env } from '../config/expandEnv.js';
+import type { Config, Major, Region } from '../config/types.js';
+import type { ResidencyError } from '../errors.js';
+import { clusterError } from './clusterError.js';
+import { dataDirMajor } from './dataDirMajor.js';
+import { devEnv, ensureDevSecrets, secretNames, SUPERUSER_PASSWORD_ENV } from './devSecrets.js';
+import { ensureDatabase } from './ensureDatabase.js';
+import { initDataDir } from './initDataDir.js';
+import { portAvailability } from './portAvailability.js';
+import { prepareStateDir } from './prepareStateDir.js';
+import { regionAddress, type RegionAddress } from './regionAddress.js';
+import { regionPaths, type RegionPaths } from './regionPaths.js';
+import { resolveBinaries } from './resolveBinaries.js';
+import { runningServer } from './runningServer.js';
+import { serverEnv } from './serverEnv.js';
+import { makeServerDir } from './serverOwnedFiles.js';
+import { serverUser, type ServerUser } from './serverUser.js';
+import { startServer } from './startServer.js';
+import { toClusterError } from './toClusterError.js';
+
+/** Options of {@link devUp}. */
+export interface DevUpOptions {
+  /** Where data directories, logs and secrets.env live: `.pg-residency` from the CLI. */
+  readonly stateDir: string;
+  /** Where PGPASSWORD and the link passwords may be set; default `process.env`. Values here win over secrets.env. */
+  readonly env?: Env;
+}
+
+/** What `dev up` did for one region. */
+export interface DevUpResult {
+  readonly region: string;
+  readonly status: 'started' | 'already-running' | 'failed';
+  readonly major: Major;
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  /** Why it failed; the message names the region and what to do. */
+  readonly error?: ResidencyError;
+}
+
+interface FleetContext {
+  readonly user: ServerUser | undefined;
+  readonly secrets: Readonly<Record<string, string>>;
+  readonly childEnv: NodeJS.ProcessEnv;
+  readonly stateDir: string;
+  /** Regions that share a host and port with an earlier one, and which one. */
+  readonly clashes: ReadonlyMap<string, string>;
+}
+
+/**
+ * Starts one local PostgreSQL server per region, each of its configured major
+ * on the host and port of its url, all in parallel. The first run generates
+ * `<stateDir>/secrets.env` and initialises each data directory
+ * (`<stateDir>/<region>/data`); later runs reuse them. Idempotent: a region
+ * whose server already runs is reported `already-running`. Its database is
+ * created in either case when missing. One region failing does not stop the
+ * others; see each result's `error`.
+ * @throws ResidencyError CLUSTER only when nothing can be attempted (no state
+ *   directory, or root without a `postgres` OS user)
+ * @example
+ * const results = await devUp(config, { stateDir: '.pg-residency' });
+ * // [{ region: 'usa', status: 'started', major: 10, host: '127.0.0.1', port: 54310, dataDir: '.pg-residency/usa/data' }, ...]
+ */
+export async function devUp(config: Config, options: DevUpOptions): Promise<DevUpResult[]> {
+  const env = options.env ?? process.env;
+  const user = await serverUser();
+  await prepareStateDir(options.stateDir, user);
+  await ensureDevSecrets(config, options.stateDir);
+  const context: FleetContext = {
+    user,
+    secrets: await devEnv(options.stateDir, env),
+    childEnv: serverEnv(env, secretNames(config)),
+    stateDir: options.stateDir,
+    clashes: portClashes(config.regions),
+  };
+  return Promise.all(config.regions.map((region) => regionUp(region, context)));
+}
+
+async function regionUp(region: Region, context: FleetContext): Promise<DevUpResult> {
+  const address = regionAddress(region);
+  const paths = regionPaths(context.stateDir, region.name, address.port);
+  const result = { region: region.name, major: region.postgres, host: address.host, port: address.port, dataDir: paths.dataDir };
+  try {
+    return { ...result, status: await bringUp(region, address, paths, context) };
+  } catch (error) {
+    return { ...result, status: 'failed', error: toClusterError(region.name, error) };
+  }
+}
+
+async function bringUp(region: Region, address: RegionAddress, paths: RegionPaths, context: FleetContext): Promise<'started' | 'already-running'> {
+  const clash = context.clashes.get(region.name);
+  if (clash !== undefined) {
+    throw clusterError(
+      region.name,
+      `it uses port ${address.port} on ${address.host}, like region "${clash}"; dev up runs one server per region, so give each region its own port in regions.yaml`,
+    );
+  }
+  const initialisedBy = await dataDirMajor(paths.dataDir);
+  if (initialisedBy !== undefined && initialisedBy !== region.postgres) {
+    throw clusterError(
+      region.name,
+      `its data directory ${paths.dataDir} was initialised by PostgreSQL ${initialisedBy}, but regions.yaml says postgres: ${region.postgres}; set postgres: ${initialisedBy} again, or run "pg-residency dev down --purge" to delete its data and start afresh`,
+    );
+  }
+  const password = address.password ?? context.secrets[SUPERUSER_PASSWORD_ENV];
+  if (password === undefined) throw clusterError(region.name, `no superuser password: ${SUPERUSER_PASSWORD_ENV} is not set`);
+
+  const running = await runningServer(paths.dataDir);
+  if (running !== undefined) {
+    if (running.port !== address.port) {
+      throw clusterError(
+        region.name,
+        `its server is already running on port ${running.port}, but regions.yaml says ${address.port}; run "pg-residency dev down" and then "dev up" again`,
+      );
+    }
+    await ensureDatabase(region.name, address, password);
+    return 'already-running';
+  }
+
+  const binaries = await resolveBinaries(region.postgres, region.name);
+  const availability = await portAvailability(address.host, address.port);
+  if (availability === 'in-use') {
+    throw clusterError(
+      region.name,
+      `port ${address.port} on ${address.host} is already in use by another process; stop that process, or give the region another port in its url in regions.yaml`,
+    );
+  }
+  if (availability === 'not-local') {
+    throw clusterError(
+      region.name,
+      `${address.host} is not an address of this machine, and dev up only runs local servers; point the region's url at 127.0.0.1 or localhost`,
+    );
+  }
+  await makeServerDir(paths.regionDir, context.user);
+  const server = { region: region.name, binaries, user: context.user, paths, address, env: context.childEnv };
+  if (initialisedBy === undefined) await initDataDir({ ...server, superuserPassword: password });
+  await startServer(server);
+  await ensureDatabase(region.name, address, password);
+  return 'started';
+}
+
+/** Maps each region that shares host and port with an earlier region to that region's name. */
+function portClashes(regions: readonly Region[]): Map<string, string> {
+  const first = new Map<string, string>();
+  const clashes = new Map<string, string>();
+  for (const region of regions) {
+    const { host, port } = regionAddress(region);
+    const key = `${host}:${port}`;
+    const earlier = first.get(key);
+    if (earlier === undefined) first.set(key, region.name);
+    else clashes.set(region.name, earlier);
+  }
+  return clashes;
+}

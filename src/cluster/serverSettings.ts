@@ -1,0 +1,39 @@
+/** The file, inside the data directory, that holds the settings pg-residency manages. */
+export const SETTINGS_FILE_NAME = 'pg-residency.conf';
+
+/** The line appended once to postgresql.conf so that the server reads {@link SETTINGS_FILE_NAME}. */
+export const SETTINGS_INCLUDE_LINE = `include_if_exists = '${SETTINGS_FILE_NAME}'`;
+
+/** What a dev server's settings depend on. */
+export interface ServerSettingsInput {
+  readonly host: string;
+  readonly port: number;
+  readonly socketDir: string;
+}
+
+/**
+ * The settings of a dev server, as postgresql.conf text: where it listens,
+ * plus durability traded for speed (fine for throwaway local data) and a small
+ * footprint, since a fleet runs several servers on one machine. Written at
+ * every start so that a port changed in regions.yaml takes effect, and kept
+ * in a file so that a manual `pg_ctl start` behaves the same.
+ * @example renderServerSettings({ host: '127.0.0.1', port: 54310, socketDir: '/x/run' })
+ */
+export function renderServerSettings(input: ServerSettingsInput): string {
+  const settings: [string, string | number][] = [
+    ['port', input.port],
+    ['listen_addresses', confString(input.host)],
+    ['unix_socket_directories', confString(input.socketDir)],
+    ['fsync', 'off'],
+    ['synchronous_commit', 'off'],
+    ['full_page_writes', 'off'],
+    ['max_connections', 60],
+    ['shared_buffers', confString('32MB')],
+  ];
+  return `# Written by pg-residency dev up at every start; change regions.yaml instead.\n${settings.map(([name, value]) => `${name} = ${value}\n`).join('')}`;
+}
+
+/** A postgresql.conf string value: quotes double, and a backslash is an escape there. */
+function confString(value: string): string {
+  return `'${value.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`;
+}

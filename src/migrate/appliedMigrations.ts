@@ -1,0 +1,41 @@
+import type pg from 'pg';
+import { qualified } from '../sql/quote.js';
+
+export const MIGRATIONS_SCHEMA = 'public';
+export const MIGRATIONS_TABLE = 'pg_residency_migrations';
+/** The checksum of each file when it was applied, to refuse an edited applied file. */
+export const CHECKSUMS_TABLE = 'pg_residency_checksums';
+
+export interface Applied {
+  readonly name: string;
+  /** undefined when the file was applied but its checksum was never recorded. */
+  readonly sha256: string | undefined;
+}
+
+async function tableExists(client: pg.Client, table: string): Promise<boolean> {
+  const { rows } = await client.query('SELECT to_regclass($1) IS NOT NULL AS present', [qualified(MIGRATIONS_SCHEMA, table)]);
+  return rows[0]?.present === true;
+}
+
+/** Migrations node-pg-migrate has recorded in this region, in the order they ran. */
+export async function appliedMigrations(client: pg.Client): Promise<Applied[]> {
+  if (!(await tableExists(client, MIGRATIONS_TABLE))) return [];
+  const withSums = await tableExists(client, CHECKSUMS_TABLE);
+  const { rows } = await client.query<{ name: string; sha256: string | null }>(
+    withSums
+      ? `SELECT m.name, c.sha256 FROM ${qualified(MIGRATIONS_SCHEMA, MIGRATIONS_TABLE)} m
+         LEFT JOIN ${qualified(MIGRATIONS_SCHEMA, CHECKSUMS_TABLE)} c ON c.name = m.name ORDER BY m.run_on, m.id`
+      : `SELECT m.name, NULL AS sha256 FROM ${qualified(MIGRATIONS_SCHEMA, MIGRATIONS_TABLE)} m ORDER BY m.run_on, m.id`,
+  );
+  return rows.map((r) => ({ name: r.name, sha256: r.sha256 ?? undefined }));
+}
+
+/** Records the checksums of applied files and forgets those of reverted ones. */
+export async function recordChecksums(client: pg.Client, applied: readonly { name: string; sha256: string }[], reverted: readonly string[]): Promise<void> {
+  const table = qualified(MIGRATIONS_SCHEMA, CHECKSUMS_TABLE);
+  await client.query(`CREATE TABLE IF NOT EXISTS ${table} (name text PRIMARY KEY, sha256 text NOT NULL, recorded_at timestamptz NOT NULL DEFAULT now())`);
+  for (const { name, sha256 } of applied) {
+    await client.query(`INSERT INTO ${table} (name, sha256) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, [name, sha256]);
+  }
+  if (reverted.length > 0) await client.query(`DELETE FROM ${table} WHERE name = ANY ($1)`, [reverted]);
+}

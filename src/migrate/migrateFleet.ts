@@ -1,0 +1,180 @@
+import type pg from 'pg';
+import type { Env } from '../config/expandEnv.js';
+import type { Config, Region } from '../config/types.js';
+import { ResidencyError, unknownRegion } from '../errors.js';
+import type { Phase } from '../plan/planRegion.js';
+import { appliedMigrations, type Applied } from './appliedMigrations.js';
+import { connectRegion } from './connect.js';
+import { applyLinkSecrets, linkSecrets, type LinkSecrets } from './linkSecrets.js';
+import { readRegionMigrations, type MigrationFile, type RegionMigrations } from './regionMigrations.js';
+import { runRegion } from './runRegion.js';
+
+export type Direction = 'up' | 'down';
+
+export interface MigrateInput {
+  readonly config: Config;
+  /** Region names to migrate; empty with `all`. */
+  readonly regions: readonly string[];
+  readonly all: boolean;
+  readonly direction: Direction;
+  /** Folder of the generated migrations. */
+  readonly dir: string;
+  readonly env: Env;
+  readonly dryRun: boolean;
+  /** With down: how many migrations to revert per region (default: all). */
+  readonly count?: number;
+}
+
+export interface RegionMigrateResult {
+  readonly region: string;
+  readonly status: 'applied' | 'reverted' | 'nothing-to-do' | 'dry-run' | 'failed' | 'skipped';
+  /** Migrations run (or, with dry-run, that would run), in order. */
+  readonly migrations: readonly string[];
+  /** With dry-run: the SQL that would run. */
+  readonly sql?: string;
+  readonly error?: ResidencyError;
+}
+
+/** The regions a command names, in regions.yaml order. */
+export function selectRegions(config: Config, names: readonly string[], all: boolean): Region[] {
+  const known = config.regions.map((r) => r.name);
+  if (all) return [...config.regions];
+  if (names.length === 0) throw new ResidencyError('CONFIG', `name the regions with --region NAME (one of ${known.map((k) => `"${k}"`).join(', ')}) or pass --all`);
+  for (const name of names) if (!known.includes(name)) throw unknownRegion(name, known);
+  return config.regions.filter((r) => names.includes(r.name));
+}
+
+/** Applied migrations checked against the files: an edited or unknown applied file is refused. */
+export function checkApplied(migrations: RegionMigrations, applied: readonly Applied[]): void {
+  const files = new Map(migrations.files.map((f) => [f.name, f]));
+  for (const a of applied) {
+    const file = files.get(a.name);
+    if (file === undefined) {
+      throw new ResidencyError(
+        'CHECKSUM',
+        `region "${migrations.region}": the database applied ${a.name}, which is not in ${migrations.dir}/; restore the file from version control, or revert it with the files it was applied from`,
+      );
+    }
+    if (a.sha256 !== undefined && a.sha256 !== file.sha256) {
+      throw new ResidencyError(
+        'CHECKSUM',
+        `region "${migrations.region}": ${file.file} was applied, then changed (its checksum differs from the one recorded when it ran). Applied migrations are never rewritten: restore the file from version control and put the change in a new migration.`,
+      );
+    }
+  }
+}
+
+function leading(list: readonly MigrationFile[], phase: Phase): number {
+  let n = 0;
+  while (n < list.length && list[n]!.phase === phase) n += 1;
+  return n;
+}
+
+function section(content: string, direction: Direction): string {
+  const up = content.search(/^\s*--[\s-]*up\s+migration/im);
+  const down = content.search(/^\s*--[\s-]*down\s+migration/im);
+  return direction === 'up' ? content.slice(up, down < up ? undefined : down) : content.slice(down, up < down ? undefined : up);
+}
+
+interface Target {
+  readonly region: Region;
+  readonly migrations: RegionMigrations;
+  readonly secrets: LinkSecrets | undefined;
+  client?: pg.Client;
+  /** What still has to run, in the order it runs. */
+  queue: MigrationFile[];
+  done: string[];
+}
+
+/**
+ * Applies or reverts generated migrations on one or more regions. Files are
+ * checked against residency.sum and secrets against the environment before
+ * any database is touched. With several regions it runs in waves: every
+ * region's local objects before any region's foreign tables (and the reverse
+ * for down), stopping at the first failure.
+ */
+export async function migrateFleet(input: MigrateInput): Promise<RegionMigrateResult[]> {
+  const regions = selectRegions(input.config, input.regions, input.all);
+  const targets: Target[] = [];
+  for (const region of regions) {
+    const migrations = await readRegionMigrations(input.dir, region.name);
+    const secrets = input.direction === 'up' && !input.dryRun ? linkSecrets(input.config, region, input.env) : undefined;
+    targets.push({ region, migrations, secrets, queue: [], done: [] });
+  }
+  const results = new Map<string, RegionMigrateResult>();
+  const fail = (target: Target, error: unknown) => {
+    const wrapped = error instanceof ResidencyError ? error : new ResidencyError('MIGRATION', `region "${target.region.name}": ${(error as Error).message}`, { cause: error });
+    results.set(target.region.name, { region: target.region.name, status: 'failed', migrations: target.done, error: wrapped });
+  };
+  try {
+    for (const target of targets) {
+      try {
+        target.client = await connectRegion(target.region, input.env);
+        const applied = await appliedMigrations(target.client);
+        checkApplied(target.migrations, applied);
+        const appliedNames = new Set(applied.map((a) => a.name));
+        target.queue =
+          input.direction === 'up'
+            ? target.migrations.files.filter((f) => !appliedNames.has(f.name))
+            : target.migrations.files.filter((f) => appliedNames.has(f.name)).reverse().slice(0, input.count ?? Infinity);
+      } catch (error) {
+        fail(target, error);
+        break;
+      }
+    }
+    if (results.size === 0 && input.dryRun) {
+      for (const t of targets) {
+        results.set(t.region.name, {
+          region: t.region.name,
+          status: t.queue.length ? 'dry-run' : 'nothing-to-do',
+          migrations: t.queue.map((f) => f.name),
+          sql: t.queue.map((f) => `-- ${t.region.name}: ${f.file}\n${section(f.content, input.direction)}`).join('\n'),
+        });
+      }
+    }
+    const waves: Phase[] = input.direction === 'up' ? ['local', 'remote'] : ['remote', 'local'];
+    let progress = results.size === 0 && !input.dryRun;
+    while (progress) {
+      progress = false;
+      for (const phase of waves) {
+        for (const target of targets) {
+          const n = leading(target.queue, phase);
+          if (n === 0) continue;
+          try {
+            target.done.push(...(await runRegion(target.client!, target.migrations, input.direction, n)));
+            target.queue = target.queue.slice(n);
+            progress = true;
+          } catch (error) {
+            fail(target, error);
+            progress = false;
+            break;
+          }
+        }
+        if (results.size > 0) break;
+      }
+    }
+    if (input.direction === 'up' && !input.dryRun && results.size === 0) {
+      for (const target of targets) {
+        try {
+          await applyLinkSecrets(target.client!, input.config, target.secrets!);
+        } catch (error) {
+          fail(target, error);
+          break;
+        }
+      }
+    }
+  } finally {
+    await Promise.all(targets.map((t) => t.client?.end().catch(() => undefined)));
+  }
+  return targets.map(
+    (t) =>
+      results.get(t.region.name) ??
+      (results.size > 0 && t.done.length === 0
+        ? { region: t.region.name, status: 'skipped', migrations: [] }
+        : {
+            region: t.region.name,
+            status: t.done.length === 0 ? 'nothing-to-do' : input.direction === 'up' ? 'applied' : 'reverted',
+            migrations: t.done,
+          }),
+  );
+}

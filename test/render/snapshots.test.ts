@@ -1,0 +1,40 @@
+import test from 'ava';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { renderRegion } from '../../src/render/renderRegion.js';
+import { fixtureConfig, shippedTemplates } from '../helpers/fixtures.js';
+
+// Whole generated trees, committed as plain SQL under test/render/snapshots/
+// so that a reviewer reads a template change as a SQL diff.
+// Update them with: UPDATE_SNAPSHOTS=1 npx ava test/render/snapshots.test.ts
+const root = fileURLToPath(new URL('./snapshots', import.meta.url));
+const update = process.env.UPDATE_SNAPSHOTS === '1';
+
+for (const fixture of ['seed-routing', 'fleet4', 'fleet4-routing', 'hostile']) {
+  test(`generated tree of ${fixture} matches its committed snapshot`, async (t) => {
+    const config = fixtureConfig(fixture);
+    const templates = await shippedTemplates();
+    const expected = new Map<string, string>();
+    for (const region of config.regions) {
+      const rendered = renderRegion(config, region.name, templates);
+      for (const m of rendered.migrations) expected.set(join(region.name, m.name), m.content);
+      expected.set(join(region.name, 'residency.sum'), rendered.sum);
+    }
+    const dir = join(root, fixture);
+    if (update) {
+      rmSync(dir, { recursive: true, force: true });
+      for (const [path, content] of expected) {
+        mkdirSync(join(dir, path, '..'), { recursive: true });
+        writeFileSync(join(dir, path), content);
+      }
+    }
+    t.true(existsSync(dir), `no snapshot for ${fixture}; run with UPDATE_SNAPSHOTS=1`);
+    const actual = readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => join(e.parentPath, e.name).slice(dir.length + 1))
+      .sort();
+    t.deepEqual(actual, [...expected.keys()].sort());
+    for (const [path, content] of expected) t.is(readFileSync(join(dir, path), 'utf8'), content, path);
+  });
+}

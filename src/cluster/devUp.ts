@@ -40,7 +40,8 @@ export interface DevUpResult {
 
 interface FleetContext {
   readonly user: ServerUser | undefined;
-  readonly secrets: Readonly<Record<string, string>>;
+  /** The environment merged with secrets.env, where PGPASSWORD is looked up. */
+  readonly fleetEnv: Readonly<Record<string, string>>;
   readonly childEnv: NodeJS.ProcessEnv;
   readonly stateDir: string;
   /** Regions that share a host and port with an earlier one, and which one. */
@@ -68,7 +69,7 @@ export async function devUp(config: Config, options: DevUpOptions): Promise<DevU
   await ensureDevSecrets(config, options.stateDir);
   const context: FleetContext = {
     user,
-    secrets: await devEnv(options.stateDir, env),
+    fleetEnv: await devEnv(options.stateDir, env),
     childEnv: serverEnv(env, secretNames(config)),
     stateDir: options.stateDir,
     clashes: portClashes(config.regions),
@@ -102,7 +103,7 @@ async function bringUp(region: Region, address: RegionAddress, paths: RegionPath
       `its data directory ${paths.dataDir} was initialised by PostgreSQL ${initialisedBy}, but regions.yaml says postgres: ${region.postgres}; set postgres: ${initialisedBy} again, or run "pg-residency dev down --purge" to delete its data and start afresh`,
     );
   }
-  const password = address.password ?? context.secrets[SUPERUSER_PASSWORD_ENV];
+  const password = address.password ?? context.fleetEnv[SUPERUSER_PASSWORD_ENV];
   if (password === undefined) throw clusterError(region.name, `no superuser password: ${SUPERUSER_PASSWORD_ENV} is not set`);
 
   const running = await runningServer(paths.dataDir);

@@ -1,5 +1,5 @@
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { ResidencyError } from '../errors.js';
 import { clusterError } from './clusterError.js';
 import type { RegionAddress } from './regionAddress.js';
@@ -39,13 +39,13 @@ export async function initDataDir(input: InitDataDirInput): Promise<void> {
       user,
       input.binaries.initdb,
       [
-        '-D', paths.dataDir,
+        '-D', resolve(paths.dataDir),
         '-U', input.address.user,
         '-E', 'UTF8',
         '--no-locale',
         '--auth-local=trust',
         '--auth-host=md5',
-        `--pwfile=${pwFile}`,
+        `--pwfile=${resolve(pwFile)}`,
         // Dev data is disposable: skip the fsync of every new file.
         '--no-sync',
       ],

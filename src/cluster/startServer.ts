@@ -1,5 +1,5 @@
 import { appendFile, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { clusterError } from './clusterError.js';
 import { logSize, logTail } from './logTail.js';
 import type { RegionAddress } from './regionAddress.js';
@@ -41,7 +41,8 @@ export async function startServer(input: StartServerInput): Promise<void> {
   const outcome = await runServerCommand(
     user,
     input.binaries.pgCtl,
-    ['-D', paths.dataDir, '-l', paths.logFile, '-w', '-t', String(START_TIMEOUT_SECONDS), 'start'],
+    // Absolute: the programs run in regionDir, and stateDir may be relative.
+    ['-D', resolve(paths.dataDir), '-l', resolve(paths.logFile), '-w', '-t', String(START_TIMEOUT_SECONDS), 'start'],
     { cwd: paths.regionDir, env: input.env },
   );
   if (outcome.exitCode !== 0) {

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { parse } from 'pg-connection-string';
 import type { Env } from '../config/expandEnv.js';
 import type { Region } from '../config/types.js';
 import { redactUrl } from '../config/parseConfig.js';
@@ -10,11 +11,13 @@ import { ResidencyError } from '../errors.js';
  */
 export async function connectRegion(region: Region, env: Env, options: { connectTimeoutMs?: number } = {}): Promise<pg.Client> {
   // A url without a password takes PGPASSWORD from the given environment, as libpq does.
-  const password = new URL(region.url).password === '' ? env.PGPASSWORD : undefined;
+  // (pg lets a connectionString's missing password override an explicit one,
+  // so the url is parsed here with pg's own parser.)
+  const parsed = parse(region.url);
   const client = new pg.Client({
-    connectionString: region.url,
+    ...(parsed as pg.ClientConfig),
+    password: parsed.password || env.PGPASSWORD,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
-    ...(password !== undefined ? { password } : {}),
   });
   // A server that goes away after connecting must not crash the process.
   client.on('error', () => undefined);

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { appendFile, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import test from 'ava';
 import pg from 'pg';
 import { devDown } from '../../src/cluster/devDown.js';
@@ -50,7 +50,8 @@ async function freePorts(count: number): Promise<number[]> {
 }
 
 const [usaPort, gbrPort, ausPort, spare1, spare2] = (await freePorts(5)) as [number, number, number, number, number];
-const stateDir = await mkdtemp(join(tmpdir(), 'pgr-fleet-'));
+// Relative, as the CLI's default .pg-residency is: the programs run elsewhere.
+const stateDir = relative(process.cwd(), await mkdtemp(join(tmpdir(), 'pgr-fleet-')));
 // Only PATH: a PGPASSWORD of the machine running the tests must not leak in.
 const env = { PATH: process.env['PATH'] };
 const fleet = fleetConfig([
@@ -198,7 +199,6 @@ test.serial('a server that does not start fails with the end of its log', async 
     result!.error!.message.startsWith(`region "aus": PostgreSQL 18 did not start on 127.0.0.1:${ausPort} (pg_ctl exit 1); the last lines of ${join(stateDir, 'aus', 'postgres.log')}:\n`),
     result!.error!.message,
   );
-  t.log(result!.error!.message);
   t.regex(result!.error!.message, /syntax error in file ".*postgresql\.conf" line \d+/);
 });
 

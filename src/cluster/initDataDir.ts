@@ -24,7 +24,7 @@ export interface InitDataDirInput {
  * Runs initdb for a region whose data directory holds no cluster yet (the
  * regionDir must exist and belong to the server account): the url's user as
  * superuser with `superuserPassword`, UTF8 without locale, trust over the Unix
- * socket and md5 over TCP. The password reaches initdb through a 0600 file that
+ * socket and SCRAM over TCP. The password reaches initdb through a 0600 file that
  * is removed afterwards, never through its arguments.
  * @throws ResidencyError CLUSTER with initdb's own words when it fails
  */
@@ -44,7 +44,8 @@ export async function initDataDir(input: InitDataDirInput): Promise<void> {
         '-E', 'UTF8',
         '--no-locale',
         '--auth-local=trust',
-        '--auth-host=md5',
+        // SCRAM (PostgreSQL 10+): initdb's md5 would also set password_encryption=md5, deprecated since 18
+        '--auth-host=scram-sha-256',
         `--pwfile=${resolve(pwFile)}`,
         // Dev data is disposable: skip the fsync of every new file.
         '--no-sync',

@@ -1,6 +1,6 @@
 import yargs from 'yargs';
 import { ResidencyError } from '../errors.js';
-import { loadSecretsFile } from './secrets.js';
+import { loadSecretsFile, STATE_DIR } from './secrets.js';
 import { devCommand } from './commands/dev.js';
 import { genMigrationsCommand } from './commands/genMigrations.js';
 import { migrateCommand } from './commands/migrate.js';
@@ -8,11 +8,13 @@ import { demoCommand } from './commands/demo.js';
 
 /** Entry point of the pg-residency binary. */
 export async function main(argv: readonly string[]): Promise<void> {
-  loadSecretsFile(process.env);
   const cli = yargs([...argv])
     .scriptName('pg-residency')
     .usage('$0 <command> [options]\n\nKeeps personal data in its home region: one PostgreSQL database per region, one schema for the application.')
     .option('config', { type: 'string', default: 'regions.yaml', describe: 'path to regions.yaml', global: true })
+    .option('state-dir', { type: 'string', default: STATE_DIR, describe: 'where `dev up` keeps the local servers\' data and secrets.env', global: true })
+    // The local fleet's generated passwords reach every command; the environment wins.
+    .middleware((args) => loadSecretsFile(process.env, String(args['state-dir'])))
     .command(genMigrationsCommand)
     .command(migrateCommand)
     .command(devCommand)

@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,6 +44,8 @@ export const SEED_ENTITY = `
 
 export interface Fleet {
   readonly config: Config;
+  /** The fleet's regions.yaml, for CLI tests. */
+  readonly configPath: string;
   readonly stateDir: string;
   /** The generated migrations of this fleet. */
   readonly dir: string;
@@ -55,6 +57,9 @@ export interface Fleet {
   /** One query on one region, on a fresh connection. */
   query<T extends pg.QueryResultRow = Record<string, unknown>>(region: string, sql: string, params?: unknown[]): Promise<T[]>;
   migrate(input: Partial<MigrateInput>): Promise<RegionMigrateResult[]>;
+  /** Stops one region's server, keeping its data, as an outage would. */
+  stopRegion(region: string): Promise<void>;
+  startRegion(region: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -79,6 +84,8 @@ export async function startFleet(options: { regions: readonly FleetRegion[]; mod
     options.entities ?? SEED_ENTITY,
   ].join('\n');
   const config = parseConfig(yaml, 'regions.yaml', {});
+  const configPath = join(root, 'regions.yaml');
+  writeFileSync(configPath, yaml);
   const up = await devUp(config, { stateDir, env: {} });
   const failed = up.find((r) => r.error);
   if (failed) throw failed.error;
@@ -87,6 +94,7 @@ export async function startFleet(options: { regions: readonly FleetRegion[]; mod
   const open: pg.Client[] = [];
   const fleet: Fleet = {
     config,
+    configPath,
     stateDir,
     dir,
     env,
@@ -105,6 +113,14 @@ export async function startFleet(options: { regions: readonly FleetRegion[]; mod
       } finally {
         await client.end();
       }
+    },
+    async stopRegion(region) {
+      const [r] = await devDown({ ...config, regions: config.regions.filter((x) => x.name === region) }, { stateDir });
+      if (r?.error) throw r.error;
+    },
+    async startRegion(region) {
+      const [r] = await devUp({ ...config, regions: config.regions.filter((x) => x.name === region) }, { stateDir, env: {} });
+      if (r?.error) throw r.error;
     },
     migrate: (input) => migrateFleet({ config, regions: [], all: true, direction: 'up', dir, env, dryRun: false, ...input }),
     async stop() {

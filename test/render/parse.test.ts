@@ -25,7 +25,7 @@ for (const fixture of ['seed', 'seed-routing', 'fleet4', 'fleet4-routing', 'host
         t.true(down.length > '-- Down Migration'.length + 1, `${region.name}/${m.name} has an empty down`);
         for (const [direction, sql] of [['up', up], ['down', down]] as const) {
           const tree = await parse(sql).catch((e: Error) => t.fail(`${region.name}/${m.name} ${direction}: ${e.message}`));
-          if (tree) statements += tree.stmts.length;
+          if (tree) statements += tree.stmts?.length ?? 0;
         }
         if (m.content.includes('LANGUAGE plpgsql')) {
           const functions = up.split(/(?=^CREATE FUNCTION)/m).filter((s) => s.startsWith('CREATE FUNCTION') && s.includes('LANGUAGE plpgsql'));

@@ -4,7 +4,6 @@ import { loadConfig } from '../../config/loadConfig.js';
 import { runDemo } from '../../demo/runDemo.js';
 import { loadTemplates } from '../../render/loadTemplates.js';
 import { nodeGeneratedFs } from '../../render/nodeGeneratedFs.js';
-import { STATE_DIR } from '../secrets.js';
 
 interface Args {
   config: string;
@@ -17,7 +16,6 @@ export const demoCommand: CommandModule<object, Args> = {
   describe: 'Start the local fleet, apply the migrations and run the seed walkthrough, then a rehome and an erase',
   builder: (y) =>
     y
-      .option('state-dir', { type: 'string', default: STATE_DIR, describe: 'where the local servers keep their data' })
       .option('dir', { type: 'string', default: 'generated', describe: 'folder of the generated migrations' }) as never,
   handler: async (argv) => {
     const config = await loadConfig(argv.config, process.env);

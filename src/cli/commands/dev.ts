@@ -6,7 +6,6 @@ import { devStatus } from '../../cluster/devStatus.js';
 import type { DevUpResult } from '../../cluster/devUp.js';
 import { devUp } from '../../cluster/devUp.js';
 import { loadConfig } from '../../config/loadConfig.js';
-import { STATE_DIR } from '../secrets.js';
 
 interface Args {
   config: string;
@@ -28,9 +27,8 @@ export const devCommand: CommandModule<{ config: string }, Args> = {
     y
       .positional('action', { choices: ['up', 'down', 'status'] as const, demandOption: true, describe: 'up: initialise and start; down: stop; status: show' })
       .option('purge', { type: 'boolean', default: false, describe: 'with down: also delete each region\'s data and log, and secrets.env once no region is left' })
-      .option('state-dir', { type: 'string', default: STATE_DIR, describe: 'where data directories, logs and secrets.env live' })
       .example('$0 dev up', 'start every region of regions.yaml')
-      .example('$0 dev down --purge', 'stop them and delete their data'),
+      .example('$0 dev down --purge', 'stop them and delete their data') as never,
   handler: async (argv) => {
     const config = await loadConfig(argv.config, process.env);
     const stateDir = argv['state-dir'];

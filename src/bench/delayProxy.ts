@@ -1,5 +1,6 @@
 import { createConnection, createServer, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { burstLabel, frontendMessageReader, type FrontendMessage } from './frontendMessages.js';
 
 /** What a {@link DelayProxy} has seen since it started (or since the last snapshot you diff against). */
 export interface ProxyCounters {
@@ -19,6 +20,11 @@ export interface DelayProxy {
   /** Where the proxy listens on 127.0.0.1. */
   readonly port: number;
   counters(): ProxyCounters;
+  /**
+   * One line per round trip (see {@link burstLabel}), from round trip number
+   * `from` (a `roundTrips` value read earlier) on, across all connections.
+   */
+  trace(from: number): string[];
   /** Stops listening and cuts every open connection. */
   close(): Promise<void>;
 }
@@ -80,6 +86,8 @@ export async function startDelayProxy(options: DelayProxyOptions): Promise<Delay
   let bytesToServer = 0;
   let bytesToClient = 0;
   const open = new Set<Socket>();
+  // The messages of every request burst, in arrival order: bursts[i] is round trip i.
+  const bursts: FrontendMessage[][] = [];
 
   const server = createServer({ noDelay: true, allowHalfOpen: true }, (client) => {
     connections += 1;
@@ -87,10 +95,17 @@ export async function startDelayProxy(options: DelayProxyOptions): Promise<Delay
     open.add(client);
     open.add(upstream);
     let lastSpoke: 'client' | 'server' | undefined;
+    let burst: FrontendMessage[] = [];
+    const read = frontendMessageReader();
     const stopUp = delayedPipe(client, upstream, options.delayMs, (chunk) => {
       bytesToServer += chunk.length;
-      if (lastSpoke !== 'client') roundTrips += 1;
+      if (lastSpoke !== 'client') {
+        roundTrips += 1;
+        burst = [];
+        bursts.push(burst);
+      }
       lastSpoke = 'client';
+      burst.push(...read(chunk));
     });
     const stopDown = delayedPipe(upstream, client, options.delayMs, (chunk) => {
       bytesToClient += chunk.length;
@@ -120,6 +135,7 @@ export async function startDelayProxy(options: DelayProxyOptions): Promise<Delay
   return {
     port,
     counters: () => ({ connections, roundTrips, bytesToServer, bytesToClient }),
+    trace: (from) => bursts.slice(from).map(burstLabel),
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of open) socket.destroy();

@@ -25,6 +25,8 @@ export interface ProxiedFleet {
   client(region: string): Promise<pg.Client>;
   /** Counters of the proxy in front of each region, i.e. the postgres_fdw traffic that region receives. */
   counters(): Record<string, ProxyCounters>;
+  /** The request bursts the proxy in front of `region` saw from round trip `from` on; see {@link DelayProxy.trace}. */
+  trace(region: string, from: number): string[];
   /** Closes clients, stops the servers, deletes the temporary folder and closes the proxies. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -93,6 +95,7 @@ export async function startProxiedFleet(options: ProxiedFleetOptions): Promise<P
       return client;
     },
     counters: () => Object.fromEntries(Object.entries(proxies).map(([name, p]) => [name, p.counters()])),
+    trace: (region, from) => proxies[region]?.trace(from) ?? [],
     stop,
   };
 }

@@ -4,14 +4,7 @@
  * the culprit and says what to do next.
  */
 export type ResidencyErrorCode =
-  | 'CONFIG'
-  | 'TEMPLATE'
-  | 'UNKNOWN_REGION'
-  | 'CONNECTION'
-  | 'MIGRATION'
-  | 'CHECKSUM'
-  | 'CLUSTER'
-  | 'RESIDENCY';
+  'CONFIG' | 'TEMPLATE' | 'UNKNOWN_REGION' | 'CONNECTION' | 'MIGRATION' | 'CHECKSUM' | 'CLUSTER' | 'RESIDENCY';
 
 export class ResidencyError extends Error {
   readonly code: ResidencyErrorCode;
@@ -43,8 +36,5 @@ export class ConfigError extends ResidencyError {
 
 /** A region name the configuration does not define. */
 export function unknownRegion(name: string, known: readonly string[]): ResidencyError {
-  return new ResidencyError(
-    'UNKNOWN_REGION',
-    `unknown region "${name}"; regions.yaml defines ${known.map((k) => `"${k}"`).join(', ')}`,
-  );
+  return new ResidencyError('UNKNOWN_REGION', `unknown region "${name}"; regions.yaml defines ${known.map((k) => `"${k}"`).join(', ')}`);
 }

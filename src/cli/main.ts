@@ -10,9 +10,16 @@ import { demoCommand } from './commands/demo.js';
 export async function main(argv: readonly string[]): Promise<void> {
   const cli = yargs([...argv])
     .scriptName('pg-residency')
-    .usage('$0 <command> [options]\n\nKeeps personal data in its home region: one PostgreSQL database per region, one schema for the application.')
+    .usage(
+      '$0 <command> [options]\n\nKeeps personal data in its home region: one PostgreSQL database per region, one schema for the application.',
+    )
     .option('config', { type: 'string', default: 'regions.yaml', describe: 'path to regions.yaml', global: true })
-    .option('state-dir', { type: 'string', default: STATE_DIR, describe: 'where `dev up` keeps the local servers\' data and secrets.env', global: true })
+    .option('state-dir', {
+      type: 'string',
+      default: STATE_DIR,
+      describe: "where `dev up` keeps the local servers' data and secrets.env",
+      global: true,
+    })
     // The local fleet's generated passwords reach every command; the environment wins.
     .middleware((args) => loadSecretsFile(process.env, String(args['state-dir'])))
     .command(genMigrationsCommand)

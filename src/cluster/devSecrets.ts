@@ -80,7 +80,12 @@ export async function ensureDevSecrets(config: Config, stateDir: string): Promis
   }
   const values = { ...existing };
   for (const name of added) values[name] = randomBytes(24).toString('hex');
-  const text = HEADER + Object.keys(values).sort().map((name) => `${name}=${values[name]!}\n`).join('');
+  const text =
+    HEADER +
+    Object.keys(values)
+      .sort()
+      .map((name) => `${name}=${values[name]!}\n`)
+      .join('');
   await mkdir(stateDir, { recursive: true });
   // Written aside and renamed, so that a reader never sees half a file and the
   // mode is 0600 from the first byte.

@@ -88,7 +88,12 @@ async function regionUp(region: Region, context: FleetContext): Promise<DevUpRes
   }
 }
 
-async function bringUp(region: Region, address: RegionAddress, paths: RegionPaths, context: FleetContext): Promise<'started' | 'already-running'> {
+async function bringUp(
+  region: Region,
+  address: RegionAddress,
+  paths: RegionPaths,
+  context: FleetContext,
+): Promise<'started' | 'already-running'> {
   const clash = context.clashes.get(region.name);
   if (clash !== undefined) {
     throw clusterError(

@@ -27,7 +27,11 @@ export async function ensureDatabase(region: string, address: RegionAddress, pas
         error,
       );
     }
-    throw clusterError(region, `cannot create database "${address.database}" on ${address.host}:${address.port}: ${(error as Error).message}`, error);
+    throw clusterError(
+      region,
+      `cannot create database "${address.database}" on ${address.host}:${address.port}: ${(error as Error).message}`,
+      error,
+    );
   } finally {
     await client.end().catch(() => undefined);
   }

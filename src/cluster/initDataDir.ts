@@ -39,9 +39,12 @@ export async function initDataDir(input: InitDataDirInput): Promise<void> {
       user,
       input.binaries.initdb,
       [
-        '-D', resolve(paths.dataDir),
-        '-U', input.address.user,
-        '-E', 'UTF8',
+        '-D',
+        resolve(paths.dataDir),
+        '-U',
+        input.address.user,
+        '-E',
+        'UTF8',
         '--no-locale',
         '--auth-local=trust',
         // SCRAM (PostgreSQL 10+): initdb's md5 would also set password_encryption=md5, deprecated since 18

@@ -13,7 +13,11 @@ export async function logTail(file: string, count: number, from = 0): Promise<st
       const { size } = await handle.stat();
       const length = Math.max(0, size - from);
       const { buffer, bytesRead } = await handle.read(Buffer.alloc(length), 0, length, from);
-      const lines = buffer.subarray(0, bytesRead).toString('utf8').split('\n').filter((line) => line.trim() !== '');
+      const lines = buffer
+        .subarray(0, bytesRead)
+        .toString('utf8')
+        .split('\n')
+        .filter((line) => line.trim() !== '');
       return lines.slice(-count).join('\n');
     } finally {
       await handle.close();

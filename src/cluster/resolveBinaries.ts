@@ -36,7 +36,11 @@ export async function resolveBinaries(major: Major, region: string): Promise<PgB
     const version = await packageVersion(packageDir);
     if (version === undefined) continue;
     if (Number(version.split('.')[0]) !== major) {
-      throw notInstalled(major, region, `${packageDir} holds PostgreSQL ${version}, not ${major}; reinstall it with: ${installCommand(major)}`);
+      throw notInstalled(
+        major,
+        region,
+        `${packageDir} holds PostgreSQL ${version}, not ${major}; reinstall it with: ${installCommand(major)}`,
+      );
     }
     const bin = join(packageDir, 'native', 'bin');
     const binaries: PgBinaries = {
@@ -57,7 +61,11 @@ export async function resolveBinaries(major: Major, region: string): Promise<PgB
     try {
       await hydrateSymlinks(packageDir);
     } catch (error) {
-      throw clusterError(region, `cannot recreate the library symlinks of ${packageDir} (${(error as Error).message}); run: (cd ${packageDir} && node scripts/hydrate-symlinks.js)`, error);
+      throw clusterError(
+        region,
+        `cannot recreate the library symlinks of ${packageDir} (${(error as Error).message}); run: (cd ${packageDir} && node scripts/hydrate-symlinks.js)`,
+        error,
+      );
     }
     return binaries;
   }
@@ -75,5 +83,8 @@ async function packageVersion(packageDir: string): Promise<string | undefined> {
 
 function notInstalled(major: Major, region: string, detail?: string, cause?: unknown): ResidencyError {
   if (detail !== undefined) return clusterError(region, `PostgreSQL ${major} is not installed properly: ${detail}`, cause);
-  return new ResidencyError('CLUSTER', `PostgreSQL ${major} is not installed for region "${region}"; add it with: ${installCommand(major)}`);
+  return new ResidencyError(
+    'CLUSTER',
+    `PostgreSQL ${major} is not installed for region "${region}"; add it with: ${installCommand(major)}`,
+  );
 }

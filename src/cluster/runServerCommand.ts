@@ -32,7 +32,8 @@ export function runServerCommand(
   args: readonly string[],
   options: RunServerCommandOptions,
 ): Promise<CommandOutcome> {
-  const [file, argv] = user === undefined ? [program, [...args]] : [findRunuser(options.env.PATH), ['-u', user.name, '--', program, ...args]];
+  const [file, argv] =
+    user === undefined ? [program, [...args]] : [findRunuser(options.env.PATH), ['-u', user.name, '--', program, ...args]];
   return new Promise((resolve, reject) => {
     // detached: a server that pg_ctl starts must not share our process group,
     // or a Ctrl-C meant for pg-residency would reach it too.
@@ -46,7 +47,8 @@ export function runServerCommand(
       if (stderr.length < MAX_OUTPUT_CHARS) stderr += chunk.toString('utf8');
     });
     child.on('error', (error: NodeJS.ErrnoException) => {
-      const hint = error.code === 'ENOENT' && user !== undefined ? '; runuser (util-linux) is needed to run PostgreSQL as a non-root user' : '';
+      const hint =
+        error.code === 'ENOENT' && user !== undefined ? '; runuser (util-linux) is needed to run PostgreSQL as a non-root user' : '';
       reject(new Error(`cannot run ${file}: ${error.message}${hint}`, { cause: error }));
     });
     child.on('close', (exitCode) => resolve({ exitCode, stdout, stderr }));

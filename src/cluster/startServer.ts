@@ -31,7 +31,11 @@ const START_TIMEOUT_SECONDS = 60;
  */
 export async function startServer(input: StartServerInput): Promise<void> {
   const { paths, user } = input;
-  await writeServerFile(join(paths.dataDir, SETTINGS_FILE_NAME), renderServerSettings({ ...input.address, socketDir: paths.socketDir }), user);
+  await writeServerFile(
+    join(paths.dataDir, SETTINGS_FILE_NAME),
+    renderServerSettings({ ...input.address, socketDir: paths.socketDir }),
+    user,
+  );
   const mainConf = join(paths.dataDir, 'postgresql.conf');
   if (!(await readFile(mainConf, 'utf8')).includes(SETTINGS_INCLUDE_LINE)) {
     await appendFile(mainConf, `\n# Added by pg-residency: the settings it manages.\n${SETTINGS_INCLUDE_LINE}\n`);

@@ -44,9 +44,7 @@ const entitySchema = z.strictObject({
 const configSchema = z.strictObject({
   mode: z.enum(['auto', 'native', 'routing']).optional(),
   link: z.strictObject({ role: z.string().optional(), password_env: z.string().optional() }).optional(),
-  timeouts: z
-    .strictObject({ lock_timeout: z.string().optional(), statement_timeout: z.string().optional() })
-    .optional(),
+  timeouts: z.strictObject({ lock_timeout: z.string().optional(), statement_timeout: z.string().optional() }).optional(),
   fdw_options: z
     .strictObject({
       fetch_size: z.number().int().min(1).optional(),
@@ -257,16 +255,26 @@ export function parseConfig(text: string, source: string, env: Env): Config {
   };
   const lockTimeout = raw.timeouts?.lock_timeout ?? '5s';
   const statementTimeout = raw.timeouts?.statement_timeout ?? '30s';
-  for (const [path, value] of [['timeouts.lock_timeout', lockTimeout], ['timeouts.statement_timeout', statementTimeout]] as const) {
+  for (const [path, value] of [
+    ['timeouts.lock_timeout', lockTimeout],
+    ['timeouts.statement_timeout', statementTimeout],
+  ] as const) {
     if (!DURATION_PATTERN.test(value)) check.add(path, `${JSON.stringify(value)} is not a duration such as 500ms, 5s or 1min`);
   }
   const regions = raw.regions.map((_, i) => buildRegion(check, raw, i, link.passwordEnv));
   const entities = raw.entities.map((_, i) => buildEntity(check, raw, i));
 
-  checkUnique(check, regions.map((r, i) => ({ path: `regions[${i}].name`, key: r.name, label: `region "${r.name}"` })));
   checkUnique(
     check,
-    regions.map((r, i) => ({ path: `regions[${i}].url`, key: `${r.fdw.host}:${r.fdw.port}/${r.fdw.dbname}`, label: `the database ${r.fdw.host}:${r.fdw.port}/${r.fdw.dbname}` })),
+    regions.map((r, i) => ({ path: `regions[${i}].name`, key: r.name, label: `region "${r.name}"` })),
+  );
+  checkUnique(
+    check,
+    regions.map((r, i) => ({
+      path: `regions[${i}].url`,
+      key: `${r.fdw.host}:${r.fdw.port}/${r.fdw.dbname}`,
+      label: `the database ${r.fdw.host}:${r.fdw.port}/${r.fdw.dbname}`,
+    })),
   );
   checkUnique(
     check,
@@ -275,7 +283,10 @@ export function parseConfig(text: string, source: string, env: Env): Config {
   const regionNames = new Set(regions.map((r) => r.name));
   entities.forEach((e, i) => {
     if (regionNames.has(e.schema)) {
-      check.add(`entities[${i}].schema`, `"${e.schema}" is also a region name, and each region has a schema of its own; choose another schema`);
+      check.add(
+        `entities[${i}].schema`,
+        `"${e.schema}" is also a region name, and each region has a schema of its own; choose another schema`,
+      );
     }
   });
 

@@ -25,7 +25,12 @@ export interface DemoInput {
 
 async function show(client: pg.Client, sql: string, report: (text: string) => void, region: string): Promise<void> {
   const result = await client.query(sql);
-  report(`${region}=# ${sql}\n${formatTable(result.fields.map((f) => f.name), result.rows)}\n`);
+  report(
+    `${region}=# ${sql}\n${formatTable(
+      result.fields.map((f) => f.name),
+      result.rows,
+    )}\n`,
+  );
 }
 
 /**
@@ -37,7 +42,10 @@ export async function runDemo(input: DemoInput): Promise<void> {
   const { config, report } = input;
   const identity = config.entities.find((e) => e.schema === 'shared' && e.name === 'identity');
   if (identity === undefined || !config.regions.some((r) => r.name === 'usa')) {
-    throw new ResidencyError('CONFIG', 'the demo runs the seed walkthrough: it needs entity "identity" in schema "shared" and a region "usa" (see the root regions.yaml)');
+    throw new ResidencyError(
+      'CONFIG',
+      'the demo runs the seed walkthrough: it needs entity "identity" in schema "shared" and a region "usa" (see the root regions.yaml)',
+    );
   }
   const started = Date.now();
   const step = (text: string) => report(`\n== ${text} (${((Date.now() - started) / 1000).toFixed(1)}s)`);
@@ -50,11 +58,18 @@ export async function runDemo(input: DemoInput): Promise<void> {
   const env = await devEnv(input.stateDir, input.env);
 
   step('Generating migrations from regions.yaml');
-  for (const r of await genMigrations({ config, templates: input.templates, outDir: input.generatedDir, check: false, force: false, fs: input.fs })) {
+  for (const r of await genMigrations({
+    config,
+    templates: input.templates,
+    outDir: input.generatedDir,
+    check: false,
+    force: false,
+    fs: input.fs,
+  })) {
     report(`${r.region.padEnd(6)} ${r.status === 'unchanged' ? 'up to date' : `${r.files.length} file(s) written`}`);
   }
 
-  step('Applying them: every region\'s own objects first, then the foreign tables');
+  step("Applying them: every region's own objects first, then the foreign tables");
   for (const r of await migrateFleet({ config, regions: [], all: true, direction: 'up', dir: input.generatedDir, env, dryRun: false })) {
     if (r.error) throw r.error;
     report(`${r.region.padEnd(6)} ${r.status}${r.migrations.length ? ` (${r.migrations.length} migrations)` : ''}`);
@@ -72,7 +87,7 @@ export async function runDemo(input: DemoInput): Promise<void> {
     step('The seed walkthrough, on usa: nothing is there yet');
     for (const sql of seedSelects('usa')) await show(usa, sql, report, 'usa');
 
-    step('So let\'s create some peoples (the seed\'s statement, verbatim)');
+    step("So let's create some peoples (the seed's statement, verbatim)");
     await show(usa, SEED_UPSERTS, report, 'usa');
     report('Each cell: (uuid, created, owned_here): created is true for a new person, owned_here when usa owns them.');
 
@@ -81,8 +96,13 @@ export async function runDemo(input: DemoInput): Promise<void> {
       for (const sql of seedSelects(name)) await show(client, sql, report, name);
     }
 
-    step('A lookup by key reads the owner\'s partition only (shared.get_identity)');
-    await show(clients.get(config.regions.at(-1)!.name)!, `select * from shared.get_identity('${DAVE}');`, report, config.regions.at(-1)!.name);
+    step("A lookup by key reads the owner's partition only (shared.get_identity)");
+    await show(
+      clients.get(config.regions.at(-1)!.name)!,
+      `select * from shared.get_identity('${DAVE}');`,
+      report,
+      config.regions.at(-1)!.name,
+    );
 
     const target = config.regions.find((r) => r.name !== 'usa')!.name;
     step(`Rehome: David Welch moves from usa to ${target}`);
@@ -92,7 +112,12 @@ export async function runDemo(input: DemoInput): Promise<void> {
     step('Erase: the right to erasure removes every trace, in every region');
     await show(usa, `select shared.erase_identity('${DAVE}');`, report, 'usa');
     for (const [name, client] of clients) {
-      await show(client, `select (select count(*) from shared.identity where uuid = '${DAVE}') as directory_rows, (select count(*) from shared.identity_details where uuid = '${DAVE}') as personal_rows;`, report, name);
+      await show(
+        client,
+        `select (select count(*) from shared.identity where uuid = '${DAVE}') as directory_rows, (select count(*) from shared.identity_details where uuid = '${DAVE}') as personal_rows;`,
+        report,
+        name,
+      );
     }
     step('Done');
   } finally {

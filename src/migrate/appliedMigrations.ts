@@ -31,9 +31,15 @@ export async function appliedMigrations(client: pg.Client): Promise<Applied[]> {
 }
 
 /** Records the checksums of applied files and forgets those of reverted ones. */
-export async function recordChecksums(client: pg.Client, applied: readonly { name: string; sha256: string }[], reverted: readonly string[]): Promise<void> {
+export async function recordChecksums(
+  client: pg.Client,
+  applied: readonly { name: string; sha256: string }[],
+  reverted: readonly string[],
+): Promise<void> {
   const table = qualified(MIGRATIONS_SCHEMA, CHECKSUMS_TABLE);
-  await client.query(`CREATE TABLE IF NOT EXISTS ${table} (name text PRIMARY KEY, sha256 text NOT NULL, recorded_at timestamptz NOT NULL DEFAULT now())`);
+  await client.query(
+    `CREATE TABLE IF NOT EXISTS ${table} (name text PRIMARY KEY, sha256 text NOT NULL, recorded_at timestamptz NOT NULL DEFAULT now())`,
+  );
   for (const { name, sha256 } of applied) {
     await client.query(`INSERT INTO ${table} (name, sha256) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, [name, sha256]);
   }

@@ -47,6 +47,8 @@ export async function applyLinkSecrets(client: pg.Client, config: Config, secret
   for (const { srvname, has_password } of rows) {
     const password = secrets.targets.get(srvname);
     if (password === undefined) continue;
-    await client.query(`ALTER USER MAPPING FOR PUBLIC SERVER ${ident(srvname)} OPTIONS (${has_password ? 'SET' : 'ADD'} password ${literal(password)})`);
+    await client.query(
+      `ALTER USER MAPPING FOR PUBLIC SERVER ${ident(srvname)} OPTIONS (${has_password ? 'SET' : 'ADD'} password ${literal(password)})`,
+    );
   }
 }

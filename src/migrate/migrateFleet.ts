@@ -39,7 +39,11 @@ export interface RegionMigrateResult {
 export function selectRegions(config: Config, names: readonly string[], all: boolean): Region[] {
   const known = config.regions.map((r) => r.name);
   if (all) return [...config.regions];
-  if (names.length === 0) throw new ResidencyError('CONFIG', `name the regions with --region NAME (one of ${known.map((k) => `"${k}"`).join(', ')}) or pass --all`);
+  if (names.length === 0)
+    throw new ResidencyError(
+      'CONFIG',
+      `name the regions with --region NAME (one of ${known.map((k) => `"${k}"`).join(', ')}) or pass --all`,
+    );
   for (const name of names) if (!known.includes(name)) throw unknownRegion(name, known);
   return config.regions.filter((r) => names.includes(r.name));
 }
@@ -103,7 +107,10 @@ export async function migrateFleet(input: MigrateInput): Promise<RegionMigrateRe
   }
   const results = new Map<string, RegionMigrateResult>();
   const fail = (target: Target, error: unknown) => {
-    const wrapped = error instanceof ResidencyError ? error : new ResidencyError('MIGRATION', `region "${target.region.name}": ${(error as Error).message}`, { cause: error });
+    const wrapped =
+      error instanceof ResidencyError
+        ? error
+        : new ResidencyError('MIGRATION', `region "${target.region.name}": ${(error as Error).message}`, { cause: error });
     results.set(target.region.name, { region: target.region.name, status: 'failed', migrations: target.done, error: wrapped });
   };
   try {
@@ -116,7 +123,10 @@ export async function migrateFleet(input: MigrateInput): Promise<RegionMigrateRe
         target.queue =
           input.direction === 'up'
             ? target.migrations.files.filter((f) => !appliedNames.has(f.name))
-            : target.migrations.files.filter((f) => appliedNames.has(f.name)).reverse().slice(0, input.count ?? Infinity);
+            : target.migrations.files
+                .filter((f) => appliedNames.has(f.name))
+                .reverse()
+                .slice(0, input.count ?? Infinity);
       } catch (error) {
         fail(target, error);
         break;
@@ -164,7 +174,7 @@ export async function migrateFleet(input: MigrateInput): Promise<RegionMigrateRe
       }
     }
   } finally {
-    await Promise.all(targets.map((t) => t.client?.end().catch(() => undefined)));
+    await Promise.all(targets.flatMap((t) => (t.client ? [t.client.end().catch(() => undefined)] : [])));
   }
   return targets.map(
     (t) =>

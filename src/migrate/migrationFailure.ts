@@ -12,7 +12,12 @@ interface PgErrorLike {
  * the line and statement, the PostgreSQL error, and the state left behind.
  * `position` is PostgreSQL's 1-based character offset into the section sent.
  */
-export function migrationFailure(region: string, direction: 'up' | 'down', file: MigrationFile | undefined, error: unknown): ResidencyError {
+export function migrationFailure(
+  region: string,
+  direction: 'up' | 'down',
+  file: MigrationFile | undefined,
+  error: unknown,
+): ResidencyError {
   const pgError = error as PgErrorLike;
   const sqlstate = pgError.code ? ` [SQLSTATE ${pgError.code}]` : '';
   let where = file ? file.file : 'an unknown file';

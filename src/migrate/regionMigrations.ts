@@ -50,9 +50,15 @@ export async function readRegionMigrations(generatedDir: string, region: string)
   try {
     sum = await readFile(join(dir, SUM_FILE), 'utf8');
   } catch {
-    throw new ResidencyError('CHECKSUM', `region "${region}": ${dir}/${SUM_FILE} is missing; run \`pg-residency gen-migrations\` and commit the result`);
+    throw new ResidencyError(
+      'CHECKSUM',
+      `region "${region}": ${dir}/${SUM_FILE} is missing; run \`pg-residency gen-migrations\` and commit the result`,
+    );
   }
-  const problems = verifySum(sum, files.map((f) => ({ name: f.file, content: f.content })));
+  const problems = verifySum(
+    sum,
+    files.map((f) => ({ name: f.file, content: f.content })),
+  );
   if (problems.length > 0) {
     throw new ResidencyError(
       'CHECKSUM',

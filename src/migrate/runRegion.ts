@@ -10,7 +10,12 @@ import type { RegionMigrations } from './regionMigrations.js';
  * node-pg-migrate, in one transaction, under its advisory lock. Returns the
  * names it ran.
  */
-export async function runRegion(client: pg.Client, migrations: RegionMigrations, direction: 'up' | 'down', count: number): Promise<string[]> {
+export async function runRegion(
+  client: pg.Client,
+  migrations: RegionMigrations,
+  direction: 'up' | 'down',
+  count: number,
+): Promise<string[]> {
   if (count <= 0) return [];
   let current: string | undefined;
   const log = (message: string) => {
@@ -43,9 +48,18 @@ export async function runRegion(client: pg.Client, migrations: RegionMigrations,
       );
     }
     if (message.startsWith('Not run migration')) {
-      throw new ResidencyError('MIGRATION', `region "${migrations.region}": ${message}; the files in ${migrations.dir} are out of order with what this database applied`, { cause: error });
+      throw new ResidencyError(
+        'MIGRATION',
+        `region "${migrations.region}": ${message}; the files in ${migrations.dir} are out of order with what this database applied`,
+        { cause: error },
+      );
     }
-    throw migrationFailure(migrations.region, direction, migrations.files.find((f) => f.name === current), error);
+    throw migrationFailure(
+      migrations.region,
+      direction,
+      migrations.files.find((f) => f.name === current),
+      error,
+    );
   }
   const names = ran.map((m) => m.name);
   const byName = new Map(migrations.files.map((f) => [f.name, f]));

@@ -40,13 +40,18 @@ export async function statusFleet(config: Config, names: readonly string[], all:
             applied: applied.filter((a) => files.has(a.name)).map((a) => a.name),
             pending: migrations.files.filter((f) => !appliedNames.has(f.name)).map((f) => f.name),
             unknown: applied.filter((a) => !files.has(a.name)).map((a) => a.name),
-            modified: applied.filter((a) => a.sha256 !== undefined && files.has(a.name) && files.get(a.name)!.sha256 !== a.sha256).map((a) => a.name),
+            modified: applied
+              .filter((a) => a.sha256 !== undefined && files.has(a.name) && files.get(a.name)!.sha256 !== a.sha256)
+              .map((a) => a.name),
           };
         } finally {
           await client.end().catch(() => undefined);
         }
       } catch (error) {
-        return { ...empty, error: error instanceof ResidencyError ? error : new ResidencyError('CONNECTION', String(error), { cause: error }) };
+        return {
+          ...empty,
+          error: error instanceof ResidencyError ? error : new ResidencyError('CONNECTION', String(error), { cause: error }),
+        };
       }
     }),
   );

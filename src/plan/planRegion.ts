@@ -56,9 +56,7 @@ function entityContext(config: Config, entity: Entity, here: Region) {
     regionsSorted: sorted.map(regionTarget),
     regionNamesQuoted: config.regions.map((r) => `"${r.name}"`).join(', '),
     rehomeName: `${qualified(entity.schema, names.rehome)}`,
-    rowParamPositions: [entity.key, regionColumn, ...entity.mirrored, ...entity.resident].map(
-      (column) => params.indexOf(column) + 1,
-    ),
+    rowParamPositions: [entity.key, regionColumn, ...entity.mirrored, ...entity.resident].map((column) => params.indexOf(column) + 1),
     regionNames: config.regions.map((r) => r.name),
   };
 }
@@ -69,12 +67,21 @@ function entityContext(config: Config, entity: Entity, here: Region) {
  */
 export function planRegion(config: Config, regionName: string): RegionPlan {
   const here = config.regions.find((r) => r.name === regionName);
-  if (here === undefined) throw unknownRegion(regionName, config.regions.map((r) => r.name));
+  if (here === undefined)
+    throw unknownRegion(
+      regionName,
+      config.regions.map((r) => r.name),
+    );
   const others = config.regions.filter((r) => r.name !== here.name);
   const entitySchemas = [...new Set(config.entities.map((e) => e.schema))].sort();
   const base = { region: here, mode: here.mode, link: config.link, timeouts: config.timeouts };
   const migrations: PlannedMigration[] = [
-    { slug: 'extensions', template: 'extensions', phase: 'local', context: { ...base, extensions: config.extensions, extensionsReversed: [...config.extensions].reverse() } },
+    {
+      slug: 'extensions',
+      template: 'extensions',
+      phase: 'local',
+      context: { ...base, extensions: config.extensions, extensionsReversed: [...config.extensions].reverse() },
+    },
     {
       slug: 'schemas',
       template: 'schemas',
@@ -84,7 +91,12 @@ export function planRegion(config: Config, regionName: string): RegionPlan {
     { slug: 'link_role', template: 'link_role', phase: 'local', context: { ...base, grantSchemas: [...entitySchemas, here.name] } },
   ];
   for (const entity of config.entities) {
-    migrations.push({ slug: `entity_${entity.name}`, template: 'entity', phase: 'local', context: { ...base, entity: entityContext(config, entity, here) } });
+    migrations.push({
+      slug: `entity_${entity.name}`,
+      template: 'entity',
+      phase: 'local',
+      context: { ...base, entity: entityContext(config, entity, here) },
+    });
   }
   for (const target of others) {
     migrations.push({
@@ -105,7 +117,12 @@ export function planRegion(config: Config, regionName: string): RegionPlan {
     }
   }
   for (const entity of config.entities) {
-    migrations.push({ slug: `functions_${entity.name}`, template: 'functions', phase: 'remote', context: { ...base, entity: entityContext(config, entity, here) } });
+    migrations.push({
+      slug: `functions_${entity.name}`,
+      template: 'functions',
+      phase: 'remote',
+      context: { ...base, entity: entityContext(config, entity, here) },
+    });
   }
   return { region: here.name, migrations };
 }

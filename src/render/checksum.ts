@@ -33,7 +33,11 @@ export function renderSum(files: readonly NamedContent[]): string {
  * naming the first file that differs; empty when they agree.
  */
 export function verifySum(sum: string, files: readonly NamedContent[]): string[] {
-  const expected = sum.trimEnd().split('\n').slice(1).map((line) => line.split(' ')[0] ?? '');
+  const expected = sum
+    .trimEnd()
+    .split('\n')
+    .slice(1)
+    .map((line) => line.split(' ')[0] ?? '');
   const actual = files.map((f) => f.name);
   const problems: string[] = [];
   for (const name of expected) if (!actual.includes(name)) problems.push(`${name} is listed in ${SUM_FILE} but missing`);

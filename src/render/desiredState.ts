@@ -12,7 +12,12 @@ export function desiredState(config: Config, regionName: string) {
     timeouts: config.timeouts,
     fdwOptions: config.fdwOptions,
     extensions: config.extensions,
-    regions: config.regions.map((r) => ({ name: r.name, postgres: r.postgres, mode: r.mode, fdw: { host: r.fdw.host, port: r.fdw.port, dbname: r.fdw.dbname } })),
+    regions: config.regions.map((r) => ({
+      name: r.name,
+      postgres: r.postgres,
+      mode: r.mode,
+      fdw: { host: r.fdw.host, port: r.fdw.port, dbname: r.fdw.dbname },
+    })),
     entities: config.entities,
   };
 }

@@ -33,7 +33,14 @@ export interface RegionGenResult {
 }
 
 /** Every file a region's folder should hold, by name. */
-function expectedFiles(config: Config, region: string, templates: TemplateSources, previous: StateFile | undefined, force: boolean, outDir: string): Map<string, string> {
+function expectedFiles(
+  config: Config,
+  region: string,
+  templates: TemplateSources,
+  previous: StateFile | undefined,
+  force: boolean,
+  outDir: string,
+): Map<string, string> {
   const rendered = renderRegion(config, region, templates);
   const desired = desiredState(config, region);
   const last = previous?.generations.at(-1);

@@ -13,7 +13,10 @@ export async function loadTemplates(dir: string = DEFAULT_TEMPLATES_DIR): Promis
   for (const entry of entries) {
     if (!entry.isFile() || !entry.name.endsWith('.sql.hbs')) continue;
     const path = join(entry.parentPath, entry.name);
-    const key = relative(dir, path).split(sep).join('/').replace(/\.sql\.hbs$/, '');
+    const key = relative(dir, path)
+      .split(sep)
+      .join('/')
+      .replace(/\.sql\.hbs$/, '');
     sources[key] = await readFile(path, 'utf8');
   }
   return sources;

@@ -36,7 +36,10 @@ function header(template: string, region: Config['regions'][number], phase: Phas
 
 /** Collapses blank-line runs left by block helpers and ends with one newline. */
 function tidy(sql: string): string {
-  return `${sql.replace(/[ \t]+$/gm, '').replace(/\n{3,}/g, '\n\n').trim()}\n`;
+  return `${sql
+    .replace(/[ \t]+$/gm, '')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim()}\n`;
 }
 
 /**

@@ -47,7 +47,9 @@ export function createSqlHandlebars(): typeof Handlebars {
   hb.registerHelper('expr', (...all: HelperArgs) => text(args(all)[0], 'expr'));
   hb.registerHelper('columnList', (...all: HelperArgs) => {
     const [list, alias] = args(all);
-    return columns(list, 'columnList').map((c) => prefixed(alias, c.name)).join(', ');
+    return columns(list, 'columnList')
+      .map((c) => prefixed(alias, c.name))
+      .join(', ');
   });
   hb.registerHelper('assignments', (...all: HelperArgs) => {
     const [list, source, target] = args(all);

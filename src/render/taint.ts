@@ -7,7 +7,9 @@ export class Tainted {
   constructor(readonly value: string) {}
 
   toString(): string {
-    throw new Error(`a template printed the bare value ${JSON.stringify(this.value)}; use {{ident}}, {{literal}} or another quoting helper`);
+    throw new Error(
+      `a template printed the bare value ${JSON.stringify(this.value)}; use {{ident}}, {{literal}} or another quoting helper`,
+    );
   }
 }
 

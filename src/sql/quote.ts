@@ -11,6 +11,7 @@ export function identifierProblem(name: string): string | undefined {
   if (name.length === 0) return 'must not be empty';
   if (name.includes('\0')) return 'must not contain a NUL byte';
   // A newline in a name would end a `--` comment in a generated file.
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   if (/[\x01-\x1f\x7f]/.test(name)) return 'must not contain control characters (newline, tab, ...)';
   const bytes = Buffer.byteLength(name, 'utf8');
   if (bytes > MAX_IDENTIFIER_BYTES) {

@@ -12,9 +12,14 @@ const bin = join(repo, 'bin', 'pg-residency.js');
 
 function run(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
   return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(process.execPath, [bin, ...args], { cwd: options.cwd ?? repo, env: { PATH: process.env.PATH ?? '', ...options.env } }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [bin, ...args],
+      { cwd: options.cwd ?? repo, env: { PATH: process.env.PATH ?? '', ...options.env } },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -33,14 +38,20 @@ test('gen-migrations --check exits 1 and names the stale files', async (t) => {
   rmSync(join(dir, 'generated', 'aus', '0009_functions_identity.sql'));
   const r = await run(['gen-migrations', '--check', '--out', join(dir, 'generated')]);
   t.is(r.code, 1);
-  t.is(r.stdout, 'usa          up to date\ngbr          stale: gbr/0002_schemas.sql\naus          stale: aus/0009_functions_identity.sql\n');
+  t.is(
+    r.stdout,
+    'usa          up to date\ngbr          stale: gbr/0002_schemas.sql\naus          stale: aus/0009_functions_identity.sql\n',
+  );
   t.regex(r.stderr, /is not what regions\.yaml produces; run `pg-residency gen-migrations` and commit the result/);
 });
 
 test('a bad regions.yaml is one clear error and writes no file', async (t) => {
   const dir = scratch();
   const config = join(dir, 'regions.yaml');
-  writeFileSync(config, 'mode: native\nregions:\n  - { name: usa, url: "postgres://a@h:1/db", postgres: 10 }\n  - { name: usa, url: "postgres://a@h:${NOPE}/db", postgres: 11 }\nentities: []\n');
+  writeFileSync(
+    config,
+    'mode: native\nregions:\n  - { name: usa, url: "postgres://a@h:1/db", postgres: 10 }\n  - { name: usa, url: "postgres://a@h:${NOPE}/db", postgres: 11 }\nentities: []\n',
+  );
   const r = await run(['gen-migrations', '--config', config, '--out', join(dir, 'generated')]);
   t.is(r.code, 1);
   t.is(r.stderr, `error [CONFIG]: ${config} is invalid (1 problem):\n  entities: at least one entity is needed\n`);
@@ -59,7 +70,8 @@ test('unknown region and missing command are clear errors', async (t) => {
 test('--help lists every command', async (t) => {
   const r = await run(['--help']);
   t.is(r.code, 0);
-  for (const command of ['gen-migrations', 'migrate <action>', 'dev <action>', 'demo']) t.true(r.stdout.includes(`pg-residency ${command}`), command);
+  for (const command of ['gen-migrations', 'migrate <action>', 'dev <action>', 'demo'])
+    t.true(r.stdout.includes(`pg-residency ${command}`), command);
 });
 
 let fleet: Fleet | undefined;
@@ -81,7 +93,10 @@ test.serial('migrate status exits 1 while anything is pending, 0 once applied; n
   t.regex(noSecret.stderr, /environment variable PG_RESIDENCY_LINK_PASSWORD is not set/);
   const up = await run(['migrate', 'up', '--all', ...common], { env, cwd });
   t.is(up.code, 0, up.stderr);
-  t.is(up.stdout.split('\n')[0], 'usa          applied: 0001_extensions, 0002_schemas, 0003_link_role, 0004_entity_identity, 0005_server_gbr, 0006_server_aus, 0007_foreign_identity_gbr, 0008_foreign_identity_aus, 0009_functions_identity');
+  t.is(
+    up.stdout.split('\n')[0],
+    'usa          applied: 0001_extensions, 0002_schemas, 0003_link_role, 0004_entity_identity, 0005_server_gbr, 0006_server_aus, 0007_foreign_identity_gbr, 0008_foreign_identity_aus, 0009_functions_identity',
+  );
   const done = await run(['migrate', 'status', '--all', ...common], { env, cwd });
   t.is(done.code, 0);
   for (const output of [pending, up, done, noSecret]) {

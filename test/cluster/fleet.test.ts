@@ -24,7 +24,10 @@ interface RegionSpec {
 }
 
 function fleetConfig(regions: readonly RegionSpec[]): Config {
-  const lines = regions.map((r) => `  - { name: ${JSON.stringify(r.name)}, url: "postgres://postgres@127.0.0.1:${r.port}/${r.db ?? 'residency'}", postgres: ${r.postgres} }`);
+  const lines = regions.map(
+    (r) =>
+      `  - { name: ${JSON.stringify(r.name)}, url: "postgres://postgres@127.0.0.1:${r.port}/${r.db ?? 'residency'}", postgres: ${r.postgres} }`,
+  );
   const yaml = `link: { password_env: TEST_LINK_PASSWORD }
 regions:
 ${lines.join('\n')}
@@ -83,7 +86,11 @@ test.serial('up starts a PostgreSQL 10, 11 and 18 server, each with its database
   t.is(results[0]!.dataDir, join(stateDir, 'usa', 'data'));
 
   const { PGPASSWORD } = await readDevSecrets(stateDir);
-  for (const [port, major] of [[usaPort, 10], [gbrPort, 11], [ausPort, 18]] as const) {
+  for (const [port, major] of [
+    [usaPort, 10],
+    [gbrPort, 11],
+    [ausPort, 18],
+  ] as const) {
     const client = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', password: PGPASSWORD, database: 'residency' });
     await client.connect();
     try {
@@ -98,7 +105,10 @@ test.serial('up starts a PostgreSQL 10, 11 and 18 server, each with its database
 test.serial('up again reports every region already running', async (t) => {
   const results = await devUp(fleet, { stateDir, env });
   returned.push(results);
-  t.deepEqual(results.map((r) => r.status), ['already-running', 'already-running', 'already-running']);
+  t.deepEqual(
+    results.map((r) => r.status),
+    ['already-running', 'already-running', 'already-running'],
+  );
 });
 
 test.serial('status shows each server running with its pid', async (t) => {
@@ -178,15 +188,28 @@ test.serial('two regions on one port fail the later one', async (t) => {
 test.serial('down stops every server; status then shows none running', async (t) => {
   const results = await devDown(fleet, { stateDir });
   returned.push(results);
-  t.deepEqual(results.map((r) => [r.region, r.status, r.purged]), [
-    ['usa', 'stopped', false],
-    ['gbr', 'stopped', false],
-    ['aus', 'stopped', false],
-  ]);
+  t.deepEqual(
+    results.map((r) => [r.region, r.status, r.purged]),
+    [
+      ['usa', 'stopped', false],
+      ['gbr', 'stopped', false],
+      ['aus', 'stopped', false],
+    ],
+  );
   const statuses = await devStatus(fleet, { stateDir });
-  t.deepEqual(statuses.map((s) => [s.running, s.pid]), [[false, undefined], [false, undefined], [false, undefined]]);
+  t.deepEqual(
+    statuses.map((s) => [s.running, s.pid]),
+    [
+      [false, undefined],
+      [false, undefined],
+      [false, undefined],
+    ],
+  );
   for (const port of [usaPort, gbrPort, ausPort]) t.is(await portAvailability('127.0.0.1', port), 'free');
-  t.deepEqual((await devDown(fleet, { stateDir })).map((r) => r.status), ['not-running', 'not-running', 'not-running']);
+  t.deepEqual(
+    (await devDown(fleet, { stateDir })).map((r) => r.status),
+    ['not-running', 'not-running', 'not-running'],
+  );
 });
 
 test.serial('a server that does not start fails with the end of its log', async (t) => {
@@ -196,7 +219,9 @@ test.serial('a server that does not start fails with the end of its log', async 
   returned.push(result);
   t.is(result?.status, 'failed');
   t.true(
-    result!.error!.message.startsWith(`region "aus": PostgreSQL 18 did not start on 127.0.0.1:${ausPort} (pg_ctl exit 1); the last lines of ${join(stateDir, 'aus', 'postgres.log')}:\n`),
+    result!.error!.message.startsWith(
+      `region "aus": PostgreSQL 18 did not start on 127.0.0.1:${ausPort} (pg_ctl exit 1); the last lines of ${join(stateDir, 'aus', 'postgres.log')}:\n`,
+    ),
     result!.error!.message,
   );
   t.regex(result!.error!.message, /syntax error in file ".*postgresql\.conf" line \d+/);
@@ -212,6 +237,13 @@ test.serial('no password appears in any result, error or server log', async (t) 
 
 test.serial('down --purge deletes the data, secrets.env and the state directory', async (t) => {
   const results = await devDown(fleet, { stateDir, purge: true });
-  t.deepEqual(results.map((r) => [r.status, r.purged]), [['not-running', true], ['not-running', true], ['not-running', true]]);
+  t.deepEqual(
+    results.map((r) => [r.status, r.purged]),
+    [
+      ['not-running', true],
+      ['not-running', true],
+      ['not-running', true],
+    ],
+  );
   t.false(existsSync(stateDir));
 });

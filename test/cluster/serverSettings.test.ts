@@ -20,7 +20,10 @@ shared_buffers = '32MB'
 });
 
 test('servers get no libpq variables and no secrets in their environment', (t) => {
-  t.deepEqual(serverEnv({ PATH: '/bin', PGPASSWORD: 'x', PGPORT: '1', LINK: 'y', HOME: undefined, TZ: 'UTC' }, ['LINK']), { PATH: '/bin', TZ: 'UTC' });
+  t.deepEqual(serverEnv({ PATH: '/bin', PGPASSWORD: 'x', PGPORT: '1', LINK: 'y', HOME: undefined, TZ: 'UTC' }, ['LINK']), {
+    PATH: '/bin',
+    TZ: 'UTC',
+  });
 });
 
 test('the install hint names the alias and the newest release of the major', (t) => {

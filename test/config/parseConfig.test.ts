@@ -29,13 +29,26 @@ entities:
 
 test('the root regions.yaml is the seed: three regions, mixed majors, one entity', (t) => {
   const config = parseConfig(seed, 'regions.yaml', {});
-  t.deepEqual(config.regions.map((r) => [r.name, r.postgres, r.mode]), [['usa', 10, 'routing'], ['gbr', 11, 'native'], ['aus', 18, 'native']]);
+  t.deepEqual(
+    config.regions.map((r) => [r.name, r.postgres, r.mode]),
+    [
+      ['usa', 10, 'routing'],
+      ['gbr', 11, 'native'],
+      ['aus', 18, 'native'],
+    ],
+  );
   t.is(config.regions[0]!.url, 'postgres://postgres@127.0.0.1:54310/residency');
   t.deepEqual(config.regions[0]!.fdw, { host: '127.0.0.1', port: 54310, dbname: 'residency', passwordEnv: 'PG_RESIDENCY_LINK_PASSWORD' });
   const [identity] = config.entities;
   t.is(identity!.schema, 'shared');
-  t.deepEqual(identity!.mirrored.map((c) => c.name), ['note', 'created_on']);
-  t.deepEqual(identity!.resident.map((c) => c.name), ['name']);
+  t.deepEqual(
+    identity!.mirrored.map((c) => c.name),
+    ['note', 'created_on'],
+  );
+  t.deepEqual(
+    identity!.resident.map((c) => c.name),
+    ['name'],
+  );
   t.deepEqual(config.extensions, ['postgres_fdw', 'uuid-ossp']);
 });
 
@@ -77,7 +90,12 @@ entities:
 
 test('duplicate region, unsupported version and native mode on PostgreSQL 10 are config errors', (t) => {
   t.deepEqual(
-    problems(minimal('  - { name: usa, url: "postgres://a@h:1/db", postgres: 10 }\n  - { name: usa, url: "postgres://a@h:2/db", postgres: 19 }', 'mode: native')),
+    problems(
+      minimal(
+        '  - { name: usa, url: "postgres://a@h:1/db", postgres: 10 }\n  - { name: usa, url: "postgres://a@h:2/db", postgres: 19 }',
+        'mode: native',
+      ),
+    ),
     [
       'regions[0].postgres: mode "native" needs PostgreSQL 11 or newer, but region "usa" runs 10 (it cannot route inserts into foreign partitions); use mode "auto" or "routing"',
       'regions[1].postgres: PostgreSQL 19 is not supported; use a major version from 10 to 18',
@@ -88,23 +106,35 @@ test('duplicate region, unsupported version and native mode on PostgreSQL 10 are
 
 test('invalid identifiers are refused: empty, too long, control characters', (t) => {
   const long = 'r'.repeat(64);
-  t.deepEqual(problems(minimal(`  - { name: "", url: "postgres://a@h:1/db", postgres: 11 }\n  - { name: ${long}, url: "postgres://a@h:2/db", postgres: 11 }\n  - { name: "a\\nb", url: "postgres://a@h:3/db", postgres: 11 }`)), [
-    'regions[0].name: "" must not be empty',
-    `regions[1].name: "${long}" is 64 bytes long; PostgreSQL identifiers are at most 63 bytes`,
-    'regions[2].name: "a\\nb" must not contain control characters (newline, tab, ...)',
-  ]);
+  t.deepEqual(
+    problems(
+      minimal(
+        `  - { name: "", url: "postgres://a@h:1/db", postgres: 11 }\n  - { name: ${long}, url: "postgres://a@h:2/db", postgres: 11 }\n  - { name: "a\\nb", url: "postgres://a@h:3/db", postgres: 11 }`,
+      ),
+    ),
+    [
+      'regions[0].name: "" must not be empty',
+      `regions[1].name: "${long}" is 64 bytes long; PostgreSQL identifiers are at most 63 bytes`,
+      'regions[2].name: "a\\nb" must not contain control characters (newline, tab, ...)',
+    ],
+  );
 });
 
 test('an entity name whose derived names are too long is refused', (t) => {
   const name = 'e'.repeat(56);
   const text = minimal('  - { name: usa, url: "postgres://a@h:1/db", postgres: 11 }').replace('name: identity', `name: ${name}`);
-  t.deepEqual(problems(text), [`entities[0].name: the generated name "${name}_details" is 64 bytes long; PostgreSQL identifiers are at most 63 bytes; choose a shorter entity name`]);
+  t.deepEqual(problems(text), [
+    `entities[0].name: the generated name "${name}_details" is 64 bytes long; PostgreSQL identifiers are at most 63 bytes; choose a shorter entity name`,
+  ]);
 });
 
 test('hostile but valid names are accepted as they are', (t) => {
   const text = readFileSync(new URL('../fixtures/hostile.yaml', import.meta.url), 'utf8');
   const config = parseConfig(text, 'hostile.yaml', {});
-  t.deepEqual(config.regions.map((r) => r.name), ['we"ird', 'Upper Case', 'a.b']);
+  t.deepEqual(
+    config.regions.map((r) => r.name),
+    ['we"ird', 'Upper Case', 'a.b'],
+  );
   t.is(config.entities[0]!.schema, 'My Schema');
 });
 

@@ -68,7 +68,13 @@ export interface Fleet {
  * its regions.yaml, generates its migrations, and (unless `migrate: false`)
  * applies them with `migrate up --all`.
  */
-export async function startFleet(options: { regions: readonly FleetRegion[]; mode?: string; entities?: string; extra?: string; migrate?: boolean }): Promise<Fleet> {
+export async function startFleet(options: {
+  regions: readonly FleetRegion[];
+  mode?: string;
+  entities?: string;
+  extra?: string;
+  migrate?: boolean;
+}): Promise<Fleet> {
   const root = mkdtempSync(join(tmpdir(), 'rsd-'));
   chmodSync(root, 0o755); // the postgres OS user must reach the data directories
   const stateDir = join(root, 'state');
@@ -79,7 +85,9 @@ export async function startFleet(options: { regions: readonly FleetRegion[]; mod
     `mode: ${options.mode ?? 'auto'}`,
     options.extra ?? '',
     'regions:',
-    ...options.regions.map((r) => `  - { name: ${r.name}, url: "postgres://postgres@127.0.0.1:${ports[r.name]}/residency", postgres: ${r.postgres} }`),
+    ...options.regions.map(
+      (r) => `  - { name: ${r.name}, url: "postgres://postgres@127.0.0.1:${ports[r.name]}/residency", postgres: ${r.postgres} }`,
+    ),
     'entities:',
     options.entities ?? SEED_ENTITY,
   ].join('\n');
@@ -87,8 +95,8 @@ export async function startFleet(options: { regions: readonly FleetRegion[]; mod
   const configPath = join(root, 'regions.yaml');
   writeFileSync(configPath, yaml);
   const up = await devUp(config, { stateDir, env: {} });
-  const failed = up.find((r) => r.error);
-  if (failed) throw failed.error;
+  const failed = up.find((r) => r.error)?.error;
+  if (failed) throw failed;
   const env = await devEnv(stateDir, {});
   await genMigrations({ config, templates: await loadTemplates(), outDir: dir, check: false, force: false, fs: nodeGeneratedFs });
   const open: pg.Client[] = [];
@@ -100,7 +108,13 @@ export async function startFleet(options: { regions: readonly FleetRegion[]; mod
     env,
     ports,
     async client(region) {
-      const client = new pg.Client({ host: '127.0.0.1', port: ports[region], user: 'postgres', password: env.PGPASSWORD, database: 'residency' });
+      const client = new pg.Client({
+        host: '127.0.0.1',
+        port: ports[region],
+        user: 'postgres',
+        password: env.PGPASSWORD,
+        database: 'residency',
+      });
       client.on('error', () => undefined);
       await client.connect();
       open.push(client);

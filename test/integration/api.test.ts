@@ -36,10 +36,11 @@ async function sqlError(region: string, sql: string, params: unknown[] = []): Pr
 }
 
 async function clearAll() {
-  for (const region of REGIONS) await fleet.query(region, `DELETE FROM "${region}".identity_details; DELETE FROM shared.identity; DELETE FROM shared.identity_outbox`);
+  for (const region of REGIONS)
+    await fleet.query(region, `DELETE FROM "${region}".identity_details; DELETE FROM shared.identity; DELETE FROM shared.identity_outbox`);
 }
 
-test.serial('the seed walkthrough gives the seed\'s results: names only in their own leaf, identity rows everywhere', async (t) => {
+test.serial("the seed walkthrough gives the seed's results: names only in their own leaf, identity rows everywhere", async (t) => {
   await clearAll();
   for (const sql of seedSelects('usa')) t.deepEqual(await fleet.query('usa', sql), [], sql);
   const [cells] = await fleet.query('usa', SEED_UPSERTS);
@@ -50,12 +51,22 @@ test.serial('the seed walkthrough gives the seed\'s results: names only in their
   const expected = { usa: 'David Welch', gbr: 'Da Queen', aus: 'Someone Random' };
   for (const region of REGIONS) {
     const [identity, details, leaf] = await Promise.all(seedSelects(region).map((sql) => fleet.query(region, sql)));
-    t.deepEqual(identity!.map((r) => `${r.region} ${r.note}`).sort(), ['aus This will always make someone new', 'gbr Da queen is a powerhouse, but sort of an acquired taste', 'usa Dave is really nice'], region);
+    t.deepEqual(
+      identity!.map((r) => `${r.region} ${r.note}`).sort(),
+      ['aus This will always make someone new', 'gbr Da queen is a powerhouse, but sort of an acquired taste', 'usa Dave is really nice'],
+      region,
+    );
     t.deepEqual(details!.map((r) => `${r.region} ${r.name}`).sort(), ['aus Someone Random', 'gbr Da Queen', 'usa David Welch'], region);
-    t.deepEqual(leaf!.map((r) => r.name), [expected[region]], `${region} holds only its own person`);
+    t.deepEqual(
+      leaf!.map((r) => r.name),
+      [expected[region]],
+      `${region} holds only its own person`,
+    );
   }
   // the directory rows are identical in every region, created_on included
-  const snapshots = await Promise.all(REGIONS.map((r) => fleet.query(r, 'SELECT uuid, region, note, created_on::text FROM shared.identity ORDER BY uuid')));
+  const snapshots = await Promise.all(
+    REGIONS.map((r) => fleet.query(r, 'SELECT uuid, region, note, created_on::text FROM shared.identity ORDER BY uuid')),
+  );
   t.deepEqual(snapshots[1], snapshots[0]);
   t.deepEqual(snapshots[2], snapshots[0]);
 });
@@ -71,7 +82,11 @@ for (const caller of REGIONS) {
       const where = await whereIs(key);
       for (const region of REGIONS) {
         t.deepEqual(where[region], { directory: owner, leaf: region === owner ? 'Ann Two' : null }, `${caller} -> ${owner}: ${region}`);
-        const [n] = await fleet.query(region, 'SELECT (SELECT count(*) FROM shared.identity WHERE uuid = $1)::int AS d, (SELECT count(*) FROM shared.identity_details WHERE uuid = $1)::int AS p, (SELECT note FROM shared.identity WHERE uuid = $1) AS note', [key]);
+        const [n] = await fleet.query(
+          region,
+          'SELECT (SELECT count(*) FROM shared.identity WHERE uuid = $1)::int AS d, (SELECT count(*) FROM shared.identity_details WHERE uuid = $1)::int AS p, (SELECT note FROM shared.identity WHERE uuid = $1) AS note',
+          [key],
+        );
         t.deepEqual(n, { d: 1, p: 1, note: 'v2' });
       }
     }
@@ -82,13 +97,24 @@ test.serial('rehome usa to gbr and back, from a native and a routing region; the
   const key = randomUUID();
   await fleet.query('usa', "SELECT shared.upsert_identity($1, 'Mover', 'usa', 'n')", [key]);
   t.deepEqual((await fleet.query('aus', 'SELECT shared.rehome_identity($1, $2) AS moved', [key, 'gbr']))[0], { moved: true });
-  t.deepEqual(await whereIs(key), { usa: { directory: 'gbr', leaf: null }, gbr: { directory: 'gbr', leaf: 'Mover' }, aus: { directory: 'gbr', leaf: null } });
+  t.deepEqual(await whereIs(key), {
+    usa: { directory: 'gbr', leaf: null },
+    gbr: { directory: 'gbr', leaf: 'Mover' },
+    aus: { directory: 'gbr', leaf: null },
+  });
   t.deepEqual((await fleet.query('usa', 'SELECT shared.rehome_identity($1, $2) AS moved', [key, 'usa']))[0], { moved: true });
-  t.deepEqual(await whereIs(key), { usa: { directory: 'usa', leaf: 'Mover' }, gbr: { directory: 'usa', leaf: null }, aus: { directory: 'usa', leaf: null } });
+  t.deepEqual(await whereIs(key), {
+    usa: { directory: 'usa', leaf: 'Mover' },
+    gbr: { directory: 'usa', leaf: null },
+    aus: { directory: 'usa', leaf: null },
+  });
   t.deepEqual((await fleet.query('gbr', 'SELECT shared.rehome_identity($1, $2) AS moved', [key, 'usa']))[0], { moved: false });
   // upsert with the old region now points at rehome
   const wrong = await sqlError('gbr', "SELECT shared.upsert_identity($1, 'Mover', 'gbr', 'n')", [key]);
-  t.deepEqual(wrong, { code: 'RS003', message: `identity ${key} belongs to region "usa"; to move its personal data call "shared"."rehome_identity"(key, new_region)` });
+  t.deepEqual(wrong, {
+    code: 'RS003',
+    message: `identity ${key} belongs to region "usa"; to move its personal data call "shared"."rehome_identity"(key, new_region)`,
+  });
 
   t.deepEqual((await fleet.query('gbr', 'SELECT shared.erase_identity($1) AS erased', [key]))[0], { erased: true });
   const nothing = { directory: null, leaf: null };
@@ -99,7 +125,18 @@ test.serial('rehome usa to gbr and back, from a native and a routing region; the
 });
 
 test.serial('unknown region, NULL key and NULL region: stable SQLSTATE, the value named, nothing written anywhere', async (t) => {
-  const counts = () => Promise.all(REGIONS.map(async (r) => (await fleet.query(r, 'SELECT (SELECT count(*) FROM shared.identity)::int + (SELECT count(*) FROM shared.identity_details)::int AS n'))[0]?.n));
+  const counts = () =>
+    Promise.all(
+      REGIONS.map(
+        async (r) =>
+          (
+            await fleet.query(
+              r,
+              'SELECT (SELECT count(*) FROM shared.identity)::int + (SELECT count(*) FROM shared.identity_details)::int AS n',
+            )
+          )[0]?.n,
+      ),
+    );
   const before = await counts();
   const key = randomUUID();
   for (const caller of REGIONS) {
@@ -107,14 +144,23 @@ test.serial('unknown region, NULL key and NULL region: stable SQLSTATE, the valu
       code: 'RS001',
       message: 'unknown region "can"; regions.yaml defines "usa", "gbr", "aus"',
     });
-    t.deepEqual(await sqlError(caller, "SELECT shared.upsert_identity(NULL, 'Nobody', 'usa', 'n')"), { code: 'RS002', message: 'identity: the key uuid must not be NULL' });
+    t.deepEqual(await sqlError(caller, "SELECT shared.upsert_identity(NULL, 'Nobody', 'usa', 'n')"), {
+      code: 'RS002',
+      message: 'identity: the key uuid must not be NULL',
+    });
     t.deepEqual(await sqlError(caller, "SELECT shared.upsert_identity($1, 'Nobody', NULL, 'n')", [key]), {
       code: 'RS002',
       message: `identity ${key}: the region must not be NULL; regions.yaml defines "usa", "gbr", "aus"`,
     });
-    t.deepEqual(await sqlError(caller, "SELECT shared.rehome_identity($1, 'can')", [key]), { code: 'RS001', message: 'unknown region "can"; regions.yaml defines "usa", "gbr", "aus"' });
+    t.deepEqual(await sqlError(caller, "SELECT shared.rehome_identity($1, 'can')", [key]), {
+      code: 'RS001',
+      message: 'unknown region "can"; regions.yaml defines "usa", "gbr", "aus"',
+    });
     // one bad row in a batch writes nothing of the batch
-    const batch = JSON.stringify([{ uuid: randomUUID(), region: 'usa', name: 'ok' }, { uuid: key, region: 'can', name: 'bad' }]);
+    const batch = JSON.stringify([
+      { uuid: randomUUID(), region: 'usa', name: 'ok' },
+      { uuid: key, region: 'can', name: 'bad' },
+    ]);
     t.is((await sqlError(caller, 'SELECT * FROM shared.upsert_identity_many($1)', [batch])).code, 'RS001');
   }
   t.deepEqual(await counts(), before);
@@ -140,7 +186,11 @@ test.serial('the same new key upserted from two regions at once: one wins, no du
   t.is(outcome, '40001', 'the loser gets a serialization failure it can retry');
   t.true(Date.now() - started < 2500, `took ${Date.now() - started} ms`);
   const where = await whereIs(key);
-  t.deepEqual(where, { usa: { directory: 'usa', leaf: 'From usa' }, gbr: { directory: 'usa', leaf: null }, aus: { directory: 'usa', leaf: null } });
+  t.deepEqual(where, {
+    usa: { directory: 'usa', leaf: 'From usa' },
+    gbr: { directory: 'usa', leaf: null },
+    aus: { directory: 'usa', leaf: null },
+  });
 });
 
 test.serial('a writer that never commits cannot hang another region past the lock timeout', async (t) => {
@@ -159,18 +209,31 @@ test.serial('a writer that never commits cannot hang another region past the loc
   t.is(error?.code, '55P03', String(error?.message));
   t.regex(String(error?.message), /lock timeout/);
   t.true(waited >= 1500 && waited < 6000, `waited ${waited} ms for a 2 s lock_timeout`);
-  t.deepEqual(await whereIs(key), { usa: { directory: null, leaf: null }, gbr: { directory: null, leaf: null }, aus: { directory: null, leaf: null } });
+  t.deepEqual(await whereIs(key), {
+    usa: { directory: null, leaf: null },
+    gbr: { directory: null, leaf: null },
+    aus: { directory: null, leaf: null },
+  });
 });
 
 test.serial('concurrent upserts of one key from every region: no duplicate anywhere', async (t) => {
   const key = randomUUID();
   const outcomes = await Promise.all(
-    REGIONS.map((r) => fleet.query(r, "SELECT (shared.upsert_identity($1, 'Racer', $2, 'n')).created", [key, 'gbr']).then(() => 'ok', (e: { code: string }) => e.code)),
+    REGIONS.map((r) =>
+      fleet.query(r, "SELECT (shared.upsert_identity($1, 'Racer', $2, 'n')).created", [key, 'gbr']).then(
+        () => 'ok',
+        (e: { code: string }) => e.code,
+      ),
+    ),
   );
   t.true(outcomes.includes('ok'), outcomes.join(','));
   for (const o of outcomes) t.true(['ok', '40001', '23505'].includes(o), o);
   for (const region of REGIONS) {
-    const [n] = await fleet.query(region, 'SELECT (SELECT count(*) FROM shared.identity WHERE uuid = $1)::int AS d, (SELECT count(*) FROM ONLY shared.identity_details WHERE uuid = $1)::int AS p', [key]);
+    const [n] = await fleet.query(
+      region,
+      'SELECT (SELECT count(*) FROM shared.identity WHERE uuid = $1)::int AS d, (SELECT count(*) FROM ONLY shared.identity_details WHERE uuid = $1)::int AS p',
+      [key],
+    );
     t.is(n?.d, 1, region);
   }
   const where = await whereIs(key);
@@ -206,7 +269,9 @@ test.serial('get_identity and a region-filtered query read only the owner region
   const rows = await fleet.query('aus', 'SELECT uuid, region, note, name FROM shared.get_identity($1)', [key]);
   t.deepEqual(rows, [{ uuid: key, region: 'usa', note: 'found', name: 'Finder' }]);
   // the plan of a region-filtered query on the parent touches one partition
-  const plan = await fleet.query('aus', "EXPLAIN (COSTS OFF) SELECT * FROM shared.identity_details WHERE region = 'usa' AND uuid = $1", [key]);
+  const plan = await fleet.query('aus', "EXPLAIN (COSTS OFF) SELECT * FROM shared.identity_details WHERE region = 'usa' AND uuid = $1", [
+    key,
+  ]);
   const text = plan.map((r) => r['QUERY PLAN']).join('\n');
   t.regex(text, /Foreign Scan on identity_details/);
   t.notRegex(text, /Append/);

@@ -26,7 +26,9 @@ interface Catalog {
 async function catalog(region: string): Promise<Catalog> {
   const q = (sql: string) => fleet.query(region, sql);
   const servers = await q(`SELECT srvname || ' ' || array_to_string(srvoptions, ',') AS s FROM pg_foreign_server ORDER BY srvname`);
-  const mappings = await q(`SELECT srvname || ' ' || usename || ' ' || array_to_string(umoptions, ',') AS s FROM pg_user_mappings ORDER BY srvname`);
+  const mappings = await q(
+    `SELECT srvname || ' ' || usename || ' ' || array_to_string(umoptions, ',') AS s FROM pg_user_mappings ORDER BY srvname`,
+  );
   const leaf = await q(`
     SELECT c.conname || ' ' || c.contype::text || ' ' || pg_get_constraintdef(c.oid) AS s
     FROM pg_constraint c WHERE c.conrelid = '${region}.identity_details'::regclass ORDER BY c.contype, c.conname`);
@@ -38,18 +40,34 @@ async function catalog(region: string): Promise<Catalog> {
     SELECT p.proname || ' ' || p.prosecdef::text || ' ' || array_to_string(p.proconfig, ',') AS s
     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'shared' ORDER BY 1`);
   const strip = (rows: Record<string, unknown>[]) => rows.map((r) => String(r.s).replace(/password=[^,]*/, 'password=***'));
-  return { servers: strip(servers), mappings: strip(mappings), leaf: strip(leaf), foreignPartitions: strip(foreignPartitions), functions: strip(functions) };
+  return {
+    servers: strip(servers),
+    mappings: strip(mappings),
+    leaf: strip(leaf),
+    foreignPartitions: strip(foreignPartitions),
+    functions: strip(functions),
+  };
 }
 
 test.serial('up --all on a mixed fleet creates every object in every region; down --all empties it; up again', async (t) => {
   const up = await fleet.migrate({});
-  t.deepEqual(up.map((r) => [r.region, r.status, r.migrations.length]), [['usa', 'applied', 9], ['gbr', 'applied', 9], ['aus', 'applied', 9]]);
+  t.deepEqual(
+    up.map((r) => [r.region, r.status, r.migrations.length]),
+    [
+      ['usa', 'applied', 9],
+      ['gbr', 'applied', 9],
+      ['aus', 'applied', 9],
+    ],
+  );
 
   const p = fleet.ports;
   const usa = await catalog('usa');
-  t.deepEqual(usa.servers, [`aus host=127.0.0.1,port=${p.aus},dbname=residency,fetch_size=1000`, `gbr host=127.0.0.1,port=${p.gbr},dbname=residency,fetch_size=1000`]);
+  t.deepEqual(usa.servers, [
+    `aus host=127.0.0.1,port=${p.aus},dbname=residency,fetch_size=1000`,
+    `gbr host=127.0.0.1,port=${p.gbr},dbname=residency,fetch_size=1000`,
+  ]);
   t.deepEqual(usa.mappings, ['aus public user=residency_link,password=***', 'gbr public user=residency_link,password=***']);
-  t.deepEqual(usa.leaf, ['identity_details_region_check c CHECK ((region = \'usa\'::text))', 'identity_details_pkey p PRIMARY KEY (uuid)']);
+  t.deepEqual(usa.leaf, ["identity_details_region_check c CHECK ((region = 'usa'::text))", 'identity_details_pkey p PRIMARY KEY (uuid)']);
   t.deepEqual(usa.foreignPartitions, [
     "aus.identity_details aus schema_name=aus,table_name=identity_details FOR VALUES IN ('aus')",
     "gbr.identity_details gbr schema_name=gbr,table_name=identity_details FOR VALUES IN ('gbr')",
@@ -68,35 +86,69 @@ test.serial('up --all on a mixed fleet creates every object in every region; dow
     `gbr host=127.0.0.1,port=${p.gbr},dbname=residency,async_capable=true,batch_size=100,keep_connections=on,parallel_commit=true,parallel_abort=true,fetch_size=1000`,
     `usa host=127.0.0.1,port=${p.usa},dbname=residency,async_capable=true,batch_size=100,keep_connections=on,parallel_commit=true,parallel_abort=true,fetch_size=1000`,
   ]);
-  t.deepEqual(aus.foreignPartitions.map((s) => s.split(' ')[0]), ['gbr.identity_details', 'usa.identity_details']);
+  t.deepEqual(
+    aus.foreignPartitions.map((s) => s.split(' ')[0]),
+    ['gbr.identity_details', 'usa.identity_details'],
+  );
   // the link role: least privilege, bounded waits
-  const [role] = await fleet.query('gbr', `SELECT rolsuper, rolcreaterole, rolcreatedb, rolconfig FROM pg_roles WHERE rolname = 'residency_link'`);
+  const [role] = await fleet.query(
+    'gbr',
+    `SELECT rolsuper, rolcreaterole, rolcreatedb, rolconfig FROM pg_roles WHERE rolname = 'residency_link'`,
+  );
   t.deepEqual(role, { rolsuper: false, rolcreaterole: false, rolcreatedb: false, rolconfig: ['lock_timeout=5s', 'statement_timeout=30s'] });
-  const grants = await fleet.query('gbr', `SELECT table_schema || '.' || table_name || ' ' || string_agg(privilege_type, ',' ORDER BY privilege_type) AS g FROM information_schema.role_table_grants WHERE grantee = 'residency_link' GROUP BY table_schema, table_name ORDER BY 1`);
-  t.deepEqual(grants.map((g) => g.g), ['gbr.identity_details DELETE,INSERT,SELECT,UPDATE', 'shared.identity DELETE,INSERT,SELECT,UPDATE']);
+  const grants = await fleet.query(
+    'gbr',
+    `SELECT table_schema || '.' || table_name || ' ' || string_agg(privilege_type, ',' ORDER BY privilege_type) AS g FROM information_schema.role_table_grants WHERE grantee = 'residency_link' GROUP BY table_schema, table_name ORDER BY 1`,
+  );
+  t.deepEqual(
+    grants.map((g) => g.g),
+    ['gbr.identity_details DELETE,INSERT,SELECT,UPDATE', 'shared.identity DELETE,INSERT,SELECT,UPDATE'],
+  );
 
   const down = await fleet.migrate({ direction: 'down' });
-  t.deepEqual(down.map((r) => [r.region, r.status, r.migrations.length]), [['usa', 'reverted', 9], ['gbr', 'reverted', 9], ['aus', 'reverted', 9]]);
+  t.deepEqual(
+    down.map((r) => [r.region, r.status, r.migrations.length]),
+    [
+      ['usa', 'reverted', 9],
+      ['gbr', 'reverted', 9],
+      ['aus', 'reverted', 9],
+    ],
+  );
   for (const region of ['usa', 'gbr', 'aus']) {
-    const [left] = await fleet.query(region, `SELECT (SELECT count(*) FROM pg_foreign_server)::int AS servers, (SELECT count(*) FROM pg_namespace WHERE nspname IN ('shared', 'usa', 'gbr', 'aus'))::int AS schemas, (SELECT count(*) FROM pg_extension WHERE extname = 'postgres_fdw')::int AS fdw`);
+    const [left] = await fleet.query(
+      region,
+      `SELECT (SELECT count(*) FROM pg_foreign_server)::int AS servers, (SELECT count(*) FROM pg_namespace WHERE nspname IN ('shared', 'usa', 'gbr', 'aus'))::int AS schemas, (SELECT count(*) FROM pg_extension WHERE extname = 'postgres_fdw')::int AS fdw`,
+    );
     t.deepEqual(left, { servers: 0, schemas: 0, fdw: 0 }, region);
   }
   const again = await fleet.migrate({});
-  t.deepEqual(again.map((r) => r.status), ['applied', 'applied', 'applied']);
+  t.deepEqual(
+    again.map((r) => r.status),
+    ['applied', 'applied', 'applied'],
+  );
   const rerun = await fleet.migrate({});
-  t.deepEqual(rerun.map((r) => r.status), ['nothing-to-do', 'nothing-to-do', 'nothing-to-do']);
+  t.deepEqual(
+    rerun.map((r) => r.status),
+    ['nothing-to-do', 'nothing-to-do', 'nothing-to-do'],
+  );
 });
 
 test.serial('status lists pending migrations and says when a region is behind', async (t) => {
   await fleet.migrate({ direction: 'down', regions: ['gbr'], all: false, count: 2 });
   const statuses = await statusFleet(fleet.config, [], true, fleet.dir, fleet.env);
-  t.deepEqual(statuses.map((s) => [s.region, s.applied.length, s.pending]), [
-    ['usa', 9, []],
-    ['gbr', 7, ['0008_foreign_identity_aus', '0009_functions_identity']],
-    ['aus', 9, []],
-  ]);
+  t.deepEqual(
+    statuses.map((s) => [s.region, s.applied.length, s.pending]),
+    [
+      ['usa', 9, []],
+      ['gbr', 7, ['0008_foreign_identity_aus', '0009_functions_identity']],
+      ['aus', 9, []],
+    ],
+  );
   const up = await fleet.migrate({ regions: ['gbr'], all: false });
-  t.deepEqual(up.map((r) => [r.region, r.status, r.migrations]), [['gbr', 'applied', ['0008_foreign_identity_aus', '0009_functions_identity']]]);
+  t.deepEqual(
+    up.map((r) => [r.region, r.status, r.migrations]),
+    [['gbr', 'applied', ['0008_foreign_identity_aus', '0009_functions_identity']]],
+  );
 });
 
 test.serial('an applied file that was edited is refused, naming the file, and nothing runs', async (t) => {
@@ -105,7 +157,10 @@ test.serial('an applied file that was edited is refused, naming the file, and no
   try {
     appendFileSync(file, '-- sneaky edit\n');
     const error = await t.throwsAsync(fleet.migrate({}));
-    t.is(error?.message, `region "usa": ${join(fleet.dir, 'usa')}/ does not match residency.sum: 0004_entity_identity.sql was edited after it was generated (its checksum does not match residency.sum). Generated files are not edited by hand: change regions.yaml or templates/ and run \`pg-residency gen-migrations\`.`);
+    t.is(
+      error?.message,
+      `region "usa": ${join(fleet.dir, 'usa')}/ does not match residency.sum: 0004_entity_identity.sql was edited after it was generated (its checksum does not match residency.sum). Generated files are not edited by hand: change regions.yaml or templates/ and run \`pg-residency gen-migrations\`.`,
+    );
   } finally {
     writeFileSync(file, original);
   }
@@ -113,7 +168,9 @@ test.serial('an applied file that was edited is refused, naming the file, and no
 
 test.serial('an applied file changed together with its residency.sum is still refused', async (t) => {
   const dir = join(fleet.dir, 'usa');
-  const names = readdirSync(dir).filter((n) => n.endsWith('.sql')).sort();
+  const names = readdirSync(dir)
+    .filter((n) => n.endsWith('.sql'))
+    .sort();
   const originals = new Map(names.map((n) => [n, readFileSync(join(dir, n), 'utf8')]));
   const originalSum = readFileSync(join(dir, 'residency.sum'), 'utf8');
   try {
@@ -121,7 +178,10 @@ test.serial('an applied file changed together with its residency.sum is still re
     writeFileSync(join(dir, 'residency.sum'), renderSum(names.map((n) => ({ name: n, content: readFileSync(join(dir, n), 'utf8') }))));
     const [result] = await fleet.migrate({ regions: ['usa'], all: false });
     t.is(result?.status, 'failed');
-    t.is(result?.error?.message, 'region "usa": 0002_schemas.sql was applied, then changed (its checksum differs from the one recorded when it ran). Applied migrations are never rewritten: restore the file from version control and put the change in a new migration.');
+    t.is(
+      result?.error?.message,
+      'region "usa": 0002_schemas.sql was applied, then changed (its checksum differs from the one recorded when it ran). Applied migrations are never rewritten: restore the file from version control and put the change in a new migration.',
+    );
   } finally {
     writeFileSync(join(dir, '0002_schemas.sql'), originals.get('0002_schemas.sql')!);
     writeFileSync(join(dir, 'residency.sum'), originalSum);
@@ -147,13 +207,24 @@ test.serial('a failing migration leaves the region exactly as before and names t
 
 test.serial('two migrate runs on one region at once: one applies, the other stops with a clear message', async (t) => {
   await fleet.migrate({ direction: 'down', regions: ['gbr'], all: false, count: 3 });
-  const input = { config: fleet.config, regions: ['gbr'], all: false, direction: 'up' as const, dir: fleet.dir, env: fleet.env, dryRun: false };
+  const input = {
+    config: fleet.config,
+    regions: ['gbr'],
+    all: false,
+    direction: 'up' as const,
+    dir: fleet.dir,
+    env: fleet.env,
+    dryRun: false,
+  };
   const [a, b] = await Promise.all([migrateFleet(input), migrateFleet(input)]);
   const statuses = [a[0]!.status, b[0]!.status].sort();
   // either the second waited out nothing (ran after) or it met the lock
   if (statuses[0] === 'applied' && statuses[1] === 'failed') {
     const failed = [a[0]!, b[0]!].find((r) => r.status === 'failed')!;
-    t.is(failed.error?.message, 'region "gbr": another migrate is running on this database (its advisory lock is held); nothing was applied by this run. Wait for it to finish, then run migrate up again.');
+    t.is(
+      failed.error?.message,
+      'region "gbr": another migrate is running on this database (its advisory lock is held); nothing was applied by this run. Wait for it to finish, then run migrate up again.',
+    );
   } else {
     t.deepEqual(statuses, ['applied', 'nothing-to-do']);
   }
@@ -162,10 +233,23 @@ test.serial('two migrate runs on one region at once: one applies, the other stop
 });
 
 test.serial('an unreachable region is a clear error naming it; the regions before it are untouched', async (t) => {
-  const config = { ...fleet.config, regions: fleet.config.regions.map((r) => (r.name === 'gbr' ? { ...r, url: 'postgres://postgres@127.0.0.1:1/residency' } : r)) };
+  const config = {
+    ...fleet.config,
+    regions: fleet.config.regions.map((r) => (r.name === 'gbr' ? { ...r, url: 'postgres://postgres@127.0.0.1:1/residency' } : r)),
+  };
   const results = await migrateFleet({ config, regions: [], all: true, direction: 'up', dir: fleet.dir, env: fleet.env, dryRun: false });
-  t.deepEqual(results.map((r) => [r.region, r.status]), [['usa', 'skipped'], ['gbr', 'failed'], ['aus', 'skipped']]);
-  t.regex(results[1]!.error!.message, /^region "gbr": cannot connect to postgres:\/\/postgres@127\.0\.0\.1:1\/residency \(connect ECONNREFUSED 127\.0\.0\.1:1\)\. Is the server running and reachable\?/);
+  t.deepEqual(
+    results.map((r) => [r.region, r.status]),
+    [
+      ['usa', 'skipped'],
+      ['gbr', 'failed'],
+      ['aus', 'skipped'],
+    ],
+  );
+  t.regex(
+    results[1]!.error!.message,
+    /^region "gbr": cannot connect to postgres:\/\/postgres@127\.0\.0\.1:1\/residency \(connect ECONNREFUSED 127\.0\.0\.1:1\)\. Is the server running and reachable\?/,
+  );
 });
 
 test.serial('dry-run prints the SQL that would run and changes nothing', async (t) => {

@@ -14,7 +14,8 @@ test.after.always(async () => {
 
 const directory = async (region: string, key: string) =>
   (await fleet.query(region, 'SELECT region FROM shared.identity WHERE uuid = $1', [key]))[0]?.region ?? null;
-const outbox = async (region: string) => (await fleet.query(region, 'SELECT region, uuid FROM shared.identity_outbox ORDER BY region, uuid')).map((r) => `${r.region} ${r.uuid}`);
+const outbox = async (region: string) =>
+  (await fleet.query(region, 'SELECT region, uuid FROM shared.identity_outbox ORDER BY region, uuid')).map((r) => `${r.region} ${r.uuid}`);
 
 test.serial('with gbr down: writes for other owners go on, gbr-owned writes fail cleanly, and sync repairs gbr afterwards', async (t) => {
   const usaPerson = randomUUID();
@@ -68,11 +69,17 @@ test.serial('the owner down: its personal data cannot be written or erased, and 
   await fleet.query('gbr', "SELECT shared.upsert_identity($1, 'Ada', 'aus', 'n')", [key]);
   await fleet.stopRegion('aus');
   try {
-    const erase = await fleet.query('gbr', 'SELECT shared.erase_identity($1)', [key]).then(() => undefined, (e: { code: string }) => e.code);
+    const erase = await fleet.query('gbr', 'SELECT shared.erase_identity($1)', [key]).then(
+      () => undefined,
+      (e: { code: string }) => e.code,
+    );
     t.is(erase, '08001');
     t.is(await directory('gbr', key), 'aus', 'the failed erase rolled back');
     t.is(await directory('usa', key), 'aus');
-    const rehome = await fleet.query('usa', "SELECT shared.rehome_identity($1, 'usa')", [key]).then(() => undefined, (e: { code: string }) => e.code);
+    const rehome = await fleet.query('usa', "SELECT shared.rehome_identity($1, 'usa')", [key]).then(
+      () => undefined,
+      (e: { code: string }) => e.code,
+    );
     t.is(rehome, '08001');
     t.is(await directory('usa', key), 'aus');
   } finally {

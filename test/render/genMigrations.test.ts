@@ -6,31 +6,58 @@ function memoryFs(initial: Record<string, string> = {}) {
   const files = new Map(Object.entries(initial));
   const writes: string[] = [];
   const fs: GeneratedFs = {
-    read: async (p) => files.get(p),
-    write: async (p, c) => {
+    read: (p) => Promise.resolve(files.get(p)),
+    write: (p, c) => {
       writes.push(p);
       files.set(p, c);
+      return Promise.resolve();
     },
-    list: async (dir) => [...files.keys()].filter((p) => p.startsWith(`${dir}/`) && !p.slice(dir.length + 1).includes('/')).map((p) => p.slice(dir.length + 1)).sort(),
-    remove: async (p) => {
+    list: (dir) =>
+      Promise.resolve(
+        [...files.keys()]
+          .filter((p) => p.startsWith(`${dir}/`) && !p.slice(dir.length + 1).includes('/'))
+          .map((p) => p.slice(dir.length + 1))
+          .sort(),
+      ),
+    remove: (p) => {
       files.delete(p);
+      return Promise.resolve();
     },
   };
   return { fs, files, writes };
 }
 
 const run = async (fs: GeneratedFs, options: { check?: boolean; force?: boolean; fixture?: string } = {}) =>
-  genMigrations({ config: fixtureConfig(options.fixture ?? 'seed'), templates: await shippedTemplates(), outDir: 'gen', check: options.check ?? false, force: options.force ?? false, fs });
+  genMigrations({
+    config: fixtureConfig(options.fixture ?? 'seed'),
+    templates: await shippedTemplates(),
+    outDir: 'gen',
+    check: options.check ?? false,
+    force: options.force ?? false,
+    fs,
+  });
 
 test('generates every region, then regenerating changes no byte', async (t) => {
   const mem = memoryFs();
   const first = await run(mem.fs);
-  t.deepEqual(first.map((r) => [r.region, r.status, r.files.length]), [['usa', 'written', 11], ['gbr', 'written', 11], ['aus', 'written', 11]]);
-  t.true(mem.files.has('gen/usa/0009_functions_identity.sql') && mem.files.has('gen/usa/residency.sum') && mem.files.has('gen/usa/state.json'));
+  t.deepEqual(
+    first.map((r) => [r.region, r.status, r.files.length]),
+    [
+      ['usa', 'written', 11],
+      ['gbr', 'written', 11],
+      ['aus', 'written', 11],
+    ],
+  );
+  t.true(
+    mem.files.has('gen/usa/0009_functions_identity.sql') && mem.files.has('gen/usa/residency.sum') && mem.files.has('gen/usa/state.json'),
+  );
   const before = new Map(mem.files);
   mem.writes.length = 0;
   const second = await run(mem.fs);
-  t.deepEqual(second.map((r) => r.status), ['unchanged', 'unchanged', 'unchanged']);
+  t.deepEqual(
+    second.map((r) => r.status),
+    ['unchanged', 'unchanged', 'unchanged'],
+  );
   t.deepEqual(mem.writes, []);
   t.deepEqual(mem.files, before);
 });
@@ -43,11 +70,14 @@ test('--check names edited, missing and extra files and writes nothing', async (
   mem.files.set('gen/aus/9999_extra.sql', 'select 1;\n');
   mem.writes.length = 0;
   const result = await run(mem.fs, { check: true });
-  t.deepEqual(result.map((r) => [r.status, r.files]), [
-    ['stale', ['usa/0002_schemas.sql']],
-    ['stale', ['gbr/0005_server_usa.sql']],
-    ['stale', ['aus/9999_extra.sql']],
-  ]);
+  t.deepEqual(
+    result.map((r) => [r.status, r.files]),
+    [
+      ['stale', ['usa/0002_schemas.sql']],
+      ['stale', ['gbr/0005_server_usa.sql']],
+      ['stale', ['aus/9999_extra.sql']],
+    ],
+  );
   t.deepEqual(mem.writes, []);
 });
 
@@ -56,8 +86,14 @@ test('a changed regions.yaml is refused without --force, and nothing is written'
   await run(mem.fs, { fixture: 'seed' });
   const before = new Map(mem.files);
   const error = await t.throwsAsync(run(mem.fs, { fixture: 'seed-routing' }));
-  t.regex(error!.message, /^regions\.yaml changed since gen\/usa was generated\. Migrations that a database has applied are never rewritten/);
+  t.regex(
+    error.message,
+    /^regions\.yaml changed since gen\/usa was generated\. Migrations that a database has applied are never rewritten/,
+  );
   t.deepEqual(mem.files, before);
   const forced = await run(mem.fs, { fixture: 'seed-routing', force: true });
-  t.deepEqual(forced.map((r) => r.status), ['written', 'written', 'written']);
+  t.deepEqual(
+    forced.map((r) => r.status),
+    ['written', 'written', 'written'],
+  );
 });

@@ -23,12 +23,17 @@ for (const fixture of ['seed', 'seed-routing', 'fleet4', 'fleet4-routing', 'host
       for (const m of renderRegion(config, region.name, templates).migrations) {
         const { up, down } = sections(m.content);
         t.true(down.length > '-- Down Migration'.length + 1, `${region.name}/${m.name} has an empty down`);
-        for (const [direction, sql] of [['up', up], ['down', down]] as const) {
+        for (const [direction, sql] of [
+          ['up', up],
+          ['down', down],
+        ] as const) {
           const tree = await parse(sql).catch((e: Error) => t.fail(`${region.name}/${m.name} ${direction}: ${e.message}`));
           if (tree) statements += tree.stmts?.length ?? 0;
         }
         if (m.content.includes('LANGUAGE plpgsql')) {
-          const functions = up.split(/(?=^CREATE FUNCTION)/m).filter((s) => s.startsWith('CREATE FUNCTION') && s.includes('LANGUAGE plpgsql'));
+          const functions = up
+            .split(/(?=^CREATE FUNCTION)/m)
+            .filter((s) => s.startsWith('CREATE FUNCTION') && s.includes('LANGUAGE plpgsql'));
           for (const fn of functions) {
             const body = fn.slice(0, fn.indexOf('$function$;') + '$function$;'.length);
             await parsePlPgSQL(body).catch((e: Error) => t.fail(`${region.name}/${m.name} PL/pgSQL: ${e.message}\n${body.slice(0, 200)}`));

@@ -5,7 +5,10 @@ import { fixtureConfig, shippedTemplates } from '../helpers/fixtures.js';
 test('a template that prints a bare value fails to render, naming the value', async (t) => {
   const templates = { ...(await shippedTemplates()), schemas: '-- Up Migration\nCREATE SCHEMA {{region.name}};\n-- Down Migration\n' };
   const error = t.throws(() => renderRegion(fixtureConfig('seed'), 'usa', templates));
-  t.is(error?.message.split('\n')[0], 'templates/schemas.sql.hbs failed to render for region "usa": a template printed the bare value "usa"; use {{ident}}, {{literal}} or another quoting helper');
+  t.is(
+    error?.message.split('\n')[0],
+    'templates/schemas.sql.hbs failed to render for region "usa": a template printed the bare value "usa"; use {{ident}}, {{literal}} or another quoting helper',
+  );
 });
 
 test('a template that names a missing value fails (strict mode)', async (t) => {
@@ -32,13 +35,17 @@ test('file names are numbered, ordered, and fold hostile names with a hash', asy
     ],
   );
   const hostile = renderRegion(fixtureConfig('hostile'), 'we"ird', templates).migrations.map((m) => m.name);
-  t.true(hostile.every((n) => /^\d{4}_[a-z0-9_]+\.sql$/.test(n)), hostile.join(' '));
+  t.true(
+    hostile.every((n) => /^\d{4}_[a-z0-9_]+\.sql$/.test(n)),
+    hostile.join(' '),
+  );
   t.is(new Set(hostile).size, hostile.length);
 });
 
 test('server options follow the local PostgreSQL version', async (t) => {
   const templates = await shippedTemplates();
-  const server = (region: string) => renderRegion(fixtureConfig('fleet4'), region, templates).migrations.find((m) => m.name.includes('_server_'))!.content;
+  const server = (region: string) =>
+    renderRegion(fixtureConfig('fleet4'), region, templates).migrations.find((m) => m.name.includes('_server_'))!.content;
   t.false(server('usa').includes('async_capable'));
   t.regex(server('gbr'), /async_capable 'true',\n {2}batch_size '50',\n {2}keep_connections 'on',\n {2}fetch_size '500'/);
   t.regex(server('aus'), /parallel_commit 'true',\n {2}parallel_abort 'true'/);
@@ -51,7 +58,8 @@ test('no generated file holds a password, and the user mapping has none', async 
   for (const region of config.regions) {
     for (const m of renderRegion(config, region.name, templates).migrations) {
       t.notRegex(m.content, /password\s+'|PASSWORD\s+'|password\s*=/i, m.name);
-      if (m.name.includes('_server_')) t.regex(m.content, /^CREATE USER MAPPING FOR PUBLIC SERVER "\w+" OPTIONS \(user 'residency_link'\);$/m);
+      if (m.name.includes('_server_'))
+        t.regex(m.content, /^CREATE USER MAPPING FOR PUBLIC SERVER "\w+" OPTIONS \(user 'residency_link'\);$/m);
     }
   }
 });
@@ -59,5 +67,9 @@ test('no generated file holds a password, and the user mapping has none', async 
 test('the foreign partition reads the owner leaf, never its parent', async (t) => {
   const templates = await shippedTemplates();
   const m = renderRegion(fixtureConfig('seed'), 'usa', templates).migrations.find((x) => x.name === '0007_foreign_identity_gbr.sql')!;
-  t.true(m.content.includes(`CREATE FOREIGN TABLE "gbr"."identity_details"\n  PARTITION OF "shared"."identity_details" FOR VALUES IN ('gbr')\n  SERVER "gbr" OPTIONS (schema_name 'gbr', table_name 'identity_details');`));
+  t.true(
+    m.content.includes(
+      `CREATE FOREIGN TABLE "gbr"."identity_details"\n  PARTITION OF "shared"."identity_details" FOR VALUES IN ('gbr')\n  SERVER "gbr" OPTIONS (schema_name 'gbr', table_name 'identity_details');`,
+    ),
+  );
 });

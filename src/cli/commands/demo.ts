@@ -14,9 +14,7 @@ interface Args {
 export const demoCommand: CommandModule<object, Args> = {
   command: 'demo',
   describe: 'Start the local fleet, apply the migrations and run the seed walkthrough, then a rehome and an erase',
-  builder: (y) =>
-    y
-      .option('dir', { type: 'string', default: 'generated', describe: 'folder of the generated migrations' }) as never,
+  builder: (y) => y.option('dir', { type: 'string', default: 'generated', describe: 'folder of the generated migrations' }) as never,
   handler: async (argv) => {
     const config = await loadConfig(argv.config, process.env);
     await runDemo({

@@ -25,8 +25,16 @@ export const devCommand: CommandModule<{ config: string }, Args> = {
   describe: 'Run the local dev fleet: one PostgreSQL server per region, of its major, from npm',
   builder: (y) =>
     y
-      .positional('action', { choices: ['up', 'down', 'status'] as const, demandOption: true, describe: 'up: initialise and start; down: stop; status: show' })
-      .option('purge', { type: 'boolean', default: false, describe: 'with down: also delete each region\'s data and log, and secrets.env once no region is left' })
+      .positional('action', {
+        choices: ['up', 'down', 'status'] as const,
+        demandOption: true,
+        describe: 'up: initialise and start; down: stop; status: show',
+      })
+      .option('purge', {
+        type: 'boolean',
+        default: false,
+        describe: "with down: also delete each region's data and log, and secrets.env once no region is left",
+      })
       .example('$0 dev up', 'start every region of regions.yaml')
       .example('$0 dev down --purge', 'stop them and delete their data') as never,
   handler: async (argv) => {

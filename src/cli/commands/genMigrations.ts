@@ -18,8 +18,16 @@ export const genMigrationsCommand: CommandModule<object, Args> = {
   builder: (y) =>
     y
       .option('out', { type: 'string', default: 'generated', describe: 'folder of the generated migrations' })
-      .option('check', { type: 'boolean', default: false, describe: 'write nothing; exit 1 and name the files when generated/ is not what regions.yaml produces' })
-      .option('force', { type: 'boolean', default: false, describe: 'regenerate from scratch after regions.yaml changed (only when no database applied them)' })
+      .option('check', {
+        type: 'boolean',
+        default: false,
+        describe: 'write nothing; exit 1 and name the files when generated/ is not what regions.yaml produces',
+      })
+      .option('force', {
+        type: 'boolean',
+        default: false,
+        describe: 'regenerate from scratch after regions.yaml changed (only when no database applied them)',
+      })
       .option('templates', { type: 'string', describe: 'folder of the SQL templates (default: the ones shipped with pg-residency)' })
       .example('$0 gen-migrations', 'write generated/usa/0001_extensions.sql ...')
       .example('$0 gen-migrations --check', 'in CI: fail when generated/ is stale') as never,
@@ -28,7 +36,8 @@ export const genMigrationsCommand: CommandModule<object, Args> = {
     const templates = await loadTemplates(argv.templates);
     const results = await genMigrations({ config, templates, outDir: argv.out, check: argv.check, force: argv.force, fs: nodeGeneratedFs });
     for (const r of results) {
-      const what = r.status === 'unchanged' ? 'up to date' : r.status === 'stale' ? `stale: ${r.files.join(', ')}` : `wrote ${r.files.length} file(s)`;
+      const what =
+        r.status === 'unchanged' ? 'up to date' : r.status === 'stale' ? `stale: ${r.files.join(', ')}` : `wrote ${r.files.length} file(s)`;
       console.log(`${r.region.padEnd(12)} ${what}`);
     }
     if (results.some((r) => r.status === 'stale')) {

@@ -24,7 +24,9 @@ function printStatus(s: RegionStatus): void {
     console.log(`${s.region.padEnd(12)} failed: ${s.error.message}`);
     return;
   }
-  console.log(`${s.region.padEnd(12)} ${s.applied.length} applied, ${s.pending.length} pending, ${s.unknown.length} unknown, ${s.modified.length} modified`);
+  console.log(
+    `${s.region.padEnd(12)} ${s.applied.length} applied, ${s.pending.length} pending, ${s.unknown.length} unknown, ${s.modified.length} modified`,
+  );
   for (const name of s.pending) console.log(`${''.padEnd(12)} pending   ${name}`);
   for (const name of s.unknown) console.log(`${''.padEnd(12)} unknown   ${name} (applied, but not in generated/)`);
   for (const name of s.modified) console.log(`${''.padEnd(12)} modified  ${name} (edited after it was applied)`);
@@ -35,13 +37,16 @@ export const migrateCommand: CommandModule<object, Args> = {
   describe: 'Apply, revert or inspect the generated migrations of one or more regions',
   builder: (y) =>
     y
-      .positional('action', { choices: ['up', 'down', 'status'] as const, describe: 'up: apply pending; down: revert applied (all unless --count); status: list, exit 1 when anything is pending' })
+      .positional('action', {
+        choices: ['up', 'down', 'status'] as const,
+        describe: 'up: apply pending; down: revert applied (all unless --count); status: list, exit 1 when anything is pending',
+      })
       .option('region', { type: 'string', array: true, default: [], describe: 'a region from regions.yaml (repeatable)' })
-      .option('all', { type: 'boolean', default: false, describe: 'every region, owners\' objects before foreign tables' })
+      .option('all', { type: 'boolean', default: false, describe: "every region, owners' objects before foreign tables" })
       .option('dir', { type: 'string', default: 'generated', describe: 'folder of the generated migrations' })
       .option('dry-run', { type: 'boolean', default: false, describe: 'print the SQL each region would run; change nothing' })
       .option('count', { type: 'number', describe: 'with down: revert only this many migrations per region' })
-      .example('$0 migrate up --region usa', 'apply usa\'s pending migrations')
+      .example('$0 migrate up --region usa', "apply usa's pending migrations")
       .example('$0 migrate up --all', 'apply every region, in waves')
       .example('$0 migrate status --all', 'exit 1 when any region has pending migrations') as never,
   handler: async (argv) => {

@@ -42,6 +42,38 @@ function tidy(sql: string): string {
     .trim()}\n`;
 }
 
+type Compiled = (context: unknown) => string;
+
+// Compiling is most of the cost of rendering: compile each template once per
+// template set and mode (the mode picks the partials), not once per migration.
+const compiledCache = new WeakMap<TemplateSources, Map<string, Map<string, Compiled>>>();
+
+function compiler(templates: TemplateSources, mode: string): (template: string) => Compiled {
+  let byMode = compiledCache.get(templates);
+  if (byMode === undefined) compiledCache.set(templates, (byMode = new Map()));
+  let compiled = byMode.get(mode);
+  if (compiled === undefined) byMode.set(mode, (compiled = new Map()));
+  const cache = compiled;
+  let hb: ReturnType<typeof createSqlHandlebars> | undefined;
+  return (template) => {
+    const hit = cache.get(template);
+    if (hit !== undefined) return hit;
+    if (hb === undefined) {
+      hb = createSqlHandlebars();
+      for (const partial of PARTIALS) {
+        const source = templates[`${mode}/${partial}`];
+        if (source === undefined) throw new ResidencyError('TEMPLATE', `templates/${mode}/${partial}.sql.hbs is missing`);
+        hb.registerPartial(partial, source);
+      }
+    }
+    const source = templates[template];
+    if (source === undefined) throw new ResidencyError('TEMPLATE', `templates/${template}.sql.hbs is missing`);
+    const fn = hb.compile(source, { noEscape: true, strict: true });
+    cache.set(template, fn);
+    return fn;
+  };
+}
+
 /**
  * Renders every migration of one region. Pure: templates come in as text.
  * @example renderRegion(config, 'usa', await loadTemplates('templates'))
@@ -49,20 +81,12 @@ function tidy(sql: string): string {
 export function renderRegion(config: Config, regionName: string, templates: TemplateSources): RenderedRegion {
   const plan = planRegion(config, regionName);
   const region = config.regions.find((r) => r.name === regionName)!;
-  const hb = createSqlHandlebars();
-  for (const partial of PARTIALS) {
-    const source = templates[`${region.mode}/${partial}`];
-    if (source === undefined) throw new ResidencyError('TEMPLATE', `templates/${region.mode}/${partial}.sql.hbs is missing`);
-    hb.registerPartial(partial, source);
-  }
+  const compile = compiler(templates, region.mode);
   const migrations = plan.migrations.map((migration, index): RenderedMigration => {
-    const source = templates[migration.template];
-    if (source === undefined) {
-      throw new ResidencyError('TEMPLATE', `templates/${migration.template}.sql.hbs is missing`);
-    }
+    const template = compile(migration.template);
     let body: string;
     try {
-      body = hb.compile(source, { noEscape: true, strict: true })(taint(migration.context));
+      body = template(taint(migration.context));
     } catch (error) {
       throw new ResidencyError(
         'TEMPLATE',

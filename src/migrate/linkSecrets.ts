@@ -3,6 +3,7 @@ import type { Env } from '../config/expandEnv.js';
 import type { Config, Region } from '../config/types.js';
 import { ResidencyError } from '../errors.js';
 import { ident, literal } from '../sql/quote.js';
+import { isPrintableAscii, scramVerifier } from './scramVerifier.js';
 
 export interface LinkSecrets {
   /** The password of this region's own link role. */
@@ -39,7 +40,10 @@ export function linkSecrets(config: Config, region: Region, env: Env): LinkSecre
  */
 export async function applyLinkSecrets(client: pg.Client, config: Config, secrets: LinkSecrets): Promise<void> {
   const role = await client.query('SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = $1', [config.link.role]);
-  if (role.rowCount) await client.query(`ALTER ROLE ${ident(config.link.role)} PASSWORD ${literal(secrets.own)}`);
+  if (role.rowCount) {
+    const stored = isPrintableAscii(secrets.own) ? scramVerifier(secrets.own) : secrets.own;
+    await client.query(`ALTER ROLE ${ident(config.link.role)} PASSWORD ${literal(stored)}`);
+  }
   const { rows } = await client.query<{ srvname: string; has_password: boolean }>(
     `SELECT srvname, coalesce('password' = ANY (SELECT split_part(o, '=', 1) FROM unnest(umoptions) o), false) AS has_password
        FROM pg_catalog.pg_user_mappings WHERE usename = 'public'`,

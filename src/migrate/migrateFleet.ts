@@ -7,6 +7,7 @@ import { appliedMigrations, type Applied } from './appliedMigrations.js';
 import { connectRegion } from './connect.js';
 import { applyLinkSecrets, linkSecrets, type LinkSecrets } from './linkSecrets.js';
 import { readRegionMigrations, type MigrationFile, type RegionMigrations } from './regionMigrations.js';
+import { migrationSection } from './migrationSection.js';
 import { runRegion } from './runRegion.js';
 
 export type Direction = 'up' | 'down';
@@ -74,12 +75,6 @@ function leading(list: readonly MigrationFile[], phase: Phase): number {
   return n;
 }
 
-function section(content: string, direction: Direction): string {
-  const up = content.search(/^\s*--[\s-]*up\s+migration/im);
-  const down = content.search(/^\s*--[\s-]*down\s+migration/im);
-  return direction === 'up' ? content.slice(up, down < up ? undefined : down) : content.slice(down, up < down ? undefined : up);
-}
-
 interface Target {
   readonly region: Region;
   readonly migrations: RegionMigrations;
@@ -138,7 +133,7 @@ export async function migrateFleet(input: MigrateInput): Promise<RegionMigrateRe
           region: t.region.name,
           status: t.queue.length ? 'dry-run' : 'nothing-to-do',
           migrations: t.queue.map((f) => f.name),
-          sql: t.queue.map((f) => `-- ${t.region.name}: ${f.file}\n${section(f.content, input.direction)}`).join('\n'),
+          sql: t.queue.map((f) => `-- ${t.region.name}: ${f.file}\n${migrationSection(f.content, input.direction)}`).join('\n'),
         });
       }
     }

@@ -1,4 +1,5 @@
 import { ResidencyError } from '../errors.js';
+import { sectionStart } from './migrationSection.js';
 import type { MigrationFile } from './regionMigrations.js';
 
 interface PgErrorLike {
@@ -22,8 +23,7 @@ export function migrationFailure(
   const sqlstate = pgError.code ? ` [SQLSTATE ${pgError.code}]` : '';
   let where = file ? file.file : 'an unknown file';
   if (file && pgError.position) {
-    const marker = direction === 'up' ? /^\s*--[\s-]*up\s+migration/im : /^\s*--[\s-]*down\s+migration/im;
-    const start = Math.max(0, file.content.search(marker));
+    const start = sectionStart(file.content, direction);
     const offset = start + Number(pgError.position) - 1;
     const line = file.content.slice(0, offset).split('\n').length;
     const statement = (file.content.split('\n')[line - 1] ?? '').trim();

@@ -23,7 +23,7 @@ function cString(buffer: Buffer, start: number, end: number): { text: string; ne
  * handshake: after an accepted SSLRequest the bytes are no longer messages.
  */
 export function frontendMessageReader(): (chunk: Buffer) => FrontendMessage[] {
-  let pending = Buffer.alloc(0);
+  let pending: Buffer = Buffer.alloc(0);
   // Until the StartupMessage, messages have no type byte.
   let untyped = true;
   return (chunk) => {

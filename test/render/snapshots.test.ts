@@ -26,7 +26,9 @@ for (const fixture of ['seed', 'seed-routing', 'fleet4', 'fleet4-routing', 'host
       expected.set(join(region.name, 'residency.sum'), rendered.sum);
     }
     const dir = folder(fixture);
-    if (fixture === 'seed') for (const region of config.regions) expected.set(join(region.name, 'state.json'), readFileSync(join(dir, region.name, 'state.json'), 'utf8'));
+    if (fixture === 'seed')
+      for (const region of config.regions)
+        expected.set(join(region.name, 'state.json'), readFileSync(join(dir, region.name, 'state.json'), 'utf8'));
     if (update && fixture !== 'seed') {
       rmSync(dir, { recursive: true, force: true });
       for (const [path, content] of expected) {

@@ -1,0 +1,62 @@
+import { performance } from 'node:perf_hooks';
+import { parseConfig } from '../config/parseConfig.js';
+import { renderRegion, type TemplateSources } from '../render/renderRegion.js';
+import { median } from './median.js';
+import { syntheticConfigYaml } from './syntheticConfigYaml.js';
+
+export interface GenerationInput {
+  readonly regions: number;
+  readonly entities: number;
+  readonly warmup: number;
+  readonly runs: number;
+  /** Loaded once, outside the timed part. */
+  readonly templates: TemplateSources;
+  /** The time generation should stay under. */
+  readonly targetMs: number;
+}
+
+export interface GenerationResult {
+  readonly regions: number;
+  readonly entities: number;
+  readonly runs: number;
+  /** Migrations rendered per run, over all regions (plus one checksum file per region). */
+  readonly files: number;
+  readonly bytes: number;
+  readonly medianMs: number;
+  readonly minMs: number;
+  readonly maxMs: number;
+  readonly targetMs: number;
+}
+
+/**
+ * Times generation for a synthetic config: parse the regions.yaml text, then
+ * render every region's migrations and checksum file (no disk access). Returns
+ * the median over `runs` timed runs after `warmup` untimed ones.
+ */
+export function benchGeneration(input: GenerationInput): GenerationResult {
+  const yaml = syntheticConfigYaml(input.regions, input.entities);
+  const times: number[] = [];
+  let files = 0;
+  let bytes = 0;
+  for (let i = 0; i < input.warmup + input.runs; i++) {
+    const start = performance.now();
+    const config = parseConfig(yaml, 'synthetic regions.yaml', {});
+    const rendered = config.regions.map((r) => renderRegion(config, r.name, input.templates));
+    const ms = performance.now() - start;
+    if (i < input.warmup) continue;
+    times.push(ms);
+    files = rendered.reduce((n, r) => n + r.migrations.length, 0);
+    bytes = rendered.reduce((n, r) => n + r.sum.length + r.migrations.reduce((m, f) => m + Buffer.byteLength(f.content), 0), 0);
+  }
+  return {
+    regions: input.regions,
+    entities: input.entities,
+    runs: input.runs,
+    files,
+    bytes,
+    medianMs: median(times),
+    minMs: Math.min(...times),
+    maxMs: Math.max(...times),
+    targetMs: input.targetMs,
+  };
+}

@@ -1,0 +1,177 @@
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { parseConfig } from '../config/parseConfig.js';
+import type { Config } from '../config/types.js';
+import { migrateFleet, type MigrateInput, type RegionMigrateResult } from '../migrate/migrateFleet.js';
+import { genMigrations } from '../render/genMigrations.js';
+import { loadTemplates } from '../render/loadTemplates.js';
+import { nodeGeneratedFs } from '../render/nodeGeneratedFs.js';
+import { devDown } from './devDown.js';
+import { devEnv } from './devSecrets.js';
+import { devUp } from './devUp.js';
+import { freePort } from './freePort.js';
+
+export interface ScratchRegion {
+  readonly name: string;
+  readonly postgres: number;
+}
+
+/** The seed's entity, `shared.identity`: the one the demo and the walkthrough use. */
+export const SEED_ENTITY_YAML = `
+  - name: identity
+    schema: shared
+    key: { name: uuid, type: uuid, default: uuid_generate_v4() }
+    mirrored:
+      - { name: note, type: text }
+      - { name: created_on, type: timestamptz, not_null: true, default: now() }
+    resident:
+      - { name: name, type: text }
+`;
+
+/** The mixed fleet of the acceptance criteria: routing mode on 10, native on 11 and 18. */
+export const MIXED_FLEET: readonly ScratchRegion[] = [
+  { name: 'usa', postgres: 10 },
+  { name: 'gbr', postgres: 11 },
+  { name: 'aus', postgres: 18 },
+];
+
+export interface ScratchFleetOptions {
+  readonly regions: readonly ScratchRegion[];
+  readonly mode?: string;
+  /** More top-level regions.yaml, e.g. `timeouts: {...}`. */
+  readonly extra?: string;
+  readonly entities?: string;
+  /** The server port of each region; default: free ports. */
+  readonly ports?: Readonly<Record<string, number>>;
+  /** Where the other regions reach a region (e.g. a proxy in front of it); default its own port. */
+  readonly fdwPorts?: Readonly<Record<string, number>>;
+  /** Apply the migrations (`migrate up --all`); default true. */
+  readonly migrate?: boolean;
+}
+
+export interface ScratchFleet {
+  readonly config: Config;
+  /** The fleet's regions.yaml, for running the CLI against it. */
+  readonly configPath: string;
+  readonly stateDir: string;
+  /** The fleet's generated migrations. */
+  readonly dir: string;
+  /** The environment with the fleet's generated passwords. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Each region's real server port. */
+  readonly ports: Readonly<Record<string, number>>;
+  /** A new direct connection to a region, as the superuser; closed by stop(). */
+  client(region: string): Promise<pg.Client>;
+  /** One query on one region, on a connection of its own. */
+  query<T extends pg.QueryResultRow = Record<string, unknown>>(region: string, sql: string, params?: unknown[]): Promise<T[]>;
+  migrate(input: Partial<MigrateInput>): Promise<RegionMigrateResult[]>;
+  /** Stops one region's server, keeping its data, as an outage would. */
+  stopRegion(region: string): Promise<void>;
+  startRegion(region: string): Promise<void>;
+  /** Stops every server and deletes the temporary folder. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+function fleetYaml(options: ScratchFleetOptions, ports: Readonly<Record<string, number>>): string {
+  return [
+    `mode: ${options.mode ?? 'auto'}`,
+    options.extra ?? '',
+    'regions:',
+    ...options.regions.map((r) => {
+      const fdw = options.fdwPorts?.[r.name] === undefined ? '' : `, fdw: { host: 127.0.0.1, port: ${options.fdwPorts[r.name]} }`;
+      return `  - { name: ${r.name}, url: "postgres://postgres@127.0.0.1:${ports[r.name]}/residency", postgres: ${r.postgres}${fdw} }`;
+    }),
+    'entities:',
+    options.entities ?? SEED_ENTITY_YAML,
+  ].join('\n');
+}
+
+/**
+ * A throwaway local fleet for tests and benchmarks: one real PostgreSQL server
+ * per region on free ports in a temporary folder, its regions.yaml, its
+ * generated migrations, applied unless `migrate: false`. Whatever was started
+ * is stopped again when starting fails.
+ */
+export async function startScratchFleet(options: ScratchFleetOptions): Promise<ScratchFleet> {
+  const root = mkdtempSync(join(tmpdir(), 'rsd-'));
+  chmodSync(root, 0o755); // the postgres OS user must reach the data directories
+  const stateDir = join(root, 'state');
+  const dir = join(root, 'generated');
+  const configPath = join(root, 'regions.yaml');
+  const ports: Record<string, number> = {};
+  const open: pg.Client[] = [];
+  let config: Config | undefined;
+  let stopped: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopped ??= (async () => {
+      await Promise.all(open.map((c) => c.end().catch(() => undefined)));
+      if (config !== undefined) await devDown(config, { stateDir, purge: true });
+      rmSync(root, { recursive: true, force: true });
+    })());
+  const only = (region: string): Config => ({ ...config!, regions: config!.regions.filter((r) => r.name === region) });
+
+  try {
+    for (const r of options.regions) ports[r.name] = options.ports?.[r.name] ?? (await freePort());
+    const yaml = fleetYaml(options, ports);
+    writeFileSync(configPath, yaml);
+    config = parseConfig(yaml, configPath, {});
+    const failed = (await devUp(config, { stateDir, env: {} })).find((r) => r.error)?.error;
+    if (failed) throw failed;
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  const started = config;
+  const env = await devEnv(stateDir, {});
+  await genMigrations({ config: started, templates: await loadTemplates(), outDir: dir, check: false, force: false, fs: nodeGeneratedFs });
+
+  const fleet: ScratchFleet = {
+    config: started,
+    configPath,
+    stateDir,
+    dir,
+    env,
+    ports,
+    async client(region) {
+      const client = new pg.Client({
+        host: '127.0.0.1',
+        port: ports[region],
+        user: 'postgres',
+        password: env.PGPASSWORD,
+        database: 'residency',
+      });
+      client.on('error', () => undefined);
+      await client.connect();
+      open.push(client);
+      return client;
+    },
+    async query(region, sql, params) {
+      const client = await fleet.client(region);
+      try {
+        return (await client.query(sql, params)).rows;
+      } finally {
+        await client.end();
+      }
+    },
+    migrate: (input) => migrateFleet({ config: started, regions: [], all: true, direction: 'up', dir, env, dryRun: false, ...input }),
+    async stopRegion(region) {
+      const [r] = await devDown(only(region), { stateDir });
+      if (r?.error) throw r.error;
+    },
+    async startRegion(region) {
+      const [r] = await devUp(only(region), { stateDir, env: {} });
+      if (r?.error) throw r.error;
+    },
+    stop,
+  };
+  if (options.migrate !== false) {
+    const error = (await fleet.migrate({})).find((r) => r.error)?.error;
+    if (error) {
+      await stop();
+      throw error;
+    }
+  }
+  return fleet;
+}

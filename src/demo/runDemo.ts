@@ -71,6 +71,12 @@ export async function runDemo(input: DemoInput): Promise<void> {
 
   step("Applying them: every region's own objects first, then the foreign tables");
   for (const r of await migrateFleet({ config, regions: [], all: true, direction: 'up', dir: input.generatedDir, env, dryRun: false })) {
+    if (r.error?.code === 'CHECKSUM') {
+      throw new ResidencyError(
+        'CHECKSUM',
+        `${r.error.message} The local fleet was migrated from other files (an older pg-residency?): \`pg-residency dev down --purge\` starts it afresh.`,
+      );
+    }
     if (r.error) throw r.error;
     report(`${r.region.padEnd(6)} ${r.status}${r.migrations.length ? ` (${r.migrations.length} migrations)` : ''}`);
   }

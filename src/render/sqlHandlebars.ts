@@ -34,6 +34,7 @@ function prefixed(alias: unknown, column: string): string {
  * - `{{columnList columns [alias]}}`: `"a", "b"` or `x."a", x."b"`
  * - `{{assignments columns source target}}`: `"a" = x."a", "d" = COALESCE(x."d", t."d")`
  *   (a column with a default keeps its value when the new one is NULL)
+ * - `{{setList columns source}}`: `"a" = x."a", "d" = x."d"`
  * - `{{withDefaults columns alias}}`: `x."a", COALESCE(x."d", <default>)`
  * - `{{regionList names}}`: `'aus', 'gbr'` for an IN list
  */
@@ -59,6 +60,12 @@ export function createSqlHandlebars(): typeof Handlebars {
           ? `${ident(c.name)} = ${prefixed(source, c.name)}`
           : `${ident(c.name)} = COALESCE(${prefixed(source, c.name)}, ${prefixed(target, c.name)})`,
       )
+      .join(', ');
+  });
+  hb.registerHelper('setList', (...all: HelperArgs) => {
+    const [list, source] = args(all);
+    return columns(list, 'setList')
+      .map((c) => `${ident(c.name)} = ${prefixed(source, c.name)}`)
       .join(', ');
   });
   hb.registerHelper('withDefaults', (...all: HelperArgs) => {

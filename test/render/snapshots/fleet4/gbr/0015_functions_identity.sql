@@ -28,10 +28,15 @@ DECLARE
   _rsd_new "shared"."identity_row"[];
   -- keys already in this region's directory
   _rsd_existing uuid[];
+  -- a one-row call updates through plain `WHERE key = ...` statements that
+  -- postgres_fdw sends as one remote UPDATE, instead of a cursor and a
+  -- prepared UPDATE per row for `UPDATE ... FROM unnest(...)`
+  _rsd_one "shared"."identity_row";
   _rsd_key uuid;
   _rsd_region text;
   _rsd_count bigint;
 BEGIN
+  _rsd_one := $1[1]; -- (PostgreSQL 10 has no default for a row variable)
   IF EXISTS (SELECT FROM unnest($1) x WHERE x."uuid" IS NULL) THEN
     RAISE EXCEPTION USING ERRCODE = 'RS002',
       MESSAGE = 'identity' || ': the key ' || 'uuid' || ' must not be NULL';
@@ -62,6 +67,13 @@ BEGIN
   END IF;
   _rsd_existing := ARRAY(
     SELECT m."uuid" FROM "shared"."identity" m JOIN unnest($1) x ON x."uuid" = m."uuid");
+  IF cardinality($1) = 1 AND cardinality(_rsd_existing) = 1 THEN
+    -- keep what a NULL leaves unchanged, from this region's directory row (the
+    -- same in every region), so the remote updates need no COALESCE, which
+    -- postgres_fdw cannot send
+    _rsd_one."created_on" := COALESCE(_rsd_one."created_on",
+      (SELECT m."created_on" FROM "shared"."identity" m WHERE m."uuid" = _rsd_one."uuid"));
+  END IF;
   _rsd_new := ARRAY(
     SELECT ROW("x"."uuid", "x"."region", "x"."note", COALESCE("x"."created_on", now()), "x"."name")::"shared"."identity_row"
     FROM unnest($1) x WHERE NOT (x."uuid" = ANY (_rsd_existing)));
@@ -69,9 +81,14 @@ BEGIN
   -- mirror rows in 'aus'
   BEGIN
     IF cardinality(_rsd_existing) > 0 THEN
-      UPDATE "aus"."identity" m SET "region" = "x"."region", "note" = "x"."note", "created_on" = COALESCE("x"."created_on", "m"."created_on")
-        FROM unnest($1) x
-        WHERE m."uuid" = x."uuid" AND m."uuid" = ANY (_rsd_existing);
+      IF cardinality($1) = 1 THEN
+        UPDATE "aus"."identity" m SET "region" = "_rsd_one"."region", "note" = "_rsd_one"."note", "created_on" = "_rsd_one"."created_on"
+          WHERE m."uuid" = _rsd_one."uuid";
+      ELSE
+        UPDATE "aus"."identity" m SET "region" = "x"."region", "note" = "x"."note", "created_on" = COALESCE("x"."created_on", "m"."created_on")
+          FROM unnest($1) x
+          WHERE m."uuid" = x."uuid" AND m."uuid" = ANY (_rsd_existing);
+      END IF;
       GET DIAGNOSTICS _rsd_count = ROW_COUNT;
       IF _rsd_count < cardinality(_rsd_existing) THEN
         -- a row an earlier, partly committed write left out: replayed by "shared"."sync_identity"()
@@ -99,9 +116,14 @@ BEGIN
   -- mirror rows in 'can'
   BEGIN
     IF cardinality(_rsd_existing) > 0 THEN
-      UPDATE "can"."identity" m SET "region" = "x"."region", "note" = "x"."note", "created_on" = COALESCE("x"."created_on", "m"."created_on")
-        FROM unnest($1) x
-        WHERE m."uuid" = x."uuid" AND m."uuid" = ANY (_rsd_existing);
+      IF cardinality($1) = 1 THEN
+        UPDATE "can"."identity" m SET "region" = "_rsd_one"."region", "note" = "_rsd_one"."note", "created_on" = "_rsd_one"."created_on"
+          WHERE m."uuid" = _rsd_one."uuid";
+      ELSE
+        UPDATE "can"."identity" m SET "region" = "x"."region", "note" = "x"."note", "created_on" = COALESCE("x"."created_on", "m"."created_on")
+          FROM unnest($1) x
+          WHERE m."uuid" = x."uuid" AND m."uuid" = ANY (_rsd_existing);
+      END IF;
       GET DIAGNOSTICS _rsd_count = ROW_COUNT;
       IF _rsd_count < cardinality(_rsd_existing) THEN
         -- a row an earlier, partly committed write left out: replayed by "shared"."sync_identity"()
@@ -146,9 +168,14 @@ BEGIN
   -- mirror rows in 'usa'
   BEGIN
     IF cardinality(_rsd_existing) > 0 THEN
-      UPDATE "usa"."identity" m SET "region" = "x"."region", "note" = "x"."note", "created_on" = COALESCE("x"."created_on", "m"."created_on")
-        FROM unnest($1) x
-        WHERE m."uuid" = x."uuid" AND m."uuid" = ANY (_rsd_existing);
+      IF cardinality($1) = 1 THEN
+        UPDATE "usa"."identity" m SET "region" = "_rsd_one"."region", "note" = "_rsd_one"."note", "created_on" = "_rsd_one"."created_on"
+          WHERE m."uuid" = _rsd_one."uuid";
+      ELSE
+        UPDATE "usa"."identity" m SET "region" = "x"."region", "note" = "x"."note", "created_on" = COALESCE("x"."created_on", "m"."created_on")
+          FROM unnest($1) x
+          WHERE m."uuid" = x."uuid" AND m."uuid" = ANY (_rsd_existing);
+      END IF;
       GET DIAGNOSTICS _rsd_count = ROW_COUNT;
       IF _rsd_count < cardinality(_rsd_existing) THEN
         -- a row an earlier, partly committed write left out: replayed by "shared"."sync_identity"()
@@ -176,10 +203,15 @@ BEGIN
   -- personal rows owned by 'aus'
   IF EXISTS (SELECT FROM unnest($1) x WHERE x."region" = 'aus') THEN
     IF EXISTS (SELECT FROM unnest($1) x WHERE x."region" = 'aus' AND x."uuid" = ANY (_rsd_existing)) THEN
-      UPDATE "shared"."identity_details" d SET "name" = "x"."name"
-        FROM unnest($1) x
-        WHERE d."uuid" = x."uuid" AND d."uuid" = ANY (_rsd_existing)
-          AND x."region" = 'aus' AND d."region" = 'aus';
+      IF cardinality($1) = 1 THEN
+        UPDATE "shared"."identity_details" d SET "name" = "_rsd_one"."name"
+          WHERE d."uuid" = _rsd_one."uuid" AND d."region" = 'aus';
+      ELSE
+        UPDATE "shared"."identity_details" d SET "name" = "x"."name"
+          FROM unnest($1) x
+          WHERE d."uuid" = x."uuid" AND d."uuid" = ANY (_rsd_existing)
+            AND x."region" = 'aus' AND d."region" = 'aus';
+      END IF;
       GET DIAGNOSTICS _rsd_count = ROW_COUNT;
       IF _rsd_count < (SELECT count(*) FROM unnest($1) x WHERE x."region" = 'aus' AND x."uuid" = ANY (_rsd_existing)) THEN
         -- the directory knew the key but the owner lost its personal row: write it again
@@ -206,10 +238,15 @@ BEGIN
   -- personal rows owned by 'can'
   IF EXISTS (SELECT FROM unnest($1) x WHERE x."region" = 'can') THEN
     IF EXISTS (SELECT FROM unnest($1) x WHERE x."region" = 'can' AND x."uuid" = ANY (_rsd_existing)) THEN
-      UPDATE "shared"."identity_details" d SET "name" = "x"."name"
-        FROM unnest($1) x
-        WHERE d."uuid" = x."uuid" AND d."uuid" = ANY (_rsd_existing)
-          AND x."region" = 'can' AND d."region" = 'can';
+      IF cardinality($1) = 1 THEN
+        UPDATE "shared"."identity_details" d SET "name" = "_rsd_one"."name"
+          WHERE d."uuid" = _rsd_one."uuid" AND d."region" = 'can';
+      ELSE
+        UPDATE "shared"."identity_details" d SET "name" = "x"."name"
+          FROM unnest($1) x
+          WHERE d."uuid" = x."uuid" AND d."uuid" = ANY (_rsd_existing)
+            AND x."region" = 'can' AND d."region" = 'can';
+      END IF;
       GET DIAGNOSTICS _rsd_count = ROW_COUNT;
       IF _rsd_count < (SELECT count(*) FROM unnest($1) x WHERE x."region" = 'can' AND x."uuid" = ANY (_rsd_existing)) THEN
         -- the directory knew the key but the owner lost its personal row: write it again
@@ -236,10 +273,15 @@ BEGIN
   -- personal rows owned by 'gbr'
   IF EXISTS (SELECT FROM unnest($1) x WHERE x."region" = 'gbr') THEN
     IF EXISTS (SELECT FROM unnest($1) x WHERE x."region" = 'gbr' AND x."uuid" = ANY (_rsd_existing)) THEN
-      UPDATE "shared"."identity_details" d SET "name" = "x"."name"
-        FROM unnest($1) x
-        WHERE d."uuid" = x."uuid" AND d."uuid" = ANY (_rsd_existing)
-          AND x."region" = 'gbr' AND d."region" = 'gbr';
+      IF cardinality($1) = 1 THEN
+        UPDATE "shared"."identity_details" d SET "name" = "_rsd_one"."name"
+          WHERE d."uuid" = _rsd_one."uuid" AND d."region" = 'gbr';
+      ELSE
+        UPDATE "shared"."identity_details" d SET "name" = "x"."name"
+          FROM unnest($1) x
+          WHERE d."uuid" = x."uuid" AND d."uuid" = ANY (_rsd_existing)
+            AND x."region" = 'gbr' AND d."region" = 'gbr';
+      END IF;
       GET DIAGNOSTICS _rsd_count = ROW_COUNT;
       IF _rsd_count < (SELECT count(*) FROM unnest($1) x WHERE x."region" = 'gbr' AND x."uuid" = ANY (_rsd_existing)) THEN
         -- the directory knew the key but the owner lost its personal row: write it again
@@ -266,10 +308,15 @@ BEGIN
   -- personal rows owned by 'usa'
   IF EXISTS (SELECT FROM unnest($1) x WHERE x."region" = 'usa') THEN
     IF EXISTS (SELECT FROM unnest($1) x WHERE x."region" = 'usa' AND x."uuid" = ANY (_rsd_existing)) THEN
-      UPDATE "shared"."identity_details" d SET "name" = "x"."name"
-        FROM unnest($1) x
-        WHERE d."uuid" = x."uuid" AND d."uuid" = ANY (_rsd_existing)
-          AND x."region" = 'usa' AND d."region" = 'usa';
+      IF cardinality($1) = 1 THEN
+        UPDATE "shared"."identity_details" d SET "name" = "_rsd_one"."name"
+          WHERE d."uuid" = _rsd_one."uuid" AND d."region" = 'usa';
+      ELSE
+        UPDATE "shared"."identity_details" d SET "name" = "x"."name"
+          FROM unnest($1) x
+          WHERE d."uuid" = x."uuid" AND d."uuid" = ANY (_rsd_existing)
+            AND x."region" = 'usa' AND d."region" = 'usa';
+      END IF;
       GET DIAGNOSTICS _rsd_count = ROW_COUNT;
       IF _rsd_count < (SELECT count(*) FROM unnest($1) x WHERE x."region" = 'usa' AND x."uuid" = ANY (_rsd_existing)) THEN
         -- the directory knew the key but the owner lost its personal row: write it again

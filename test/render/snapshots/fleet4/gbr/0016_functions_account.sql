@@ -28,10 +28,15 @@ DECLARE
   _rsd_new "billing"."account_row"[];
   -- keys already in this region's directory
   _rsd_existing bigint[];
+  -- a one-row call updates through plain `WHERE key = ...` statements that
+  -- postgres_fdw sends as one remote UPDATE, instead of a cursor and a
+  -- prepared UPDATE per row for `UPDATE ... FROM unnest(...)`
+  _rsd_one "billing"."account_row";
   _rsd_key bigint;
   _rsd_region text;
   _rsd_count bigint;
 BEGIN
+  _rsd_one := $1[1]; -- (PostgreSQL 10 has no default for a row variable)
   IF EXISTS (SELECT FROM unnest($1) x WHERE x."id" IS NULL) THEN
     RAISE EXCEPTION USING ERRCODE = 'RS002',
       MESSAGE = 'account' || ': the key ' || 'id' || ' must not be NULL';
@@ -62,6 +67,13 @@ BEGIN
   END IF;
   _rsd_existing := ARRAY(
     SELECT m."id" FROM "billing"."account" m JOIN unnest($1) x ON x."id" = m."id");
+  IF cardinality($1) = 1 AND cardinality(_rsd_existing) = 1 THEN
+    -- keep what a NULL leaves unchanged, from this region's directory row (the
+    -- same in every region), so the remote updates need no COALESCE, which
+    -- postgres_fdw cannot send
+    _rsd_one."plan" := COALESCE(_rsd_one."plan",
+      (SELECT m."plan" FROM "billing"."account" m WHERE m."id" = _rsd_one."id"));
+  END IF;
   _rsd_new := ARRAY(
     SELECT ROW("x"."id", "x"."home", COALESCE("x"."plan", 'free'), "x"."email", "x"."iban")::"billing"."account_row"
     FROM unnest($1) x WHERE NOT (x."id" = ANY (_rsd_existing)));
@@ -69,9 +81,14 @@ BEGIN
   -- mirror rows in 'aus'
   BEGIN
     IF cardinality(_rsd_existing) > 0 THEN
-      UPDATE "aus"."account" m SET "home" = "x"."home", "plan" = COALESCE("x"."plan", "m"."plan")
-        FROM unnest($1) x
-        WHERE m."id" = x."id" AND m."id" = ANY (_rsd_existing);
+      IF cardinality($1) = 1 THEN
+        UPDATE "aus"."account" m SET "home" = "_rsd_one"."home", "plan" = "_rsd_one"."plan"
+          WHERE m."id" = _rsd_one."id";
+      ELSE
+        UPDATE "aus"."account" m SET "home" = "x"."home", "plan" = COALESCE("x"."plan", "m"."plan")
+          FROM unnest($1) x
+          WHERE m."id" = x."id" AND m."id" = ANY (_rsd_existing);
+      END IF;
       GET DIAGNOSTICS _rsd_count = ROW_COUNT;
       IF _rsd_count < cardinality(_rsd_existing) THEN
         -- a row an earlier, partly committed write left out: replayed by "billing"."sync_account"()
@@ -99,9 +116,14 @@ BEGIN
   -- mirror rows in 'can'
   BEGIN
     IF cardinality(_rsd_existing) > 0 THEN
-      UPDATE "can"."account" m SET "home" = "x"."home", "plan" = COALESCE("x"."plan", "m"."plan")
-        FROM unnest($1) x
-        WHERE m."id" = x."id" AND m."id" = ANY (_rsd_existing);
+      IF cardinality($1) = 1 THEN
+        UPDATE "can"."account" m SET "home" = "_rsd_one"."home", "plan" = "_rsd_one"."plan"
+          WHERE m."id" = _rsd_one."id";
+      ELSE
+        UPDATE "can"."account" m SET "home" = "x"."home", "plan" = COALESCE("x"."plan", "m"."plan")
+          FROM unnest($1) x
+          WHERE m."id" = x."id" AND m."id" = ANY (_rsd_existing);
+      END IF;
       GET DIAGNOSTICS _rsd_count = ROW_COUNT;
       IF _rsd_count < cardinality(_rsd_existing) THEN
         -- a row an earlier, partly committed write left out: replayed by "billing"."sync_account"()
@@ -146,9 +168,14 @@ BEGIN
   -- mirror rows in 'usa'
   BEGIN
     IF cardinality(_rsd_existing) > 0 THEN
-      UPDATE "usa"."account" m SET "home" = "x"."home", "plan" = COALESCE("x"."plan", "m"."plan")
-        FROM unnest($1) x
-        WHERE m."id" = x."id" AND m."id" = ANY (_rsd_existing);
+      IF cardinality($1) = 1 THEN
+        UPDATE "usa"."account" m SET "home" = "_rsd_one"."home", "plan" = "_rsd_one"."plan"
+          WHERE m."id" = _rsd_one."id";
+      ELSE
+        UPDATE "usa"."account" m SET "home" = "x"."home", "plan" = COALESCE("x"."plan", "m"."plan")
+          FROM unnest($1) x
+          WHERE m."id" = x."id" AND m."id" = ANY (_rsd_existing);
+      END IF;
       GET DIAGNOSTICS _rsd_count = ROW_COUNT;
       IF _rsd_count < cardinality(_rsd_existing) THEN
         -- a row an earlier, partly committed write left out: replayed by "billing"."sync_account"()
@@ -176,10 +203,15 @@ BEGIN
   -- personal rows owned by 'aus'
   IF EXISTS (SELECT FROM unnest($1) x WHERE x."home" = 'aus') THEN
     IF EXISTS (SELECT FROM unnest($1) x WHERE x."home" = 'aus' AND x."id" = ANY (_rsd_existing)) THEN
-      UPDATE "billing"."account_details" d SET "email" = "x"."email", "iban" = "x"."iban"
-        FROM unnest($1) x
-        WHERE d."id" = x."id" AND d."id" = ANY (_rsd_existing)
-          AND x."home" = 'aus' AND d."home" = 'aus';
+      IF cardinality($1) = 1 THEN
+        UPDATE "billing"."account_details" d SET "email" = "_rsd_one"."email", "iban" = "_rsd_one"."iban"
+          WHERE d."id" = _rsd_one."id" AND d."home" = 'aus';
+      ELSE
+        UPDATE "billing"."account_details" d SET "email" = "x"."email", "iban" = "x"."iban"
+          FROM unnest($1) x
+          WHERE d."id" = x."id" AND d."id" = ANY (_rsd_existing)
+            AND x."home" = 'aus' AND d."home" = 'aus';
+      END IF;
       GET DIAGNOSTICS _rsd_count = ROW_COUNT;
       IF _rsd_count < (SELECT count(*) FROM unnest($1) x WHERE x."home" = 'aus' AND x."id" = ANY (_rsd_existing)) THEN
         -- the directory knew the key but the owner lost its personal row: write it again
@@ -206,10 +238,15 @@ BEGIN
   -- personal rows owned by 'can'
   IF EXISTS (SELECT FROM unnest($1) x WHERE x."home" = 'can') THEN
     IF EXISTS (SELECT FROM unnest($1) x WHERE x."home" = 'can' AND x."id" = ANY (_rsd_existing)) THEN
-      UPDATE "billing"."account_details" d SET "email" = "x"."email", "iban" = "x"."iban"
-        FROM unnest($1) x
-        WHERE d."id" = x."id" AND d."id" = ANY (_rsd_existing)
-          AND x."home" = 'can' AND d."home" = 'can';
+      IF cardinality($1) = 1 THEN
+        UPDATE "billing"."account_details" d SET "email" = "_rsd_one"."email", "iban" = "_rsd_one"."iban"
+          WHERE d."id" = _rsd_one."id" AND d."home" = 'can';
+      ELSE
+        UPDATE "billing"."account_details" d SET "email" = "x"."email", "iban" = "x"."iban"
+          FROM unnest($1) x
+          WHERE d."id" = x."id" AND d."id" = ANY (_rsd_existing)
+            AND x."home" = 'can' AND d."home" = 'can';
+      END IF;
       GET DIAGNOSTICS _rsd_count = ROW_COUNT;
       IF _rsd_count < (SELECT count(*) FROM unnest($1) x WHERE x."home" = 'can' AND x."id" = ANY (_rsd_existing)) THEN
         -- the directory knew the key but the owner lost its personal row: write it again
@@ -236,10 +273,15 @@ BEGIN
   -- personal rows owned by 'gbr'
   IF EXISTS (SELECT FROM unnest($1) x WHERE x."home" = 'gbr') THEN
     IF EXISTS (SELECT FROM unnest($1) x WHERE x."home" = 'gbr' AND x."id" = ANY (_rsd_existing)) THEN
-      UPDATE "billing"."account_details" d SET "email" = "x"."email", "iban" = "x"."iban"
-        FROM unnest($1) x
-        WHERE d."id" = x."id" AND d."id" = ANY (_rsd_existing)
-          AND x."home" = 'gbr' AND d."home" = 'gbr';
+      IF cardinality($1) = 1 THEN
+        UPDATE "billing"."account_details" d SET "email" = "_rsd_one"."email", "iban" = "_rsd_one"."iban"
+          WHERE d."id" = _rsd_one."id" AND d."home" = 'gbr';
+      ELSE
+        UPDATE "billing"."account_details" d SET "email" = "x"."email", "iban" = "x"."iban"
+          FROM unnest($1) x
+          WHERE d."id" = x."id" AND d."id" = ANY (_rsd_existing)
+            AND x."home" = 'gbr' AND d."home" = 'gbr';
+      END IF;
       GET DIAGNOSTICS _rsd_count = ROW_COUNT;
       IF _rsd_count < (SELECT count(*) FROM unnest($1) x WHERE x."home" = 'gbr' AND x."id" = ANY (_rsd_existing)) THEN
         -- the directory knew the key but the owner lost its personal row: write it again
@@ -266,10 +308,15 @@ BEGIN
   -- personal rows owned by 'usa'
   IF EXISTS (SELECT FROM unnest($1) x WHERE x."home" = 'usa') THEN
     IF EXISTS (SELECT FROM unnest($1) x WHERE x."home" = 'usa' AND x."id" = ANY (_rsd_existing)) THEN
-      UPDATE "billing"."account_details" d SET "email" = "x"."email", "iban" = "x"."iban"
-        FROM unnest($1) x
-        WHERE d."id" = x."id" AND d."id" = ANY (_rsd_existing)
-          AND x."home" = 'usa' AND d."home" = 'usa';
+      IF cardinality($1) = 1 THEN
+        UPDATE "billing"."account_details" d SET "email" = "_rsd_one"."email", "iban" = "_rsd_one"."iban"
+          WHERE d."id" = _rsd_one."id" AND d."home" = 'usa';
+      ELSE
+        UPDATE "billing"."account_details" d SET "email" = "x"."email", "iban" = "x"."iban"
+          FROM unnest($1) x
+          WHERE d."id" = x."id" AND d."id" = ANY (_rsd_existing)
+            AND x."home" = 'usa' AND d."home" = 'usa';
+      END IF;
       GET DIAGNOSTICS _rsd_count = ROW_COUNT;
       IF _rsd_count < (SELECT count(*) FROM unnest($1) x WHERE x."home" = 'usa' AND x."id" = ANY (_rsd_existing)) THEN
         -- the directory knew the key but the owner lost its personal row: write it again

@@ -28,10 +28,15 @@ DECLARE
   _rsd_new "My Schema"."Odd ""Entity""_row"[];
   -- keys already in this region's directory
   _rsd_existing text[];
+  -- a one-row call updates through plain `WHERE key = ...` statements that
+  -- postgres_fdw sends as one remote UPDATE, instead of a cursor and a
+  -- prepared UPDATE per row for `UPDATE ... FROM unnest(...)`
+  _rsd_one "My Schema"."Odd ""Entity""_row";
   _rsd_key text;
   _rsd_region text;
   _rsd_count bigint;
 BEGIN
+  _rsd_one := $1[1]; -- (PostgreSQL 10 has no default for a row variable)
   IF EXISTS (SELECT FROM unnest($1) x WHERE x."Key ""Col""" IS NULL) THEN
     RAISE EXCEPTION USING ERRCODE = 'RS002',
       MESSAGE = 'Odd "Entity"' || ': the key ' || 'Key "Col"' || ' must not be NULL';
@@ -62,6 +67,13 @@ BEGIN
   END IF;
   _rsd_existing := ARRAY(
     SELECT m."Key ""Col""" FROM "My Schema"."Odd ""Entity""" m JOIN unnest($1) x ON x."Key ""Col""" = m."Key ""Col""");
+  IF cardinality($1) = 1 AND cardinality(_rsd_existing) = 1 THEN
+    -- keep what a NULL leaves unchanged, from this region's directory row (the
+    -- same in every region), so the remote updates need no COALESCE, which
+    -- postgres_fdw cannot send
+    _rsd_one."it's" := COALESCE(_rsd_one."it's",
+      (SELECT m."it's" FROM "My Schema"."Odd ""Entity""" m WHERE m."Key ""Col""" = _rsd_one."Key ""Col"""));
+  END IF;
   _rsd_new := ARRAY(
     SELECT ROW("x"."Key ""Col""", "x"."Home Region", COALESCE("x"."it's", 'it''s'), "x"."e.mail")::"My Schema"."Odd ""Entity""_row"
     FROM unnest($1) x WHERE NOT (x."Key ""Col""" = ANY (_rsd_existing)));
@@ -69,9 +81,14 @@ BEGIN
   -- mirror rows in 'Upper Case'
   BEGIN
     IF cardinality(_rsd_existing) > 0 THEN
-      UPDATE "Upper Case"."Odd ""Entity""" m SET "Home Region" = "x"."Home Region", "it's" = COALESCE("x"."it's", "m"."it's")
-        FROM unnest($1) x
-        WHERE m."Key ""Col""" = x."Key ""Col""" AND m."Key ""Col""" = ANY (_rsd_existing);
+      IF cardinality($1) = 1 THEN
+        UPDATE "Upper Case"."Odd ""Entity""" m SET "Home Region" = "_rsd_one"."Home Region", "it's" = "_rsd_one"."it's"
+          WHERE m."Key ""Col""" = _rsd_one."Key ""Col""";
+      ELSE
+        UPDATE "Upper Case"."Odd ""Entity""" m SET "Home Region" = "x"."Home Region", "it's" = COALESCE("x"."it's", "m"."it's")
+          FROM unnest($1) x
+          WHERE m."Key ""Col""" = x."Key ""Col""" AND m."Key ""Col""" = ANY (_rsd_existing);
+      END IF;
       GET DIAGNOSTICS _rsd_count = ROW_COUNT;
       IF _rsd_count < cardinality(_rsd_existing) THEN
         -- a row an earlier, partly committed write left out: replayed by "My Schema"."sync_Odd ""Entity"""()
@@ -116,9 +133,14 @@ BEGIN
   -- mirror rows in 'we"ird'
   BEGIN
     IF cardinality(_rsd_existing) > 0 THEN
-      UPDATE "we""ird"."Odd ""Entity""" m SET "Home Region" = "x"."Home Region", "it's" = COALESCE("x"."it's", "m"."it's")
-        FROM unnest($1) x
-        WHERE m."Key ""Col""" = x."Key ""Col""" AND m."Key ""Col""" = ANY (_rsd_existing);
+      IF cardinality($1) = 1 THEN
+        UPDATE "we""ird"."Odd ""Entity""" m SET "Home Region" = "_rsd_one"."Home Region", "it's" = "_rsd_one"."it's"
+          WHERE m."Key ""Col""" = _rsd_one."Key ""Col""";
+      ELSE
+        UPDATE "we""ird"."Odd ""Entity""" m SET "Home Region" = "x"."Home Region", "it's" = COALESCE("x"."it's", "m"."it's")
+          FROM unnest($1) x
+          WHERE m."Key ""Col""" = x."Key ""Col""" AND m."Key ""Col""" = ANY (_rsd_existing);
+      END IF;
       GET DIAGNOSTICS _rsd_count = ROW_COUNT;
       IF _rsd_count < cardinality(_rsd_existing) THEN
         -- a row an earlier, partly committed write left out: replayed by "My Schema"."sync_Odd ""Entity"""()
@@ -146,10 +168,15 @@ BEGIN
   -- personal rows owned by 'Upper Case'
   IF EXISTS (SELECT FROM unnest($1) x WHERE x."Home Region" = 'Upper Case') THEN
     IF EXISTS (SELECT FROM unnest($1) x WHERE x."Home Region" = 'Upper Case' AND x."Key ""Col""" = ANY (_rsd_existing)) THEN
-      UPDATE "My Schema"."Odd ""Entity""_details" d SET "e.mail" = "x"."e.mail"
-        FROM unnest($1) x
-        WHERE d."Key ""Col""" = x."Key ""Col""" AND d."Key ""Col""" = ANY (_rsd_existing)
-          AND x."Home Region" = 'Upper Case' AND d."Home Region" = 'Upper Case';
+      IF cardinality($1) = 1 THEN
+        UPDATE "My Schema"."Odd ""Entity""_details" d SET "e.mail" = "_rsd_one"."e.mail"
+          WHERE d."Key ""Col""" = _rsd_one."Key ""Col""" AND d."Home Region" = 'Upper Case';
+      ELSE
+        UPDATE "My Schema"."Odd ""Entity""_details" d SET "e.mail" = "x"."e.mail"
+          FROM unnest($1) x
+          WHERE d."Key ""Col""" = x."Key ""Col""" AND d."Key ""Col""" = ANY (_rsd_existing)
+            AND x."Home Region" = 'Upper Case' AND d."Home Region" = 'Upper Case';
+      END IF;
       GET DIAGNOSTICS _rsd_count = ROW_COUNT;
       IF _rsd_count < (SELECT count(*) FROM unnest($1) x WHERE x."Home Region" = 'Upper Case' AND x."Key ""Col""" = ANY (_rsd_existing)) THEN
         -- the directory knew the key but the owner lost its personal row: write it again
@@ -176,10 +203,15 @@ BEGIN
   -- personal rows owned by 'a.b'
   IF EXISTS (SELECT FROM unnest($1) x WHERE x."Home Region" = 'a.b') THEN
     IF EXISTS (SELECT FROM unnest($1) x WHERE x."Home Region" = 'a.b' AND x."Key ""Col""" = ANY (_rsd_existing)) THEN
-      UPDATE "My Schema"."Odd ""Entity""_details" d SET "e.mail" = "x"."e.mail"
-        FROM unnest($1) x
-        WHERE d."Key ""Col""" = x."Key ""Col""" AND d."Key ""Col""" = ANY (_rsd_existing)
-          AND x."Home Region" = 'a.b' AND d."Home Region" = 'a.b';
+      IF cardinality($1) = 1 THEN
+        UPDATE "My Schema"."Odd ""Entity""_details" d SET "e.mail" = "_rsd_one"."e.mail"
+          WHERE d."Key ""Col""" = _rsd_one."Key ""Col""" AND d."Home Region" = 'a.b';
+      ELSE
+        UPDATE "My Schema"."Odd ""Entity""_details" d SET "e.mail" = "x"."e.mail"
+          FROM unnest($1) x
+          WHERE d."Key ""Col""" = x."Key ""Col""" AND d."Key ""Col""" = ANY (_rsd_existing)
+            AND x."Home Region" = 'a.b' AND d."Home Region" = 'a.b';
+      END IF;
       GET DIAGNOSTICS _rsd_count = ROW_COUNT;
       IF _rsd_count < (SELECT count(*) FROM unnest($1) x WHERE x."Home Region" = 'a.b' AND x."Key ""Col""" = ANY (_rsd_existing)) THEN
         -- the directory knew the key but the owner lost its personal row: write it again
@@ -206,10 +238,15 @@ BEGIN
   -- personal rows owned by 'we"ird'
   IF EXISTS (SELECT FROM unnest($1) x WHERE x."Home Region" = 'we"ird') THEN
     IF EXISTS (SELECT FROM unnest($1) x WHERE x."Home Region" = 'we"ird' AND x."Key ""Col""" = ANY (_rsd_existing)) THEN
-      UPDATE "My Schema"."Odd ""Entity""_details" d SET "e.mail" = "x"."e.mail"
-        FROM unnest($1) x
-        WHERE d."Key ""Col""" = x."Key ""Col""" AND d."Key ""Col""" = ANY (_rsd_existing)
-          AND x."Home Region" = 'we"ird' AND d."Home Region" = 'we"ird';
+      IF cardinality($1) = 1 THEN
+        UPDATE "My Schema"."Odd ""Entity""_details" d SET "e.mail" = "_rsd_one"."e.mail"
+          WHERE d."Key ""Col""" = _rsd_one."Key ""Col""" AND d."Home Region" = 'we"ird';
+      ELSE
+        UPDATE "My Schema"."Odd ""Entity""_details" d SET "e.mail" = "x"."e.mail"
+          FROM unnest($1) x
+          WHERE d."Key ""Col""" = x."Key ""Col""" AND d."Key ""Col""" = ANY (_rsd_existing)
+            AND x."Home Region" = 'we"ird' AND d."Home Region" = 'we"ird';
+      END IF;
       GET DIAGNOSTICS _rsd_count = ROW_COUNT;
       IF _rsd_count < (SELECT count(*) FROM unnest($1) x WHERE x."Home Region" = 'we"ird' AND x."Key ""Col""" = ANY (_rsd_existing)) THEN
         -- the directory knew the key but the owner lost its personal row: write it again

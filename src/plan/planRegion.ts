@@ -28,12 +28,8 @@ function entityContext(config: Config, entity: Entity, here: Region) {
   const names = derivedNames(entity.name);
   const regionColumn: Column = { name: entity.regionColumn, type: 'text', notNull: true, default: undefined };
   const sorted = [...config.regions].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const regionTarget = (r: Region) => ({
-    name: r.name,
-    isLocal: r.name === here.name,
-    // native mode writes through the parent, routing mode into the leaf itself
-    viaParent: here.mode === 'native',
-  });
+  // (native and routing mode differ only in the partials templates/<mode>/ holds)
+  const regionTarget = (r: Region) => ({ name: r.name, isLocal: r.name === here.name });
   // Parameters of upsert_<entity>(key, resident..., region, mirrored...):
   // a trailing run of columns with defaults may be omitted by the caller.
   const params = [entity.key, ...entity.resident, regionColumn, ...entity.mirrored];
@@ -42,7 +38,6 @@ function entityContext(config: Config, entity: Entity, here: Region) {
   return {
     ...entity,
     names,
-    regionColumnDef: regionColumn,
     mirrorColumns: [entity.key, regionColumn, ...entity.mirrored],
     mirrorUpdateColumns: [regionColumn, ...entity.mirrored],
     detailColumns: [entity.key, regionColumn, ...entity.resident],
@@ -50,7 +45,6 @@ function entityContext(config: Config, entity: Entity, here: Region) {
     // the key is never NULL by the time defaults apply, and its default may
     // need a search_path the functions do not have
     newRowColumns: [{ ...entity.key, default: undefined }, regionColumn, ...entity.mirrored, ...entity.resident],
-    hasResidentUpdates: entity.resident.length > 0,
     params: params.map((column, index) => ({ column, position: index + 1, optional: index >= optionalFrom })),
     regionParamPosition: entity.resident.length + 2,
     regionsSorted: sorted.map(regionTarget),

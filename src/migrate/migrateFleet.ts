@@ -86,6 +86,33 @@ interface Target {
 }
 
 /**
+ * Runs every region's queue in waves: each region's leading `local`
+ * migrations, then each region's leading `remote` ones (the reverse for down),
+ * until the queues are empty. Stops at the first failure.
+ */
+async function runWaves(targets: readonly Target[], direction: Direction, fail: (target: Target, error: unknown) => void): Promise<void> {
+  const waves: Phase[] = direction === 'up' ? ['local', 'remote'] : ['remote', 'local'];
+  for (;;) {
+    let ran = false;
+    for (const phase of waves) {
+      for (const target of targets) {
+        const n = leading(target.queue, phase);
+        if (n === 0) continue;
+        try {
+          target.done.push(...(await runRegion(target.client!, target.migrations, direction, n)));
+        } catch (error) {
+          fail(target, error);
+          return;
+        }
+        target.queue = target.queue.slice(n);
+        ran = true;
+      }
+    }
+    if (!ran) return;
+  }
+}
+
+/**
  * Applies or reverts generated migrations on one or more regions. Files are
  * checked against residency.sum and secrets against the environment before
  * any database is touched. With several regions it runs in waves: every
@@ -137,27 +164,7 @@ export async function migrateFleet(input: MigrateInput): Promise<RegionMigrateRe
         });
       }
     }
-    const waves: Phase[] = input.direction === 'up' ? ['local', 'remote'] : ['remote', 'local'];
-    let progress = results.size === 0 && !input.dryRun;
-    while (progress) {
-      progress = false;
-      for (const phase of waves) {
-        for (const target of targets) {
-          const n = leading(target.queue, phase);
-          if (n === 0) continue;
-          try {
-            target.done.push(...(await runRegion(target.client!, target.migrations, input.direction, n)));
-            target.queue = target.queue.slice(n);
-            progress = true;
-          } catch (error) {
-            fail(target, error);
-            progress = false;
-            break;
-          }
-        }
-        if (results.size > 0) break;
-      }
-    }
+    if (results.size === 0 && !input.dryRun) await runWaves(targets, input.direction, fail);
     if (input.direction === 'up' && !input.dryRun && results.size === 0) {
       for (const target of targets) {
         try {

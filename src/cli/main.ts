@@ -4,6 +4,7 @@ import { loadSecretsFile, STATE_DIR } from './secrets.js';
 import { devCommand } from './commands/dev.js';
 import { genMigrationsCommand } from './commands/genMigrations.js';
 import { migrateCommand } from './commands/migrate.js';
+import { syncCommand } from './commands/sync.js';
 import { demoCommand } from './commands/demo.js';
 
 /** Entry point of the pg-residency binary. */
@@ -24,6 +25,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     .middleware((args) => loadSecretsFile(process.env, String(args['state-dir'])))
     .command(genMigrationsCommand)
     .command(migrateCommand)
+    .command(syncCommand)
     .command(devCommand)
     .command(demoCommand)
     .demandCommand(1, 'name a command; see --help')

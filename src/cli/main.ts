@@ -5,6 +5,7 @@ import { devCommand } from './commands/dev.js';
 import { genMigrationsCommand } from './commands/genMigrations.js';
 import { migrateCommand } from './commands/migrate.js';
 import { syncCommand } from './commands/sync.js';
+import { verifyCommand } from './commands/verify.js';
 import { demoCommand } from './commands/demo.js';
 
 /** Entry point of the pg-residency binary. */
@@ -26,6 +27,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     .command(genMigrationsCommand)
     .command(migrateCommand)
     .command(syncCommand)
+    .command(verifyCommand)
     .command(devCommand)
     .command(demoCommand)
     .demandCommand(1, 'name a command; see --help')

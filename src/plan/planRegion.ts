@@ -45,6 +45,7 @@ function entityContext(config: Config, entity: Entity, here: Region) {
     // the key is never NULL by the time defaults apply, and its default may
     // need a search_path the functions do not have
     newRowColumns: [{ ...entity.key, default: undefined }, regionColumn, ...entity.mirrored, ...entity.resident],
+    newDetailColumns: [{ ...entity.key, default: undefined }, regionColumn, ...entity.resident],
     params: params.map((column, index) => ({ column, position: index + 1, optional: index >= optionalFrom })),
     regionParamPosition: entity.resident.length + 2,
     regionsSorted: sorted.map(regionTarget),

@@ -70,7 +70,7 @@ test('unknown region and missing command are clear errors', async (t) => {
 test('--help lists every command', async (t) => {
   const r = await run(['--help']);
   t.is(r.code, 0);
-  for (const command of ['gen-migrations', 'migrate <action>', 'sync', 'dev <action>', 'demo'])
+  for (const command of ['gen-migrations', 'migrate <action>', 'sync', 'verify', 'dev <action>', 'demo'])
     t.true(r.stdout.includes(`pg-residency ${command}`), command);
 });
 

@@ -216,7 +216,7 @@ BEGIN
       IF _rsd_count < (SELECT count(*) FROM unnest($1) x WHERE x."region" = 'aus' AND x."uuid" = ANY (_rsd_existing)) THEN
         -- the directory knew the key but the owner lost its personal row: write it again
         INSERT INTO "shared"."identity_details" ("uuid", "region", "name")
-          SELECT COALESCE("x"."uuid", uuid_generate_v4()), "x"."region", "x"."name" FROM unnest($1) x
+          SELECT "x"."uuid", "x"."region", "x"."name" FROM unnest($1) x
           WHERE x."region" = 'aus' AND x."uuid" = ANY (_rsd_existing)
           ON CONFLICT DO NOTHING;
       END IF;
@@ -251,7 +251,7 @@ BEGIN
       IF _rsd_count < (SELECT count(*) FROM unnest($1) x WHERE x."region" = 'can' AND x."uuid" = ANY (_rsd_existing)) THEN
         -- the directory knew the key but the owner lost its personal row: write it again
         INSERT INTO "shared"."identity_details" ("uuid", "region", "name")
-          SELECT COALESCE("x"."uuid", uuid_generate_v4()), "x"."region", "x"."name" FROM unnest($1) x
+          SELECT "x"."uuid", "x"."region", "x"."name" FROM unnest($1) x
           WHERE x."region" = 'can' AND x."uuid" = ANY (_rsd_existing)
           ON CONFLICT DO NOTHING;
       END IF;
@@ -286,7 +286,7 @@ BEGIN
       IF _rsd_count < (SELECT count(*) FROM unnest($1) x WHERE x."region" = 'gbr' AND x."uuid" = ANY (_rsd_existing)) THEN
         -- the directory knew the key but the owner lost its personal row: write it again
         INSERT INTO "shared"."identity_details" ("uuid", "region", "name")
-          SELECT COALESCE("x"."uuid", uuid_generate_v4()), "x"."region", "x"."name" FROM unnest($1) x
+          SELECT "x"."uuid", "x"."region", "x"."name" FROM unnest($1) x
           WHERE x."region" = 'gbr' AND x."uuid" = ANY (_rsd_existing)
           ON CONFLICT DO NOTHING;
       END IF;
@@ -321,7 +321,7 @@ BEGIN
       IF _rsd_count < (SELECT count(*) FROM unnest($1) x WHERE x."region" = 'usa' AND x."uuid" = ANY (_rsd_existing)) THEN
         -- the directory knew the key but the owner lost its personal row: write it again
         INSERT INTO "shared"."identity_details" ("uuid", "region", "name")
-          SELECT COALESCE("x"."uuid", uuid_generate_v4()), "x"."region", "x"."name" FROM unnest($1) x
+          SELECT "x"."uuid", "x"."region", "x"."name" FROM unnest($1) x
           WHERE x."region" = 'usa' AND x."uuid" = ANY (_rsd_existing)
           ON CONFLICT DO NOTHING;
       END IF;

@@ -276,3 +276,19 @@ test.serial('get_identity and a region-filtered query read only the owner region
   t.regex(text, /Foreign Scan on identity_details/);
   t.notRegex(text, /Append/);
 });
+
+test.serial('ANALYZE copies no other region\'s personal values into local statistics', async (t) => {
+  const people = Array.from({ length: 60 }, (_, i) => ({ uuid: randomUUID(), region: REGIONS[i % 3], note: 'n', name: `Name ${i % 7}` }));
+  await fleet.query('usa', 'SELECT count(*) FROM shared.upsert_identity_many($1)', [JSON.stringify(people)]);
+  for (const region of REGIONS) {
+    await fleet.query(region, `ANALYZE shared.identity_details; ANALYZE "${region}".identity_details`);
+    for (const other of REGIONS.filter((r) => r !== region)) await fleet.query(region, `ANALYZE "${other}".identity_details`);
+    const stats = await fleet.query(
+      region,
+      `SELECT schemaname, tablename, attname, most_common_vals::text AS mcv, histogram_bounds::text AS hist
+         FROM pg_stats WHERE tablename = 'identity_details' AND attname = 'name' ORDER BY schemaname`,
+    );
+    // only the region's own leaf may have statistics of its own people's names
+    t.deepEqual(stats.map((s) => s.schemaname), [region], region);
+  }
+});

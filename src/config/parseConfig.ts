@@ -52,6 +52,7 @@ const configSchema = z.strictObject({
     })
     .optional(),
   extensions: z.array(z.string()).optional(),
+  app_roles: z.array(z.string()).optional(),
   regions: z.array(regionSchema).min(1, 'at least one region is needed'),
   entities: z.array(entitySchema).min(1, 'at least one entity is needed'),
 });
@@ -292,6 +293,7 @@ export function parseConfig(text: string, source: string, env: Env): Config {
 
   const extensions = new Set(raw.extensions ?? []);
   (raw.extensions ?? []).forEach((x, i) => check.identifier(`extensions[${i}]`, x));
+  const appRoles = (raw.app_roles ?? []).map((r, i) => check.identifier(`app_roles[${i}]`, r));
   const allDefaults = entities.flatMap((e) => [e.key, ...e.mirrored, ...e.resident]).map((c) => c.default ?? '');
   if (allDefaults.some((d) => /uuid_generate_v/.test(d))) extensions.add('uuid-ossp');
   extensions.delete('postgres_fdw');
@@ -303,6 +305,7 @@ export function parseConfig(text: string, source: string, env: Env): Config {
     timeouts: { lockTimeout, statementTimeout },
     fdwOptions: { fetchSize: raw.fdw_options?.fetch_size ?? 1000, batchSize: raw.fdw_options?.batch_size ?? 100 },
     extensions: ['postgres_fdw', ...[...extensions].sort()],
+    appRoles,
     regions,
     entities,
   };

@@ -50,6 +50,8 @@ export interface Config {
   readonly timeouts: { readonly lockTimeout: string; readonly statementTimeout: string };
   readonly fdwOptions: { readonly fetchSize: number; readonly batchSize: number };
   readonly extensions: readonly string[];
+  /** Roles granted the API: EXECUTE on the functions, SELECT on the tables. They must exist. */
+  readonly appRoles: readonly string[];
   readonly regions: readonly Region[];
   readonly entities: readonly Entity[];
 }

@@ -69,7 +69,7 @@ export function planRegion(config: Config, regionName: string): RegionPlan {
     );
   const others = config.regions.filter((r) => r.name !== here.name);
   const entitySchemas = [...new Set(config.entities.map((e) => e.schema))].sort();
-  const base = { region: here, mode: here.mode, link: config.link, timeouts: config.timeouts };
+  const base = { region: here, mode: here.mode, link: config.link, timeouts: config.timeouts, appRoles: config.appRoles };
   const migrations: PlannedMigration[] = [
     {
       slug: 'extensions',

@@ -12,6 +12,7 @@ export function desiredState(config: Config, regionName: string) {
     timeouts: config.timeouts,
     fdwOptions: config.fdwOptions,
     extensions: config.extensions,
+    appRoles: config.appRoles,
     regions: config.regions.map((r) => ({
       name: r.name,
       postgres: r.postgres,

@@ -277,7 +277,7 @@ test.serial('get_identity and a region-filtered query read only the owner region
   t.notRegex(text, /Append/);
 });
 
-test.serial('ANALYZE copies no other region\'s personal values into local statistics', async (t) => {
+test.serial("ANALYZE copies no other region's personal values into local statistics", async (t) => {
   const people = Array.from({ length: 60 }, (_, i) => ({ uuid: randomUUID(), region: REGIONS[i % 3], note: 'n', name: `Name ${i % 7}` }));
   await fleet.query('usa', 'SELECT count(*) FROM shared.upsert_identity_many($1)', [JSON.stringify(people)]);
   for (const region of REGIONS) {
@@ -289,6 +289,10 @@ test.serial('ANALYZE copies no other region\'s personal values into local statis
          FROM pg_stats WHERE tablename = 'identity_details' AND attname = 'name' ORDER BY schemaname`,
     );
     // only the region's own leaf may have statistics of its own people's names
-    t.deepEqual(stats.map((s) => s.schemaname), [region], region);
+    t.deepEqual(
+      stats.map((s) => s.schemaname),
+      [region],
+      region,
+    );
   }
 });

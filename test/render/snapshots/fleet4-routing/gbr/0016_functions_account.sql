@@ -692,6 +692,22 @@ REVOKE ALL ON FUNCTION "billing"."erase_account"(bigint) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "billing"."get_account"(bigint) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "billing"."sync_account"() FROM PUBLIC;
 
+-- The application's roles (regions.yaml app_roles) may call the API.
+GRANT EXECUTE ON FUNCTION "billing"."upsert_account_rows"("billing"."account_row"[]) TO "app";
+GRANT EXECUTE ON FUNCTION "billing"."upsert_account_many"(jsonb) TO "app";
+GRANT EXECUTE ON FUNCTION "billing"."upsert_account"(bigint, text, varchar(34), text, text) TO "app";
+GRANT EXECUTE ON FUNCTION "billing"."rehome_account"(bigint, text) TO "app";
+GRANT EXECUTE ON FUNCTION "billing"."erase_account"(bigint) TO "app";
+GRANT EXECUTE ON FUNCTION "billing"."get_account"(bigint) TO "app";
+GRANT EXECUTE ON FUNCTION "billing"."sync_account"() TO "app";
+GRANT EXECUTE ON FUNCTION "billing"."upsert_account_rows"("billing"."account_row"[]) TO "reporting";
+GRANT EXECUTE ON FUNCTION "billing"."upsert_account_many"(jsonb) TO "reporting";
+GRANT EXECUTE ON FUNCTION "billing"."upsert_account"(bigint, text, varchar(34), text, text) TO "reporting";
+GRANT EXECUTE ON FUNCTION "billing"."rehome_account"(bigint, text) TO "reporting";
+GRANT EXECUTE ON FUNCTION "billing"."erase_account"(bigint) TO "reporting";
+GRANT EXECUTE ON FUNCTION "billing"."get_account"(bigint) TO "reporting";
+GRANT EXECUTE ON FUNCTION "billing"."sync_account"() TO "reporting";
+
 -- Down Migration
 DROP FUNCTION "billing"."sync_account"();
 DROP FUNCTION "billing"."get_account"(bigint);

@@ -51,10 +51,16 @@ CREATE TYPE "shared"."identity_upsert_result" AS (
   owned_here boolean
 );
 
+GRANT USAGE ON SCHEMA "shared" TO "app";
+GRANT SELECT ON "shared"."identity", "shared"."identity_details" TO "app";
+GRANT USAGE ON SCHEMA "shared" TO "reporting";
+GRANT SELECT ON "shared"."identity", "shared"."identity_details" TO "reporting";
 GRANT SELECT, INSERT, UPDATE, DELETE ON "shared"."identity" TO "residency_link";
 GRANT SELECT, INSERT, UPDATE, DELETE ON "usa"."identity_details" TO "residency_link";
 
 -- Down Migration
+REVOKE USAGE ON SCHEMA "shared" FROM "app";
+REVOKE USAGE ON SCHEMA "shared" FROM "reporting";
 DROP TYPE "shared"."identity_upsert_result";
 DROP TYPE "shared"."identity_row";
 DROP TABLE "shared"."identity_outbox";

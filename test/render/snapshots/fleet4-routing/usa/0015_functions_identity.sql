@@ -692,6 +692,22 @@ REVOKE ALL ON FUNCTION "shared"."erase_identity"(uuid) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "shared"."get_identity"(uuid) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "shared"."sync_identity"() FROM PUBLIC;
 
+-- The application's roles (regions.yaml app_roles) may call the API.
+GRANT EXECUTE ON FUNCTION "shared"."upsert_identity_rows"("shared"."identity_row"[]) TO "app";
+GRANT EXECUTE ON FUNCTION "shared"."upsert_identity_many"(jsonb) TO "app";
+GRANT EXECUTE ON FUNCTION "shared"."upsert_identity"(uuid, text, text, text, timestamptz) TO "app";
+GRANT EXECUTE ON FUNCTION "shared"."rehome_identity"(uuid, text) TO "app";
+GRANT EXECUTE ON FUNCTION "shared"."erase_identity"(uuid) TO "app";
+GRANT EXECUTE ON FUNCTION "shared"."get_identity"(uuid) TO "app";
+GRANT EXECUTE ON FUNCTION "shared"."sync_identity"() TO "app";
+GRANT EXECUTE ON FUNCTION "shared"."upsert_identity_rows"("shared"."identity_row"[]) TO "reporting";
+GRANT EXECUTE ON FUNCTION "shared"."upsert_identity_many"(jsonb) TO "reporting";
+GRANT EXECUTE ON FUNCTION "shared"."upsert_identity"(uuid, text, text, text, timestamptz) TO "reporting";
+GRANT EXECUTE ON FUNCTION "shared"."rehome_identity"(uuid, text) TO "reporting";
+GRANT EXECUTE ON FUNCTION "shared"."erase_identity"(uuid) TO "reporting";
+GRANT EXECUTE ON FUNCTION "shared"."get_identity"(uuid) TO "reporting";
+GRANT EXECUTE ON FUNCTION "shared"."sync_identity"() TO "reporting";
+
 -- Down Migration
 DROP FUNCTION "shared"."sync_identity"();
 DROP FUNCTION "shared"."get_identity"(uuid);

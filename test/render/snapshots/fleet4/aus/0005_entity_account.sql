@@ -52,10 +52,16 @@ CREATE TYPE "billing"."account_upsert_result" AS (
   owned_here boolean
 );
 
+GRANT USAGE ON SCHEMA "billing" TO "app";
+GRANT SELECT ON "billing"."account", "billing"."account_details" TO "app";
+GRANT USAGE ON SCHEMA "billing" TO "reporting";
+GRANT SELECT ON "billing"."account", "billing"."account_details" TO "reporting";
 GRANT SELECT, INSERT, UPDATE, DELETE ON "billing"."account" TO "residency_link";
 GRANT SELECT, INSERT, UPDATE, DELETE ON "aus"."account_details" TO "residency_link";
 
 -- Down Migration
+REVOKE USAGE ON SCHEMA "billing" FROM "app";
+REVOKE USAGE ON SCHEMA "billing" FROM "reporting";
 DROP TYPE "billing"."account_upsert_result";
 DROP TYPE "billing"."account_row";
 DROP TABLE "billing"."account_outbox";

@@ -1,3 +1,6 @@
+/** The schema of pg-residency's own objects in every region: the region registry and its helpers. */
+export const REGISTRY_SCHEMA = 'residency';
+
 /**
  * The names pg-residency derives from an entity name. Kept in one place so the
  * validator checks exactly the names the templates will create.

@@ -2,13 +2,14 @@ import type pg from 'pg';
 import type { Env } from '../config/expandEnv.js';
 import type { Config, Region } from '../config/types.js';
 import { ResidencyError, unknownRegion } from '../errors.js';
-import type { Phase } from '../plan/planRegion.js';
+import { PHASES, type Phase } from '../format/migrationFile.js';
 import { appliedMigrations, type Applied } from './appliedMigrations.js';
 import { connectRegion } from './connect.js';
 import { applyLinkSecrets, linkSecrets, type LinkSecrets } from './linkSecrets.js';
 import { readRegionMigrations, type MigrationFile, type RegionMigrations } from './regionMigrations.js';
-import { migrationSection } from './migrationSection.js';
+import { migrationSection } from '../format/migrationSection.js';
 import { runRegion } from './runRegion.js';
+import { bindServers, prepareBindings } from './serverBinding.js';
 
 export type Direction = 'up' | 'down';
 
@@ -91,7 +92,7 @@ interface Target {
  * until the queues are empty. Stops at the first failure.
  */
 async function runWaves(targets: readonly Target[], direction: Direction, fail: (target: Target, error: unknown) => void): Promise<void> {
-  const waves: Phase[] = direction === 'up' ? ['local', 'remote'] : ['remote', 'local'];
+  const waves = direction === 'up' ? PHASES : [...PHASES].reverse();
   for (;;) {
     let ran = false;
     for (const phase of waves) {
@@ -139,6 +140,7 @@ export async function migrateFleet(input: MigrateInput): Promise<RegionMigrateRe
     for (const target of targets) {
       try {
         target.client = await connectRegion(target.region, input.env);
+        if (!input.dryRun) await prepareBindings(target.client, input.config);
         const applied = await appliedMigrations(target.client);
         checkApplied(target.migrations, applied);
         const appliedNames = new Set(applied.map((a) => a.name));
@@ -168,6 +170,7 @@ export async function migrateFleet(input: MigrateInput): Promise<RegionMigrateRe
     if (input.direction === 'up' && !input.dryRun && results.size === 0) {
       for (const target of targets) {
         try {
+          await bindServers(target.client!, input.config);
           await applyLinkSecrets(target.client!, input.config, target.secrets!);
         } catch (error) {
           fail(target, error);

@@ -1,5 +1,5 @@
 import { ResidencyError } from '../errors.js';
-import { sectionStart } from './migrationSection.js';
+import { sectionStart } from '../format/migrationSection.js';
 import type { MigrationFile } from './regionMigrations.js';
 
 interface PgErrorLike {

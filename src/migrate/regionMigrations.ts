@@ -2,8 +2,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { ResidencyError } from '../errors.js';
-import type { Phase } from '../plan/planRegion.js';
-import { SUM_FILE, verifySum } from '../render/checksum.js';
+import { phaseOf, type Phase } from '../format/migrationFile.js';
+import { SUM_FILE, verifySum } from '../format/checksum.js';
 
 export interface MigrationFile {
   /** node-pg-migrate's name: the file name without `.sql`. */
@@ -18,11 +18,6 @@ export interface RegionMigrations {
   readonly region: string;
   readonly dir: string;
   readonly files: readonly MigrationFile[];
-}
-
-/** The phase a generated file declares in its header. */
-export function phaseOf(content: string): Phase {
-  return /^-- pg-residency-phase: remote$/m.test(content) ? 'remote' : 'local';
 }
 
 export function sha256(content: string): string {

@@ -1,22 +1,22 @@
-import { derivedNames } from '../config/derivedNames.js';
-import type { Column, Config, Entity, Region } from '../config/types.js';
+import { REGISTRY_SCHEMA } from '../config/derivedNames.js';
+import type { Config, Region } from '../config/types.js';
 import { unknownRegion } from '../errors.js';
-import { qualified } from '../sql/quote.js';
+import type { Phase } from '../format/migrationFile.js';
+import { entityContext } from './entityContext.js';
 import { fdwServerOptions } from './fdwServerOptions.js';
 
-/**
- * `local` migrations create only objects of the region itself; `remote` ones
- * point at other regions. `migrate --all` applies every region's local wave
- * before any remote wave, so no foreign table points at a missing object.
- */
-export type Phase = 'local' | 'remote';
+/** One template rendered with its values; a file is made of one or more. */
+export interface PlannedBlock {
+  /** Template path below templates/, without the .sql.hbs suffix. */
+  readonly template: string;
+  readonly context: object;
+}
 
 export interface PlannedMigration {
   readonly slug: string;
-  /** Template path below templates/, without the .sql.hbs suffix. */
-  readonly template: string;
   readonly phase: Phase;
-  readonly context: object;
+  /** Up runs the blocks in order, down undoes them in the reverse order. */
+  readonly blocks: readonly PlannedBlock[];
 }
 
 export interface RegionPlan {
@@ -24,36 +24,39 @@ export interface RegionPlan {
   readonly migrations: readonly PlannedMigration[];
 }
 
-function entityContext(config: Config, entity: Entity, here: Region) {
-  const names = derivedNames(entity.name);
-  const regionColumn: Column = { name: entity.regionColumn, type: 'text', notNull: true, default: undefined };
-  const sorted = [...config.regions].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  // (native and routing mode differ only in the partials templates/<mode>/ holds)
-  const regionTarget = (r: Region) => ({ name: r.name, isLocal: r.name === here.name });
-  // Parameters of upsert_<entity>(key, resident..., region, mirrored...):
-  // a trailing run of columns with defaults may be omitted by the caller.
-  const params = [entity.key, ...entity.resident, regionColumn, ...entity.mirrored];
-  let optionalFrom = params.length;
-  while (optionalFrom > 0 && params[optionalFrom - 1]!.default !== undefined) optionalFrom -= 1;
+/** The values every template of a region sees. */
+export function baseContext(config: Config, here: Region) {
   return {
-    ...entity,
-    names,
-    mirrorColumns: [entity.key, regionColumn, ...entity.mirrored],
-    mirrorUpdateColumns: [regionColumn, ...entity.mirrored],
-    detailColumns: [entity.key, regionColumn, ...entity.resident],
-    rowColumns: [entity.key, regionColumn, ...entity.mirrored, ...entity.resident],
-    // the key is never NULL by the time defaults apply, and its default may
-    // need a search_path the functions do not have
-    newRowColumns: [{ ...entity.key, default: undefined }, regionColumn, ...entity.mirrored, ...entity.resident],
-    newDetailColumns: [{ ...entity.key, default: undefined }, regionColumn, ...entity.resident],
-    params: params.map((column, index) => ({ column, position: index + 1, optional: index >= optionalFrom })),
-    regionParamPosition: entity.resident.length + 2,
-    regionsSorted: sorted.map(regionTarget),
-    regionNamesQuoted: config.regions.map((r) => `"${r.name}"`).join(', '),
-    rehomeName: `${qualified(entity.schema, names.rehome)}`,
-    rowParamPositions: [entity.key, regionColumn, ...entity.mirrored, ...entity.resident].map((column) => params.indexOf(column) + 1),
-    regionNames: config.regions.map((r) => r.name),
+    registrySchema: REGISTRY_SCHEMA,
+    region: here,
+    mode: here.mode,
+    link: config.link,
+    timeouts: config.timeouts,
+    appRoles: config.appRoles,
   };
+}
+
+/** A region's position in regions.yaml, from 1: the registry keeps it for messages. */
+export function ordinalOf(config: Config, region: string): number {
+  return config.regions.findIndex((r) => r.name === region) + 1;
+}
+
+/** How `here` reaches `target`: its server and user mapping. */
+export function serverBlock(config: Config, here: Region, target: Region): PlannedBlock {
+  return {
+    template: 'server',
+    context: { ...baseContext(config, here), target, fdwOptions: config.fdwOptions, supports: fdwServerOptions(here.postgres) },
+  };
+}
+
+/** The foreign tables of one entity in `here` that read `target`. */
+export function foreignBlock(config: Config, here: Region, target: Region, entity: Config['entities'][number]): PlannedBlock {
+  return { template: 'foreign_tables', context: { ...baseContext(config, here), target, entity: entityContext(config, entity, here) } };
+}
+
+/** The registry row that makes the functions of `here` route to `target`. */
+export function regionRowBlock(config: Config, here: Region, target: Region): PlannedBlock {
+  return { template: 'region_row', context: { ...baseContext(config, here), target, ordinal: ordinalOf(config, target.name) } };
 }
 
 /**
@@ -69,55 +72,37 @@ export function planRegion(config: Config, regionName: string): RegionPlan {
     );
   const others = config.regions.filter((r) => r.name !== here.name);
   const entitySchemas = [...new Set(config.entities.map((e) => e.schema))].sort();
-  const base = { region: here, mode: here.mode, link: config.link, timeouts: config.timeouts, appRoles: config.appRoles };
+  const base = baseContext(config, here);
+  const one = (slug: string, phase: Phase, template: string, context: object): PlannedMigration => ({
+    slug,
+    phase,
+    blocks: [{ template, context: { ...base, ...context } }],
+  });
   const migrations: PlannedMigration[] = [
-    {
-      slug: 'extensions',
-      template: 'extensions',
-      phase: 'local',
-      context: { ...base, extensions: config.extensions, extensionsReversed: [...config.extensions].reverse() },
-    },
-    {
-      slug: 'schemas',
-      template: 'schemas',
-      phase: 'local',
-      context: { ...base, schemas: [...entitySchemas, ...config.regions.map((r) => r.name)].filter((s) => s !== 'public') },
-    },
-    { slug: 'link_role', template: 'link_role', phase: 'local', context: { ...base, grantSchemas: [...entitySchemas, here.name] } },
+    one('extensions', 'local', 'extensions', { extensions: config.extensions, extensionsReversed: [...config.extensions].reverse() }),
+    one('schemas', 'local', 'schemas', {
+      schemas: [...entitySchemas, ...config.regions.map((r) => r.name)].filter((s) => s !== 'public'),
+    }),
+    one('registry', 'local', 'registry', { ordinal: ordinalOf(config, here.name) }),
+    one('link_role', 'local', 'link_role', { grantSchemas: [...entitySchemas, here.name] }),
   ];
   for (const entity of config.entities) {
-    migrations.push({
-      slug: `entity_${entity.name}`,
-      template: 'entity',
-      phase: 'local',
-      context: { ...base, entity: entityContext(config, entity, here) },
-    });
+    migrations.push(one(`entity_${entity.name}`, 'local', 'entity', { entity: entityContext(config, entity, here) }));
   }
+  // Everything this region needs to reach one other region, in one file.
   for (const target of others) {
     migrations.push({
-      slug: `server_${target.name}`,
-      template: 'server',
+      slug: `region_${target.name}`,
       phase: 'remote',
-      context: { ...base, target, fdwOptions: config.fdwOptions, supports: fdwServerOptions(here.postgres) },
+      blocks: [
+        serverBlock(config, here, target),
+        ...config.entities.map((entity) => foreignBlock(config, here, target, entity)),
+        regionRowBlock(config, here, target),
+      ],
     });
   }
   for (const entity of config.entities) {
-    for (const target of others) {
-      migrations.push({
-        slug: `foreign_${entity.name}_${target.name}`,
-        template: 'foreign_tables',
-        phase: 'remote',
-        context: { ...base, target, entity: entityContext(config, entity, here) },
-      });
-    }
-  }
-  for (const entity of config.entities) {
-    migrations.push({
-      slug: `functions_${entity.name}`,
-      template: 'functions',
-      phase: 'remote',
-      context: { ...base, entity: entityContext(config, entity, here) },
-    });
+    migrations.push(one(`functions_${entity.name}`, 'remote', 'functions', { entity: entityContext(config, entity, here) }));
   }
   return { region: here.name, migrations };
 }

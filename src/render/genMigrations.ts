@@ -1,6 +1,6 @@
 import type { Config } from '../config/types.js';
 import { ResidencyError } from '../errors.js';
-import { SUM_FILE } from './checksum.js';
+import { SUM_FILE } from '../format/checksum.js';
 import { desiredState, renderState, STATE_FILE, type StateFile } from './desiredState.js';
 import { renderRegion, type TemplateSources } from './renderRegion.js';
 

@@ -37,6 +37,7 @@ function prefixed(alias: unknown, column: string): string {
  * - `{{setList columns source}}`: `"a" = x."a", "d" = x."d"`
  * - `{{withDefaults columns alias}}`: `x."a", COALESCE(x."d", <default>)`
  * - `{{regionList names}}`: `'aus', 'gbr'` for an IN list
+ * - `{{number n}}`: an integer; `{{#dollarQuoted}}...{{/dollarQuoted}}`: a function body, dollar-quoted safely
  */
 export function createSqlHandlebars(): typeof Handlebars {
   const hb = Handlebars.create();
@@ -79,5 +80,26 @@ export function createSqlHandlebars(): typeof Handlebars {
     if (!Array.isArray(list)) throw new Error('{{regionList}} needs a list of names');
     return list.map((n) => literal(text(n, 'regionList'))).join(', ');
   });
+  hb.registerHelper('number', (...all: HelperArgs) => {
+    const [value] = args(all);
+    if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw new Error('{{number}} needs an integer');
+    return String(value);
+  });
+  // A function body between dollar quotes whose tag the body cannot contain:
+  // a name or default holding `$function$` must not end the body early.
+  hb.registerHelper('dollarQuoted', function (this: unknown, options: Handlebars.HelperOptions) {
+    return dollarQuote(options.fn(this));
+  });
   return hb;
+}
+
+/**
+ * `$function$body$function$`, with a tag that does not occur in the body (nor
+ * across its end): `$function1$`, `$function2$`, ... when it would.
+ */
+export function dollarQuote(body: string): string {
+  for (let n = 0; ; n += 1) {
+    const tag = `$function${n === 0 ? '' : n}$`;
+    if (`${body}${tag}`.indexOf(tag) === body.length) return `${tag}${body}${tag}`;
+  }
 }

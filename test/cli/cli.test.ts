@@ -35,12 +35,12 @@ test('gen-migrations --check exits 1 and names the stale files', async (t) => {
   const dir = scratch();
   cpSync(join(repo, 'generated'), join(dir, 'generated'), { recursive: true });
   writeFileSync(join(dir, 'generated', 'gbr', '0002_schemas.sql'), 'edited\n');
-  rmSync(join(dir, 'generated', 'aus', '0009_functions_identity.sql'));
+  rmSync(join(dir, 'generated', 'aus', '0008_functions_identity.sql'));
   const r = await run(['gen-migrations', '--check', '--out', join(dir, 'generated')]);
   t.is(r.code, 1);
   t.is(
     r.stdout,
-    'usa          up to date\ngbr          stale: gbr/0002_schemas.sql\naus          stale: aus/0009_functions_identity.sql\n',
+    'usa          up to date\ngbr          stale: gbr/0002_schemas.sql\naus          stale: aus/0008_functions_identity.sql\n',
   );
   t.regex(r.stderr, /is not what regions\.yaml produces; run `pg-residency gen-migrations` and commit the result/);
 });
@@ -87,7 +87,7 @@ test.serial('migrate status exits 1 while anything is pending, 0 once applied; n
   const common = ['--config', fleet.configPath, '--dir', fleet.dir];
   const pending = await run(['migrate', 'status', '--all', ...common], { env, cwd });
   t.is(pending.code, 1);
-  t.regex(pending.stdout, /^usa {10}0 applied, 9 pending, 0 unknown, 0 modified\n {13}pending {3}0001_extensions\n/);
+  t.regex(pending.stdout, /^usa {10}0 applied, 8 pending, 0 unknown, 0 modified\n {13}pending {3}0001_extensions\n/);
   const noSecret = await run(['migrate', 'up', '--all', ...common], { env: { PGPASSWORD: env.PGPASSWORD! }, cwd });
   t.is(noSecret.code, 1);
   t.regex(noSecret.stderr, /environment variable PG_RESIDENCY_LINK_PASSWORD is not set/);
@@ -95,7 +95,7 @@ test.serial('migrate status exits 1 while anything is pending, 0 once applied; n
   t.is(up.code, 0, up.stderr);
   t.is(
     up.stdout.split('\n')[0],
-    'usa          applied: 0001_extensions, 0002_schemas, 0003_link_role, 0004_entity_identity, 0005_server_gbr, 0006_server_aus, 0007_foreign_identity_gbr, 0008_foreign_identity_aus, 0009_functions_identity',
+    'usa          applied: 0001_extensions, 0002_schemas, 0003_registry, 0004_link_role, 0005_entity_identity, 0006_region_gbr, 0007_region_aus, 0008_functions_identity',
   );
   const done = await run(['migrate', 'status', '--all', ...common], { env, cwd });
   t.is(done.code, 0);

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { appendFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { renderSum } from '../../src/render/checksum.js';
+import { renderSum } from '../../src/format/checksum.js';
 import { join } from 'node:path';
 import { migrateFleet } from '../../src/migrate/migrateFleet.js';
 import { statusFleet } from '../../src/migrate/statusFleet.js';
@@ -54,17 +54,17 @@ test.serial('up --all on a mixed fleet creates every object in every region; dow
   t.deepEqual(
     up.map((r) => [r.region, r.status, r.migrations.length]),
     [
-      ['usa', 'applied', 9],
-      ['gbr', 'applied', 9],
-      ['aus', 'applied', 9],
+      ['usa', 'applied', 8],
+      ['gbr', 'applied', 8],
+      ['aus', 'applied', 8],
     ],
   );
 
   const p = fleet.ports;
   const usa = await catalog('usa');
   t.deepEqual(usa.servers, [
-    `aus host=127.0.0.1,port=${p.aus},dbname=residency,fetch_size=1000`,
-    `gbr host=127.0.0.1,port=${p.gbr},dbname=residency,fetch_size=1000`,
+    `aus fetch_size=1000,host=127.0.0.1,port=${p.aus},dbname=residency`,
+    `gbr fetch_size=1000,host=127.0.0.1,port=${p.gbr},dbname=residency`,
   ]);
   t.deepEqual(usa.mappings, ['aus public user=residency_link,password=***', 'gbr public user=residency_link,password=***']);
   t.deepEqual(usa.leaf, ["identity_details_region_check c CHECK ((region = 'usa'::text))", 'identity_details_pkey p PRIMARY KEY (uuid)']);
@@ -83,8 +83,8 @@ test.serial('up --all on a mixed fleet creates every object in every region; dow
   ]);
   const aus = await catalog('aus');
   t.deepEqual(aus.servers, [
-    `gbr host=127.0.0.1,port=${p.gbr},dbname=residency,async_capable=true,batch_size=100,keep_connections=on,parallel_commit=true,parallel_abort=true,fetch_size=1000`,
-    `usa host=127.0.0.1,port=${p.usa},dbname=residency,async_capable=true,batch_size=100,keep_connections=on,parallel_commit=true,parallel_abort=true,fetch_size=1000`,
+    `gbr async_capable=true,batch_size=100,keep_connections=on,parallel_commit=true,parallel_abort=true,fetch_size=1000,host=127.0.0.1,port=${p.gbr},dbname=residency`,
+    `usa async_capable=true,batch_size=100,keep_connections=on,parallel_commit=true,parallel_abort=true,fetch_size=1000,host=127.0.0.1,port=${p.usa},dbname=residency`,
   ]);
   t.deepEqual(
     aus.foreignPartitions.map((s) => s.split(' ')[0]),
@@ -109,9 +109,9 @@ test.serial('up --all on a mixed fleet creates every object in every region; dow
   t.deepEqual(
     down.map((r) => [r.region, r.status, r.migrations.length]),
     [
-      ['usa', 'reverted', 9],
-      ['gbr', 'reverted', 9],
-      ['aus', 'reverted', 9],
+      ['usa', 'reverted', 8],
+      ['gbr', 'reverted', 8],
+      ['aus', 'reverted', 8],
     ],
   );
   for (const region of ['usa', 'gbr', 'aus']) {
@@ -139,27 +139,27 @@ test.serial('status lists pending migrations and says when a region is behind', 
   t.deepEqual(
     statuses.map((s) => [s.region, s.applied.length, s.pending]),
     [
-      ['usa', 9, []],
-      ['gbr', 7, ['0008_foreign_identity_aus', '0009_functions_identity']],
-      ['aus', 9, []],
+      ['usa', 8, []],
+      ['gbr', 6, ['0007_region_aus', '0008_functions_identity']],
+      ['aus', 8, []],
     ],
   );
   const up = await fleet.migrate({ regions: ['gbr'], all: false });
   t.deepEqual(
     up.map((r) => [r.region, r.status, r.migrations]),
-    [['gbr', 'applied', ['0008_foreign_identity_aus', '0009_functions_identity']]],
+    [['gbr', 'applied', ['0007_region_aus', '0008_functions_identity']]],
   );
 });
 
 test.serial('an applied file that was edited is refused, naming the file, and nothing runs', async (t) => {
-  const file = join(fleet.dir, 'usa', '0004_entity_identity.sql');
+  const file = join(fleet.dir, 'usa', '0005_entity_identity.sql');
   const original = readFileSync(file, 'utf8');
   try {
     appendFileSync(file, '-- sneaky edit\n');
     const error = await t.throwsAsync(fleet.migrate({}));
     t.is(
       error?.message,
-      `region "usa": ${join(fleet.dir, 'usa')}/ does not match residency.sum: 0004_entity_identity.sql was edited after it was generated (its checksum does not match residency.sum). Generated files are not edited by hand: change regions.yaml or templates/ and run \`pg-residency gen-migrations\`.`,
+      `region "usa": ${join(fleet.dir, 'usa')}/ does not match residency.sum: 0005_entity_identity.sql was edited after it was generated (its checksum does not match residency.sum). Generated files are not edited by hand: change regions.yaml or templates/ and run \`pg-residency gen-migrations\`.`,
     );
   } finally {
     writeFileSync(file, original);
@@ -196,7 +196,7 @@ test.serial('a failing migration leaves the region exactly as before and names t
   t.is(results[0]?.status, 'failed');
   t.is(
     results[0]!.error!.message,
-    'region "aus": 0009_functions_identity.sql failed: function "get_identity" already exists with same argument types [SQLSTATE 42723]. Nothing of this run was applied in "aus" (one transaction); fix the cause and run migrate up again.',
+    'region "aus": 0008_functions_identity.sql failed: function "get_identity" already exists with same argument types [SQLSTATE 42723]. Nothing of this run was applied in "aus" (one transaction); fix the cause and run migrate up again.',
   );
   // the functions created before the failing statement were rolled back too
   const [fns] = await fleet.query('aus', `SELECT count(*)::int AS n FROM pg_proc WHERE proname LIKE 'upsert_identity%'`);
@@ -229,7 +229,7 @@ test.serial('two migrate runs on one region at once: one applies, the other stop
     t.deepEqual(statuses, ['applied', 'nothing-to-do']);
   }
   const [count] = await fleet.query('gbr', 'SELECT count(*)::int AS n, count(DISTINCT name)::int AS d FROM public.pg_residency_migrations');
-  t.deepEqual(count, { n: 9, d: 9 });
+  t.deepEqual(count, { n: 8, d: 8 });
 });
 
 test.serial('an unreachable region is a clear error naming it; the regions before it are untouched', async (t) => {
@@ -256,8 +256,8 @@ test.serial('dry-run prints the SQL that would run and changes nothing', async (
   await fleet.migrate({ direction: 'down', regions: ['usa'], all: false, count: 1 });
   const [result] = await fleet.migrate({ regions: ['usa'], all: false, dryRun: true });
   t.is(result?.status, 'dry-run');
-  t.deepEqual(result?.migrations, ['0009_functions_identity']);
-  t.true(result!.sql!.startsWith('-- usa: 0009_functions_identity.sql\n-- Up Migration\n'));
+  t.deepEqual(result?.migrations, ['0008_functions_identity']);
+  t.true(result!.sql!.startsWith('-- usa: 0008_functions_identity.sql\n-- Up Migration\n'));
   const [fns] = await fleet.query('usa', `SELECT count(*)::int AS n FROM pg_proc WHERE proname = 'upsert_identity'`);
   t.is(fns?.n, 0);
   await fleet.migrate({ regions: ['usa'], all: false });

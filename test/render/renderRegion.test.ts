@@ -25,13 +25,12 @@ test('file names are numbered, ordered, and fold hostile names with a hash', asy
     [
       '0001_extensions.sql local',
       '0002_schemas.sql local',
-      '0003_link_role.sql local',
-      '0004_entity_identity.sql local',
-      '0005_server_gbr.sql remote',
-      '0006_server_aus.sql remote',
-      '0007_foreign_identity_gbr.sql remote',
-      '0008_foreign_identity_aus.sql remote',
-      '0009_functions_identity.sql remote',
+      '0003_registry.sql local',
+      '0004_link_role.sql local',
+      '0005_entity_identity.sql local',
+      '0006_region_gbr.sql remote',
+      '0007_region_aus.sql remote',
+      '0008_functions_identity.sql remote',
     ],
   );
   const hostile = renderRegion(fixtureConfig('hostile'), 'we"ird', templates).migrations.map((m) => m.name);
@@ -45,7 +44,7 @@ test('file names are numbered, ordered, and fold hostile names with a hash', asy
 test('server options follow the local PostgreSQL version', async (t) => {
   const templates = await shippedTemplates();
   const server = (region: string) =>
-    renderRegion(fixtureConfig('fleet4'), region, templates).migrations.find((m) => m.name.includes('_server_'))!.content;
+    renderRegion(fixtureConfig('fleet4'), region, templates).migrations.find((m) => m.name.includes('_region_'))!.content;
   t.false(server('usa').includes('async_capable'));
   t.regex(server('gbr'), /async_capable 'true',\n {2}batch_size '50',\n {2}keep_connections 'on',\n {2}fetch_size '500'/);
   t.regex(server('aus'), /parallel_commit 'true',\n {2}parallel_abort 'true'/);
@@ -58,7 +57,7 @@ test('no generated file holds a password, and the user mapping has none', async 
   for (const region of config.regions) {
     for (const m of renderRegion(config, region.name, templates).migrations) {
       t.notRegex(m.content, /password\s+'|PASSWORD\s+'|password\s*=/i, m.name);
-      if (m.name.includes('_server_'))
+      if (m.name.includes('_region_'))
         t.regex(m.content, /^CREATE USER MAPPING FOR PUBLIC SERVER "\w+" OPTIONS \(user 'residency_link'\);$/m);
     }
   }
@@ -66,7 +65,7 @@ test('no generated file holds a password, and the user mapping has none', async 
 
 test('the foreign partition reads the owner leaf, never its parent', async (t) => {
   const templates = await shippedTemplates();
-  const m = renderRegion(fixtureConfig('seed'), 'usa', templates).migrations.find((x) => x.name === '0007_foreign_identity_gbr.sql')!;
+  const m = renderRegion(fixtureConfig('seed'), 'usa', templates).migrations.find((x) => x.name === '0006_region_gbr.sql')!;
   t.true(
     m.content.includes(
       `CREATE FOREIGN TABLE "gbr"."identity_details"\n  PARTITION OF "shared"."identity_details" FOR VALUES IN ('gbr')\n  SERVER "gbr" OPTIONS (schema_name 'gbr', table_name 'identity_details');`,

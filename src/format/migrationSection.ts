@@ -1,0 +1,41 @@
+/** Which way a migration runs. */
+export type Direction = 'up' | 'down';
+
+/** node-pg-migrate's markers; it sends each section from where its regex matches. */
+const MARKERS: Readonly<Record<Direction, RegExp>> = {
+  up: /^\s*--[\s-]*up\s+migration/im,
+  down: /^\s*--[\s-]*down\s+migration/im,
+};
+
+/** Where node-pg-migrate starts the section it sends for a direction. */
+export function sectionStart(content: string, direction: Direction): number {
+  return Math.max(0, content.search(MARKERS[direction]));
+}
+
+/** The SQL node-pg-migrate sends for a direction: from its marker to the other marker. */
+export function migrationSection(content: string, direction: Direction): string {
+  const start = sectionStart(content, direction);
+  const other = content.search(MARKERS[direction === 'up' ? 'down' : 'up']);
+  return content.slice(start, other > start ? other : undefined);
+}
+
+/** The statements of one direction's section, without its marker line, trimmed. */
+export function sectionBody(content: string, direction: Direction): string {
+  if (content.search(MARKERS[direction]) < 0) return '';
+  const section = migrationSection(content, direction).trimStart();
+  const newline = section.indexOf('\n');
+  return newline < 0 ? '' : section.slice(newline + 1).trim();
+}
+
+/**
+ * One migration from parts: the up parts in order, the down parts in the
+ * reverse order, so that down undoes the last part first.
+ */
+export function composeSections(parts: readonly { readonly up: string; readonly down: string }[]): string {
+  const up = parts.map((p) => p.up).filter((s) => s !== '');
+  const down = parts
+    .map((p) => p.down)
+    .filter((s) => s !== '')
+    .reverse();
+  return `-- Up Migration\n${up.join('\n\n')}\n\n-- Down Migration\n${down.join('\n\n')}\n`;
+}

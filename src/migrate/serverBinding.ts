@@ -1,0 +1,50 @@
+import type pg from 'pg';
+import type { Config, Region } from '../config/types.js';
+import { ident, literal } from '../sql/quote.js';
+
+/** The session table `pg-residency migrate` fills before running migrations; `residency.bind_server()` reads it. */
+export const BINDINGS_TABLE = 'residency_server_options';
+
+/**
+ * The connection options of the foreign server that reaches `target`. They
+ * differ per environment (dev, staging, production), so they are never in a
+ * generated file: `migrate` binds them from regions.yaml.
+ */
+export function serverConnectionOptions(target: Region): Record<string, string> {
+  return { host: target.fdw.host, port: String(target.fdw.port), dbname: target.fdw.dbname };
+}
+
+/**
+ * Fills this session's bindings table with every region's connection options,
+ * so that a migration creating a server binds them in its own transaction
+ * (`SELECT residency.bind_server('gbr')`).
+ */
+export async function prepareBindings(client: pg.Client, config: Config): Promise<void> {
+  await client.query(`CREATE TEMP TABLE IF NOT EXISTS ${ident(BINDINGS_TABLE)} (server text PRIMARY KEY, options text[] NOT NULL)`);
+  await client.query(`TRUNCATE pg_temp.${ident(BINDINGS_TABLE)}`);
+  for (const region of config.regions) {
+    const options = Object.entries(serverConnectionOptions(region)).map(([k, v]) => `${k}=${v}`);
+    await client.query(`INSERT INTO pg_temp.${ident(BINDINGS_TABLE)} (server, options) VALUES ($1, $2)`, [region.name, options]);
+  }
+}
+
+/**
+ * Re-binds the connection options of every server this region has for a
+ * region of the config (`ALTER SERVER ... OPTIONS (SET ...)`), so a changed
+ * host or port in regions.yaml takes effect on the next `migrate up`.
+ */
+export async function bindServers(client: pg.Client, config: Config): Promise<void> {
+  const { rows } = await client.query<{ srvname: string; srvoptions: string[] | null }>(
+    `SELECT s.srvname, s.srvoptions FROM pg_catalog.pg_foreign_server s
+       JOIN pg_catalog.pg_foreign_data_wrapper w ON w.oid = s.srvfdw WHERE w.fdwname = 'postgres_fdw'`,
+  );
+  for (const { srvname, srvoptions } of rows) {
+    const region = config.regions.find((r) => r.name === srvname);
+    if (region === undefined) continue;
+    const current = new Map((srvoptions ?? []).map((o) => [o.slice(0, o.indexOf('=')), o.slice(o.indexOf('=') + 1)]));
+    const changes = Object.entries(serverConnectionOptions(region))
+      .filter(([k, v]) => current.get(k) !== v)
+      .map(([k, v]) => `${current.has(k) ? 'SET' : 'ADD'} ${ident(k)} ${literal(v)}`);
+    if (changes.length > 0) await client.query(`ALTER SERVER ${ident(srvname)} OPTIONS (${changes.join(', ')})`);
+  }
+}

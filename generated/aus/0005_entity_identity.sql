@@ -38,26 +38,10 @@ CREATE TABLE "shared"."identity_outbox" (
   PRIMARY KEY ("region", "uuid")
 );
 
-CREATE TYPE "shared"."identity_row" AS (
-  "uuid" uuid,
-  "region" text,
-  "note" text,
-  "created_on" timestamptz,
-  "name" text
-);
-
-CREATE TYPE "shared"."identity_upsert_result" AS (
-  "uuid" uuid,
-  created boolean,
-  owned_here boolean
-);
-
 GRANT SELECT, INSERT, UPDATE, DELETE ON "shared"."identity" TO "residency_link";
 GRANT SELECT, INSERT, UPDATE, DELETE ON "aus"."identity_details" TO "residency_link";
 
 -- Down Migration
-DROP TYPE "shared"."identity_upsert_result";
-DROP TYPE "shared"."identity_row";
 DROP TABLE "shared"."identity_outbox";
 DROP TABLE "aus"."identity_details";
 DROP TABLE "shared"."identity_details";

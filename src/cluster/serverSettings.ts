@@ -28,6 +28,8 @@ export function renderServerSettings(input: ServerSettingsInput): string {
     ['synchronous_commit', 'off'],
     ['full_page_writes', 'off'],
     ['max_connections', 60],
+    // migrate commits a local wave in every region together (two-phase commit)
+    ['max_prepared_transactions', 20],
     ['shared_buffers', confString('32MB')],
   ];
   return `# Written by pg-residency dev up at every start; change regions.yaml instead.\n${settings.map(([name, value]) => `${name} = ${value}\n`).join('')}`;

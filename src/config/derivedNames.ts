@@ -8,6 +8,7 @@ export const REGISTRY_SCHEMA = 'residency';
 export function derivedNames(entity: string) {
   return {
     details: `${entity}_details`,
+    detailsIn: `${entity}_details_in`,
     upsert: `upsert_${entity}`,
     upsertMany: `upsert_${entity}_many`,
     upsertRows: `upsert_${entity}_rows`,

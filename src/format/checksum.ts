@@ -33,20 +33,28 @@ export function renderSum(files: readonly NamedContent[]): string {
  * naming the first file that differs; empty when they agree.
  */
 export function verifySum(sum: string, files: readonly NamedContent[]): string[] {
-  const expected = sum
-    .trimEnd()
-    .split('\n')
-    .slice(1)
-    .map((line) => line.split(' ')[0] ?? '');
+  return sumProblems(sum, files).map((p) => p.message);
+}
+
+/**
+ * The files that disagree with a recorded sum, each with why: edited, missing,
+ * not listed, or out of order. Empty when they agree.
+ */
+export function sumProblems(sum: string, files: readonly NamedContent[]): { file: string; message: string }[] {
+  const lines = sum.trimEnd().split('\n').slice(1);
+  const expected = lines.map((line) => line.split(' ')[0] ?? '');
   const actual = files.map((f) => f.name);
-  const problems: string[] = [];
-  for (const name of expected) if (!actual.includes(name)) problems.push(`${name} is listed in ${SUM_FILE} but missing`);
-  for (const name of actual) if (!expected.includes(name)) problems.push(`${name} is not listed in ${SUM_FILE}`);
+  const problems: { file: string; message: string }[] = [];
+  for (const name of expected)
+    if (!actual.includes(name)) problems.push({ file: name, message: `${name} is listed in ${SUM_FILE} but missing` });
+  for (const name of actual) if (!expected.includes(name)) problems.push({ file: name, message: `${name} is not listed in ${SUM_FILE}` });
   if (problems.length > 0) return problems;
-  if (expected.join('\n') !== actual.join('\n')) return [`the files are not in the order ${SUM_FILE} records`];
-  const recorded = sum.trimEnd().split('\n').slice(1);
+  if (expected.join('\n') !== actual.join('\n')) return [{ file: SUM_FILE, message: `the files are not in the order ${SUM_FILE} records` }];
   const computed = renderSum(files).trimEnd().split('\n').slice(1);
-  const first = computed.findIndex((line, i) => line !== recorded[i]);
-  if (first >= 0) return [`${actual[first]} was edited after it was generated (its checksum does not match ${SUM_FILE})`];
+  const first = computed.findIndex((line, i) => line !== lines[i]);
+  if (first >= 0)
+    return [
+      { file: actual[first]!, message: `${actual[first]} was edited after it was generated (its checksum does not match ${SUM_FILE})` },
+    ];
   return [];
 }

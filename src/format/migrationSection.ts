@@ -39,3 +39,20 @@ export function composeSections(parts: readonly { readonly up: string; readonly 
     .reverse();
   return `-- Up Migration\n${up.join('\n\n')}\n\n-- Down Migration\n${down.join('\n\n')}\n`;
 }
+
+const BEGIN = '-- pg-residency-begin: ';
+const END = '-- pg-residency-end: ';
+
+/** Wraps the SQL that creates an object in marker comments naming it. */
+export function markSection(id: string, sql: string): string {
+  return `${BEGIN}${id}\n${sql}\n${END}${id}`;
+}
+
+/** The SQL between the markers of an object in a file's up section, or undefined. */
+export function markedSection(content: string, id: string): string | undefined {
+  const up = migrationSection(content, 'up');
+  const begin = up.indexOf(`${BEGIN}${id}\n`);
+  const end = up.indexOf(`\n${END}${id}`, begin);
+  if (begin < 0 || end < 0) return undefined;
+  return up.slice(begin + BEGIN.length + id.length + 1, end);
+}

@@ -25,6 +25,8 @@ export interface MigrateInput {
   readonly dryRun: boolean;
   /** With down: how many migrations to revert per region (default: all). */
   readonly count?: number;
+  /** With down: revert the files of the last this many steps of each region's history (state.json). */
+  readonly steps?: number;
 }
 
 export interface RegionMigrateResult {
@@ -70,6 +72,11 @@ export function checkApplied(migrations: RegionMigrations, applied: readonly App
   }
 }
 
+/** The file names of a region's last `n` steps. */
+function lastSteps(migrations: RegionMigrations, n: number): Set<string> {
+  return new Set(migrations.steps.slice(Math.max(0, migrations.steps.length - n)).flatMap((s) => s.files));
+}
+
 function leading(list: readonly MigrationFile[], phase: Phase): number {
   let n = 0;
   while (n < list.length && list[n]!.phase === phase) n += 1;
@@ -88,29 +95,52 @@ interface Target {
 
 /**
  * Runs every region's queue in waves: each region's leading `local`
- * migrations, then each region's leading `remote` ones (the reverse for down),
- * until the queues are empty. Stops at the first failure.
+ * migrations, then each region's leading `remote` ones, then `backfill` (the
+ * reverse for down), until the queues are empty. Stops at the first failure.
  */
-async function runWaves(targets: readonly Target[], direction: Direction, fail: (target: Target, error: unknown) => void): Promise<void> {
+async function runWaves(
+  targets: readonly Target[],
+  direction: Direction,
+  fail: (target: Target, error: unknown) => void,
+  afterRun: (target: Target) => Promise<void>,
+): Promise<void> {
   const waves = direction === 'up' ? PHASES : [...PHASES].reverse();
   for (;;) {
     let ran = false;
     for (const phase of waves) {
-      for (const target of targets) {
-        const n = leading(target.queue, phase);
-        if (n === 0) continue;
-        try {
-          target.done.push(...(await runRegion(target.client!, target.migrations, direction, n)));
-        } catch (error) {
-          fail(target, error);
-          return;
-        }
-        target.queue = target.queue.slice(n);
-        ran = true;
-      }
+      const batch = targets.filter((t) => leading(t.queue, phase) > 0);
+      if (batch.length === 0) continue;
+      if (await runInTurn(batch, direction, phase, fail, afterRun)) return;
+      ran = true;
     }
     if (!ran) return;
   }
+}
+
+function advance(target: Target, n: number): void {
+  target.done.push(...target.queue.slice(0, n).map((f) => f.name));
+  target.queue = target.queue.slice(n);
+}
+
+async function runInTurn(
+  batch: readonly Target[],
+  direction: Direction,
+  phase: Phase,
+  fail: (t: Target, e: unknown) => void,
+  afterRun: (target: Target) => Promise<void>,
+): Promise<boolean> {
+  for (const target of batch) {
+    const n = leading(target.queue, phase);
+    try {
+      await runRegion(target.client!, target.migrations, direction, n, { names: target.queue.slice(0, n).map((f) => f.name) });
+      await afterRun(target);
+    } catch (error) {
+      fail(target, error);
+      return true;
+    }
+    advance(target, n);
+  }
+  return false;
 }
 
 /**
@@ -148,7 +178,9 @@ export async function migrateFleet(input: MigrateInput): Promise<RegionMigrateRe
           input.direction === 'up'
             ? target.migrations.files.filter((f) => !appliedNames.has(f.name))
             : target.migrations.files
-                .filter((f) => appliedNames.has(f.name))
+                .filter(
+                  (f) => appliedNames.has(f.name) && (input.steps === undefined || lastSteps(target.migrations, input.steps).has(f.name)),
+                )
                 .reverse()
                 .slice(0, input.count ?? Infinity);
       } catch (error) {
@@ -166,12 +198,19 @@ export async function migrateFleet(input: MigrateInput): Promise<RegionMigrateRe
         });
       }
     }
-    if (results.size === 0 && !input.dryRun) await runWaves(targets, input.direction, fail);
+    // after each run up, the region's link-role password and its servers'
+    // connection options and passwords: before a later wave (a backfill) uses them
+    const secure = async (target: Target) => {
+      await bindServers(target.client!, input.config);
+      await applyLinkSecrets(target.client!, input.config, target.secrets!);
+    };
+    const afterRun = input.direction === 'up' ? secure : () => Promise.resolve();
+    if (results.size === 0 && !input.dryRun) await runWaves(targets, input.direction, fail, afterRun);
     if (input.direction === 'up' && !input.dryRun && results.size === 0) {
+      // also where nothing ran: a changed password or address in regions.yaml takes effect
       for (const target of targets) {
         try {
-          await bindServers(target.client!, input.config);
-          await applyLinkSecrets(target.client!, input.config, target.secrets!);
+          await secure(target);
         } catch (error) {
           fail(target, error);
           break;

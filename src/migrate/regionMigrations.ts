@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { ResidencyError } from '../errors.js';
 import { phaseOf, type Phase } from '../format/migrationFile.js';
 import { SUM_FILE, verifySum } from '../format/checksum.js';
+import { parseState, STATE_FILE } from '../format/stateFile.js';
 
 export interface MigrationFile {
   /** node-pg-migrate's name: the file name without `.sql`. */
@@ -18,6 +19,8 @@ export interface RegionMigrations {
   readonly region: string;
   readonly dir: string;
   readonly files: readonly MigrationFile[];
+  /** The steps state.json records, oldest first: each one's file names without `.sql`. */
+  readonly steps: readonly { readonly name: string; readonly files: readonly string[] }[];
 }
 
 export function sha256(content: string): string {
@@ -60,5 +63,7 @@ export async function readRegionMigrations(generatedDir: string, region: string)
       `region "${region}": ${dir}/ does not match ${SUM_FILE}: ${problems.join('; ')}. Generated files are not edited by hand: change regions.yaml or templates/ and run \`pg-residency gen-migrations\`.`,
     );
   }
-  return { region, dir, files };
+  const state = parseState(await readFile(join(dir, STATE_FILE), 'utf8').catch(() => undefined), join(dir, STATE_FILE));
+  const steps = (state?.steps ?? []).map((s) => ({ name: s.name, files: s.files.map((f) => f.replace(/\.sql$/, '')) }));
+  return { region, dir, files, steps };
 }

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { runner } from 'node-pg-migrate';
 import { ResidencyError } from '../errors.js';
+import { literal } from '../sql/quote.js';
 import { MIGRATIONS_SCHEMA, MIGRATIONS_TABLE, recordChecksums } from './appliedMigrations.js';
 import { migrationFailure } from './migrationFailure.js';
 import type { RegionMigrations } from './regionMigrations.js';
@@ -15,8 +16,32 @@ export async function runRegion(
   migrations: RegionMigrations,
   direction: 'up' | 'down',
   count: number,
+  options: { readonly names: readonly string[]; readonly prepare?: string },
 ): Promise<string[]> {
   if (count <= 0) return [];
+  // node-pg-migrate ends its one transaction with COMMIT: the checksums of the
+  // files it ran are recorded just before, in the same transaction, and with
+  // `prepare` the transaction is prepared instead (two-phase commit across
+  // regions, see migrateFleet).
+  const byName = new Map(migrations.files.map((f) => [f.name, f]));
+  const { names } = options;
+  const onCommit = async () => {
+    await recordChecksums(
+      client,
+      direction === 'up' ? names.map((name) => ({ name, sha256: byName.get(name)!.sha256 })) : [],
+      direction === 'down' ? names : [],
+    );
+    return client.query(options.prepare === undefined ? 'COMMIT' : `PREPARE TRANSACTION ${literal(options.prepare)}`);
+  };
+  const dbClient = new Proxy(client, {
+    get(target, property, receiver) {
+      if (property === 'query')
+        return (text: unknown, ...rest: unknown[]) =>
+          text === 'COMMIT' ? onCommit() : (target.query as (...a: unknown[]) => unknown)(text, ...rest);
+      const value: unknown = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
   let current: string | undefined;
   const log = (message: string) => {
     const match = /^### MIGRATION (.+) \((UP|DOWN)\) ###$/.exec(message);
@@ -25,7 +50,7 @@ export async function runRegion(
   let ran: { name: string }[];
   try {
     ran = await runner({
-      dbClient: client,
+      dbClient,
       dir: migrations.dir,
       // residency.sum and state.json sit beside the migrations
       ignorePattern: '(?!.*\\.sql$).*',
@@ -61,12 +86,11 @@ export async function runRegion(
       error,
     );
   }
-  const names = ran.map((m) => m.name);
-  const byName = new Map(migrations.files.map((f) => [f.name, f]));
-  await recordChecksums(
-    client,
-    direction === 'up' ? names.map((name) => ({ name, sha256: byName.get(name)!.sha256 })) : [],
-    direction === 'down' ? names : [],
-  );
-  return names;
+  const ran2 = ran.map((m) => m.name);
+  if (ran2.join() !== names.join())
+    throw new ResidencyError(
+      'MIGRATION',
+      `region "${migrations.region}": node-pg-migrate ran ${ran2.join(', ')} instead of ${names.join(', ')}`,
+    );
+  return ran2;
 }

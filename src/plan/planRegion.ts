@@ -1,5 +1,6 @@
 import { REGISTRY_SCHEMA } from '../config/derivedNames.js';
-import type { Config, Region } from '../config/types.js';
+import type { Config, Entity, Region } from '../config/types.js';
+import { entityKey, type ApiShape } from './apiShape.js';
 import { unknownRegion } from '../errors.js';
 import type { Phase } from '../format/migrationFile.js';
 import { entityContext } from './entityContext.js';
@@ -10,6 +11,8 @@ export interface PlannedBlock {
   /** Template path below templates/, without the .sql.hbs suffix. */
   readonly template: string;
   readonly context: object;
+  /** Marks the block's up section in the file, so a later step can find what created an object (see markedSection). */
+  readonly marker?: string;
 }
 
 export interface PlannedMigration {
@@ -17,6 +20,15 @@ export interface PlannedMigration {
   readonly phase: Phase;
   /** Up runs the blocks in order, down undoes them in the reverse order. */
   readonly blocks: readonly PlannedBlock[];
+  /** The replaceable object (an entity's API) this file creates: state.json records where. */
+  readonly creates?: string;
+}
+
+export interface PlanOptions {
+  /** Each entity's API as deployed, by `schema.name` (a region joining a fleet takes the fleet's). */
+  readonly shapes?: Readonly<Record<string, ApiShape>>;
+  /** A region joining a fleet that holds data copies the directory from this region. */
+  readonly backfillFrom?: string;
 }
 
 export interface RegionPlan {
@@ -59,11 +71,28 @@ export function regionRowBlock(config: Config, here: Region, target: Region): Pl
   return { template: 'region_row', context: { ...baseContext(config, here), target, ordinal: ordinalOf(config, target.name) } };
 }
 
+/** The id under which state.json records an entity's API (its types and functions). */
+export function codeId(entity: Pick<Entity, 'schema' | 'name'>): string {
+  return `functions ${entityKey(entity)}`;
+}
+
+/**
+ * An entity's functions in one region. They are replaced (CREATE OR REPLACE)
+ * when the entity's columns, the fleet or the templates change (planDelta.ts).
+ */
+export function codeBlock(config: Config, here: Region, entity: Entity, shape?: ApiShape): PlannedBlock {
+  return {
+    template: 'functions',
+    context: { ...baseContext(config, here), entity: entityContext(config, entity, here, shape) },
+    marker: codeId(entity),
+  };
+}
+
 /**
  * The migrations one region needs, in order, with the values each template
  * renders. Pure: no I/O.
  */
-export function planRegion(config: Config, regionName: string): RegionPlan {
+export function planRegion(config: Config, regionName: string, options: PlanOptions = {}): RegionPlan {
   const here = config.regions.find((r) => r.name === regionName);
   if (here === undefined)
     throw unknownRegion(
@@ -87,7 +116,15 @@ export function planRegion(config: Config, regionName: string): RegionPlan {
     one('link_role', 'local', 'link_role', { grantSchemas: [...entitySchemas, here.name] }),
   ];
   for (const entity of config.entities) {
-    migrations.push(one(`entity_${entity.name}`, 'local', 'entity', { entity: entityContext(config, entity, here) }));
+    const context = { ...base, entity: entityContext(config, entity, here, options.shapes?.[entityKey(entity)]) };
+    migrations.push({
+      slug: `entity_${entity.name}`,
+      phase: 'local',
+      blocks: [
+        { template: 'entity', context },
+        { template: 'entity_types', context },
+      ],
+    });
   }
   // Everything this region needs to reach one other region, in one file.
   for (const target of others) {
@@ -102,7 +139,20 @@ export function planRegion(config: Config, regionName: string): RegionPlan {
     });
   }
   for (const entity of config.entities) {
-    migrations.push(one(`functions_${entity.name}`, 'remote', 'functions', { entity: entityContext(config, entity, here) }));
+    migrations.push({
+      slug: `functions_${entity.name}`,
+      phase: 'remote',
+      blocks: [codeBlock(config, here, entity, options.shapes?.[entityKey(entity)])],
+      creates: codeId(entity),
+    });
+  }
+  if (options.backfillFrom !== undefined) {
+    migrations.push(
+      one('backfill', 'backfill', 'backfill', {
+        source: options.backfillFrom,
+        entities: config.entities.map((entity) => entityContext(config, entity, here)),
+      }),
+    );
   }
   return { region: here.name, migrations };
 }

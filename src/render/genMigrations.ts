@@ -1,8 +1,13 @@
 import type { Config } from '../config/types.js';
 import { ResidencyError } from '../errors.js';
-import { SUM_FILE } from '../format/checksum.js';
-import { desiredState, renderState, STATE_FILE, type StateFile } from './desiredState.js';
-import { renderRegion, type TemplateSources } from './renderRegion.js';
+import { renderSum, SUM_FILE, sumProblems } from '../format/checksum.js';
+import { migrationFileName } from '../format/fileName.js';
+import { renderHeader } from '../format/migrationFile.js';
+import { parseState, renderState, STATE_FILE, STATE_FORMAT, type StateFile } from '../format/stateFile.js';
+import { entityKey, initialShape, type ApiShape } from '../plan/apiShape.js';
+import { fleetState } from '../plan/fleetState.js';
+import { planDelta, type StepFile } from '../plan/planDelta.js';
+import { blockRenderer, codeHash, composeBlocks, renderRegion, type TemplateSources } from './renderRegion.js';
 
 /** The narrow file access generation needs; tests pass an in-memory one. */
 export interface GeneratedFs {
@@ -20,85 +25,237 @@ export interface GenMigrationsInput {
   readonly outDir: string;
   /** Compare only; write nothing. */
   readonly check: boolean;
-  /** Regenerate even when regions.yaml changed since the recorded generation. */
+  /** Throw away each region's history and generate it from scratch (only for databases that applied nothing). */
   readonly force: boolean;
+  /** The name of the step appended for a changed regions.yaml (a slug); default `step<N>`. */
+  readonly name?: string;
+  /** Allow steps that drop columns, entities or regions. */
+  readonly allowDestructive?: boolean;
   readonly fs: GeneratedFs;
 }
 
 export interface RegionGenResult {
   readonly region: string;
   readonly status: 'unchanged' | 'written' | 'stale';
-  /** Files written (or, with check, files that differ), relative to outDir. */
+  /** Files written (or, with check, files that differ or would be written), relative to outDir. */
   readonly files: readonly string[];
+  /** What the appended files destroy (only with allowDestructive). */
+  readonly destructive: readonly string[];
 }
 
-/** Every file a region's folder should hold, by name. */
-function expectedFiles(
-  config: Config,
-  region: string,
-  templates: TemplateSources,
-  previous: StateFile | undefined,
-  force: boolean,
-  outDir: string,
-): Map<string, string> {
-  const rendered = renderRegion(config, region, templates);
-  const desired = desiredState(config, region);
-  const last = previous?.generations.at(-1);
-  if (last !== undefined && !force && JSON.stringify(last.desired) !== JSON.stringify(desired)) {
-    throw new ResidencyError(
-      'CONFIG',
-      `regions.yaml changed since ${outDir}/${region} was generated. Migrations that a database has applied are never rewritten, and appending migrations for a changed regions.yaml is not supported yet. If no database has applied ${outDir}/${region}, run \`pg-residency gen-migrations --force\` to generate it again from scratch.`,
-    );
-  }
-  const state: StateFile = {
-    format: 1,
-    generations: [{ generation: 1, files: rendered.migrations.map((m) => m.name), desired }],
-  };
+const SLUG = /^[a-z0-9][a-z0-9_-]*$/;
+
+interface RegionWork {
+  readonly region: string;
+  readonly dir: string;
+  readonly existing: string[];
+  /** name -> content of the files to write (new migrations, residency.sum, state.json). */
+  readonly writes: Map<string, string>;
+  /** Files to delete (with force). */
+  readonly removes: string[];
+  readonly problems: string[];
+  readonly destructive: string[];
+}
+
+async function readDir(fs: GeneratedFs, dir: string) {
+  const names = (await fs.list(dir)).filter((n) => n.endsWith('.sql')).sort();
   const files = new Map<string, string>();
-  for (const migration of rendered.migrations) files.set(migration.name, migration.content);
-  files.set(SUM_FILE, rendered.sum);
-  files.set(STATE_FILE, renderState(state));
+  for (const name of names) files.set(name, (await fs.read(`${dir}/${name}`)) ?? '');
   return files;
 }
 
-function parseState(text: string | undefined, path: string): StateFile | undefined {
-  if (text === undefined) return undefined;
-  try {
-    return JSON.parse(text) as StateFile;
-  } catch (error) {
-    throw new ResidencyError('CONFIG', `${path} is not valid JSON; restore it from version control`, { cause: error });
-  }
+function nextIndex(names: Iterable<string>): number {
+  let max = 0;
+  for (const name of names) max = Math.max(max, Number(/^(\d+)_/.exec(name)?.[1] ?? 0));
+  return max + 1;
 }
 
 /**
- * Renders every region's migrations and writes them under `outDir/<region>/`,
- * or, with `check`, reports which files differ. Everything is rendered before
- * anything is written, so a failure writes no file.
+ * Brings `generated/` to what regions.yaml asks, append-only: a region with
+ * no history gets its initial migrations; a region whose recorded state
+ * differs from regions.yaml (or whose API the templates now render
+ * differently) gets a new step appended, numbered after its last file. Files
+ * already generated are never rewritten. Everything is planned before
+ * anything is written, so a refused change writes no file.
  */
 export async function genMigrations(input: GenMigrationsInput): Promise<RegionGenResult[]> {
-  const { config, outDir, fs } = input;
-  const plans: { region: string; expected: Map<string, string>; existing: string[] }[] = [];
+  const { config, outDir, fs, templates } = input;
+  if (input.name !== undefined && !SLUG.test(input.name))
+    throw new ResidencyError('CONFIG', `--name ${JSON.stringify(input.name)} must be a slug: lower-case letters, digits, "_" and "-"`);
+  const to = fleetState(config);
+  const states = new Map<string, StateFile | undefined>();
   for (const region of config.regions) {
+    const path = `${outDir}/${region.name}/${STATE_FILE}`;
+    states.set(region.name, input.force ? undefined : parseState(await fs.read(path), path));
+  }
+  const stepName = input.name ?? `step${Math.max(0, ...[...states.values()].map((s) => s?.steps.length ?? 0)) + 1}`;
+  const rendererFor = (c: Config, region: string) =>
+    blockRenderer(
+      templates,
+      c.regions.find((r) => r.name === region)!,
+    );
+
+  const work: RegionWork[] = [];
+  let fleetShapes: Record<string, ApiShape> | undefined;
+  // regions with a history first: a region joining the fleet takes their API shape
+  const ordered = [...config.regions].sort((a, b) => Number(states.get(a.name) === undefined) - Number(states.get(b.name) === undefined));
+  for (const region of ordered) {
     const dir = `${outDir}/${region.name}`;
-    const state = parseState(await fs.read(`${dir}/${STATE_FILE}`), `${dir}/${STATE_FILE}`);
-    const expected = expectedFiles(config, region.name, input.templates, state, input.force || input.check, outDir);
-    plans.push({ region: region.name, expected, existing: await fs.list(dir) });
+    const existingFiles = await readDir(fs, dir);
+    const existing = await fs.list(dir);
+    const state = states.get(region.name);
+    const item: RegionWork = { region: region.name, dir, existing, writes: new Map(), removes: [], problems: [], destructive: [] };
+    work.push(item);
+    if (state === undefined) {
+      const source = config.regions.find((r) => states.get(r.name) !== undefined);
+      const rendered = renderRegion(config, region.name, templates, {
+        ...(fleetShapes === undefined ? {} : { shapes: fleetShapes }),
+        ...(source === undefined ? {} : { backfillFrom: source.name }),
+      });
+      const shapes = fleetShapes ?? initialShapes(config);
+      if (input.force) item.removes.push(...existing.filter((n) => n.endsWith('.sql') && !rendered.migrations.some((m) => m.name === n)));
+      for (const m of rendered.migrations) item.writes.set(m.name, m.content);
+      const newState: StateFile = {
+        format: STATE_FORMAT,
+        region: region.name,
+        fleet: to,
+        shapes,
+        code: Object.fromEntries(
+          rendered.migrations.flatMap((m) => (m.creates ? [[m.creates.id, { file: m.name, sha256: m.creates.sha256 }]] : [])),
+        ),
+        steps: [{ step: 1, name: 'initial', files: rendered.migrations.map((m) => m.name) }],
+      };
+      item.writes.set(SUM_FILE, rendered.sum);
+      item.writes.set(STATE_FILE, renderState(newState));
+      continue;
+    }
+    const sum = await fs.read(`${dir}/${SUM_FILE}`);
+    const integrity = sumProblems(
+      sum ?? '',
+      [...existingFiles].map(([name, content]) => ({ name, content })),
+    );
+    if (integrity.length > 0) {
+      item.problems.push(...integrity.map((p) => `${dir}/: ${p.message}`));
+      for (const p of integrity) item.writes.set(p.file, '');
+      continue;
+    }
+    if (state.region !== region.name) {
+      item.problems.push(`${dir}/${STATE_FILE} records region ${JSON.stringify(state.region)}; restore the folder from version control`);
+      continue;
+    }
+    const delta = planDelta({
+      region: region.name,
+      from: state.fleet,
+      to,
+      shapes: state.shapes,
+      code: state.code,
+      readFile: (name) => {
+        const content = existingFiles.get(name);
+        if (content === undefined)
+          throw new ResidencyError('CHECKSUM', `${dir}/${name} is recorded in ${STATE_FILE} but missing; restore it from version control`);
+        return content;
+      },
+      render: (c, block) => ({ ...rendererFor(c, region.name)(block), template: block.template }),
+      codeHash,
+      allowDestructive: input.allowDestructive ?? false,
+    });
+    fleetShapes ??= delta.shapes;
+    item.problems.push(...delta.refused.map((r) => `region ${JSON.stringify(region.name)}: ${r}`));
+    if (delta.files.length === 0) continue;
+    const here = config.regions.find((r) => r.name === region.name)!;
+    const timeouts = rendererFor(
+      config,
+      region.name,
+    )({
+      template: 'lock_timeouts',
+      // half the callers' lock_timeout: when a migration and a call wait on each other
+      // across regions, the migration gives way (migrate retries), not the call
+      context: { timeouts: { ...config.timeouts, lockTimeout: halfDuration(config.timeouts.lockTimeout) } },
+    });
+    let index = nextIndex(existingFiles.keys());
+    const names: string[] = [];
+    const code = { ...state.code };
+    const all = [...existingFiles].map(([name, content]) => ({ name, content }));
+    for (const file of delta.files) {
+      const name = migrationFileName(index, `${stepName.replaceAll('-', '_')}_${file.slug}`);
+      index += 1;
+      const content = renderStepFile(file, here, timeouts, state.steps.length + 1, stepName);
+      item.writes.set(name, content);
+      names.push(name);
+      all.push({ name, content });
+      item.destructive.push(...file.destructive.map((d) => `${region.name}/${name}: ${d}`));
+      if (file.creates) code[file.creates.id] = { file: name, sha256: file.creates.sha256 };
+    }
+    const newState: StateFile = {
+      ...state,
+      fleet: to,
+      shapes: delta.shapes,
+      code,
+      steps: [...state.steps, { step: state.steps.length + 1, name: stepName, files: names }],
+    };
+    item.writes.set(SUM_FILE, renderSum(all));
+    item.writes.set(STATE_FILE, renderState(newState));
+  }
+
+  const problems = work.flatMap((w) => w.problems);
+  if (problems.length > 0 && !input.check) {
+    throw new ResidencyError('CONFIG', `cannot generate migrations for this regions.yaml:\n${problems.map((p) => `  ${p}`).join('\n')}`);
   }
   const results: RegionGenResult[] = [];
-  for (const { region, expected, existing } of plans) {
-    const dir = `${outDir}/${region}`;
+  for (const region of config.regions) {
+    const item = work.find((w) => w.region === region.name)!;
     const changed: string[] = [];
-    for (const [name, content] of expected) {
-      if ((await fs.read(`${dir}/${name}`)) !== content) changed.push(name);
-    }
-    const extra = existing.filter((name) => !expected.has(name) && (name.endsWith('.sql') || name === SUM_FILE || name === STATE_FILE));
-    const differing = [...changed, ...extra].sort();
+    for (const [name, content] of item.writes) if ((await fs.read(`${item.dir}/${name}`)) !== content) changed.push(name);
+    const differing = [...new Set([...changed, ...item.removes])].sort();
     if (!input.check) {
-      for (const name of changed) await fs.write(`${dir}/${name}`, expected.get(name)!);
-      for (const name of extra) await fs.remove(`${dir}/${name}`);
+      for (const name of changed) await fs.write(`${item.dir}/${name}`, item.writes.get(name)!);
+      for (const name of item.removes) await fs.remove(`${item.dir}/${name}`);
     }
     const status = differing.length === 0 ? 'unchanged' : input.check ? 'stale' : 'written';
-    results.push({ region, status, files: differing.map((name) => `${region}/${name}`) });
+    results.push({ region: region.name, status, files: differing.map((name) => `${region.name}/${name}`), destructive: item.destructive });
   }
   return results;
+}
+
+function initialShapes(config: Config): Record<string, ApiShape> {
+  return Object.fromEntries(config.entities.map((e) => [entityKey(e), initialShape(e)]));
+}
+
+/** An appended file: header with its step and wave, then lock and statement timeouts, then its blocks. */
+function renderStepFile(
+  file: StepFile,
+  region: Config['regions'][number],
+  timeouts: { up: string; down: string },
+  step: number,
+  name: string,
+): string {
+  const header = renderHeader({
+    sources: [
+      ...new Set(
+        file.blocks.map((b) =>
+          b.template.endsWith('.sql') ? `the up and down of ${b.template}, swapped` : `templates/${b.template}.sql.hbs`,
+        ),
+      ),
+    ],
+    region,
+    phase: file.phase,
+    step: { number: step, name, changes: file.changes },
+    destructive: file.destructive,
+  });
+  const body = composeBlocks(file.blocks);
+  // the timeouts come first in both sections
+  return (
+    header +
+    body
+      .replace('-- Up Migration\n', `-- Up Migration\n${timeouts.up}\n\n`)
+      .replace('\n-- Down Migration\n', `\n-- Down Migration\n${timeouts.down}\n\n`)
+  );
+}
+
+/** Half a PostgreSQL duration (`5s` -> `2500ms`); the config stage accepts `<n>`, `<n>ms`, `<n>s`, `<n>min`, `<n>h`. */
+function halfDuration(duration: string): string {
+  const match = /^(\d+)(ms|s|min|h)?$/.exec(duration);
+  const unit: Record<string, number> = { ms: 1, s: 1000, min: 60_000, h: 3_600_000 };
+  const ms = Number(match?.[1] ?? 0) * unit[match?.[2] ?? 'ms']!;
+  return `${Math.max(1, Math.floor(ms / 2))}ms`;
 }

@@ -1,8 +1,9 @@
 import type { Config } from '../config/types.js';
 import { ResidencyError } from '../errors.js';
 import { renderHeader, type Phase } from '../format/migrationFile.js';
-import { composeSections, sectionBody } from '../format/migrationSection.js';
-import { planRegion, type PlannedBlock } from '../plan/planRegion.js';
+import { composeSections, markSection, sectionBody } from '../format/migrationSection.js';
+import { createHash } from 'node:crypto';
+import { planRegion, type PlannedBlock, type PlanOptions } from '../plan/planRegion.js';
 import { renderSum, type NamedContent } from '../format/checksum.js';
 import { migrationFileName } from '../format/fileName.js';
 import { createSqlHandlebars } from './sqlHandlebars.js';
@@ -13,6 +14,8 @@ export type TemplateSources = Readonly<Record<string, string>>;
 
 export interface RenderedMigration extends NamedContent {
   readonly phase: Phase;
+  /** The replaceable object it creates, with the hash of what rendered for it. */
+  readonly creates?: { readonly id: string; readonly sha256: string };
 }
 
 export interface RenderedRegion {
@@ -51,7 +54,7 @@ function compiler(templates: TemplateSources, mode: string): (template: string) 
     if (hb === undefined) {
       hb = createSqlHandlebars();
       for (const partial of PARTIALS) {
-        const source = templates[`${mode}/${partial}`];
+        const source = templates[`${mode}/${partial}`] ?? templates[partial];
         if (source === undefined) throw new ResidencyError('TEMPLATE', `templates/${mode}/${partial}.sql.hbs is missing`);
         hb.registerPartial(partial, source);
       }
@@ -68,16 +71,22 @@ function compiler(templates: TemplateSources, mode: string): (template: string) 
  * Renders every migration of one region. Pure: templates come in as text.
  * @example renderRegion(config, 'usa', await loadTemplates('templates'))
  */
-export function renderRegion(config: Config, regionName: string, templates: TemplateSources): RenderedRegion {
-  const plan = planRegion(config, regionName);
+export function renderRegion(config: Config, regionName: string, templates: TemplateSources, options: PlanOptions = {}): RenderedRegion {
+  const plan = planRegion(config, regionName, options);
   const region = config.regions.find((r) => r.name === regionName)!;
   const render = blockRenderer(templates, region);
   const migrations = plan.migrations.map((migration, index): RenderedMigration => {
-    const header = renderHeader({ templates: [...new Set(migration.blocks.map((b) => b.template))], region, phase: migration.phase });
+    const header = renderHeader({
+      sources: [...new Set(migration.blocks.map((b) => `templates/${b.template}.sql.hbs`))],
+      region,
+      phase: migration.phase,
+    });
+    const blocks = migration.blocks.map(render);
     return {
       name: migrationFileName(index + 1, migration.slug),
-      content: header + composeBlocks(migration.blocks.map(render)),
+      content: header + composeBlocks(blocks),
       phase: migration.phase,
+      ...(migration.creates === undefined ? {} : { creates: { id: migration.creates, sha256: codeHash(blocks) } }),
     };
   });
   return { region: regionName, migrations, sum: renderSum(migrations) };
@@ -104,8 +113,16 @@ export function blockRenderer(templates: TemplateSources, region: Config['region
         { cause: error },
       );
     }
-    return { up: sectionBody(body, 'up'), down: sectionBody(body, 'down') };
+    const up = sectionBody(body, 'up');
+    return { up: block.marker === undefined ? up : markSection(block.marker, up), down: sectionBody(body, 'down') };
   };
+}
+
+/** What identifies rendered code: a template change that alters it shows as another hash. */
+export function codeHash(blocks: readonly RenderedBlock[]): string {
+  const hash = createHash('sha256');
+  for (const b of blocks) hash.update(b.up).update('\0').update(b.down).update('\0');
+  return hash.digest('hex');
 }
 
 /** A file's SQL from its blocks, tidied. */

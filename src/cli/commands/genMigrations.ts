@@ -9,6 +9,8 @@ interface Args {
   out: string;
   check: boolean;
   force: boolean;
+  name?: string;
+  'allow-destructive': boolean;
   templates?: string;
 }
 
@@ -26,20 +28,38 @@ export const genMigrationsCommand: CommandModule<object, Args> = {
       .option('force', {
         type: 'boolean',
         default: false,
-        describe: 'regenerate from scratch after regions.yaml changed (only when no database applied them)',
+        describe: 'throw away the history and generate from scratch (only when no database applied it)',
+      })
+      .option('name', { type: 'string', describe: 'name of the step appended for a changed regions.yaml (a slug; default step<N>)' })
+      .option('allow-destructive', {
+        type: 'boolean',
+        default: false,
+        describe: 'allow a step that drops columns, entities or regions (and their data)',
       })
       .option('templates', { type: 'string', describe: 'folder of the SQL templates (default: the ones shipped with pg-residency)' })
       .example('$0 gen-migrations', 'write generated/usa/0001_extensions.sql ...')
+      .example('$0 gen-migrations --name add-email', 'after editing regions.yaml: append a step named add-email to every region')
       .example('$0 gen-migrations --check', 'in CI: fail when generated/ is stale') as never,
   handler: async (argv) => {
     const config = await loadConfig(argv.config, process.env);
     const templates = await loadTemplates(argv.templates);
-    const results = await genMigrations({ config, templates, outDir: argv.out, check: argv.check, force: argv.force, fs: nodeGeneratedFs });
+    const results = await genMigrations({
+      config,
+      templates,
+      outDir: argv.out,
+      check: argv.check,
+      force: argv.force,
+      allowDestructive: argv['allow-destructive'],
+      ...(argv.name === undefined ? {} : { name: argv.name }),
+      fs: nodeGeneratedFs,
+    });
     for (const r of results) {
       const what =
         r.status === 'unchanged' ? 'up to date' : r.status === 'stale' ? `stale: ${r.files.join(', ')}` : `wrote ${r.files.length} file(s)`;
       console.log(`${r.region.padEnd(12)} ${what}`);
     }
+    const destructive = results.flatMap((r) => r.destructive);
+    if (destructive.length > 0) console.log(`\nDestructive (review before you apply):\n${destructive.map((d) => `  ${d}`).join('\n')}`);
     if (results.some((r) => r.status === 'stale')) {
       console.error(`\n${argv.out}/ is not what ${argv.config} produces; run \`pg-residency gen-migrations\` and commit the result.`);
       process.exitCode = 1;

@@ -1,0 +1,46 @@
+import type { Config, Major, Mode } from '../config/types.js';
+
+/**
+ * What a generation is made from: the config without anything that differs
+ * per environment (urls, hosts, ports, database names, which come from
+ * `${VAR}` expansion). Two environments with one regions.yaml have one
+ * FleetState, so they share one generated history.
+ */
+export interface FleetState extends Omit<Config, 'regions'> {
+  readonly regions: readonly {
+    readonly name: string;
+    readonly postgres: Major;
+    readonly mode: Mode;
+    readonly passwordEnv: string;
+  }[];
+}
+
+export function fleetState(config: Config): FleetState {
+  return {
+    mode: config.mode,
+    link: config.link,
+    timeouts: config.timeouts,
+    fdwOptions: config.fdwOptions,
+    extensions: config.extensions,
+    appRoles: config.appRoles,
+    regions: config.regions.map((r) => ({ name: r.name, postgres: r.postgres, mode: r.mode, passwordEnv: r.fdw.passwordEnv })),
+    entities: config.entities,
+  };
+}
+
+/**
+ * A Config to render templates from a recorded FleetState. Templates never
+ * print urls or connection options, so those are left empty.
+ */
+export function fleetConfig(state: FleetState): Config {
+  return {
+    ...state,
+    regions: state.regions.map((r) => ({
+      name: r.name,
+      postgres: r.postgres,
+      mode: r.mode,
+      url: '',
+      fdw: { host: '', port: 0, dbname: '', passwordEnv: r.passwordEnv },
+    })),
+  };
+}

@@ -1,0 +1,470 @@
+import type { Column, Config, Entity, Region } from '../config/types.js';
+import type { Phase } from '../format/migrationFile.js';
+import { markedSection, sectionBody } from '../format/migrationSection.js';
+import { ResidencyError } from '../errors.js';
+import { derivedNames } from '../config/derivedNames.js';
+import { entityKey, evolveShape, initialShape, type ApiShape } from './apiShape.js';
+import { entityContext } from './entityContext.js';
+import { fdwServerOptions } from './fdwServerOptions.js';
+import { fleetConfig, type FleetState } from './fleetState.js';
+import { baseContext, codeBlock, codeId, foreignBlock, regionRowBlock, serverBlock, type PlannedBlock } from './planRegion.js';
+
+/** A block ready to compose: rendered from a template, or taken from a file already generated. */
+export interface StepBlock {
+  readonly up: string;
+  readonly down: string;
+  readonly template: string;
+}
+
+/** One file of a step. */
+export interface StepFile {
+  readonly slug: string;
+  readonly phase: Phase;
+  readonly blocks: readonly StepBlock[];
+  /** What the file changes, for its header. */
+  readonly changes: readonly string[];
+  /** What it destroys; non-empty only with allowDestructive. */
+  readonly destructive: readonly string[];
+  /** The code object (`functions schema.name`) this file creates, if any. */
+  readonly creates?: { readonly id: string; readonly sha256: string };
+}
+
+/** What a step planner may read: files already generated, and how to render a block. */
+export interface DeltaInput {
+  readonly region: string;
+  readonly from: FleetState;
+  readonly to: FleetState;
+  readonly shapes: Readonly<Record<string, ApiShape>>;
+  readonly code: Readonly<Record<string, { readonly file: string; readonly sha256: string }>>;
+  /** The text of a file already generated for this region. */
+  readonly readFile: (name: string) => string;
+  /** Renders a block for the region (in the mode the given config gives it). */
+  readonly render: (config: Config, block: PlannedBlock) => StepBlock;
+  /** The sha256 of an entity's rendered code blocks. */
+  readonly codeHash: (blocks: readonly StepBlock[]) => string;
+  readonly allowDestructive: boolean;
+}
+
+export interface DeltaPlan {
+  readonly files: readonly StepFile[];
+  readonly shapes: Record<string, ApiShape>;
+  /** Problems that refuse the change as a whole (destructive without --allow-destructive, unsupported changes). */
+  readonly refused: readonly string[];
+}
+
+function inverse(block: StepBlock): StepBlock {
+  return { up: block.down, down: block.up, template: block.template };
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+const q = (name: string) => JSON.stringify(name);
+
+/** The postgres_fdw options a region's servers carry, by name (connection options are bound at migrate time). */
+function serverOptions(config: Config, here: Region): Map<string, string> {
+  const supports = fdwServerOptions(here.postgres);
+  const options = new Map<string, string>();
+  if (supports.asyncCapable) options.set('async_capable', 'true');
+  if (supports.batchSize) options.set('batch_size', String(config.fdwOptions.batchSize));
+  if (supports.keepConnections) options.set('keep_connections', 'on');
+  if (supports.parallelCommit) options.set('parallel_commit', 'true');
+  if (supports.parallelAbort) options.set('parallel_abort', 'true');
+  options.set('fetch_size', String(config.fdwOptions.fetchSize));
+  return options;
+}
+
+function optionDiff(from: Map<string, string>, to: Map<string, string>) {
+  const entries = (list: [string, string][]) => list.map(([name, value]) => ({ name, value }));
+  return {
+    add: entries([...to].filter(([k]) => !from.has(k))),
+    set: entries([...to].filter(([k, v]) => from.has(k) && from.get(k) !== v)),
+    drop: entries([...from].filter(([k]) => !to.has(k))),
+  };
+}
+
+/**
+ * The files that bring one region from the state `from` to the state `to`,
+ * in the order they run: expand (owners' tables; then servers, foreign tables
+ * and functions), then contract (what reads other regions; then owners'
+ * tables). `migrate up --all` runs each phase in every region before the next,
+ * so no query ever meets a foreign table whose owner lacks a column.
+ */
+export function planDelta(input: DeltaInput): DeltaPlan {
+  const { from, to, region: regionName } = input;
+  const oldConfig = fleetConfig(from);
+  const newConfig = fleetConfig(to);
+  const here = newConfig.regions.find((r) => r.name === regionName)!;
+  const hereBefore = oldConfig.regions.find((r) => r.name === regionName)!;
+  const render = (config: Config, template: string, context: object): StepBlock =>
+    input.render(config, { template, context: { ...baseContext(config, config === oldConfig ? hereBefore : here), ...context } });
+  const refused: string[] = [];
+  const destroy = (what: string) => {
+    if (!input.allowDestructive) refused.push(`${what} (destructive: generate with --allow-destructive)`);
+    return what;
+  };
+
+  const expandLocal: StepBlock[] = [];
+  const expandLocalChanges: string[] = [];
+  const contractLocal: StepBlock[] = [];
+  const contractLocalChanges: string[] = [];
+  const contractLocalDestroys: string[] = [];
+  const remoteFiles: StepFile[] = [];
+  const contractRemote: StepBlock[] = [];
+  const contractRemoteChanges: string[] = [];
+  const contractRemoteDestroys: string[] = [];
+  const shapes: Record<string, ApiShape> = { ...input.shapes };
+
+  for (const key of ['link'] as const) {
+    if (!same(from[key], to[key])) refused.push(`link: changing the link role or its password variable is not supported by gen-migrations`);
+  }
+
+  // extensions
+  const addedExtensions = to.extensions.filter((e) => !from.extensions.includes(e));
+  const droppedExtensions = from.extensions.filter((e) => !to.extensions.includes(e));
+  if (addedExtensions.length > 0) {
+    expandLocal.push(render(newConfig, 'extensions', { extensions: addedExtensions, extensionsReversed: [...addedExtensions].reverse() }));
+    expandLocalChanges.push(`add extension ${addedExtensions.map(q).join(', ')}`);
+  }
+  if (droppedExtensions.length > 0) {
+    contractLocal.push(
+      inverse(render(oldConfig, 'extensions', { extensions: droppedExtensions, extensionsReversed: [...droppedExtensions].reverse() })),
+    );
+    contractLocalChanges.push(`drop extension ${droppedExtensions.map(q).join(', ')}`);
+  }
+
+  // schemas: entity schemas and one per region
+  const schemasOf = (s: FleetState) =>
+    [...new Set([...s.entities.map((e) => e.schema), ...s.regions.map((r) => r.name)])].filter((x) => x !== 'public');
+  const addedSchemas = schemasOf(to).filter((s) => !schemasOf(from).includes(s));
+  const droppedSchemas = schemasOf(from).filter((s) => !schemasOf(to).includes(s));
+  const addedEntitySchemas = [...new Set(to.entities.map((e) => e.schema))].filter((x) => !from.entities.some((e) => e.schema === x));
+  if (addedSchemas.length > 0) {
+    expandLocal.push(render(newConfig, 'schemas', { schemas: addedSchemas }));
+    if (addedEntitySchemas.length > 0) expandLocal.push(render(newConfig, 'link_schemas', { schemas: addedEntitySchemas }));
+    expandLocalChanges.push(`add schema ${addedSchemas.map(q).join(', ')}`);
+  }
+
+  if (!same(from.timeouts, to.timeouts)) {
+    expandLocal.push(render(newConfig, 'link_timeouts', { from: from.timeouts, to: to.timeouts }));
+    expandLocalChanges.push('change the timeouts of the link role');
+  }
+
+  const oldEntities = new Map(from.entities.map((e) => [entityKey(e), e]));
+  const newEntities = new Map(to.entities.map((e) => [entityKey(e), e]));
+  const others = newConfig.regions.filter((r) => r.name !== here.name);
+  const othersBefore = oldConfig.regions.filter((r) => r.name !== here.name);
+  const keptOthers = others.filter((r) => othersBefore.some((o) => o.name === r.name));
+
+  // entities added and dropped
+  for (const [key, entity] of newEntities) {
+    if (oldEntities.has(key)) continue;
+    const context = { entity: entityContext(newConfig, entity, here) };
+    expandLocal.push(render(newConfig, 'entity', context), render(newConfig, 'entity_types', context));
+    expandLocalChanges.push(`add entity ${key}`);
+    shapes[key] = initialShape(entity);
+    if (keptOthers.length > 0)
+      remoteFiles.push({
+        slug: `foreign_${entity.name}`,
+        phase: 'remote',
+        blocks: keptOthers.map((t) => input.render(newConfig, foreignBlock(newConfig, here, t, entity))),
+        changes: [`foreign tables of ${key} in ${keptOthers.map((t) => q(t.name)).join(', ')}`],
+        destructive: [],
+      });
+  }
+  for (const [key, entity] of oldEntities) {
+    if (newEntities.has(key)) continue;
+    const what = destroy(`drop entity ${key} and every row of it in this region`);
+    contractRemote.push(
+      ...othersBefore
+        .filter((t) => keptOthers.some((k) => k.name === t.name))
+        .map((t) => inverse(input.render(oldConfig, foreignBlock(oldConfig, hereBefore, t, entity)))),
+    );
+    contractRemoteChanges.push(`drop the foreign tables of ${key}`);
+    const context = { entity: entityContext(oldConfig, entity, hereBefore, input.shapes[key]) };
+    contractLocal.push(inverse(render(oldConfig, 'entity_types', context)), inverse(render(oldConfig, 'entity', context)));
+    contractLocalChanges.push(`drop entity ${key}`);
+    contractLocalDestroys.push(what);
+    delete shapes[key];
+  }
+
+  // columns of entities that stay
+  const foreignColumnChanges: StepBlock[] = [];
+  const foreignColumnDrops: StepBlock[] = [];
+  for (const [key, entity] of newEntities) {
+    const old = oldEntities.get(key);
+    if (old === undefined) continue;
+    if (!same(old.key, entity.key) || old.regionColumn !== entity.regionColumn) {
+      refused.push(`${key}: changing the key or the region column of an entity is not supported; add a new entity and move the rows`);
+      continue;
+    }
+    const kinds = [
+      { list: 'mirrored' as const, table: { schema: entity.schema, name: entity.name } },
+      { list: 'resident' as const, table: { schema: entity.schema, name: `${entity.name}_details` } },
+    ];
+    for (const { list, table } of kinds) {
+      const otherList = list === 'mirrored' ? 'resident' : 'mirrored';
+      const before = new Map(old[list].map((c) => [c.name, c]));
+      const after = new Map(entity[list].map((c) => [c.name, c]));
+      for (const [name, column] of after) {
+        const was = before.get(name);
+        if (was === undefined) {
+          if (old[otherList].some((c) => c.name === name)) {
+            refused.push(
+              `${key}: column ${q(name)} moves between mirrored and resident; that is not supported (add a new column, copy, drop the old one)`,
+            );
+            continue;
+          }
+          if (column.notNull) {
+            refused.push(
+              `${key}: new column ${q(name)} is not_null; existing rows have no value for it. Add it without not_null, fill it, then set not_null in a later step`,
+            );
+            continue;
+          }
+          const noStatistics =
+            list === 'resident'
+              ? [
+                  { schema: entity.schema, name: table.name, foreign: false },
+                  ...othersBefore.map((t) => ({ schema: t.name, name: table.name, foreign: true })),
+                ]
+              : [];
+          expandLocal.push(render(newConfig, 'column_add', { table, foreign: false, column, noStatistics }));
+          expandLocalChanges.push(`add ${list} column ${q(name)} to ${key}`);
+          // the other regions' foreign directory tables (mirrored) or the write tables of their leaves (resident)
+          const foreignName = list === 'mirrored' ? entity.name : derivedNames(entity.name).detailsIn;
+          for (const t of keptOthers)
+            foreignColumnChanges.push(
+              render(newConfig, 'column_add', {
+                table: { schema: t.name, name: foreignName },
+                foreign: true,
+                column: { ...column, default: undefined },
+                noStatistics: [],
+              }),
+            );
+          continue;
+        }
+        if (was.type !== column.type) {
+          refused.push(
+            `${key}: changing the type of column ${q(name)} (${was.type} to ${column.type}) is not supported; add a new column, copy, drop the old one`,
+          );
+          continue;
+        }
+        const defaultChanged = was.default !== column.default;
+        const notNullChanged = was.notNull !== column.notNull;
+        if (defaultChanged || notNullChanged) {
+          const context = { table, foreign: false, column: name, from: was, to: column, defaultChanged, notNullChanged };
+          expandLocal.push(render(newConfig, 'column_alter', context));
+          expandLocalChanges.push(
+            `change ${defaultChanged ? 'the default' : ''}${defaultChanged && notNullChanged ? ' and ' : ''}${notNullChanged ? 'the nullability' : ''} of column ${q(name)} of ${key}`,
+          );
+          if (notNullChanged && list === 'mirrored')
+            for (const t of keptOthers)
+              foreignColumnChanges.push(
+                render(newConfig, 'column_alter', {
+                  ...context,
+                  table: { schema: t.name, name: entity.name },
+                  foreign: true,
+                  defaultChanged: false,
+                }),
+              );
+        }
+      }
+      for (const [name, column] of before) {
+        if (after.has(name) || entity[otherList].some((c) => c.name === name)) continue;
+        const what = destroy(`drop ${list} column ${q(name)} of ${key} and its values`);
+        contractLocal.push(inverse(render(oldConfig, 'column_add', { table, foreign: false, column, noStatistics: [] })));
+        contractLocalChanges.push(`drop ${list} column ${q(name)} of ${key}`);
+        contractLocalDestroys.push(what);
+        for (const t of keptOthers)
+          foreignColumnDrops.push(
+            inverse(
+              render(oldConfig, 'column_add', {
+                table: { schema: t.name, name: list === 'mirrored' ? entity.name : derivedNames(entity.name).detailsIn },
+                foreign: true,
+                column: { ...column, default: undefined },
+                noStatistics: [],
+              }),
+            ),
+          );
+      }
+    }
+    shapes[key] = evolveShape(input.shapes[key] ?? initialShape(old), entity);
+    const addedRoles = to.appRoles.filter((r) => !from.appRoles.includes(r));
+    const droppedRoles = from.appRoles.filter((r) => !to.appRoles.includes(r));
+    if (addedRoles.length > 0) {
+      expandLocal.push(render(newConfig, 'app_grants', { entity: entityContext(newConfig, entity, here), roles: addedRoles }));
+      expandLocalChanges.push(`grant ${key} to ${addedRoles.map(q).join(', ')}`);
+    }
+    if (droppedRoles.length > 0) {
+      contractLocal.push(
+        inverse(render(oldConfig, 'app_grants', { entity: entityContext(oldConfig, entity, hereBefore), roles: droppedRoles })),
+      );
+      contractLocalChanges.push(`revoke ${key} from ${droppedRoles.map(q).join(', ')}`);
+    }
+  }
+
+  // regions added and removed
+  for (const target of others) {
+    if (othersBefore.some((o) => o.name === target.name)) continue;
+    remoteFiles.push({
+      slug: `region_${target.name}`,
+      phase: 'remote',
+      blocks: [
+        input.render(newConfig, serverBlock(newConfig, here, target)),
+        ...newConfig.entities.map((e) => input.render(newConfig, foreignBlock(newConfig, here, target, e))),
+        input.render(newConfig, regionRowBlock(newConfig, here, target)),
+      ],
+      changes: [`add region ${q(target.name)}: its server, user mapping, foreign tables and registry row`],
+      destructive: [],
+    });
+  }
+  for (const target of othersBefore) {
+    if (others.some((o) => o.name === target.name)) continue;
+    const what = destroy(`remove region ${q(target.name)} from the fleet`);
+    const entities = oldConfig.entities.map((e) => entityContext(oldConfig, e, hereBefore));
+    remoteFiles.push({
+      slug: `remove_region_${target.name}`,
+      phase: 'remote',
+      blocks: [
+        render(oldConfig, 'region_leave', { target, entities }),
+        inverse(input.render(oldConfig, regionRowBlock(oldConfig, hereBefore, target))),
+        ...oldConfig.entities.map((e) => inverse(input.render(oldConfig, foreignBlock(oldConfig, hereBefore, target, e)))),
+        inverse(input.render(oldConfig, serverBlock(oldConfig, hereBefore, target))),
+      ],
+      changes: [
+        `remove region ${q(target.name)}: refused while it owns personal rows; its registry row, foreign tables, user mapping and server`,
+      ],
+      destructive: [what],
+    });
+  }
+
+  // servers: options follow this region's version and fdw_options
+  const optionsBefore = serverOptions(oldConfig, hereBefore);
+  const optionsAfter = serverOptions(newConfig, here);
+  if (!same([...optionsBefore], [...optionsAfter]) && keptOthers.length > 0) {
+    const diff = { up: optionDiff(optionsBefore, optionsAfter), down: optionDiff(optionsAfter, optionsBefore) };
+    remoteFiles.push({
+      slug: 'server_options',
+      phase: 'remote',
+      blocks: keptOthers.map((target) => render(newConfig, 'server_options', { target, ...diff })),
+      changes: [`server options for PostgreSQL ${here.postgres} and fdw_options`],
+      destructive: [],
+    });
+  }
+
+  // code: every entity's functions, replaced in place when what renders changed
+  for (const entity of newConfig.entities) {
+    const key = entityKey(entity);
+    const id = codeId(entity);
+    const functions = input.render(newConfig, codeBlock(newConfig, here, entity, shapes[key]));
+    const sha256 = input.codeHash([functions]);
+    const recorded = input.code[id];
+    if (recorded?.sha256 === sha256) continue;
+    if (recorded === undefined) {
+      remoteFiles.push({
+        slug: `functions_${entity.name}`,
+        phase: 'remote',
+        blocks: [functions],
+        changes: [`create the functions of ${key}`],
+        destructive: [],
+        creates: { id, sha256 },
+      });
+      continue;
+    }
+    const old = oldEntities.get(key)!;
+    const oldShape = input.shapes[key] ?? initialShape(old);
+    const newShape = shapes[key]!;
+    const oldFunctions = markedSection(input.readFile(recorded.file), id);
+    if (oldFunctions === undefined)
+      throw new ResidencyError(
+        'CHECKSUM',
+        `${recorded.file} does not hold the functions of ${key} that state.json records; restore generated/ from version control`,
+      );
+    const context = (c: Config, e: Entity, p: ApiShape, r: Region) => ({
+      ...baseContext(c, r),
+      entity: entityContext(c, e, r, p),
+    });
+    const added = newShape.row.slice(oldShape.row.length);
+    const rowUp = render(newConfig, 'row_type', { schema: entity.schema, type: derivedNames(entity.name).row, add: added, drop: [] });
+    const rowDown = render(newConfig, 'row_type', {
+      schema: entity.schema,
+      type: derivedNames(entity.name).row,
+      add: [],
+      drop: added.map((a) => a.name).reverse(),
+    });
+    const signatureChanged = !same(oldShape.params, newShape.params);
+    const dropOld = signatureChanged
+      ? input.render(oldConfig, { template: 'upsert_drop', context: context(oldConfig, old, oldShape, hereBefore) }).up
+      : '';
+    const dropNew = signatureChanged
+      ? input.render(newConfig, { template: 'upsert_drop', context: context(newConfig, entity, newShape, here) }).up
+      : '';
+    const join = (...parts: string[]) => parts.filter((p) => p !== '').join('\n\n');
+    remoteFiles.push({
+      slug: `functions_${entity.name}`,
+      phase: 'remote',
+      // the row type first (the SQL function bodies are checked against it), then the functions;
+      // down restores the row type, then the functions as ${recorded.file} created them
+      blocks: [{ up: join(rowUp.up, dropOld, functions.up), down: join(rowDown.up, oldFunctions, dropNew), template: 'functions' }],
+      changes: [`replace the functions of ${key} (CREATE OR REPLACE; before: ${recorded.file})`],
+      destructive: [],
+      creates: { id, sha256 },
+    });
+  }
+  // after the functions: a call in flight holds the row type, then the tables, in that order; so does this
+  if (foreignColumnChanges.length > 0)
+    remoteFiles.push({
+      slug: 'foreign_columns',
+      phase: 'remote',
+      blocks: foreignColumnChanges,
+      changes: ['add and change columns of the foreign tables that write other regions'],
+      destructive: [],
+    });
+  for (const entity of oldConfig.entities) {
+    const key = entityKey(entity);
+    if (newEntities.has(key) || input.code[codeId(entity)] === undefined) continue;
+    const recorded = input.code[codeId(entity)]!;
+    const oldFunctions = markedSection(input.readFile(recorded.file), codeId(entity)) ?? '';
+    const drop = input.render(oldConfig, codeBlock(oldConfig, hereBefore, entity, input.shapes[key]));
+    remoteFiles.unshift({
+      slug: `drop_functions_${entity.name}`,
+      phase: 'remote',
+      blocks: [{ up: drop.down, down: oldFunctions, template: 'functions' }],
+      changes: [`drop the functions of ${key}`],
+      destructive: [],
+    });
+  }
+  if (foreignColumnDrops.length > 0) {
+    contractRemote.push(...foreignColumnDrops);
+    contractRemoteChanges.push('drop columns of foreign directory tables');
+  }
+  if (droppedSchemas.length > 0) {
+    contractLocal.push(inverse(render(oldConfig, 'schemas', { schemas: droppedSchemas })));
+    contractLocalChanges.push(`drop schema ${droppedSchemas.map(q).join(', ')}`);
+  }
+
+  const files: StepFile[] = [];
+  if (expandLocal.length > 0)
+    files.push({ slug: 'expand', phase: 'local', blocks: expandLocal, changes: expandLocalChanges, destructive: [] });
+  files.push(...remoteFiles);
+  if (contractRemote.length > 0)
+    files.push({
+      slug: 'contract_remote',
+      phase: 'remote',
+      blocks: contractRemote,
+      changes: contractRemoteChanges,
+      destructive: contractRemoteDestroys,
+    });
+  if (contractLocal.length > 0)
+    files.push({
+      slug: 'contract',
+      phase: 'local',
+      blocks: contractLocal,
+      changes: contractLocalChanges,
+      destructive: contractLocalDestroys,
+    });
+  return { files, shapes, refused };
+}
+
+/** A generated file as one block: its up and down sections. */
+function fileBlock(content: string, name: string): StepBlock {
+  return { up: sectionBody(content, 'up'), down: sectionBody(content, 'down'), template: name };
+}

@@ -6,8 +6,7 @@ import { createSqlHandlebars } from '../../src/render/sqlHandlebars.js';
 import { taint } from '../../src/render/taint.js';
 import { shippedTemplates } from '../helpers/fixtures.js';
 
-const render = (source: string, context: object) =>
-  createSqlHandlebars().compile(source, { noEscape: true, strict: true })(taint(context));
+const render = (source: string, context: object) => createSqlHandlebars().compile(source, { noEscape: true, strict: true })(taint(context));
 
 test('{{#formatted}} is a literal in which every helper doubles its %, and the template text does not', (t) => {
   const out = render(`{{#formatted}}UPDATE %1$I.{{ident table}} SET {{ident column}} = {{literal value}} WHERE x = %2$L{{/formatted}}`, {
@@ -25,8 +24,7 @@ test('{{#formatted}} blocks refuse to nest (the % would be doubled twice)', (t) 
 });
 
 const functionsFile = (yaml: string, region: string) =>
-  renderRegion(parseConfig(yaml, 'synthetic', {}), region, templatesCache!).migrations.find((m) => m.name.includes('_functions_'))!
-    .content;
+  renderRegion(parseConfig(yaml, 'synthetic', {}), region, templatesCache!).migrations.find((m) => m.name.includes('_functions_'))!.content;
 let templatesCache: Awaited<ReturnType<typeof shippedTemplates>> | undefined;
 test.before(async () => {
   templatesCache = await shippedTemplates();

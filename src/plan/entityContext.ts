@@ -5,14 +5,12 @@ import { initialShape, type ApiShape } from './apiShape.js';
 
 /**
  * What the entity templates (tables, foreign tables, functions) render for one
- * entity in one region. Pure.
+ * entity in one region. Pure. Nothing in it depends on the other regions:
+ * the functions read the fleet from the region registry at run time.
  */
 export function entityContext(config: Config, entity: Entity, here: Region, apiShape?: ApiShape) {
   const names = derivedNames(entity.name);
   const regionColumn: Column = { name: entity.regionColumn, type: 'text', notNull: true, default: undefined };
-  const sorted = [...config.regions].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  // (native and routing mode differ only in the partials templates/<mode>/ holds)
-  const regionTarget = (r: Region) => ({ name: r.name, isLocal: r.name === here.name });
   // Parameters of upsert_<entity>: (key, resident..., region, mirrored...)
   // for a new entity, then whatever later steps appended (see apiShape.ts).
   const byName = new Map([entity.key, regionColumn, ...entity.resident, ...entity.mirrored].map((c) => [c.name, c] as const));
@@ -29,6 +27,8 @@ export function entityContext(config: Config, entity: Entity, here: Region, apiS
   return {
     ...entity,
     names,
+    // the region these functions run in: its leaf is named in static SQL
+    localRegion: here.name,
     mirrorColumns: [entity.key, regionColumn, ...entity.mirrored],
     mirrorUpdateColumns: [regionColumn, ...entity.mirrored],
     detailColumns: [entity.key, regionColumn, ...entity.resident],
@@ -44,11 +44,28 @@ export function entityContext(config: Config, entity: Entity, here: Region, apiS
       retired: p.retired,
     })),
     regionParamPosition: position(entity.regionColumn),
-    regionsSorted: sorted.map(regionTarget),
-    regionNamesQuoted: config.regions.map((r) => `"${r.name}"`).join(', '),
     rehomeName: `${qualified(entity.schema, names.rehome)}`,
     eraseName: `${qualified(entity.schema, names.erase)}`,
     rowParamPositions: rowColumns.map((column) => position(column.name)),
-    regionNames: config.regions.map((r) => r.name),
+    // upsert_<entity>_many's checks of its JSON: the fields it takes, which
+    // must be scalars or arrays, and which an update must give (absent and
+    // null mean the same only for a column with a default)
+    jsonFieldNames: rowColumns.map((c) => c.name),
+    jsonFieldsQuoted: rowColumns.map((c) => `"${c.name}"`).join(', '),
+    jsonScalarNames: rowColumns.filter((c) => jsonKind(c.type) === 'scalar').map((c) => c.name),
+    jsonArrayNames: rowColumns.filter((c) => jsonKind(c.type) === 'array').map((c) => c.name),
+    updateRequiredNames: [...entity.mirrored, ...entity.resident].filter((c) => c.default === undefined).map((c) => c.name),
   };
+}
+
+/**
+ * What a JSON value for a column of this type may be in upsert_<entity>_many:
+ * `json`/`jsonb` take anything, an array type a JSON array (or its text
+ * form), every other type a scalar.
+ * @example jsonKind('text[]') // 'array'
+ */
+export function jsonKind(type: string): 'any' | 'array' | 'scalar' {
+  if (type.endsWith('[]')) return 'array';
+  if (/^jsonb?$/i.test(type)) return 'any';
+  return 'scalar';
 }

@@ -383,6 +383,7 @@ export function planDelta(input: DeltaInput): DeltaPlan {
       entity: entityContext(c, e, r, p),
     });
     const added = newShape.row.slice(oldShape.row.length);
+    const lock = render(newConfig, 'registry_lock', {});
     const rowUp = render(newConfig, 'row_type', { schema: entity.schema, type: derivedNames(entity.name).row, add: added, drop: [] });
     const rowDown = render(newConfig, 'row_type', {
       schema: entity.schema,
@@ -403,7 +404,13 @@ export function planDelta(input: DeltaInput): DeltaPlan {
       phase: 'remote',
       // the row type first (the SQL function bodies are checked against it), then the functions;
       // down restores the row type, then the functions as ${recorded.file} created them
-      blocks: [{ up: join(rowUp.up, dropOld, functions.up), down: join(rowDown.up, oldFunctions, dropNew), template: 'functions' }],
+      blocks: [
+        {
+          up: join(lock.up, rowUp.up, dropOld, functions.up),
+          down: join(lock.down, rowDown.up, oldFunctions, dropNew),
+          template: 'functions',
+        },
+      ],
       changes: [`replace the functions of ${key} (CREATE OR REPLACE; before: ${recorded.file})`],
       destructive: [],
       creates: { id, sha256 },

@@ -25,7 +25,10 @@ export interface RenderedRegion {
   readonly sum: string;
 }
 
-const PARTIALS = ['details_target', 'details_insert_target', 'details_prune'] as const;
+// The partials a region's mode picks (templates/native/, templates/routing/).
+const PARTIALS = ['details_target', 'details_prune'] as const;
+// Folders whose templates are partials of others, under their path: `{{> functions/get}}`.
+const PARTIAL_FOLDERS = ['functions/'] as const;
 
 /** Collapses blank-line runs left by block helpers and ends with one newline. */
 function tidy(sql: string): string {
@@ -57,6 +60,9 @@ function compiler(templates: TemplateSources, mode: string): (template: string) 
         const source = templates[`${mode}/${partial}`] ?? templates[partial];
         if (source === undefined) throw new ResidencyError('TEMPLATE', `templates/${mode}/${partial}.sql.hbs is missing`);
         hb.registerPartial(partial, source);
+      }
+      for (const [name, source] of Object.entries(templates)) {
+        if (PARTIAL_FOLDERS.some((folder) => name.startsWith(folder))) hb.registerPartial(name, source);
       }
     }
     const source = templates[template];

@@ -36,11 +36,16 @@ function prefixed(alias: unknown, column: string): string {
  *   (a column with a default keeps its value when the new one is NULL)
  * - `{{setList columns source}}`: `"a" = x."a", "d" = x."d"`
  * - `{{withDefaults columns alias}}`: `x."a", COALESCE(x."d", <default>)`
- * - `{{regionList names}}`: `'aus', 'gbr'` for an IN list
+ * - `{{literalList names}}`: `'aus', 'gbr'` for an IN list or an ARRAY[]
+ * - `{{paramSet columns first}}`: `"a" = $2, "d" = $3`; `{{paramAssignments columns first target}}`:
+ *   the same with `COALESCE($3, t."d")` for a column with a default; `{{paramList columns first}}`: `$2, $3`
  * - `{{number n}}`: an integer; `{{#dollarQuoted}}...{{/dollarQuoted}}`: a function body, dollar-quoted safely
+ * - `{{#formatted}}...{{/formatted}}`: a format() string for dynamic SQL, as a SQL literal; every
+ *   helper inside it doubles its `%`, so only the template's own `%I`, `%L`, `%1$I` are placeholders
  */
 export function createSqlHandlebars(): typeof Handlebars {
   const hb = Handlebars.create();
+  const builtins = new Set(Object.keys(hb.helpers));
   hb.registerHelper('ident', (...all: HelperArgs) => ident(text(args(all)[0], 'ident')));
   hb.registerHelper('qualified', (...all: HelperArgs) => qualified(...args(all).map((a) => text(a, 'qualified'))));
   hb.registerHelper('literal', (...all: HelperArgs) => literal(text(args(all)[0], 'literal')));
@@ -75,15 +80,65 @@ export function createSqlHandlebars(): typeof Handlebars {
       .map((c) => (c.default === undefined ? prefixed(alias, c.name) : `COALESCE(${prefixed(alias, c.name)}, ${c.default})`))
       .join(', ');
   });
-  hb.registerHelper('regionList', (...all: HelperArgs) => {
+  hb.registerHelper('literalList', (...all: HelperArgs) => {
     const [list] = args(all);
-    if (!Array.isArray(list)) throw new Error('{{regionList}} needs a list of names');
-    return list.map((n) => literal(text(n, 'regionList'))).join(', ');
+    if (!Array.isArray(list)) throw new Error('{{literalList}} needs a list of names');
+    return list.map((n) => literal(text(n, 'literalList'))).join(', ');
   });
   hb.registerHelper('number', (...all: HelperArgs) => {
     const [value] = args(all);
     if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw new Error('{{number}} needs an integer');
     return String(value);
+  });
+  const param = (position: unknown, offset: number): string => {
+    if (typeof position !== 'number' || !Number.isSafeInteger(position) || position < 1)
+      throw new Error('a parameter position must be an integer from 1');
+    return `$${position + offset}`;
+  };
+  hb.registerHelper('paramSet', (...all: HelperArgs) => {
+    const [list, first] = args(all);
+    return columns(list, 'paramSet')
+      .map((c, i) => `${ident(c.name)} = ${param(first, i)}`)
+      .join(', ');
+  });
+  hb.registerHelper('paramAssignments', (...all: HelperArgs) => {
+    const [list, first, target] = args(all);
+    return columns(list, 'paramAssignments')
+      .map((c, i) =>
+        c.default === undefined
+          ? `${ident(c.name)} = ${param(first, i)}`
+          : `${ident(c.name)} = COALESCE(${param(first, i)}, ${prefixed(target, c.name)})`,
+      )
+      .join(', ');
+  });
+  hb.registerHelper('paramList', (...all: HelperArgs) => {
+    const [list, first] = args(all);
+    return columns(list, 'paramList')
+      .map((_, i) => param(first, i))
+      .join(', ');
+  });
+  // Inside {{#formatted}}, every helper above doubles the `%` of its output.
+  // How many blocks are open: rendering is synchronous, so a counter is enough.
+  let formatting = 0;
+  for (const [name, helper] of Object.entries(hb.helpers)) {
+    if (builtins.has(name)) continue;
+    hb.registerHelper(name, (...all: HelperArgs) => {
+      const sql = (helper as (...a: HelperArgs) => string)(...all);
+      return formatting > 0 ? sql.replaceAll('%', '%%') : sql;
+    });
+  }
+  // The format string of a dynamic statement, as a literal: configured names
+  // and defaults inside it may hold `%`, which format() must not read.
+  hb.registerHelper('formatted', function (this: unknown, options: Handlebars.HelperOptions) {
+    formatting += 1;
+    let body: string;
+    try {
+      body = options.fn(this);
+    } finally {
+      formatting -= 1;
+    }
+    if (formatting > 0) throw new Error('{{#formatted}} blocks do not nest');
+    return literal(body.trim());
   });
   // A function body between dollar quotes whose tag the body cannot contain:
   // a name or default holding `$function$` must not end the body early.

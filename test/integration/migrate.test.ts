@@ -73,13 +73,13 @@ test.serial('up --all on a mixed fleet creates every object in every region; dow
     "gbr.identity_details gbr schema_name=gbr,table_name=identity_details FOR VALUES IN ('gbr')",
   ]);
   t.deepEqual(usa.functions, [
-    'erase_identity true search_path=pg_catalog, pg_temp,lock_timeout=5s',
-    'get_identity true search_path=pg_catalog, pg_temp',
-    'rehome_identity true search_path=pg_catalog, pg_temp,lock_timeout=5s',
-    'sync_identity true search_path=pg_catalog, pg_temp,lock_timeout=5s',
-    'upsert_identity true search_path=pg_catalog, pg_temp',
-    'upsert_identity_many true search_path=pg_catalog, pg_temp',
-    'upsert_identity_rows true search_path=pg_catalog, pg_temp,lock_timeout=5s',
+    'erase_identity true search_path=pg_catalog, pg_temp,lock_timeout=5s,log_min_error_statement=panic',
+    'get_identity true search_path=pg_catalog, pg_temp,log_min_error_statement=panic',
+    'rehome_identity true search_path=pg_catalog, pg_temp,lock_timeout=5s,log_min_error_statement=panic',
+    'sync_identity true search_path=pg_catalog, pg_temp,lock_timeout=5s,log_min_error_statement=panic',
+    'upsert_identity true search_path=pg_catalog, pg_temp,log_min_error_statement=panic',
+    'upsert_identity_many true search_path=pg_catalog, pg_temp,log_min_error_statement=panic',
+    'upsert_identity_rows true search_path=pg_catalog, pg_temp,lock_timeout=5s,log_min_error_statement=panic',
   ]);
   const aus = await catalog('aus');
   t.deepEqual(aus.servers, [

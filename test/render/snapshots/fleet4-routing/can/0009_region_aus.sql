@@ -36,6 +36,14 @@ CREATE FOREIGN TABLE "aus"."identity" (
 CREATE FOREIGN TABLE "aus"."identity_details"
   PARTITION OF "shared"."identity_details" FOR VALUES IN ('aus')
   SERVER "aus" OPTIONS (schema_name 'aus', table_name 'identity_details');
+-- New personal rows of region 'aus' are written through this table, not the
+-- partition: postgres_fdw sends every column of the table it inserts into, and
+-- this one changes its columns only after the owner's leaf did (remote wave).
+CREATE FOREIGN TABLE "aus"."identity_details_in" (
+  "uuid" uuid,
+  "region" text,
+  "name" text
+) SERVER "aus" OPTIONS (schema_name 'aus', table_name 'identity_details');
 -- ANALYZE would copy samples of the personal data of region 'aus' here.
 ALTER FOREIGN TABLE "aus"."identity_details" ALTER COLUMN "name" SET STATISTICS 0;
 
@@ -51,6 +59,15 @@ CREATE FOREIGN TABLE "aus"."account" (
 CREATE FOREIGN TABLE "aus"."account_details"
   PARTITION OF "billing"."account_details" FOR VALUES IN ('aus')
   SERVER "aus" OPTIONS (schema_name 'aus', table_name 'account_details');
+-- New personal rows of region 'aus' are written through this table, not the
+-- partition: postgres_fdw sends every column of the table it inserts into, and
+-- this one changes its columns only after the owner's leaf did (remote wave).
+CREATE FOREIGN TABLE "aus"."account_details_in" (
+  "id" bigint,
+  "home" text,
+  "email" text,
+  "iban" varchar(34)
+) SERVER "aus" OPTIONS (schema_name 'aus', table_name 'account_details');
 -- ANALYZE would copy samples of the personal data of region 'aus' here.
 ALTER FOREIGN TABLE "aus"."account_details" ALTER COLUMN "email" SET STATISTICS 0;
 ALTER FOREIGN TABLE "aus"."account_details" ALTER COLUMN "iban" SET STATISTICS 0;
@@ -61,9 +78,11 @@ INSERT INTO "residency"."regions" (name, ordinal, is_local) VALUES ('aus', 3, fa
 -- Down Migration
 DELETE FROM "residency"."regions" WHERE name = 'aus';
 
+DROP FOREIGN TABLE "aus"."account_details_in";
 DROP FOREIGN TABLE "aus"."account_details";
 DROP FOREIGN TABLE "aus"."account";
 
+DROP FOREIGN TABLE "aus"."identity_details_in";
 DROP FOREIGN TABLE "aus"."identity_details";
 DROP FOREIGN TABLE "aus"."identity";
 

@@ -34,6 +34,14 @@ CREATE FOREIGN TABLE "usa"."identity" (
 CREATE FOREIGN TABLE "usa"."identity_details"
   PARTITION OF "shared"."identity_details" FOR VALUES IN ('usa')
   SERVER "usa" OPTIONS (schema_name 'usa', table_name 'identity_details');
+-- New personal rows of region 'usa' are written through this table, not the
+-- partition: postgres_fdw sends every column of the table it inserts into, and
+-- this one changes its columns only after the owner's leaf did (remote wave).
+CREATE FOREIGN TABLE "usa"."identity_details_in" (
+  "uuid" uuid,
+  "region" text,
+  "name" text
+) SERVER "usa" OPTIONS (schema_name 'usa', table_name 'identity_details');
 -- ANALYZE would copy samples of the personal data of region 'usa' here.
 ALTER FOREIGN TABLE "usa"."identity_details" ALTER COLUMN "name" SET STATISTICS 0;
 
@@ -49,6 +57,15 @@ CREATE FOREIGN TABLE "usa"."account" (
 CREATE FOREIGN TABLE "usa"."account_details"
   PARTITION OF "billing"."account_details" FOR VALUES IN ('usa')
   SERVER "usa" OPTIONS (schema_name 'usa', table_name 'account_details');
+-- New personal rows of region 'usa' are written through this table, not the
+-- partition: postgres_fdw sends every column of the table it inserts into, and
+-- this one changes its columns only after the owner's leaf did (remote wave).
+CREATE FOREIGN TABLE "usa"."account_details_in" (
+  "id" bigint,
+  "home" text,
+  "email" text,
+  "iban" varchar(34)
+) SERVER "usa" OPTIONS (schema_name 'usa', table_name 'account_details');
 -- ANALYZE would copy samples of the personal data of region 'usa' here.
 ALTER FOREIGN TABLE "usa"."account_details" ALTER COLUMN "email" SET STATISTICS 0;
 ALTER FOREIGN TABLE "usa"."account_details" ALTER COLUMN "iban" SET STATISTICS 0;
@@ -59,9 +76,11 @@ INSERT INTO "residency"."regions" (name, ordinal, is_local) VALUES ('usa', 1, fa
 -- Down Migration
 DELETE FROM "residency"."regions" WHERE name = 'usa';
 
+DROP FOREIGN TABLE "usa"."account_details_in";
 DROP FOREIGN TABLE "usa"."account_details";
 DROP FOREIGN TABLE "usa"."account";
 
+DROP FOREIGN TABLE "usa"."identity_details_in";
 DROP FOREIGN TABLE "usa"."identity_details";
 DROP FOREIGN TABLE "usa"."identity";
 

@@ -4,23 +4,37 @@
 -- Wave: remote: what reads other regions (servers, foreign tables, functions); runs after every region's local wave.
 -- pg-residency-phase: remote
 -- Up Migration
--- The routing API of "shared"."identity". Every function writes the
--- mirror rows first, region by region in name order, then the personal row in
--- its owner only. The fixed order means two regions writing one key queue on
--- the same row instead of deadlocking across servers. A mirror write to an
--- unreachable region is queued in "shared"."identity_outbox" and replayed by
--- "shared"."sync_identity"(); the owner of personal data must be reachable.
+-- pg-residency-begin: functions shared.identity
+-- The routing API of "shared"."identity". The functions read the fleet
+-- from "residency"."regions", so their text is the same
+-- whatever the number of regions: a region added later gets its registry row,
+-- server and foreign tables, and these functions write to it at once. Local
+-- tables are named in static SQL; another region's foreign tables are reached
+-- through `EXECUTE format(...)`, every name quoted with %I and values bound
+-- with USING.
+--
+-- Every function writes the mirror rows first, region by region in name order,
+-- then the personal row in its owner only. The fixed order means two regions
+-- writing one key queue on the same row instead of deadlocking across servers.
+-- A mirror write to an unreachable region is queued in "shared"."identity_outbox"
+-- and replayed by "shared"."sync_identity"(); the owner of personal data must be
+-- reachable, so its writes have no fallback (and cost no savepoint round trips).
 --
 -- Errors (SQLSTATE): RS001 unknown region, RS002 NULL key or region,
 -- RS003 key owned by another region (use "shared"."rehome_identity"), RS004 key not found,
--- RS005 key given twice in one call, RS006 concurrent change (retry).
+-- RS005 key given twice in one call, RS006 concurrent change (retry),
+-- RS008 unknown JSON field, RS009 wrong JSON type, RS010 JSON field missing on update,
+-- 40001 a key created concurrently by another call (retry).
 
 -- Set-based upsert: one multi-row statement per region and table.
-CREATE FUNCTION "shared"."upsert_identity_rows"(rows "shared"."identity_row"[])
+CREATE OR REPLACE FUNCTION "shared"."upsert_identity_rows"(rows "shared"."identity_row"[])
 RETURNS SETOF "shared"."identity_upsert_result"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '2s'
+-- an error raised in here does not log the caller's statement, which may
+-- carry personal values as literals (the error itself names no personal value)
+SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -29,13 +43,16 @@ DECLARE
   _rsd_new "shared"."identity_row"[];
   -- keys already in this region's directory
   _rsd_existing uuid[];
-  -- a one-row call updates through plain `WHERE key = ...` statements that
+  -- a one-row call updates through plain `WHERE key = $1` statements that
   -- postgres_fdw sends as one remote UPDATE, instead of a cursor and a
   -- prepared UPDATE per row for `UPDATE ... FROM unnest(...)`
   _rsd_one "shared"."identity_row";
   _rsd_key uuid;
   _rsd_region text;
   _rsd_count bigint;
+  -- the regions owning a row of this call: they must be reachable anyway
+  _rsd_owners text[];
+  _rsd_r record;
 BEGIN
   _rsd_one := $1[1]; -- (PostgreSQL 10 has no default for a row variable)
   IF EXISTS (SELECT FROM unnest($1) x WHERE x."uuid" IS NULL) THEN
@@ -45,13 +62,13 @@ BEGIN
   SELECT x."uuid" INTO _rsd_key FROM unnest($1) x WHERE x."region" IS NULL LIMIT 1;
   IF FOUND THEN
     RAISE EXCEPTION USING ERRCODE = 'RS002',
-      MESSAGE = format('%s %s: the region must not be NULL; regions.yaml defines %s', 'identity', _rsd_key, '"usa", "gbr", "aus", "can"');
+      MESSAGE = format('%s %s: the region must not be NULL; regions.yaml defines %s', 'identity', _rsd_key, (SELECT string_agg(format('"%s"', r.name), ', ' ORDER BY r.ordinal) FROM "residency"."regions" r));
   END IF;
   SELECT x."region" INTO _rsd_region FROM unnest($1) x
-    WHERE x."region" NOT IN ('usa', 'gbr', 'aus', 'can') LIMIT 1;
+    WHERE NOT EXISTS (SELECT FROM "residency"."regions" r WHERE r.name = x."region") LIMIT 1;
   IF FOUND THEN
     RAISE EXCEPTION USING ERRCODE = 'RS001',
-      MESSAGE = format('unknown region "%s"; regions.yaml defines %s', _rsd_region, '"usa", "gbr", "aus", "can"');
+      MESSAGE = format('unknown region "%s"; regions.yaml defines %s', _rsd_region, (SELECT string_agg(format('"%s"', r.name), ', ' ORDER BY r.ordinal) FROM "residency"."regions" r));
   END IF;
   SELECT x."uuid" INTO _rsd_key FROM unnest($1) x GROUP BY x."uuid" HAVING count(*) > 1 LIMIT 1;
   IF FOUND THEN
@@ -78,269 +95,175 @@ BEGIN
   _rsd_new := ARRAY(
     SELECT ROW("x"."uuid", "x"."region", "x"."note", COALESCE("x"."created_on", now()), "x"."name")::"shared"."identity_row"
     FROM unnest($1) x WHERE NOT (x."uuid" = ANY (_rsd_existing)));
+  _rsd_owners := ARRAY(SELECT DISTINCT x."region" FROM unnest($1) x);
 
-  -- mirror rows in 'aus'
-  BEGIN
-    IF cardinality(_rsd_existing) > 0 THEN
-      IF cardinality($1) = 1 THEN
-        UPDATE "aus"."identity" m SET "region" = "_rsd_one"."region", "note" = "_rsd_one"."note", "created_on" = "_rsd_one"."created_on"
-          WHERE m."uuid" = _rsd_one."uuid";
-      ELSE
-        UPDATE "aus"."identity" m SET "region" = "x"."region", "note" = "x"."note", "created_on" = COALESCE("x"."created_on", "m"."created_on")
+  -- mirror rows, region by region in name order
+  FOR _rsd_r IN SELECT r.name, r.is_local FROM "residency"."regions" r ORDER BY r.name LOOP
+    IF _rsd_r.is_local THEN
+      IF cardinality(_rsd_existing) > 0 THEN
+        UPDATE "shared"."identity" m SET "region" = "x"."region", "note" = "x"."note", "created_on" = COALESCE("x"."created_on", "m"."created_on")
           FROM unnest($1) x
-          WHERE m."uuid" = x."uuid" AND m."uuid" = ANY (_rsd_existing);
+          WHERE m."uuid" = x."uuid" AND m."uuid" = ANY (_rsd_existing)
+            AND m."region" = x."region";
+        GET DIAGNOSTICS _rsd_count = ROW_COUNT;
+        IF _rsd_count < cardinality(_rsd_existing) THEN
+          RAISE EXCEPTION USING ERRCODE = 'RS006',
+            MESSAGE = format('%s rows changed region while this call ran; retry it', 'identity');
+        END IF;
       END IF;
-      GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-      IF _rsd_count < cardinality(_rsd_existing) THEN
-        -- a row an earlier, partly committed write left out: replayed by "shared"."sync_identity"()
-        INSERT INTO "shared"."identity_outbox" ("region", "uuid")
-          SELECT 'aus', k FROM unnest(_rsd_existing) k ON CONFLICT DO NOTHING;
-      END IF;
-    END IF;
-    IF cardinality(_rsd_new) > 0 THEN
-      INSERT INTO "aus"."identity" ("uuid", "region", "note", "created_on")
-        SELECT "x"."uuid", "x"."region", "x"."note", "x"."created_on" FROM unnest(_rsd_new) x
-        ON CONFLICT DO NOTHING;
-      GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-      IF _rsd_count < cardinality(_rsd_new) THEN
-        UPDATE "aus"."identity" m SET "region" = "x"."region", "note" = "x"."note", "created_on" = COALESCE("x"."created_on", "m"."created_on")
-          FROM unnest(_rsd_new) x
-          WHERE m."uuid" = x."uuid"
-            AND m."uuid" = ANY (ARRAY(SELECT y."uuid" FROM unnest(_rsd_new) y));
-      END IF;
-    END IF;
-  EXCEPTION WHEN connection_exception OR sqlclient_unable_to_establish_sqlconnection THEN
-    INSERT INTO "shared"."identity_outbox" ("region", "uuid")
-      SELECT 'aus', x."uuid" FROM unnest($1) x ON CONFLICT DO NOTHING;
-  END;
-
-  -- mirror rows in 'can'
-  BEGIN
-    IF cardinality(_rsd_existing) > 0 THEN
-      IF cardinality($1) = 1 THEN
-        UPDATE "can"."identity" m SET "region" = "_rsd_one"."region", "note" = "_rsd_one"."note", "created_on" = "_rsd_one"."created_on"
-          WHERE m."uuid" = _rsd_one."uuid";
-      ELSE
-        UPDATE "can"."identity" m SET "region" = "x"."region", "note" = "x"."note", "created_on" = COALESCE("x"."created_on", "m"."created_on")
-          FROM unnest($1) x
-          WHERE m."uuid" = x."uuid" AND m."uuid" = ANY (_rsd_existing);
-      END IF;
-      GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-      IF _rsd_count < cardinality(_rsd_existing) THEN
-        -- a row an earlier, partly committed write left out: replayed by "shared"."sync_identity"()
-        INSERT INTO "shared"."identity_outbox" ("region", "uuid")
-          SELECT 'can', k FROM unnest(_rsd_existing) k ON CONFLICT DO NOTHING;
-      END IF;
-    END IF;
-    IF cardinality(_rsd_new) > 0 THEN
-      INSERT INTO "can"."identity" ("uuid", "region", "note", "created_on")
-        SELECT "x"."uuid", "x"."region", "x"."note", "x"."created_on" FROM unnest(_rsd_new) x
-        ON CONFLICT DO NOTHING;
-      GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-      IF _rsd_count < cardinality(_rsd_new) THEN
-        UPDATE "can"."identity" m SET "region" = "x"."region", "note" = "x"."note", "created_on" = COALESCE("x"."created_on", "m"."created_on")
-          FROM unnest(_rsd_new) x
-          WHERE m."uuid" = x."uuid"
-            AND m."uuid" = ANY (ARRAY(SELECT y."uuid" FROM unnest(_rsd_new) y));
-      END IF;
-    END IF;
-  EXCEPTION WHEN connection_exception OR sqlclient_unable_to_establish_sqlconnection THEN
-    INSERT INTO "shared"."identity_outbox" ("region", "uuid")
-      SELECT 'can', x."uuid" FROM unnest($1) x ON CONFLICT DO NOTHING;
-  END;
-
-  -- mirror rows in 'gbr'
-  IF cardinality(_rsd_existing) > 0 THEN
-    UPDATE "shared"."identity" m SET "region" = "x"."region", "note" = "x"."note", "created_on" = COALESCE("x"."created_on", "m"."created_on")
-      FROM unnest($1) x
-      WHERE m."uuid" = x."uuid" AND m."uuid" = ANY (_rsd_existing)
-        AND m."region" = x."region";
-    GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-    IF _rsd_count < cardinality(_rsd_existing) THEN
-      RAISE EXCEPTION USING ERRCODE = 'RS006',
-        MESSAGE = format('%s rows changed region while this call ran; retry it', 'identity');
-    END IF;
-  END IF;
-  IF cardinality(_rsd_new) > 0 THEN
-    INSERT INTO "shared"."identity" ("uuid", "region", "note", "created_on")
-      SELECT "x"."uuid", "x"."region", "x"."note", "x"."created_on" FROM unnest(_rsd_new) x;
-  END IF;
-
-  -- mirror rows in 'usa'
-  BEGIN
-    IF cardinality(_rsd_existing) > 0 THEN
-      IF cardinality($1) = 1 THEN
-        UPDATE "usa"."identity" m SET "region" = "_rsd_one"."region", "note" = "_rsd_one"."note", "created_on" = "_rsd_one"."created_on"
-          WHERE m."uuid" = _rsd_one."uuid";
-      ELSE
-        UPDATE "usa"."identity" m SET "region" = "x"."region", "note" = "x"."note", "created_on" = COALESCE("x"."created_on", "m"."created_on")
-          FROM unnest($1) x
-          WHERE m."uuid" = x."uuid" AND m."uuid" = ANY (_rsd_existing);
-      END IF;
-      GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-      IF _rsd_count < cardinality(_rsd_existing) THEN
-        -- a row an earlier, partly committed write left out: replayed by "shared"."sync_identity"()
-        INSERT INTO "shared"."identity_outbox" ("region", "uuid")
-          SELECT 'usa', k FROM unnest(_rsd_existing) k ON CONFLICT DO NOTHING;
-      END IF;
-    END IF;
-    IF cardinality(_rsd_new) > 0 THEN
-      INSERT INTO "usa"."identity" ("uuid", "region", "note", "created_on")
-        SELECT "x"."uuid", "x"."region", "x"."note", "x"."created_on" FROM unnest(_rsd_new) x
-        ON CONFLICT DO NOTHING;
-      GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-      IF _rsd_count < cardinality(_rsd_new) THEN
-        UPDATE "usa"."identity" m SET "region" = "x"."region", "note" = "x"."note", "created_on" = COALESCE("x"."created_on", "m"."created_on")
-          FROM unnest(_rsd_new) x
-          WHERE m."uuid" = x."uuid"
-            AND m."uuid" = ANY (ARRAY(SELECT y."uuid" FROM unnest(_rsd_new) y));
-      END IF;
-    END IF;
-  EXCEPTION WHEN connection_exception OR sqlclient_unable_to_establish_sqlconnection THEN
-    INSERT INTO "shared"."identity_outbox" ("region", "uuid")
-      SELECT 'usa', x."uuid" FROM unnest($1) x ON CONFLICT DO NOTHING;
-  END;
-
-  -- personal rows owned by 'aus'
-  IF EXISTS (SELECT FROM unnest($1) x WHERE x."region" = 'aus') THEN
-    IF EXISTS (SELECT FROM unnest($1) x WHERE x."region" = 'aus' AND x."uuid" = ANY (_rsd_existing)) THEN
-      IF cardinality($1) = 1 THEN
-        UPDATE "aus"."identity_details" d SET "name" = "_rsd_one"."name"
-          WHERE d."uuid" = _rsd_one."uuid";
-      ELSE
-        UPDATE "aus"."identity_details" d SET "name" = "x"."name"
-          FROM unnest($1) x
-          WHERE d."uuid" = x."uuid" AND d."uuid" = ANY (_rsd_existing)
-            AND x."region" = 'aus';
-      END IF;
-      GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-      IF _rsd_count < (SELECT count(*) FROM unnest($1) x WHERE x."region" = 'aus' AND x."uuid" = ANY (_rsd_existing)) THEN
-        -- the directory knew the key but the owner lost its personal row: write it again
-        INSERT INTO "aus"."identity_details" ("uuid", "region", "name")
-          SELECT "x"."uuid", "x"."region", "x"."name" FROM unnest($1) x
-          WHERE x."region" = 'aus' AND x."uuid" = ANY (_rsd_existing)
+      IF cardinality(_rsd_new) > 0 THEN
+        INSERT INTO "shared"."identity" ("uuid", "region", "note", "created_on")
+          SELECT "x"."uuid", "x"."region", "x"."note", "x"."created_on" FROM unnest(_rsd_new) x
           ON CONFLICT DO NOTHING;
+        GET DIAGNOSTICS _rsd_count = ROW_COUNT;
+        IF _rsd_count < cardinality(_rsd_new) THEN
+          -- another call created the key after this one looked: a documented,
+          -- retryable serialization failure rather than a unique violation
+          RAISE EXCEPTION USING ERRCODE = '40001',
+            MESSAGE = format('%s: %s of %s new keys of this call were created concurrently by another call; retry it',
+              'identity', cardinality(_rsd_new) - _rsd_count, cardinality(_rsd_new));
+        END IF;
       END IF;
+    ELSIF _rsd_r.name = ANY (_rsd_owners) THEN
+        IF cardinality(_rsd_existing) > 0 THEN
+          IF cardinality($1) = 1 THEN
+            EXECUTE format('UPDATE %1$I."identity" m SET "region" = $2, "note" = $3, "created_on" = $4 WHERE m."uuid" = $1', _rsd_r.name)
+              USING _rsd_one."uuid", _rsd_one."region", _rsd_one."note", _rsd_one."created_on";
+          ELSE
+            EXECUTE format('UPDATE %1$I."identity" m SET "region" = "x"."region", "note" = "x"."note", "created_on" = COALESCE("x"."created_on", "m"."created_on")
+              FROM unnest($1) x WHERE m."uuid" = x."uuid" AND m."uuid" = ANY ($2)', _rsd_r.name)
+              USING $1, _rsd_existing;
+          END IF;
+          GET DIAGNOSTICS _rsd_count = ROW_COUNT;
+          IF _rsd_count < cardinality(_rsd_existing) THEN
+            -- a row an earlier, partly committed write left out: replayed by "shared"."sync_identity"()
+            INSERT INTO "shared"."identity_outbox" ("region", "uuid")
+              SELECT _rsd_r.name, k FROM unnest(_rsd_existing) k ON CONFLICT DO NOTHING;
+          END IF;
+        END IF;
+        IF cardinality(_rsd_new) > 0 THEN
+          EXECUTE format('INSERT INTO %1$I."identity" ("uuid", "region", "note", "created_on")
+            SELECT "x"."uuid", "x"."region", "x"."note", "x"."created_on" FROM unnest($1) x ON CONFLICT DO NOTHING', _rsd_r.name)
+            USING _rsd_new;
+          GET DIAGNOSTICS _rsd_count = ROW_COUNT;
+          IF _rsd_count < cardinality(_rsd_new) THEN
+            EXECUTE format('UPDATE %1$I."identity" m SET "region" = "x"."region", "note" = "x"."note", "created_on" = COALESCE("x"."created_on", "m"."created_on")
+              FROM unnest($1) x WHERE m."uuid" = x."uuid"
+                AND m."uuid" = ANY (ARRAY(SELECT y."uuid" FROM unnest($1) y))', _rsd_r.name)
+              USING _rsd_new;
+          END IF;
+        END IF;
+    ELSE
+      BEGIN
+        IF cardinality(_rsd_existing) > 0 THEN
+          IF cardinality($1) = 1 THEN
+            EXECUTE format('UPDATE %1$I."identity" m SET "region" = $2, "note" = $3, "created_on" = $4 WHERE m."uuid" = $1', _rsd_r.name)
+              USING _rsd_one."uuid", _rsd_one."region", _rsd_one."note", _rsd_one."created_on";
+          ELSE
+            EXECUTE format('UPDATE %1$I."identity" m SET "region" = "x"."region", "note" = "x"."note", "created_on" = COALESCE("x"."created_on", "m"."created_on")
+              FROM unnest($1) x WHERE m."uuid" = x."uuid" AND m."uuid" = ANY ($2)', _rsd_r.name)
+              USING $1, _rsd_existing;
+          END IF;
+          GET DIAGNOSTICS _rsd_count = ROW_COUNT;
+          IF _rsd_count < cardinality(_rsd_existing) THEN
+            -- a row an earlier, partly committed write left out: replayed by "shared"."sync_identity"()
+            INSERT INTO "shared"."identity_outbox" ("region", "uuid")
+              SELECT _rsd_r.name, k FROM unnest(_rsd_existing) k ON CONFLICT DO NOTHING;
+          END IF;
+        END IF;
+        IF cardinality(_rsd_new) > 0 THEN
+          EXECUTE format('INSERT INTO %1$I."identity" ("uuid", "region", "note", "created_on")
+            SELECT "x"."uuid", "x"."region", "x"."note", "x"."created_on" FROM unnest($1) x ON CONFLICT DO NOTHING', _rsd_r.name)
+            USING _rsd_new;
+          GET DIAGNOSTICS _rsd_count = ROW_COUNT;
+          IF _rsd_count < cardinality(_rsd_new) THEN
+            EXECUTE format('UPDATE %1$I."identity" m SET "region" = "x"."region", "note" = "x"."note", "created_on" = COALESCE("x"."created_on", "m"."created_on")
+              FROM unnest($1) x WHERE m."uuid" = x."uuid"
+                AND m."uuid" = ANY (ARRAY(SELECT y."uuid" FROM unnest($1) y))', _rsd_r.name)
+              USING _rsd_new;
+          END IF;
+        END IF;
+      EXCEPTION WHEN connection_exception OR sqlclient_unable_to_establish_sqlconnection THEN
+        INSERT INTO "shared"."identity_outbox" ("region", "uuid")
+          SELECT _rsd_r.name, x."uuid" FROM unnest($1) x ON CONFLICT DO NOTHING;
+      END;
     END IF;
-    IF EXISTS (SELECT FROM unnest(_rsd_new) x WHERE x."region" = 'aus') THEN
-      INSERT INTO "aus"."identity_details" ("uuid", "region", "name")
-        SELECT "x"."uuid", "x"."region", "x"."name" FROM unnest(_rsd_new) x WHERE x."region" = 'aus'
-        ON CONFLICT DO NOTHING;
-      GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-      IF _rsd_count < (SELECT count(*) FROM unnest(_rsd_new) x WHERE x."region" = 'aus') THEN
-        -- left by an earlier, partly committed write: bring it up to date
-        UPDATE "aus"."identity_details" d SET "name" = "x"."name"
-          FROM unnest(_rsd_new) x
-          WHERE d."uuid" = x."uuid" AND x."region" = 'aus'
-            AND d."uuid" = ANY (ARRAY(SELECT y."uuid" FROM unnest(_rsd_new) y));
+  END LOOP;
+
+  -- personal rows, in their owners only
+  FOR _rsd_r IN SELECT r.name, r.is_local FROM "residency"."regions" r WHERE r.name = ANY (_rsd_owners) ORDER BY r.name LOOP
+    IF _rsd_r.is_local THEN
+      IF EXISTS (SELECT FROM unnest($1) x WHERE x."region" = _rsd_r.name AND x."uuid" = ANY (_rsd_existing)) THEN
+        IF cardinality($1) = 1 THEN
+          UPDATE "gbr"."identity_details" d SET "name" = "_rsd_one"."name"
+            WHERE d."uuid" = _rsd_one."uuid";
+        ELSE
+          UPDATE "gbr"."identity_details" d SET "name" = "x"."name"
+            FROM unnest($1) x
+            WHERE d."uuid" = x."uuid" AND d."uuid" = ANY (_rsd_existing);
+        END IF;
+        GET DIAGNOSTICS _rsd_count = ROW_COUNT;
+        IF _rsd_count < (SELECT count(*) FROM unnest($1) x WHERE x."region" = _rsd_r.name AND x."uuid" = ANY (_rsd_existing)) THEN
+          -- the directory knew the key but the owner lost its personal row: write it again
+          INSERT INTO "gbr"."identity_details" ("uuid", "region", "name")
+            SELECT "x"."uuid", "x"."region", "x"."name" FROM unnest($1) x
+            WHERE x."region" = _rsd_r.name AND x."uuid" = ANY (_rsd_existing)
+            ON CONFLICT DO NOTHING;
+        END IF;
       END IF;
-    END IF;
-  END IF;
-  -- personal rows owned by 'can'
-  IF EXISTS (SELECT FROM unnest($1) x WHERE x."region" = 'can') THEN
-    IF EXISTS (SELECT FROM unnest($1) x WHERE x."region" = 'can' AND x."uuid" = ANY (_rsd_existing)) THEN
-      IF cardinality($1) = 1 THEN
-        UPDATE "can"."identity_details" d SET "name" = "_rsd_one"."name"
-          WHERE d."uuid" = _rsd_one."uuid";
-      ELSE
-        UPDATE "can"."identity_details" d SET "name" = "x"."name"
-          FROM unnest($1) x
-          WHERE d."uuid" = x."uuid" AND d."uuid" = ANY (_rsd_existing)
-            AND x."region" = 'can';
-      END IF;
-      GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-      IF _rsd_count < (SELECT count(*) FROM unnest($1) x WHERE x."region" = 'can' AND x."uuid" = ANY (_rsd_existing)) THEN
-        -- the directory knew the key but the owner lost its personal row: write it again
-        INSERT INTO "can"."identity_details" ("uuid", "region", "name")
-          SELECT "x"."uuid", "x"."region", "x"."name" FROM unnest($1) x
-          WHERE x."region" = 'can' AND x."uuid" = ANY (_rsd_existing)
-          ON CONFLICT DO NOTHING;
-      END IF;
-    END IF;
-    IF EXISTS (SELECT FROM unnest(_rsd_new) x WHERE x."region" = 'can') THEN
-      INSERT INTO "can"."identity_details" ("uuid", "region", "name")
-        SELECT "x"."uuid", "x"."region", "x"."name" FROM unnest(_rsd_new) x WHERE x."region" = 'can'
-        ON CONFLICT DO NOTHING;
-      GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-      IF _rsd_count < (SELECT count(*) FROM unnest(_rsd_new) x WHERE x."region" = 'can') THEN
-        -- left by an earlier, partly committed write: bring it up to date
-        UPDATE "can"."identity_details" d SET "name" = "x"."name"
-          FROM unnest(_rsd_new) x
-          WHERE d."uuid" = x."uuid" AND x."region" = 'can'
-            AND d."uuid" = ANY (ARRAY(SELECT y."uuid" FROM unnest(_rsd_new) y));
-      END IF;
-    END IF;
-  END IF;
-  -- personal rows owned by 'gbr'
-  IF EXISTS (SELECT FROM unnest($1) x WHERE x."region" = 'gbr') THEN
-    IF EXISTS (SELECT FROM unnest($1) x WHERE x."region" = 'gbr' AND x."uuid" = ANY (_rsd_existing)) THEN
-      IF cardinality($1) = 1 THEN
-        UPDATE "gbr"."identity_details" d SET "name" = "_rsd_one"."name"
-          WHERE d."uuid" = _rsd_one."uuid";
-      ELSE
-        UPDATE "gbr"."identity_details" d SET "name" = "x"."name"
-          FROM unnest($1) x
-          WHERE d."uuid" = x."uuid" AND d."uuid" = ANY (_rsd_existing)
-            AND x."region" = 'gbr';
-      END IF;
-      GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-      IF _rsd_count < (SELECT count(*) FROM unnest($1) x WHERE x."region" = 'gbr' AND x."uuid" = ANY (_rsd_existing)) THEN
-        -- the directory knew the key but the owner lost its personal row: write it again
+      IF EXISTS (SELECT FROM unnest(_rsd_new) x WHERE x."region" = _rsd_r.name) THEN
         INSERT INTO "gbr"."identity_details" ("uuid", "region", "name")
-          SELECT "x"."uuid", "x"."region", "x"."name" FROM unnest($1) x
-          WHERE x."region" = 'gbr' AND x."uuid" = ANY (_rsd_existing)
+          SELECT "x"."uuid", "x"."region", "x"."name" FROM unnest(_rsd_new) x WHERE x."region" = _rsd_r.name
           ON CONFLICT DO NOTHING;
+        GET DIAGNOSTICS _rsd_count = ROW_COUNT;
+        IF _rsd_count < (SELECT count(*) FROM unnest(_rsd_new) x WHERE x."region" = _rsd_r.name) THEN
+          -- left by an earlier, partly committed write: bring it up to date
+          UPDATE "gbr"."identity_details" d SET "name" = "x"."name"
+            FROM unnest(_rsd_new) x
+            WHERE d."uuid" = x."uuid" AND x."region" = _rsd_r.name
+              AND d."uuid" = ANY (ARRAY(SELECT y."uuid" FROM unnest(_rsd_new) y));
+        END IF;
+      END IF;
+    ELSE
+      IF EXISTS (SELECT FROM unnest($1) x WHERE x."region" = _rsd_r.name AND x."uuid" = ANY (_rsd_existing)) THEN
+        IF cardinality($1) = 1 THEN
+          EXECUTE format('UPDATE %1$I."identity_details" d SET "name" = $2
+            WHERE d."uuid" = $1', _rsd_r.name)
+            USING _rsd_one."uuid", _rsd_one."name";
+        ELSE
+          EXECUTE format('UPDATE %1$I."identity_details" d SET "name" = "x"."name"
+            FROM unnest($1) x
+            WHERE d."uuid" = x."uuid" AND d."uuid" = ANY ($2)
+              AND x."region" = %1$L', _rsd_r.name)
+            USING $1, _rsd_existing;
+        END IF;
+        GET DIAGNOSTICS _rsd_count = ROW_COUNT;
+        IF _rsd_count < (SELECT count(*) FROM unnest($1) x WHERE x."region" = _rsd_r.name AND x."uuid" = ANY (_rsd_existing)) THEN
+          -- the directory knew the key but the owner lost its personal row: write it again
+          EXECUTE format('INSERT INTO %1$I."identity_details_in" ("uuid", "region", "name")
+            SELECT "x"."uuid", "x"."region", "x"."name" FROM unnest($1) x
+            WHERE x."region" = %1$L AND x."uuid" = ANY ($2)
+            ON CONFLICT DO NOTHING', _rsd_r.name)
+            USING $1, _rsd_existing;
+        END IF;
+      END IF;
+      IF EXISTS (SELECT FROM unnest(_rsd_new) x WHERE x."region" = _rsd_r.name) THEN
+        EXECUTE format('INSERT INTO %1$I."identity_details_in" ("uuid", "region", "name")
+          SELECT "x"."uuid", "x"."region", "x"."name" FROM unnest($1) x WHERE x."region" = %1$L
+          ON CONFLICT DO NOTHING', _rsd_r.name)
+          USING _rsd_new;
+        GET DIAGNOSTICS _rsd_count = ROW_COUNT;
+        IF _rsd_count < (SELECT count(*) FROM unnest(_rsd_new) x WHERE x."region" = _rsd_r.name) THEN
+          -- left by an earlier, partly committed write: bring it up to date
+          EXECUTE format('UPDATE %1$I."identity_details" d SET "name" = "x"."name"
+            FROM unnest($1) x
+            WHERE d."uuid" = x."uuid" AND x."region" = %1$L
+              AND d."uuid" = ANY (ARRAY(SELECT y."uuid" FROM unnest($1) y))', _rsd_r.name)
+            USING _rsd_new;
+        END IF;
       END IF;
     END IF;
-    IF EXISTS (SELECT FROM unnest(_rsd_new) x WHERE x."region" = 'gbr') THEN
-      INSERT INTO "gbr"."identity_details" ("uuid", "region", "name")
-        SELECT "x"."uuid", "x"."region", "x"."name" FROM unnest(_rsd_new) x WHERE x."region" = 'gbr'
-        ON CONFLICT DO NOTHING;
-      GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-      IF _rsd_count < (SELECT count(*) FROM unnest(_rsd_new) x WHERE x."region" = 'gbr') THEN
-        -- left by an earlier, partly committed write: bring it up to date
-        UPDATE "gbr"."identity_details" d SET "name" = "x"."name"
-          FROM unnest(_rsd_new) x
-          WHERE d."uuid" = x."uuid" AND x."region" = 'gbr'
-            AND d."uuid" = ANY (ARRAY(SELECT y."uuid" FROM unnest(_rsd_new) y));
-      END IF;
-    END IF;
-  END IF;
-  -- personal rows owned by 'usa'
-  IF EXISTS (SELECT FROM unnest($1) x WHERE x."region" = 'usa') THEN
-    IF EXISTS (SELECT FROM unnest($1) x WHERE x."region" = 'usa' AND x."uuid" = ANY (_rsd_existing)) THEN
-      IF cardinality($1) = 1 THEN
-        UPDATE "usa"."identity_details" d SET "name" = "_rsd_one"."name"
-          WHERE d."uuid" = _rsd_one."uuid";
-      ELSE
-        UPDATE "usa"."identity_details" d SET "name" = "x"."name"
-          FROM unnest($1) x
-          WHERE d."uuid" = x."uuid" AND d."uuid" = ANY (_rsd_existing)
-            AND x."region" = 'usa';
-      END IF;
-      GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-      IF _rsd_count < (SELECT count(*) FROM unnest($1) x WHERE x."region" = 'usa' AND x."uuid" = ANY (_rsd_existing)) THEN
-        -- the directory knew the key but the owner lost its personal row: write it again
-        INSERT INTO "usa"."identity_details" ("uuid", "region", "name")
-          SELECT "x"."uuid", "x"."region", "x"."name" FROM unnest($1) x
-          WHERE x."region" = 'usa' AND x."uuid" = ANY (_rsd_existing)
-          ON CONFLICT DO NOTHING;
-      END IF;
-    END IF;
-    IF EXISTS (SELECT FROM unnest(_rsd_new) x WHERE x."region" = 'usa') THEN
-      INSERT INTO "usa"."identity_details" ("uuid", "region", "name")
-        SELECT "x"."uuid", "x"."region", "x"."name" FROM unnest(_rsd_new) x WHERE x."region" = 'usa'
-        ON CONFLICT DO NOTHING;
-      GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-      IF _rsd_count < (SELECT count(*) FROM unnest(_rsd_new) x WHERE x."region" = 'usa') THEN
-        -- left by an earlier, partly committed write: bring it up to date
-        UPDATE "usa"."identity_details" d SET "name" = "x"."name"
-          FROM unnest(_rsd_new) x
-          WHERE d."uuid" = x."uuid" AND x."region" = 'usa'
-            AND d."uuid" = ANY (ARRAY(SELECT y."uuid" FROM unnest(_rsd_new) y));
-      END IF;
-    END IF;
-  END IF;
+  END LOOP;
 
   RETURN QUERY
     SELECT x."uuid", NOT (x."uuid" = ANY (_rsd_existing)), x."region" = 'gbr'
@@ -348,19 +271,94 @@ BEGIN
 END
 $function$;
 
--- Set-based upsert from a JSON array of objects keyed by column name.
-CREATE FUNCTION "shared"."upsert_identity_many"(rows jsonb)
+-- Set-based upsert from a JSON array of objects keyed by column name. Strict:
+-- an unknown field, a JSON object or array where the column takes a scalar,
+-- or, for a key that exists, a missing field without a default (absent would
+-- be ambiguous: keep or clear?) is an error and nothing is written. Absent and
+-- null are the same for a new key (the default, else NULL) and for a field
+-- with a default (keeps the stored value); null clears a field without one.
+CREATE OR REPLACE FUNCTION "shared"."upsert_identity_many"(rows jsonb)
 RETURNS SETOF "shared"."identity_upsert_result"
-LANGUAGE sql VOLATILE SECURITY DEFINER
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+-- an error raised in here does not log the caller's statement, which may
+-- carry personal values as literals (the error itself names no personal value)
+SET log_min_error_statement = 'panic'
 AS $function$
-  SELECT * FROM "shared"."upsert_identity_rows"(
-    ARRAY(SELECT x FROM jsonb_populate_recordset(NULL::"shared"."identity_row", $1) x));
+DECLARE
+  _rsd_at bigint;
+  _rsd_field text;
+  _rsd_type text;
+  _rsd_key uuid;
+  _rsd_value jsonb;
+  _rsd_rows "shared"."identity_row"[];
+BEGIN
+  -- lock the registry before building rows: a migration that changes the row type holds it exclusively
+  PERFORM FROM "residency"."regions" LIMIT 1;
+  IF $1 IS NULL OR jsonb_typeof($1) <> 'array' THEN
+    RAISE EXCEPTION USING ERRCODE = 'RS009',
+      MESSAGE = format('%s: rows must be a JSON array of objects, got %s', 'identity', COALESCE('a JSON ' || jsonb_typeof($1), 'NULL'));
+  END IF;
+  SELECT e.n, jsonb_typeof(e.value) INTO _rsd_at, _rsd_type
+    FROM jsonb_array_elements($1) WITH ORDINALITY e(value, n) WHERE jsonb_typeof(e.value) <> 'object' ORDER BY e.n LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'RS009',
+      MESSAGE = format('%s: row %s must be a JSON object, got a JSON %s', 'identity', _rsd_at, _rsd_type);
+  END IF;
+  SELECT e.n, f.k INTO _rsd_at, _rsd_field
+    FROM jsonb_array_elements($1) WITH ORDINALITY e(value, n), jsonb_object_keys(e.value) f(k)
+    WHERE NOT f.k = ANY (ARRAY['uuid', 'region', 'note', 'created_on', 'name']::text[]) ORDER BY e.n, f.k LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'RS008',
+      MESSAGE = format('%s: row %s has the unknown field "%s"; the fields are %s', 'identity', _rsd_at, _rsd_field, '"uuid", "region", "note", "created_on", "name"');
+  END IF;
+  SELECT e.n, f.key, jsonb_typeof(f.value) INTO _rsd_at, _rsd_field, _rsd_type
+    FROM jsonb_array_elements($1) WITH ORDINALITY e(value, n), jsonb_each(e.value) f
+    WHERE (f.key = ANY (ARRAY['uuid', 'region', 'note', 'created_on', 'name']::text[]) AND jsonb_typeof(f.value) IN ('object', 'array'))
+       OR (f.key = ANY (ARRAY[]::text[]) AND jsonb_typeof(f.value) IN ('object', 'number', 'boolean'))
+    ORDER BY e.n, f.key LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'RS009',
+      MESSAGE = format('%s: row %s: the field "%s" holds a JSON %s where %s is expected', 'identity', _rsd_at, _rsd_field, _rsd_type,
+        CASE WHEN _rsd_field = ANY (ARRAY[]::text[]) THEN 'a JSON array (or null)' ELSE 'a JSON string, number, boolean or null' END);
+  END IF;
+  BEGIN
+    _rsd_rows := ARRAY(SELECT x FROM jsonb_populate_recordset(NULL::"shared"."identity_row", $1) x);
+  EXCEPTION WHEN data_exception THEN
+    -- PostgreSQL's message quotes the value, which may be personal: name the
+    -- field instead (only on this error path: one conversion per field)
+    FOR _rsd_at, _rsd_field, _rsd_value IN
+        SELECT e.n, f.key, f.value FROM jsonb_array_elements($1) WITH ORDINALITY e(value, n), jsonb_each(e.value) f ORDER BY e.n, f.key LOOP
+      BEGIN
+        PERFORM jsonb_populate_record(NULL::"shared"."identity_row", jsonb_build_object(_rsd_field, _rsd_value));
+      EXCEPTION WHEN data_exception THEN
+        RAISE EXCEPTION USING ERRCODE = 'RS009',
+          MESSAGE = format('%s: row %s: the field "%s" does not hold a valid %s', 'identity', _rsd_at, _rsd_field,
+            (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a JOIN pg_type t ON t.typrelid = a.attrelid
+              WHERE t.oid = pg_typeof(NULL::"shared"."identity_row") AND a.attname = _rsd_field));
+      END;
+    END LOOP;
+    RAISE;
+  END;
+  SELECT m."uuid", e.n,
+      (SELECT c FROM unnest(ARRAY['note', 'name']::text[]) c WHERE NOT e.value ? c LIMIT 1)
+    INTO _rsd_key, _rsd_at, _rsd_field
+    FROM jsonb_array_elements($1) WITH ORDINALITY e(value, n)
+    JOIN "shared"."identity" m ON m."uuid" = (_rsd_rows[e.n::integer])."uuid"
+    WHERE NOT e.value ?& ARRAY['note', 'name']::text[]
+    ORDER BY e.n LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'RS010',
+      MESSAGE = format('%s %s (row %s) exists and its field "%s" is missing; to update, give every field without a default (null clears it)',
+        'identity', _rsd_key, _rsd_at, _rsd_field);
+  END IF;
+  RETURN QUERY SELECT * FROM "shared"."upsert_identity_rows"(_rsd_rows);
+END
 $function$;
 
 -- Upsert one 'identity': the seed's signature, (key, personal columns...,
 -- region, directory columns...). Returns (key, created, owned_here).
-CREATE FUNCTION "shared"."upsert_identity"(
+CREATE OR REPLACE FUNCTION "shared"."upsert_identity"(
   "uuid" uuid,
   "name" text,
   "region" text,
@@ -370,24 +368,35 @@ CREATE FUNCTION "shared"."upsert_identity"(
 RETURNS "shared"."identity_upsert_result"
 LANGUAGE sql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+-- an error raised in here does not log the caller's statement, which may
+-- carry personal values as literals (the error itself names no personal value)
+SET log_min_error_statement = 'panic'
 AS $function$
+  -- naming the registry makes this statement lock it before it builds a row:
+  -- a migration that changes the row type holds it exclusively meanwhile
   SELECT * FROM "shared"."upsert_identity_rows"(
-    ARRAY[ROW($1, $3, $4, $5, $2)::"shared"."identity_row"]);
+    ARRAY[ROW($1, $3, $4, $5, $2)::"shared"."identity_row"])
+  WHERE EXISTS (SELECT FROM "residency"."regions");
 $function$;
 
 -- Move a 'identity''s personal row to a new owner region and update every
--- directory row. Returns false when it already lives there.
-CREATE FUNCTION "shared"."rehome_identity"("uuid" uuid, new_region text)
+-- directory row. Returns false when it already lives there. The personal row
+-- is copied into the new owner before it is deleted from the old one.
+CREATE OR REPLACE FUNCTION "shared"."rehome_identity"("uuid" uuid, new_region text)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '2s'
+-- an error raised in here does not log the caller's statement, which may
+-- carry personal values as literals (the error itself names no personal value)
+SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
   _rsd_old text;
   _rsd_detail record;
-  _rsd_moved boolean := false;
+  _rsd_count bigint;
+  _rsd_r record;
 BEGIN
   IF $1 IS NULL THEN
     RAISE EXCEPTION USING ERRCODE = 'RS002',
@@ -395,11 +404,11 @@ BEGIN
   END IF;
   IF $2 IS NULL THEN
     RAISE EXCEPTION USING ERRCODE = 'RS002',
-      MESSAGE = format('%s %s: the region must not be NULL; regions.yaml defines %s', 'identity', $1, '"usa", "gbr", "aus", "can"');
+      MESSAGE = format('%s %s: the region must not be NULL; regions.yaml defines %s', 'identity', $1, (SELECT string_agg(format('"%s"', r.name), ', ' ORDER BY r.ordinal) FROM "residency"."regions" r));
   END IF;
-  IF $2 NOT IN ('usa', 'gbr', 'aus', 'can') THEN
+  IF NOT EXISTS (SELECT FROM "residency"."regions" r WHERE r.name = $2) THEN
     RAISE EXCEPTION USING ERRCODE = 'RS001',
-      MESSAGE = format('unknown region "%s"; regions.yaml defines %s', $2, '"usa", "gbr", "aus", "can"');
+      MESSAGE = format('unknown region "%s"; regions.yaml defines %s', $2, (SELECT string_agg(format('"%s"', r.name), ', ' ORDER BY r.ordinal) FROM "residency"."regions" r));
   END IF;
   SELECT m."region" INTO _rsd_old FROM "shared"."identity" m WHERE m."uuid" = $1;
   IF NOT FOUND THEN
@@ -409,80 +418,78 @@ BEGIN
     RETURN false;
   END IF;
 
-  -- directory row in 'aus'
-  BEGIN
-    UPDATE "aus"."identity" m SET "region" = $2 WHERE m."uuid" = $1;
-    IF NOT FOUND THEN
-      INSERT INTO "shared"."identity_outbox" ("region", "uuid")
-        VALUES ('aus', $1) ON CONFLICT DO NOTHING;
+  -- directory rows, region by region in name order; the old and the new owner
+  -- must be reachable, so only the others fall back to the outbox
+  FOR _rsd_r IN SELECT r.name, r.is_local FROM "residency"."regions" r ORDER BY r.name LOOP
+    IF _rsd_r.is_local THEN
+      UPDATE "shared"."identity" m SET "region" = $2
+        WHERE m."uuid" = $1 AND m."region" = _rsd_old;
+      IF NOT FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'RS006',
+          MESSAGE = format('%s %s changed while this call ran; retry it', 'identity', $1);
+      END IF;
+    ELSIF _rsd_r.name IN (_rsd_old, $2) THEN
+        EXECUTE format('UPDATE %1$I."identity" m SET "region" = $2 WHERE m."uuid" = $1', _rsd_r.name)
+          USING $1, $2;
+        GET DIAGNOSTICS _rsd_count = ROW_COUNT;
+        IF _rsd_count = 0 THEN
+          INSERT INTO "shared"."identity_outbox" ("region", "uuid")
+            VALUES (_rsd_r.name, $1) ON CONFLICT DO NOTHING;
+        END IF;
+    ELSE
+      BEGIN
+        EXECUTE format('UPDATE %1$I."identity" m SET "region" = $2 WHERE m."uuid" = $1', _rsd_r.name)
+          USING $1, $2;
+        GET DIAGNOSTICS _rsd_count = ROW_COUNT;
+        IF _rsd_count = 0 THEN
+          INSERT INTO "shared"."identity_outbox" ("region", "uuid")
+            VALUES (_rsd_r.name, $1) ON CONFLICT DO NOTHING;
+        END IF;
+      EXCEPTION WHEN connection_exception OR sqlclient_unable_to_establish_sqlconnection THEN
+        INSERT INTO "shared"."identity_outbox" ("region", "uuid")
+          VALUES (_rsd_r.name, $1) ON CONFLICT DO NOTHING;
+      END;
     END IF;
-  EXCEPTION WHEN connection_exception OR sqlclient_unable_to_establish_sqlconnection THEN
-    INSERT INTO "shared"."identity_outbox" ("region", "uuid")
-      VALUES ('aus', $1) ON CONFLICT DO NOTHING;
-  END;
-  -- directory row in 'can'
-  BEGIN
-    UPDATE "can"."identity" m SET "region" = $2 WHERE m."uuid" = $1;
-    IF NOT FOUND THEN
-      INSERT INTO "shared"."identity_outbox" ("region", "uuid")
-        VALUES ('can', $1) ON CONFLICT DO NOTHING;
-    END IF;
-  EXCEPTION WHEN connection_exception OR sqlclient_unable_to_establish_sqlconnection THEN
-    INSERT INTO "shared"."identity_outbox" ("region", "uuid")
-      VALUES ('can', $1) ON CONFLICT DO NOTHING;
-  END;
-  -- directory row in 'gbr'
-  UPDATE "shared"."identity" m SET "region" = $2
-    WHERE m."uuid" = $1 AND m."region" = _rsd_old;
-  IF NOT FOUND THEN
-    RAISE EXCEPTION USING ERRCODE = 'RS006',
-      MESSAGE = format('%s %s changed while this call ran; retry it', 'identity', $1);
-  END IF;
-  -- directory row in 'usa'
-  BEGIN
-    UPDATE "usa"."identity" m SET "region" = $2 WHERE m."uuid" = $1;
-    IF NOT FOUND THEN
-      INSERT INTO "shared"."identity_outbox" ("region", "uuid")
-        VALUES ('usa', $1) ON CONFLICT DO NOTHING;
-    END IF;
-  EXCEPTION WHEN connection_exception OR sqlclient_unable_to_establish_sqlconnection THEN
-    INSERT INTO "shared"."identity_outbox" ("region", "uuid")
-      VALUES ('usa', $1) ON CONFLICT DO NOTHING;
-  END;
+  END LOOP;
 
-  -- take the personal row out of the old owner...
-  IF _rsd_old = 'aus' THEN
-    DELETE FROM "aus"."identity_details" d WHERE d."uuid" = $1
-      RETURNING "d"."name" INTO _rsd_detail;
-    _rsd_moved := FOUND;
-  ELSIF _rsd_old = 'can' THEN
-    DELETE FROM "can"."identity_details" d WHERE d."uuid" = $1
-      RETURNING "d"."name" INTO _rsd_detail;
-    _rsd_moved := FOUND;
-  ELSIF _rsd_old = 'gbr' THEN
-    DELETE FROM "gbr"."identity_details" d WHERE d."uuid" = $1
-      RETURNING "d"."name" INTO _rsd_detail;
-    _rsd_moved := FOUND;
-  ELSIF _rsd_old = 'usa' THEN
-    DELETE FROM "usa"."identity_details" d WHERE d."uuid" = $1
-      RETURNING "d"."name" INTO _rsd_detail;
-    _rsd_moved := FOUND;
+  -- copy the personal row into the new owner (reading it locks it in the old
+  -- one; a no-op UPDATE ... RETURNING reads a remote row in one round trip,
+  -- a SELECT through postgres_fdw costs a cursor)...
+  IF _rsd_old = 'gbr' THEN
+    SELECT "d"."name" INTO _rsd_detail FROM "gbr"."identity_details" d
+      WHERE d."uuid" = $1 FOR UPDATE;
+    GET DIAGNOSTICS _rsd_count = ROW_COUNT;
+  ELSE
+    EXECUTE format('UPDATE %1$I."identity_details" d SET "name" = d."name"
+      WHERE d."uuid" = $1 RETURNING "d"."name"', _rsd_old)
+      INTO _rsd_detail USING $1;
+    GET DIAGNOSTICS _rsd_count = ROW_COUNT;
   END IF;
-  -- ...and write it into the new one
-  IF _rsd_moved THEN
-    IF $2 = 'aus' THEN
-      INSERT INTO "aus"."identity_details" ("uuid", "region", "name")
-        VALUES ($1, $2, _rsd_detail."name");
-    ELSIF $2 = 'can' THEN
-      INSERT INTO "can"."identity_details" ("uuid", "region", "name")
-        VALUES ($1, $2, _rsd_detail."name");
-    ELSIF $2 = 'gbr' THEN
-      INSERT INTO "gbr"."identity_details" ("uuid", "region", "name")
-        VALUES ($1, $2, _rsd_detail."name");
-    ELSIF $2 = 'usa' THEN
-      INSERT INTO "usa"."identity_details" ("uuid", "region", "name")
-        VALUES ($1, $2, _rsd_detail."name");
+  IF _rsd_count = 0 THEN
+    RETURN true; -- the old owner had lost it: nothing to move
+  END IF;
+  IF $2 = 'gbr' THEN
+    INSERT INTO "gbr"."identity_details" AS d ("uuid", "region", "name")
+      VALUES ($1, $2, _rsd_detail."name")
+      ON CONFLICT ("uuid") DO UPDATE SET "name" = "excluded"."name";
+  ELSE
+    EXECUTE format('INSERT INTO %1$I."identity_details_in" ("uuid", "region", "name")
+      VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', $2)
+      USING $1, $2, _rsd_detail."name";
+    GET DIAGNOSTICS _rsd_count = ROW_COUNT;
+    IF _rsd_count = 0 THEN
+      -- a stale copy an earlier, partly committed write left there
+      EXECUTE format('UPDATE %1$I."identity_details" d SET "name" = $2
+        WHERE d."uuid" = $1', $2)
+        USING $1, _rsd_detail."name";
     END IF;
+  END IF;
+  -- ...then delete it from the old one
+  IF _rsd_old = 'gbr' THEN
+    DELETE FROM "gbr"."identity_details" d WHERE d."uuid" = $1;
+  ELSE
+    EXECUTE format('DELETE FROM %1$I."identity_details" d WHERE d."uuid" = $1', _rsd_old)
+      USING $1;
   END IF;
   RETURN true;
 END
@@ -490,17 +497,21 @@ $function$;
 
 -- Right to erasure: delete a 'identity''s personal row and its directory
 -- row in every region. Returns whether anything was erased.
-CREATE FUNCTION "shared"."erase_identity"("uuid" uuid)
+CREATE OR REPLACE FUNCTION "shared"."erase_identity"("uuid" uuid)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '2s'
+-- an error raised in here does not log the caller's statement, which may
+-- carry personal values as literals (the error itself names no personal value)
+SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
   _rsd_owner text;
   _rsd_erased boolean;
   _rsd_count bigint;
+  _rsd_r record;
 BEGIN
   IF $1 IS NULL THEN
     RAISE EXCEPTION USING ERRCODE = 'RS002',
@@ -509,178 +520,125 @@ BEGIN
   SELECT m."region" INTO _rsd_owner FROM "shared"."identity" m WHERE m."uuid" = $1;
   _rsd_erased := FOUND;
 
-  -- directory row in 'aus'
-  BEGIN
-    DELETE FROM "aus"."identity" m WHERE m."uuid" = $1;
-    _rsd_erased := _rsd_erased OR FOUND;
-  EXCEPTION WHEN connection_exception OR sqlclient_unable_to_establish_sqlconnection THEN
-    INSERT INTO "shared"."identity_outbox" ("region", "uuid")
-      VALUES ('aus', $1) ON CONFLICT DO NOTHING;
-  END;
-  -- directory row in 'can'
-  BEGIN
-    DELETE FROM "can"."identity" m WHERE m."uuid" = $1;
-    _rsd_erased := _rsd_erased OR FOUND;
-  EXCEPTION WHEN connection_exception OR sqlclient_unable_to_establish_sqlconnection THEN
-    INSERT INTO "shared"."identity_outbox" ("region", "uuid")
-      VALUES ('can', $1) ON CONFLICT DO NOTHING;
-  END;
-  -- directory row in 'gbr'
-  DELETE FROM "shared"."identity" m WHERE m."uuid" = $1;
-  -- directory row in 'usa'
-  BEGIN
-    DELETE FROM "usa"."identity" m WHERE m."uuid" = $1;
-    _rsd_erased := _rsd_erased OR FOUND;
-  EXCEPTION WHEN connection_exception OR sqlclient_unable_to_establish_sqlconnection THEN
-    INSERT INTO "shared"."identity_outbox" ("region", "uuid")
-      VALUES ('usa', $1) ON CONFLICT DO NOTHING;
-  END;
+  -- directory rows, region by region in name order; the owner must be
+  -- reachable, so only the others fall back to the outbox
+  FOR _rsd_r IN SELECT r.name, r.is_local FROM "residency"."regions" r ORDER BY r.name LOOP
+    IF _rsd_r.is_local THEN
+      DELETE FROM "shared"."identity" m WHERE m."uuid" = $1;
+    ELSIF _rsd_r.name = _rsd_owner THEN
+        EXECUTE format('DELETE FROM %1$I."identity" m WHERE m."uuid" = $1', _rsd_r.name)
+          USING $1;
+        GET DIAGNOSTICS _rsd_count = ROW_COUNT;
+        _rsd_erased := _rsd_erased OR _rsd_count > 0;
+    ELSE
+      BEGIN
+        EXECUTE format('DELETE FROM %1$I."identity" m WHERE m."uuid" = $1', _rsd_r.name)
+          USING $1;
+        GET DIAGNOSTICS _rsd_count = ROW_COUNT;
+        _rsd_erased := _rsd_erased OR _rsd_count > 0;
+      EXCEPTION WHEN connection_exception OR sqlclient_unable_to_establish_sqlconnection THEN
+        INSERT INTO "shared"."identity_outbox" ("region", "uuid")
+          VALUES (_rsd_r.name, $1) ON CONFLICT DO NOTHING;
+      END;
+    END IF;
+  END LOOP;
 
   -- personal row: in its owner, or, when no directory row says where, in every region
-  IF _rsd_owner = 'aus' THEN
-    DELETE FROM "aus"."identity_details" d WHERE d."uuid" = $1;
-  ELSIF _rsd_owner = 'can' THEN
-    DELETE FROM "can"."identity_details" d WHERE d."uuid" = $1;
-  ELSIF _rsd_owner = 'gbr' THEN
+  IF _rsd_owner = 'gbr' THEN
     DELETE FROM "gbr"."identity_details" d WHERE d."uuid" = $1;
-  ELSIF _rsd_owner = 'usa' THEN
-    DELETE FROM "usa"."identity_details" d WHERE d."uuid" = $1;
+    GET DIAGNOSTICS _rsd_count = ROW_COUNT;
+  ELSIF EXISTS (SELECT FROM "residency"."regions" r WHERE r.name = _rsd_owner) THEN
+    EXECUTE format('DELETE FROM %1$I."identity_details" d WHERE d."uuid" = $1', _rsd_owner)
+      USING $1;
+    GET DIAGNOSTICS _rsd_count = ROW_COUNT;
   ELSE
     DELETE FROM "shared"."identity_details" d WHERE d."uuid" = $1;
+    GET DIAGNOSTICS _rsd_count = ROW_COUNT;
   END IF;
-  GET DIAGNOSTICS _rsd_count = ROW_COUNT;
   RETURN _rsd_erased OR _rsd_count > 0;
 END
 $function$;
 
 -- Look up one 'identity' by key: the local directory names the owner, and
 -- only the owner's partition is read.
-CREATE FUNCTION "shared"."get_identity"(uuid)
-RETURNS TABLE (
-  "uuid" uuid,
-  "region" text,
-  "note" text,
-  "created_on" timestamptz,
-  "name" text
-)
+CREATE OR REPLACE FUNCTION "shared"."get_identity"(uuid)
+RETURNS SETOF "shared"."identity_row"
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+-- an error raised in here does not log the caller's statement, which may
+-- carry personal values as literals (the error itself names no personal value)
+SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
   _rsd_owner text;
 BEGIN
-  SELECT m."region" INTO _rsd_owner FROM "shared"."identity" m WHERE m."uuid" = $1;
-  IF _rsd_owner = 'aus' THEN
+  SELECT m."region" INTO _rsd_owner FROM "shared"."identity" m
+    JOIN "residency"."regions" r ON r.name = m."region"
+    WHERE m."uuid" = $1;
+  IF _rsd_owner = 'gbr' THEN
     RETURN QUERY
-      SELECT "m"."uuid", "m"."region", "m"."note", "m"."created_on", "d"."name"
-      FROM "shared"."identity" m
-      LEFT JOIN "aus"."identity_details" d ON d."uuid" = m."uuid"
-      WHERE m."uuid" = $1;
-  ELSIF _rsd_owner = 'can' THEN
-    RETURN QUERY
-      SELECT "m"."uuid", "m"."region", "m"."note", "m"."created_on", "d"."name"
-      FROM "shared"."identity" m
-      LEFT JOIN "can"."identity_details" d ON d."uuid" = m."uuid"
-      WHERE m."uuid" = $1;
-  ELSIF _rsd_owner = 'gbr' THEN
-    RETURN QUERY
-      SELECT "m"."uuid", "m"."region", "m"."note", "m"."created_on", "d"."name"
+      SELECT m."uuid", m."region", m."note", m."created_on", d."name"
       FROM "shared"."identity" m
       LEFT JOIN "gbr"."identity_details" d ON d."uuid" = m."uuid"
       WHERE m."uuid" = $1;
-  ELSIF _rsd_owner = 'usa' THEN
-    RETURN QUERY
-      SELECT "m"."uuid", "m"."region", "m"."note", "m"."created_on", "d"."name"
+  ELSIF _rsd_owner IS NOT NULL THEN
+    RETURN QUERY EXECUTE format('SELECT m."uuid", m."region", m."note", m."created_on", d."name"
       FROM "shared"."identity" m
-      LEFT JOIN "usa"."identity_details" d ON d."uuid" = m."uuid"
-      WHERE m."uuid" = $1;
+      LEFT JOIN %1$I."identity_details" d ON d."uuid" = m."uuid"
+      WHERE m."uuid" = $1', _rsd_owner)
+      USING $1;
   END IF;
 END
 $function$;
 
 -- Replay queued directory writes to regions that were unreachable. Returns the
 -- number of rows replayed; rows for a region still unreachable stay queued.
-CREATE FUNCTION "shared"."sync_identity"()
+CREATE OR REPLACE FUNCTION "shared"."sync_identity"()
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '2s'
+-- an error raised in here does not log the caller's statement, which may
+-- carry personal values as literals (the error itself names no personal value)
+SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
   _rsd_keys uuid[];
   _rsd_done bigint := 0;
+  _rsd_r record;
 BEGIN
-  BEGIN
-    _rsd_keys := ARRAY(
-      SELECT o."uuid" FROM "shared"."identity_outbox" o
-      WHERE o."region" = 'aus' FOR UPDATE);
-    IF cardinality(_rsd_keys) > 0 THEN
-      UPDATE "aus"."identity" m SET "region" = "l"."region", "note" = "l"."note", "created_on" = COALESCE("l"."created_on", "m"."created_on")
-        FROM "shared"."identity" l
-        WHERE m."uuid" = l."uuid" AND m."uuid" = ANY (_rsd_keys)
-          AND l."uuid" = ANY (_rsd_keys);
-      INSERT INTO "aus"."identity" ("uuid", "region", "note", "created_on")
-        SELECT "l"."uuid", "l"."region", "l"."note", "l"."created_on" FROM "shared"."identity" l WHERE l."uuid" = ANY (_rsd_keys)
-        ON CONFLICT DO NOTHING;
-      DELETE FROM "aus"."identity" m
-        WHERE m."uuid" = ANY (ARRAY(
-          SELECT k FROM unnest(_rsd_keys) k
-          WHERE NOT EXISTS (SELECT FROM "shared"."identity" l WHERE l."uuid" = k)));
-      DELETE FROM "shared"."identity_outbox" o
-        WHERE o."region" = 'aus' AND o."uuid" = ANY (_rsd_keys);
-      _rsd_done := _rsd_done + cardinality(_rsd_keys);
-    END IF;
-  EXCEPTION WHEN connection_exception OR sqlclient_unable_to_establish_sqlconnection THEN
-    NULL; -- still unreachable: the rows stay queued
-  END;
-  BEGIN
-    _rsd_keys := ARRAY(
-      SELECT o."uuid" FROM "shared"."identity_outbox" o
-      WHERE o."region" = 'can' FOR UPDATE);
-    IF cardinality(_rsd_keys) > 0 THEN
-      UPDATE "can"."identity" m SET "region" = "l"."region", "note" = "l"."note", "created_on" = COALESCE("l"."created_on", "m"."created_on")
-        FROM "shared"."identity" l
-        WHERE m."uuid" = l."uuid" AND m."uuid" = ANY (_rsd_keys)
-          AND l."uuid" = ANY (_rsd_keys);
-      INSERT INTO "can"."identity" ("uuid", "region", "note", "created_on")
-        SELECT "l"."uuid", "l"."region", "l"."note", "l"."created_on" FROM "shared"."identity" l WHERE l."uuid" = ANY (_rsd_keys)
-        ON CONFLICT DO NOTHING;
-      DELETE FROM "can"."identity" m
-        WHERE m."uuid" = ANY (ARRAY(
-          SELECT k FROM unnest(_rsd_keys) k
-          WHERE NOT EXISTS (SELECT FROM "shared"."identity" l WHERE l."uuid" = k)));
-      DELETE FROM "shared"."identity_outbox" o
-        WHERE o."region" = 'can' AND o."uuid" = ANY (_rsd_keys);
-      _rsd_done := _rsd_done + cardinality(_rsd_keys);
-    END IF;
-  EXCEPTION WHEN connection_exception OR sqlclient_unable_to_establish_sqlconnection THEN
-    NULL; -- still unreachable: the rows stay queued
-  END;
-  BEGIN
-    _rsd_keys := ARRAY(
-      SELECT o."uuid" FROM "shared"."identity_outbox" o
-      WHERE o."region" = 'usa' FOR UPDATE);
-    IF cardinality(_rsd_keys) > 0 THEN
-      UPDATE "usa"."identity" m SET "region" = "l"."region", "note" = "l"."note", "created_on" = COALESCE("l"."created_on", "m"."created_on")
-        FROM "shared"."identity" l
-        WHERE m."uuid" = l."uuid" AND m."uuid" = ANY (_rsd_keys)
-          AND l."uuid" = ANY (_rsd_keys);
-      INSERT INTO "usa"."identity" ("uuid", "region", "note", "created_on")
-        SELECT "l"."uuid", "l"."region", "l"."note", "l"."created_on" FROM "shared"."identity" l WHERE l."uuid" = ANY (_rsd_keys)
-        ON CONFLICT DO NOTHING;
-      DELETE FROM "usa"."identity" m
-        WHERE m."uuid" = ANY (ARRAY(
-          SELECT k FROM unnest(_rsd_keys) k
-          WHERE NOT EXISTS (SELECT FROM "shared"."identity" l WHERE l."uuid" = k)));
-      DELETE FROM "shared"."identity_outbox" o
-        WHERE o."region" = 'usa' AND o."uuid" = ANY (_rsd_keys);
-      _rsd_done := _rsd_done + cardinality(_rsd_keys);
-    END IF;
-  EXCEPTION WHEN connection_exception OR sqlclient_unable_to_establish_sqlconnection THEN
-    NULL; -- still unreachable: the rows stay queued
-  END;
+  FOR _rsd_r IN SELECT r.name FROM "residency"."regions" r
+      WHERE NOT r.is_local AND r.name IN (SELECT o."region" FROM "shared"."identity_outbox" o)
+      ORDER BY r.name LOOP
+    BEGIN
+      _rsd_keys := ARRAY(
+        SELECT o."uuid" FROM "shared"."identity_outbox" o
+        WHERE o."region" = _rsd_r.name FOR UPDATE);
+      IF cardinality(_rsd_keys) > 0 THEN
+        EXECUTE format('UPDATE %1$I."identity" m SET "region" = "l"."region", "note" = "l"."note", "created_on" = COALESCE("l"."created_on", "m"."created_on")
+          FROM "shared"."identity" l
+          WHERE m."uuid" = l."uuid" AND m."uuid" = ANY ($1)
+            AND l."uuid" = ANY ($1)', _rsd_r.name)
+          USING _rsd_keys;
+        EXECUTE format('INSERT INTO %1$I."identity" ("uuid", "region", "note", "created_on")
+          SELECT "l"."uuid", "l"."region", "l"."note", "l"."created_on" FROM "shared"."identity" l WHERE l."uuid" = ANY ($1)
+          ON CONFLICT DO NOTHING', _rsd_r.name)
+          USING _rsd_keys;
+        EXECUTE format('DELETE FROM %1$I."identity" m
+          WHERE m."uuid" = ANY (ARRAY(
+            SELECT k FROM unnest($1) k
+            WHERE NOT EXISTS (SELECT FROM "shared"."identity" l WHERE l."uuid" = k)))', _rsd_r.name)
+          USING _rsd_keys;
+        DELETE FROM "shared"."identity_outbox" o
+          WHERE o."region" = _rsd_r.name AND o."uuid" = ANY (_rsd_keys);
+        _rsd_done := _rsd_done + cardinality(_rsd_keys);
+      END IF;
+    EXCEPTION WHEN connection_exception OR sqlclient_unable_to_establish_sqlconnection THEN
+      NULL; -- still unreachable: the rows stay queued
+    END;
+  END LOOP;
   RETURN _rsd_done;
 END
 $function$;
@@ -708,6 +666,7 @@ GRANT EXECUTE ON FUNCTION "shared"."rehome_identity"(uuid, text) TO "reporting";
 GRANT EXECUTE ON FUNCTION "shared"."erase_identity"(uuid) TO "reporting";
 GRANT EXECUTE ON FUNCTION "shared"."get_identity"(uuid) TO "reporting";
 GRANT EXECUTE ON FUNCTION "shared"."sync_identity"() TO "reporting";
+-- pg-residency-end: functions shared.identity
 
 -- Down Migration
 DROP FUNCTION "shared"."sync_identity"();

@@ -36,6 +36,14 @@ CREATE FOREIGN TABLE "can"."identity" (
 CREATE FOREIGN TABLE "can"."identity_details"
   PARTITION OF "shared"."identity_details" FOR VALUES IN ('can')
   SERVER "can" OPTIONS (schema_name 'can', table_name 'identity_details');
+-- New personal rows of region 'can' are written through this table, not the
+-- partition: postgres_fdw sends every column of the table it inserts into, and
+-- this one changes its columns only after the owner's leaf did (remote wave).
+CREATE FOREIGN TABLE "can"."identity_details_in" (
+  "uuid" uuid,
+  "region" text,
+  "name" text
+) SERVER "can" OPTIONS (schema_name 'can', table_name 'identity_details');
 -- ANALYZE would copy samples of the personal data of region 'can' here.
 ALTER FOREIGN TABLE "can"."identity_details" ALTER COLUMN "name" SET STATISTICS 0;
 
@@ -51,6 +59,15 @@ CREATE FOREIGN TABLE "can"."account" (
 CREATE FOREIGN TABLE "can"."account_details"
   PARTITION OF "billing"."account_details" FOR VALUES IN ('can')
   SERVER "can" OPTIONS (schema_name 'can', table_name 'account_details');
+-- New personal rows of region 'can' are written through this table, not the
+-- partition: postgres_fdw sends every column of the table it inserts into, and
+-- this one changes its columns only after the owner's leaf did (remote wave).
+CREATE FOREIGN TABLE "can"."account_details_in" (
+  "id" bigint,
+  "home" text,
+  "email" text,
+  "iban" varchar(34)
+) SERVER "can" OPTIONS (schema_name 'can', table_name 'account_details');
 -- ANALYZE would copy samples of the personal data of region 'can' here.
 ALTER FOREIGN TABLE "can"."account_details" ALTER COLUMN "email" SET STATISTICS 0;
 ALTER FOREIGN TABLE "can"."account_details" ALTER COLUMN "iban" SET STATISTICS 0;
@@ -61,9 +78,11 @@ INSERT INTO "residency"."regions" (name, ordinal, is_local) VALUES ('can', 4, fa
 -- Down Migration
 DELETE FROM "residency"."regions" WHERE name = 'can';
 
+DROP FOREIGN TABLE "can"."account_details_in";
 DROP FOREIGN TABLE "can"."account_details";
 DROP FOREIGN TABLE "can"."account";
 
+DROP FOREIGN TABLE "can"."identity_details_in";
 DROP FOREIGN TABLE "can"."identity_details";
 DROP FOREIGN TABLE "can"."identity";
 

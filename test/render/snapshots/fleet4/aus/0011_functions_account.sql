@@ -4,23 +4,37 @@
 -- Wave: remote: what reads other regions (servers, foreign tables, functions); runs after every region's local wave.
 -- pg-residency-phase: remote
 -- Up Migration
--- The routing API of "billing"."account". Every function writes the
--- mirror rows first, region by region in name order, then the personal row in
--- its owner only. The fixed order means two regions writing one key queue on
--- the same row instead of deadlocking across servers. A mirror write to an
--- unreachable region is queued in "billing"."account_outbox" and replayed by
--- "billing"."sync_account"(); the owner of personal data must be reachable.
+-- pg-residency-begin: functions billing.account
+-- The routing API of "billing"."account". The functions read the fleet
+-- from "residency"."regions", so their text is the same
+-- whatever the number of regions: a region added later gets its registry row,
+-- server and foreign tables, and these functions write to it at once. Local
+-- tables are named in static SQL; another region's foreign tables are reached
+-- through `EXECUTE format(...)`, every name quoted with %I and values bound
+-- with USING.
+--
+-- Every function writes the mirror rows first, region by region in name order,
+-- then the personal row in its owner only. The fixed order means two regions
+-- writing one key queue on the same row instead of deadlocking across servers.
+-- A mirror write to an unreachable region is queued in "billing"."account_outbox"
+-- and replayed by "billing"."sync_account"(); the owner of personal data must be
+-- reachable, so its writes have no fallback (and cost no savepoint round trips).
 --
 -- Errors (SQLSTATE): RS001 unknown region, RS002 NULL key or region,
 -- RS003 key owned by another region (use "billing"."rehome_account"), RS004 key not found,
--- RS005 key given twice in one call, RS006 concurrent change (retry).
+-- RS005 key given twice in one call, RS006 concurrent change (retry),
+-- RS008 unknown JSON field, RS009 wrong JSON type, RS010 JSON field missing on update,
+-- 40001 a key created concurrently by another call (retry).
 
 -- Set-based upsert: one multi-row statement per region and table.
-CREATE FUNCTION "billing"."upsert_account_rows"(rows "billing"."account_row"[])
+CREATE OR REPLACE FUNCTION "billing"."upsert_account_rows"(rows "billing"."account_row"[])
 RETURNS SETOF "billing"."account_upsert_result"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '2s'
+-- an error raised in here does not log the caller's statement, which may
+-- carry personal values as literals (the error itself names no personal value)
+SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -29,13 +43,16 @@ DECLARE
   _rsd_new "billing"."account_row"[];
   -- keys already in this region's directory
   _rsd_existing bigint[];
-  -- a one-row call updates through plain `WHERE key = ...` statements that
+  -- a one-row call updates through plain `WHERE key = $1` statements that
   -- postgres_fdw sends as one remote UPDATE, instead of a cursor and a
   -- prepared UPDATE per row for `UPDATE ... FROM unnest(...)`
   _rsd_one "billing"."account_row";
   _rsd_key bigint;
   _rsd_region text;
   _rsd_count bigint;
+  -- the regions owning a row of this call: they must be reachable anyway
+  _rsd_owners text[];
+  _rsd_r record;
 BEGIN
   _rsd_one := $1[1]; -- (PostgreSQL 10 has no default for a row variable)
   IF EXISTS (SELECT FROM unnest($1) x WHERE x."id" IS NULL) THEN
@@ -45,13 +62,13 @@ BEGIN
   SELECT x."id" INTO _rsd_key FROM unnest($1) x WHERE x."home" IS NULL LIMIT 1;
   IF FOUND THEN
     RAISE EXCEPTION USING ERRCODE = 'RS002',
-      MESSAGE = format('%s %s: the region must not be NULL; regions.yaml defines %s', 'account', _rsd_key, '"usa", "gbr", "aus", "can"');
+      MESSAGE = format('%s %s: the region must not be NULL; regions.yaml defines %s', 'account', _rsd_key, (SELECT string_agg(format('"%s"', r.name), ', ' ORDER BY r.ordinal) FROM "residency"."regions" r));
   END IF;
   SELECT x."home" INTO _rsd_region FROM unnest($1) x
-    WHERE x."home" NOT IN ('usa', 'gbr', 'aus', 'can') LIMIT 1;
+    WHERE NOT EXISTS (SELECT FROM "residency"."regions" r WHERE r.name = x."home") LIMIT 1;
   IF FOUND THEN
     RAISE EXCEPTION USING ERRCODE = 'RS001',
-      MESSAGE = format('unknown region "%s"; regions.yaml defines %s', _rsd_region, '"usa", "gbr", "aus", "can"');
+      MESSAGE = format('unknown region "%s"; regions.yaml defines %s', _rsd_region, (SELECT string_agg(format('"%s"', r.name), ', ' ORDER BY r.ordinal) FROM "residency"."regions" r));
   END IF;
   SELECT x."id" INTO _rsd_key FROM unnest($1) x GROUP BY x."id" HAVING count(*) > 1 LIMIT 1;
   IF FOUND THEN
@@ -78,269 +95,175 @@ BEGIN
   _rsd_new := ARRAY(
     SELECT ROW("x"."id", "x"."home", COALESCE("x"."plan", 'free'), "x"."email", "x"."iban")::"billing"."account_row"
     FROM unnest($1) x WHERE NOT (x."id" = ANY (_rsd_existing)));
+  _rsd_owners := ARRAY(SELECT DISTINCT x."home" FROM unnest($1) x);
 
-  -- mirror rows in 'aus'
-  IF cardinality(_rsd_existing) > 0 THEN
-    UPDATE "billing"."account" m SET "home" = "x"."home", "plan" = COALESCE("x"."plan", "m"."plan")
-      FROM unnest($1) x
-      WHERE m."id" = x."id" AND m."id" = ANY (_rsd_existing)
-        AND m."home" = x."home";
-    GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-    IF _rsd_count < cardinality(_rsd_existing) THEN
-      RAISE EXCEPTION USING ERRCODE = 'RS006',
-        MESSAGE = format('%s rows changed region while this call ran; retry it', 'account');
-    END IF;
-  END IF;
-  IF cardinality(_rsd_new) > 0 THEN
-    INSERT INTO "billing"."account" ("id", "home", "plan")
-      SELECT "x"."id", "x"."home", "x"."plan" FROM unnest(_rsd_new) x;
-  END IF;
-
-  -- mirror rows in 'can'
-  BEGIN
-    IF cardinality(_rsd_existing) > 0 THEN
-      IF cardinality($1) = 1 THEN
-        UPDATE "can"."account" m SET "home" = "_rsd_one"."home", "plan" = "_rsd_one"."plan"
-          WHERE m."id" = _rsd_one."id";
-      ELSE
-        UPDATE "can"."account" m SET "home" = "x"."home", "plan" = COALESCE("x"."plan", "m"."plan")
+  -- mirror rows, region by region in name order
+  FOR _rsd_r IN SELECT r.name, r.is_local FROM "residency"."regions" r ORDER BY r.name LOOP
+    IF _rsd_r.is_local THEN
+      IF cardinality(_rsd_existing) > 0 THEN
+        UPDATE "billing"."account" m SET "home" = "x"."home", "plan" = COALESCE("x"."plan", "m"."plan")
           FROM unnest($1) x
-          WHERE m."id" = x."id" AND m."id" = ANY (_rsd_existing);
+          WHERE m."id" = x."id" AND m."id" = ANY (_rsd_existing)
+            AND m."home" = x."home";
+        GET DIAGNOSTICS _rsd_count = ROW_COUNT;
+        IF _rsd_count < cardinality(_rsd_existing) THEN
+          RAISE EXCEPTION USING ERRCODE = 'RS006',
+            MESSAGE = format('%s rows changed region while this call ran; retry it', 'account');
+        END IF;
       END IF;
-      GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-      IF _rsd_count < cardinality(_rsd_existing) THEN
-        -- a row an earlier, partly committed write left out: replayed by "billing"."sync_account"()
+      IF cardinality(_rsd_new) > 0 THEN
+        INSERT INTO "billing"."account" ("id", "home", "plan")
+          SELECT "x"."id", "x"."home", "x"."plan" FROM unnest(_rsd_new) x
+          ON CONFLICT DO NOTHING;
+        GET DIAGNOSTICS _rsd_count = ROW_COUNT;
+        IF _rsd_count < cardinality(_rsd_new) THEN
+          -- another call created the key after this one looked: a documented,
+          -- retryable serialization failure rather than a unique violation
+          RAISE EXCEPTION USING ERRCODE = '40001',
+            MESSAGE = format('%s: %s of %s new keys of this call were created concurrently by another call; retry it',
+              'account', cardinality(_rsd_new) - _rsd_count, cardinality(_rsd_new));
+        END IF;
+      END IF;
+    ELSIF _rsd_r.name = ANY (_rsd_owners) THEN
+        IF cardinality(_rsd_existing) > 0 THEN
+          IF cardinality($1) = 1 THEN
+            EXECUTE format('UPDATE %1$I."account" m SET "home" = $2, "plan" = $3 WHERE m."id" = $1', _rsd_r.name)
+              USING _rsd_one."id", _rsd_one."home", _rsd_one."plan";
+          ELSE
+            EXECUTE format('UPDATE %1$I."account" m SET "home" = "x"."home", "plan" = COALESCE("x"."plan", "m"."plan")
+              FROM unnest($1) x WHERE m."id" = x."id" AND m."id" = ANY ($2)', _rsd_r.name)
+              USING $1, _rsd_existing;
+          END IF;
+          GET DIAGNOSTICS _rsd_count = ROW_COUNT;
+          IF _rsd_count < cardinality(_rsd_existing) THEN
+            -- a row an earlier, partly committed write left out: replayed by "billing"."sync_account"()
+            INSERT INTO "billing"."account_outbox" ("home", "id")
+              SELECT _rsd_r.name, k FROM unnest(_rsd_existing) k ON CONFLICT DO NOTHING;
+          END IF;
+        END IF;
+        IF cardinality(_rsd_new) > 0 THEN
+          EXECUTE format('INSERT INTO %1$I."account" ("id", "home", "plan")
+            SELECT "x"."id", "x"."home", "x"."plan" FROM unnest($1) x ON CONFLICT DO NOTHING', _rsd_r.name)
+            USING _rsd_new;
+          GET DIAGNOSTICS _rsd_count = ROW_COUNT;
+          IF _rsd_count < cardinality(_rsd_new) THEN
+            EXECUTE format('UPDATE %1$I."account" m SET "home" = "x"."home", "plan" = COALESCE("x"."plan", "m"."plan")
+              FROM unnest($1) x WHERE m."id" = x."id"
+                AND m."id" = ANY (ARRAY(SELECT y."id" FROM unnest($1) y))', _rsd_r.name)
+              USING _rsd_new;
+          END IF;
+        END IF;
+    ELSE
+      BEGIN
+        IF cardinality(_rsd_existing) > 0 THEN
+          IF cardinality($1) = 1 THEN
+            EXECUTE format('UPDATE %1$I."account" m SET "home" = $2, "plan" = $3 WHERE m."id" = $1', _rsd_r.name)
+              USING _rsd_one."id", _rsd_one."home", _rsd_one."plan";
+          ELSE
+            EXECUTE format('UPDATE %1$I."account" m SET "home" = "x"."home", "plan" = COALESCE("x"."plan", "m"."plan")
+              FROM unnest($1) x WHERE m."id" = x."id" AND m."id" = ANY ($2)', _rsd_r.name)
+              USING $1, _rsd_existing;
+          END IF;
+          GET DIAGNOSTICS _rsd_count = ROW_COUNT;
+          IF _rsd_count < cardinality(_rsd_existing) THEN
+            -- a row an earlier, partly committed write left out: replayed by "billing"."sync_account"()
+            INSERT INTO "billing"."account_outbox" ("home", "id")
+              SELECT _rsd_r.name, k FROM unnest(_rsd_existing) k ON CONFLICT DO NOTHING;
+          END IF;
+        END IF;
+        IF cardinality(_rsd_new) > 0 THEN
+          EXECUTE format('INSERT INTO %1$I."account" ("id", "home", "plan")
+            SELECT "x"."id", "x"."home", "x"."plan" FROM unnest($1) x ON CONFLICT DO NOTHING', _rsd_r.name)
+            USING _rsd_new;
+          GET DIAGNOSTICS _rsd_count = ROW_COUNT;
+          IF _rsd_count < cardinality(_rsd_new) THEN
+            EXECUTE format('UPDATE %1$I."account" m SET "home" = "x"."home", "plan" = COALESCE("x"."plan", "m"."plan")
+              FROM unnest($1) x WHERE m."id" = x."id"
+                AND m."id" = ANY (ARRAY(SELECT y."id" FROM unnest($1) y))', _rsd_r.name)
+              USING _rsd_new;
+          END IF;
+        END IF;
+      EXCEPTION WHEN connection_exception OR sqlclient_unable_to_establish_sqlconnection THEN
         INSERT INTO "billing"."account_outbox" ("home", "id")
-          SELECT 'can', k FROM unnest(_rsd_existing) k ON CONFLICT DO NOTHING;
-      END IF;
+          SELECT _rsd_r.name, x."id" FROM unnest($1) x ON CONFLICT DO NOTHING;
+      END;
     END IF;
-    IF cardinality(_rsd_new) > 0 THEN
-      INSERT INTO "can"."account" ("id", "home", "plan")
-        SELECT "x"."id", "x"."home", "x"."plan" FROM unnest(_rsd_new) x
-        ON CONFLICT DO NOTHING;
-      GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-      IF _rsd_count < cardinality(_rsd_new) THEN
-        UPDATE "can"."account" m SET "home" = "x"."home", "plan" = COALESCE("x"."plan", "m"."plan")
-          FROM unnest(_rsd_new) x
-          WHERE m."id" = x."id"
-            AND m."id" = ANY (ARRAY(SELECT y."id" FROM unnest(_rsd_new) y));
-      END IF;
-    END IF;
-  EXCEPTION WHEN connection_exception OR sqlclient_unable_to_establish_sqlconnection THEN
-    INSERT INTO "billing"."account_outbox" ("home", "id")
-      SELECT 'can', x."id" FROM unnest($1) x ON CONFLICT DO NOTHING;
-  END;
+  END LOOP;
 
-  -- mirror rows in 'gbr'
-  BEGIN
-    IF cardinality(_rsd_existing) > 0 THEN
-      IF cardinality($1) = 1 THEN
-        UPDATE "gbr"."account" m SET "home" = "_rsd_one"."home", "plan" = "_rsd_one"."plan"
-          WHERE m."id" = _rsd_one."id";
-      ELSE
-        UPDATE "gbr"."account" m SET "home" = "x"."home", "plan" = COALESCE("x"."plan", "m"."plan")
-          FROM unnest($1) x
-          WHERE m."id" = x."id" AND m."id" = ANY (_rsd_existing);
+  -- personal rows, in their owners only
+  FOR _rsd_r IN SELECT r.name, r.is_local FROM "residency"."regions" r WHERE r.name = ANY (_rsd_owners) ORDER BY r.name LOOP
+    IF _rsd_r.is_local THEN
+      IF EXISTS (SELECT FROM unnest($1) x WHERE x."home" = _rsd_r.name AND x."id" = ANY (_rsd_existing)) THEN
+        IF cardinality($1) = 1 THEN
+          UPDATE "aus"."account_details" d SET "email" = "_rsd_one"."email", "iban" = "_rsd_one"."iban"
+            WHERE d."id" = _rsd_one."id";
+        ELSE
+          UPDATE "aus"."account_details" d SET "email" = "x"."email", "iban" = "x"."iban"
+            FROM unnest($1) x
+            WHERE d."id" = x."id" AND d."id" = ANY (_rsd_existing);
+        END IF;
+        GET DIAGNOSTICS _rsd_count = ROW_COUNT;
+        IF _rsd_count < (SELECT count(*) FROM unnest($1) x WHERE x."home" = _rsd_r.name AND x."id" = ANY (_rsd_existing)) THEN
+          -- the directory knew the key but the owner lost its personal row: write it again
+          INSERT INTO "aus"."account_details" ("id", "home", "email", "iban")
+            SELECT "x"."id", "x"."home", "x"."email", "x"."iban" FROM unnest($1) x
+            WHERE x."home" = _rsd_r.name AND x."id" = ANY (_rsd_existing)
+            ON CONFLICT DO NOTHING;
+        END IF;
       END IF;
-      GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-      IF _rsd_count < cardinality(_rsd_existing) THEN
-        -- a row an earlier, partly committed write left out: replayed by "billing"."sync_account"()
-        INSERT INTO "billing"."account_outbox" ("home", "id")
-          SELECT 'gbr', k FROM unnest(_rsd_existing) k ON CONFLICT DO NOTHING;
-      END IF;
-    END IF;
-    IF cardinality(_rsd_new) > 0 THEN
-      INSERT INTO "gbr"."account" ("id", "home", "plan")
-        SELECT "x"."id", "x"."home", "x"."plan" FROM unnest(_rsd_new) x
-        ON CONFLICT DO NOTHING;
-      GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-      IF _rsd_count < cardinality(_rsd_new) THEN
-        UPDATE "gbr"."account" m SET "home" = "x"."home", "plan" = COALESCE("x"."plan", "m"."plan")
-          FROM unnest(_rsd_new) x
-          WHERE m."id" = x."id"
-            AND m."id" = ANY (ARRAY(SELECT y."id" FROM unnest(_rsd_new) y));
-      END IF;
-    END IF;
-  EXCEPTION WHEN connection_exception OR sqlclient_unable_to_establish_sqlconnection THEN
-    INSERT INTO "billing"."account_outbox" ("home", "id")
-      SELECT 'gbr', x."id" FROM unnest($1) x ON CONFLICT DO NOTHING;
-  END;
-
-  -- mirror rows in 'usa'
-  BEGIN
-    IF cardinality(_rsd_existing) > 0 THEN
-      IF cardinality($1) = 1 THEN
-        UPDATE "usa"."account" m SET "home" = "_rsd_one"."home", "plan" = "_rsd_one"."plan"
-          WHERE m."id" = _rsd_one."id";
-      ELSE
-        UPDATE "usa"."account" m SET "home" = "x"."home", "plan" = COALESCE("x"."plan", "m"."plan")
-          FROM unnest($1) x
-          WHERE m."id" = x."id" AND m."id" = ANY (_rsd_existing);
-      END IF;
-      GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-      IF _rsd_count < cardinality(_rsd_existing) THEN
-        -- a row an earlier, partly committed write left out: replayed by "billing"."sync_account"()
-        INSERT INTO "billing"."account_outbox" ("home", "id")
-          SELECT 'usa', k FROM unnest(_rsd_existing) k ON CONFLICT DO NOTHING;
-      END IF;
-    END IF;
-    IF cardinality(_rsd_new) > 0 THEN
-      INSERT INTO "usa"."account" ("id", "home", "plan")
-        SELECT "x"."id", "x"."home", "x"."plan" FROM unnest(_rsd_new) x
-        ON CONFLICT DO NOTHING;
-      GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-      IF _rsd_count < cardinality(_rsd_new) THEN
-        UPDATE "usa"."account" m SET "home" = "x"."home", "plan" = COALESCE("x"."plan", "m"."plan")
-          FROM unnest(_rsd_new) x
-          WHERE m."id" = x."id"
-            AND m."id" = ANY (ARRAY(SELECT y."id" FROM unnest(_rsd_new) y));
-      END IF;
-    END IF;
-  EXCEPTION WHEN connection_exception OR sqlclient_unable_to_establish_sqlconnection THEN
-    INSERT INTO "billing"."account_outbox" ("home", "id")
-      SELECT 'usa', x."id" FROM unnest($1) x ON CONFLICT DO NOTHING;
-  END;
-
-  -- personal rows owned by 'aus'
-  IF EXISTS (SELECT FROM unnest($1) x WHERE x."home" = 'aus') THEN
-    IF EXISTS (SELECT FROM unnest($1) x WHERE x."home" = 'aus' AND x."id" = ANY (_rsd_existing)) THEN
-      IF cardinality($1) = 1 THEN
-        UPDATE "billing"."account_details" d SET "email" = "_rsd_one"."email", "iban" = "_rsd_one"."iban"
-          WHERE d."id" = _rsd_one."id" AND d."home" = 'aus';
-      ELSE
-        UPDATE "billing"."account_details" d SET "email" = "x"."email", "iban" = "x"."iban"
-          FROM unnest($1) x
-          WHERE d."id" = x."id" AND d."id" = ANY (_rsd_existing)
-            AND x."home" = 'aus' AND d."home" = 'aus';
-      END IF;
-      GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-      IF _rsd_count < (SELECT count(*) FROM unnest($1) x WHERE x."home" = 'aus' AND x."id" = ANY (_rsd_existing)) THEN
-        -- the directory knew the key but the owner lost its personal row: write it again
-        INSERT INTO "billing"."account_details" ("id", "home", "email", "iban")
-          SELECT "x"."id", "x"."home", "x"."email", "x"."iban" FROM unnest($1) x
-          WHERE x."home" = 'aus' AND x."id" = ANY (_rsd_existing)
+      IF EXISTS (SELECT FROM unnest(_rsd_new) x WHERE x."home" = _rsd_r.name) THEN
+        INSERT INTO "aus"."account_details" ("id", "home", "email", "iban")
+          SELECT "x"."id", "x"."home", "x"."email", "x"."iban" FROM unnest(_rsd_new) x WHERE x."home" = _rsd_r.name
           ON CONFLICT DO NOTHING;
+        GET DIAGNOSTICS _rsd_count = ROW_COUNT;
+        IF _rsd_count < (SELECT count(*) FROM unnest(_rsd_new) x WHERE x."home" = _rsd_r.name) THEN
+          -- left by an earlier, partly committed write: bring it up to date
+          UPDATE "aus"."account_details" d SET "email" = "x"."email", "iban" = "x"."iban"
+            FROM unnest(_rsd_new) x
+            WHERE d."id" = x."id" AND x."home" = _rsd_r.name
+              AND d."id" = ANY (ARRAY(SELECT y."id" FROM unnest(_rsd_new) y));
+        END IF;
+      END IF;
+    ELSE
+      IF EXISTS (SELECT FROM unnest($1) x WHERE x."home" = _rsd_r.name AND x."id" = ANY (_rsd_existing)) THEN
+        IF cardinality($1) = 1 THEN
+          EXECUTE format('UPDATE "billing"."account_details" d SET "email" = $2, "iban" = $3
+            WHERE d."id" = $1 AND d."home" = %1$L', _rsd_r.name)
+            USING _rsd_one."id", _rsd_one."email", _rsd_one."iban";
+        ELSE
+          EXECUTE format('UPDATE "billing"."account_details" d SET "email" = "x"."email", "iban" = "x"."iban"
+            FROM unnest($1) x
+            WHERE d."id" = x."id" AND d."id" = ANY ($2)
+              AND x."home" = %1$L AND d."home" = %1$L', _rsd_r.name)
+            USING $1, _rsd_existing;
+        END IF;
+        GET DIAGNOSTICS _rsd_count = ROW_COUNT;
+        IF _rsd_count < (SELECT count(*) FROM unnest($1) x WHERE x."home" = _rsd_r.name AND x."id" = ANY (_rsd_existing)) THEN
+          -- the directory knew the key but the owner lost its personal row: write it again
+          EXECUTE format('INSERT INTO %1$I."account_details_in" ("id", "home", "email", "iban")
+            SELECT "x"."id", "x"."home", "x"."email", "x"."iban" FROM unnest($1) x
+            WHERE x."home" = %1$L AND x."id" = ANY ($2)
+            ON CONFLICT DO NOTHING', _rsd_r.name)
+            USING $1, _rsd_existing;
+        END IF;
+      END IF;
+      IF EXISTS (SELECT FROM unnest(_rsd_new) x WHERE x."home" = _rsd_r.name) THEN
+        EXECUTE format('INSERT INTO %1$I."account_details_in" ("id", "home", "email", "iban")
+          SELECT "x"."id", "x"."home", "x"."email", "x"."iban" FROM unnest($1) x WHERE x."home" = %1$L
+          ON CONFLICT DO NOTHING', _rsd_r.name)
+          USING _rsd_new;
+        GET DIAGNOSTICS _rsd_count = ROW_COUNT;
+        IF _rsd_count < (SELECT count(*) FROM unnest(_rsd_new) x WHERE x."home" = _rsd_r.name) THEN
+          -- left by an earlier, partly committed write: bring it up to date
+          EXECUTE format('UPDATE "billing"."account_details" d SET "email" = "x"."email", "iban" = "x"."iban"
+            FROM unnest($1) x
+            WHERE d."id" = x."id" AND x."home" = %1$L
+              AND d."id" = ANY (ARRAY(SELECT y."id" FROM unnest($1) y)) AND d."home" = %1$L', _rsd_r.name)
+            USING _rsd_new;
+        END IF;
       END IF;
     END IF;
-    IF EXISTS (SELECT FROM unnest(_rsd_new) x WHERE x."home" = 'aus') THEN
-      INSERT INTO "billing"."account_details" ("id", "home", "email", "iban")
-        SELECT "x"."id", "x"."home", "x"."email", "x"."iban" FROM unnest(_rsd_new) x WHERE x."home" = 'aus'
-        ON CONFLICT DO NOTHING;
-      GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-      IF _rsd_count < (SELECT count(*) FROM unnest(_rsd_new) x WHERE x."home" = 'aus') THEN
-        -- left by an earlier, partly committed write: bring it up to date
-        UPDATE "billing"."account_details" d SET "email" = "x"."email", "iban" = "x"."iban"
-          FROM unnest(_rsd_new) x
-          WHERE d."id" = x."id" AND x."home" = 'aus'
-            AND d."id" = ANY (ARRAY(SELECT y."id" FROM unnest(_rsd_new) y)) AND d."home" = 'aus';
-      END IF;
-    END IF;
-  END IF;
-  -- personal rows owned by 'can'
-  IF EXISTS (SELECT FROM unnest($1) x WHERE x."home" = 'can') THEN
-    IF EXISTS (SELECT FROM unnest($1) x WHERE x."home" = 'can' AND x."id" = ANY (_rsd_existing)) THEN
-      IF cardinality($1) = 1 THEN
-        UPDATE "billing"."account_details" d SET "email" = "_rsd_one"."email", "iban" = "_rsd_one"."iban"
-          WHERE d."id" = _rsd_one."id" AND d."home" = 'can';
-      ELSE
-        UPDATE "billing"."account_details" d SET "email" = "x"."email", "iban" = "x"."iban"
-          FROM unnest($1) x
-          WHERE d."id" = x."id" AND d."id" = ANY (_rsd_existing)
-            AND x."home" = 'can' AND d."home" = 'can';
-      END IF;
-      GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-      IF _rsd_count < (SELECT count(*) FROM unnest($1) x WHERE x."home" = 'can' AND x."id" = ANY (_rsd_existing)) THEN
-        -- the directory knew the key but the owner lost its personal row: write it again
-        INSERT INTO "billing"."account_details" ("id", "home", "email", "iban")
-          SELECT "x"."id", "x"."home", "x"."email", "x"."iban" FROM unnest($1) x
-          WHERE x."home" = 'can' AND x."id" = ANY (_rsd_existing)
-          ON CONFLICT DO NOTHING;
-      END IF;
-    END IF;
-    IF EXISTS (SELECT FROM unnest(_rsd_new) x WHERE x."home" = 'can') THEN
-      INSERT INTO "billing"."account_details" ("id", "home", "email", "iban")
-        SELECT "x"."id", "x"."home", "x"."email", "x"."iban" FROM unnest(_rsd_new) x WHERE x."home" = 'can'
-        ON CONFLICT DO NOTHING;
-      GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-      IF _rsd_count < (SELECT count(*) FROM unnest(_rsd_new) x WHERE x."home" = 'can') THEN
-        -- left by an earlier, partly committed write: bring it up to date
-        UPDATE "billing"."account_details" d SET "email" = "x"."email", "iban" = "x"."iban"
-          FROM unnest(_rsd_new) x
-          WHERE d."id" = x."id" AND x."home" = 'can'
-            AND d."id" = ANY (ARRAY(SELECT y."id" FROM unnest(_rsd_new) y)) AND d."home" = 'can';
-      END IF;
-    END IF;
-  END IF;
-  -- personal rows owned by 'gbr'
-  IF EXISTS (SELECT FROM unnest($1) x WHERE x."home" = 'gbr') THEN
-    IF EXISTS (SELECT FROM unnest($1) x WHERE x."home" = 'gbr' AND x."id" = ANY (_rsd_existing)) THEN
-      IF cardinality($1) = 1 THEN
-        UPDATE "billing"."account_details" d SET "email" = "_rsd_one"."email", "iban" = "_rsd_one"."iban"
-          WHERE d."id" = _rsd_one."id" AND d."home" = 'gbr';
-      ELSE
-        UPDATE "billing"."account_details" d SET "email" = "x"."email", "iban" = "x"."iban"
-          FROM unnest($1) x
-          WHERE d."id" = x."id" AND d."id" = ANY (_rsd_existing)
-            AND x."home" = 'gbr' AND d."home" = 'gbr';
-      END IF;
-      GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-      IF _rsd_count < (SELECT count(*) FROM unnest($1) x WHERE x."home" = 'gbr' AND x."id" = ANY (_rsd_existing)) THEN
-        -- the directory knew the key but the owner lost its personal row: write it again
-        INSERT INTO "billing"."account_details" ("id", "home", "email", "iban")
-          SELECT "x"."id", "x"."home", "x"."email", "x"."iban" FROM unnest($1) x
-          WHERE x."home" = 'gbr' AND x."id" = ANY (_rsd_existing)
-          ON CONFLICT DO NOTHING;
-      END IF;
-    END IF;
-    IF EXISTS (SELECT FROM unnest(_rsd_new) x WHERE x."home" = 'gbr') THEN
-      INSERT INTO "billing"."account_details" ("id", "home", "email", "iban")
-        SELECT "x"."id", "x"."home", "x"."email", "x"."iban" FROM unnest(_rsd_new) x WHERE x."home" = 'gbr'
-        ON CONFLICT DO NOTHING;
-      GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-      IF _rsd_count < (SELECT count(*) FROM unnest(_rsd_new) x WHERE x."home" = 'gbr') THEN
-        -- left by an earlier, partly committed write: bring it up to date
-        UPDATE "billing"."account_details" d SET "email" = "x"."email", "iban" = "x"."iban"
-          FROM unnest(_rsd_new) x
-          WHERE d."id" = x."id" AND x."home" = 'gbr'
-            AND d."id" = ANY (ARRAY(SELECT y."id" FROM unnest(_rsd_new) y)) AND d."home" = 'gbr';
-      END IF;
-    END IF;
-  END IF;
-  -- personal rows owned by 'usa'
-  IF EXISTS (SELECT FROM unnest($1) x WHERE x."home" = 'usa') THEN
-    IF EXISTS (SELECT FROM unnest($1) x WHERE x."home" = 'usa' AND x."id" = ANY (_rsd_existing)) THEN
-      IF cardinality($1) = 1 THEN
-        UPDATE "billing"."account_details" d SET "email" = "_rsd_one"."email", "iban" = "_rsd_one"."iban"
-          WHERE d."id" = _rsd_one."id" AND d."home" = 'usa';
-      ELSE
-        UPDATE "billing"."account_details" d SET "email" = "x"."email", "iban" = "x"."iban"
-          FROM unnest($1) x
-          WHERE d."id" = x."id" AND d."id" = ANY (_rsd_existing)
-            AND x."home" = 'usa' AND d."home" = 'usa';
-      END IF;
-      GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-      IF _rsd_count < (SELECT count(*) FROM unnest($1) x WHERE x."home" = 'usa' AND x."id" = ANY (_rsd_existing)) THEN
-        -- the directory knew the key but the owner lost its personal row: write it again
-        INSERT INTO "billing"."account_details" ("id", "home", "email", "iban")
-          SELECT "x"."id", "x"."home", "x"."email", "x"."iban" FROM unnest($1) x
-          WHERE x."home" = 'usa' AND x."id" = ANY (_rsd_existing)
-          ON CONFLICT DO NOTHING;
-      END IF;
-    END IF;
-    IF EXISTS (SELECT FROM unnest(_rsd_new) x WHERE x."home" = 'usa') THEN
-      INSERT INTO "billing"."account_details" ("id", "home", "email", "iban")
-        SELECT "x"."id", "x"."home", "x"."email", "x"."iban" FROM unnest(_rsd_new) x WHERE x."home" = 'usa'
-        ON CONFLICT DO NOTHING;
-      GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-      IF _rsd_count < (SELECT count(*) FROM unnest(_rsd_new) x WHERE x."home" = 'usa') THEN
-        -- left by an earlier, partly committed write: bring it up to date
-        UPDATE "billing"."account_details" d SET "email" = "x"."email", "iban" = "x"."iban"
-          FROM unnest(_rsd_new) x
-          WHERE d."id" = x."id" AND x."home" = 'usa'
-            AND d."id" = ANY (ARRAY(SELECT y."id" FROM unnest(_rsd_new) y)) AND d."home" = 'usa';
-      END IF;
-    END IF;
-  END IF;
+  END LOOP;
 
   RETURN QUERY
     SELECT x."id", NOT (x."id" = ANY (_rsd_existing)), x."home" = 'aus'
@@ -348,19 +271,94 @@ BEGIN
 END
 $function$;
 
--- Set-based upsert from a JSON array of objects keyed by column name.
-CREATE FUNCTION "billing"."upsert_account_many"(rows jsonb)
+-- Set-based upsert from a JSON array of objects keyed by column name. Strict:
+-- an unknown field, a JSON object or array where the column takes a scalar,
+-- or, for a key that exists, a missing field without a default (absent would
+-- be ambiguous: keep or clear?) is an error and nothing is written. Absent and
+-- null are the same for a new key (the default, else NULL) and for a field
+-- with a default (keeps the stored value); null clears a field without one.
+CREATE OR REPLACE FUNCTION "billing"."upsert_account_many"(rows jsonb)
 RETURNS SETOF "billing"."account_upsert_result"
-LANGUAGE sql VOLATILE SECURITY DEFINER
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+-- an error raised in here does not log the caller's statement, which may
+-- carry personal values as literals (the error itself names no personal value)
+SET log_min_error_statement = 'panic'
 AS $function$
-  SELECT * FROM "billing"."upsert_account_rows"(
-    ARRAY(SELECT x FROM jsonb_populate_recordset(NULL::"billing"."account_row", $1) x));
+DECLARE
+  _rsd_at bigint;
+  _rsd_field text;
+  _rsd_type text;
+  _rsd_key bigint;
+  _rsd_value jsonb;
+  _rsd_rows "billing"."account_row"[];
+BEGIN
+  -- lock the registry before building rows: a migration that changes the row type holds it exclusively
+  PERFORM FROM "residency"."regions" LIMIT 1;
+  IF $1 IS NULL OR jsonb_typeof($1) <> 'array' THEN
+    RAISE EXCEPTION USING ERRCODE = 'RS009',
+      MESSAGE = format('%s: rows must be a JSON array of objects, got %s', 'account', COALESCE('a JSON ' || jsonb_typeof($1), 'NULL'));
+  END IF;
+  SELECT e.n, jsonb_typeof(e.value) INTO _rsd_at, _rsd_type
+    FROM jsonb_array_elements($1) WITH ORDINALITY e(value, n) WHERE jsonb_typeof(e.value) <> 'object' ORDER BY e.n LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'RS009',
+      MESSAGE = format('%s: row %s must be a JSON object, got a JSON %s', 'account', _rsd_at, _rsd_type);
+  END IF;
+  SELECT e.n, f.k INTO _rsd_at, _rsd_field
+    FROM jsonb_array_elements($1) WITH ORDINALITY e(value, n), jsonb_object_keys(e.value) f(k)
+    WHERE NOT f.k = ANY (ARRAY['id', 'home', 'plan', 'email', 'iban']::text[]) ORDER BY e.n, f.k LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'RS008',
+      MESSAGE = format('%s: row %s has the unknown field "%s"; the fields are %s', 'account', _rsd_at, _rsd_field, '"id", "home", "plan", "email", "iban"');
+  END IF;
+  SELECT e.n, f.key, jsonb_typeof(f.value) INTO _rsd_at, _rsd_field, _rsd_type
+    FROM jsonb_array_elements($1) WITH ORDINALITY e(value, n), jsonb_each(e.value) f
+    WHERE (f.key = ANY (ARRAY['id', 'home', 'plan', 'email', 'iban']::text[]) AND jsonb_typeof(f.value) IN ('object', 'array'))
+       OR (f.key = ANY (ARRAY[]::text[]) AND jsonb_typeof(f.value) IN ('object', 'number', 'boolean'))
+    ORDER BY e.n, f.key LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'RS009',
+      MESSAGE = format('%s: row %s: the field "%s" holds a JSON %s where %s is expected', 'account', _rsd_at, _rsd_field, _rsd_type,
+        CASE WHEN _rsd_field = ANY (ARRAY[]::text[]) THEN 'a JSON array (or null)' ELSE 'a JSON string, number, boolean or null' END);
+  END IF;
+  BEGIN
+    _rsd_rows := ARRAY(SELECT x FROM jsonb_populate_recordset(NULL::"billing"."account_row", $1) x);
+  EXCEPTION WHEN data_exception THEN
+    -- PostgreSQL's message quotes the value, which may be personal: name the
+    -- field instead (only on this error path: one conversion per field)
+    FOR _rsd_at, _rsd_field, _rsd_value IN
+        SELECT e.n, f.key, f.value FROM jsonb_array_elements($1) WITH ORDINALITY e(value, n), jsonb_each(e.value) f ORDER BY e.n, f.key LOOP
+      BEGIN
+        PERFORM jsonb_populate_record(NULL::"billing"."account_row", jsonb_build_object(_rsd_field, _rsd_value));
+      EXCEPTION WHEN data_exception THEN
+        RAISE EXCEPTION USING ERRCODE = 'RS009',
+          MESSAGE = format('%s: row %s: the field "%s" does not hold a valid %s', 'account', _rsd_at, _rsd_field,
+            (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a JOIN pg_type t ON t.typrelid = a.attrelid
+              WHERE t.oid = pg_typeof(NULL::"billing"."account_row") AND a.attname = _rsd_field));
+      END;
+    END LOOP;
+    RAISE;
+  END;
+  SELECT m."id", e.n,
+      (SELECT c FROM unnest(ARRAY['email', 'iban']::text[]) c WHERE NOT e.value ? c LIMIT 1)
+    INTO _rsd_key, _rsd_at, _rsd_field
+    FROM jsonb_array_elements($1) WITH ORDINALITY e(value, n)
+    JOIN "billing"."account" m ON m."id" = (_rsd_rows[e.n::integer])."id"
+    WHERE NOT e.value ?& ARRAY['email', 'iban']::text[]
+    ORDER BY e.n LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'RS010',
+      MESSAGE = format('%s %s (row %s) exists and its field "%s" is missing; to update, give every field without a default (null clears it)',
+        'account', _rsd_key, _rsd_at, _rsd_field);
+  END IF;
+  RETURN QUERY SELECT * FROM "billing"."upsert_account_rows"(_rsd_rows);
+END
 $function$;
 
 -- Upsert one 'account': the seed's signature, (key, personal columns...,
 -- region, directory columns...). Returns (key, created, owned_here).
-CREATE FUNCTION "billing"."upsert_account"(
+CREATE OR REPLACE FUNCTION "billing"."upsert_account"(
   "id" bigint,
   "email" text,
   "iban" varchar(34),
@@ -370,24 +368,35 @@ CREATE FUNCTION "billing"."upsert_account"(
 RETURNS "billing"."account_upsert_result"
 LANGUAGE sql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+-- an error raised in here does not log the caller's statement, which may
+-- carry personal values as literals (the error itself names no personal value)
+SET log_min_error_statement = 'panic'
 AS $function$
+  -- naming the registry makes this statement lock it before it builds a row:
+  -- a migration that changes the row type holds it exclusively meanwhile
   SELECT * FROM "billing"."upsert_account_rows"(
-    ARRAY[ROW($1, $4, $5, $2, $3)::"billing"."account_row"]);
+    ARRAY[ROW($1, $4, $5, $2, $3)::"billing"."account_row"])
+  WHERE EXISTS (SELECT FROM "residency"."regions");
 $function$;
 
 -- Move a 'account''s personal row to a new owner region and update every
--- directory row. Returns false when it already lives there.
-CREATE FUNCTION "billing"."rehome_account"("id" bigint, new_region text)
+-- directory row. Returns false when it already lives there. The personal row
+-- is copied into the new owner before it is deleted from the old one.
+CREATE OR REPLACE FUNCTION "billing"."rehome_account"("id" bigint, new_region text)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '2s'
+-- an error raised in here does not log the caller's statement, which may
+-- carry personal values as literals (the error itself names no personal value)
+SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
   _rsd_old text;
   _rsd_detail record;
-  _rsd_moved boolean := false;
+  _rsd_count bigint;
+  _rsd_r record;
 BEGIN
   IF $1 IS NULL THEN
     RAISE EXCEPTION USING ERRCODE = 'RS002',
@@ -395,11 +404,11 @@ BEGIN
   END IF;
   IF $2 IS NULL THEN
     RAISE EXCEPTION USING ERRCODE = 'RS002',
-      MESSAGE = format('%s %s: the region must not be NULL; regions.yaml defines %s', 'account', $1, '"usa", "gbr", "aus", "can"');
+      MESSAGE = format('%s %s: the region must not be NULL; regions.yaml defines %s', 'account', $1, (SELECT string_agg(format('"%s"', r.name), ', ' ORDER BY r.ordinal) FROM "residency"."regions" r));
   END IF;
-  IF $2 NOT IN ('usa', 'gbr', 'aus', 'can') THEN
+  IF NOT EXISTS (SELECT FROM "residency"."regions" r WHERE r.name = $2) THEN
     RAISE EXCEPTION USING ERRCODE = 'RS001',
-      MESSAGE = format('unknown region "%s"; regions.yaml defines %s', $2, '"usa", "gbr", "aus", "can"');
+      MESSAGE = format('unknown region "%s"; regions.yaml defines %s', $2, (SELECT string_agg(format('"%s"', r.name), ', ' ORDER BY r.ordinal) FROM "residency"."regions" r));
   END IF;
   SELECT m."home" INTO _rsd_old FROM "billing"."account" m WHERE m."id" = $1;
   IF NOT FOUND THEN
@@ -409,80 +418,78 @@ BEGIN
     RETURN false;
   END IF;
 
-  -- directory row in 'aus'
-  UPDATE "billing"."account" m SET "home" = $2
-    WHERE m."id" = $1 AND m."home" = _rsd_old;
-  IF NOT FOUND THEN
-    RAISE EXCEPTION USING ERRCODE = 'RS006',
-      MESSAGE = format('%s %s changed while this call ran; retry it', 'account', $1);
-  END IF;
-  -- directory row in 'can'
-  BEGIN
-    UPDATE "can"."account" m SET "home" = $2 WHERE m."id" = $1;
-    IF NOT FOUND THEN
-      INSERT INTO "billing"."account_outbox" ("home", "id")
-        VALUES ('can', $1) ON CONFLICT DO NOTHING;
+  -- directory rows, region by region in name order; the old and the new owner
+  -- must be reachable, so only the others fall back to the outbox
+  FOR _rsd_r IN SELECT r.name, r.is_local FROM "residency"."regions" r ORDER BY r.name LOOP
+    IF _rsd_r.is_local THEN
+      UPDATE "billing"."account" m SET "home" = $2
+        WHERE m."id" = $1 AND m."home" = _rsd_old;
+      IF NOT FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'RS006',
+          MESSAGE = format('%s %s changed while this call ran; retry it', 'account', $1);
+      END IF;
+    ELSIF _rsd_r.name IN (_rsd_old, $2) THEN
+        EXECUTE format('UPDATE %1$I."account" m SET "home" = $2 WHERE m."id" = $1', _rsd_r.name)
+          USING $1, $2;
+        GET DIAGNOSTICS _rsd_count = ROW_COUNT;
+        IF _rsd_count = 0 THEN
+          INSERT INTO "billing"."account_outbox" ("home", "id")
+            VALUES (_rsd_r.name, $1) ON CONFLICT DO NOTHING;
+        END IF;
+    ELSE
+      BEGIN
+        EXECUTE format('UPDATE %1$I."account" m SET "home" = $2 WHERE m."id" = $1', _rsd_r.name)
+          USING $1, $2;
+        GET DIAGNOSTICS _rsd_count = ROW_COUNT;
+        IF _rsd_count = 0 THEN
+          INSERT INTO "billing"."account_outbox" ("home", "id")
+            VALUES (_rsd_r.name, $1) ON CONFLICT DO NOTHING;
+        END IF;
+      EXCEPTION WHEN connection_exception OR sqlclient_unable_to_establish_sqlconnection THEN
+        INSERT INTO "billing"."account_outbox" ("home", "id")
+          VALUES (_rsd_r.name, $1) ON CONFLICT DO NOTHING;
+      END;
     END IF;
-  EXCEPTION WHEN connection_exception OR sqlclient_unable_to_establish_sqlconnection THEN
-    INSERT INTO "billing"."account_outbox" ("home", "id")
-      VALUES ('can', $1) ON CONFLICT DO NOTHING;
-  END;
-  -- directory row in 'gbr'
-  BEGIN
-    UPDATE "gbr"."account" m SET "home" = $2 WHERE m."id" = $1;
-    IF NOT FOUND THEN
-      INSERT INTO "billing"."account_outbox" ("home", "id")
-        VALUES ('gbr', $1) ON CONFLICT DO NOTHING;
-    END IF;
-  EXCEPTION WHEN connection_exception OR sqlclient_unable_to_establish_sqlconnection THEN
-    INSERT INTO "billing"."account_outbox" ("home", "id")
-      VALUES ('gbr', $1) ON CONFLICT DO NOTHING;
-  END;
-  -- directory row in 'usa'
-  BEGIN
-    UPDATE "usa"."account" m SET "home" = $2 WHERE m."id" = $1;
-    IF NOT FOUND THEN
-      INSERT INTO "billing"."account_outbox" ("home", "id")
-        VALUES ('usa', $1) ON CONFLICT DO NOTHING;
-    END IF;
-  EXCEPTION WHEN connection_exception OR sqlclient_unable_to_establish_sqlconnection THEN
-    INSERT INTO "billing"."account_outbox" ("home", "id")
-      VALUES ('usa', $1) ON CONFLICT DO NOTHING;
-  END;
+  END LOOP;
 
-  -- take the personal row out of the old owner...
+  -- copy the personal row into the new owner (reading it locks it in the old
+  -- one; a no-op UPDATE ... RETURNING reads a remote row in one round trip,
+  -- a SELECT through postgres_fdw costs a cursor)...
   IF _rsd_old = 'aus' THEN
-    DELETE FROM "billing"."account_details" d WHERE d."id" = $1 AND d."home" = 'aus'
-      RETURNING "d"."email", "d"."iban" INTO _rsd_detail;
-    _rsd_moved := FOUND;
-  ELSIF _rsd_old = 'can' THEN
-    DELETE FROM "billing"."account_details" d WHERE d."id" = $1 AND d."home" = 'can'
-      RETURNING "d"."email", "d"."iban" INTO _rsd_detail;
-    _rsd_moved := FOUND;
-  ELSIF _rsd_old = 'gbr' THEN
-    DELETE FROM "billing"."account_details" d WHERE d."id" = $1 AND d."home" = 'gbr'
-      RETURNING "d"."email", "d"."iban" INTO _rsd_detail;
-    _rsd_moved := FOUND;
-  ELSIF _rsd_old = 'usa' THEN
-    DELETE FROM "billing"."account_details" d WHERE d."id" = $1 AND d."home" = 'usa'
-      RETURNING "d"."email", "d"."iban" INTO _rsd_detail;
-    _rsd_moved := FOUND;
+    SELECT "d"."email", "d"."iban" INTO _rsd_detail FROM "aus"."account_details" d
+      WHERE d."id" = $1 FOR UPDATE;
+    GET DIAGNOSTICS _rsd_count = ROW_COUNT;
+  ELSE
+    EXECUTE format('UPDATE "billing"."account_details" d SET "email" = d."email"
+      WHERE d."id" = $1 AND d."home" = %1$L RETURNING "d"."email", "d"."iban"', _rsd_old)
+      INTO _rsd_detail USING $1;
+    GET DIAGNOSTICS _rsd_count = ROW_COUNT;
   END IF;
-  -- ...and write it into the new one
-  IF _rsd_moved THEN
-    IF $2 = 'aus' THEN
-      INSERT INTO "billing"."account_details" ("id", "home", "email", "iban")
-        VALUES ($1, $2, _rsd_detail."email", _rsd_detail."iban");
-    ELSIF $2 = 'can' THEN
-      INSERT INTO "billing"."account_details" ("id", "home", "email", "iban")
-        VALUES ($1, $2, _rsd_detail."email", _rsd_detail."iban");
-    ELSIF $2 = 'gbr' THEN
-      INSERT INTO "billing"."account_details" ("id", "home", "email", "iban")
-        VALUES ($1, $2, _rsd_detail."email", _rsd_detail."iban");
-    ELSIF $2 = 'usa' THEN
-      INSERT INTO "billing"."account_details" ("id", "home", "email", "iban")
-        VALUES ($1, $2, _rsd_detail."email", _rsd_detail."iban");
+  IF _rsd_count = 0 THEN
+    RETURN true; -- the old owner had lost it: nothing to move
+  END IF;
+  IF $2 = 'aus' THEN
+    INSERT INTO "aus"."account_details" AS d ("id", "home", "email", "iban")
+      VALUES ($1, $2, _rsd_detail."email", _rsd_detail."iban")
+      ON CONFLICT ("id") DO UPDATE SET "email" = "excluded"."email", "iban" = "excluded"."iban";
+  ELSE
+    EXECUTE format('INSERT INTO %1$I."account_details_in" ("id", "home", "email", "iban")
+      VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', $2)
+      USING $1, $2, _rsd_detail."email", _rsd_detail."iban";
+    GET DIAGNOSTICS _rsd_count = ROW_COUNT;
+    IF _rsd_count = 0 THEN
+      -- a stale copy an earlier, partly committed write left there
+      EXECUTE format('UPDATE "billing"."account_details" d SET "email" = $2, "iban" = $3
+        WHERE d."id" = $1 AND d."home" = %1$L', $2)
+        USING $1, _rsd_detail."email", _rsd_detail."iban";
     END IF;
+  END IF;
+  -- ...then delete it from the old one
+  IF _rsd_old = 'aus' THEN
+    DELETE FROM "aus"."account_details" d WHERE d."id" = $1;
+  ELSE
+    EXECUTE format('DELETE FROM "billing"."account_details" d WHERE d."id" = $1 AND d."home" = %1$L', _rsd_old)
+      USING $1;
   END IF;
   RETURN true;
 END
@@ -490,17 +497,21 @@ $function$;
 
 -- Right to erasure: delete a 'account''s personal row and its directory
 -- row in every region. Returns whether anything was erased.
-CREATE FUNCTION "billing"."erase_account"("id" bigint)
+CREATE OR REPLACE FUNCTION "billing"."erase_account"("id" bigint)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '2s'
+-- an error raised in here does not log the caller's statement, which may
+-- carry personal values as literals (the error itself names no personal value)
+SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
   _rsd_owner text;
   _rsd_erased boolean;
   _rsd_count bigint;
+  _rsd_r record;
 BEGIN
   IF $1 IS NULL THEN
     RAISE EXCEPTION USING ERRCODE = 'RS002',
@@ -509,178 +520,125 @@ BEGIN
   SELECT m."home" INTO _rsd_owner FROM "billing"."account" m WHERE m."id" = $1;
   _rsd_erased := FOUND;
 
-  -- directory row in 'aus'
-  DELETE FROM "billing"."account" m WHERE m."id" = $1;
-  -- directory row in 'can'
-  BEGIN
-    DELETE FROM "can"."account" m WHERE m."id" = $1;
-    _rsd_erased := _rsd_erased OR FOUND;
-  EXCEPTION WHEN connection_exception OR sqlclient_unable_to_establish_sqlconnection THEN
-    INSERT INTO "billing"."account_outbox" ("home", "id")
-      VALUES ('can', $1) ON CONFLICT DO NOTHING;
-  END;
-  -- directory row in 'gbr'
-  BEGIN
-    DELETE FROM "gbr"."account" m WHERE m."id" = $1;
-    _rsd_erased := _rsd_erased OR FOUND;
-  EXCEPTION WHEN connection_exception OR sqlclient_unable_to_establish_sqlconnection THEN
-    INSERT INTO "billing"."account_outbox" ("home", "id")
-      VALUES ('gbr', $1) ON CONFLICT DO NOTHING;
-  END;
-  -- directory row in 'usa'
-  BEGIN
-    DELETE FROM "usa"."account" m WHERE m."id" = $1;
-    _rsd_erased := _rsd_erased OR FOUND;
-  EXCEPTION WHEN connection_exception OR sqlclient_unable_to_establish_sqlconnection THEN
-    INSERT INTO "billing"."account_outbox" ("home", "id")
-      VALUES ('usa', $1) ON CONFLICT DO NOTHING;
-  END;
+  -- directory rows, region by region in name order; the owner must be
+  -- reachable, so only the others fall back to the outbox
+  FOR _rsd_r IN SELECT r.name, r.is_local FROM "residency"."regions" r ORDER BY r.name LOOP
+    IF _rsd_r.is_local THEN
+      DELETE FROM "billing"."account" m WHERE m."id" = $1;
+    ELSIF _rsd_r.name = _rsd_owner THEN
+        EXECUTE format('DELETE FROM %1$I."account" m WHERE m."id" = $1', _rsd_r.name)
+          USING $1;
+        GET DIAGNOSTICS _rsd_count = ROW_COUNT;
+        _rsd_erased := _rsd_erased OR _rsd_count > 0;
+    ELSE
+      BEGIN
+        EXECUTE format('DELETE FROM %1$I."account" m WHERE m."id" = $1', _rsd_r.name)
+          USING $1;
+        GET DIAGNOSTICS _rsd_count = ROW_COUNT;
+        _rsd_erased := _rsd_erased OR _rsd_count > 0;
+      EXCEPTION WHEN connection_exception OR sqlclient_unable_to_establish_sqlconnection THEN
+        INSERT INTO "billing"."account_outbox" ("home", "id")
+          VALUES (_rsd_r.name, $1) ON CONFLICT DO NOTHING;
+      END;
+    END IF;
+  END LOOP;
 
   -- personal row: in its owner, or, when no directory row says where, in every region
   IF _rsd_owner = 'aus' THEN
-    DELETE FROM "billing"."account_details" d WHERE d."id" = $1 AND d."home" = 'aus';
-  ELSIF _rsd_owner = 'can' THEN
-    DELETE FROM "billing"."account_details" d WHERE d."id" = $1 AND d."home" = 'can';
-  ELSIF _rsd_owner = 'gbr' THEN
-    DELETE FROM "billing"."account_details" d WHERE d."id" = $1 AND d."home" = 'gbr';
-  ELSIF _rsd_owner = 'usa' THEN
-    DELETE FROM "billing"."account_details" d WHERE d."id" = $1 AND d."home" = 'usa';
+    DELETE FROM "aus"."account_details" d WHERE d."id" = $1;
+    GET DIAGNOSTICS _rsd_count = ROW_COUNT;
+  ELSIF EXISTS (SELECT FROM "residency"."regions" r WHERE r.name = _rsd_owner) THEN
+    EXECUTE format('DELETE FROM "billing"."account_details" d WHERE d."id" = $1 AND d."home" = %1$L', _rsd_owner)
+      USING $1;
+    GET DIAGNOSTICS _rsd_count = ROW_COUNT;
   ELSE
     DELETE FROM "billing"."account_details" d WHERE d."id" = $1;
+    GET DIAGNOSTICS _rsd_count = ROW_COUNT;
   END IF;
-  GET DIAGNOSTICS _rsd_count = ROW_COUNT;
   RETURN _rsd_erased OR _rsd_count > 0;
 END
 $function$;
 
 -- Look up one 'account' by key: the local directory names the owner, and
 -- only the owner's partition is read.
-CREATE FUNCTION "billing"."get_account"(bigint)
-RETURNS TABLE (
-  "id" bigint,
-  "home" text,
-  "plan" text,
-  "email" text,
-  "iban" varchar(34)
-)
+CREATE OR REPLACE FUNCTION "billing"."get_account"(bigint)
+RETURNS SETOF "billing"."account_row"
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+-- an error raised in here does not log the caller's statement, which may
+-- carry personal values as literals (the error itself names no personal value)
+SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
   _rsd_owner text;
 BEGIN
-  SELECT m."home" INTO _rsd_owner FROM "billing"."account" m WHERE m."id" = $1;
+  SELECT m."home" INTO _rsd_owner FROM "billing"."account" m
+    JOIN "residency"."regions" r ON r.name = m."home"
+    WHERE m."id" = $1;
   IF _rsd_owner = 'aus' THEN
     RETURN QUERY
-      SELECT "m"."id", "m"."home", "m"."plan", "d"."email", "d"."iban"
+      SELECT m."id", m."home", m."plan", d."email", d."iban"
       FROM "billing"."account" m
-      LEFT JOIN "billing"."account_details" d ON d."id" = m."id" AND d."home" = 'aus'
+      LEFT JOIN "aus"."account_details" d ON d."id" = m."id"
       WHERE m."id" = $1;
-  ELSIF _rsd_owner = 'can' THEN
-    RETURN QUERY
-      SELECT "m"."id", "m"."home", "m"."plan", "d"."email", "d"."iban"
+  ELSIF _rsd_owner IS NOT NULL THEN
+    RETURN QUERY EXECUTE format('SELECT m."id", m."home", m."plan", d."email", d."iban"
       FROM "billing"."account" m
-      LEFT JOIN "billing"."account_details" d ON d."id" = m."id" AND d."home" = 'can'
-      WHERE m."id" = $1;
-  ELSIF _rsd_owner = 'gbr' THEN
-    RETURN QUERY
-      SELECT "m"."id", "m"."home", "m"."plan", "d"."email", "d"."iban"
-      FROM "billing"."account" m
-      LEFT JOIN "billing"."account_details" d ON d."id" = m."id" AND d."home" = 'gbr'
-      WHERE m."id" = $1;
-  ELSIF _rsd_owner = 'usa' THEN
-    RETURN QUERY
-      SELECT "m"."id", "m"."home", "m"."plan", "d"."email", "d"."iban"
-      FROM "billing"."account" m
-      LEFT JOIN "billing"."account_details" d ON d."id" = m."id" AND d."home" = 'usa'
-      WHERE m."id" = $1;
+      LEFT JOIN "billing"."account_details" d ON d."id" = m."id" AND d."home" = %1$L
+      WHERE m."id" = $1', _rsd_owner)
+      USING $1;
   END IF;
 END
 $function$;
 
 -- Replay queued directory writes to regions that were unreachable. Returns the
 -- number of rows replayed; rows for a region still unreachable stay queued.
-CREATE FUNCTION "billing"."sync_account"()
+CREATE OR REPLACE FUNCTION "billing"."sync_account"()
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '2s'
+-- an error raised in here does not log the caller's statement, which may
+-- carry personal values as literals (the error itself names no personal value)
+SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
   _rsd_keys bigint[];
   _rsd_done bigint := 0;
+  _rsd_r record;
 BEGIN
-  BEGIN
-    _rsd_keys := ARRAY(
-      SELECT o."id" FROM "billing"."account_outbox" o
-      WHERE o."home" = 'can' FOR UPDATE);
-    IF cardinality(_rsd_keys) > 0 THEN
-      UPDATE "can"."account" m SET "home" = "l"."home", "plan" = COALESCE("l"."plan", "m"."plan")
-        FROM "billing"."account" l
-        WHERE m."id" = l."id" AND m."id" = ANY (_rsd_keys)
-          AND l."id" = ANY (_rsd_keys);
-      INSERT INTO "can"."account" ("id", "home", "plan")
-        SELECT "l"."id", "l"."home", "l"."plan" FROM "billing"."account" l WHERE l."id" = ANY (_rsd_keys)
-        ON CONFLICT DO NOTHING;
-      DELETE FROM "can"."account" m
-        WHERE m."id" = ANY (ARRAY(
-          SELECT k FROM unnest(_rsd_keys) k
-          WHERE NOT EXISTS (SELECT FROM "billing"."account" l WHERE l."id" = k)));
-      DELETE FROM "billing"."account_outbox" o
-        WHERE o."home" = 'can' AND o."id" = ANY (_rsd_keys);
-      _rsd_done := _rsd_done + cardinality(_rsd_keys);
-    END IF;
-  EXCEPTION WHEN connection_exception OR sqlclient_unable_to_establish_sqlconnection THEN
-    NULL; -- still unreachable: the rows stay queued
-  END;
-  BEGIN
-    _rsd_keys := ARRAY(
-      SELECT o."id" FROM "billing"."account_outbox" o
-      WHERE o."home" = 'gbr' FOR UPDATE);
-    IF cardinality(_rsd_keys) > 0 THEN
-      UPDATE "gbr"."account" m SET "home" = "l"."home", "plan" = COALESCE("l"."plan", "m"."plan")
-        FROM "billing"."account" l
-        WHERE m."id" = l."id" AND m."id" = ANY (_rsd_keys)
-          AND l."id" = ANY (_rsd_keys);
-      INSERT INTO "gbr"."account" ("id", "home", "plan")
-        SELECT "l"."id", "l"."home", "l"."plan" FROM "billing"."account" l WHERE l."id" = ANY (_rsd_keys)
-        ON CONFLICT DO NOTHING;
-      DELETE FROM "gbr"."account" m
-        WHERE m."id" = ANY (ARRAY(
-          SELECT k FROM unnest(_rsd_keys) k
-          WHERE NOT EXISTS (SELECT FROM "billing"."account" l WHERE l."id" = k)));
-      DELETE FROM "billing"."account_outbox" o
-        WHERE o."home" = 'gbr' AND o."id" = ANY (_rsd_keys);
-      _rsd_done := _rsd_done + cardinality(_rsd_keys);
-    END IF;
-  EXCEPTION WHEN connection_exception OR sqlclient_unable_to_establish_sqlconnection THEN
-    NULL; -- still unreachable: the rows stay queued
-  END;
-  BEGIN
-    _rsd_keys := ARRAY(
-      SELECT o."id" FROM "billing"."account_outbox" o
-      WHERE o."home" = 'usa' FOR UPDATE);
-    IF cardinality(_rsd_keys) > 0 THEN
-      UPDATE "usa"."account" m SET "home" = "l"."home", "plan" = COALESCE("l"."plan", "m"."plan")
-        FROM "billing"."account" l
-        WHERE m."id" = l."id" AND m."id" = ANY (_rsd_keys)
-          AND l."id" = ANY (_rsd_keys);
-      INSERT INTO "usa"."account" ("id", "home", "plan")
-        SELECT "l"."id", "l"."home", "l"."plan" FROM "billing"."account" l WHERE l."id" = ANY (_rsd_keys)
-        ON CONFLICT DO NOTHING;
-      DELETE FROM "usa"."account" m
-        WHERE m."id" = ANY (ARRAY(
-          SELECT k FROM unnest(_rsd_keys) k
-          WHERE NOT EXISTS (SELECT FROM "billing"."account" l WHERE l."id" = k)));
-      DELETE FROM "billing"."account_outbox" o
-        WHERE o."home" = 'usa' AND o."id" = ANY (_rsd_keys);
-      _rsd_done := _rsd_done + cardinality(_rsd_keys);
-    END IF;
-  EXCEPTION WHEN connection_exception OR sqlclient_unable_to_establish_sqlconnection THEN
-    NULL; -- still unreachable: the rows stay queued
-  END;
+  FOR _rsd_r IN SELECT r.name FROM "residency"."regions" r
+      WHERE NOT r.is_local AND r.name IN (SELECT o."home" FROM "billing"."account_outbox" o)
+      ORDER BY r.name LOOP
+    BEGIN
+      _rsd_keys := ARRAY(
+        SELECT o."id" FROM "billing"."account_outbox" o
+        WHERE o."home" = _rsd_r.name FOR UPDATE);
+      IF cardinality(_rsd_keys) > 0 THEN
+        EXECUTE format('UPDATE %1$I."account" m SET "home" = "l"."home", "plan" = COALESCE("l"."plan", "m"."plan")
+          FROM "billing"."account" l
+          WHERE m."id" = l."id" AND m."id" = ANY ($1)
+            AND l."id" = ANY ($1)', _rsd_r.name)
+          USING _rsd_keys;
+        EXECUTE format('INSERT INTO %1$I."account" ("id", "home", "plan")
+          SELECT "l"."id", "l"."home", "l"."plan" FROM "billing"."account" l WHERE l."id" = ANY ($1)
+          ON CONFLICT DO NOTHING', _rsd_r.name)
+          USING _rsd_keys;
+        EXECUTE format('DELETE FROM %1$I."account" m
+          WHERE m."id" = ANY (ARRAY(
+            SELECT k FROM unnest($1) k
+            WHERE NOT EXISTS (SELECT FROM "billing"."account" l WHERE l."id" = k)))', _rsd_r.name)
+          USING _rsd_keys;
+        DELETE FROM "billing"."account_outbox" o
+          WHERE o."home" = _rsd_r.name AND o."id" = ANY (_rsd_keys);
+        _rsd_done := _rsd_done + cardinality(_rsd_keys);
+      END IF;
+    EXCEPTION WHEN connection_exception OR sqlclient_unable_to_establish_sqlconnection THEN
+      NULL; -- still unreachable: the rows stay queued
+    END;
+  END LOOP;
   RETURN _rsd_done;
 END
 $function$;
@@ -708,6 +666,7 @@ GRANT EXECUTE ON FUNCTION "billing"."rehome_account"(bigint, text) TO "reporting
 GRANT EXECUTE ON FUNCTION "billing"."erase_account"(bigint) TO "reporting";
 GRANT EXECUTE ON FUNCTION "billing"."get_account"(bigint) TO "reporting";
 GRANT EXECUTE ON FUNCTION "billing"."sync_account"() TO "reporting";
+-- pg-residency-end: functions billing.account
 
 -- Down Migration
 DROP FUNCTION "billing"."sync_account"();

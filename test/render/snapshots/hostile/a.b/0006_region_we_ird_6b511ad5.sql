@@ -35,6 +35,14 @@ CREATE FOREIGN TABLE "we""ird"."Odd ""Entity""" (
 CREATE FOREIGN TABLE "we""ird"."Odd ""Entity""_details"
   PARTITION OF "My Schema"."Odd ""Entity""_details" FOR VALUES IN ('we"ird')
   SERVER "we""ird" OPTIONS (schema_name 'we"ird', table_name 'Odd "Entity"_details');
+-- New personal rows of region 'we"ird' are written through this table, not the
+-- partition: postgres_fdw sends every column of the table it inserts into, and
+-- this one changes its columns only after the owner's leaf did (remote wave).
+CREATE FOREIGN TABLE "we""ird"."Odd ""Entity""_details_in" (
+  "Key ""Col""" text,
+  "Home Region" text,
+  "e.mail" text
+) SERVER "we""ird" OPTIONS (schema_name 'we"ird', table_name 'Odd "Entity"_details');
 -- ANALYZE would copy samples of the personal data of region 'we"ird' here.
 ALTER FOREIGN TABLE "we""ird"."Odd ""Entity""_details" ALTER COLUMN "e.mail" SET STATISTICS 0;
 
@@ -44,6 +52,7 @@ INSERT INTO "residency"."regions" (name, ordinal, is_local) VALUES ('we"ird', 1,
 -- Down Migration
 DELETE FROM "residency"."regions" WHERE name = 'we"ird';
 
+DROP FOREIGN TABLE "we""ird"."Odd ""Entity""_details_in";
 DROP FOREIGN TABLE "we""ird"."Odd ""Entity""_details";
 DROP FOREIGN TABLE "we""ird"."Odd ""Entity""";
 

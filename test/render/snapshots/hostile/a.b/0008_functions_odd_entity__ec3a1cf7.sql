@@ -4,23 +4,37 @@
 -- Wave: remote: what reads other regions (servers, foreign tables, functions); runs after every region's local wave.
 -- pg-residency-phase: remote
 -- Up Migration
--- The routing API of "My Schema"."Odd ""Entity""". Every function writes the
--- mirror rows first, region by region in name order, then the personal row in
--- its owner only. The fixed order means two regions writing one key queue on
--- the same row instead of deadlocking across servers. A mirror write to an
--- unreachable region is queued in "My Schema"."Odd ""Entity""_outbox" and replayed by
--- "My Schema"."sync_Odd ""Entity"""(); the owner of personal data must be reachable.
+-- pg-residency-begin: functions My Schema.Odd "Entity"
+-- The routing API of "My Schema"."Odd ""Entity""". The functions read the fleet
+-- from "residency"."regions", so their text is the same
+-- whatever the number of regions: a region added later gets its registry row,
+-- server and foreign tables, and these functions write to it at once. Local
+-- tables are named in static SQL; another region's foreign tables are reached
+-- through `EXECUTE format(...)`, every name quoted with %I and values bound
+-- with USING.
+--
+-- Every function writes the mirror rows first, region by region in name order,
+-- then the personal row in its owner only. The fixed order means two regions
+-- writing one key queue on the same row instead of deadlocking across servers.
+-- A mirror write to an unreachable region is queued in "My Schema"."Odd ""Entity""_outbox"
+-- and replayed by "My Schema"."sync_Odd ""Entity"""(); the owner of personal data must be
+-- reachable, so its writes have no fallback (and cost no savepoint round trips).
 --
 -- Errors (SQLSTATE): RS001 unknown region, RS002 NULL key or region,
 -- RS003 key owned by another region (use "My Schema"."rehome_Odd ""Entity"""), RS004 key not found,
--- RS005 key given twice in one call, RS006 concurrent change (retry).
+-- RS005 key given twice in one call, RS006 concurrent change (retry),
+-- RS008 unknown JSON field, RS009 wrong JSON type, RS010 JSON field missing on update,
+-- 40001 a key created concurrently by another call (retry).
 
 -- Set-based upsert: one multi-row statement per region and table.
-CREATE FUNCTION "My Schema"."upsert_Odd ""Entity""_rows"(rows "My Schema"."Odd ""Entity""_row"[])
+CREATE OR REPLACE FUNCTION "My Schema"."upsert_Odd ""Entity""_rows"(rows "My Schema"."Odd ""Entity""_row"[])
 RETURNS SETOF "My Schema"."Odd ""Entity""_upsert_result"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
+-- an error raised in here does not log the caller's statement, which may
+-- carry personal values as literals (the error itself names no personal value)
+SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -29,13 +43,16 @@ DECLARE
   _rsd_new "My Schema"."Odd ""Entity""_row"[];
   -- keys already in this region's directory
   _rsd_existing text[];
-  -- a one-row call updates through plain `WHERE key = ...` statements that
+  -- a one-row call updates through plain `WHERE key = $1` statements that
   -- postgres_fdw sends as one remote UPDATE, instead of a cursor and a
   -- prepared UPDATE per row for `UPDATE ... FROM unnest(...)`
   _rsd_one "My Schema"."Odd ""Entity""_row";
   _rsd_key text;
   _rsd_region text;
   _rsd_count bigint;
+  -- the regions owning a row of this call: they must be reachable anyway
+  _rsd_owners text[];
+  _rsd_r record;
 BEGIN
   _rsd_one := $1[1]; -- (PostgreSQL 10 has no default for a row variable)
   IF EXISTS (SELECT FROM unnest($1) x WHERE x."Key ""Col""" IS NULL) THEN
@@ -45,13 +62,13 @@ BEGIN
   SELECT x."Key ""Col""" INTO _rsd_key FROM unnest($1) x WHERE x."Home Region" IS NULL LIMIT 1;
   IF FOUND THEN
     RAISE EXCEPTION USING ERRCODE = 'RS002',
-      MESSAGE = format('%s %s: the region must not be NULL; regions.yaml defines %s', 'Odd "Entity"', _rsd_key, '"we"ird", "Upper Case", "a.b"');
+      MESSAGE = format('%s %s: the region must not be NULL; regions.yaml defines %s', 'Odd "Entity"', _rsd_key, (SELECT string_agg(format('"%s"', r.name), ', ' ORDER BY r.ordinal) FROM "residency"."regions" r));
   END IF;
   SELECT x."Home Region" INTO _rsd_region FROM unnest($1) x
-    WHERE x."Home Region" NOT IN ('we"ird', 'Upper Case', 'a.b') LIMIT 1;
+    WHERE NOT EXISTS (SELECT FROM "residency"."regions" r WHERE r.name = x."Home Region") LIMIT 1;
   IF FOUND THEN
     RAISE EXCEPTION USING ERRCODE = 'RS001',
-      MESSAGE = format('unknown region "%s"; regions.yaml defines %s', _rsd_region, '"we"ird", "Upper Case", "a.b"');
+      MESSAGE = format('unknown region "%s"; regions.yaml defines %s', _rsd_region, (SELECT string_agg(format('"%s"', r.name), ', ' ORDER BY r.ordinal) FROM "residency"."regions" r));
   END IF;
   SELECT x."Key ""Col""" INTO _rsd_key FROM unnest($1) x GROUP BY x."Key ""Col""" HAVING count(*) > 1 LIMIT 1;
   IF FOUND THEN
@@ -78,199 +95,175 @@ BEGIN
   _rsd_new := ARRAY(
     SELECT ROW("x"."Key ""Col""", "x"."Home Region", COALESCE("x"."it's", 'it''s'), "x"."e.mail")::"My Schema"."Odd ""Entity""_row"
     FROM unnest($1) x WHERE NOT (x."Key ""Col""" = ANY (_rsd_existing)));
+  _rsd_owners := ARRAY(SELECT DISTINCT x."Home Region" FROM unnest($1) x);
 
-  -- mirror rows in 'Upper Case'
-  BEGIN
-    IF cardinality(_rsd_existing) > 0 THEN
-      IF cardinality($1) = 1 THEN
-        UPDATE "Upper Case"."Odd ""Entity""" m SET "Home Region" = "_rsd_one"."Home Region", "it's" = "_rsd_one"."it's"
-          WHERE m."Key ""Col""" = _rsd_one."Key ""Col""";
-      ELSE
-        UPDATE "Upper Case"."Odd ""Entity""" m SET "Home Region" = "x"."Home Region", "it's" = COALESCE("x"."it's", "m"."it's")
+  -- mirror rows, region by region in name order
+  FOR _rsd_r IN SELECT r.name, r.is_local FROM "residency"."regions" r ORDER BY r.name LOOP
+    IF _rsd_r.is_local THEN
+      IF cardinality(_rsd_existing) > 0 THEN
+        UPDATE "My Schema"."Odd ""Entity""" m SET "Home Region" = "x"."Home Region", "it's" = COALESCE("x"."it's", "m"."it's")
           FROM unnest($1) x
-          WHERE m."Key ""Col""" = x."Key ""Col""" AND m."Key ""Col""" = ANY (_rsd_existing);
+          WHERE m."Key ""Col""" = x."Key ""Col""" AND m."Key ""Col""" = ANY (_rsd_existing)
+            AND m."Home Region" = x."Home Region";
+        GET DIAGNOSTICS _rsd_count = ROW_COUNT;
+        IF _rsd_count < cardinality(_rsd_existing) THEN
+          RAISE EXCEPTION USING ERRCODE = 'RS006',
+            MESSAGE = format('%s rows changed region while this call ran; retry it', 'Odd "Entity"');
+        END IF;
       END IF;
-      GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-      IF _rsd_count < cardinality(_rsd_existing) THEN
-        -- a row an earlier, partly committed write left out: replayed by "My Schema"."sync_Odd ""Entity"""()
+      IF cardinality(_rsd_new) > 0 THEN
+        INSERT INTO "My Schema"."Odd ""Entity""" ("Key ""Col""", "Home Region", "it's")
+          SELECT "x"."Key ""Col""", "x"."Home Region", "x"."it's" FROM unnest(_rsd_new) x
+          ON CONFLICT DO NOTHING;
+        GET DIAGNOSTICS _rsd_count = ROW_COUNT;
+        IF _rsd_count < cardinality(_rsd_new) THEN
+          -- another call created the key after this one looked: a documented,
+          -- retryable serialization failure rather than a unique violation
+          RAISE EXCEPTION USING ERRCODE = '40001',
+            MESSAGE = format('%s: %s of %s new keys of this call were created concurrently by another call; retry it',
+              'Odd "Entity"', cardinality(_rsd_new) - _rsd_count, cardinality(_rsd_new));
+        END IF;
+      END IF;
+    ELSIF _rsd_r.name = ANY (_rsd_owners) THEN
+        IF cardinality(_rsd_existing) > 0 THEN
+          IF cardinality($1) = 1 THEN
+            EXECUTE format('UPDATE %1$I."Odd ""Entity""" m SET "Home Region" = $2, "it''s" = $3 WHERE m."Key ""Col""" = $1', _rsd_r.name)
+              USING _rsd_one."Key ""Col""", _rsd_one."Home Region", _rsd_one."it's";
+          ELSE
+            EXECUTE format('UPDATE %1$I."Odd ""Entity""" m SET "Home Region" = "x"."Home Region", "it''s" = COALESCE("x"."it''s", "m"."it''s")
+              FROM unnest($1) x WHERE m."Key ""Col""" = x."Key ""Col""" AND m."Key ""Col""" = ANY ($2)', _rsd_r.name)
+              USING $1, _rsd_existing;
+          END IF;
+          GET DIAGNOSTICS _rsd_count = ROW_COUNT;
+          IF _rsd_count < cardinality(_rsd_existing) THEN
+            -- a row an earlier, partly committed write left out: replayed by "My Schema"."sync_Odd ""Entity"""()
+            INSERT INTO "My Schema"."Odd ""Entity""_outbox" ("Home Region", "Key ""Col""")
+              SELECT _rsd_r.name, k FROM unnest(_rsd_existing) k ON CONFLICT DO NOTHING;
+          END IF;
+        END IF;
+        IF cardinality(_rsd_new) > 0 THEN
+          EXECUTE format('INSERT INTO %1$I."Odd ""Entity""" ("Key ""Col""", "Home Region", "it''s")
+            SELECT "x"."Key ""Col""", "x"."Home Region", "x"."it''s" FROM unnest($1) x ON CONFLICT DO NOTHING', _rsd_r.name)
+            USING _rsd_new;
+          GET DIAGNOSTICS _rsd_count = ROW_COUNT;
+          IF _rsd_count < cardinality(_rsd_new) THEN
+            EXECUTE format('UPDATE %1$I."Odd ""Entity""" m SET "Home Region" = "x"."Home Region", "it''s" = COALESCE("x"."it''s", "m"."it''s")
+              FROM unnest($1) x WHERE m."Key ""Col""" = x."Key ""Col"""
+                AND m."Key ""Col""" = ANY (ARRAY(SELECT y."Key ""Col""" FROM unnest($1) y))', _rsd_r.name)
+              USING _rsd_new;
+          END IF;
+        END IF;
+    ELSE
+      BEGIN
+        IF cardinality(_rsd_existing) > 0 THEN
+          IF cardinality($1) = 1 THEN
+            EXECUTE format('UPDATE %1$I."Odd ""Entity""" m SET "Home Region" = $2, "it''s" = $3 WHERE m."Key ""Col""" = $1', _rsd_r.name)
+              USING _rsd_one."Key ""Col""", _rsd_one."Home Region", _rsd_one."it's";
+          ELSE
+            EXECUTE format('UPDATE %1$I."Odd ""Entity""" m SET "Home Region" = "x"."Home Region", "it''s" = COALESCE("x"."it''s", "m"."it''s")
+              FROM unnest($1) x WHERE m."Key ""Col""" = x."Key ""Col""" AND m."Key ""Col""" = ANY ($2)', _rsd_r.name)
+              USING $1, _rsd_existing;
+          END IF;
+          GET DIAGNOSTICS _rsd_count = ROW_COUNT;
+          IF _rsd_count < cardinality(_rsd_existing) THEN
+            -- a row an earlier, partly committed write left out: replayed by "My Schema"."sync_Odd ""Entity"""()
+            INSERT INTO "My Schema"."Odd ""Entity""_outbox" ("Home Region", "Key ""Col""")
+              SELECT _rsd_r.name, k FROM unnest(_rsd_existing) k ON CONFLICT DO NOTHING;
+          END IF;
+        END IF;
+        IF cardinality(_rsd_new) > 0 THEN
+          EXECUTE format('INSERT INTO %1$I."Odd ""Entity""" ("Key ""Col""", "Home Region", "it''s")
+            SELECT "x"."Key ""Col""", "x"."Home Region", "x"."it''s" FROM unnest($1) x ON CONFLICT DO NOTHING', _rsd_r.name)
+            USING _rsd_new;
+          GET DIAGNOSTICS _rsd_count = ROW_COUNT;
+          IF _rsd_count < cardinality(_rsd_new) THEN
+            EXECUTE format('UPDATE %1$I."Odd ""Entity""" m SET "Home Region" = "x"."Home Region", "it''s" = COALESCE("x"."it''s", "m"."it''s")
+              FROM unnest($1) x WHERE m."Key ""Col""" = x."Key ""Col"""
+                AND m."Key ""Col""" = ANY (ARRAY(SELECT y."Key ""Col""" FROM unnest($1) y))', _rsd_r.name)
+              USING _rsd_new;
+          END IF;
+        END IF;
+      EXCEPTION WHEN connection_exception OR sqlclient_unable_to_establish_sqlconnection THEN
         INSERT INTO "My Schema"."Odd ""Entity""_outbox" ("Home Region", "Key ""Col""")
-          SELECT 'Upper Case', k FROM unnest(_rsd_existing) k ON CONFLICT DO NOTHING;
-      END IF;
+          SELECT _rsd_r.name, x."Key ""Col""" FROM unnest($1) x ON CONFLICT DO NOTHING;
+      END;
     END IF;
-    IF cardinality(_rsd_new) > 0 THEN
-      INSERT INTO "Upper Case"."Odd ""Entity""" ("Key ""Col""", "Home Region", "it's")
-        SELECT "x"."Key ""Col""", "x"."Home Region", "x"."it's" FROM unnest(_rsd_new) x
-        ON CONFLICT DO NOTHING;
-      GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-      IF _rsd_count < cardinality(_rsd_new) THEN
-        UPDATE "Upper Case"."Odd ""Entity""" m SET "Home Region" = "x"."Home Region", "it's" = COALESCE("x"."it's", "m"."it's")
-          FROM unnest(_rsd_new) x
-          WHERE m."Key ""Col""" = x."Key ""Col"""
-            AND m."Key ""Col""" = ANY (ARRAY(SELECT y."Key ""Col""" FROM unnest(_rsd_new) y));
-      END IF;
-    END IF;
-  EXCEPTION WHEN connection_exception OR sqlclient_unable_to_establish_sqlconnection THEN
-    INSERT INTO "My Schema"."Odd ""Entity""_outbox" ("Home Region", "Key ""Col""")
-      SELECT 'Upper Case', x."Key ""Col""" FROM unnest($1) x ON CONFLICT DO NOTHING;
-  END;
+  END LOOP;
 
-  -- mirror rows in 'a.b'
-  IF cardinality(_rsd_existing) > 0 THEN
-    UPDATE "My Schema"."Odd ""Entity""" m SET "Home Region" = "x"."Home Region", "it's" = COALESCE("x"."it's", "m"."it's")
-      FROM unnest($1) x
-      WHERE m."Key ""Col""" = x."Key ""Col""" AND m."Key ""Col""" = ANY (_rsd_existing)
-        AND m."Home Region" = x."Home Region";
-    GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-    IF _rsd_count < cardinality(_rsd_existing) THEN
-      RAISE EXCEPTION USING ERRCODE = 'RS006',
-        MESSAGE = format('%s rows changed region while this call ran; retry it', 'Odd "Entity"');
-    END IF;
-  END IF;
-  IF cardinality(_rsd_new) > 0 THEN
-    INSERT INTO "My Schema"."Odd ""Entity""" ("Key ""Col""", "Home Region", "it's")
-      SELECT "x"."Key ""Col""", "x"."Home Region", "x"."it's" FROM unnest(_rsd_new) x;
-  END IF;
-
-  -- mirror rows in 'we"ird'
-  BEGIN
-    IF cardinality(_rsd_existing) > 0 THEN
-      IF cardinality($1) = 1 THEN
-        UPDATE "we""ird"."Odd ""Entity""" m SET "Home Region" = "_rsd_one"."Home Region", "it's" = "_rsd_one"."it's"
-          WHERE m."Key ""Col""" = _rsd_one."Key ""Col""";
-      ELSE
-        UPDATE "we""ird"."Odd ""Entity""" m SET "Home Region" = "x"."Home Region", "it's" = COALESCE("x"."it's", "m"."it's")
-          FROM unnest($1) x
-          WHERE m."Key ""Col""" = x."Key ""Col""" AND m."Key ""Col""" = ANY (_rsd_existing);
+  -- personal rows, in their owners only
+  FOR _rsd_r IN SELECT r.name, r.is_local FROM "residency"."regions" r WHERE r.name = ANY (_rsd_owners) ORDER BY r.name LOOP
+    IF _rsd_r.is_local THEN
+      IF EXISTS (SELECT FROM unnest($1) x WHERE x."Home Region" = _rsd_r.name AND x."Key ""Col""" = ANY (_rsd_existing)) THEN
+        IF cardinality($1) = 1 THEN
+          UPDATE "a.b"."Odd ""Entity""_details" d SET "e.mail" = "_rsd_one"."e.mail"
+            WHERE d."Key ""Col""" = _rsd_one."Key ""Col""";
+        ELSE
+          UPDATE "a.b"."Odd ""Entity""_details" d SET "e.mail" = "x"."e.mail"
+            FROM unnest($1) x
+            WHERE d."Key ""Col""" = x."Key ""Col""" AND d."Key ""Col""" = ANY (_rsd_existing);
+        END IF;
+        GET DIAGNOSTICS _rsd_count = ROW_COUNT;
+        IF _rsd_count < (SELECT count(*) FROM unnest($1) x WHERE x."Home Region" = _rsd_r.name AND x."Key ""Col""" = ANY (_rsd_existing)) THEN
+          -- the directory knew the key but the owner lost its personal row: write it again
+          INSERT INTO "a.b"."Odd ""Entity""_details" ("Key ""Col""", "Home Region", "e.mail")
+            SELECT "x"."Key ""Col""", "x"."Home Region", "x"."e.mail" FROM unnest($1) x
+            WHERE x."Home Region" = _rsd_r.name AND x."Key ""Col""" = ANY (_rsd_existing)
+            ON CONFLICT DO NOTHING;
+        END IF;
       END IF;
-      GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-      IF _rsd_count < cardinality(_rsd_existing) THEN
-        -- a row an earlier, partly committed write left out: replayed by "My Schema"."sync_Odd ""Entity"""()
-        INSERT INTO "My Schema"."Odd ""Entity""_outbox" ("Home Region", "Key ""Col""")
-          SELECT 'we"ird', k FROM unnest(_rsd_existing) k ON CONFLICT DO NOTHING;
-      END IF;
-    END IF;
-    IF cardinality(_rsd_new) > 0 THEN
-      INSERT INTO "we""ird"."Odd ""Entity""" ("Key ""Col""", "Home Region", "it's")
-        SELECT "x"."Key ""Col""", "x"."Home Region", "x"."it's" FROM unnest(_rsd_new) x
-        ON CONFLICT DO NOTHING;
-      GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-      IF _rsd_count < cardinality(_rsd_new) THEN
-        UPDATE "we""ird"."Odd ""Entity""" m SET "Home Region" = "x"."Home Region", "it's" = COALESCE("x"."it's", "m"."it's")
-          FROM unnest(_rsd_new) x
-          WHERE m."Key ""Col""" = x."Key ""Col"""
-            AND m."Key ""Col""" = ANY (ARRAY(SELECT y."Key ""Col""" FROM unnest(_rsd_new) y));
-      END IF;
-    END IF;
-  EXCEPTION WHEN connection_exception OR sqlclient_unable_to_establish_sqlconnection THEN
-    INSERT INTO "My Schema"."Odd ""Entity""_outbox" ("Home Region", "Key ""Col""")
-      SELECT 'we"ird', x."Key ""Col""" FROM unnest($1) x ON CONFLICT DO NOTHING;
-  END;
-
-  -- personal rows owned by 'Upper Case'
-  IF EXISTS (SELECT FROM unnest($1) x WHERE x."Home Region" = 'Upper Case') THEN
-    IF EXISTS (SELECT FROM unnest($1) x WHERE x."Home Region" = 'Upper Case' AND x."Key ""Col""" = ANY (_rsd_existing)) THEN
-      IF cardinality($1) = 1 THEN
-        UPDATE "My Schema"."Odd ""Entity""_details" d SET "e.mail" = "_rsd_one"."e.mail"
-          WHERE d."Key ""Col""" = _rsd_one."Key ""Col""" AND d."Home Region" = 'Upper Case';
-      ELSE
-        UPDATE "My Schema"."Odd ""Entity""_details" d SET "e.mail" = "x"."e.mail"
-          FROM unnest($1) x
-          WHERE d."Key ""Col""" = x."Key ""Col""" AND d."Key ""Col""" = ANY (_rsd_existing)
-            AND x."Home Region" = 'Upper Case' AND d."Home Region" = 'Upper Case';
-      END IF;
-      GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-      IF _rsd_count < (SELECT count(*) FROM unnest($1) x WHERE x."Home Region" = 'Upper Case' AND x."Key ""Col""" = ANY (_rsd_existing)) THEN
-        -- the directory knew the key but the owner lost its personal row: write it again
-        INSERT INTO "My Schema"."Odd ""Entity""_details" ("Key ""Col""", "Home Region", "e.mail")
-          SELECT "x"."Key ""Col""", "x"."Home Region", "x"."e.mail" FROM unnest($1) x
-          WHERE x."Home Region" = 'Upper Case' AND x."Key ""Col""" = ANY (_rsd_existing)
+      IF EXISTS (SELECT FROM unnest(_rsd_new) x WHERE x."Home Region" = _rsd_r.name) THEN
+        INSERT INTO "a.b"."Odd ""Entity""_details" ("Key ""Col""", "Home Region", "e.mail")
+          SELECT "x"."Key ""Col""", "x"."Home Region", "x"."e.mail" FROM unnest(_rsd_new) x WHERE x."Home Region" = _rsd_r.name
           ON CONFLICT DO NOTHING;
+        GET DIAGNOSTICS _rsd_count = ROW_COUNT;
+        IF _rsd_count < (SELECT count(*) FROM unnest(_rsd_new) x WHERE x."Home Region" = _rsd_r.name) THEN
+          -- left by an earlier, partly committed write: bring it up to date
+          UPDATE "a.b"."Odd ""Entity""_details" d SET "e.mail" = "x"."e.mail"
+            FROM unnest(_rsd_new) x
+            WHERE d."Key ""Col""" = x."Key ""Col""" AND x."Home Region" = _rsd_r.name
+              AND d."Key ""Col""" = ANY (ARRAY(SELECT y."Key ""Col""" FROM unnest(_rsd_new) y));
+        END IF;
+      END IF;
+    ELSE
+      IF EXISTS (SELECT FROM unnest($1) x WHERE x."Home Region" = _rsd_r.name AND x."Key ""Col""" = ANY (_rsd_existing)) THEN
+        IF cardinality($1) = 1 THEN
+          EXECUTE format('UPDATE "My Schema"."Odd ""Entity""_details" d SET "e.mail" = $2
+            WHERE d."Key ""Col""" = $1 AND d."Home Region" = %1$L', _rsd_r.name)
+            USING _rsd_one."Key ""Col""", _rsd_one."e.mail";
+        ELSE
+          EXECUTE format('UPDATE "My Schema"."Odd ""Entity""_details" d SET "e.mail" = "x"."e.mail"
+            FROM unnest($1) x
+            WHERE d."Key ""Col""" = x."Key ""Col""" AND d."Key ""Col""" = ANY ($2)
+              AND x."Home Region" = %1$L AND d."Home Region" = %1$L', _rsd_r.name)
+            USING $1, _rsd_existing;
+        END IF;
+        GET DIAGNOSTICS _rsd_count = ROW_COUNT;
+        IF _rsd_count < (SELECT count(*) FROM unnest($1) x WHERE x."Home Region" = _rsd_r.name AND x."Key ""Col""" = ANY (_rsd_existing)) THEN
+          -- the directory knew the key but the owner lost its personal row: write it again
+          EXECUTE format('INSERT INTO %1$I."Odd ""Entity""_details_in" ("Key ""Col""", "Home Region", "e.mail")
+            SELECT "x"."Key ""Col""", "x"."Home Region", "x"."e.mail" FROM unnest($1) x
+            WHERE x."Home Region" = %1$L AND x."Key ""Col""" = ANY ($2)
+            ON CONFLICT DO NOTHING', _rsd_r.name)
+            USING $1, _rsd_existing;
+        END IF;
+      END IF;
+      IF EXISTS (SELECT FROM unnest(_rsd_new) x WHERE x."Home Region" = _rsd_r.name) THEN
+        EXECUTE format('INSERT INTO %1$I."Odd ""Entity""_details_in" ("Key ""Col""", "Home Region", "e.mail")
+          SELECT "x"."Key ""Col""", "x"."Home Region", "x"."e.mail" FROM unnest($1) x WHERE x."Home Region" = %1$L
+          ON CONFLICT DO NOTHING', _rsd_r.name)
+          USING _rsd_new;
+        GET DIAGNOSTICS _rsd_count = ROW_COUNT;
+        IF _rsd_count < (SELECT count(*) FROM unnest(_rsd_new) x WHERE x."Home Region" = _rsd_r.name) THEN
+          -- left by an earlier, partly committed write: bring it up to date
+          EXECUTE format('UPDATE "My Schema"."Odd ""Entity""_details" d SET "e.mail" = "x"."e.mail"
+            FROM unnest($1) x
+            WHERE d."Key ""Col""" = x."Key ""Col""" AND x."Home Region" = %1$L
+              AND d."Key ""Col""" = ANY (ARRAY(SELECT y."Key ""Col""" FROM unnest($1) y)) AND d."Home Region" = %1$L', _rsd_r.name)
+            USING _rsd_new;
+        END IF;
       END IF;
     END IF;
-    IF EXISTS (SELECT FROM unnest(_rsd_new) x WHERE x."Home Region" = 'Upper Case') THEN
-      INSERT INTO "My Schema"."Odd ""Entity""_details" ("Key ""Col""", "Home Region", "e.mail")
-        SELECT "x"."Key ""Col""", "x"."Home Region", "x"."e.mail" FROM unnest(_rsd_new) x WHERE x."Home Region" = 'Upper Case'
-        ON CONFLICT DO NOTHING;
-      GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-      IF _rsd_count < (SELECT count(*) FROM unnest(_rsd_new) x WHERE x."Home Region" = 'Upper Case') THEN
-        -- left by an earlier, partly committed write: bring it up to date
-        UPDATE "My Schema"."Odd ""Entity""_details" d SET "e.mail" = "x"."e.mail"
-          FROM unnest(_rsd_new) x
-          WHERE d."Key ""Col""" = x."Key ""Col""" AND x."Home Region" = 'Upper Case'
-            AND d."Key ""Col""" = ANY (ARRAY(SELECT y."Key ""Col""" FROM unnest(_rsd_new) y)) AND d."Home Region" = 'Upper Case';
-      END IF;
-    END IF;
-  END IF;
-  -- personal rows owned by 'a.b'
-  IF EXISTS (SELECT FROM unnest($1) x WHERE x."Home Region" = 'a.b') THEN
-    IF EXISTS (SELECT FROM unnest($1) x WHERE x."Home Region" = 'a.b' AND x."Key ""Col""" = ANY (_rsd_existing)) THEN
-      IF cardinality($1) = 1 THEN
-        UPDATE "My Schema"."Odd ""Entity""_details" d SET "e.mail" = "_rsd_one"."e.mail"
-          WHERE d."Key ""Col""" = _rsd_one."Key ""Col""" AND d."Home Region" = 'a.b';
-      ELSE
-        UPDATE "My Schema"."Odd ""Entity""_details" d SET "e.mail" = "x"."e.mail"
-          FROM unnest($1) x
-          WHERE d."Key ""Col""" = x."Key ""Col""" AND d."Key ""Col""" = ANY (_rsd_existing)
-            AND x."Home Region" = 'a.b' AND d."Home Region" = 'a.b';
-      END IF;
-      GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-      IF _rsd_count < (SELECT count(*) FROM unnest($1) x WHERE x."Home Region" = 'a.b' AND x."Key ""Col""" = ANY (_rsd_existing)) THEN
-        -- the directory knew the key but the owner lost its personal row: write it again
-        INSERT INTO "My Schema"."Odd ""Entity""_details" ("Key ""Col""", "Home Region", "e.mail")
-          SELECT "x"."Key ""Col""", "x"."Home Region", "x"."e.mail" FROM unnest($1) x
-          WHERE x."Home Region" = 'a.b' AND x."Key ""Col""" = ANY (_rsd_existing)
-          ON CONFLICT DO NOTHING;
-      END IF;
-    END IF;
-    IF EXISTS (SELECT FROM unnest(_rsd_new) x WHERE x."Home Region" = 'a.b') THEN
-      INSERT INTO "My Schema"."Odd ""Entity""_details" ("Key ""Col""", "Home Region", "e.mail")
-        SELECT "x"."Key ""Col""", "x"."Home Region", "x"."e.mail" FROM unnest(_rsd_new) x WHERE x."Home Region" = 'a.b'
-        ON CONFLICT DO NOTHING;
-      GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-      IF _rsd_count < (SELECT count(*) FROM unnest(_rsd_new) x WHERE x."Home Region" = 'a.b') THEN
-        -- left by an earlier, partly committed write: bring it up to date
-        UPDATE "My Schema"."Odd ""Entity""_details" d SET "e.mail" = "x"."e.mail"
-          FROM unnest(_rsd_new) x
-          WHERE d."Key ""Col""" = x."Key ""Col""" AND x."Home Region" = 'a.b'
-            AND d."Key ""Col""" = ANY (ARRAY(SELECT y."Key ""Col""" FROM unnest(_rsd_new) y)) AND d."Home Region" = 'a.b';
-      END IF;
-    END IF;
-  END IF;
-  -- personal rows owned by 'we"ird'
-  IF EXISTS (SELECT FROM unnest($1) x WHERE x."Home Region" = 'we"ird') THEN
-    IF EXISTS (SELECT FROM unnest($1) x WHERE x."Home Region" = 'we"ird' AND x."Key ""Col""" = ANY (_rsd_existing)) THEN
-      IF cardinality($1) = 1 THEN
-        UPDATE "My Schema"."Odd ""Entity""_details" d SET "e.mail" = "_rsd_one"."e.mail"
-          WHERE d."Key ""Col""" = _rsd_one."Key ""Col""" AND d."Home Region" = 'we"ird';
-      ELSE
-        UPDATE "My Schema"."Odd ""Entity""_details" d SET "e.mail" = "x"."e.mail"
-          FROM unnest($1) x
-          WHERE d."Key ""Col""" = x."Key ""Col""" AND d."Key ""Col""" = ANY (_rsd_existing)
-            AND x."Home Region" = 'we"ird' AND d."Home Region" = 'we"ird';
-      END IF;
-      GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-      IF _rsd_count < (SELECT count(*) FROM unnest($1) x WHERE x."Home Region" = 'we"ird' AND x."Key ""Col""" = ANY (_rsd_existing)) THEN
-        -- the directory knew the key but the owner lost its personal row: write it again
-        INSERT INTO "My Schema"."Odd ""Entity""_details" ("Key ""Col""", "Home Region", "e.mail")
-          SELECT "x"."Key ""Col""", "x"."Home Region", "x"."e.mail" FROM unnest($1) x
-          WHERE x."Home Region" = 'we"ird' AND x."Key ""Col""" = ANY (_rsd_existing)
-          ON CONFLICT DO NOTHING;
-      END IF;
-    END IF;
-    IF EXISTS (SELECT FROM unnest(_rsd_new) x WHERE x."Home Region" = 'we"ird') THEN
-      INSERT INTO "My Schema"."Odd ""Entity""_details" ("Key ""Col""", "Home Region", "e.mail")
-        SELECT "x"."Key ""Col""", "x"."Home Region", "x"."e.mail" FROM unnest(_rsd_new) x WHERE x."Home Region" = 'we"ird'
-        ON CONFLICT DO NOTHING;
-      GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-      IF _rsd_count < (SELECT count(*) FROM unnest(_rsd_new) x WHERE x."Home Region" = 'we"ird') THEN
-        -- left by an earlier, partly committed write: bring it up to date
-        UPDATE "My Schema"."Odd ""Entity""_details" d SET "e.mail" = "x"."e.mail"
-          FROM unnest(_rsd_new) x
-          WHERE d."Key ""Col""" = x."Key ""Col""" AND x."Home Region" = 'we"ird'
-            AND d."Key ""Col""" = ANY (ARRAY(SELECT y."Key ""Col""" FROM unnest(_rsd_new) y)) AND d."Home Region" = 'we"ird';
-      END IF;
-    END IF;
-  END IF;
+  END LOOP;
 
   RETURN QUERY
     SELECT x."Key ""Col""", NOT (x."Key ""Col""" = ANY (_rsd_existing)), x."Home Region" = 'a.b'
@@ -278,19 +271,94 @@ BEGIN
 END
 $function$;
 
--- Set-based upsert from a JSON array of objects keyed by column name.
-CREATE FUNCTION "My Schema"."upsert_Odd ""Entity""_many"(rows jsonb)
+-- Set-based upsert from a JSON array of objects keyed by column name. Strict:
+-- an unknown field, a JSON object or array where the column takes a scalar,
+-- or, for a key that exists, a missing field without a default (absent would
+-- be ambiguous: keep or clear?) is an error and nothing is written. Absent and
+-- null are the same for a new key (the default, else NULL) and for a field
+-- with a default (keeps the stored value); null clears a field without one.
+CREATE OR REPLACE FUNCTION "My Schema"."upsert_Odd ""Entity""_many"(rows jsonb)
 RETURNS SETOF "My Schema"."Odd ""Entity""_upsert_result"
-LANGUAGE sql VOLATILE SECURITY DEFINER
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+-- an error raised in here does not log the caller's statement, which may
+-- carry personal values as literals (the error itself names no personal value)
+SET log_min_error_statement = 'panic'
 AS $function$
-  SELECT * FROM "My Schema"."upsert_Odd ""Entity""_rows"(
-    ARRAY(SELECT x FROM jsonb_populate_recordset(NULL::"My Schema"."Odd ""Entity""_row", $1) x));
+DECLARE
+  _rsd_at bigint;
+  _rsd_field text;
+  _rsd_type text;
+  _rsd_key text;
+  _rsd_value jsonb;
+  _rsd_rows "My Schema"."Odd ""Entity""_row"[];
+BEGIN
+  -- lock the registry before building rows: a migration that changes the row type holds it exclusively
+  PERFORM FROM "residency"."regions" LIMIT 1;
+  IF $1 IS NULL OR jsonb_typeof($1) <> 'array' THEN
+    RAISE EXCEPTION USING ERRCODE = 'RS009',
+      MESSAGE = format('%s: rows must be a JSON array of objects, got %s', 'Odd "Entity"', COALESCE('a JSON ' || jsonb_typeof($1), 'NULL'));
+  END IF;
+  SELECT e.n, jsonb_typeof(e.value) INTO _rsd_at, _rsd_type
+    FROM jsonb_array_elements($1) WITH ORDINALITY e(value, n) WHERE jsonb_typeof(e.value) <> 'object' ORDER BY e.n LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'RS009',
+      MESSAGE = format('%s: row %s must be a JSON object, got a JSON %s', 'Odd "Entity"', _rsd_at, _rsd_type);
+  END IF;
+  SELECT e.n, f.k INTO _rsd_at, _rsd_field
+    FROM jsonb_array_elements($1) WITH ORDINALITY e(value, n), jsonb_object_keys(e.value) f(k)
+    WHERE NOT f.k = ANY (ARRAY['Key "Col"', 'Home Region', 'it''s', 'e.mail']::text[]) ORDER BY e.n, f.k LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'RS008',
+      MESSAGE = format('%s: row %s has the unknown field "%s"; the fields are %s', 'Odd "Entity"', _rsd_at, _rsd_field, '"Key "Col"", "Home Region", "it''s", "e.mail"');
+  END IF;
+  SELECT e.n, f.key, jsonb_typeof(f.value) INTO _rsd_at, _rsd_field, _rsd_type
+    FROM jsonb_array_elements($1) WITH ORDINALITY e(value, n), jsonb_each(e.value) f
+    WHERE (f.key = ANY (ARRAY['Key "Col"', 'Home Region', 'it''s', 'e.mail']::text[]) AND jsonb_typeof(f.value) IN ('object', 'array'))
+       OR (f.key = ANY (ARRAY[]::text[]) AND jsonb_typeof(f.value) IN ('object', 'number', 'boolean'))
+    ORDER BY e.n, f.key LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'RS009',
+      MESSAGE = format('%s: row %s: the field "%s" holds a JSON %s where %s is expected', 'Odd "Entity"', _rsd_at, _rsd_field, _rsd_type,
+        CASE WHEN _rsd_field = ANY (ARRAY[]::text[]) THEN 'a JSON array (or null)' ELSE 'a JSON string, number, boolean or null' END);
+  END IF;
+  BEGIN
+    _rsd_rows := ARRAY(SELECT x FROM jsonb_populate_recordset(NULL::"My Schema"."Odd ""Entity""_row", $1) x);
+  EXCEPTION WHEN data_exception THEN
+    -- PostgreSQL's message quotes the value, which may be personal: name the
+    -- field instead (only on this error path: one conversion per field)
+    FOR _rsd_at, _rsd_field, _rsd_value IN
+        SELECT e.n, f.key, f.value FROM jsonb_array_elements($1) WITH ORDINALITY e(value, n), jsonb_each(e.value) f ORDER BY e.n, f.key LOOP
+      BEGIN
+        PERFORM jsonb_populate_record(NULL::"My Schema"."Odd ""Entity""_row", jsonb_build_object(_rsd_field, _rsd_value));
+      EXCEPTION WHEN data_exception THEN
+        RAISE EXCEPTION USING ERRCODE = 'RS009',
+          MESSAGE = format('%s: row %s: the field "%s" does not hold a valid %s', 'Odd "Entity"', _rsd_at, _rsd_field,
+            (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a JOIN pg_type t ON t.typrelid = a.attrelid
+              WHERE t.oid = pg_typeof(NULL::"My Schema"."Odd ""Entity""_row") AND a.attname = _rsd_field));
+      END;
+    END LOOP;
+    RAISE;
+  END;
+  SELECT m."Key ""Col""", e.n,
+      (SELECT c FROM unnest(ARRAY['e.mail']::text[]) c WHERE NOT e.value ? c LIMIT 1)
+    INTO _rsd_key, _rsd_at, _rsd_field
+    FROM jsonb_array_elements($1) WITH ORDINALITY e(value, n)
+    JOIN "My Schema"."Odd ""Entity""" m ON m."Key ""Col""" = (_rsd_rows[e.n::integer])."Key ""Col"""
+    WHERE NOT e.value ?& ARRAY['e.mail']::text[]
+    ORDER BY e.n LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'RS010',
+      MESSAGE = format('%s %s (row %s) exists and its field "%s" is missing; to update, give every field without a default (null clears it)',
+        'Odd "Entity"', _rsd_key, _rsd_at, _rsd_field);
+  END IF;
+  RETURN QUERY SELECT * FROM "My Schema"."upsert_Odd ""Entity""_rows"(_rsd_rows);
+END
 $function$;
 
 -- Upsert one 'Odd "Entity"': the seed's signature, (key, personal columns...,
 -- region, directory columns...). Returns (key, created, owned_here).
-CREATE FUNCTION "My Schema"."upsert_Odd ""Entity"""(
+CREATE OR REPLACE FUNCTION "My Schema"."upsert_Odd ""Entity"""(
   "Key ""Col""" text,
   "e.mail" text,
   "Home Region" text,
@@ -299,24 +367,35 @@ CREATE FUNCTION "My Schema"."upsert_Odd ""Entity"""(
 RETURNS "My Schema"."Odd ""Entity""_upsert_result"
 LANGUAGE sql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+-- an error raised in here does not log the caller's statement, which may
+-- carry personal values as literals (the error itself names no personal value)
+SET log_min_error_statement = 'panic'
 AS $function$
+  -- naming the registry makes this statement lock it before it builds a row:
+  -- a migration that changes the row type holds it exclusively meanwhile
   SELECT * FROM "My Schema"."upsert_Odd ""Entity""_rows"(
-    ARRAY[ROW($1, $3, $4, $2)::"My Schema"."Odd ""Entity""_row"]);
+    ARRAY[ROW($1, $3, $4, $2)::"My Schema"."Odd ""Entity""_row"])
+  WHERE EXISTS (SELECT FROM "residency"."regions");
 $function$;
 
 -- Move a 'Odd "Entity"''s personal row to a new owner region and update every
--- directory row. Returns false when it already lives there.
-CREATE FUNCTION "My Schema"."rehome_Odd ""Entity"""("Key ""Col""" text, new_region text)
+-- directory row. Returns false when it already lives there. The personal row
+-- is copied into the new owner before it is deleted from the old one.
+CREATE OR REPLACE FUNCTION "My Schema"."rehome_Odd ""Entity"""("Key ""Col""" text, new_region text)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
+-- an error raised in here does not log the caller's statement, which may
+-- carry personal values as literals (the error itself names no personal value)
+SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
   _rsd_old text;
   _rsd_detail record;
-  _rsd_moved boolean := false;
+  _rsd_count bigint;
+  _rsd_r record;
 BEGIN
   IF $1 IS NULL THEN
     RAISE EXCEPTION USING ERRCODE = 'RS002',
@@ -324,11 +403,11 @@ BEGIN
   END IF;
   IF $2 IS NULL THEN
     RAISE EXCEPTION USING ERRCODE = 'RS002',
-      MESSAGE = format('%s %s: the region must not be NULL; regions.yaml defines %s', 'Odd "Entity"', $1, '"we"ird", "Upper Case", "a.b"');
+      MESSAGE = format('%s %s: the region must not be NULL; regions.yaml defines %s', 'Odd "Entity"', $1, (SELECT string_agg(format('"%s"', r.name), ', ' ORDER BY r.ordinal) FROM "residency"."regions" r));
   END IF;
-  IF $2 NOT IN ('we"ird', 'Upper Case', 'a.b') THEN
+  IF NOT EXISTS (SELECT FROM "residency"."regions" r WHERE r.name = $2) THEN
     RAISE EXCEPTION USING ERRCODE = 'RS001',
-      MESSAGE = format('unknown region "%s"; regions.yaml defines %s', $2, '"we"ird", "Upper Case", "a.b"');
+      MESSAGE = format('unknown region "%s"; regions.yaml defines %s', $2, (SELECT string_agg(format('"%s"', r.name), ', ' ORDER BY r.ordinal) FROM "residency"."regions" r));
   END IF;
   SELECT m."Home Region" INTO _rsd_old FROM "My Schema"."Odd ""Entity""" m WHERE m."Key ""Col""" = $1;
   IF NOT FOUND THEN
@@ -338,62 +417,78 @@ BEGIN
     RETURN false;
   END IF;
 
-  -- directory row in 'Upper Case'
-  BEGIN
-    UPDATE "Upper Case"."Odd ""Entity""" m SET "Home Region" = $2 WHERE m."Key ""Col""" = $1;
-    IF NOT FOUND THEN
-      INSERT INTO "My Schema"."Odd ""Entity""_outbox" ("Home Region", "Key ""Col""")
-        VALUES ('Upper Case', $1) ON CONFLICT DO NOTHING;
+  -- directory rows, region by region in name order; the old and the new owner
+  -- must be reachable, so only the others fall back to the outbox
+  FOR _rsd_r IN SELECT r.name, r.is_local FROM "residency"."regions" r ORDER BY r.name LOOP
+    IF _rsd_r.is_local THEN
+      UPDATE "My Schema"."Odd ""Entity""" m SET "Home Region" = $2
+        WHERE m."Key ""Col""" = $1 AND m."Home Region" = _rsd_old;
+      IF NOT FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'RS006',
+          MESSAGE = format('%s %s changed while this call ran; retry it', 'Odd "Entity"', $1);
+      END IF;
+    ELSIF _rsd_r.name IN (_rsd_old, $2) THEN
+        EXECUTE format('UPDATE %1$I."Odd ""Entity""" m SET "Home Region" = $2 WHERE m."Key ""Col""" = $1', _rsd_r.name)
+          USING $1, $2;
+        GET DIAGNOSTICS _rsd_count = ROW_COUNT;
+        IF _rsd_count = 0 THEN
+          INSERT INTO "My Schema"."Odd ""Entity""_outbox" ("Home Region", "Key ""Col""")
+            VALUES (_rsd_r.name, $1) ON CONFLICT DO NOTHING;
+        END IF;
+    ELSE
+      BEGIN
+        EXECUTE format('UPDATE %1$I."Odd ""Entity""" m SET "Home Region" = $2 WHERE m."Key ""Col""" = $1', _rsd_r.name)
+          USING $1, $2;
+        GET DIAGNOSTICS _rsd_count = ROW_COUNT;
+        IF _rsd_count = 0 THEN
+          INSERT INTO "My Schema"."Odd ""Entity""_outbox" ("Home Region", "Key ""Col""")
+            VALUES (_rsd_r.name, $1) ON CONFLICT DO NOTHING;
+        END IF;
+      EXCEPTION WHEN connection_exception OR sqlclient_unable_to_establish_sqlconnection THEN
+        INSERT INTO "My Schema"."Odd ""Entity""_outbox" ("Home Region", "Key ""Col""")
+          VALUES (_rsd_r.name, $1) ON CONFLICT DO NOTHING;
+      END;
     END IF;
-  EXCEPTION WHEN connection_exception OR sqlclient_unable_to_establish_sqlconnection THEN
-    INSERT INTO "My Schema"."Odd ""Entity""_outbox" ("Home Region", "Key ""Col""")
-      VALUES ('Upper Case', $1) ON CONFLICT DO NOTHING;
-  END;
-  -- directory row in 'a.b'
-  UPDATE "My Schema"."Odd ""Entity""" m SET "Home Region" = $2
-    WHERE m."Key ""Col""" = $1 AND m."Home Region" = _rsd_old;
-  IF NOT FOUND THEN
-    RAISE EXCEPTION USING ERRCODE = 'RS006',
-      MESSAGE = format('%s %s changed while this call ran; retry it', 'Odd "Entity"', $1);
-  END IF;
-  -- directory row in 'we"ird'
-  BEGIN
-    UPDATE "we""ird"."Odd ""Entity""" m SET "Home Region" = $2 WHERE m."Key ""Col""" = $1;
-    IF NOT FOUND THEN
-      INSERT INTO "My Schema"."Odd ""Entity""_outbox" ("Home Region", "Key ""Col""")
-        VALUES ('we"ird', $1) ON CONFLICT DO NOTHING;
-    END IF;
-  EXCEPTION WHEN connection_exception OR sqlclient_unable_to_establish_sqlconnection THEN
-    INSERT INTO "My Schema"."Odd ""Entity""_outbox" ("Home Region", "Key ""Col""")
-      VALUES ('we"ird', $1) ON CONFLICT DO NOTHING;
-  END;
+  END LOOP;
 
-  -- take the personal row out of the old owner...
-  IF _rsd_old = 'Upper Case' THEN
-    DELETE FROM "My Schema"."Odd ""Entity""_details" d WHERE d."Key ""Col""" = $1 AND d."Home Region" = 'Upper Case'
-      RETURNING "d"."e.mail" INTO _rsd_detail;
-    _rsd_moved := FOUND;
-  ELSIF _rsd_old = 'a.b' THEN
-    DELETE FROM "My Schema"."Odd ""Entity""_details" d WHERE d."Key ""Col""" = $1 AND d."Home Region" = 'a.b'
-      RETURNING "d"."e.mail" INTO _rsd_detail;
-    _rsd_moved := FOUND;
-  ELSIF _rsd_old = 'we"ird' THEN
-    DELETE FROM "My Schema"."Odd ""Entity""_details" d WHERE d."Key ""Col""" = $1 AND d."Home Region" = 'we"ird'
-      RETURNING "d"."e.mail" INTO _rsd_detail;
-    _rsd_moved := FOUND;
+  -- copy the personal row into the new owner (reading it locks it in the old
+  -- one; a no-op UPDATE ... RETURNING reads a remote row in one round trip,
+  -- a SELECT through postgres_fdw costs a cursor)...
+  IF _rsd_old = 'a.b' THEN
+    SELECT "d"."e.mail" INTO _rsd_detail FROM "a.b"."Odd ""Entity""_details" d
+      WHERE d."Key ""Col""" = $1 FOR UPDATE;
+    GET DIAGNOSTICS _rsd_count = ROW_COUNT;
+  ELSE
+    EXECUTE format('UPDATE "My Schema"."Odd ""Entity""_details" d SET "e.mail" = d."e.mail"
+      WHERE d."Key ""Col""" = $1 AND d."Home Region" = %1$L RETURNING "d"."e.mail"', _rsd_old)
+      INTO _rsd_detail USING $1;
+    GET DIAGNOSTICS _rsd_count = ROW_COUNT;
   END IF;
-  -- ...and write it into the new one
-  IF _rsd_moved THEN
-    IF $2 = 'Upper Case' THEN
-      INSERT INTO "My Schema"."Odd ""Entity""_details" ("Key ""Col""", "Home Region", "e.mail")
-        VALUES ($1, $2, _rsd_detail."e.mail");
-    ELSIF $2 = 'a.b' THEN
-      INSERT INTO "My Schema"."Odd ""Entity""_details" ("Key ""Col""", "Home Region", "e.mail")
-        VALUES ($1, $2, _rsd_detail."e.mail");
-    ELSIF $2 = 'we"ird' THEN
-      INSERT INTO "My Schema"."Odd ""Entity""_details" ("Key ""Col""", "Home Region", "e.mail")
-        VALUES ($1, $2, _rsd_detail."e.mail");
+  IF _rsd_count = 0 THEN
+    RETURN true; -- the old owner had lost it: nothing to move
+  END IF;
+  IF $2 = 'a.b' THEN
+    INSERT INTO "a.b"."Odd ""Entity""_details" AS d ("Key ""Col""", "Home Region", "e.mail")
+      VALUES ($1, $2, _rsd_detail."e.mail")
+      ON CONFLICT ("Key ""Col""") DO UPDATE SET "e.mail" = "excluded"."e.mail";
+  ELSE
+    EXECUTE format('INSERT INTO %1$I."Odd ""Entity""_details_in" ("Key ""Col""", "Home Region", "e.mail")
+      VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', $2)
+      USING $1, $2, _rsd_detail."e.mail";
+    GET DIAGNOSTICS _rsd_count = ROW_COUNT;
+    IF _rsd_count = 0 THEN
+      -- a stale copy an earlier, partly committed write left there
+      EXECUTE format('UPDATE "My Schema"."Odd ""Entity""_details" d SET "e.mail" = $2
+        WHERE d."Key ""Col""" = $1 AND d."Home Region" = %1$L', $2)
+        USING $1, _rsd_detail."e.mail";
     END IF;
+  END IF;
+  -- ...then delete it from the old one
+  IF _rsd_old = 'a.b' THEN
+    DELETE FROM "a.b"."Odd ""Entity""_details" d WHERE d."Key ""Col""" = $1;
+  ELSE
+    EXECUTE format('DELETE FROM "My Schema"."Odd ""Entity""_details" d WHERE d."Key ""Col""" = $1 AND d."Home Region" = %1$L', _rsd_old)
+      USING $1;
   END IF;
   RETURN true;
 END
@@ -401,17 +496,21 @@ $function$;
 
 -- Right to erasure: delete a 'Odd "Entity"''s personal row and its directory
 -- row in every region. Returns whether anything was erased.
-CREATE FUNCTION "My Schema"."erase_Odd ""Entity"""("Key ""Col""" text)
+CREATE OR REPLACE FUNCTION "My Schema"."erase_Odd ""Entity"""("Key ""Col""" text)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
+-- an error raised in here does not log the caller's statement, which may
+-- carry personal values as literals (the error itself names no personal value)
+SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
   _rsd_owner text;
   _rsd_erased boolean;
   _rsd_count bigint;
+  _rsd_r record;
 BEGIN
   IF $1 IS NULL THEN
     RAISE EXCEPTION USING ERRCODE = 'RS002',
@@ -420,138 +519,125 @@ BEGIN
   SELECT m."Home Region" INTO _rsd_owner FROM "My Schema"."Odd ""Entity""" m WHERE m."Key ""Col""" = $1;
   _rsd_erased := FOUND;
 
-  -- directory row in 'Upper Case'
-  BEGIN
-    DELETE FROM "Upper Case"."Odd ""Entity""" m WHERE m."Key ""Col""" = $1;
-    _rsd_erased := _rsd_erased OR FOUND;
-  EXCEPTION WHEN connection_exception OR sqlclient_unable_to_establish_sqlconnection THEN
-    INSERT INTO "My Schema"."Odd ""Entity""_outbox" ("Home Region", "Key ""Col""")
-      VALUES ('Upper Case', $1) ON CONFLICT DO NOTHING;
-  END;
-  -- directory row in 'a.b'
-  DELETE FROM "My Schema"."Odd ""Entity""" m WHERE m."Key ""Col""" = $1;
-  -- directory row in 'we"ird'
-  BEGIN
-    DELETE FROM "we""ird"."Odd ""Entity""" m WHERE m."Key ""Col""" = $1;
-    _rsd_erased := _rsd_erased OR FOUND;
-  EXCEPTION WHEN connection_exception OR sqlclient_unable_to_establish_sqlconnection THEN
-    INSERT INTO "My Schema"."Odd ""Entity""_outbox" ("Home Region", "Key ""Col""")
-      VALUES ('we"ird', $1) ON CONFLICT DO NOTHING;
-  END;
+  -- directory rows, region by region in name order; the owner must be
+  -- reachable, so only the others fall back to the outbox
+  FOR _rsd_r IN SELECT r.name, r.is_local FROM "residency"."regions" r ORDER BY r.name LOOP
+    IF _rsd_r.is_local THEN
+      DELETE FROM "My Schema"."Odd ""Entity""" m WHERE m."Key ""Col""" = $1;
+    ELSIF _rsd_r.name = _rsd_owner THEN
+        EXECUTE format('DELETE FROM %1$I."Odd ""Entity""" m WHERE m."Key ""Col""" = $1', _rsd_r.name)
+          USING $1;
+        GET DIAGNOSTICS _rsd_count = ROW_COUNT;
+        _rsd_erased := _rsd_erased OR _rsd_count > 0;
+    ELSE
+      BEGIN
+        EXECUTE format('DELETE FROM %1$I."Odd ""Entity""" m WHERE m."Key ""Col""" = $1', _rsd_r.name)
+          USING $1;
+        GET DIAGNOSTICS _rsd_count = ROW_COUNT;
+        _rsd_erased := _rsd_erased OR _rsd_count > 0;
+      EXCEPTION WHEN connection_exception OR sqlclient_unable_to_establish_sqlconnection THEN
+        INSERT INTO "My Schema"."Odd ""Entity""_outbox" ("Home Region", "Key ""Col""")
+          VALUES (_rsd_r.name, $1) ON CONFLICT DO NOTHING;
+      END;
+    END IF;
+  END LOOP;
 
   -- personal row: in its owner, or, when no directory row says where, in every region
-  IF _rsd_owner = 'Upper Case' THEN
-    DELETE FROM "My Schema"."Odd ""Entity""_details" d WHERE d."Key ""Col""" = $1 AND d."Home Region" = 'Upper Case';
-  ELSIF _rsd_owner = 'a.b' THEN
-    DELETE FROM "My Schema"."Odd ""Entity""_details" d WHERE d."Key ""Col""" = $1 AND d."Home Region" = 'a.b';
-  ELSIF _rsd_owner = 'we"ird' THEN
-    DELETE FROM "My Schema"."Odd ""Entity""_details" d WHERE d."Key ""Col""" = $1 AND d."Home Region" = 'we"ird';
+  IF _rsd_owner = 'a.b' THEN
+    DELETE FROM "a.b"."Odd ""Entity""_details" d WHERE d."Key ""Col""" = $1;
+    GET DIAGNOSTICS _rsd_count = ROW_COUNT;
+  ELSIF EXISTS (SELECT FROM "residency"."regions" r WHERE r.name = _rsd_owner) THEN
+    EXECUTE format('DELETE FROM "My Schema"."Odd ""Entity""_details" d WHERE d."Key ""Col""" = $1 AND d."Home Region" = %1$L', _rsd_owner)
+      USING $1;
+    GET DIAGNOSTICS _rsd_count = ROW_COUNT;
   ELSE
     DELETE FROM "My Schema"."Odd ""Entity""_details" d WHERE d."Key ""Col""" = $1;
+    GET DIAGNOSTICS _rsd_count = ROW_COUNT;
   END IF;
-  GET DIAGNOSTICS _rsd_count = ROW_COUNT;
   RETURN _rsd_erased OR _rsd_count > 0;
 END
 $function$;
 
 -- Look up one 'Odd "Entity"' by key: the local directory names the owner, and
 -- only the owner's partition is read.
-CREATE FUNCTION "My Schema"."get_Odd ""Entity"""(text)
-RETURNS TABLE (
-  "Key ""Col""" text,
-  "Home Region" text,
-  "it's" text,
-  "e.mail" text
-)
+CREATE OR REPLACE FUNCTION "My Schema"."get_Odd ""Entity"""(text)
+RETURNS SETOF "My Schema"."Odd ""Entity""_row"
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+-- an error raised in here does not log the caller's statement, which may
+-- carry personal values as literals (the error itself names no personal value)
+SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
   _rsd_owner text;
 BEGIN
-  SELECT m."Home Region" INTO _rsd_owner FROM "My Schema"."Odd ""Entity""" m WHERE m."Key ""Col""" = $1;
-  IF _rsd_owner = 'Upper Case' THEN
+  SELECT m."Home Region" INTO _rsd_owner FROM "My Schema"."Odd ""Entity""" m
+    JOIN "residency"."regions" r ON r.name = m."Home Region"
+    WHERE m."Key ""Col""" = $1;
+  IF _rsd_owner = 'a.b' THEN
     RETURN QUERY
-      SELECT "m"."Key ""Col""", "m"."Home Region", "m"."it's", "d"."e.mail"
+      SELECT m."Key ""Col""", m."Home Region", m."it's", d."e.mail"
       FROM "My Schema"."Odd ""Entity""" m
-      LEFT JOIN "My Schema"."Odd ""Entity""_details" d ON d."Key ""Col""" = m."Key ""Col""" AND d."Home Region" = 'Upper Case'
+      LEFT JOIN "a.b"."Odd ""Entity""_details" d ON d."Key ""Col""" = m."Key ""Col"""
       WHERE m."Key ""Col""" = $1;
-  ELSIF _rsd_owner = 'a.b' THEN
-    RETURN QUERY
-      SELECT "m"."Key ""Col""", "m"."Home Region", "m"."it's", "d"."e.mail"
+  ELSIF _rsd_owner IS NOT NULL THEN
+    RETURN QUERY EXECUTE format('SELECT m."Key ""Col""", m."Home Region", m."it''s", d."e.mail"
       FROM "My Schema"."Odd ""Entity""" m
-      LEFT JOIN "My Schema"."Odd ""Entity""_details" d ON d."Key ""Col""" = m."Key ""Col""" AND d."Home Region" = 'a.b'
-      WHERE m."Key ""Col""" = $1;
-  ELSIF _rsd_owner = 'we"ird' THEN
-    RETURN QUERY
-      SELECT "m"."Key ""Col""", "m"."Home Region", "m"."it's", "d"."e.mail"
-      FROM "My Schema"."Odd ""Entity""" m
-      LEFT JOIN "My Schema"."Odd ""Entity""_details" d ON d."Key ""Col""" = m."Key ""Col""" AND d."Home Region" = 'we"ird'
-      WHERE m."Key ""Col""" = $1;
+      LEFT JOIN "My Schema"."Odd ""Entity""_details" d ON d."Key ""Col""" = m."Key ""Col""" AND d."Home Region" = %1$L
+      WHERE m."Key ""Col""" = $1', _rsd_owner)
+      USING $1;
   END IF;
 END
 $function$;
 
 -- Replay queued directory writes to regions that were unreachable. Returns the
 -- number of rows replayed; rows for a region still unreachable stay queued.
-CREATE FUNCTION "My Schema"."sync_Odd ""Entity"""()
+CREATE OR REPLACE FUNCTION "My Schema"."sync_Odd ""Entity"""()
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
+-- an error raised in here does not log the caller's statement, which may
+-- carry personal values as literals (the error itself names no personal value)
+SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
   _rsd_keys text[];
   _rsd_done bigint := 0;
+  _rsd_r record;
 BEGIN
-  BEGIN
-    _rsd_keys := ARRAY(
-      SELECT o."Key ""Col""" FROM "My Schema"."Odd ""Entity""_outbox" o
-      WHERE o."Home Region" = 'Upper Case' FOR UPDATE);
-    IF cardinality(_rsd_keys) > 0 THEN
-      UPDATE "Upper Case"."Odd ""Entity""" m SET "Home Region" = "l"."Home Region", "it's" = COALESCE("l"."it's", "m"."it's")
-        FROM "My Schema"."Odd ""Entity""" l
-        WHERE m."Key ""Col""" = l."Key ""Col""" AND m."Key ""Col""" = ANY (_rsd_keys)
-          AND l."Key ""Col""" = ANY (_rsd_keys);
-      INSERT INTO "Upper Case"."Odd ""Entity""" ("Key ""Col""", "Home Region", "it's")
-        SELECT "l"."Key ""Col""", "l"."Home Region", "l"."it's" FROM "My Schema"."Odd ""Entity""" l WHERE l."Key ""Col""" = ANY (_rsd_keys)
-        ON CONFLICT DO NOTHING;
-      DELETE FROM "Upper Case"."Odd ""Entity""" m
-        WHERE m."Key ""Col""" = ANY (ARRAY(
-          SELECT k FROM unnest(_rsd_keys) k
-          WHERE NOT EXISTS (SELECT FROM "My Schema"."Odd ""Entity""" l WHERE l."Key ""Col""" = k)));
-      DELETE FROM "My Schema"."Odd ""Entity""_outbox" o
-        WHERE o."Home Region" = 'Upper Case' AND o."Key ""Col""" = ANY (_rsd_keys);
-      _rsd_done := _rsd_done + cardinality(_rsd_keys);
-    END IF;
-  EXCEPTION WHEN connection_exception OR sqlclient_unable_to_establish_sqlconnection THEN
-    NULL; -- still unreachable: the rows stay queued
-  END;
-  BEGIN
-    _rsd_keys := ARRAY(
-      SELECT o."Key ""Col""" FROM "My Schema"."Odd ""Entity""_outbox" o
-      WHERE o."Home Region" = 'we"ird' FOR UPDATE);
-    IF cardinality(_rsd_keys) > 0 THEN
-      UPDATE "we""ird"."Odd ""Entity""" m SET "Home Region" = "l"."Home Region", "it's" = COALESCE("l"."it's", "m"."it's")
-        FROM "My Schema"."Odd ""Entity""" l
-        WHERE m."Key ""Col""" = l."Key ""Col""" AND m."Key ""Col""" = ANY (_rsd_keys)
-          AND l."Key ""Col""" = ANY (_rsd_keys);
-      INSERT INTO "we""ird"."Odd ""Entity""" ("Key ""Col""", "Home Region", "it's")
-        SELECT "l"."Key ""Col""", "l"."Home Region", "l"."it's" FROM "My Schema"."Odd ""Entity""" l WHERE l."Key ""Col""" = ANY (_rsd_keys)
-        ON CONFLICT DO NOTHING;
-      DELETE FROM "we""ird"."Odd ""Entity""" m
-        WHERE m."Key ""Col""" = ANY (ARRAY(
-          SELECT k FROM unnest(_rsd_keys) k
-          WHERE NOT EXISTS (SELECT FROM "My Schema"."Odd ""Entity""" l WHERE l."Key ""Col""" = k)));
-      DELETE FROM "My Schema"."Odd ""Entity""_outbox" o
-        WHERE o."Home Region" = 'we"ird' AND o."Key ""Col""" = ANY (_rsd_keys);
-      _rsd_done := _rsd_done + cardinality(_rsd_keys);
-    END IF;
-  EXCEPTION WHEN connection_exception OR sqlclient_unable_to_establish_sqlconnection THEN
-    NULL; -- still unreachable: the rows stay queued
-  END;
+  FOR _rsd_r IN SELECT r.name FROM "residency"."regions" r
+      WHERE NOT r.is_local AND r.name IN (SELECT o."Home Region" FROM "My Schema"."Odd ""Entity""_outbox" o)
+      ORDER BY r.name LOOP
+    BEGIN
+      _rsd_keys := ARRAY(
+        SELECT o."Key ""Col""" FROM "My Schema"."Odd ""Entity""_outbox" o
+        WHERE o."Home Region" = _rsd_r.name FOR UPDATE);
+      IF cardinality(_rsd_keys) > 0 THEN
+        EXECUTE format('UPDATE %1$I."Odd ""Entity""" m SET "Home Region" = "l"."Home Region", "it''s" = COALESCE("l"."it''s", "m"."it''s")
+          FROM "My Schema"."Odd ""Entity""" l
+          WHERE m."Key ""Col""" = l."Key ""Col""" AND m."Key ""Col""" = ANY ($1)
+            AND l."Key ""Col""" = ANY ($1)', _rsd_r.name)
+          USING _rsd_keys;
+        EXECUTE format('INSERT INTO %1$I."Odd ""Entity""" ("Key ""Col""", "Home Region", "it''s")
+          SELECT "l"."Key ""Col""", "l"."Home Region", "l"."it''s" FROM "My Schema"."Odd ""Entity""" l WHERE l."Key ""Col""" = ANY ($1)
+          ON CONFLICT DO NOTHING', _rsd_r.name)
+          USING _rsd_keys;
+        EXECUTE format('DELETE FROM %1$I."Odd ""Entity""" m
+          WHERE m."Key ""Col""" = ANY (ARRAY(
+            SELECT k FROM unnest($1) k
+            WHERE NOT EXISTS (SELECT FROM "My Schema"."Odd ""Entity""" l WHERE l."Key ""Col""" = k)))', _rsd_r.name)
+          USING _rsd_keys;
+        DELETE FROM "My Schema"."Odd ""Entity""_outbox" o
+          WHERE o."Home Region" = _rsd_r.name AND o."Key ""Col""" = ANY (_rsd_keys);
+        _rsd_done := _rsd_done + cardinality(_rsd_keys);
+      END IF;
+    EXCEPTION WHEN connection_exception OR sqlclient_unable_to_establish_sqlconnection THEN
+      NULL; -- still unreachable: the rows stay queued
+    END;
+  END LOOP;
   RETURN _rsd_done;
 END
 $function$;
@@ -563,6 +649,7 @@ REVOKE ALL ON FUNCTION "My Schema"."rehome_Odd ""Entity"""(text, text) FROM PUBL
 REVOKE ALL ON FUNCTION "My Schema"."erase_Odd ""Entity"""(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "My Schema"."get_Odd ""Entity"""(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "My Schema"."sync_Odd ""Entity"""() FROM PUBLIC;
+-- pg-residency-end: functions My Schema.Odd "Entity"
 
 -- Down Migration
 DROP FUNCTION "My Schema"."sync_Odd ""Entity"""();

@@ -34,6 +34,14 @@ CREATE FOREIGN TABLE "Upper Case"."Odd ""Entity""" (
 CREATE FOREIGN TABLE "Upper Case"."Odd ""Entity""_details"
   PARTITION OF "My Schema"."Odd ""Entity""_details" FOR VALUES IN ('Upper Case')
   SERVER "Upper Case" OPTIONS (schema_name 'Upper Case', table_name 'Odd "Entity"_details');
+-- New personal rows of region 'Upper Case' are written through this table, not the
+-- partition: postgres_fdw sends every column of the table it inserts into, and
+-- this one changes its columns only after the owner's leaf did (remote wave).
+CREATE FOREIGN TABLE "Upper Case"."Odd ""Entity""_details_in" (
+  "Key ""Col""" text,
+  "Home Region" text,
+  "e.mail" text
+) SERVER "Upper Case" OPTIONS (schema_name 'Upper Case', table_name 'Odd "Entity"_details');
 -- ANALYZE would copy samples of the personal data of region 'Upper Case' here.
 ALTER FOREIGN TABLE "Upper Case"."Odd ""Entity""_details" ALTER COLUMN "e.mail" SET STATISTICS 0;
 
@@ -43,6 +51,7 @@ INSERT INTO "residency"."regions" (name, ordinal, is_local) VALUES ('Upper Case'
 -- Down Migration
 DELETE FROM "residency"."regions" WHERE name = 'Upper Case';
 
+DROP FOREIGN TABLE "Upper Case"."Odd ""Entity""_details_in";
 DROP FOREIGN TABLE "Upper Case"."Odd ""Entity""_details";
 DROP FOREIGN TABLE "Upper Case"."Odd ""Entity""";
 

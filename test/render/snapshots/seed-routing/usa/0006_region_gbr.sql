@@ -31,6 +31,14 @@ CREATE FOREIGN TABLE "gbr"."identity" (
 CREATE FOREIGN TABLE "gbr"."identity_details"
   PARTITION OF "shared"."identity_details" FOR VALUES IN ('gbr')
   SERVER "gbr" OPTIONS (schema_name 'gbr', table_name 'identity_details');
+-- New personal rows of region 'gbr' are written through this table, not the
+-- partition: postgres_fdw sends every column of the table it inserts into, and
+-- this one changes its columns only after the owner's leaf did (remote wave).
+CREATE FOREIGN TABLE "gbr"."identity_details_in" (
+  "uuid" uuid,
+  "region" text,
+  "name" text
+) SERVER "gbr" OPTIONS (schema_name 'gbr', table_name 'identity_details');
 -- ANALYZE would copy samples of the personal data of region 'gbr' here.
 ALTER FOREIGN TABLE "gbr"."identity_details" ALTER COLUMN "name" SET STATISTICS 0;
 
@@ -40,6 +48,7 @@ INSERT INTO "residency"."regions" (name, ordinal, is_local) VALUES ('gbr', 2, fa
 -- Down Migration
 DELETE FROM "residency"."regions" WHERE name = 'gbr';
 
+DROP FOREIGN TABLE "gbr"."identity_details_in";
 DROP FOREIGN TABLE "gbr"."identity_details";
 DROP FOREIGN TABLE "gbr"."identity";
 

@@ -25,7 +25,7 @@ export interface MigrateInput {
   readonly dryRun: boolean;
   /** With down: how many migrations to revert per region (default: all). */
   readonly count?: number;
-  /** With down: revert the files of the last this many steps of each region's history (state.json). */
+  /** With down: revert the files of the last this many applied steps of each region's history (state.json). */
   readonly steps?: number;
 }
 
@@ -73,8 +73,9 @@ export function checkApplied(migrations: RegionMigrations, applied: readonly App
 }
 
 /** The file names of a region's last `n` steps. */
-function lastSteps(migrations: RegionMigrations, n: number): Set<string> {
-  return new Set(migrations.steps.slice(Math.max(0, migrations.steps.length - n)).flatMap((s) => s.files));
+function lastSteps(migrations: RegionMigrations, n: number, applied: ReadonlySet<string>): Set<string> {
+  const steps = migrations.steps.filter((s) => s.files.some((f) => applied.has(f)));
+  return new Set(steps.slice(Math.max(0, steps.length - n)).flatMap((s) => s.files));
 }
 
 function leading(list: readonly MigrationFile[], phase: Phase): number {
@@ -179,7 +180,9 @@ export async function migrateFleet(input: MigrateInput): Promise<RegionMigrateRe
             ? target.migrations.files.filter((f) => !appliedNames.has(f.name))
             : target.migrations.files
                 .filter(
-                  (f) => appliedNames.has(f.name) && (input.steps === undefined || lastSteps(target.migrations, input.steps).has(f.name)),
+                  (f) =>
+                    appliedNames.has(f.name) &&
+                    (input.steps === undefined || lastSteps(target.migrations, input.steps, appliedNames).has(f.name)),
                 )
                 .reverse()
                 .slice(0, input.count ?? Infinity);

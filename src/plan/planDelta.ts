@@ -324,6 +324,8 @@ export function planDelta(input: DeltaInput): DeltaPlan {
       slug: `remove_region_${target.name}`,
       phase: 'remote',
       blocks: [
+        // calls in flight read the registry before they reach the region's tables: let them finish
+        render(oldConfig, 'registry_lock', {}),
         render(oldConfig, 'region_leave', { target, entities }),
         inverse(input.render(oldConfig, regionRowBlock(oldConfig, hereBefore, target))),
         ...oldConfig.entities.map((e) => inverse(input.render(oldConfig, foreignBlock(oldConfig, hereBefore, target, e)))),
@@ -391,7 +393,9 @@ export function planDelta(input: DeltaInput): DeltaPlan {
       add: [],
       drop: added.map((a) => a.name).reverse(),
     });
-    const signatureChanged = !same(oldShape.params, newShape.params);
+    // the argument types, not which parameters are retired, make the signature
+    const signature = (shape: ApiShape) => shape.params.map((p) => p.type);
+    const signatureChanged = !same(signature(oldShape), signature(newShape));
     const dropOld = signatureChanged
       ? input.render(oldConfig, { template: 'upsert_drop', context: context(oldConfig, old, oldShape, hereBefore) }).up
       : '';
@@ -434,7 +438,7 @@ export function planDelta(input: DeltaInput): DeltaPlan {
     remoteFiles.unshift({
       slug: `drop_functions_${entity.name}`,
       phase: 'remote',
-      blocks: [{ up: drop.down, down: oldFunctions, template: 'functions' }],
+      blocks: [render(oldConfig, 'registry_lock', {}), { up: drop.down, down: oldFunctions, template: 'functions' }],
       changes: [`drop the functions of ${key}`],
       destructive: [],
     });

@@ -24,6 +24,12 @@ export interface DevUpOptions {
   readonly stateDir: string;
   /** Where PGPASSWORD and the link passwords may be set; default `process.env`. Values here win over secrets.env. */
   readonly env?: Env;
+  /**
+   * Run with fsync, synchronous_commit and full_page_writes off: a killed
+   * server loses acknowledged commits. Only for test fleets that inject no
+   * faults; the CLI never sets it.
+   */
+  readonly unsafeFast?: boolean;
 }
 
 /** What `dev up` did for one region. */
@@ -46,6 +52,7 @@ interface FleetContext {
   readonly stateDir: string;
   /** Regions that share a host and port with an earlier one, and which one. */
   readonly clashes: ReadonlyMap<string, string>;
+  readonly unsafeFast: boolean;
 }
 
 /**
@@ -73,6 +80,7 @@ export async function devUp(config: Config, options: DevUpOptions): Promise<DevU
     childEnv: serverEnv(env, secretNames(config)),
     stateDir: options.stateDir,
     clashes: portClashes(config.regions),
+    unsafeFast: options.unsafeFast === true,
   };
   return Promise.all(config.regions.map((region) => regionUp(region, context)));
 }
@@ -138,7 +146,15 @@ async function bringUp(
     );
   }
   await makeServerDir(paths.regionDir, context.user);
-  const server = { region: region.name, binaries, user: context.user, paths, address, env: context.childEnv };
+  const server = {
+    region: region.name,
+    binaries,
+    user: context.user,
+    paths,
+    address,
+    env: context.childEnv,
+    unsafeFast: context.unsafeFast,
+  };
   if (initialisedBy === undefined) await initDataDir({ ...server, superuserPassword: password });
   await startServer(server);
   await ensureDatabase(region.name, address, password);

@@ -7,7 +7,7 @@ import type { RegionPaths } from './regionPaths.js';
 import type { PgBinaries } from './resolveBinaries.js';
 import { runServerCommand } from './runServerCommand.js';
 import { makeServerDir, writeServerFile } from './serverOwnedFiles.js';
-import { renderServerSettings, SETTINGS_FILE_NAME, SETTINGS_INCLUDE_LINE } from './serverSettings.js';
+import { renderServerSettings, type ServerSettingsInput, SETTINGS_FILE_NAME, SETTINGS_INCLUDE_LINE } from './serverSettings.js';
 import type { ServerUser } from './serverUser.js';
 
 /** What {@link startServer} needs about one region. */
@@ -18,6 +18,8 @@ export interface StartServerInput {
   readonly paths: RegionPaths;
   readonly address: RegionAddress;
   readonly env: NodeJS.ProcessEnv;
+  /** See {@link ServerSettingsInput.unsafeFast}. */
+  readonly unsafeFast?: boolean;
 }
 
 /** How long pg_ctl waits for a server to accept connections. */
@@ -33,7 +35,7 @@ export async function startServer(input: StartServerInput): Promise<void> {
   const { paths, user } = input;
   await writeServerFile(
     join(paths.dataDir, SETTINGS_FILE_NAME),
-    renderServerSettings({ ...input.address, socketDir: paths.socketDir }),
+    renderServerSettings({ ...input.address, socketDir: paths.socketDir, unsafeFast: input.unsafeFast === true }),
     user,
   );
   const mainConf = join(paths.dataDir, 'postgresql.conf');

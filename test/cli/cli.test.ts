@@ -80,7 +80,7 @@ test.after.always(async () => {
 });
 
 test.serial('migrate status exits 1 while anything is pending, 0 once applied; no password is printed', async (t) => {
-  fleet = await startFleet({ regions: MIXED, migrate: false });
+  fleet = await startFleet({ regions: MIXED, migrate: false, unsafeFast: true });
   const env = { ...fleet.env };
   // from a folder of its own: the repository's .pg-residency/secrets.env must not leak in
   const cwd = scratch();

@@ -9,7 +9,7 @@ import { MIXED, startFleet, type Fleet } from '../helpers/fleet.js';
 // One mixed fleet for the file: usa on PostgreSQL 10 (routing), gbr 11 and aus 18 (native).
 let fleet: Fleet;
 test.before(async () => {
-  fleet = await startFleet({ regions: MIXED, migrate: false });
+  fleet = await startFleet({ regions: MIXED, migrate: false, unsafeFast: true });
 });
 test.after.always(async () => {
   await fleet?.stop();

@@ -15,6 +15,7 @@ import { runningServer } from './runningServer.js';
 import { serverEnv } from './serverEnv.js';
 import { makeServerDir } from './serverOwnedFiles.js';
 import { serverUser, type ServerUser } from './serverUser.js';
+import { clearStaleLock } from './staleLock.js';
 import { startServer } from './startServer.js';
 import { toClusterError } from './toClusterError.js';
 
@@ -40,6 +41,8 @@ export interface DevUpResult {
   readonly host: string;
   readonly port: number;
   readonly dataDir: string;
+  /** The pid of a killed server whose stale postmaster.pid was removed before starting. */
+  readonly recoveredFrom?: number;
   /** Why it failed; the message names the region and what to do. */
   readonly error?: ResidencyError;
 }
@@ -90,7 +93,7 @@ async function regionUp(region: Region, context: FleetContext): Promise<DevUpRes
   const paths = regionPaths(context.stateDir, region.name, address.port);
   const result = { region: region.name, major: region.postgres, host: address.host, port: address.port, dataDir: paths.dataDir };
   try {
-    return { ...result, status: await bringUp(region, address, paths, context) };
+    return { ...result, ...(await bringUp(region, address, paths, context)) };
   } catch (error) {
     return { ...result, status: 'failed', error: toClusterError(region.name, error) };
   }
@@ -101,7 +104,7 @@ async function bringUp(
   address: RegionAddress,
   paths: RegionPaths,
   context: FleetContext,
-): Promise<'started' | 'already-running'> {
+): Promise<{ status: 'started' | 'already-running'; recoveredFrom?: number }> {
   const clash = context.clashes.get(region.name);
   if (clash !== undefined) {
     throw clusterError(
@@ -128,7 +131,7 @@ async function bringUp(
       );
     }
     await ensureDatabase(region.name, address, password);
-    return 'already-running';
+    return { status: 'already-running' };
   }
 
   const binaries = await resolveBinaries(region.postgres, region.name);
@@ -156,9 +159,11 @@ async function bringUp(
     unsafeFast: context.unsafeFast,
   };
   if (initialisedBy === undefined) await initDataDir({ ...server, superuserPassword: password });
+  // After a crash: the killed server's postmaster.pid would stop this start.
+  const recoveredFrom = await clearStaleLock(region.name, paths.dataDir, paths.socketDir);
   await startServer(server);
   await ensureDatabase(region.name, address, password);
-  return 'started';
+  return recoveredFrom === undefined ? { status: 'started' } : { status: 'started', recoveredFrom };
 }
 
 /** Maps each region that shares host and port with an earlier region to that region's name. */

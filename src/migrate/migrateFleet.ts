@@ -171,7 +171,7 @@ export async function migrateFleet(input: MigrateInput): Promise<RegionMigrateRe
       for (const target of targets) {
         try {
           await bindServers(target.client!, input.config);
-          await applyLinkSecrets(target.client!, input.config, target.secrets!);
+          await applyLinkSecrets(target.client!, input.config, target.secrets!, target.region.name);
         } catch (error) {
           fail(target, error);
           break;

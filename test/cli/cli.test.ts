@@ -67,6 +67,20 @@ test('unknown region and missing command are clear errors', async (t) => {
   t.regex(none.stderr, /name a command; see --help/);
 });
 
+test('issue 8 #10: --count must be a positive integer, and --all with --region is refused; exit 2 before any database is touched', async (t) => {
+  for (const count of ['abc', '-1', '0', '1.5']) {
+    const r = await run(['migrate', 'down', '--region', 'usa', `--count=${count}`]);
+    t.is(r.code, 2, count);
+    t.true(
+      r.stderr.endsWith(`\n--count "${count}" must be a positive whole number of migrations, e.g. --count 1\n`),
+      `${count}: ${r.stderr.slice(-200)}`,
+    );
+  }
+  const both = await run(['migrate', 'up', '--all', '--region', 'usa']);
+  t.is(both.code, 2);
+  t.true(both.stderr.endsWith('\n--all and --region usa contradict each other: pass --all for every region, or --region NAME for some\n'));
+});
+
 test('--help lists every command', async (t) => {
   const r = await run(['--help']);
   t.is(r.code, 0);

@@ -1,14 +1,31 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type pg from 'pg';
 import { runner } from 'node-pg-migrate';
 import { ResidencyError } from '../errors.js';
-import { MIGRATIONS_SCHEMA, MIGRATIONS_TABLE, recordChecksums } from './appliedMigrations.js';
+import { checksumStatements, ensureChecksumsTable, MIGRATIONS_SCHEMA, MIGRATIONS_TABLE } from './appliedMigrations.js';
 import { migrationFailure } from './migrationFailure.js';
-import type { RegionMigrations } from './regionMigrations.js';
+import type { MigrationFile, RegionMigrations } from './regionMigrations.js';
+
+/**
+ * A file as node-pg-migrate is given it: the up section ends by recording the
+ * file's checksum, the down section by forgetting it, so both commit (or roll
+ * back) with the migration itself. Appended at the end of each section, they
+ * leave the positions PostgreSQL reports in the file's own SQL unchanged.
+ */
+export function withChecksum(file: MigrationFile): string {
+  const { up, down } = checksumStatements(file.name, file.sha256);
+  const downStart = file.content.search(/^\s*--[\s-]*down\s+migration/im);
+  if (downStart < 0) return `${file.content}\n${up}\n`;
+  return `${file.content.slice(0, downStart)}\n${up}\n${file.content.slice(downStart)}\n${down}\n`;
+}
 
 /**
  * Applies (or reverts) the next `count` migrations of one region through
- * node-pg-migrate, in one transaction, under its advisory lock. Returns the
- * names it ran.
+ * node-pg-migrate, in one transaction, under its advisory lock; each file's
+ * checksum is recorded in that transaction. Returns the names it ran, all of
+ * them committed.
  */
 export async function runRegion(
   client: pg.Client,
@@ -23,10 +40,13 @@ export async function runRegion(
     if (match) current = match[1];
   };
   let ran: { name: string }[];
+  await ensureChecksumsTable(client);
+  const dir = await mkdtemp(join(tmpdir(), 'rsd-run-'));
   try {
+    for (const file of migrations.files) await writeFile(join(dir, file.file), withChecksum(file));
     ran = await runner({
       dbClient: client,
-      dir: migrations.dir,
+      dir,
       // residency.sum and state.json sit beside the migrations
       ignorePattern: '(?!.*\\.sql$).*',
       migrationsSchema: MIGRATIONS_SCHEMA,
@@ -60,13 +80,8 @@ export async function runRegion(
       migrations.files.find((f) => f.name === current),
       error,
     );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
-  const names = ran.map((m) => m.name);
-  const byName = new Map(migrations.files.map((f) => [f.name, f]));
-  await recordChecksums(
-    client,
-    direction === 'up' ? names.map((name) => ({ name, sha256: byName.get(name)!.sha256 })) : [],
-    direction === 'down' ? names : [],
-  );
-  return names;
+  return ran.map((m) => m.name);
 }

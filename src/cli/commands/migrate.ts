@@ -14,7 +14,7 @@ interface Args {
 }
 
 /** Why the flags do not fit together, or true: yargs prints the reason with the usage and exits 2. */
-function checkArgs(argv: { all: boolean; region: string[]; count?: unknown; action: string }): true | string {
+function checkArgs(argv: { all: boolean; region: string[]; count?: unknown; action?: string }): true | string {
   if (argv.all && argv.region.length > 0) {
     return `--all and --region ${argv.region.join(', ')} contradict each other: pass --all for every region, or --region NAME for some`;
   }

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MIXED, startFleet, type Fleet } from '../helpers/fleet.js';
+import { recordCase } from '../helpers/catalogue.js';
 
 // The built binary, as a user runs it (npm test builds first).
 const repo = fileURLToPath(new URL('../..', import.meta.url));
@@ -79,6 +80,7 @@ test('issue 8 #10: --count must be a positive integer, and --all with --region i
   const both = await run(['migrate', 'up', '--all', '--region', 'usa']);
   t.is(both.code, 2);
   t.true(both.stderr.endsWith('\n--all and --region usa contradict each other: pass --all for every region, or --region NAME for some\n'));
+  recordCase(t, 10);
 });
 
 test('--help lists every command', async (t) => {

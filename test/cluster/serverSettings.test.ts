@@ -2,6 +2,7 @@ import test from 'ava';
 import { serverEnv } from '../../src/cluster/serverEnv.js';
 import { renderServerSettings } from '../../src/cluster/serverSettings.js';
 import { installCommand } from '../../src/cluster/embeddedPostgresVersions.js';
+import { recordCase } from '../helpers/catalogue.js';
 
 test('issue 8 #1: server settings listen on the url address, keep acknowledged commits and allow prepared transactions', (t) => {
   t.is(
@@ -18,6 +19,7 @@ max_connections = 60
 shared_buffers = '32MB'
 `,
   );
+  recordCase(t, 1);
 });
 
 test('the unsafe fast mode is explicit and says so in the file', (t) => {

@@ -2,6 +2,7 @@ import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../../src/errors.js';
 import { parseConfig } from '../../src/config/parseConfig.js';
+import { recordCase } from '../helpers/catalogue.js';
 
 const seed = readFileSync(new URL('../../regions.yaml', import.meta.url), 'utf8');
 
@@ -197,6 +198,7 @@ entities:
     `entities[1].schema: "residency" cannot hold an entity: it is pg-residency's own schema (the region registry); choose another schema`,
     `entities[2].schema: "information_schema" cannot hold an entity: it is PostgreSQL's system schema; choose another schema`,
   ]);
+  recordCase(t, 7);
 });
 
 test('issue 8 #7: entities whose derived names collide are refused, in their schema and in the region schemas', (t) => {
@@ -213,6 +215,7 @@ test('issue 8 #7: entities whose derived names collide are refused, in their sch
     `entities[1].name: the foreign directory table of entity "person" would be named "person" in every region's schema, like the foreign directory table of entity "person" (entities[0]); rename one of the entities`,
     `entities[1].name: the personal-data leaf of entity "person" would be named "person_details" in every region's schema, like the personal-data leaf of entity "person" (entities[0]); rename one of the entities`,
   ]);
+  recordCase(t, 7);
 });
 
 test('issue 8 #7: key types without btree equality, reserved column names and multi-word phrases are refused', (t) => {
@@ -241,6 +244,7 @@ test('issue 8 #7: key types without btree equality, reserved column names and mu
     'entities[1].key.name: "created" is reserved: the upsert result type has a column of that name beside the key; choose another name',
     'entities[1].region.name: "queued_at" is reserved: the outbox table has a column of that name; choose another name',
   ]);
+  recordCase(t, 7);
 });
 
 test('issue 8 #7: defaults with a subquery, a second clause, a comment or a dollar quote are refused', (t) => {
@@ -260,6 +264,7 @@ ${column('a', '(select max(x) from t)')}${column('b', "'x', evil text")}${column
     'entities[0].mirrored[6].default: "lower((1)" has an opening bracket without its closing one',
     'entities[0].mirrored[7].default: "now());drop table x;--" has a closing bracket without its opening one',
   ]);
+  recordCase(t, 7);
 });
 
 test('issue 8 #2: link role postgres, a reserved role, or the role migrate connects as is refused up front', (t) => {
@@ -272,4 +277,5 @@ test('issue 8 #2: link role postgres, a reserved role, or the role migrate conne
   t.deepEqual(problems(minimal('  - { name: usa, url: "postgres://a@h:1/db", postgres: 11 }', 'link: { role: pg_monitor }')), [
     'link.role: "pg_monitor" cannot be the link role: role names starting with "pg_" are reserved by PostgreSQL; use another name',
   ]);
+  recordCase(t, 2);
 });

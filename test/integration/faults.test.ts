@@ -6,13 +6,25 @@ import { regionPaths } from '../../src/cluster/regionPaths.js';
 import { syncFleet } from '../../src/migrate/syncFleet.js';
 import { verifyFleet } from '../../src/verify/verifyFleet.js';
 import { recordCase } from '../helpers/catalogue.js';
-import { MIXED, startFleet, type Fleet } from '../helpers/fleet.js';
+import { MIXED, SEED_ENTITY, startFleet, type Fleet } from '../helpers/fleet.js';
+
+// A second entity whose names and default hold the functions' dollar-quote tag.
+const DOLLAR_ENTITY = `
+  - name: odd
+    schema: shared
+    key: { name: k, type: text }
+    region: { name: "r$function$1" }
+    mirrored:
+      - { name: "n$function$ote", type: text, default: "'a$function$ b'" }
+    resident:
+      - { name: name, type: text }
+`;
 
 // Issue 8's fault catalogue on a durable mixed fleet (usa 10, gbr 11, aus 18):
 // servers are killed by pid with SIGKILL, as a crash would, never stopped.
 let fleet: Fleet;
 test.before(async () => {
-  fleet = await startFleet({ regions: MIXED });
+  fleet = await startFleet({ regions: MIXED, entities: SEED_ENTITY + DOLLAR_ENTITY });
 });
 test.after.always(async () => {
   await fleet?.stop();
@@ -49,7 +61,7 @@ test.serial(
     const sync = await syncFleet(fleet.config, [], true, fleet.env);
     t.deepEqual(
       sync.map((s) => [s.region, s.error?.message, s.entities.map((e) => e.pending)]),
-      OWNERS.map((r) => [r, undefined, [0]]),
+      OWNERS.map((r) => [r, undefined, [0, 0]]),
     );
 
     const keys = [...acknowledged.keys()];
@@ -158,3 +170,17 @@ test.serial(
     recordCase(t, 3);
   },
 );
+
+test.serial('issue 8 #5: $function$ in a column, the region column and a default cannot end a function body early', async (t) => {
+  const [result] = await fleet.query('usa', 'SELECT * FROM shared.upsert_odd($1, $2, $3)', ['k1', "O'Brien $function$", 'gbr']);
+  t.like(result, { k: 'k1', created: true, owned_here: false });
+  for (const region of OWNERS) {
+    t.deepEqual(
+      await fleet.query(region, 'SELECT * FROM shared.odd'),
+      [{ k: 'k1', r$function$1: 'gbr', n$function$ote: 'a$function$ b' }],
+      region,
+    );
+  }
+  t.deepEqual(await fleet.query('gbr', 'SELECT name FROM gbr.odd_details'), [{ name: "O'Brien $function$" }]);
+  recordCase(t, 5);
+});

@@ -100,7 +100,7 @@ test.serial(
   'issue 8 #4: aus (PG 18) SIGKILLed mid up --all: the run reports only what committed, status tells the truth, the next up --all completes',
   async (t) => {
     // A test-only pause in aus's last local migration makes the kill land inside its transaction
-  // (first in the file: pg_stat_activity shows only the start of a long query).
+    // (first in the file: pg_stat_activity shows only the start of a long query).
     const dir = join(fleet.dir, 'aus');
     const names = readdirSync(dir)
       .filter((n) => n.endsWith('.sql'))

@@ -7,7 +7,7 @@ import type { RegionPaths } from './regionPaths.js';
 import type { PgBinaries } from './resolveBinaries.js';
 import { runServerCommand } from './runServerCommand.js';
 import { makeServerDir, writeServerFile } from './serverOwnedFiles.js';
-import { renderServerSettings, type ServerSettingsInput, SETTINGS_FILE_NAME, SETTINGS_INCLUDE_LINE } from './serverSettings.js';
+import { renderServerSettings, SETTINGS_FILE_NAME, SETTINGS_INCLUDE_LINE } from './serverSettings.js';
 import type { ServerUser } from './serverUser.js';
 
 /** What {@link startServer} needs about one region. */
@@ -18,7 +18,7 @@ export interface StartServerInput {
   readonly paths: RegionPaths;
   readonly address: RegionAddress;
   readonly env: NodeJS.ProcessEnv;
-  /** See {@link ServerSettingsInput.unsafeFast}. */
+  /** fsync and synchronous_commit off: see renderServerSettings. */
   readonly unsafeFast?: boolean;
 }
 

@@ -6,6 +6,7 @@ import { dataDirMajor } from './dataDirMajor.js';
 import { devEnv, ensureDevSecrets, secretNames, SUPERUSER_PASSWORD_ENV } from './devSecrets.js';
 import { ensureDatabase } from './ensureDatabase.js';
 import { initDataDir } from './initDataDir.js';
+import { logTail } from './logTail.js';
 import { portAvailability } from './portAvailability.js';
 import { prepareStateDir } from './prepareStateDir.js';
 import { regionAddress, type RegionAddress } from './regionAddress.js';
@@ -135,6 +136,9 @@ async function bringUp(
   }
 
   const binaries = await resolveBinaries(region.postgres, region.name);
+  // After a crash: the killed server's postmaster.pid would stop this start,
+  // and its last processes may still hold the port for a moment.
+  const recoveredFrom = await clearStaleLock(region.name, paths.dataDir, paths.socketDir);
   const availability = await portAvailability(address.host, address.port);
   if (availability === 'in-use') {
     throw clusterError(
@@ -159,10 +163,14 @@ async function bringUp(
     unsafeFast: context.unsafeFast,
   };
   if (initialisedBy === undefined) await initDataDir({ ...server, superuserPassword: password });
-  // After a crash: the killed server's postmaster.pid would stop this start.
-  const recoveredFrom = await clearStaleLock(region.name, paths.dataDir, paths.socketDir);
   await startServer(server);
-  await ensureDatabase(region.name, address, password);
+  try {
+    await ensureDatabase(region.name, address, password);
+  } catch (error) {
+    // Say what the server logged: after a crash, recovery may be what failed.
+    const tail = await logTail(paths.logFile, 12);
+    throw clusterError(region.name, `${(error as Error).message}; the last lines of ${paths.logFile}:\n${tail}`);
+  }
   return recoveredFrom === undefined ? { status: 'started' } : { status: 'started', recoveredFrom };
 }
 

@@ -1,6 +1,7 @@
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { regionPaths } from '../../src/cluster/regionPaths.js';
 import { syncFleet } from '../../src/migrate/syncFleet.js';
@@ -34,6 +35,23 @@ const paths = (region: string) => regionPaths(fleet.stateDir, region, fleet.port
 const postmasterPid = (region: string) => Number(readFileSync(`${paths(region).dataDir}/postmaster.pid`, 'utf8').split('\n')[0]);
 const OWNERS = ['usa', 'gbr', 'aus'] as const;
 
+/** SIGKILLs a region's postmaster and waits until the kernel has ended it (a zombie or gone), as after a crash. */
+async function crash(region: string): Promise<number> {
+  const pid = postmasterPid(region);
+  process.kill(pid, 'SIGKILL');
+  for (;;) {
+    let state: string;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    } catch {
+      return pid;
+    }
+    if (state === 'Z' || state === 'X') return pid;
+    await sleep(10);
+  }
+}
+
 test.serial(
   'issue 8 #1: 500 upserts from gbr while usa is SIGKILLed and restarted: every acknowledged write is in its owner and every directory',
   async (t) => {
@@ -43,7 +61,7 @@ test.serial(
     const refused = new Map<string, number>();
     let restart: Promise<void> | undefined;
     for (let i = 0; i < 500; i += 1) {
-      if (i === 150) process.kill(postmasterPid('usa'), 'SIGKILL');
+      if (i === 150) await crash('usa');
       if (i === 300) restart = fleet.startRegion('usa');
       const key = randomUUID();
       const owner = OWNERS[i % 3]!;
@@ -94,8 +112,7 @@ test.serial(
 );
 
 test.serial('issue 8 #10: dev up after a SIGKILL recovers the stale postmaster.pid by itself', async (t) => {
-  const pid = postmasterPid('aus');
-  process.kill(pid, 'SIGKILL');
+  const pid = await crash('aus');
   await fleet.startRegion('aus');
   t.not(postmasterPid('aus'), pid);
   t.deepEqual(await fleet.query('aus', 'SELECT 1 AS up'), [{ up: 1 }]);

@@ -122,8 +122,19 @@ test.serial(
         await sleep(50);
       }
       const pidFile = join(regionPaths(fleet.stateDir, 'aus', fleet.ports.aus!).dataDir, 'postmaster.pid');
-      process.kill(Number(readFileSync(pidFile, 'utf8').split('\n')[0]), 'SIGKILL');
+      const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+      process.kill(pid, 'SIGKILL');
       const results = await run;
+      // Wait until the kernel has ended it (a zombie or gone), as after a crash.
+      const state = () => {
+        try {
+          const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+          return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+        } catch {
+          return 'gone';
+        }
+      };
+      while (!['Z', 'X', 'gone'].includes(state())) await sleep(10);
       const local = (region: string) =>
         readdirSync(join(fleet.dir, region))
           .filter((n) => n.endsWith('.sql') && /pg-residency-phase: local/.test(readFileSync(join(fleet.dir, region, n), 'utf8')))

@@ -42,7 +42,7 @@ export async function startProxiedFleet(options: ProxiedFleetOptions): Promise<P
       proxies[r.name] = await startDelayProxy({ targetHost: '127.0.0.1', targetPort: ports[r.name]!, delayMs: options.delayMs });
     }
     const fdwPorts = Object.fromEntries(Object.entries(proxies).map(([name, p]) => [name, p.port]));
-    const fleet = await startScratchFleet({ regions: options.regions, ports, fdwPorts });
+    const fleet = await startScratchFleet({ regions: options.regions, ports, fdwPorts, unsafeFast: true });
     let stopped: Promise<void> | undefined;
     return {
       config: fleet.config,

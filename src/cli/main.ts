@@ -34,7 +34,8 @@ export async function main(argv: readonly string[]): Promise<void> {
     .strict()
     .recommendCommands()
     .fail((message, error, y) => {
-      if (error) throw error;
+      // A command's .check() returns its message as a string: a usage error too.
+      if (error instanceof Error) throw error;
       console.error(`${y.help()}\n\n${message}`);
       process.exit(2);
     })

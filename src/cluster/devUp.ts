@@ -6,6 +6,7 @@ import { dataDirMajor } from './dataDirMajor.js';
 import { devEnv, ensureDevSecrets, secretNames, SUPERUSER_PASSWORD_ENV } from './devSecrets.js';
 import { ensureDatabase } from './ensureDatabase.js';
 import { initDataDir } from './initDataDir.js';
+import { logTail } from './logTail.js';
 import { portAvailability } from './portAvailability.js';
 import { prepareStateDir } from './prepareStateDir.js';
 import { regionAddress, type RegionAddress } from './regionAddress.js';
@@ -15,6 +16,7 @@ import { runningServer } from './runningServer.js';
 import { serverEnv } from './serverEnv.js';
 import { makeServerDir } from './serverOwnedFiles.js';
 import { serverUser, type ServerUser } from './serverUser.js';
+import { clearStaleLock } from './staleLock.js';
 import { startServer } from './startServer.js';
 import { toClusterError } from './toClusterError.js';
 
@@ -24,6 +26,12 @@ export interface DevUpOptions {
   readonly stateDir: string;
   /** Where PGPASSWORD and the link passwords may be set; default `process.env`. Values here win over secrets.env. */
   readonly env?: Env;
+  /**
+   * Run with fsync, synchronous_commit and full_page_writes off: a killed
+   * server loses acknowledged commits. Only for test fleets that inject no
+   * faults; the CLI never sets it.
+   */
+  readonly unsafeFast?: boolean;
 }
 
 /** What `dev up` did for one region. */
@@ -34,6 +42,8 @@ export interface DevUpResult {
   readonly host: string;
   readonly port: number;
   readonly dataDir: string;
+  /** The pid of a killed server whose stale postmaster.pid was removed before starting. */
+  readonly recoveredFrom?: number;
   /** Why it failed; the message names the region and what to do. */
   readonly error?: ResidencyError;
 }
@@ -46,6 +56,7 @@ interface FleetContext {
   readonly stateDir: string;
   /** Regions that share a host and port with an earlier one, and which one. */
   readonly clashes: ReadonlyMap<string, string>;
+  readonly unsafeFast: boolean;
 }
 
 /**
@@ -73,6 +84,7 @@ export async function devUp(config: Config, options: DevUpOptions): Promise<DevU
     childEnv: serverEnv(env, secretNames(config)),
     stateDir: options.stateDir,
     clashes: portClashes(config.regions),
+    unsafeFast: options.unsafeFast === true,
   };
   return Promise.all(config.regions.map((region) => regionUp(region, context)));
 }
@@ -82,7 +94,7 @@ async function regionUp(region: Region, context: FleetContext): Promise<DevUpRes
   const paths = regionPaths(context.stateDir, region.name, address.port);
   const result = { region: region.name, major: region.postgres, host: address.host, port: address.port, dataDir: paths.dataDir };
   try {
-    return { ...result, status: await bringUp(region, address, paths, context) };
+    return { ...result, ...(await bringUp(region, address, paths, context)) };
   } catch (error) {
     return { ...result, status: 'failed', error: toClusterError(region.name, error) };
   }
@@ -93,7 +105,7 @@ async function bringUp(
   address: RegionAddress,
   paths: RegionPaths,
   context: FleetContext,
-): Promise<'started' | 'already-running'> {
+): Promise<{ status: 'started' | 'already-running'; recoveredFrom?: number }> {
   const clash = context.clashes.get(region.name);
   if (clash !== undefined) {
     throw clusterError(
@@ -120,10 +132,13 @@ async function bringUp(
       );
     }
     await ensureDatabase(region.name, address, password);
-    return 'already-running';
+    return { status: 'already-running' };
   }
 
   const binaries = await resolveBinaries(region.postgres, region.name);
+  // After a crash: the killed server's postmaster.pid would stop this start,
+  // and its last processes may still hold the port for a moment.
+  const recoveredFrom = await clearStaleLock(region.name, paths.dataDir, paths.socketDir);
   const availability = await portAvailability(address.host, address.port);
   if (availability === 'in-use') {
     throw clusterError(
@@ -138,11 +153,25 @@ async function bringUp(
     );
   }
   await makeServerDir(paths.regionDir, context.user);
-  const server = { region: region.name, binaries, user: context.user, paths, address, env: context.childEnv };
+  const server = {
+    region: region.name,
+    binaries,
+    user: context.user,
+    paths,
+    address,
+    env: context.childEnv,
+    unsafeFast: context.unsafeFast,
+  };
   if (initialisedBy === undefined) await initDataDir({ ...server, superuserPassword: password });
   await startServer(server);
-  await ensureDatabase(region.name, address, password);
-  return 'started';
+  try {
+    await ensureDatabase(region.name, address, password);
+  } catch (error) {
+    // Say what the server logged: after a crash, recovery may be what failed.
+    const tail = await logTail(paths.logFile, 12);
+    throw clusterError(region.name, `${(error as Error).message}; the last lines of ${paths.logFile}:\n${tail}`);
+  }
+  return recoveredFrom === undefined ? { status: 'started' } : { status: 'started', recoveredFrom };
 }
 
 /** Maps each region that shares host and port with an earlier region to that region's name. */

@@ -47,6 +47,11 @@ export interface ScratchFleetOptions {
   readonly ports?: Readonly<Record<string, number>>;
   /** Where the other regions reach a region (e.g. a proxy in front of it); default its own port. */
   readonly fdwPorts?: Readonly<Record<string, number>>;
+  /**
+   * fsync and synchronous_commit off, for speed: only for tests that inject
+   * no faults (no killed or stopped server). Default false: durable.
+   */
+  readonly unsafeFast?: boolean;
   /** Apply the migrations (`migrate up --all`); default true. */
   readonly migrate?: boolean;
 }
@@ -117,7 +122,7 @@ export async function startScratchFleet(options: ScratchFleetOptions): Promise<S
     const yaml = fleetYaml(options, ports);
     writeFileSync(configPath, yaml);
     config = parseConfig(yaml, configPath, {});
-    const failed = (await devUp(config, { stateDir, env: {} })).find((r) => r.error)?.error;
+    const failed = (await devUp(config, { stateDir, env: {}, unsafeFast: options.unsafeFast === true })).find((r) => r.error)?.error;
     if (failed) throw failed;
   } catch (error) {
     await stop();
@@ -161,7 +166,7 @@ export async function startScratchFleet(options: ScratchFleetOptions): Promise<S
       if (r?.error) throw r.error;
     },
     async startRegion(region) {
-      const [r] = await devUp(only(region), { stateDir, env: {} });
+      const [r] = await devUp(only(region), { stateDir, env: {}, unsafeFast: options.unsafeFast === true });
       if (r?.error) throw r.error;
     },
     stop,

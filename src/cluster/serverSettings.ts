@@ -9,11 +9,21 @@ export interface ServerSettingsInput {
   readonly host: string;
   readonly port: number;
   readonly socketDir: string;
+  /**
+   * Trade durability for speed (`fsync`, `synchronous_commit` and
+   * `full_page_writes` off): a killed server then loses commits it
+   * acknowledged. Only for test fleets that inject no faults; default false.
+   */
+  readonly unsafeFast?: boolean;
 }
+
+/** Prepared transactions a dev server may hold: two-phase commit across regions needs them. */
+export const MAX_PREPARED_TRANSACTIONS = 20;
 
 /**
  * The settings of a dev server, as postgresql.conf text: where it listens,
- * plus durability traded for speed (fine for throwaway local data) and a small
+ * durable commits (a killed server keeps every commit it acknowledged, unless
+ * `unsafeFast`), prepared transactions for two-phase commit, and a small
  * footprint, since a fleet runs several servers on one machine. Written at
  * every start so that a port changed in regions.yaml takes effect, and kept
  * in a file so that a manual `pg_ctl start` behaves the same.
@@ -24,15 +34,17 @@ export function renderServerSettings(input: ServerSettingsInput): string {
     ['port', input.port],
     ['listen_addresses', confString(input.host)],
     ['unix_socket_directories', confString(input.socketDir)],
-    ['fsync', 'off'],
-    ['synchronous_commit', 'off'],
-    ['full_page_writes', 'off'],
+    ['fsync', input.unsafeFast === true ? 'off' : 'on'],
+    ['synchronous_commit', input.unsafeFast === true ? 'off' : 'on'],
+    ['full_page_writes', input.unsafeFast === true ? 'off' : 'on'],
+    ['max_prepared_transactions', MAX_PREPARED_TRANSACTIONS],
     ['max_connections', 60],
     // migrate commits a local wave in every region together (two-phase commit)
     ['max_prepared_transactions', 20],
     ['shared_buffers', confString('32MB')],
   ];
-  return `# Written by pg-residency dev up at every start; change regions.yaml instead.\n${settings.map(([name, value]) => `${name} = ${value}\n`).join('')}`;
+  const warning = input.unsafeFast === true ? '# UNSAFE: a crash loses acknowledged commits (a test fleet that injects no faults).\n' : '';
+  return `# Written by pg-residency dev up at every start; change regions.yaml instead.\n${warning}${settings.map(([name, value]) => `${name} = ${value}\n`).join('')}`;
 }
 
 /** A postgresql.conf string value: quotes double, and a backslash is an escape there. */

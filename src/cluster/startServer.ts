@@ -18,6 +18,8 @@ export interface StartServerInput {
   readonly paths: RegionPaths;
   readonly address: RegionAddress;
   readonly env: NodeJS.ProcessEnv;
+  /** fsync and synchronous_commit off: see renderServerSettings. */
+  readonly unsafeFast?: boolean;
 }
 
 /** How long pg_ctl waits for a server to accept connections. */
@@ -33,7 +35,7 @@ export async function startServer(input: StartServerInput): Promise<void> {
   const { paths, user } = input;
   await writeServerFile(
     join(paths.dataDir, SETTINGS_FILE_NAME),
-    renderServerSettings({ ...input.address, socketDir: paths.socketDir }),
+    renderServerSettings({ ...input.address, socketDir: paths.socketDir, unsafeFast: input.unsafeFast === true }),
     user,
   );
   const mainConf = join(paths.dataDir, 'postgresql.conf');

@@ -3,13 +3,31 @@ import { z } from 'zod';
 import { ConfigError, type ConfigProblem } from '../errors.js';
 import { identifierProblem } from '../sql/quote.js';
 import { expandEnv, type Env } from './expandEnv.js';
-import { derivedNames } from './derivedNames.js';
+import { defaultProblem, KEY_TYPES, parseType } from './columnGrammar.js';
+import { derivedNames, REGISTRY_SCHEMA } from './derivedNames.js';
 import { SUPPORTED_MAJORS, type Column, type Config, type Entity, type Major, type Region } from './types.js';
 
-// A conservative grammar for column types: a name of one or more words,
-// optional type modifiers, optional array brackets. Anything else is refused
-// rather than pasted into DDL.
-const TYPE_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*( [A-Za-z_][A-Za-z0-9_]*)*( ?\(\s*\d+\s*(,\s*\d+\s*)?\))?(\[\])*$/;
+const MULTI_WORD_HINT = 'double precision, character varying, timestamp with time zone and the like';
+/** Column names the generated objects use themselves; a key (or any column) so named would collide. */
+const RESERVED_COLUMNS = new Map<string, { everyColumn: boolean; why: string }>([
+  ['queued_at', { everyColumn: true, why: 'the outbox table has a column of that name' }],
+  ['created', { everyColumn: false, why: 'the upsert result type has a column of that name beside the key' }],
+  ['owned_here', { everyColumn: false, why: 'the upsert result type has a column of that name beside the key' }],
+]);
+/** Schema names a region (whose schema holds its leaves) may not take. */
+const RESERVED_REGION_NAMES = ['information_schema', 'public', REGISTRY_SCHEMA];
+/** Schema names an entity may not live in; `public` is allowed there. */
+const RESERVED_ENTITY_SCHEMAS = ['information_schema', REGISTRY_SCHEMA];
+
+/** Why a name cannot be a schema of ours, or undefined. */
+function reservedSchema(value: string, reserved: readonly string[]): string | undefined {
+  if (value.startsWith('pg_')) return 'names starting with "pg_" are reserved for PostgreSQL\'s system schemas';
+  if (value === REGISTRY_SCHEMA) return "it is pg-residency's own schema (the region registry)";
+  if (reserved.includes(value))
+    return value === 'public' ? 'the public schema belongs to the database' : "it is PostgreSQL's system schema";
+  return undefined;
+}
+
 const DURATION_PATTERN = /^\d+(ms|s|min|h)?$/;
 const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -109,12 +127,24 @@ class Checker {
     return value;
   }
 
-  column(path: string, raw: RawColumn): Column {
-    if (!TYPE_PATTERN.test(raw.type)) {
-      this.add(`${path}.type`, `${JSON.stringify(raw.type)} is not a type name this tool accepts (e.g. text, uuid, numeric(10,2), text[])`);
+  column(path: string, raw: RawColumn, role: 'key' | 'column'): Column {
+    const parsed = parseType(raw.type);
+    if (parsed === undefined) {
+      this.add(
+        `${path}.type`,
+        `${JSON.stringify(raw.type)} is not a type name this tool accepts (one word, or ${MULTI_WORD_HINT}, with optional modifiers and [], e.g. text, uuid, numeric(10,2), text[])`,
+      );
+    } else if (role === 'key' && (parsed.array || !(KEY_TYPES as readonly string[]).includes(parsed.base))) {
+      this.add(
+        `${path}.type`,
+        `${JSON.stringify(raw.type)} cannot be a key type: keys are compared with btree equality in every region; use one of uuid, text, varchar(n), char(n), bigint, integer, smallint, numeric, date, timestamptz, timestamp`,
+      );
     }
-    if (raw.default !== undefined && /;|--|\/\*/.test(raw.default)) {
-      this.add(`${path}.default`, `${JSON.stringify(raw.default)} must be one SQL expression, without ";" or comments`);
+    const problem = raw.default === undefined ? undefined : defaultProblem(raw.default);
+    if (problem !== undefined) this.add(`${path}.default`, `${JSON.stringify(raw.default)} ${problem}`);
+    const reserved = RESERVED_COLUMNS.get(raw.name);
+    if (reserved !== undefined && (role === 'key' || reserved.everyColumn)) {
+      this.add(`${path}.name`, `"${raw.name}" is reserved: ${reserved.why}; choose another name`);
     }
     return {
       name: this.identifier(`${path}.name`, raw.name),
@@ -139,6 +169,26 @@ function parseUrl(check: Checker, path: string, url: string): URL | undefined {
   }
 }
 
+/** Why a name cannot be the link role, or undefined. */
+function linkRoleProblem(role: string): string | undefined {
+  if (role === 'postgres') {
+    return 'is the bootstrap superuser and cannot be the link role: pg-residency only creates and alters a role of its own; use a new name (the default is residency_link)';
+  }
+  if (role.startsWith('pg_')) return 'cannot be the link role: role names starting with "pg_" are reserved by PostgreSQL; use another name';
+  if (role === 'public' || role === 'none') return 'cannot be the link role: it is a reserved role name; use another name';
+  return undefined;
+}
+
+/** The user name in a postgres:// url, if any. */
+function urlUser(url: string): string | undefined {
+  try {
+    const user = decodeURIComponent(new URL(url).username);
+    return user === '' ? undefined : user;
+  } catch {
+    return undefined;
+  }
+}
+
 /** A URL with its password replaced, safe to print. */
 export function redactUrl(url: string): string {
   return url.replace(/(\/\/[^:/@]*:)[^@/]*@/, '$1***@');
@@ -148,6 +198,13 @@ function buildRegion(check: Checker, raw: RawConfig, index: number, linkPassword
   const r = raw.regions[index]!;
   const path = `regions[${index}]`;
   const regionName = check.identifier(`${path}.name`, r.name);
+  const reserved = reservedSchema(regionName, RESERVED_REGION_NAMES);
+  if (reserved !== undefined) {
+    check.add(
+      `${path}.name`,
+      `"${regionName}" cannot be a region name: each region gets a schema of its name, and ${reserved}; choose another name`,
+    );
+  }
   const url = check.expand(`${path}.url`, r.url);
   const parsed = url ? parseUrl(check, `${path}.url`, url) : undefined;
   const dbname = parsed ? decodeURIComponent(parsed.pathname.replace(/^\//, '')) : '';
@@ -191,11 +248,18 @@ function buildEntity(check: Checker, raw: RawConfig, index: number): Entity {
   const entity: Entity = {
     name: check.identifier(`${path}.name`, e.name),
     schema: check.identifier(`${path}.schema`, e.schema ?? 'shared'),
-    key: check.column(`${path}.key`, e.key),
+    key: check.column(`${path}.key`, e.key, 'key'),
     regionColumn: check.identifier(`${path}.region.name`, e.region?.name ?? 'region'),
-    mirrored: (e.mirrored ?? []).map((c, i) => check.column(`${path}.mirrored[${i}]`, c)),
-    resident: e.resident.map((c, i) => check.column(`${path}.resident[${i}]`, c)),
+    mirrored: (e.mirrored ?? []).map((c, i) => check.column(`${path}.mirrored[${i}]`, c, 'column')),
+    resident: e.resident.map((c, i) => check.column(`${path}.resident[${i}]`, c, 'column')),
   };
+  const schemaProblem = reservedSchema(entity.schema, RESERVED_ENTITY_SCHEMAS);
+  if (schemaProblem !== undefined)
+    check.add(`${path}.schema`, `"${entity.schema}" cannot hold an entity: ${schemaProblem}; choose another schema`);
+  const regionReserved = RESERVED_COLUMNS.get(entity.regionColumn);
+  if (regionReserved !== undefined && regionReserved.everyColumn) {
+    check.add(`${path}.region.name`, `"${entity.regionColumn}" is reserved: ${regionReserved.why}; choose another name`);
+  }
   const seen = new Map<string, string>();
   const columns: [string, string][] = [
     [`${path}.key.name`, entity.key.name],
@@ -229,6 +293,61 @@ function checkUnique(check: Checker, items: readonly { path: string; key: string
   }
 }
 
+/** What each derived name is, for messages. */
+const DERIVED_KINDS: Record<keyof ReturnType<typeof derivedNames>, string> = {
+  details: 'personal-data table',
+  detailsIn: 'write table for personal rows (in each region schema)',
+  upsert: 'upsert function',
+  upsertMany: 'set-based upsert function',
+  upsertRows: 'row-array upsert function',
+  upsertResult: 'upsert result type',
+  rehome: 'rehome function',
+  erase: 'erase function',
+  get: 'get function',
+  sync: 'sync function',
+  outbox: 'outbox table',
+  row: 'row type',
+};
+
+/**
+ * Refuses two entities whose objects would share a name: in the entity's
+ * schema (tables, types and functions, which one namespace is safest to treat
+ * as one), and in every region's schema, which holds each entity's leaf and
+ * foreign tables whatever its schema.
+ */
+function checkDerivedCollisions(check: Checker, entities: readonly Entity[]): void {
+  const owners = new Map<string, { index: number; entity: string; what: string }>();
+  // An entity defined twice is reported once, by the duplicate check.
+  const firstOf = new Map<string, number>();
+  entities.forEach((e, index) => {
+    if (!firstOf.has(JSON.stringify([e.schema, e.name]))) firstOf.set(JSON.stringify([e.schema, e.name]), index);
+  });
+  const isDuplicate = (index: number) => firstOf.get(JSON.stringify([entities[index]!.schema, entities[index]!.name])) !== index;
+  const claim = (index: number, namespace: string, objectName: string, what: string) => {
+    const key = JSON.stringify([namespace, objectName]);
+    const first = owners.get(key);
+    if (first === undefined) {
+      owners.set(key, { index, entity: entities[index]!.name, what });
+    } else if (first.index !== index && !isDuplicate(index)) {
+      const where = namespace === '' ? "in every region's schema" : `in schema "${namespace}"`;
+      check.add(
+        `entities[${index}].name`,
+        `the ${what} of entity "${entities[index]!.name}" would be named "${objectName}" ${where}, like the ${first.what} of entity "${first.entity}" (entities[${first.index}]); rename one of the entities`,
+      );
+    }
+  };
+  entities.forEach((e, index) => {
+    claim(index, e.schema, e.name, 'directory table');
+    const derived = derivedNames(e.name);
+    for (const kind of Object.keys(derived) as (keyof typeof derived)[]) claim(index, e.schema, derived[kind], DERIVED_KINDS[kind]);
+  });
+  // Region schemas: the foreign directory tables and the leaves, named after the entity alone.
+  entities.forEach((e, index) => {
+    claim(index, '', e.name, 'foreign directory table');
+    claim(index, '', derivedNames(e.name).details, 'personal-data leaf');
+  });
+}
+
 /**
  * Parses and validates regions.yaml text. Pure: the environment is passed in.
  * Throws one ConfigError listing every problem, each with its path.
@@ -254,6 +373,8 @@ export function parseConfig(text: string, source: string, env: Env): Config {
     role: check.identifier('link.role', raw.link?.role ?? 'residency_link'),
     passwordEnv: check.envName('link.password_env', raw.link?.password_env ?? 'PG_RESIDENCY_LINK_PASSWORD'),
   };
+  const linkProblem = linkRoleProblem(link.role);
+  if (linkProblem !== undefined) check.add('link.role', `"${link.role}" ${linkProblem}`);
   const lockTimeout = raw.timeouts?.lock_timeout ?? '5s';
   const statementTimeout = raw.timeouts?.statement_timeout ?? '30s';
   for (const [path, value] of [
@@ -263,6 +384,15 @@ export function parseConfig(text: string, source: string, env: Env): Config {
     if (!DURATION_PATTERN.test(value)) check.add(path, `${JSON.stringify(value)} is not a duration such as 500ms, 5s or 1min`);
   }
   const regions = raw.regions.map((_, i) => buildRegion(check, raw, i, link.passwordEnv));
+  regions.forEach((r, i) => {
+    const user = urlUser(r.url);
+    if (user !== undefined && user === link.role) {
+      check.add(
+        `regions[${i}].url`,
+        `connects as "${user}", which is also link.role; migrate would strip the role it runs as of its rights. Give the link its own role (the default is residency_link)`,
+      );
+    }
+  });
   const entities = raw.entities.map((_, i) => buildEntity(check, raw, i));
 
   checkUnique(
@@ -281,6 +411,7 @@ export function parseConfig(text: string, source: string, env: Env): Config {
     check,
     entities.map((e, i) => ({ path: `entities[${i}].name`, key: `${e.schema}.${e.name}`, label: `entity "${e.schema}.${e.name}"` })),
   );
+  checkDerivedCollisions(check, entities);
   const regionNames = new Set(regions.map((r) => r.name));
   entities.forEach((e, i) => {
     if (regionNames.has(e.schema)) {

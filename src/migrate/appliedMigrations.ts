@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { qualified } from '../sql/quote.js';
+import { literal, qualified } from '../sql/quote.js';
 
 export const MIGRATIONS_SCHEMA = 'public';
 export const MIGRATIONS_TABLE = 'pg_residency_migrations';
@@ -30,18 +30,22 @@ export async function appliedMigrations(client: pg.Client): Promise<Applied[]> {
   return rows.map((r) => ({ name: r.name, sha256: r.sha256 ?? undefined }));
 }
 
-/** Records the checksums of applied files and forgets those of reverted ones. */
-export async function recordChecksums(
-  client: pg.Client,
-  applied: readonly { name: string; sha256: string }[],
-  reverted: readonly string[],
-): Promise<void> {
-  const table = qualified(MIGRATIONS_SCHEMA, CHECKSUMS_TABLE);
+/** Creates the checksum table when missing; run before the migrations that write to it. */
+export async function ensureChecksumsTable(client: pg.Client): Promise<void> {
   await client.query(
-    `CREATE TABLE IF NOT EXISTS ${table} (name text PRIMARY KEY, sha256 text NOT NULL, recorded_at timestamptz NOT NULL DEFAULT now())`,
+    `CREATE TABLE IF NOT EXISTS ${qualified(MIGRATIONS_SCHEMA, CHECKSUMS_TABLE)} (name text PRIMARY KEY, sha256 text NOT NULL, recorded_at timestamptz NOT NULL DEFAULT now())`,
   );
-  for (const { name, sha256 } of applied) {
-    await client.query(`INSERT INTO ${table} (name, sha256) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, [name, sha256]);
-  }
-  if (reverted.length > 0) await client.query(`DELETE FROM ${table} WHERE name = ANY ($1)`, [reverted]);
+}
+
+/**
+ * The statements that record (up) or forget (down) one file's checksum, to
+ * run in the migration's own transaction: a crash can never leave a migration
+ * applied without its checksum, nor a checksum without its migration.
+ */
+export function checksumStatements(name: string, sha256: string): { up: string; down: string } {
+  const table = qualified(MIGRATIONS_SCHEMA, CHECKSUMS_TABLE);
+  return {
+    up: `INSERT INTO ${table} (name, sha256) VALUES (${literal(name)}, ${literal(sha256)}) ON CONFLICT (name) DO UPDATE SET sha256 = EXCLUDED.sha256, recorded_at = now();`,
+    down: `DELETE FROM ${table} WHERE name = ${literal(name)};`,
+  };
 }

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { Env } from '../config/expandEnv.js';
 import type { Config, Region } from '../config/types.js';
 import { ResidencyError } from '../errors.js';
+import { MANAGED_ROLE_COMMENT } from '../plan/linkRoleSettings.js';
 import { ident, literal } from '../sql/quote.js';
 import { isPrintableAscii, scramVerifier } from './scramVerifier.js';
 
@@ -38,9 +39,19 @@ export function linkSecrets(config: Config, region: Region, env: Env): LinkSecre
  * Sets this region's link-role password and adds the other regions' passwords
  * to the user mappings that exist so far. Idempotent; run after every `up`.
  */
-export async function applyLinkSecrets(client: pg.Client, config: Config, secrets: LinkSecrets): Promise<void> {
-  const role = await client.query('SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = $1', [config.link.role]);
-  if (role.rowCount) {
+export async function applyLinkSecrets(client: pg.Client, config: Config, secrets: LinkSecrets, region: string): Promise<void> {
+  const role = await client.query<{ managed: boolean }>(
+    `SELECT pg_catalog.shobj_description(oid, 'pg_authid') IS NOT DISTINCT FROM $2 AS managed FROM pg_catalog.pg_roles WHERE rolname = $1`,
+    [config.link.role, MANAGED_ROLE_COMMENT],
+  );
+  if (role.rows[0] !== undefined && !role.rows[0].managed) {
+    // Only a role pg-residency created gets its password set.
+    throw new ResidencyError(
+      'MIGRATION',
+      `region "${region}": the role "${config.link.role}" exists and pg-residency did not create it (it lacks the comment '${MANAGED_ROLE_COMMENT}'), so its password is left alone; set link.role in regions.yaml to a new name`,
+    );
+  }
+  if (role.rows[0] !== undefined) {
     const stored = isPrintableAscii(secrets.own) ? scramVerifier(secrets.own) : secrets.own;
     await client.query(`ALTER ROLE ${ident(config.link.role)} PASSWORD ${literal(stored)}`);
   }

@@ -133,7 +133,7 @@ async function runInTurn(
   for (const target of batch) {
     const n = leading(target.queue, phase);
     try {
-      await runRegion(target.client!, target.migrations, direction, n, { names: target.queue.slice(0, n).map((f) => f.name) });
+      await runRegion(target.client!, target.migrations, direction, n);
       await afterRun(target);
     } catch (error) {
       fail(target, error);
@@ -205,7 +205,7 @@ export async function migrateFleet(input: MigrateInput): Promise<RegionMigrateRe
     // connection options and passwords: before a later wave (a backfill) uses them
     const secure = async (target: Target) => {
       await bindServers(target.client!, input.config);
-      await applyLinkSecrets(target.client!, input.config, target.secrets!);
+      await applyLinkSecrets(target.client!, input.config, target.secrets!, target.region.name);
     };
     const afterRun = input.direction === 'up' ? secure : () => Promise.resolve();
     if (results.size === 0 && !input.dryRun) await runWaves(targets, input.direction, fail, afterRun);

@@ -1,57 +1,52 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type pg from 'pg';
 import { runner } from 'node-pg-migrate';
 import { ResidencyError } from '../errors.js';
-import { literal } from '../sql/quote.js';
-import { MIGRATIONS_SCHEMA, MIGRATIONS_TABLE, recordChecksums } from './appliedMigrations.js';
+import { checksumStatements, ensureChecksumsTable, MIGRATIONS_SCHEMA, MIGRATIONS_TABLE } from './appliedMigrations.js';
 import { migrationFailure } from './migrationFailure.js';
-import type { RegionMigrations } from './regionMigrations.js';
+import type { MigrationFile, RegionMigrations } from './regionMigrations.js';
+
+/**
+ * A file as node-pg-migrate is given it: the up section ends by recording the
+ * file's checksum, the down section by forgetting it, so both commit (or roll
+ * back) with the migration itself. Appended at the end of each section, they
+ * leave the positions PostgreSQL reports in the file's own SQL unchanged.
+ */
+export function withChecksum(file: MigrationFile): string {
+  const { up, down } = checksumStatements(file.name, file.sha256);
+  const downStart = file.content.search(/^\s*--[\s-]*down\s+migration/im);
+  if (downStart < 0) return `${file.content}\n${up}\n`;
+  return `${file.content.slice(0, downStart)}\n${up}\n${file.content.slice(downStart)}\n${down}\n`;
+}
 
 /**
  * Applies (or reverts) the next `count` migrations of one region through
- * node-pg-migrate, in one transaction, under its advisory lock. Returns the
- * names it ran.
+ * node-pg-migrate, in one transaction, under its advisory lock; each file's
+ * checksum is recorded in that transaction. Returns the names it ran, all of
+ * them committed.
  */
 export async function runRegion(
   client: pg.Client,
   migrations: RegionMigrations,
   direction: 'up' | 'down',
   count: number,
-  options: { readonly names: readonly string[]; readonly prepare?: string },
 ): Promise<string[]> {
   if (count <= 0) return [];
-  // node-pg-migrate ends its one transaction with COMMIT: the checksums of the
-  // files it ran are recorded just before, in the same transaction, and with
-  // `prepare` the transaction is prepared instead (two-phase commit across
-  // regions, see migrateFleet).
-  const byName = new Map(migrations.files.map((f) => [f.name, f]));
-  const { names } = options;
-  const onCommit = async () => {
-    await recordChecksums(
-      client,
-      direction === 'up' ? names.map((name) => ({ name, sha256: byName.get(name)!.sha256 })) : [],
-      direction === 'down' ? names : [],
-    );
-    return client.query(options.prepare === undefined ? 'COMMIT' : `PREPARE TRANSACTION ${literal(options.prepare)}`);
-  };
-  const dbClient = new Proxy(client, {
-    get(target, property, receiver) {
-      if (property === 'query')
-        return (text: unknown, ...rest: unknown[]) =>
-          text === 'COMMIT' ? onCommit() : (target.query as (...a: unknown[]) => unknown)(text, ...rest);
-      const value: unknown = Reflect.get(target, property, receiver);
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-    },
-  });
   let current: string | undefined;
   const log = (message: string) => {
     const match = /^### MIGRATION (.+) \((UP|DOWN)\) ###$/.exec(message);
     if (match) current = match[1];
   };
   let ran: { name: string }[];
+  await ensureChecksumsTable(client);
+  const dir = await mkdtemp(join(tmpdir(), 'rsd-run-'));
   try {
+    for (const file of migrations.files) await writeFile(join(dir, file.file), withChecksum(file));
     ran = await runner({
-      dbClient,
-      dir: migrations.dir,
+      dbClient: client,
+      dir,
       // residency.sum and state.json sit beside the migrations
       ignorePattern: '(?!.*\\.sql$).*',
       migrationsSchema: MIGRATIONS_SCHEMA,
@@ -85,12 +80,8 @@ export async function runRegion(
       migrations.files.find((f) => f.name === current),
       error,
     );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
-  const ran2 = ran.map((m) => m.name);
-  if (ran2.join() !== names.join())
-    throw new ResidencyError(
-      'MIGRATION',
-      `region "${migrations.region}": node-pg-migrate ran ${ran2.join(', ')} instead of ${names.join(', ')}`,
-    );
-  return ran2;
+  return ran.map((m) => m.name);
 }

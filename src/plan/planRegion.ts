@@ -5,6 +5,7 @@ import { unknownRegion } from '../errors.js';
 import type { Phase } from '../format/migrationFile.js';
 import { entityContext } from './entityContext.js';
 import { fdwServerOptions } from './fdwServerOptions.js';
+import { linkRoleLogSettings, MANAGED_ROLE_COMMENT } from './linkRoleSettings.js';
 
 /** One template rendered with its values; a file is made of one or more. */
 export interface PlannedBlock {
@@ -113,7 +114,13 @@ export function planRegion(config: Config, regionName: string, options: PlanOpti
       schemas: [...entitySchemas, ...config.regions.map((r) => r.name)].filter((s) => s !== 'public'),
     }),
     one('registry', 'local', 'registry', { ordinal: ordinalOf(config, here.name) }),
-    one('link_role', 'local', 'link_role', { grantSchemas: [...entitySchemas, here.name] }),
+    one('link_role', 'local', 'link_role', {
+      grantSchemas: [...entitySchemas, here.name],
+      managedComment: MANAGED_ROLE_COMMENT,
+      logSettings: linkRoleLogSettings(here.postgres),
+      // Before 15, every role may CREATE in public: take that away, as 15 does.
+      revokePublicCreate: here.postgres < 15,
+    }),
   ];
   for (const entity of config.entities) {
     const context = { ...base, entity: entityContext(config, entity, here, options.shapes?.[entityKey(entity)]) };

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MIXED, startFleet, type Fleet } from '../helpers/fleet.js';
+import { recordCase } from '../helpers/catalogue.js';
 
 // The built binary, as a user runs it (npm test builds first).
 const repo = fileURLToPath(new URL('../..', import.meta.url));
@@ -67,6 +68,21 @@ test('unknown region and missing command are clear errors', async (t) => {
   t.regex(none.stderr, /name a command; see --help/);
 });
 
+test('issue 8 #10: --count must be a positive integer, and --all with --region is refused; exit 2 before any database is touched', async (t) => {
+  for (const count of ['abc', '-1', '0', '1.5']) {
+    const r = await run(['migrate', 'down', '--region', 'usa', `--count=${count}`]);
+    t.is(r.code, 2, count);
+    t.true(
+      r.stderr.endsWith(`\n--count "${count}" must be a positive whole number of migrations, e.g. --count 1\n`),
+      `${count}: ${r.stderr.slice(-200)}`,
+    );
+  }
+  const both = await run(['migrate', 'up', '--all', '--region', 'usa']);
+  t.is(both.code, 2);
+  t.true(both.stderr.endsWith('\n--all and --region usa contradict each other: pass --all for every region, or --region NAME for some\n'));
+  recordCase(t, 10);
+});
+
 test('--help lists every command', async (t) => {
   const r = await run(['--help']);
   t.is(r.code, 0);
@@ -80,7 +96,7 @@ test.after.always(async () => {
 });
 
 test.serial('migrate status exits 1 while anything is pending, 0 once applied; no password is printed', async (t) => {
-  fleet = await startFleet({ regions: MIXED, migrate: false });
+  fleet = await startFleet({ regions: MIXED, migrate: false, unsafeFast: true });
   const env = { ...fleet.env };
   // from a folder of its own: the repository's .pg-residency/secrets.env must not leak in
   const cwd = scratch();

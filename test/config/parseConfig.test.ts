@@ -2,6 +2,7 @@ import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../../src/errors.js';
 import { parseConfig } from '../../src/config/parseConfig.js';
+import { recordCase } from '../helpers/catalogue.js';
 
 const seed = readFileSync(new URL('../../regions.yaml', import.meta.url), 'utf8');
 
@@ -153,7 +154,7 @@ entities:
   t.deepEqual(problems(text), [
     'regions[0].url: "mysql://a@h:1/db" must start with postgres:// or postgresql://',
     'regions[1].url: "postgres://a@h:2" names no database; add /dbname',
-    'entities[0].key.type: "uuid; drop table x" is not a type name this tool accepts (e.g. text, uuid, numeric(10,2), text[])',
+    'entities[0].key.type: "uuid; drop table x" is not a type name this tool accepts (one word, or double precision, character varying, timestamp with time zone and the like, with optional modifiers and [], e.g. text, uuid, numeric(10,2), text[])',
     'entities[0].mirrored[0].default: "1; drop table x" must be one SQL expression, without ";" or comments',
     'entities[0].resident[0].name: column "note" is already defined at entities[0].mirrored[0].name',
     'entities[0].schema: "usa" is also a region name, and each region has a schema of its own; choose another schema',
@@ -163,4 +164,118 @@ entities:
 test('a password in a url never appears in an error', (t) => {
   const out = problems(minimal('  - { name: usa, url: "mysql://admin:hunter2@h:1/db", postgres: 11 }'));
   t.deepEqual(out, ['regions[0].url: "mysql://admin:***@h:1/db" must start with postgres:// or postgresql://']);
+});
+
+const oneRegion = (entities: string, extra = '', region = 'usa') => `${extra}
+regions:
+  - { name: ${region}, url: "postgres://a@h:1/db", postgres: 11 }
+entities:
+${entities}`;
+
+test('issue 8 #7: reserved schemas are refused as region names and entity schemas', (t) => {
+  const text = `
+regions:
+  - { name: information_schema, url: "postgres://a@h:1/db", postgres: 11 }
+  - { name: pg_temp, url: "postgres://a@h:2/db", postgres: 11 }
+  - { name: public, url: "postgres://a@h:3/db", postgres: 11 }
+  - { name: residency, url: "postgres://a@h:4/db", postgres: 11 }
+entities:
+  - { name: z, key: { name: k, type: uuid }, resident: [{ name: n, type: text }] }
+`;
+  t.deepEqual(problems(text), [
+    `regions[0].name: "information_schema" cannot be a region name: each region gets a schema of its name, and it is PostgreSQL's system schema; choose another name`,
+    `regions[1].name: "pg_temp" cannot be a region name: each region gets a schema of its name, and names starting with "pg_" are reserved for PostgreSQL's system schemas; choose another name`,
+    `regions[2].name: "public" cannot be a region name: each region gets a schema of its name, and the public schema belongs to the database; choose another name`,
+    `regions[3].name: "residency" cannot be a region name: each region gets a schema of its name, and it is pg-residency's own schema (the region registry); choose another name`,
+  ]);
+  const entities = oneRegion(`  - { name: a, schema: pg_catalog, key: { name: k, type: uuid }, resident: [{ name: n, type: text }] }
+  - { name: b, schema: residency, key: { name: k, type: uuid }, resident: [{ name: n, type: text }] }
+  - { name: c, schema: information_schema, key: { name: k, type: uuid }, resident: [{ name: n, type: text }] }
+  - { name: d, schema: public, key: { name: k, type: uuid }, resident: [{ name: n, type: text }] }
+`);
+  t.deepEqual(problems(entities), [
+    `entities[0].schema: "pg_catalog" cannot hold an entity: names starting with "pg_" are reserved for PostgreSQL's system schemas; choose another schema`,
+    `entities[1].schema: "residency" cannot hold an entity: it is pg-residency's own schema (the region registry); choose another schema`,
+    `entities[2].schema: "information_schema" cannot hold an entity: it is PostgreSQL's system schema; choose another schema`,
+  ]);
+  recordCase(t, 7);
+});
+
+test('issue 8 #7: entities whose derived names collide are refused, in their schema and in the region schemas', (t) => {
+  const entity = (name: string, schema = 'shared') =>
+    `  - { name: ${name}, schema: ${schema}, key: { name: k, type: uuid }, resident: [{ name: n, type: text }] }\n`;
+  t.deepEqual(problems(oneRegion(entity('person') + entity('person_details'))), [
+    'entities[1].name: the directory table of entity "person_details" would be named "person_details" in schema "shared", like the personal-data table of entity "person" (entities[0]); rename one of the entities',
+    `entities[1].name: the foreign directory table of entity "person_details" would be named "person_details" in every region's schema, like the personal-data leaf of entity "person" (entities[0]); rename one of the entities`,
+  ]);
+  t.deepEqual(problems(oneRegion(entity('person') + entity('person_many'))), [
+    'entities[1].name: the upsert function of entity "person_many" would be named "upsert_person_many" in schema "shared", like the set-based upsert function of entity "person" (entities[0]); rename one of the entities',
+  ]);
+  t.deepEqual(problems(oneRegion(entity('person', 'one') + entity('person', 'two'))), [
+    `entities[1].name: the foreign directory table of entity "person" would be named "person" in every region's schema, like the foreign directory table of entity "person" (entities[0]); rename one of the entities`,
+    `entities[1].name: the personal-data leaf of entity "person" would be named "person_details" in every region's schema, like the personal-data leaf of entity "person" (entities[0]); rename one of the entities`,
+  ]);
+  recordCase(t, 7);
+});
+
+test('issue 8 #7: key types without btree equality, reserved column names and multi-word phrases are refused', (t) => {
+  const text = oneRegion(`  - name: e
+    key: { name: queued_at, type: json }
+    mirrored:
+      - { name: a, type: text default session_user }
+      - { name: b, type: double precision }
+      - { name: c, type: timestamp(3) with time zone }
+      - { name: d, type: 'character varying(20)[]' }
+      - { name: queued_at2, type: text }
+    resident: [{ name: n, type: text }]
+  - name: f
+    key: { name: created, type: "uuid[]" }
+    region: { name: queued_at }
+    resident: [{ name: n, type: text }]
+  - name: g
+    key: { name: k, type: varchar(36) }
+    resident: [{ name: n, type: timestamp without time zone }]
+`);
+  t.deepEqual(problems(text), [
+    'entities[0].key.type: "json" cannot be a key type: keys are compared with btree equality in every region; use one of uuid, text, varchar(n), char(n), bigint, integer, smallint, numeric, date, timestamptz, timestamp',
+    'entities[0].key.name: "queued_at" is reserved: the outbox table has a column of that name; choose another name',
+    'entities[0].mirrored[0].type: "text default session_user" is not a type name this tool accepts (one word, or double precision, character varying, timestamp with time zone and the like, with optional modifiers and [], e.g. text, uuid, numeric(10,2), text[])',
+    'entities[1].key.type: "uuid[]" cannot be a key type: keys are compared with btree equality in every region; use one of uuid, text, varchar(n), char(n), bigint, integer, smallint, numeric, date, timestamptz, timestamp',
+    'entities[1].key.name: "created" is reserved: the upsert result type has a column of that name beside the key; choose another name',
+    'entities[1].region.name: "queued_at" is reserved: the outbox table has a column of that name; choose another name',
+  ]);
+  recordCase(t, 7);
+});
+
+test('issue 8 #7: defaults with a subquery, a second clause, a comment or a dollar quote are refused', (t) => {
+  const column = (name: string, value: string) => `      - { name: ${name}, type: text, default: ${JSON.stringify(value)} }\n`;
+  const text = oneRegion(`  - name: e
+    key: { name: k, type: uuid }
+    mirrored:
+${column('a', '(select max(x) from t)')}${column('b', "'x', evil text")}${column('c', '1 /* x */')}${column('d', "'a' check (false)")}${column('e', '$$x$$')}${column('f', "'unterminated")}${column('g', 'lower((1)')}${column('h', 'now());drop table x;--')}${column('ok1', "coalesce(current_setting('x', true), 'a$function$ b')")}${column('ok2', "'it''s; -- fine'::text")}    resident: [{ name: n, type: text }]
+`);
+  t.deepEqual(problems(text), [
+    'entities[0].mirrored[0].default: "(select max(x) from t)" must not contain a subquery (SELECT): a default is evaluated in every region; use a literal or a function call',
+    `entities[0].mirrored[1].default: "'x', evil text" must be one SQL expression: a comma outside brackets would start another column`,
+    'entities[0].mirrored[2].default: "1 /* x */" must be one SQL expression, without ";" or comments',
+    `entities[0].mirrored[3].default: "'a' check (false)" must be one SQL expression, but "CHECK" would start another clause`,
+    'entities[0].mirrored[4].default: "$$x$$" must not contain "$" outside a string literal (no dollar quotes or parameters)',
+    `entities[0].mirrored[5].default: "'unterminated" has an unterminated string literal`,
+    'entities[0].mirrored[6].default: "lower((1)" has an opening bracket without its closing one',
+    'entities[0].mirrored[7].default: "now());drop table x;--" has a closing bracket without its opening one',
+  ]);
+  recordCase(t, 7);
+});
+
+test('issue 8 #2: link role postgres, a reserved role, or the role migrate connects as is refused up front', (t) => {
+  t.deepEqual(problems(minimal('  - { name: usa, url: "postgres://a@h:1/db", postgres: 11 }', 'link: { role: postgres }')), [
+    'link.role: "postgres" is the bootstrap superuser and cannot be the link role: pg-residency only creates and alters a role of its own; use a new name (the default is residency_link)',
+  ]);
+  t.deepEqual(problems(minimal('  - { name: usa, url: "postgres://admin@h:1/db", postgres: 11 }', 'link: { role: admin }')), [
+    'regions[0].url: connects as "admin", which is also link.role; migrate would strip the role it runs as of its rights. Give the link its own role (the default is residency_link)',
+  ]);
+  t.deepEqual(problems(minimal('  - { name: usa, url: "postgres://a@h:1/db", postgres: 11 }', 'link: { role: pg_monitor }')), [
+    'link.role: "pg_monitor" cannot be the link role: role names starting with "pg_" are reserved by PostgreSQL; use another name',
+  ]);
+  recordCase(t, 2);
 });

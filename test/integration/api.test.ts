@@ -9,7 +9,7 @@ import { MIXED, startFleet, type Fleet } from '../helpers/fleet.js';
 const REGIONS = ['usa', 'gbr', 'aus'] as const;
 let fleet: Fleet;
 test.before(async () => {
-  fleet = await startFleet({ regions: MIXED, extra: 'timeouts: { lock_timeout: 2s, statement_timeout: 20s }' });
+  fleet = await startFleet({ regions: MIXED, extra: 'timeouts: { lock_timeout: 2s, statement_timeout: 20s }', unsafeFast: true });
 });
 test.after.always(async () => {
   await fleet?.stop();

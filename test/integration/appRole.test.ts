@@ -9,7 +9,7 @@ import { MIXED, startFleet, type Fleet } from '../helpers/fleet.js';
 let fleet: Fleet;
 const APP_PASSWORD = randomUUID();
 test.before(async () => {
-  fleet = await startFleet({ regions: MIXED, extra: 'app_roles: [app]', migrate: false });
+  fleet = await startFleet({ regions: MIXED, extra: 'app_roles: [app]', migrate: false, unsafeFast: true });
   for (const region of ['usa', 'gbr', 'aus']) await fleet.query(region, `CREATE ROLE app LOGIN PASSWORD '${APP_PASSWORD}'`);
   const error = (await fleet.migrate({})).find((r) => r.error)?.error;
   if (error) throw error;

@@ -9,7 +9,7 @@ import { MIXED, startFleet, type Fleet } from '../helpers/fleet.js';
 // One mixed fleet for the file: usa on PostgreSQL 10 (routing), gbr 11 and aus 18 (native).
 let fleet: Fleet;
 test.before(async () => {
-  fleet = await startFleet({ regions: MIXED, migrate: false });
+  fleet = await startFleet({ regions: MIXED, migrate: false, unsafeFast: true });
 });
 test.after.always(async () => {
   await fleet?.stop();
@@ -95,7 +95,20 @@ test.serial('up --all on a mixed fleet creates every object in every region; dow
     'gbr',
     `SELECT rolsuper, rolcreaterole, rolcreatedb, rolconfig FROM pg_roles WHERE rolname = 'residency_link'`,
   );
-  t.deepEqual(role, { rolsuper: false, rolcreaterole: false, rolcreatedb: false, rolconfig: ['lock_timeout=5s', 'statement_timeout=30s'] });
+  t.deepEqual(role, {
+    rolsuper: false,
+    rolcreaterole: false,
+    rolcreatedb: false,
+    rolconfig: [
+      'lock_timeout=5s',
+      'statement_timeout=30s',
+      'log_min_messages=fatal',
+      'log_min_error_statement=panic',
+      'log_error_verbosity=terse',
+      'log_statement=none',
+      'log_min_duration_statement=-1',
+    ],
+  });
   const grants = await fleet.query(
     'gbr',
     `SELECT table_schema || '.' || table_name || ' ' || string_agg(privilege_type, ',' ORDER BY privilege_type) AS g FROM information_schema.role_table_grants WHERE grantee = 'residency_link' GROUP BY table_schema, table_name ORDER BY 1`,

@@ -14,7 +14,9 @@ interface Args {
   'state-dir': string;
 }
 
-const upLine = (r: DevUpResult) => r.error?.message ?? `PostgreSQL ${r.major} on ${r.host}:${r.port}  data ${r.dataDir}`;
+const upLine = (r: DevUpResult) =>
+  r.error?.message ??
+  `PostgreSQL ${r.major} on ${r.host}:${r.port}  data ${r.dataDir}${r.recoveredFrom === undefined ? '' : `  (recovered after a crash: removed the stale postmaster.pid of pid ${r.recoveredFrom})`}`;
 const downLine = (r: DevDownResult) => r.error?.message ?? `data ${r.dataDir}${r.purged ? ' (deleted)' : ''}`;
 const statusLine = (s: DevStatusResult) =>
   `${s.running ? `running  PostgreSQL ${s.major} on ${s.host}:${s.port}  pid ${s.pid}` : 'stopped'}  data ${s.dataDir}`;

@@ -10,7 +10,19 @@ interface Args {
   all: boolean;
   dir: string;
   'dry-run': boolean;
-  count?: number;
+  count?: string;
+}
+
+/** Why the flags do not fit together, or true: yargs prints the reason with the usage and exits 2. */
+function checkArgs(argv: { all: boolean; region: string[]; count?: unknown; action?: string }): true | string {
+  if (argv.all && argv.region.length > 0) {
+    return `--all and --region ${argv.region.join(', ')} contradict each other: pass --all for every region, or --region NAME for some`;
+  }
+  if (argv.count !== undefined && !/^[1-9][0-9]*$/.test(String(argv.count))) {
+    return `--count ${JSON.stringify(String(argv.count))} must be a positive whole number of migrations, e.g. --count 1`;
+  }
+  if (argv.count !== undefined && argv.action !== 'down') return '--count only applies to migrate down';
+  return true;
 }
 
 function printResult(r: RegionMigrateResult): void {
@@ -45,7 +57,8 @@ export const migrateCommand: CommandModule<object, Args> = {
       .option('all', { type: 'boolean', default: false, describe: "every region, owners' objects before foreign tables" })
       .option('dir', { type: 'string', default: 'generated', describe: 'folder of the generated migrations' })
       .option('dry-run', { type: 'boolean', default: false, describe: 'print the SQL each region would run; change nothing' })
-      .option('count', { type: 'number', describe: 'with down: revert only this many migrations per region' })
+      .option('count', { type: 'string', describe: 'with down: revert only this many migrations per region (a positive integer)' })
+      .check(checkArgs)
       .example('$0 migrate up --region usa', "apply usa's pending migrations")
       .example('$0 migrate up --all', 'apply every region, in waves')
       .example('$0 migrate status --all', 'exit 1 when any region has pending migrations') as never,
@@ -65,7 +78,7 @@ export const migrateCommand: CommandModule<object, Args> = {
       dir: argv.dir,
       env: process.env,
       dryRun: argv['dry-run'],
-      ...(argv.count !== undefined ? { count: argv.count } : {}),
+      ...(argv.count !== undefined ? { count: Number(argv.count) } : {}),
     });
     if (argv['dry-run']) for (const r of results) if (r.sql) console.log(r.sql);
     results.forEach(printResult);

@@ -7,21 +7,51 @@
 -- The role the other regions log in as through postgres_fdw. It may only read
 -- and write the mirror tables and this region's own leaves (granted per entity);
 -- its password is set by `pg-residency migrate`, never written here.
-DO $$
+-- pg-residency creates this role and marks it with a comment; it refuses to
+-- touch a role of that name it did not create, or one with more rights than a
+-- link needs.
+DO $function$
+DECLARE
+  found_role record;
 BEGIN
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'residency_link') THEN
-    CREATE ROLE "residency_link" LOGIN;
+  SELECT oid, rolsuper, rolcreaterole, rolcreatedb, rolreplication, rolbypassrls
+    INTO found_role FROM pg_catalog.pg_roles WHERE rolname = 'residency_link';
+  IF NOT FOUND THEN
+    CREATE ROLE "residency_link" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS;
+    COMMENT ON ROLE "residency_link" IS 'managed by pg-residency';
+  ELSIF pg_catalog.shobj_description(found_role.oid, 'pg_authid') IS DISTINCT FROM 'managed by pg-residency' THEN
+    RAISE EXCEPTION USING ERRCODE = '42710', MESSAGE = pg_catalog.format(
+      'region "%s": the role "%s" already exists and pg-residency did not create it (it lacks the comment %L); pg-residency creates and alters only roles it created. Set link.role in regions.yaml to a new name, or drop the role (DROP ROLE %I) if nothing else uses it',
+      'gbr', 'residency_link', 'managed by pg-residency', 'residency_link');
+  ELSIF found_role.rolsuper OR found_role.rolcreaterole OR found_role.rolcreatedb OR found_role.rolreplication OR found_role.rolbypassrls THEN
+    RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = pg_catalog.format(
+      'region "%s": the link role "%s" has more rights than a link needs (superuser, createrole, createdb, replication or bypassrls), and pg-residency does not strip a role''s rights; run ALTER ROLE %I NOSUPERUSER NOCREATEROLE NOCREATEDB NOREPLICATION NOBYPASSRLS yourself, or set link.role to a new name',
+      'gbr', 'residency_link', 'residency_link');
   END IF;
 END
-$$;
-ALTER ROLE "residency_link" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION;
+$function$;
+ALTER ROLE "residency_link" LOGIN NOINHERIT;
 -- A lock wait that crosses servers is invisible to every deadlock detector:
 -- bound the waits of every remote session.
 ALTER ROLE "residency_link" SET lock_timeout = '2s';
 ALTER ROLE "residency_link" SET statement_timeout = '20s';
+-- Other regions' calls arrive in this role's sessions, values included: keep
+-- them out of this region's server log (settings this version has).
+ALTER ROLE "residency_link" SET "log_min_messages" = 'fatal';
+ALTER ROLE "residency_link" SET "log_min_error_statement" = 'panic';
+ALTER ROLE "residency_link" SET "log_error_verbosity" = 'terse';
+ALTER ROLE "residency_link" SET "log_statement" = 'none';
+ALTER ROLE "residency_link" SET "log_min_duration_statement" = '-1';
+ALTER ROLE "residency_link" SET "log_transaction_sample_rate" = '0';
+ALTER ROLE "residency_link" SET "log_min_duration_sample" = '-1';
+ALTER ROLE "residency_link" SET "log_parameter_max_length" = '0';
+ALTER ROLE "residency_link" SET "log_parameter_max_length_on_error" = '0';
 GRANT USAGE ON SCHEMA "billing" TO "residency_link";
 GRANT USAGE ON SCHEMA "shared" TO "residency_link";
 GRANT USAGE ON SCHEMA "gbr" TO "residency_link";
+-- Before PostgreSQL 15 every role may create objects in public; 15 took that
+-- away from PUBLIC, and so does this (down leaves it so).
+REVOKE CREATE ON SCHEMA public FROM PUBLIC;
 
 -- Down Migration
 REVOKE USAGE ON SCHEMA "billing" FROM "residency_link";

@@ -7,20 +7,46 @@
 -- The role the other regions log in as through postgres_fdw. It may only read
 -- and write the mirror tables and this region's own leaves (granted per entity);
 -- its password is set by `pg-residency migrate`, never written here.
-DO $$
+-- pg-residency creates this role and marks it with a comment; it refuses to
+-- touch a role of that name it did not create, or one with more rights than a
+-- link needs.
+DO $function$
+DECLARE
+  found_role record;
 BEGIN
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'link "role"') THEN
-    CREATE ROLE "link ""role""" LOGIN;
+  SELECT oid, rolsuper, rolcreaterole, rolcreatedb, rolreplication, rolbypassrls
+    INTO found_role FROM pg_catalog.pg_roles WHERE rolname = 'link "role"';
+  IF NOT FOUND THEN
+    CREATE ROLE "link ""role""" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS;
+    COMMENT ON ROLE "link ""role""" IS 'managed by pg-residency';
+  ELSIF pg_catalog.shobj_description(found_role.oid, 'pg_authid') IS DISTINCT FROM 'managed by pg-residency' THEN
+    RAISE EXCEPTION USING ERRCODE = '42710', MESSAGE = pg_catalog.format(
+      'region "%s": the role "%s" already exists and pg-residency did not create it (it lacks the comment %L); pg-residency creates and alters only roles it created. Set link.role in regions.yaml to a new name, or drop the role (DROP ROLE %I) if nothing else uses it',
+      'Upper Case', 'link "role"', 'managed by pg-residency', 'link "role"');
+  ELSIF found_role.rolsuper OR found_role.rolcreaterole OR found_role.rolcreatedb OR found_role.rolreplication OR found_role.rolbypassrls THEN
+    RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = pg_catalog.format(
+      'region "%s": the link role "%s" has more rights than a link needs (superuser, createrole, createdb, replication or bypassrls), and pg-residency does not strip a role''s rights; run ALTER ROLE %I NOSUPERUSER NOCREATEROLE NOCREATEDB NOREPLICATION NOBYPASSRLS yourself, or set link.role to a new name',
+      'Upper Case', 'link "role"', 'link "role"');
   END IF;
 END
-$$;
-ALTER ROLE "link ""role""" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION;
+$function$;
+ALTER ROLE "link ""role""" LOGIN NOINHERIT;
 -- A lock wait that crosses servers is invisible to every deadlock detector:
 -- bound the waits of every remote session.
 ALTER ROLE "link ""role""" SET lock_timeout = '5s';
 ALTER ROLE "link ""role""" SET statement_timeout = '30s';
+-- Other regions' calls arrive in this role's sessions, values included: keep
+-- them out of this region's server log (settings this version has).
+ALTER ROLE "link ""role""" SET "log_min_messages" = 'fatal';
+ALTER ROLE "link ""role""" SET "log_min_error_statement" = 'panic';
+ALTER ROLE "link ""role""" SET "log_error_verbosity" = 'terse';
+ALTER ROLE "link ""role""" SET "log_statement" = 'none';
+ALTER ROLE "link ""role""" SET "log_min_duration_statement" = '-1';
 GRANT USAGE ON SCHEMA "My Schema" TO "link ""role""";
 GRANT USAGE ON SCHEMA "Upper Case" TO "link ""role""";
+-- Before PostgreSQL 15 every role may create objects in public; 15 took that
+-- away from PUBLIC, and so does this (down leaves it so).
+REVOKE CREATE ON SCHEMA public FROM PUBLIC;
 
 -- Down Migration
 REVOKE USAGE ON SCHEMA "My Schema" FROM "link ""role""";

@@ -1,0 +1,57 @@
+import type { ExecutionContext } from 'ava';
+import { appendFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The fault and bad-input catalogue of issue 8: each case is an ava test that
+ * records, when it ends, whether it held and how many acknowledged rows it
+ * lost. ava runs each file in its own process, so the records go to a file
+ * that `npm test` resets before and totals after (see package.json).
+ */
+const RESULTS = fileURLToPath(new URL('../../.catalogue/results.jsonl', import.meta.url));
+
+export interface CaseRecord {
+  readonly title: string;
+  /** The finding of issue 8 the case checks, or undefined for a case that already held. */
+  readonly finding?: number;
+  readonly held: boolean;
+  readonly rowsLost: number;
+}
+
+/** Records one catalogue case; call it last in the test, after the assertions. */
+export function recordCase(t: ExecutionContext, finding?: number, rowsLost = 0): void {
+  mkdirSync(fileURLToPath(new URL('../../.catalogue/', import.meta.url)), { recursive: true });
+  const record: CaseRecord = { title: t.title, ...(finding === undefined ? {} : { finding }), held: t.passed && rowsLost === 0, rowsLost };
+  appendFileSync(RESULTS, `${JSON.stringify(record)}\n`);
+  t.log(
+    `catalogue: ${record.held ? 'held' : 'DID NOT HOLD'}${finding === undefined ? '' : ` (finding ${finding})`}, ${rowsLost} rows lost`,
+  );
+}
+
+/** Forgets earlier records: run before the suite. */
+export function resetCatalogue(): void {
+  rmSync(RESULTS, { force: true });
+}
+
+/** The totals line `npm test` prints after the suite. */
+export function catalogueTotals(): string {
+  let records: CaseRecord[] = [];
+  try {
+    records = readFileSync(RESULTS, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as CaseRecord);
+  } catch {
+    // no catalogue case ran
+  }
+  const held = records.filter((r) => r.held).length;
+  const lost = records.reduce((sum, r) => sum + r.rowsLost, 0);
+  const findings = [...new Set(records.filter((r) => r.finding !== undefined && r.held).map((r) => r.finding!))].sort((a, b) => a - b);
+  return `fault catalogue (issue 8): ${records.length} cases, ${held} held, ${records.length - held} did not, ${lost} rows lost; findings covered: ${findings.join(', ') || 'none'}`;
+}
+
+// `node --import tsx test/helpers/catalogue.ts --reset | --totals`
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  if (process.argv.includes('--reset')) resetCatalogue();
+  else console.log(catalogueTotals());
+}

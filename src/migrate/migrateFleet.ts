@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import type { Env } from '../config/expandEnv.js';
 import type { Config, Region } from '../config/types.js';
@@ -25,6 +26,16 @@ export interface MigrateInput {
   readonly dryRun: boolean;
   /** With down: how many migrations to revert per region (default: all). */
   readonly count?: number;
+  /** Progress: called after each region's step (its next run of local or remote migrations) has run. */
+  readonly onStep?: (step: MigrateStep) => void;
+}
+
+/** One region's run of migrations of one phase, in one transaction. */
+export interface MigrateStep {
+  readonly region: string;
+  readonly phase: Phase;
+  readonly migrations: readonly string[];
+  readonly elapsedMs: number;
 }
 
 export interface RegionMigrateResult {
@@ -91,7 +102,12 @@ interface Target {
  * migrations, then each region's leading `remote` ones (the reverse for down),
  * until the queues are empty. Stops at the first failure.
  */
-async function runWaves(targets: readonly Target[], direction: Direction, fail: (target: Target, error: unknown) => void): Promise<void> {
+async function runWaves(
+  targets: readonly Target[],
+  direction: Direction,
+  fail: (target: Target, error: unknown) => void,
+  onStep: MigrateInput['onStep'],
+): Promise<void> {
   const waves = direction === 'up' ? PHASES : [...PHASES].reverse();
   for (;;) {
     let ran = false;
@@ -100,7 +116,10 @@ async function runWaves(targets: readonly Target[], direction: Direction, fail: 
         const n = leading(target.queue, phase);
         if (n === 0) continue;
         try {
-          target.done.push(...(await runRegion(target.client!, target.migrations, direction, n)));
+          const started = performance.now();
+          const ran = await runRegion(target.client!, target.migrations, direction, n);
+          target.done.push(...ran);
+          onStep?.({ region: target.region.name, phase, migrations: ran, elapsedMs: performance.now() - started });
         } catch (error) {
           fail(target, error);
           return;
@@ -166,7 +185,7 @@ export async function migrateFleet(input: MigrateInput): Promise<RegionMigrateRe
         });
       }
     }
-    if (results.size === 0 && !input.dryRun) await runWaves(targets, input.direction, fail);
+    if (results.size === 0 && !input.dryRun) await runWaves(targets, input.direction, fail, input.onStep);
     if (input.direction === 'up' && !input.dryRun && results.size === 0) {
       for (const target of targets) {
         try {

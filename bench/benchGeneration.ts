@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { parseConfig } from '../config/parseConfig.js';
-import { renderRegion, type TemplateSources } from '../render/renderRegion.js';
+import { parseConfig } from '../src/config/parseConfig.js';
+import { renderRegion, type TemplateSources } from '../src/render/renderRegion.js';
 import { median } from './median.js';
 import { syntheticConfigYaml } from './syntheticConfigYaml.js';
 

@@ -1,4 +1,9 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { parseConfig } from '../src/config/parseConfig.js';
 import { renderRegion, type TemplateSources } from '../src/render/renderRegion.js';
 import { median } from './median.js';
@@ -26,6 +31,48 @@ export interface GenerationResult {
   readonly minMs: number;
   readonly maxMs: number;
   readonly targetMs: number;
+  /** `pg-residency gen-migrations` as a user runs it: node startup, loading, rendering and writing every file. */
+  readonly endToEnd: EndToEndResult;
+}
+
+export interface EndToEndResult {
+  readonly runs: number;
+  /** Files written per run (migrations, residency.sum and state.json). */
+  readonly files: number;
+  readonly medianMs: number;
+  readonly minMs: number;
+  readonly maxMs: number;
+}
+
+const BIN = fileURLToPath(new URL('../bin/pg-residency.js', import.meta.url));
+
+/**
+ * Times the built binary (`npm run build` first) generating the synthetic
+ * config into an empty folder, `runs` times, each in a new node process.
+ */
+export function benchGenerationEndToEnd(yaml: string, runs: number): EndToEndResult {
+  const dir = mkdtempSync(join(tmpdir(), 'rsd-gen-'));
+  try {
+    const config = join(dir, 'regions.yaml');
+    writeFileSync(config, yaml);
+    const times: number[] = [];
+    let files = 0;
+    for (let i = 0; i < runs; i++) {
+      const out = join(dir, 'generated');
+      rmSync(out, { recursive: true, force: true });
+      const start = performance.now();
+      const stdout = execFileSync(process.execPath, [BIN, 'gen-migrations', '--config', config, '--out', out, '--json'], {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH ?? '' },
+      });
+      times.push(performance.now() - start);
+      const result = JSON.parse(stdout) as { regions: { files: string[] }[] };
+      files = result.regions.reduce((n, r) => n + r.files.length, 0);
+    }
+    return { runs, files, medianMs: median(times), minMs: Math.min(...times), maxMs: Math.max(...times) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -58,5 +105,6 @@ export function benchGeneration(input: GenerationInput): GenerationResult {
     minMs: Math.min(...times),
     maxMs: Math.max(...times),
     targetMs: input.targetMs,
+    endToEnd: benchGenerationEndToEnd(yaml, input.runs),
   };
 }

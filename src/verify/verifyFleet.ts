@@ -17,7 +17,7 @@ export interface Inconsistency {
 export interface VerifyResult {
   /** What was read from each region, in regions.yaml order. */
   readonly regions: readonly RegionRead[];
-  /** Regions that could not be read: nothing is said about them. */
+  /** Regions that could not be reached or read: nothing is said about them. */
   readonly unreachable: readonly ResidencyError[];
   readonly inconsistencies: readonly Inconsistency[];
   /** Directory rows compared, per entity. */
@@ -131,10 +131,16 @@ async function readRegion(
       read: { region: region.name, directoryRows: sum((s) => s.directory.size), personalRows: sum((s) => s.leaf.size) },
     };
   } catch (error) {
+    // connectRegion's errors are CONNECTION already; a failing query is a region not (fully) migrated
+    const sqlstate = (error as { code?: unknown }).code;
     const wrapped =
       error instanceof ResidencyError
         ? error
-        : new ResidencyError('CONNECTION', `region "${region.name}": ${(error as Error).message}`, { cause: error });
+        : new ResidencyError(
+            'MIGRATION',
+            `region "${region.name}": ${(error as Error).message}${typeof sqlstate === 'string' ? ` [SQLSTATE ${sqlstate}]` : ''}; is it migrated? \`pg-residency migrate status --all\` tells`,
+            { cause: error },
+          );
     return { read: { region: region.name, directoryRows: 0, personalRows: 0, error: wrapped } };
   } finally {
     await client?.end().catch(() => undefined);

@@ -173,6 +173,19 @@ test.serial('migrate, sync, verify and dev on a real fleet: text with progress, 
     unknown: [],
     modified: [],
   });
+  // verify before migrate: every region read fails, with the reason and the next step
+  const unmigrated = await runJson(['verify', ...common], env);
+  t.is(unmigrated.code, 1);
+  t.deepEqual(unmigrated.json.regions[0], {
+    region: 'usa',
+    directoryRows: 0,
+    personalRows: 0,
+    error: {
+      code: 'MIGRATION',
+      message:
+        'region "usa": relation "shared.identity" does not exist [SQLSTATE 42P01]; is it migrated? `pg-residency migrate status --all` tells',
+    },
+  });
   const pendingText = await run(['migrate', 'status', '--all', ...common, ...dir], env);
   t.regex(pendingText.stdout, /^usa {10}0 applied, 8 pending, 0 unknown, 0 modified\n {13}pending {3}0001_extensions\n/);
 

@@ -31,7 +31,7 @@ export function verifyCommand(ctx: CliContext): CommandModule<object, Args> {
       const result = await verifyFleet(config, ctx.env, {
         onRegion: (r, ms) => {
           const region = r.region.padEnd(12);
-          if (r.error) ctx.error(`${region} unreachable: error [${r.error.code}]: ${r.error.message} (${elapsed(ms)})`);
+          if (r.error) ctx.error(`${region} not read: error [${r.error.code}]: ${r.error.message} (${elapsed(ms)})`);
           else ctx.line(`${region} read ${r.directoryRows} directory rows, ${r.personalRows} personal keys (${elapsed(ms)})`);
         },
       });

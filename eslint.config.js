@@ -23,6 +23,20 @@ export default tseslint.config(
     },
   },
   {
+    // Only the command line prints or exits: the library returns results and throws typed errors.
+    rules: {
+      'no-console': 'error',
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'exit', message: 'Return an exit code from buildCli; only src/cli and bin end the process.' },
+      ],
+    },
+  },
+  {
+    files: ['src/cli/**', 'bin/**'],
+    rules: { 'no-console': 'off', 'no-restricted-properties': 'off' },
+  },
+  {
     files: ['bin/**/*.js', 'eslint.config.js'],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, globals: { process: 'readonly' } },

@@ -2,8 +2,8 @@
 // bench/RESULTS.md. Progress goes to stderr so that stdout is the report.
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { formatResults } from '../src/bench/formatResults.js';
-import { runBench } from '../src/bench/runBench.js';
+import { formatResults } from './formatResults.js';
+import { runBench } from './runBench.js';
 
 const abort = new AbortController();
 // Ctrl-C stops after the current iteration; runBench then stops the fleet and the proxies.

@@ -1,4 +1,4 @@
 #!/usr/bin/env node
-import { main } from '../dist/cli/main.js';
+import { buildCli } from '../dist/cli/buildCli.js';
 
-main(process.argv.slice(2));
+process.exitCode = await buildCli({ argv: process.argv.slice(2), env: process.env, stdout: process.stdout, stderr: process.stderr });

@@ -74,8 +74,40 @@ const configSchema = z.strictObject({
   regions: z.array(regionSchema).min(1, 'at least one region is needed'),
   entities: z.array(entitySchema).min(1, 'at least one entity is needed'),
 });
-type RawConfig = z.infer<typeof configSchema>;
 type RawColumn = z.infer<typeof columnSchema>;
+type RawRegion = z.infer<typeof regionSchema>;
+type RawEntity = z.infer<typeof entitySchema>;
+/**
+ * What the semantic checks read: every part of the tree that passed the
+ * schema, with parts that did not left out (undefined), so that the schema's
+ * problems and the semantic ones are reported together.
+ */
+type RawConfig = Omit<z.infer<typeof configSchema>, 'regions' | 'entities'> & {
+  readonly regions: readonly (RawRegion | undefined)[];
+  readonly entities: readonly (RawEntity | undefined)[];
+};
+
+/** The valid parts of a tree that failed the schema; see {@link RawConfig}. */
+function validParts(data: unknown): RawConfig {
+  const tree = data !== null && typeof data === 'object' && !Array.isArray(data) ? (data as Record<string, unknown>) : {};
+  const part = <T>(schema: z.ZodType<T>, value: unknown): T | undefined => {
+    const result = schema.safeParse(value);
+    return result.success ? result.data : undefined;
+  };
+  const items = <T>(schema: z.ZodType<T>, value: unknown): (T | undefined)[] =>
+    Array.isArray(value) ? value.map((item) => part(schema, item)) : [];
+  const { shape } = configSchema;
+  return {
+    mode: part(shape.mode, tree.mode),
+    link: part(shape.link, tree.link),
+    timeouts: part(shape.timeouts, tree.timeouts),
+    fdw_options: part(shape.fdw_options, tree.fdw_options),
+    extensions: part(shape.extensions, tree.extensions),
+    app_roles: part(shape.app_roles, tree.app_roles),
+    regions: items(regionSchema, tree.regions),
+    entities: items(entitySchema, tree.entities),
+  };
+}
 
 /** `regions[2].url` from zod's path array. */
 function formatPath(path: readonly PropertyKey[]): string {
@@ -194,8 +226,7 @@ export function redactUrl(url: string): string {
   return url.replace(/(\/\/[^:/@]*:)[^@/]*@/, '$1***@');
 }
 
-function buildRegion(check: Checker, raw: RawConfig, index: number, linkPasswordEnv: string): Region {
-  const r = raw.regions[index]!;
+function buildRegion(check: Checker, raw: RawConfig, r: RawRegion, index: number, linkPasswordEnv: string): Region {
   const path = `regions[${index}]`;
   const regionName = check.identifier(`${path}.name`, r.name);
   const reserved = reservedSchema(regionName, RESERVED_REGION_NAMES);
@@ -242,8 +273,7 @@ function buildRegion(check: Checker, raw: RawConfig, index: number, linkPassword
   };
 }
 
-function buildEntity(check: Checker, raw: RawConfig, index: number): Entity {
-  const e = raw.entities[index]!;
+function buildEntity(check: Checker, e: RawEntity, index: number): Entity {
   const path = `entities[${index}]`;
   const entity: Entity = {
     name: check.identifier(`${path}.name`, e.name),
@@ -355,18 +385,20 @@ function checkDerivedCollisions(check: Checker, entities: readonly Entity[]): vo
  */
 export function parseConfig(text: string, source: string, env: Env): Config {
   const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    throw new ConfigError(
-      source,
-      doc.errors.map((e) => ({
-        path: `line ${text.slice(0, e.pos[0]).split('\n').length}`,
-        message: `malformed YAML: ${e.message.split('\n')[0]}`,
-      })),
-    );
+  const [syntax] = doc.errors;
+  if (syntax !== undefined) {
+    // Only the first: the errors after it are most often its echoes.
+    throw new ConfigError(source, [
+      {
+        path: `line ${text.slice(0, syntax.pos[0]).split('\n').length}`,
+        message: `malformed YAML: ${syntax.message.split('\n')[0]}`,
+      },
+    ]);
   }
-  const result = configSchema.safeParse(doc.toJS());
-  if (!result.success) throw new ConfigError(source, zodProblems(result.error));
-  const raw = result.data;
+  const data: unknown = doc.toJS();
+  const result = configSchema.safeParse(data);
+  const schemaProblems = result.success ? [] : zodProblems(result.error);
+  const raw: RawConfig = result.success ? result.data : validParts(data);
   const check = new Checker(env);
 
   const link = {
@@ -383,53 +415,63 @@ export function parseConfig(text: string, source: string, env: Env): Config {
   ] as const) {
     if (!DURATION_PATTERN.test(value)) check.add(path, `${JSON.stringify(value)} is not a duration such as 500ms, 5s or 1min`);
   }
-  const regions = raw.regions.map((_, i) => buildRegion(check, raw, i, link.passwordEnv));
-  regions.forEach((r, i) => {
+  const regions = raw.regions.flatMap((r, i) =>
+    r === undefined ? [] : [{ index: i, region: buildRegion(check, raw, r, i, link.passwordEnv) }],
+  );
+  const entities = raw.entities.flatMap((e, i) => (e === undefined ? [] : [{ index: i, entity: buildEntity(check, e, i) }]));
+  regions.forEach(({ index, region: r }) => {
     const user = urlUser(r.url);
     if (user !== undefined && user === link.role) {
       check.add(
-        `regions[${i}].url`,
+        `regions[${index}].url`,
         `connects as "${user}", which is also link.role; migrate would strip the role it runs as of its rights. Give the link its own role (the default is residency_link)`,
       );
     }
   });
-  const entities = raw.entities.map((_, i) => buildEntity(check, raw, i));
 
   checkUnique(
     check,
-    regions.map((r, i) => ({ path: `regions[${i}].name`, key: r.name, label: `region "${r.name}"` })),
+    regions.map(({ index, region: r }) => ({ path: `regions[${index}].name`, key: r.name, label: `region "${r.name}"` })),
   );
   checkUnique(
     check,
-    regions.map((r, i) => ({
-      path: `regions[${i}].url`,
+    regions.map(({ index, region: r }) => ({
+      path: `regions[${index}].url`,
       key: `${r.fdw.host}:${r.fdw.port}/${r.fdw.dbname}`,
       label: `the database ${r.fdw.host}:${r.fdw.port}/${r.fdw.dbname}`,
     })),
   );
   checkUnique(
     check,
-    entities.map((e, i) => ({ path: `entities[${i}].name`, key: `${e.schema}.${e.name}`, label: `entity "${e.schema}.${e.name}"` })),
+    entities.map(({ index, entity: e }) => ({
+      path: `entities[${index}].name`,
+      key: `${e.schema}.${e.name}`,
+      label: `entity "${e.schema}.${e.name}"`,
+    })),
   );
-  checkDerivedCollisions(check, entities);
-  const regionNames = new Set(regions.map((r) => r.name));
-  entities.forEach((e, i) => {
+  checkDerivedCollisions(
+    check,
+    entities.map(({ entity }) => entity),
+  );
+  const regionNames = new Set(regions.map(({ region }) => region.name));
+  for (const { index, entity: e } of entities) {
     if (regionNames.has(e.schema)) {
       check.add(
-        `entities[${i}].schema`,
+        `entities[${index}].schema`,
         `"${e.schema}" is also a region name, and each region has a schema of its own; choose another schema`,
       );
     }
-  });
+  }
 
   const extensions = new Set(raw.extensions ?? []);
   (raw.extensions ?? []).forEach((x, i) => check.identifier(`extensions[${i}]`, x));
   const appRoles = (raw.app_roles ?? []).map((r, i) => check.identifier(`app_roles[${i}]`, r));
-  const allDefaults = entities.flatMap((e) => [e.key, ...e.mirrored, ...e.resident]).map((c) => c.default ?? '');
+  const allDefaults = entities.flatMap(({ entity: e }) => [e.key, ...e.mirrored, ...e.resident]).map((c) => c.default ?? '');
   if (allDefaults.some((d) => /uuid_generate_v/.test(d))) extensions.add('uuid-ossp');
   extensions.delete('postgres_fdw');
 
-  if (check.problems.length > 0) throw new ConfigError(source, check.problems);
+  const problems = [...schemaProblems, ...check.problems];
+  if (problems.length > 0) throw new ConfigError(source, problems);
   return {
     mode: raw.mode ?? 'auto',
     link,
@@ -437,7 +479,7 @@ export function parseConfig(text: string, source: string, env: Env): Config {
     fdwOptions: { fetchSize: raw.fdw_options?.fetch_size ?? 1000, batchSize: raw.fdw_options?.batch_size ?? 100 },
     extensions: ['postgres_fdw', ...[...extensions].sort()],
     appRoles,
-    regions,
-    entities,
+    regions: regions.map(({ region }) => region),
+    entities: entities.map(({ entity }) => entity),
   };
 }

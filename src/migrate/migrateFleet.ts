@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import type { Env } from '../config/expandEnv.js';
 import type { Config, Region } from '../config/types.js';
@@ -27,6 +28,16 @@ export interface MigrateInput {
   readonly count?: number;
   /** With down: revert the files of the last this many applied steps of each region's history (state.json). */
   readonly steps?: number;
+  /** Progress: called after each region's step (its next run of local or remote migrations) has run. */
+  readonly onStep?: (step: MigrateStep) => void;
+}
+
+/** One region's run of migrations of one phase, in one transaction. */
+export interface MigrateStep {
+  readonly region: string;
+  readonly phase: Phase;
+  readonly migrations: readonly string[];
+  readonly elapsedMs: number;
 }
 
 export interface RegionMigrateResult {
@@ -104,6 +115,7 @@ async function runWaves(
   direction: Direction,
   fail: (target: Target, error: unknown) => void,
   afterRun: (target: Target) => Promise<void>,
+  onStep: MigrateInput['onStep'],
 ): Promise<void> {
   const waves = direction === 'up' ? PHASES : [...PHASES].reverse();
   for (;;) {
@@ -111,7 +123,7 @@ async function runWaves(
     for (const phase of waves) {
       const batch = targets.filter((t) => leading(t.queue, phase) > 0);
       if (batch.length === 0) continue;
-      if (await runInTurn(batch, direction, phase, fail, afterRun)) return;
+      if (await runInTurn(batch, direction, phase, fail, afterRun, onStep)) return;
       ran = true;
     }
     if (!ran) return;
@@ -129,12 +141,15 @@ async function runInTurn(
   phase: Phase,
   fail: (t: Target, e: unknown) => void,
   afterRun: (target: Target) => Promise<void>,
+  onStep: MigrateInput['onStep'],
 ): Promise<boolean> {
   for (const target of batch) {
     const n = leading(target.queue, phase);
     try {
-      await runRegion(target.client!, target.migrations, direction, n);
+      const started = performance.now();
+      const ran = await runRegion(target.client!, target.migrations, direction, n);
       await afterRun(target);
+      onStep?.({ region: target.region.name, phase, migrations: ran, elapsedMs: performance.now() - started });
     } catch (error) {
       fail(target, error);
       return true;
@@ -208,7 +223,7 @@ export async function migrateFleet(input: MigrateInput): Promise<RegionMigrateRe
       await applyLinkSecrets(target.client!, input.config, target.secrets!, target.region.name);
     };
     const afterRun = input.direction === 'up' ? secure : () => Promise.resolve();
-    if (results.size === 0 && !input.dryRun) await runWaves(targets, input.direction, fail, afterRun);
+    if (results.size === 0 && !input.dryRun) await runWaves(targets, input.direction, fail, afterRun, input.onStep);
     if (input.direction === 'up' && !input.dryRun && results.size === 0) {
       // also where nothing ran: a changed password or address in regions.yaml takes effect
       for (const target of targets) {

@@ -1,5 +1,6 @@
 import type { Env } from '../config/expandEnv.js';
-import type { Config } from '../config/types.js';
+import { performance } from 'node:perf_hooks';
+import type { Config, Region } from '../config/types.js';
 import { derivedNames } from '../config/derivedNames.js';
 import { ResidencyError } from '../errors.js';
 import { qualified } from '../sql/quote.js';
@@ -13,44 +14,63 @@ export interface RegionSyncResult {
   readonly error?: ResidencyError;
 }
 
+/** Options of {@link syncFleet}. */
+export interface SyncOptions {
+  /** Called as each region finishes, with its result and how long it took. */
+  readonly onRegion?: (result: RegionSyncResult, elapsedMs: number) => void;
+}
+
 /**
  * Replays, in each region, the directory writes its functions queued for
  * regions that were unreachable (`<schema>.sync_<entity>()`), and reports what
  * is still queued. One unreachable region does not stop the others.
  */
-export async function syncFleet(config: Config, names: readonly string[], all: boolean, env: Env): Promise<RegionSyncResult[]> {
+export async function syncFleet(
+  config: Config,
+  names: readonly string[],
+  all: boolean,
+  env: Env,
+  options: SyncOptions = {},
+): Promise<RegionSyncResult[]> {
   const regions = selectRegions(config, names, all);
+  const started = performance.now();
   return Promise.all(
-    regions.map(async (region): Promise<RegionSyncResult> => {
-      try {
-        const client = await connectRegion(region, env);
-        try {
-          const entities = [];
-          for (const entity of config.entities) {
-            const names = derivedNames(entity.name);
-            // two statements: within one, the count would see the rows before sync removed them
-            const replayed = await client.query<{ n: string }>(`SELECT ${qualified(entity.schema, names.sync)}() AS n`);
-            const pending = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${qualified(entity.schema, names.outbox)}`);
-            entities.push({
-              entity: `${entity.schema}.${entity.name}`,
-              replayed: Number(replayed.rows[0]?.n),
-              pending: Number(pending.rows[0]?.n),
-            });
-          }
-          return { region: region.name, entities };
-        } finally {
-          await client.end().catch(() => undefined);
-        }
-      } catch (error) {
-        return {
-          region: region.name,
-          entities: [],
-          error:
-            error instanceof ResidencyError
-              ? error
-              : new ResidencyError('MIGRATION', `region "${region.name}": ${(error as Error).message}`, { cause: error }),
-        };
-      }
+    regions.map(async (region) => {
+      const result = await syncRegion(config, region, env);
+      options.onRegion?.(result, performance.now() - started);
+      return result;
     }),
   );
+}
+
+async function syncRegion(config: Config, region: Region, env: Env): Promise<RegionSyncResult> {
+  try {
+    const client = await connectRegion(region, env);
+    try {
+      const entities = [];
+      for (const entity of config.entities) {
+        const names = derivedNames(entity.name);
+        // two statements: within one, the count would see the rows before sync removed them
+        const replayed = await client.query<{ n: string }>(`SELECT ${qualified(entity.schema, names.sync)}() AS n`);
+        const pending = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${qualified(entity.schema, names.outbox)}`);
+        entities.push({
+          entity: `${entity.schema}.${entity.name}`,
+          replayed: Number(replayed.rows[0]?.n),
+          pending: Number(pending.rows[0]?.n),
+        });
+      }
+      return { region: region.name, entities };
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  } catch (error) {
+    return {
+      region: region.name,
+      entities: [],
+      error:
+        error instanceof ResidencyError
+          ? error
+          : new ResidencyError('MIGRATION', `region "${region.name}": ${(error as Error).message}`, { cause: error }),
+    };
+  }
 }

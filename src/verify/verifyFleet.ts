@@ -1,7 +1,8 @@
+import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import type { Env } from '../config/expandEnv.js';
 import { derivedNames } from '../config/derivedNames.js';
-import type { Config, Entity } from '../config/types.js';
+import type { Config, Entity, Region } from '../config/types.js';
 import { ResidencyError } from '../errors.js';
 import { connectRegion } from '../migrate/connect.js';
 import { ident, qualified } from '../sql/quote.js';
@@ -14,7 +15,9 @@ export interface Inconsistency {
 }
 
 export interface VerifyResult {
-  /** Regions that could not be read: nothing is said about them. */
+  /** What was read from each region, in regions.yaml order. */
+  readonly regions: readonly RegionRead[];
+  /** Regions that could not be reached or read: nothing is said about them. */
   readonly unreachable: readonly ResidencyError[];
   readonly inconsistencies: readonly Inconsistency[];
   /** Directory rows compared, per entity. */
@@ -94,33 +97,84 @@ function compare(entity: Entity, snapshots: ReadonlyMap<string, RegionSnapshot>)
   return out;
 }
 
+/** What verify read from one region, as it finishes. */
+export interface RegionRead {
+  readonly region: string;
+  /** Directory rows read, over every entity. */
+  readonly directoryRows: number;
+  /** Personal rows in the region's own leaves (keys only), over every entity. */
+  readonly personalRows: number;
+  /** Why it could not be read: it is then left out of the comparison. */
+  readonly error?: ResidencyError;
+}
+
+/** Options of {@link verifyFleet}. */
+export interface VerifyOptions {
+  /** Called as each region has been read, with how long it took. */
+  readonly onRegion?: (read: RegionRead, elapsedMs: number) => void;
+}
+
+/** Every entity's snapshot in one region, or why it could not be read. */
+async function readRegion(
+  config: Config,
+  region: Region,
+  env: Env,
+): Promise<{ snapshots?: Map<string, RegionSnapshot>; read: RegionRead }> {
+  let client: pg.Client | undefined;
+  try {
+    client = await connectRegion(region, env);
+    const snapshots = new Map<string, RegionSnapshot>();
+    for (const entity of config.entities) snapshots.set(`${entity.schema}.${entity.name}`, await snapshot(client, entity, region.name));
+    const sum = (f: (s: RegionSnapshot) => number) => [...snapshots.values()].reduce((n, s) => n + f(s), 0);
+    return {
+      snapshots,
+      read: { region: region.name, directoryRows: sum((s) => s.directory.size), personalRows: sum((s) => s.leaf.size) },
+    };
+  } catch (error) {
+    // connectRegion's errors are CONNECTION already; a failing query is a region not (fully) migrated
+    const sqlstate = (error as { code?: unknown }).code;
+    const wrapped =
+      error instanceof ResidencyError
+        ? error
+        : new ResidencyError(
+            'MIGRATION',
+            `region "${region.name}": ${(error as Error).message}${typeof sqlstate === 'string' ? ` [SQLSTATE ${sqlstate}]` : ''}; is it migrated? \`pg-residency migrate status --all\` tells`,
+            { cause: error },
+          );
+    return { read: { region: region.name, directoryRows: 0, personalRows: 0, error: wrapped } };
+  } finally {
+    await client?.end().catch(() => undefined);
+  }
+}
+
 /**
  * Compares every region's directory rows and personal leaves, as each region
  * stores them: a partly committed write (PostgreSQL has no two-phase commit
- * for postgres_fdw) shows up here. Reads keys and hashes only. Regions that
- * cannot be reached are listed and left out of the comparison.
+ * for postgres_fdw) shows up here. Reads keys and hashes only, every region at
+ * once. Regions that cannot be reached are listed and left out of the comparison.
  */
-export async function verifyFleet(config: Config, env: Env): Promise<VerifyResult> {
-  const clients = new Map<string, pg.Client>();
-  const unreachable: ResidencyError[] = [];
-  try {
-    for (const region of config.regions) {
-      try {
-        clients.set(region.name, await connectRegion(region, env));
-      } catch (error) {
-        unreachable.push(error instanceof ResidencyError ? error : new ResidencyError('CONNECTION', String(error)));
-      }
-    }
-    const inconsistencies: Inconsistency[] = [];
-    const checked: Record<string, number> = {};
-    for (const entity of config.entities) {
-      const snapshots = new Map<string, RegionSnapshot>();
-      for (const [region, client] of clients) snapshots.set(region, await snapshot(client, entity, region));
-      checked[`${entity.schema}.${entity.name}`] = Math.max(0, ...[...snapshots.values()].map((s) => s.directory.size));
-      inconsistencies.push(...compare(entity, snapshots));
-    }
-    return { unreachable, inconsistencies, checked };
-  } finally {
-    await Promise.all([...clients.values()].map((c) => c.end().catch(() => undefined)));
+export async function verifyFleet(config: Config, env: Env, options: VerifyOptions = {}): Promise<VerifyResult> {
+  const started = performance.now();
+  const reads = await Promise.all(
+    config.regions.map(async (region) => {
+      const result = await readRegion(config, region, env);
+      options.onRegion?.(result.read, performance.now() - started);
+      return result;
+    }),
+  );
+  const inconsistencies: Inconsistency[] = [];
+  const checked: Record<string, number> = {};
+  for (const entity of config.entities) {
+    const label = `${entity.schema}.${entity.name}`;
+    const snapshots = new Map<string, RegionSnapshot>();
+    for (const { read, snapshots: s } of reads) if (s !== undefined) snapshots.set(read.region, s.get(label)!);
+    checked[label] = Math.max(0, ...[...snapshots.values()].map((s) => s.directory.size));
+    inconsistencies.push(...compare(entity, snapshots));
   }
+  return {
+    regions: reads.map((r) => r.read),
+    unreachable: reads.flatMap((r) => (r.read.error ? [r.read.error] : [])),
+    inconsistencies,
+    checked,
+  };
 }

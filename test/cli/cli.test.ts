@@ -1,38 +1,47 @@
 import test from 'ava';
-import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildCli } from '../../src/cli/buildCli.js';
 import { MIXED, startFleet, type Fleet } from '../helpers/fleet.js';
 import { recordCase } from '../helpers/catalogue.js';
 
-// The built binary, as a user runs it (npm test builds first).
+// The CLI runs in-process: buildCli gets the arguments, the environment and two
+// buffers, and returns the exit code. Paths are relative to the repository
+// (ava's working directory).
 const repo = fileURLToPath(new URL('../..', import.meta.url));
-const bin = join(repo, 'bin', 'pg-residency.js');
+const scratch = () => mkdtempSync(join(tmpdir(), 'rsd-cli-'));
+// No repository .pg-residency/secrets.env may leak into a test.
+const noSecrets = scratch();
 
-function run(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(
-      process.execPath,
-      [bin, ...args],
-      { cwd: options.cwd ?? repo, env: { PATH: process.env.PATH ?? '', ...options.env } },
-      (error, stdout, stderr) => {
-        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
-      },
-    );
+async function run(argv: string[], env: Record<string, string> = {}) {
+  let stdout = '';
+  let stderr = '';
+  const code = await buildCli({
+    argv: [...argv, ...(argv.includes('--state-dir') ? [] : ['--state-dir', noSecrets])],
+    // frozen: the CLI must never change the environment it is given
+    env: Object.freeze({ ...env }),
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
   });
+  return { code, stdout, stderr };
 }
 
-const scratch = () => mkdtempSync(join(tmpdir(), 'rsd-cli-'));
+/** Runs with --json and parses stdout: it must be exactly one JSON document. */
+async function runJson(argv: string[], env: Record<string, string> = {}) {
+  const r = await run([...argv, '--json'], env);
+  return { ...r, json: JSON.parse(r.stdout) as Record<string, unknown> & { ok: boolean; regions: Record<string, unknown>[] } };
+}
 
 test('gen-migrations --check passes on the committed generated/', async (t) => {
   const r = await run(['gen-migrations', '--check']);
   t.is(r.code, 0, r.stderr);
   t.is(r.stdout, 'usa          up to date\ngbr          up to date\naus          up to date\n');
+  t.is(r.stderr, '');
 });
 
-test('gen-migrations --check exits 1 and names the stale files', async (t) => {
+test('gen-migrations --check exits 1 and names the stale files; the stale message is on stderr', async (t) => {
   const dir = scratch();
   cpSync(join(repo, 'generated'), join(dir, 'generated'), { recursive: true });
   writeFileSync(join(dir, 'generated', 'gbr', '0002_schemas.sql'), 'edited\n');
@@ -43,10 +52,40 @@ test('gen-migrations --check exits 1 and names the stale files', async (t) => {
     r.stdout,
     'usa          up to date\ngbr          stale: gbr/0002_schemas.sql\naus          stale: aus/0008_functions_identity.sql\n',
   );
-  t.regex(r.stderr, /is not what regions\.yaml produces; run `pg-residency gen-migrations` and commit the result/);
+  t.is(
+    r.stderr,
+    `${join(dir, 'generated')}/ is not what regions.yaml produces; run \`pg-residency gen-migrations\` and commit the result.\n`,
+  );
+  const json = await runJson(['gen-migrations', '--check', '--out', join(dir, 'generated')]);
+  t.is(json.code, 1);
+  t.is(json.stderr, '');
+  t.deepEqual(json.json, {
+    ok: false,
+    regions: [
+      { region: 'usa', status: 'unchanged', files: [] },
+      { region: 'gbr', status: 'stale', files: ['gbr/0002_schemas.sql'] },
+      { region: 'aus', status: 'stale', files: ['aus/0008_functions_identity.sql'] },
+    ],
+  });
 });
 
-test('a bad regions.yaml is one clear error and writes no file', async (t) => {
+test('gen-migrations --json lists the files written per region', async (t) => {
+  const out = join(scratch(), 'generated');
+  const r = await runJson(['gen-migrations', '--out', out]);
+  t.is(r.code, 0, r.stderr);
+  t.deepEqual(
+    r.json.regions.map((g) => [g.region, g.status, (g.files as string[]).length]),
+    [
+      ['usa', 'written', 10],
+      ['gbr', 'written', 10],
+      ['aus', 'written', 10],
+    ],
+  );
+  t.deepEqual((r.json.regions[0]!.files as string[]).slice(0, 2), ['usa/0001_extensions.sql', 'usa/0002_schemas.sql']);
+  t.true(existsSync(join(out, 'usa', '0001_extensions.sql')));
+});
+
+test('a bad regions.yaml lists all four problems at once and writes no file', async (t) => {
   const dir = scratch();
   const config = join(dir, 'regions.yaml');
   writeFileSync(
@@ -55,39 +94,54 @@ test('a bad regions.yaml is one clear error and writes no file', async (t) => {
   );
   const r = await run(['gen-migrations', '--config', config, '--out', join(dir, 'generated')]);
   t.is(r.code, 1);
-  t.is(r.stderr, `error [CONFIG]: ${config} is invalid (1 problem):\n  entities: at least one entity is needed\n`);
+  t.is(r.stdout, '');
+  t.is(
+    r.stderr,
+    `error [CONFIG]: ${config} is invalid (4 problems):
+  entities: at least one entity is needed
+  regions[0].postgres: mode "native" needs PostgreSQL 11 or newer, but region "usa" runs 10 (it cannot route inserts into foreign partitions); use mode "auto" or "routing"
+  regions[1].url: environment variable NOPE is not set; set it, or write \${NOPE:-default}
+  regions[1].name: region "usa" is already defined at regions[0].name
+`,
+  );
   t.false(existsSync(join(dir, 'generated')));
+  // with --json: nothing on stdout, one JSON error on stderr carrying every problem
+  const json = await run(['gen-migrations', '--config', config, '--out', join(dir, 'generated'), '--json']);
+  t.is(json.code, 1);
+  t.is(json.stdout, '');
+  const { error } = JSON.parse(json.stderr) as { error: { code: string; problems: { path: string }[] } };
+  t.is(error.code, 'CONFIG');
+  t.deepEqual(
+    error.problems.map((p) => p.path),
+    ['entities', 'regions[0].postgres', 'regions[1].url', 'regions[1].name'],
+  );
 });
 
 test('unknown region and missing command are clear errors', async (t) => {
   const unknown = await run(['migrate', 'up', '--region', 'can']);
   t.is(unknown.code, 1);
+  t.is(unknown.stdout, '');
   t.is(unknown.stderr, 'error [UNKNOWN_REGION]: unknown region "can"; regions.yaml defines "usa", "gbr", "aus"\n');
+  const json = await run(['migrate', 'up', '--region', 'can', '--json']);
+  t.deepEqual(JSON.parse(json.stderr), {
+    error: { code: 'UNKNOWN_REGION', message: 'unknown region "can"; regions.yaml defines "usa", "gbr", "aus"' },
+  });
   const none = await run([]);
   t.is(none.code, 2);
-  t.regex(none.stderr, /name a command; see --help/);
+  t.regex(none.stderr, /name a command; see --help\n$/);
+  t.regex(none.stderr, /^pg-residency <command> \[options\]/);
+  const demoJson = await run(['demo', '--json']);
+  t.is(demoJson.code, 2, 'the demo is a walkthrough for people: no --json');
+  t.regex(demoJson.stderr, /Unknown argument: json/);
 });
 
-test('issue 8 #10: --count must be a positive integer, and --all with --region is refused; exit 2 before any database is touched', async (t) => {
-  for (const count of ['abc', '-1', '0', '1.5']) {
-    const r = await run(['migrate', 'down', '--region', 'usa', `--count=${count}`]);
-    t.is(r.code, 2, count);
-    t.true(
-      r.stderr.endsWith(`\n--count "${count}" must be a positive whole number of migrations, e.g. --count 1\n`),
-      `${count}: ${r.stderr.slice(-200)}`,
-    );
-  }
-  const both = await run(['migrate', 'up', '--all', '--region', 'usa']);
-  t.is(both.code, 2);
-  t.true(both.stderr.endsWith('\n--all and --region usa contradict each other: pass --all for every region, or --region NAME for some\n'));
-  recordCase(t, 10);
-});
-
-test('--help lists every command', async (t) => {
+test('--help lists every command; --version prints the version', async (t) => {
   const r = await run(['--help']);
   t.is(r.code, 0);
   for (const command of ['gen-migrations', 'migrate <action>', 'sync', 'verify', 'dev <action>', 'demo'])
     t.true(r.stdout.includes(`pg-residency ${command}`), command);
+  const version = await run(['--version']);
+  t.is(version.stdout, `${(JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { version: string }).version}\n`);
 });
 
 let fleet: Fleet | undefined;
@@ -95,35 +149,200 @@ test.after.always(async () => {
   await fleet?.stop();
 });
 
-test.serial('migrate status exits 1 while anything is pending, 0 once applied; no password is printed', async (t) => {
-  fleet = await startFleet({ regions: MIXED, migrate: false, unsafeFast: true });
+test.serial('migrate, sync, verify and dev on a real fleet: text with progress, and --json for each', async (t) => {
+  fleet = await startFleet({ regions: MIXED, migrate: false });
   const env = { ...fleet.env };
-  // from a folder of its own: the repository's .pg-residency/secrets.env must not leak in
-  const cwd = scratch();
-  const common = ['--config', fleet.configPath, '--dir', fleet.dir];
-  const pending = await run(['migrate', 'status', '--all', ...common], { env, cwd });
+  const common = ['--config', fleet.configPath, '--state-dir', fleet.stateDir];
+  const dir = ['--dir', fleet.dir];
+
+  const pending = await runJson(['migrate', 'status', '--all', ...common, ...dir], env);
   t.is(pending.code, 1);
-  t.regex(pending.stdout, /^usa {10}0 applied, 8 pending, 0 unknown, 0 modified\n {13}pending {3}0001_extensions\n/);
-  const noSecret = await run(['migrate', 'up', '--all', ...common], { env: { PGPASSWORD: env.PGPASSWORD! }, cwd });
+  t.false(pending.json.ok);
+  t.deepEqual(pending.json.regions[0], {
+    region: 'usa',
+    applied: [],
+    pending: [
+      '0001_extensions',
+      '0002_schemas',
+      '0003_registry',
+      '0004_link_role',
+      '0005_entity_identity',
+      '0006_region_gbr',
+      '0007_region_aus',
+      '0008_functions_identity',
+    ],
+    unknown: [],
+    modified: [],
+  });
+  // verify before migrate: every region read fails, with the reason and the next step
+  const unmigrated = await runJson(['verify', ...common], env);
+  t.is(unmigrated.code, 1);
+  t.deepEqual(unmigrated.json.regions[0], {
+    region: 'usa',
+    directoryRows: 0,
+    personalRows: 0,
+    error: {
+      code: 'MIGRATION',
+      message:
+        'region "usa": relation "shared.identity" does not exist [SQLSTATE 42P01]; is it migrated? `pg-residency migrate status --all` tells',
+    },
+  });
+  const pendingText = await run(['migrate', 'status', '--all', ...common, ...dir], env);
+  t.regex(pendingText.stdout, /^usa {10}0 applied, 8 pending, 0 unknown, 0 modified\n {13}pending {3}0001_extensions\n/);
+
+  // without the fleet's secrets.env, and without the link password in the environment
+  const noSecret = await run(['migrate', 'up', '--all', '--config', fleet.configPath, '--state-dir', noSecrets, ...dir], {
+    PGPASSWORD: env.PGPASSWORD!,
+  });
   t.is(noSecret.code, 1);
-  t.regex(noSecret.stderr, /environment variable PG_RESIDENCY_LINK_PASSWORD is not set/);
-  const up = await run(['migrate', 'up', '--all', ...common], { env, cwd });
+  t.is(noSecret.stdout, '');
+  t.regex(noSecret.stderr, /^error \[CONFIG\]: .*environment variable PG_RESIDENCY_LINK_PASSWORD is not set/);
+
+  // text: each region's step as it finishes, with its time, then one line per region
+  const up = await run(['migrate', 'up', '--all', ...common, ...dir], env);
   t.is(up.code, 0, up.stderr);
+  const lines = up.stdout.trimEnd().split('\n');
+  t.deepEqual(
+    lines.slice(0, 6).map((l) => l.replace(/\(\d+ ms\)|\(\d+\.\d s\)/, '(T)')),
+    [
+      'usa          local   applied 5 (T)',
+      'gbr          local   applied 5 (T)',
+      'aus          local   applied 5 (T)',
+      'usa          remote  applied 3 (T)',
+      'gbr          remote  applied 3 (T)',
+      'aus          remote  applied 3 (T)',
+    ],
+  );
   t.is(
-    up.stdout.split('\n')[0],
+    lines[6],
     'usa          applied: 0001_extensions, 0002_schemas, 0003_registry, 0004_link_role, 0005_entity_identity, 0006_region_gbr, 0007_region_aus, 0008_functions_identity',
   );
-  const done = await run(['migrate', 'status', '--all', ...common], { env, cwd });
+  t.is(up.stderr, '');
+
+  const done = await runJson(['migrate', 'status', '--all', ...common, ...dir], env);
   t.is(done.code, 0);
-  for (const output of [pending, up, done, noSecret]) {
+  t.true(done.json.ok);
+  t.deepEqual(
+    done.json.regions.map((s) => [s.region, (s.applied as string[]).length, (s.pending as string[]).length]),
+    [
+      ['usa', 8, 0],
+      ['gbr', 8, 0],
+      ['aus', 8, 0],
+    ],
+  );
+
+  const down = await runJson(['migrate', 'down', '--region', 'gbr', '--count', '1', ...common, ...dir], env);
+  t.is(down.code, 0, down.stderr);
+  t.deepEqual(down.json, { ok: true, regions: [{ region: 'gbr', status: 'reverted', migrations: ['0008_functions_identity'] }] });
+  const again = await runJson(['migrate', 'up', '--region', 'gbr', ...common, ...dir], env);
+  t.deepEqual(again.json, { ok: true, regions: [{ region: 'gbr', status: 'applied', migrations: ['0008_functions_identity'] }] });
+
+  // a write queued for a region, replayed by sync
+  await fleet.query('usa', "SELECT shared.upsert_identity('7139f8aa-7f93-4657-83ad-b7d74a22159f', 'Dave', 'usa', 'n')");
+  const sync = await runJson(['sync', '--all', ...common], env);
+  t.is(sync.code, 0, sync.stderr);
+  t.deepEqual(sync.json, {
+    ok: true,
+    regions: ['usa', 'gbr', 'aus'].map((region) => ({ region, entities: [{ entity: 'shared.identity', replayed: 0, pending: 0 }] })),
+  });
+  const syncText = await run(['sync', '--all', ...common], env);
+  t.regex(syncText.stdout, /^usa {10}shared\.identity: 0 replayed, 0 still queued \(\d+ ms\)\n/m);
+
+  const verify = await runJson(['verify', ...common], env);
+  t.is(verify.code, 0, verify.stderr);
+  t.deepEqual(verify.json, {
+    ok: true,
+    regions: [
+      { region: 'usa', directoryRows: 1, personalRows: 1 },
+      { region: 'gbr', directoryRows: 1, personalRows: 0 },
+      { region: 'aus', directoryRows: 1, personalRows: 0 },
+    ],
+    inconsistencies: [],
+    checked: { 'shared.identity': 1 },
+  });
+  const verifyText = await run(['verify', ...common], env);
+  t.regex(verifyText.stdout, /^usa {10}read 1 directory rows, 1 personal keys \(\d+ ms\)$/m);
+  t.regex(verifyText.stdout, /^shared\.identity: 1 directory rows compared, 0 problem\(s\)$/m);
+
+  const status = await runJson(['dev', 'status', ...common], env);
+  t.is(status.code, 0);
+  t.deepEqual(
+    status.json.regions.map((s) => [s.region, s.running, s.major, s.port]),
+    [
+      ['usa', true, 10, fleet.ports.usa],
+      ['gbr', true, 11, fleet.ports.gbr],
+      ['aus', true, 18, fleet.ports.aus],
+    ],
+  );
+  const devUp = await runJson(['dev', 'up', ...common], env);
+  t.is(devUp.code, 0, devUp.stderr);
+  t.deepEqual(
+    devUp.json.regions.map((s) => [s.region, s.status]),
+    [
+      ['usa', 'already-running'],
+      ['gbr', 'already-running'],
+      ['aus', 'already-running'],
+    ],
+  );
+
+  // gbr down: errors go to stderr in text, and into the result with --json
+  await fleet.stopRegion('gbr');
+  const syncDown = await run(['sync', '--all', ...common], env);
+  t.is(syncDown.code, 1);
+  t.false(syncDown.stdout.includes('gbr'), syncDown.stdout);
+  t.regex(syncDown.stderr, /^gbr {10}error \[CONNECTION\]: region "gbr": cannot connect to .* \(\d+ ms\)\n$/);
+  const verifyDown = await runJson(['verify', ...common], env);
+  t.is(verifyDown.code, 1);
+  t.false(verifyDown.json.ok);
+  t.is((verifyDown.json.regions[1]!.error as { code: string }).code, 'CONNECTION');
+  t.is(verifyDown.stderr, '');
+  const migrateDown = await runJson(['migrate', 'up', '--all', ...common, ...dir], env);
+  t.is(migrateDown.code, 1);
+  t.deepEqual(
+    migrateDown.json.regions.map((r) => [r.region, r.status, (r.error as { code?: string } | undefined)?.code]),
+    [
+      ['usa', 'skipped', undefined],
+      ['gbr', 'failed', 'CONNECTION'],
+      ['aus', 'skipped', undefined],
+    ],
+  );
+  const migrateDownText = await run(['migrate', 'up', '--all', ...common, ...dir], env);
+  t.is(migrateDownText.stdout, 'usa          skipped\ngbr          failed\naus          skipped\n');
+  t.regex(migrateDownText.stderr, /^gbr {10}error \[CONNECTION\]: region "gbr": cannot connect to /);
+
+  const devDown = await runJson(['dev', 'down', ...common], env);
+  t.is(devDown.code, 0, devDown.stderr);
+  t.deepEqual(
+    devDown.json.regions.map((s) => [s.region, s.status, s.purged]),
+    [
+      ['usa', 'stopped', false],
+      ['gbr', 'not-running', false],
+      ['aus', 'stopped', false],
+    ],
+  );
+
+  for (const output of [pending, pendingText, up, done, noSecret, down, again, sync, verify, status, devUp, syncDown, migrateDown]) {
     for (const secret of Object.values(env)) t.false(`${output.stdout}${output.stderr}`.includes(secret));
   }
   // the generated files hold no secret either
   for (const region of ['usa', 'gbr', 'aus']) {
     for (const file of readdirSync(join(fleet.dir, region))) {
-      const { readFileSync } = await import('node:fs');
       const text = readFileSync(join(fleet.dir, region, file), 'utf8');
       for (const secret of Object.values(env)) t.false(text.includes(secret), file);
     }
   }
+});
+
+test('the binary runs the same CLI and sets the exit code', async (t) => {
+  const { execFile } = await import('node:child_process');
+  const r = await new Promise<{ code: number; stdout: string }>((resolve) => {
+    execFile(
+      process.execPath,
+      [join(repo, 'bin', 'pg-residency.js'), 'gen-migrations', '--check', '--json'],
+      { cwd: repo },
+      (error, stdout) => resolve({ code: error ? Number(error.code) : 0, stdout }),
+    );
+  });
+  t.is(r.code, 0);
+  t.true((JSON.parse(r.stdout) as { ok: boolean }).ok);
 });

@@ -69,6 +69,12 @@ test('malformed YAML is one clear error with its line', (t) => {
   t.deepEqual(problems('regions:\n  - name: usa\n   url: x'), ['line 3: malformed YAML: Sequence item without - indicator']);
 });
 
+test('malformed YAML with several syntax errors reports the first, not its echoes', (t) => {
+  // the yaml parser finds three errors here; the later ones follow from the first
+  const text = 'regions:\n  - name: usa\n   url: x\n  - name: gbr\n    url: [y\nentities: {a: 1\n';
+  t.deepEqual(problems(text), ['line 3: malformed YAML: Sequence item without - indicator']);
+});
+
 test('every problem is reported together, each with its path', (t) => {
   const text = `
 mode: sometimes
@@ -86,6 +92,19 @@ entities:
     'regions[1]: unknown key "extra"; see the regions.yaml reference in README.md',
     'entities[0].resident: an entity needs at least one resident (personal) column',
     ': unknown key "colour"; see the regions.yaml reference in README.md',
+    // the semantic problems of the parts that passed the schema come with them
+    'regions[0].postgres: PostgreSQL 9 is not supported; use a major version from 10 to 18',
+  ]);
+});
+
+test('schema and semantic problems together: four problems, four lines', (t) => {
+  const text =
+    'mode: native\nregions:\n  - { name: usa, url: "postgres://a@h:1/db", postgres: 10 }\n  - { name: usa, url: "postgres://a@h:${NOPE}/db", postgres: 11 }\nentities: []\n';
+  t.deepEqual(problems(text), [
+    'entities: at least one entity is needed',
+    'regions[0].postgres: mode "native" needs PostgreSQL 11 or newer, but region "usa" runs 10 (it cannot route inserts into foreign partitions); use mode "auto" or "routing"',
+    'regions[1].url: environment variable NOPE is not set; set it, or write ${NOPE:-default}',
+    'regions[1].name: region "usa" is already defined at regions[0].name',
   ]);
 });
 

@@ -4,5 +4,5 @@ export {
   SEED_ENTITY_YAML as SEED_ENTITY,
   startScratchFleet as startFleet,
   type ScratchFleet as Fleet,
-} from '../../src/cluster/scratchFleet.js';
-export { freePort } from '../../src/cluster/freePort.js';
+} from './scratchFleet.js';
+export { freePort } from './freePort.js';

@@ -228,13 +228,17 @@ test.serial('concurrent upserts of one key from every region: no duplicate anywh
   );
   t.true(outcomes.includes('ok'), outcomes.join(','));
   for (const o of outcomes) t.true(['ok', '40001', '23505'].includes(o), o);
+  // In every region: one directory row, and the personal row once, in gbr's
+  // leaf only, counted leaf by leaf (the local one and each foreign partition).
   for (const region of REGIONS) {
-    const [n] = await fleet.query(
-      region,
-      'SELECT (SELECT count(*) FROM shared.identity WHERE uuid = $1)::int AS d, (SELECT count(*) FROM ONLY shared.identity_details WHERE uuid = $1)::int AS p',
-      [key],
-    );
-    t.is(n?.d, 1, region);
+    const [directory] = await fleet.query(region, 'SELECT count(*)::int AS n FROM shared.identity WHERE uuid = $1', [key]);
+    t.is(directory?.n, 1, `${region}: directory rows`);
+    for (const leaf of REGIONS) {
+      const [n] = await fleet.query(region, `SELECT count(*)::int AS n FROM ONLY "${leaf}".identity_details WHERE uuid = $1`, [key]);
+      t.is(n?.n, leaf === 'gbr' ? 1 : 0, `${region} reads ${leaf}'s leaf`);
+    }
+    const [all] = await fleet.query(region, 'SELECT count(*)::int AS n FROM shared.identity_details WHERE uuid = $1', [key]);
+    t.is(all?.n, 1, `${region}: through the parent`);
   }
   const where = await whereIs(key);
   t.is(where.gbr?.leaf, 'Racer');

@@ -2,6 +2,7 @@ import test from 'ava';
 import { appendFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { renderSum } from '../../src/format/checksum.js';
 import { join } from 'node:path';
+import { PG_MIGRATE_LOCK_ID } from 'node-pg-migrate';
 import { migrateFleet } from '../../src/migrate/migrateFleet.js';
 import { statusFleet } from '../../src/migrate/statusFleet.js';
 import { MIXED, startFleet, type Fleet } from '../helpers/fleet.js';
@@ -218,34 +219,40 @@ test.serial('a failing migration leaves the region exactly as before and names t
   t.is((await fleet.migrate({ regions: ['aus'], all: false }))[0]?.status, 'applied');
 });
 
-test.serial('two migrate runs on one region at once: one applies, the other stops with a clear message', async (t) => {
+test.serial('a migrate while another holds the lock stops with a clear message and applies nothing; then it applies', async (t) => {
   await fleet.migrate({ direction: 'down', regions: ['gbr'], all: false, count: 3 });
-  const input = {
-    config: fleet.config,
-    regions: ['gbr'],
-    all: false,
-    direction: 'up' as const,
-    dir: fleet.dir,
-    env: fleet.env,
-    dryRun: false,
-  };
-  const [a, b] = await Promise.all([migrateFleet(input), migrateFleet(input)]);
-  const statuses = [a[0]!.status, b[0]!.status].sort();
-  // either the second waited out nothing (ran after) or it met the lock
-  if (statuses[0] === 'applied' && statuses[1] === 'failed') {
-    const failed = [a[0]!, b[0]!].find((r) => r.status === 'failed')!;
-    t.is(
-      failed.error?.message,
-      'region "gbr": another migrate is running on this database (its advisory lock is held); nothing was applied by this run. Wait for it to finish, then run migrate up again.',
-    );
-  } else {
-    t.deepEqual(statuses, ['applied', 'nothing-to-do']);
-  }
-  const [count] = await fleet.query('gbr', 'SELECT count(*)::int AS n, count(DISTINCT name)::int AS d FROM public.pg_residency_migrations');
-  t.deepEqual(count, { n: 8, d: 8 });
+  const applied = async () =>
+    (await fleet.query('gbr', 'SELECT count(*)::int AS n, count(DISTINCT name)::int AS d FROM public.pg_residency_migrations'))[0];
+  t.deepEqual(await applied(), { n: 5, d: 5 });
+  // another migrate, as node-pg-migrate takes it: its advisory lock, held by another session
+  const other = await fleet.client('gbr');
+  const [held] = (await other.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [String(PG_MIGRATE_LOCK_ID)])).rows;
+  t.true(held?.ok);
+  const [blocked] = await fleet.migrate({ regions: ['gbr'], all: false });
+  t.is(blocked?.status, 'failed');
+  t.is(
+    blocked?.error?.message,
+    'region "gbr": another migrate is running on this database (its advisory lock is held); nothing was applied by this run. Wait for it to finish, then run migrate up again.',
+  );
+  t.deepEqual(await applied(), { n: 5, d: 5 });
+  await other.query('SELECT pg_advisory_unlock($1)', [String(PG_MIGRATE_LOCK_ID)]);
+  await other.end();
+  const [after] = await fleet.migrate({ regions: ['gbr'], all: false });
+  t.deepEqual(after?.migrations, ['0006_region_usa', '0007_region_aus', '0008_functions_identity']);
+  t.is(after?.status, 'applied');
+  t.deepEqual(await applied(), { n: 8, d: 8 });
 });
 
-test.serial('an unreachable region is a clear error naming it; the regions before it are untouched', async (t) => {
+test.serial('an unreachable region is a clear error naming it; no region is touched', async (t) => {
+  // every region has something pending, so that "untouched" can be seen
+  await fleet.migrate({ direction: 'down', count: 1 });
+  const appliedIn = async () =>
+    Promise.all(
+      ['usa', 'gbr', 'aus'].map(
+        async (r) => (await fleet.query(r, 'SELECT count(*)::int AS n FROM public.pg_residency_migrations'))[0]?.n as number,
+      ),
+    );
+  t.deepEqual(await appliedIn(), [7, 7, 7]);
   const config = {
     ...fleet.config,
     regions: fleet.config.regions.map((r) => (r.name === 'gbr' ? { ...r, url: 'postgres://postgres@127.0.0.1:1/residency' } : r)),
@@ -262,6 +269,16 @@ test.serial('an unreachable region is a clear error naming it; the regions befor
   t.regex(
     results[1]!.error!.message,
     /^region "gbr": cannot connect to postgres:\/\/postgres@127\.0\.0\.1:1\/residency \(connect ECONNREFUSED 127\.0\.0\.1:1\)\. Is the server running and reachable\?/,
+  );
+  // usa, before gbr, and aus, after it, still have their pending migration
+  t.deepEqual(await appliedIn(), [7, 7, 7]);
+  t.deepEqual(
+    (await fleet.migrate({})).map((r) => [r.region, r.status, r.migrations]),
+    [
+      ['usa', 'applied', ['0008_functions_identity']],
+      ['gbr', 'applied', ['0008_functions_identity']],
+      ['aus', 'applied', ['0008_functions_identity']],
+    ],
   );
 });
 

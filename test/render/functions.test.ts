@@ -1,6 +1,6 @@
 import test from 'ava';
 import { parseConfig } from '../../src/config/parseConfig.js';
-import { syntheticConfigYaml } from '../../src/bench/syntheticConfigYaml.js';
+import { syntheticConfigYaml } from '../../bench/syntheticConfigYaml.js';
 import { renderRegion } from '../../src/render/renderRegion.js';
 import { createSqlHandlebars } from '../../src/render/sqlHandlebars.js';
 import { taint } from '../../src/render/taint.js';

@@ -1,87 +1,132 @@
 import type { CommandModule } from 'yargs';
-import { loadConfig } from '../../config/loadConfig.js';
-import { migrateFleet, type RegionMigrateResult } from '../../migrate/migrateFleet.js';
-import { needsAttention, statusFleet, type RegionStatus } from '../../migrate/statusFleet.js';
+import type { MigrateStep, RegionMigrateResult } from '../../migrate/migrateFleet.js';
+import type { RegionStatus } from '../../migrate/statusFleet.js';
+import { elapsed, jsonError, type CliContext, type JsonError } from '../context.js';
+import { jsonOption, regionOptions, type GlobalArgs } from '../options.js';
 
-interface Args {
-  config: string;
+interface Args extends GlobalArgs {
   action: 'up' | 'down' | 'status';
   region: string[];
   all: boolean;
   dir: string;
   'dry-run': boolean;
   count?: string;
+  steps?: string;
+  json: boolean;
 }
 
+const POSITIVE = /^[1-9][0-9]*$/;
+
 /** Why the flags do not fit together, or true: yargs prints the reason with the usage and exits 2. */
-function checkArgs(argv: { all: boolean; region: string[]; count?: unknown; action?: string }): true | string {
+function checkArgs(argv: { all: boolean; region: string[]; count?: unknown; steps?: unknown; action?: string }): true | string {
   if (argv.all && argv.region.length > 0) {
     return `--all and --region ${argv.region.join(', ')} contradict each other: pass --all for every region, or --region NAME for some`;
   }
-  if (argv.count !== undefined && !/^[1-9][0-9]*$/.test(String(argv.count))) {
-    return `--count ${JSON.stringify(String(argv.count))} must be a positive whole number of migrations, e.g. --count 1`;
+  for (const flag of ['count', 'steps'] as const) {
+    const value = argv[flag];
+    if (value === undefined) continue;
+    if (!POSITIVE.test(String(value)))
+      return `--${flag} ${JSON.stringify(String(value))} must be a positive whole number, e.g. --${flag} 1`;
+    if (argv.action !== 'down') return `--${flag} only applies to migrate down`;
   }
-  if (argv.count !== undefined && argv.action !== 'down') return '--count only applies to migrate down';
+  if (argv.count !== undefined && argv.steps !== undefined) return '--count and --steps contradict each other: pass one';
   return true;
 }
 
-function printResult(r: RegionMigrateResult): void {
-  const list = r.migrations.length ? `: ${r.migrations.join(', ')}` : '';
-  console.log(`${r.region.padEnd(12)} ${r.status}${list}`);
-  if (r.error) console.log(`${''.padEnd(12)} ${r.error.message}`);
+/** `--json` result of migrate up and migrate down. */
+export interface MigrateJson {
+  /** False when a region failed. */
+  readonly ok: boolean;
+  readonly regions: readonly (Omit<RegionMigrateResult, 'error'> & { readonly error?: JsonError })[];
 }
 
-function printStatus(s: RegionStatus): void {
+/** `--json` result of migrate status. */
+export interface MigrateStatusJson {
+  /** False when anything is pending, unknown or modified, or a region could not be read. */
+  readonly ok: boolean;
+  readonly regions: readonly (Omit<RegionStatus, 'error'> & { readonly error?: JsonError })[];
+}
+
+const pad = (region: string) => region.padEnd(12);
+
+function printStep(ctx: CliContext, direction: 'up' | 'down', step: MigrateStep): void {
+  const verb = direction === 'up' ? 'applied' : 'reverted';
+  ctx.line(`${pad(step.region)} ${step.phase.padEnd(7)} ${verb} ${step.migrations.length} (${elapsed(step.elapsedMs)})`);
+}
+
+function printResult(ctx: CliContext, r: RegionMigrateResult): void {
+  const list = r.migrations.length ? `: ${r.migrations.join(', ')}` : '';
+  ctx.line(`${pad(r.region)} ${r.status}${list}`);
+  if (r.error) ctx.error(`${pad(r.region)} error [${r.error.code}]: ${r.error.message}`);
+}
+
+function printStatus(ctx: CliContext, s: RegionStatus): void {
   if (s.error) {
-    console.log(`${s.region.padEnd(12)} failed: ${s.error.message}`);
+    ctx.line(`${pad(s.region)} failed`);
+    ctx.error(`${pad(s.region)} error [${s.error.code}]: ${s.error.message}`);
     return;
   }
-  console.log(
-    `${s.region.padEnd(12)} ${s.applied.length} applied, ${s.pending.length} pending, ${s.unknown.length} unknown, ${s.modified.length} modified`,
+  ctx.line(
+    `${pad(s.region)} ${s.applied.length} applied, ${s.pending.length} pending, ${s.unknown.length} unknown, ${s.modified.length} modified`,
   );
-  for (const name of s.pending) console.log(`${''.padEnd(12)} pending   ${name}`);
-  for (const name of s.unknown) console.log(`${''.padEnd(12)} unknown   ${name} (applied, but not in generated/)`);
-  for (const name of s.modified) console.log(`${''.padEnd(12)} modified  ${name} (edited after it was applied)`);
+  for (const name of s.pending) ctx.line(`${pad('')} pending   ${name}`);
+  for (const name of s.unknown) ctx.line(`${pad('')} unknown   ${name} (applied, but not in generated/)`);
+  for (const name of s.modified) ctx.line(`${pad('')} modified  ${name} (edited after it was applied)`);
 }
 
-export const migrateCommand: CommandModule<object, Args> = {
-  command: 'migrate <action>',
-  describe: 'Apply, revert or inspect the generated migrations of one or more regions',
-  builder: (y) =>
-    y
-      .positional('action', {
-        choices: ['up', 'down', 'status'] as const,
-        describe: 'up: apply pending; down: revert applied (all unless --count); status: list, exit 1 when anything is pending',
-      })
-      .option('region', { type: 'string', array: true, default: [], describe: 'a region from regions.yaml (repeatable)' })
-      .option('all', { type: 'boolean', default: false, describe: "every region, owners' objects before foreign tables" })
-      .option('dir', { type: 'string', default: 'generated', describe: 'folder of the generated migrations' })
-      .option('dry-run', { type: 'boolean', default: false, describe: 'print the SQL each region would run; change nothing' })
-      .option('count', { type: 'string', describe: 'with down: revert only this many migrations per region (a positive integer)' })
-      .check(checkArgs)
-      .example('$0 migrate up --region usa', "apply usa's pending migrations")
-      .example('$0 migrate up --all', 'apply every region, in waves')
-      .example('$0 migrate status --all', 'exit 1 when any region has pending migrations') as never,
-  handler: async (argv) => {
-    const config = await loadConfig(argv.config, process.env);
-    if (argv.action === 'status') {
-      const statuses = await statusFleet(config, argv.region, argv.all, argv.dir, process.env);
-      statuses.forEach(printStatus);
-      if (statuses.some(needsAttention)) process.exitCode = 1;
-      return;
-    }
-    const results = await migrateFleet({
-      config,
-      regions: argv.region,
-      all: argv.all,
-      direction: argv.action,
-      dir: argv.dir,
-      env: process.env,
-      dryRun: argv['dry-run'],
-      ...(argv.count !== undefined ? { count: Number(argv.count) } : {}),
-    });
-    if (argv['dry-run']) for (const r of results) if (r.sql) console.log(r.sql);
-    results.forEach(printResult);
-    if (results.some((r) => r.status === 'failed')) process.exitCode = 1;
-  },
-};
+/** `pg-residency migrate up|down|status`. */
+export function migrateCommand(ctx: CliContext): CommandModule<object, Args> {
+  return {
+    command: 'migrate <action>',
+    describe: 'Apply, revert or inspect the generated migrations of one or more regions',
+    builder: (y) =>
+      regionOptions(jsonOption(y))
+        .positional('action', {
+          choices: ['up', 'down', 'status'] as const,
+          describe: 'up: apply pending; down: revert applied (all unless --count); status: list, exit 1 when anything is pending',
+        })
+        .option('dir', { type: 'string', default: 'generated', describe: 'folder of the generated migrations' })
+        .option('dry-run', { type: 'boolean', default: false, describe: 'print the SQL each region would run; change nothing' })
+        .option('count', { type: 'string', describe: 'with down: revert only this many migrations per region (a positive integer)' })
+        .option('steps', { type: 'string', describe: "with down: revert the last this many applied steps of each region's history" })
+        .check(checkArgs)
+        .example('$0 migrate up --region usa', "apply usa's pending migrations")
+        .example('$0 migrate up --all', 'apply every region, in waves')
+        .example('$0 migrate status --all', 'exit 1 when any region has pending migrations') as never,
+    handler: async (argv) => {
+      const { loadConfig } = await import('../../config/loadConfig.js');
+      const config = await loadConfig(argv.config, ctx.env);
+      if (argv.action === 'status') {
+        const { needsAttention, statusFleet } = await import('../../migrate/statusFleet.js');
+        const statuses = await statusFleet(config, argv.region, argv.all, argv.dir, ctx.env);
+        for (const s of statuses) printStatus(ctx, s);
+        const ok = !statuses.some(needsAttention);
+        ctx.result({
+          ok,
+          regions: statuses.map((s) => ({ ...s, error: s.error && jsonError(s.error) })),
+        } satisfies MigrateStatusJson);
+        if (!ok) ctx.fail();
+        return;
+      }
+      const { migrateFleet } = await import('../../migrate/migrateFleet.js');
+      const direction = argv.action;
+      const results = await migrateFleet({
+        config,
+        regions: argv.region,
+        all: argv.all,
+        direction,
+        dir: argv.dir,
+        env: ctx.env,
+        dryRun: argv['dry-run'],
+        onStep: (step) => printStep(ctx, direction, step),
+        ...(argv.count !== undefined ? { count: Number(argv.count) } : {}),
+        ...(argv.steps !== undefined ? { steps: Number(argv.steps) } : {}),
+      });
+      if (argv['dry-run']) for (const r of results) if (r.sql) ctx.line(r.sql);
+      for (const r of results) printResult(ctx, r);
+      const ok = !results.some((r) => r.status === 'failed');
+      ctx.result({ ok, regions: results.map((r) => ({ ...r, error: r.error && jsonError(r.error) })) } satisfies MigrateJson);
+      if (!ok) ctx.fail();
+    },
+  };
+}

@@ -1,28 +1,46 @@
 import type { CommandModule } from 'yargs';
-import { loadConfig } from '../../config/loadConfig.js';
-import { syncFleet } from '../../migrate/syncFleet.js';
+import type { RegionSyncResult } from '../../migrate/syncFleet.js';
+import { elapsed, jsonError, type CliContext, type JsonError } from '../context.js';
+import { jsonOption, regionOptions, type GlobalArgs } from '../options.js';
 
-interface Args {
-  config: string;
+interface Args extends GlobalArgs {
   region: string[];
   all: boolean;
+  json: boolean;
 }
 
-export const syncCommand: CommandModule<object, Args> = {
-  command: 'sync',
-  describe: 'Replay directory writes queued while a region was unreachable; exit 1 while any stay queued',
-  builder: (y) =>
-    y
-      .option('region', { type: 'string', array: true, default: [], describe: 'a region from regions.yaml (repeatable)' })
-      .option('all', { type: 'boolean', default: false, describe: 'every region' })
-      .example('$0 sync --all', "after an outage: bring every region's directory up to date") as never,
-  handler: async (argv) => {
-    const config = await loadConfig(argv.config, process.env);
-    const results = await syncFleet(config, argv.region, argv.all, process.env);
-    for (const r of results) {
-      if (r.error) console.log(`${r.region.padEnd(12)} failed: ${r.error.message}`);
-      for (const e of r.entities) console.log(`${r.region.padEnd(12)} ${e.entity}: ${e.replayed} replayed, ${e.pending} still queued`);
-    }
-    if (results.some((r) => r.error || r.entities.some((e) => e.pending > 0))) process.exitCode = 1;
-  },
-};
+/** `--json` result of sync. */
+export interface SyncJson {
+  /** False while a region failed or writes stay queued. */
+  readonly ok: boolean;
+  readonly regions: readonly (Omit<RegionSyncResult, 'error'> & { readonly error?: JsonError })[];
+}
+
+const settled = (r: RegionSyncResult) => r.error === undefined && r.entities.every((e) => e.pending === 0);
+
+/** `pg-residency sync`: each region's lines as soon as it is done. */
+export function syncCommand(ctx: CliContext): CommandModule<object, Args> {
+  return {
+    command: 'sync',
+    describe: 'Replay directory writes queued while a region was unreachable; exit 1 while any stay queued',
+    builder: (y) =>
+      regionOptions(jsonOption(y)).example('$0 sync --all', "after an outage: bring every region's directory up to date") as never,
+    handler: async (argv) => {
+      const [{ loadConfig }, { syncFleet }] = await Promise.all([
+        import('../../config/loadConfig.js'),
+        import('../../migrate/syncFleet.js'),
+      ]);
+      const config = await loadConfig(argv.config, ctx.env);
+      const results = await syncFleet(config, argv.region, argv.all, ctx.env, {
+        onRegion: (r, ms) => {
+          const region = r.region.padEnd(12);
+          if (r.error) ctx.error(`${region} error [${r.error.code}]: ${r.error.message} (${elapsed(ms)})`);
+          for (const e of r.entities) ctx.line(`${region} ${e.entity}: ${e.replayed} replayed, ${e.pending} still queued (${elapsed(ms)})`);
+        },
+      });
+      const ok = results.every(settled);
+      ctx.result({ ok, regions: results.map((r) => ({ ...r, error: r.error && jsonError(r.error) })) } satisfies SyncJson);
+      if (!ok) ctx.fail();
+    },
+  };
+}

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { loadTemplates } from '../render/loadTemplates.js';
+import { loadTemplates } from '../src/render/loadTemplates.js';
 import { benchGeneration } from './benchGeneration.js';
 import { BENCH_FLEET } from './benchFleet.js';
 import { benchRuntime } from './benchRuntime.js';

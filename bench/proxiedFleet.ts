@@ -1,7 +1,7 @@
 import type pg from 'pg';
-import { freePort } from '../cluster/freePort.js';
-import { startScratchFleet, type ScratchRegion } from '../cluster/scratchFleet.js';
-import type { Config } from '../config/types.js';
+import { freePort } from '../test/helpers/freePort.js';
+import { startScratchFleet, type ScratchRegion } from '../test/helpers/scratchFleet.js';
+import type { Config } from '../src/config/types.js';
 import { startDelayProxy, type DelayProxy, type ProxyCounters } from './delayProxy.js';
 
 export type BenchRegion = ScratchRegion;

@@ -2,15 +2,15 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { parseConfig } from '../config/parseConfig.js';
-import type { Config } from '../config/types.js';
-import { migrateFleet, type MigrateInput, type RegionMigrateResult } from '../migrate/migrateFleet.js';
-import { genMigrations } from '../render/genMigrations.js';
-import { loadTemplates } from '../render/loadTemplates.js';
-import { nodeGeneratedFs } from '../render/nodeGeneratedFs.js';
-import { devDown } from './devDown.js';
-import { devEnv } from './devSecrets.js';
-import { devUp } from './devUp.js';
+import { parseConfig } from '../../src/config/parseConfig.js';
+import type { Config } from '../../src/config/types.js';
+import { migrateFleet, type MigrateInput, type RegionMigrateResult } from '../../src/migrate/migrateFleet.js';
+import { genMigrations } from '../../src/render/genMigrations.js';
+import { loadTemplates } from '../../src/render/loadTemplates.js';
+import { nodeGeneratedFs } from '../../src/render/nodeGeneratedFs.js';
+import { devDown } from '../../src/cluster/devDown.js';
+import { devEnv } from '../../src/cluster/devSecrets.js';
+import { devUp } from '../../src/cluster/devUp.js';
 import { freePort } from './freePort.js';
 
 export interface ScratchRegion {

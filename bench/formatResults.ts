@@ -85,6 +85,21 @@ function generationSection(g: GenerationResult): string {
         ],
       ],
     ),
+    '',
+    `End to end, as a user runs it: \`pg-residency gen-migrations\` in a new node process (startup, loading, rendering, writing every file into an empty folder). Median of ${g.endToEnd.runs} runs.`,
+    '',
+    table(
+      ['config', 'files written', 'median ms', 'min–max ms', 'vs target'],
+      [
+        [
+          `${g.regions} regions × ${g.entities} entities`,
+          count(g.endToEnd.files),
+          ms(g.endToEnd.medianMs),
+          `${ms(g.endToEnd.minMs)}–${ms(g.endToEnd.maxMs)}`,
+          `${(g.endToEnd.medianMs / g.targetMs).toFixed(2)}× of ${ms(g.targetMs)} ms`,
+        ],
+      ],
+    ),
   ].join('\n');
 }
 

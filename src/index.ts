@@ -1,0 +1,45 @@
+/**
+ * pg-residency as a library: the functions behind each CLI command, taking
+ * validated input and returning one result per region. Nothing here prints or
+ * exits; errors are {@link ResidencyError}s with a stable `code`.
+ *
+ * @example
+ * import { genMigrations, loadConfig, loadTemplates, migrateFleet, nodeGeneratedFs } from 'pg-residency';
+ *
+ * const config = await loadConfig('regions.yaml', process.env);
+ * await genMigrations({ config, templates: await loadTemplates(), outDir: 'generated', check: false, force: false, fs: nodeGeneratedFs });
+ * const results = await migrateFleet({ config, regions: [], all: true, direction: 'up', dir: 'generated', env: process.env, dryRun: false });
+ * if (results.some((r) => r.status === 'failed')) throw results.find((r) => r.error)!.error;
+ */
+
+// Errors
+export { ConfigError, ResidencyError, unknownRegion, type ConfigProblem, type ResidencyErrorCode } from './errors.js';
+
+// regions.yaml
+export type { Env } from './config/expandEnv.js';
+export { loadConfig } from './config/loadConfig.js';
+export { parseConfig, redactUrl } from './config/parseConfig.js';
+export type { Column, Config, ConfiguredMode, Entity, FdwTarget, Major, Mode, Region } from './config/types.js';
+
+// gen-migrations
+export { genMigrations, type GeneratedFs, type GenMigrationsInput, type RegionGenResult } from './render/genMigrations.js';
+export { DEFAULT_TEMPLATES_DIR, loadTemplates } from './render/loadTemplates.js';
+export { nodeGeneratedFs } from './render/nodeGeneratedFs.js';
+export type { TemplateSources } from './render/renderRegion.js';
+
+// migrate up | down | status, sync
+export { migrateFleet, type Direction, type MigrateInput, type MigrateStep, type RegionMigrateResult } from './migrate/migrateFleet.js';
+export { needsAttention, statusFleet, type RegionStatus } from './migrate/statusFleet.js';
+export { syncFleet, type RegionSyncResult, type SyncOptions } from './migrate/syncFleet.js';
+
+// verify
+export { verifyFleet, type Inconsistency, type RegionRead, type VerifyOptions, type VerifyResult } from './verify/verifyFleet.js';
+
+// dev up | down | status
+export { devUp, type DevUpOptions, type DevUpResult } from './cluster/devUp.js';
+export { devDown, type DevDownOptions, type DevDownResult } from './cluster/devDown.js';
+export { devStatus, type DevStatusOptions, type DevStatusResult } from './cluster/devStatus.js';
+export { devEnv } from './cluster/devSecrets.js';
+
+// The command line, in-process
+export { buildCli, type CliIo, type TextSink } from './cli/buildCli.js';

@@ -1,6 +1,7 @@
 import type { Env } from '../config/expandEnv.js';
 import type { Config, Major, Region } from '../config/types.js';
-import type { ResidencyError } from '../errors.js';
+import { resolve } from 'node:path';
+import { ResidencyError } from '../errors.js';
 import { clusterError } from './clusterError.js';
 import { dataDirMajor } from './dataDirMajor.js';
 import { devEnv, ensureDevSecrets, secretNames, SUPERUSER_PASSWORD_ENV } from './devSecrets.js';
@@ -15,7 +16,9 @@ import { runningServer } from './runningServer.js';
 import { serverEnv } from './serverEnv.js';
 import { makeServerDir } from './serverOwnedFiles.js';
 import { serverUser, type ServerUser } from './serverUser.js';
-import { startServer } from './startServer.js';
+import { devTlsPaths, ensureDevTls, serverTlsFiles } from './devTls.js';
+import { hbaNameProblem } from './serverHba.js';
+import { startServer, type ServerSecurity } from './startServer.js';
 import { toClusterError } from './toClusterError.js';
 
 /** Options of {@link devUp}. */
@@ -46,6 +49,7 @@ interface FleetContext {
   readonly stateDir: string;
   /** Regions that share a host and port with an earlier one, and which one. */
   readonly clashes: ReadonlyMap<string, string>;
+  readonly config: Config;
 }
 
 /**
@@ -67,7 +71,16 @@ export async function devUp(config: Config, options: DevUpOptions): Promise<DevU
   const user = await serverUser();
   await prepareStateDir(options.stateDir, user);
   await ensureDevSecrets(config, options.stateDir);
+  const problem = hbaNameProblem(config.link.role);
+  if (problem !== undefined) {
+    throw new ResidencyError(
+      'CLUSTER',
+      `the link role "${config.link.role}" ${problem}; dev up cannot admit it, so choose another link.role`,
+    );
+  }
+  await ensureDevTls(config, options.stateDir, user);
   const context: FleetContext = {
+    config,
     user,
     fleetEnv: await devEnv(options.stateDir, env),
     childEnv: serverEnv(env, secretNames(config)),
@@ -138,11 +151,36 @@ async function bringUp(
     );
   }
   await makeServerDir(paths.regionDir, context.user);
-  const server = { region: region.name, binaries, user: context.user, paths, address, env: context.childEnv };
+  const server = {
+    region: region.name,
+    binaries,
+    user: context.user,
+    paths,
+    address,
+    env: context.childEnv,
+    security: serverSecurity(context.config, region, context.stateDir),
+  };
   if (initialisedBy === undefined) await initDataDir({ ...server, superuserPassword: password });
   await startServer(server);
   await ensureDatabase(region.name, address, password);
   return 'started';
+}
+
+/**
+ * How a region's dev server uses TLS and admits the link role: over TLS
+ * only, unless regions.yaml weakened the region's sslmode below `require`,
+ * and by certificate where the region takes one (`fdw.auth`).
+ */
+function serverSecurity(config: Config, region: Region, stateDir: string): ServerSecurity {
+  const files = serverTlsFiles(stateDir, region.name);
+  return {
+    tls: { certFile: resolve(files.cert), keyFile: resolve(files.key), caFile: resolve(devTlsPaths(stateDir).caCert) },
+    hba: {
+      linkRole: config.link.role,
+      linkAuth: region.fdw.auth,
+      linkTlsOnly: !['disable', 'allow', 'prefer'].includes(region.fdw.sslmode),
+    },
+  };
 }
 
 /** Maps each region that shares host and port with an earlier region to that region's name. */

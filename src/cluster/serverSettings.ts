@@ -9,15 +9,17 @@ export interface ServerSettingsInput {
   readonly host: string;
   readonly port: number;
   readonly socketDir: string;
+  /** The server's certificate and key and the CA its clients' certificates are checked against: absolute paths. */
+  readonly tls: { readonly certFile: string; readonly keyFile: string; readonly caFile: string };
 }
 
 /**
  * The settings of a dev server, as postgresql.conf text: where it listens,
- * plus durability traded for speed (fine for throwaway local data) and a small
+ * TLS with the dev fleet's certificates, plus durability traded for speed (fine for throwaway local data) and a small
  * footprint, since a fleet runs several servers on one machine. Written at
  * every start so that a port changed in regions.yaml takes effect, and kept
  * in a file so that a manual `pg_ctl start` behaves the same.
- * @example renderServerSettings({ host: '127.0.0.1', port: 54310, socketDir: '/x/run' })
+ * @example renderServerSettings({ host: '127.0.0.1', port: 54310, socketDir: '/x/run', tls: { certFile: '/s/.tls/usa.crt', keyFile: '/s/.tls/usa.key', caFile: '/s/.tls/ca.crt' } })
  */
 export function renderServerSettings(input: ServerSettingsInput): string {
   const settings: [string, string | number][] = [
@@ -29,6 +31,10 @@ export function renderServerSettings(input: ServerSettingsInput): string {
     ['full_page_writes', 'off'],
     ['max_connections', 60],
     ['shared_buffers', confString('32MB')],
+    ['ssl', 'on'],
+    ['ssl_cert_file', confString(input.tls.certFile)],
+    ['ssl_key_file', confString(input.tls.keyFile)],
+    ['ssl_ca_file', confString(input.tls.caFile)],
   ];
   return `# Written by pg-residency dev up at every start; change regions.yaml instead.\n${settings.map(([name, value]) => `${name} = ${value}\n`).join('')}`;
 }

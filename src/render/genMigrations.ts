@@ -1,3 +1,4 @@
+import { linkWarnings } from '../config/linkWarnings.js';
 import type { Config } from '../config/types.js';
 import { ResidencyError } from '../errors.js';
 import { SUM_FILE } from '../format/checksum.js';
@@ -30,6 +31,8 @@ export interface RegionGenResult {
   readonly status: 'unchanged' | 'written' | 'stale';
   /** Files written (or, with check, files that differ), relative to outDir. */
   readonly files: readonly string[];
+  /** What regions.yaml weakened for this region (see linkWarnings), for the CLI to print. */
+  readonly warnings: readonly string[];
 }
 
 /** Every file a region's folder should hold, by name. */
@@ -98,7 +101,8 @@ export async function genMigrations(input: GenMigrationsInput): Promise<RegionGe
       for (const name of extra) await fs.remove(`${dir}/${name}`);
     }
     const status = differing.length === 0 ? 'unchanged' : input.check ? 'stale' : 'written';
-    results.push({ region, status, files: differing.map((name) => `${region}/${name}`) });
+    const warnings = linkWarnings(config.regions.find((r) => r.name === region)!);
+    results.push({ region, status, files: differing.map((name) => `${region}/${name}`), warnings });
   }
   return results;
 }

@@ -40,6 +40,7 @@ export const genMigrationsCommand: CommandModule<object, Args> = {
         r.status === 'unchanged' ? 'up to date' : r.status === 'stale' ? `stale: ${r.files.join(', ')}` : `wrote ${r.files.length} file(s)`;
       console.log(`${r.region.padEnd(12)} ${what}`);
     }
+    for (const warning of results.flatMap((r) => r.warnings)) console.error(`warning: ${warning}`);
     if (results.some((r) => r.status === 'stale')) {
       console.error(`\n${argv.out}/ is not what ${argv.config} produces; run \`pg-residency gen-migrations\` and commit the result.`);
       process.exitCode = 1;

@@ -17,6 +17,10 @@ function printResult(r: RegionMigrateResult): void {
   const list = r.migrations.length ? `: ${r.migrations.join(', ')}` : '';
   console.log(`${r.region.padEnd(12)} ${r.status}${list}`);
   if (r.error) console.log(`${''.padEnd(12)} ${r.error.message}`);
+  if (r.links !== undefined && r.links.length > 0) {
+    const how = (auth: string) => (auth === 'cert' ? "by the link role's certificate (no password stored)" : 'by password (SCRAM)');
+    console.log(`${''.padEnd(12)} links: ${r.links.map((l) => `to ${l.target} ${how(l.auth)}`).join(', ')}`);
+  }
 }
 
 function printStatus(s: RegionStatus): void {
@@ -69,6 +73,7 @@ export const migrateCommand: CommandModule<object, Args> = {
     });
     if (argv['dry-run']) for (const r of results) if (r.sql) console.log(r.sql);
     results.forEach(printResult);
+    for (const warning of results.flatMap((r) => r.warnings)) console.error(`warning: ${warning}`);
     if (results.some((r) => r.status === 'failed')) process.exitCode = 1;
   },
 };

@@ -58,6 +58,21 @@ test('a bad regions.yaml is one clear error and writes no file', async (t) => {
   t.false(existsSync(join(dir, 'generated')));
 });
 
+test('gen-migrations warns, naming the region, when regions.yaml weakens its sslmode', async (t) => {
+  const dir = scratch();
+  const config = join(dir, 'regions.yaml');
+  writeFileSync(
+    config,
+    'regions:\n  - { name: usa, url: "postgres://a@h:1/db", postgres: 11 }\n  - { name: gbr, url: "postgres://a@h:2/db", postgres: 11, fdw: { sslmode: require } }\nentities:\n  - { name: identity, key: { name: uuid, type: uuid }, resident: [{ name: name, type: text }] }\n',
+  );
+  const r = await run(['gen-migrations', '--config', config, '--out', join(dir, 'generated')]);
+  t.is(r.code, 0, r.stderr);
+  t.is(
+    r.stderr,
+    'warning: region "gbr": fdw.sslmode is "require": the link is encrypted, but no certificate is checked, so anyone on the path can pose as this region; remove fdw.sslmode from regions.yaml to use verify-full\n',
+  );
+});
+
 test('unknown region and missing command are clear errors', async (t) => {
   const unknown = await run(['migrate', 'up', '--region', 'can']);
   t.is(unknown.code, 1);
@@ -97,6 +112,9 @@ test.serial('migrate status exits 1 while anything is pending, 0 once applied; n
     up.stdout.split('\n')[0],
     'usa          applied: 0001_extensions, 0002_schemas, 0003_registry, 0004_link_role, 0005_entity_identity, 0006_region_gbr, 0007_region_aus, 0008_functions_identity',
   );
+  // usa (10) and gbr (11) cannot present a certificate, so every region takes the link role's password
+  t.is(up.stdout.split('\n')[1], '             links: to aus by password (SCRAM), to gbr by password (SCRAM)');
+  t.is(up.stderr, '', 'no warning: every link is verify-full');
   const done = await run(['migrate', 'status', '--all', ...common], { env, cwd });
   t.is(done.code, 0);
   for (const output of [pending, up, done, noSecret]) {

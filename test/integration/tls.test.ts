@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { ensureDevTls, serverTlsFiles } from '../../src/cluster/devTls.js';
 import { serverUser } from '../../src/cluster/serverUser.js';
+import { connectRegion } from '../../src/migrate/connect.js';
 import { startCapturingProxy, type CapturingProxy } from '../helpers/capturingProxy.js';
 import { freePort, startFleet, type Fleet } from '../helpers/fleet.js';
 
@@ -141,6 +142,36 @@ test.serial('the link role cannot log in to a dev-fleet region without TLS; with
     );
     t.true(await connect({ ca }), region);
   }
+});
+
+test.serial("the CLI's own connections follow sslmode, sslrootcert and friends in a region's url", async (t) => {
+  const { fleet } = await verified;
+  const usa = fleet.config.regions.find((r) => r.name === 'usa')!;
+  const base = `postgres://postgres@127.0.0.1:${fleet.ports.usa}/residency`;
+  const ca = join(fleet.stateDir, '.tls', 'ca.crt');
+  const client = await connectRegion({ ...usa, url: `${base}?sslmode=verify-full&sslrootcert=${ca}` }, fleet.env);
+  try {
+    const { rows } = await client.query('SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()');
+    t.deepEqual(rows, [{ ssl: true }]);
+  } finally {
+    await client.end();
+  }
+  const other = await mkdtemp(join(tmpdir(), 'rsd-otherca-'));
+  try {
+    await ensureDevTls(fleet.config, other, undefined);
+    const url = `${base}?sslmode=verify-full&sslrootcert=${join(other, '.tls', 'ca.crt')}`;
+    const refused = await t.throwsAsync(connectRegion({ ...usa, url }, fleet.env));
+    t.true(refused.message.startsWith(`region "usa": cannot connect to ${url} (`), refused.message);
+  } finally {
+    await rm(other, { recursive: true, force: true });
+  }
+  const missing = await t.throwsAsync(
+    connectRegion({ ...usa, url: `${base}?sslmode=verify-full&sslrootcert=/nonexistent/ca.crt` }, fleet.env),
+  );
+  t.is(
+    missing.message,
+    `region "usa": the TLS settings in its url (${base}?sslmode=verify-full&sslrootcert=/nonexistent/ca.crt) cannot be used: ENOENT: no such file or directory, open '/nonexistent/ca.crt'`,
+  );
 });
 
 test.serial('a region presenting a certificate from another CA is refused, naming the region', async (t) => {

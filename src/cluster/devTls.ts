@@ -2,7 +2,6 @@ import { execFile } from 'node:child_process';
 import { chmod, chown, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config, Region } from '../config/types.js';
-import { ResidencyError } from '../errors.js';
 import { regionAddress } from './regionAddress.js';
 import { regionDirName } from './regionPaths.js';
 import type { ServerUser } from './serverUser.js';
@@ -86,7 +85,7 @@ function openssl(args: readonly string[]): Promise<void> {
         (error as NodeJS.ErrnoException).code === 'ENOENT'
           ? 'the openssl command is not installed; install OpenSSL 3 (apt-get install openssl)'
           : `openssl ${args[0]} failed: ${stderr.trim().split('\n').slice(-3).join(' ')}`;
-      reject(new ResidencyError('CLUSTER', `dev up cannot create the local fleet's TLS certificates: ${reason}`, { cause: error }));
+      reject(new Error(`cannot create the local fleet's TLS certificates: ${reason}`, { cause: error }));
     });
   });
 }
@@ -151,7 +150,7 @@ async function issue(
  * to the server account with mode 0600, as PostgreSQL and libpq require.
  * Files already there are kept; a missing one is created with the `openssl`
  * command. Nothing here is printed.
- * @throws ResidencyError CLUSTER when openssl is missing or fails
+ * @throws Error when openssl is missing or fails; devUp names the region
  */
 export async function ensureDevTls(config: Config, stateDir: string, owner: ServerUser | undefined): Promise<DevTlsPaths> {
   const paths = devTlsPaths(stateDir);

@@ -50,6 +50,8 @@ interface FleetContext {
   /** Regions that share a host and port with an earlier one, and which one. */
   readonly clashes: ReadonlyMap<string, string>;
   readonly config: Config;
+  /** The fleet's certificates, being made. */
+  readonly tls: Promise<unknown>;
 }
 
 /**
@@ -78,15 +80,19 @@ export async function devUp(config: Config, options: DevUpOptions): Promise<DevU
       `the link role "${config.link.role}" ${problem}; dev up cannot admit it, so choose another link.role`,
     );
   }
-  await ensureDevTls(config, options.stateDir, user);
+  // Made while initdb runs: only starting a server needs them.
+  const tls = ensureDevTls(config, options.stateDir, user);
+  tls.catch(() => undefined);
   const context: FleetContext = {
     config,
+    tls,
     user,
     fleetEnv: await devEnv(options.stateDir, env),
     childEnv: serverEnv(env, secretNames(config)),
     stateDir: options.stateDir,
     clashes: portClashes(config.regions),
   };
+  // A failure to make them is the failure of every region that starts.
   return Promise.all(config.regions.map((region) => regionUp(region, context)));
 }
 
@@ -161,6 +167,7 @@ async function bringUp(
     security: serverSecurity(context.config, region, context.stateDir),
   };
   if (initialisedBy === undefined) await initDataDir({ ...server, superuserPassword: password });
+  await context.tls;
   await startServer(server);
   await ensureDatabase(region.name, address, password);
   return 'started';

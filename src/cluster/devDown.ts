@@ -4,6 +4,7 @@ import type { Config, Region } from '../config/types.js';
 import type { ResidencyError } from '../errors.js';
 import { clusterError } from './clusterError.js';
 import { SECRETS_FILE_NAME } from './devSecrets.js';
+import { TLS_DIR_NAME } from './devTls.js';
 import { regionAddress } from './regionAddress.js';
 import { regionPaths } from './regionPaths.js';
 import { runningServer } from './runningServer.js';
@@ -31,7 +32,7 @@ export interface DevDownResult {
  * Stops each region's dev server (fast shutdown), in parallel. With `purge`,
  * also deletes `<stateDir>/<region>` for every configured region whose server
  * is stopped; and when that leaves no region directory at all in the state
- * directory, deletes `secrets.env` and the state directory too, so that the
+ * directory, deletes `secrets.env`, the TLS files and the state directory too, so that the
  * next `dev up` starts from nothing. Directories of regions no longer in the
  * config are left alone, and keep secrets.env alive with them.
  * @example await devDown(config, { stateDir: '.pg-residency', purge: true })
@@ -68,7 +69,8 @@ async function removeEmptyState(stateDir: string): Promise<void> {
   } catch {
     return;
   }
-  if (entries.some((entry) => entry.isDirectory())) return;
+  if (entries.some((entry) => entry.isDirectory() && entry.name !== TLS_DIR_NAME)) return;
   await rm(join(stateDir, SECRETS_FILE_NAME), { force: true });
+  await rm(join(stateDir, TLS_DIR_NAME), { recursive: true, force: true });
   await rmdir(stateDir).catch(() => undefined);
 }

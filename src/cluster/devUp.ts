@@ -1,6 +1,7 @@
 import type { Env } from '../config/expandEnv.js';
 import type { Config, Major, Region } from '../config/types.js';
-import type { ResidencyError } from '../errors.js';
+import { resolve } from 'node:path';
+import { ResidencyError } from '../errors.js';
 import { clusterError } from './clusterError.js';
 import { dataDirMajor } from './dataDirMajor.js';
 import { devEnv, ensureDevSecrets, secretNames, SUPERUSER_PASSWORD_ENV } from './devSecrets.js';
@@ -17,7 +18,9 @@ import { serverEnv } from './serverEnv.js';
 import { makeServerDir } from './serverOwnedFiles.js';
 import { serverUser, type ServerUser } from './serverUser.js';
 import { clearStaleLock } from './staleLock.js';
-import { startServer } from './startServer.js';
+import { devTlsPaths, ensureDevTls, serverTlsFiles } from './devTls.js';
+import { hbaNameProblem } from './serverHba.js';
+import { startServer, type ServerSecurity } from './startServer.js';
 import { toClusterError } from './toClusterError.js';
 
 /** Options of {@link devUp}. */
@@ -57,6 +60,9 @@ interface FleetContext {
   /** Regions that share a host and port with an earlier one, and which one. */
   readonly clashes: ReadonlyMap<string, string>;
   readonly unsafeFast: boolean;
+  readonly config: Config;
+  /** The fleet's certificates, being made. */
+  readonly tls: Promise<unknown>;
 }
 
 /**
@@ -78,7 +84,19 @@ export async function devUp(config: Config, options: DevUpOptions): Promise<DevU
   const user = await serverUser();
   await prepareStateDir(options.stateDir, user);
   await ensureDevSecrets(config, options.stateDir);
+  const problem = hbaNameProblem(config.link.role);
+  if (problem !== undefined) {
+    throw new ResidencyError(
+      'CLUSTER',
+      `the link role "${config.link.role}" ${problem}; dev up cannot admit it, so choose another link.role`,
+    );
+  }
+  // Made while initdb runs: only starting a server needs them.
+  const tls = ensureDevTls(config, options.stateDir, user);
+  tls.catch(() => undefined);
   const context: FleetContext = {
+    config,
+    tls,
     user,
     fleetEnv: await devEnv(options.stateDir, env),
     childEnv: serverEnv(env, secretNames(config)),
@@ -86,6 +104,7 @@ export async function devUp(config: Config, options: DevUpOptions): Promise<DevU
     clashes: portClashes(config.regions),
     unsafeFast: options.unsafeFast === true,
   };
+  // A failure to make them is the failure of every region that starts.
   return Promise.all(config.regions.map((region) => regionUp(region, context)));
 }
 
@@ -161,8 +180,10 @@ async function bringUp(
     address,
     env: context.childEnv,
     unsafeFast: context.unsafeFast,
+    security: serverSecurity(context.config, region, context.stateDir),
   };
   if (initialisedBy === undefined) await initDataDir({ ...server, superuserPassword: password });
+  await context.tls;
   await startServer(server);
   try {
     await ensureDatabase(region.name, address, password);
@@ -172,6 +193,23 @@ async function bringUp(
     throw clusterError(region.name, `${(error as Error).message}; the last lines of ${paths.logFile}:\n${tail}`);
   }
   return recoveredFrom === undefined ? { status: 'started' } : { status: 'started', recoveredFrom };
+}
+
+/**
+ * How a region's dev server uses TLS and admits the link role: over TLS
+ * only, unless regions.yaml weakened the region's sslmode below `require`,
+ * and by certificate where the region takes one (`fdw.auth`).
+ */
+function serverSecurity(config: Config, region: Region, stateDir: string): ServerSecurity {
+  const files = serverTlsFiles(stateDir, region.name);
+  return {
+    tls: { certFile: resolve(files.cert), keyFile: resolve(files.key), caFile: resolve(devTlsPaths(stateDir).caCert) },
+    hba: {
+      linkRole: config.link.role,
+      linkAuth: region.fdw.auth,
+      linkTlsOnly: !['disable', 'allow', 'prefer'].includes(region.fdw.sslmode),
+    },
+  };
 }
 
 /** Maps each region that shares host and port with an earlier region to that region's name. */

@@ -15,6 +15,8 @@ export interface ServerSettingsInput {
    * acknowledged. Only for test fleets that inject no faults; default false.
    */
   readonly unsafeFast?: boolean;
+  /** The server's certificate and key and the CA its clients' certificates are checked against: absolute paths. */
+  readonly tls: { readonly certFile: string; readonly keyFile: string; readonly caFile: string };
 }
 
 /** Prepared transactions a dev server may hold: two-phase commit across regions needs them. */
@@ -22,12 +24,13 @@ export const MAX_PREPARED_TRANSACTIONS = 20;
 
 /**
  * The settings of a dev server, as postgresql.conf text: where it listens,
- * durable commits (a killed server keeps every commit it acknowledged, unless
- * `unsafeFast`), prepared transactions for two-phase commit, and a small
+ * TLS with the dev fleet's certificates, durable commits (a killed server keeps
+ * every commit it acknowledged, unless `unsafeFast`), prepared transactions
+ * for two-phase commit, and a small
  * footprint, since a fleet runs several servers on one machine. Written at
  * every start so that a port changed in regions.yaml takes effect, and kept
  * in a file so that a manual `pg_ctl start` behaves the same.
- * @example renderServerSettings({ host: '127.0.0.1', port: 54310, socketDir: '/x/run' })
+ * @example renderServerSettings({ host: '127.0.0.1', port: 54310, socketDir: '/x/run', tls: { certFile: '/s/.tls/usa.crt', keyFile: '/s/.tls/usa.key', caFile: '/s/.tls/ca.crt' } })
  */
 export function renderServerSettings(input: ServerSettingsInput): string {
   const settings: [string, string | number][] = [
@@ -39,9 +42,11 @@ export function renderServerSettings(input: ServerSettingsInput): string {
     ['full_page_writes', input.unsafeFast === true ? 'off' : 'on'],
     ['max_prepared_transactions', MAX_PREPARED_TRANSACTIONS],
     ['max_connections', 60],
-    // migrate commits a local wave in every region together (two-phase commit)
-    ['max_prepared_transactions', 20],
     ['shared_buffers', confString('32MB')],
+    ['ssl', 'on'],
+    ['ssl_cert_file', confString(input.tls.certFile)],
+    ['ssl_key_file', confString(input.tls.keyFile)],
+    ['ssl_ca_file', confString(input.tls.caFile)],
   ];
   const warning = input.unsafeFast === true ? '# UNSAFE: a crash loses acknowledged commits (a test fleet that injects no faults).\n' : '';
   return `# Written by pg-residency dev up at every start; change regions.yaml instead.\n${warning}${settings.map(([name, value]) => `${name} = ${value}\n`).join('')}`;

@@ -7,7 +7,8 @@ import type { RegionPaths } from './regionPaths.js';
 import type { PgBinaries } from './resolveBinaries.js';
 import { runServerCommand } from './runServerCommand.js';
 import { makeServerDir, writeServerFile } from './serverOwnedFiles.js';
-import { renderServerSettings, SETTINGS_FILE_NAME, SETTINGS_INCLUDE_LINE } from './serverSettings.js';
+import { renderHba, type HbaInput } from './serverHba.js';
+import { renderServerSettings, SETTINGS_FILE_NAME, SETTINGS_INCLUDE_LINE, type ServerSettingsInput } from './serverSettings.js';
 import type { ServerUser } from './serverUser.js';
 
 /** What {@link startServer} needs about one region. */
@@ -20,6 +21,14 @@ export interface StartServerInput {
   readonly env: NodeJS.ProcessEnv;
   /** fsync and synchronous_commit off: see renderServerSettings. */
   readonly unsafeFast?: boolean;
+  /** The server's TLS files (absolute paths) and who it admits how. */
+  readonly security: ServerSecurity;
+}
+
+/** TLS and client authentication of one dev server. */
+export interface ServerSecurity {
+  readonly tls: ServerSettingsInput['tls'];
+  readonly hba: HbaInput;
 }
 
 /** How long pg_ctl waits for a server to accept connections. */
@@ -28,16 +37,17 @@ const START_TIMEOUT_SECONDS = 60;
 /**
  * Starts a region's server on an initialised data directory with pg_ctl and
  * waits until it accepts connections. Settings ({@link renderServerSettings})
- * are rewritten first; the server logs to `paths.logFile`.
+ * and pg_hba.conf ({@link renderHba}) are rewritten first; the server logs to `paths.logFile`.
  * @throws ResidencyError CLUSTER with the last lines of the log when it does not start
  */
 export async function startServer(input: StartServerInput): Promise<void> {
   const { paths, user } = input;
   await writeServerFile(
     join(paths.dataDir, SETTINGS_FILE_NAME),
-    renderServerSettings({ ...input.address, socketDir: paths.socketDir, unsafeFast: input.unsafeFast === true }),
+    renderServerSettings({ ...input.address, socketDir: paths.socketDir, tls: input.security.tls, unsafeFast: input.unsafeFast === true }),
     user,
   );
+  await writeServerFile(join(paths.dataDir, 'pg_hba.conf'), renderHba(input.security.hba), user);
   const mainConf = join(paths.dataDir, 'postgresql.conf');
   if (!(await readFile(mainConf, 'utf8')).includes(SETTINGS_INCLUDE_LINE)) {
     await appendFile(mainConf, `\n# Added by pg-residency: the settings it manages.\n${SETTINGS_INCLUDE_LINE}\n`);

@@ -5,7 +5,7 @@ import { identifierProblem } from '../sql/quote.js';
 import { expandEnv, type Env } from './expandEnv.js';
 import { defaultProblem, KEY_TYPES, parseType } from './columnGrammar.js';
 import { derivedNames, REGISTRY_SCHEMA } from './derivedNames.js';
-import { SUPPORTED_MAJORS, type Column, type Config, type Entity, type Major, type Region } from './types.js';
+import { SSL_MODES, SUPPORTED_MAJORS, type Column, type Config, type Entity, type Major, type Region, type SslMode } from './types.js';
 
 const MULTI_WORD_HINT = 'double precision, character varying, timestamp with time zone and the like';
 /** Column names the generated objects use themselves; a key (or any column) so named would collide. */
@@ -48,6 +48,9 @@ const regionSchema = z.strictObject({
       port: z.union([z.number().int(), z.string()]).optional(),
       dbname: z.string().optional(),
       password_env: z.string().optional(),
+      sslmode: z.string().optional(),
+      sslrootcert: z.string().optional(),
+      sslcrl: z.string().optional(),
     })
     .optional(),
 });
@@ -61,7 +64,14 @@ const entitySchema = z.strictObject({
 });
 const configSchema = z.strictObject({
   mode: z.enum(['auto', 'native', 'routing']).optional(),
-  link: z.strictObject({ role: z.string().optional(), password_env: z.string().optional() }).optional(),
+  link: z
+    .strictObject({
+      role: z.string().optional(),
+      password_env: z.string().optional(),
+      sslcert: z.string().optional(),
+      sslkey: z.string().optional(),
+    })
+    .optional(),
   timeouts: z.strictObject({ lock_timeout: z.string().optional(), statement_timeout: z.string().optional() }).optional(),
   fdw_options: z
     .strictObject({
@@ -154,6 +164,15 @@ class Checker {
     return expanded;
   }
 
+  /** A file path a server reads (environment variables expanded), or undefined when not given. */
+  filePath(path: string, value: string | undefined): string | undefined {
+    if (value === undefined) return undefined;
+    const expanded = this.expand(path, value);
+    // eslint-disable-next-line no-control-regex -- matching control characters is the point
+    if (expanded === '' || /[\u0000-\u001f]/.test(expanded)) this.add(path, `${JSON.stringify(expanded)} is not a file path`);
+    return expanded;
+  }
+
   envName(path: string, value: string): string {
     if (!ENV_NAME_PATTERN.test(value)) this.add(path, `${JSON.stringify(value)} is not an environment variable name`);
     return value;
@@ -226,7 +245,23 @@ export function redactUrl(url: string): string {
   return url.replace(/(\/\/[^:/@]*:)[^@/]*@/, '$1***@');
 }
 
-function buildRegion(check: Checker, raw: RawConfig, r: RawRegion, index: number, linkPasswordEnv: string): Region {
+/** Minimum major whose postgres_fdw accepts sslcert and sslkey in a user mapping. */
+export const CERT_AUTH_MAJOR = 13;
+
+function sslmode(check: Checker, path: string, value: string | undefined): SslMode {
+  if (value === undefined) return 'verify-full';
+  if ((SSL_MODES as readonly string[]).includes(value)) return value as SslMode;
+  check.add(path, `${JSON.stringify(value)} is not an sslmode; use one of ${SSL_MODES.join(', ')} (default verify-full)`);
+  return 'verify-full';
+}
+
+function buildRegion(
+  check: Checker,
+  raw: RawConfig,
+  index: number,
+  linkPasswordEnv: string,
+): Omit<Region, 'fdw'> & { fdw: Omit<Region['fdw'], 'auth'> } {
+  const r = raw.regions[index]!;
   const path = `regions[${index}]`;
   const regionName = check.identifier(`${path}.name`, r.name);
   const reserved = reservedSchema(regionName, RESERVED_REGION_NAMES);
@@ -267,6 +302,10 @@ function buildRegion(check: Checker, raw: RawConfig, r: RawRegion, index: number
       port,
       dbname: fdwDb,
       passwordEnv: check.envName(`${path}.fdw.password_env`, r.fdw?.password_env ?? linkPasswordEnv),
+      sslmode: sslmode(check, `${path}.fdw.sslmode`, r.fdw?.sslmode),
+      sslmodeExplicit: r.fdw?.sslmode !== undefined,
+      sslrootcert: check.filePath(`${path}.fdw.sslrootcert`, r.fdw?.sslrootcert),
+      sslcrl: check.filePath(`${path}.fdw.sslcrl`, r.fdw?.sslcrl),
     },
     postgres: major,
     mode,
@@ -404,9 +443,15 @@ export function parseConfig(text: string, source: string, env: Env): Config {
   const link = {
     role: check.identifier('link.role', raw.link?.role ?? 'residency_link'),
     passwordEnv: check.envName('link.password_env', raw.link?.password_env ?? 'PG_RESIDENCY_LINK_PASSWORD'),
+    sslcert: check.filePath('link.sslcert', raw.link?.sslcert),
+    sslkey: check.filePath('link.sslkey', raw.link?.sslkey),
   };
   const linkProblem = linkRoleProblem(link.role);
   if (linkProblem !== undefined) check.add('link.role', `"${link.role}" ${linkProblem}`);
+  if ((link.sslcert === undefined) !== (link.sslkey === undefined)) {
+    const [given, missing] = link.sslcert === undefined ? ['sslkey', 'sslcert'] : ['sslcert', 'sslkey'];
+    check.add(`link.${missing}`, `is required with link.${given}: the link role's client certificate and its key go together`);
+  }
   const lockTimeout = raw.timeouts?.lock_timeout ?? '5s';
   const statementTimeout = raw.timeouts?.statement_timeout ?? '30s';
   for (const [path, value] of [
@@ -415,9 +460,26 @@ export function parseConfig(text: string, source: string, env: Env): Config {
   ] as const) {
     if (!DURATION_PATTERN.test(value)) check.add(path, `${JSON.stringify(value)} is not a duration such as 500ms, 5s or 1min`);
   }
-  const regions = raw.regions.flatMap((r, i) =>
-    r === undefined ? [] : [{ index: i, region: buildRegion(check, raw, r, i, link.passwordEnv) }],
+  const built = raw.regions.flatMap((r, i) =>
+    r === undefined ? [] : [{ index: i, region: buildRegion(check, raw, i, link.passwordEnv) }],
   );
+  // One pg_hba line decides how a region accepts the link role from all the
+  // others, so it takes a certificate only when every other region can present one.
+  const regions = built.map(({ index, region: r }) => ({
+    index,
+    region: {
+      ...r,
+      fdw: {
+        ...r.fdw,
+        auth:
+          link.sslcert !== undefined &&
+          ['require', 'verify-ca', 'verify-full'].includes(r.fdw.sslmode) &&
+          built.every(({ region: other }) => other === r || other.postgres >= CERT_AUTH_MAJOR)
+            ? ('cert' as const)
+            : ('password' as const),
+      },
+    } satisfies Region,
+  }));
   const entities = raw.entities.flatMap((e, i) => (e === undefined ? [] : [{ index: i, entity: buildEntity(check, e, i) }]));
   regions.forEach(({ index, region: r }) => {
     const user = urlUser(r.url);

@@ -16,12 +16,37 @@ export interface Column {
   readonly default: string | undefined;
 }
 
+/** libpq's sslmode values, weakest first. */
+export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
+export type SslMode = (typeof SSL_MODES)[number];
+
+/**
+ * How a region authenticates the link role: `cert` (a client certificate,
+ * no password stored anywhere) or `password` (SCRAM).
+ */
+export type LinkAuth = 'cert' | 'password';
+
 export interface FdwTarget {
   readonly host: string;
   readonly port: number;
   readonly dbname: string;
   /** The environment variable that holds this region's link-role password. */
   readonly passwordEnv: string;
+  /** How the other regions' servers check this one: `verify-full` unless regions.yaml says otherwise. */
+  readonly sslmode: SslMode;
+  /** Whether regions.yaml wrote `sslmode` (a weaker mode is allowed only then). */
+  readonly sslmodeExplicit: boolean;
+  /** The CA certificate the other regions' servers check this one against, as a path on their machines. */
+  readonly sslrootcert: string | undefined;
+  /** A certificate revocation list, as a path on the other regions' machines. */
+  readonly sslcrl: string | undefined;
+  /**
+   * How this region accepts the link role: `cert` when the link role has a
+   * certificate (link.sslcert), this region is reached over TLS, and every
+   * other region runs PostgreSQL 13+ (whose postgres_fdw can present one);
+   * otherwise `password`.
+   */
+  readonly auth: LinkAuth;
 }
 
 export interface Region {
@@ -46,7 +71,13 @@ export interface Entity {
 export interface Config {
   readonly mode: ConfiguredMode;
   /** The role other regions log in as; it may touch only the mirror and the local leaves. */
-  readonly link: { readonly role: string; readonly passwordEnv: string };
+  readonly link: {
+    readonly role: string;
+    readonly passwordEnv: string;
+    /** The link role's client certificate and key, as paths on every region's machine; both or neither. */
+    readonly sslcert: string | undefined;
+    readonly sslkey: string | undefined;
+  };
   readonly timeouts: { readonly lockTimeout: string; readonly statementTimeout: string };
   readonly fdwOptions: { readonly fetchSize: number; readonly batchSize: number };
   readonly extensions: readonly string[];

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Env } from '../config/expandEnv.js';
-import type { Config, Region } from '../config/types.js';
+import type { Config, LinkAuth, Region } from '../config/types.js';
 import { ResidencyError } from '../errors.js';
 import { MANAGED_ROLE_COMMENT } from '../plan/linkRoleSettings.js';
 import { ident, literal } from '../sql/quote.js';
@@ -35,11 +35,29 @@ export function linkSecrets(config: Config, region: Region, env: Env): LinkSecre
   return { own, targets };
 }
 
+/** How one region's user mapping authenticates its link to another region. */
+export interface LinkAuthUsed {
+  readonly target: string;
+  readonly auth: LinkAuth;
+}
+
+/** The user-mapping options each way of authenticating sets; the other way's are dropped. */
+function mappingOptions(config: Config, auth: LinkAuth, password: string): Record<string, string> {
+  if (auth === 'password') return { password };
+  // A certificate is no password: without password_required 'false',
+  // postgres_fdw refuses the connection to every caller but a superuser.
+  return { sslcert: config.link.sslcert!, sslkey: config.link.sslkey!, password_required: 'false' };
+}
+const MAPPING_OPTIONS = ['password', 'sslcert', 'sslkey', 'password_required'];
+
 /**
- * Sets this region's link-role password and adds the other regions' passwords
- * to the user mappings that exist so far. Idempotent; run after every `up`.
+ * Sets this region's link-role password, and gives every user mapping that
+ * exists so far its way to log in to the other region: the link role's
+ * certificate (`sslcert`, `sslkey`; no password stored) where that region
+ * accepts one (its `fdw.auth`), else that region's password.
+ * Idempotent; run after every `up`. Returns what each link uses.
  */
-export async function applyLinkSecrets(client: pg.Client, config: Config, secrets: LinkSecrets, region: string): Promise<void> {
+export async function applyLinkSecrets(client: pg.Client, config: Config, region: Region, secrets: LinkSecrets): Promise<LinkAuthUsed[]> {
   const role = await client.query<{ managed: boolean }>(
     `SELECT pg_catalog.shobj_description(oid, 'pg_authid') IS NOT DISTINCT FROM $2 AS managed FROM pg_catalog.pg_roles WHERE rolname = $1`,
     [config.link.role, MANAGED_ROLE_COMMENT],
@@ -48,22 +66,38 @@ export async function applyLinkSecrets(client: pg.Client, config: Config, secret
     // Only a role pg-residency created gets its password set.
     throw new ResidencyError(
       'MIGRATION',
-      `region "${region}": the role "${config.link.role}" exists and pg-residency did not create it (it lacks the comment '${MANAGED_ROLE_COMMENT}'), so its password is left alone; set link.role in regions.yaml to a new name`,
+      `region "${region.name}": the role "${config.link.role}" exists and pg-residency did not create it (it lacks the comment '${MANAGED_ROLE_COMMENT}'), so its password is left alone; set link.role in regions.yaml to a new name`,
     );
   }
   if (role.rows[0] !== undefined) {
     const stored = isPrintableAscii(secrets.own) ? scramVerifier(secrets.own) : secrets.own;
     await client.query(`ALTER ROLE ${ident(config.link.role)} PASSWORD ${literal(stored)}`);
   }
-  const { rows } = await client.query<{ srvname: string; has_password: boolean }>(
-    `SELECT srvname, coalesce('password' = ANY (SELECT split_part(o, '=', 1) FROM unnest(umoptions) o), false) AS has_password
-       FROM pg_catalog.pg_user_mappings WHERE usename = 'public'`,
+  const { rows } = await client.query<{ srvname: string; options: string[] }>(
+    `SELECT srvname, ARRAY(SELECT split_part(o, '=', 1) FROM unnest(umoptions) o) AS options
+       FROM pg_catalog.pg_user_mappings WHERE usename = 'public' ORDER BY srvname`,
   );
-  for (const { srvname, has_password } of rows) {
+  const used: LinkAuthUsed[] = [];
+  for (const { srvname, options } of rows) {
+    const target = config.regions.find((r) => r.name === srvname);
     const password = secrets.targets.get(srvname);
-    if (password === undefined) continue;
-    await client.query(
-      `ALTER USER MAPPING FOR PUBLIC SERVER ${ident(srvname)} OPTIONS (${has_password ? 'SET' : 'ADD'} password ${literal(password)})`,
-    );
+    if (target === undefined || password === undefined) continue;
+    const wanted = mappingOptions(config, target.fdw.auth, password);
+    const changes = [
+      ...Object.entries(wanted).map(([k, v]) => `${options.includes(k) ? 'SET' : 'ADD'} ${ident(k)} ${literal(v)}`),
+      ...MAPPING_OPTIONS.filter((k) => options.includes(k) && wanted[k] === undefined).map((k) => `DROP ${ident(k)}`),
+    ];
+    try {
+      await client.query(`ALTER USER MAPPING FOR PUBLIC SERVER ${ident(srvname)} OPTIONS (${changes.join(', ')})`);
+    } catch (error) {
+      if ((error as { code?: string }).code !== '42501' || target.fdw.auth !== 'cert') throw error;
+      throw new ResidencyError(
+        'MIGRATION',
+        `region "${region.name}": the user mapping for server "${srvname}": only a superuser may give a user mapping the link role's certificate (link.sslcert) and password_required 'false'; run migrate as a superuser, or remove link.sslcert and link.sslkey from regions.yaml to log in with passwords`,
+        { cause: error },
+      );
+    }
+    used.push({ target: srvname, auth: target.fdw.auth });
   }
+  return used;
 }

@@ -6,7 +6,8 @@ import { ResidencyError, unknownRegion } from '../errors.js';
 import { PHASES, type Phase } from '../format/migrationFile.js';
 import { appliedMigrations, type Applied } from './appliedMigrations.js';
 import { connectRegion } from './connect.js';
-import { applyLinkSecrets, linkSecrets, type LinkSecrets } from './linkSecrets.js';
+import { applyLinkSecrets, linkSecrets, type LinkAuthUsed, type LinkSecrets } from './linkSecrets.js';
+import { linkWarnings } from '../config/linkWarnings.js';
 import { readRegionMigrations, type MigrationFile, type RegionMigrations } from './regionMigrations.js';
 import { migrationSection } from '../format/migrationSection.js';
 import { runRegion } from './runRegion.js';
@@ -48,6 +49,10 @@ export interface RegionMigrateResult {
   /** With dry-run: the SQL that would run. */
   readonly sql?: string;
   readonly error?: ResidencyError;
+  /** After `up`: how this region's links log in to each other region, by certificate or password. */
+  readonly links?: readonly LinkAuthUsed[];
+  /** What regions.yaml weakened for this region (see linkWarnings), for the CLI to print. */
+  readonly warnings: readonly string[];
 }
 
 /** The regions a command names, in regions.yaml order. */
@@ -103,6 +108,7 @@ interface Target {
   /** What still has to run, in the order it runs. */
   queue: MigrationFile[];
   done: string[];
+  links?: LinkAuthUsed[];
 }
 
 /**
@@ -174,7 +180,7 @@ export async function migrateFleet(input: MigrateInput): Promise<RegionMigrateRe
     const secrets = input.direction === 'up' && !input.dryRun ? linkSecrets(input.config, region, input.env) : undefined;
     targets.push({ region, migrations, secrets, queue: [], done: [] });
   }
-  const results = new Map<string, RegionMigrateResult>();
+  const results = new Map<string, Omit<RegionMigrateResult, 'warnings'>>();
   const fail = (target: Target, error: unknown) => {
     const wrapped =
       error instanceof ResidencyError
@@ -220,7 +226,7 @@ export async function migrateFleet(input: MigrateInput): Promise<RegionMigrateRe
     // connection options and passwords: before a later wave (a backfill) uses them
     const secure = async (target: Target) => {
       await bindServers(target.client!, input.config);
-      await applyLinkSecrets(target.client!, input.config, target.secrets!, target.region.name);
+      target.links = await applyLinkSecrets(target.client!, input.config, target.region, target.secrets!);
     };
     const afterRun = input.direction === 'up' ? secure : () => Promise.resolve();
     if (results.size === 0 && !input.dryRun) await runWaves(targets, input.direction, fail, afterRun, input.onStep);
@@ -238,15 +244,17 @@ export async function migrateFleet(input: MigrateInput): Promise<RegionMigrateRe
   } finally {
     await Promise.all(targets.flatMap((t) => (t.client ? [t.client.end().catch(() => undefined)] : [])));
   }
-  return targets.map(
-    (t) =>
-      results.get(t.region.name) ??
+  return targets.map((t) => ({
+    ...(results.get(t.region.name) ??
       (results.size > 0 && t.done.length === 0
-        ? { region: t.region.name, status: 'skipped', migrations: [] }
+        ? { region: t.region.name, status: 'skipped' as const, migrations: [] }
         : {
             region: t.region.name,
-            status: t.done.length === 0 ? 'nothing-to-do' : input.direction === 'up' ? 'applied' : 'reverted',
+            status:
+              t.done.length === 0 ? ('nothing-to-do' as const) : input.direction === 'up' ? ('applied' as const) : ('reverted' as const),
             migrations: t.done,
-          }),
-  );
+          })),
+    ...(t.links !== undefined ? { links: t.links } : {}),
+    warnings: linkWarnings(t.region),
+  }));
 }

@@ -5,13 +5,27 @@ import { ident, literal } from '../sql/quote.js';
 /** The session table `pg-residency migrate` fills before running migrations; `residency.bind_server()` reads it. */
 export const BINDINGS_TABLE = 'residency_server_options';
 
+/** The options {@link serverConnectionOptions} may bind; one that regions.yaml no longer sets is dropped. */
+const OPTIONAL_OPTIONS = ['sslrootcert', 'sslcrl'] as const;
+
 /**
- * The connection options of the foreign server that reaches `target`. They
- * differ per environment (dev, staging, production), so they are never in a
- * generated file: `migrate` binds them from regions.yaml.
+ * The connection options of the foreign server that reaches `target`: where
+ * it is, and how its certificate is checked (`sslmode`, the CA in
+ * `sslrootcert`, a revocation list in `sslcrl`). They differ per environment
+ * (dev, staging, production), so they are never in a generated file:
+ * `migrate` binds them from regions.yaml.
+ * @example serverConnectionOptions(gbr) // { host: 'gbr.internal', port: '5432', dbname: 'residency', sslmode: 'verify-full', sslrootcert: '/etc/pg/ca.crt' }
  */
 export function serverConnectionOptions(target: Region): Record<string, string> {
-  return { host: target.fdw.host, port: String(target.fdw.port), dbname: target.fdw.dbname };
+  const { fdw } = target;
+  return {
+    host: fdw.host,
+    port: String(fdw.port),
+    dbname: fdw.dbname,
+    sslmode: fdw.sslmode,
+    ...(fdw.sslrootcert !== undefined ? { sslrootcert: fdw.sslrootcert } : {}),
+    ...(fdw.sslcrl !== undefined ? { sslcrl: fdw.sslcrl } : {}),
+  };
 }
 
 /**
@@ -31,7 +45,8 @@ export async function prepareBindings(client: pg.Client, config: Config): Promis
 /**
  * Re-binds the connection options of every server this region has for a
  * region of the config (`ALTER SERVER ... OPTIONS (SET ...)`), so a changed
- * host or port in regions.yaml takes effect on the next `migrate up`.
+ * host, port or TLS setting in regions.yaml takes effect on the next
+ * `migrate up`; a CA or revocation list no longer set is dropped.
  */
 export async function bindServers(client: pg.Client, config: Config): Promise<void> {
   const { rows } = await client.query<{ srvname: string; srvoptions: string[] | null }>(
@@ -42,9 +57,11 @@ export async function bindServers(client: pg.Client, config: Config): Promise<vo
     const region = config.regions.find((r) => r.name === srvname);
     if (region === undefined) continue;
     const current = new Map((srvoptions ?? []).map((o) => [o.slice(0, o.indexOf('=')), o.slice(o.indexOf('=') + 1)]));
-    const changes = Object.entries(serverConnectionOptions(region))
+    const wanted = serverConnectionOptions(region);
+    const changes = Object.entries(wanted)
       .filter(([k, v]) => current.get(k) !== v)
       .map(([k, v]) => `${current.has(k) ? 'SET' : 'ADD'} ${ident(k)} ${literal(v)}`);
+    for (const k of OPTIONAL_OPTIONS) if (current.has(k) && wanted[k] === undefined) changes.push(`DROP ${ident(k)}`);
     if (changes.length > 0) await client.query(`ALTER SERVER ${ident(srvname)} OPTIONS (${changes.join(', ')})`);
   }
 }

@@ -6,7 +6,8 @@ import type { Config, Major, Mode } from '../config/types.js';
  * `${VAR}` expansion). Two environments with one regions.yaml have one
  * FleetState, so they share one generated history.
  */
-export interface FleetState extends Omit<Config, 'regions'> {
+export interface FleetState extends Omit<Config, 'regions' | 'link'> {
+  readonly link: { readonly role: string; readonly passwordEnv: string };
   readonly regions: readonly {
     readonly name: string;
     readonly postgres: Major;
@@ -18,7 +19,8 @@ export interface FleetState extends Omit<Config, 'regions'> {
 export function fleetState(config: Config): FleetState {
   return {
     mode: config.mode,
-    link: config.link,
+    // the link role's certificate paths differ per environment: bound at migrate time
+    link: { role: config.link.role, passwordEnv: config.link.passwordEnv },
     timeouts: config.timeouts,
     fdwOptions: config.fdwOptions,
     extensions: config.extensions,
@@ -35,12 +37,23 @@ export function fleetState(config: Config): FleetState {
 export function fleetConfig(state: FleetState): Config {
   return {
     ...state,
+    link: { ...state.link, sslcert: undefined, sslkey: undefined },
     regions: state.regions.map((r) => ({
       name: r.name,
       postgres: r.postgres,
       mode: r.mode,
       url: '',
-      fdw: { host: '', port: 0, dbname: '', passwordEnv: r.passwordEnv },
+      fdw: {
+        host: '',
+        port: 0,
+        dbname: '',
+        passwordEnv: r.passwordEnv,
+        sslmode: 'verify-full',
+        sslmodeExplicit: false,
+        sslrootcert: undefined,
+        sslcrl: undefined,
+        auth: 'password',
+      },
     })),
   };
 }

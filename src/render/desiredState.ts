@@ -8,7 +8,8 @@ import type { Config } from '../config/types.js';
 export function desiredState(config: Config, regionName: string) {
   return {
     region: regionName,
-    link: config.link,
+    // Certificate paths differ per environment, like the hosts: not recorded.
+    link: { role: config.link.role, passwordEnv: config.link.passwordEnv },
     timeouts: config.timeouts,
     fdwOptions: config.fdwOptions,
     extensions: config.extensions,

@@ -1,3 +1,4 @@
+import { linkWarnings } from '../config/linkWarnings.js';
 import type { Config } from '../config/types.js';
 import { ResidencyError } from '../errors.js';
 import { renderSum, SUM_FILE, sumProblems } from '../format/checksum.js';
@@ -41,6 +42,8 @@ export interface RegionGenResult {
   readonly files: readonly string[];
   /** What the appended files destroy (only with allowDestructive). */
   readonly destructive: readonly string[];
+  /** What regions.yaml weakened for this region (see linkWarnings), for the CLI to print. */
+  readonly warnings: readonly string[];
 }
 
 const SLUG = /^[a-z0-9][a-z0-9_-]*$/;
@@ -212,7 +215,14 @@ export async function genMigrations(input: GenMigrationsInput): Promise<RegionGe
       for (const name of item.removes) await fs.remove(`${item.dir}/${name}`);
     }
     const status = differing.length === 0 ? 'unchanged' : input.check ? 'stale' : 'written';
-    results.push({ region: region.name, status, files: differing.map((name) => `${region.name}/${name}`), destructive: item.destructive });
+    const warnings = linkWarnings(region);
+    results.push({
+      region: region.name,
+      status,
+      files: differing.map((name) => `${region.name}/${name}`),
+      destructive: item.destructive,
+      warnings,
+    });
   }
   return results;
 }

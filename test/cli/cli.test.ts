@@ -117,6 +117,21 @@ test('a bad regions.yaml lists all four problems at once and writes no file', as
   );
 });
 
+test('gen-migrations warns, naming the region, when regions.yaml weakens its sslmode', async (t) => {
+  const dir = scratch();
+  const config = join(dir, 'regions.yaml');
+  writeFileSync(
+    config,
+    'regions:\n  - { name: usa, url: "postgres://a@h:1/db", postgres: 11 }\n  - { name: gbr, url: "postgres://a@h:2/db", postgres: 11, fdw: { sslmode: require } }\nentities:\n  - { name: identity, key: { name: uuid, type: uuid }, resident: [{ name: name, type: text }] }\n',
+  );
+  const r = await run(['gen-migrations', '--config', config, '--out', join(dir, 'generated')]);
+  t.is(r.code, 0, r.stderr);
+  t.is(
+    r.stderr,
+    'warning: region "gbr": fdw.sslmode is "require": the link is encrypted, but no certificate is checked, so anyone on the path can pose as this region; remove fdw.sslmode from regions.yaml to use verify-full\n',
+  );
+});
+
 test('unknown region and missing command are clear errors', async (t) => {
   const unknown = await run(['migrate', 'up', '--region', 'can']);
   t.is(unknown.code, 1);

@@ -132,6 +132,43 @@ test.serial('secrets.env is private and holds the superuser and link passwords',
   for (const value of Object.values(secrets)) t.regex(value, /^[0-9a-f]{48}$/);
 });
 
+test.serial(
+  "the TLS keys are private: the servers' own to the server account, the CA's to this user; every server speaks TLS",
+  async (t) => {
+    const tls = join(stateDir, '.tls');
+    const serverUid = (await stat(join(stateDir, 'usa', 'data'))).uid;
+    t.is((await stat(tls)).mode & 0o777, 0o711);
+    for (const name of ['usa.key', 'gbr.key', 'aus.key', 'link.key']) {
+      const info = await stat(join(tls, name));
+      t.is(info.mode & 0o777, 0o600, name);
+      t.is(info.uid, serverUid, name);
+    }
+    const ca = await stat(join(tls, 'ca.key'));
+    t.is(ca.mode & 0o777, 0o600);
+    t.is(ca.uid, process.getuid!());
+    for (const [region, port] of [
+      ['usa', usaPort],
+      ['aus', ausPort],
+    ] as const) {
+      const secrets = await readDevSecrets(stateDir);
+      const client = new pg.Client({
+        host: '127.0.0.1',
+        port,
+        user: 'postgres',
+        password: secrets.PGPASSWORD,
+        database: 'residency',
+        ssl: { ca: await readFile(join(tls, 'ca.crt'), 'utf8') },
+      });
+      await client.connect();
+      try {
+        t.deepEqual((await client.query('SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()')).rows, [{ ssl: true }], region);
+      } finally {
+        await client.end();
+      }
+    }
+  },
+);
+
 test.serial('a port held by another process fails, saying what to do', async (t) => {
   const squatter = createServer();
   await new Promise<void>((resolve) => squatter.listen(spare1, '127.0.0.1', resolve));

@@ -1,6 +1,7 @@
 import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../../src/errors.js';
+import { linkWarnings } from '../../src/config/linkWarnings.js';
 import { parseConfig } from '../../src/config/parseConfig.js';
 import { recordCase } from '../helpers/catalogue.js';
 
@@ -39,7 +40,24 @@ test('the root regions.yaml is the seed: three regions, mixed majors, one entity
     ],
   );
   t.is(config.regions[0]!.url, 'postgres://postgres@127.0.0.1:54310/residency');
-  t.deepEqual(config.regions[0]!.fdw, { host: '127.0.0.1', port: 54310, dbname: 'residency', passwordEnv: 'PG_RESIDENCY_LINK_PASSWORD' });
+  t.deepEqual(config.regions[0]!.fdw, {
+    host: '127.0.0.1',
+    port: 54310,
+    dbname: 'residency',
+    passwordEnv: 'PG_RESIDENCY_LINK_PASSWORD',
+    sslmode: 'verify-full',
+    sslmodeExplicit: false,
+    sslrootcert: '../../.tls/ca.crt',
+    sslcrl: undefined,
+    // usa and gbr run PostgreSQL 10 and 11, whose postgres_fdw cannot present a certificate
+    auth: 'password',
+  });
+  t.deepEqual(config.link, {
+    role: 'residency_link',
+    passwordEnv: 'PG_RESIDENCY_LINK_PASSWORD',
+    sslcert: '../../.tls/link.crt',
+    sslkey: '../../.tls/link.key',
+  });
   const [identity] = config.entities;
   t.is(identity!.schema, 'shared');
   t.deepEqual(
@@ -297,4 +315,95 @@ test('issue 8 #2: link role postgres, a reserved role, or the role migrate conne
     'link.role: "pg_monitor" cannot be the link role: role names starting with "pg_" are reserved by PostgreSQL; use another name',
   ]);
   recordCase(t, 2);
+});
+
+test('links are verify-full by default; sslmode, sslrootcert and sslcrl are taken as written, variables expanded', (t) => {
+  const config = parseConfig(
+    minimal(
+      `  - { name: usa, url: "postgres://a@h:1/db", postgres: 11 }
+  - { name: gbr, url: "postgres://a@h:2/db", postgres: 11, fdw: { sslmode: require, sslrootcert: "\${CA_DIR}/ca.crt", sslcrl: /etc/pg/crl.pem } }`,
+    ),
+    'regions.yaml',
+    { CA_DIR: '/etc/pg' },
+  );
+  const [usa, gbr] = config.regions;
+  t.deepEqual(
+    [usa!.fdw.sslmode, usa!.fdw.sslmodeExplicit, usa!.fdw.sslrootcert, usa!.fdw.sslcrl],
+    ['verify-full', false, undefined, undefined],
+  );
+  t.deepEqual(
+    [gbr!.fdw.sslmode, gbr!.fdw.sslmodeExplicit, gbr!.fdw.sslrootcert, gbr!.fdw.sslcrl],
+    ['require', true, '/etc/pg/ca.crt', '/etc/pg/crl.pem'],
+  );
+});
+
+test('a bad sslmode, an empty certificate path and a link key without its certificate are refused', (t) => {
+  t.deepEqual(
+    problems(
+      minimal(
+        '  - { name: usa, url: "postgres://a@h:1/db", postgres: 13, fdw: { sslmode: verify_full, sslrootcert: "" } }',
+        'link: { sslkey: /etc/link.key }',
+      ),
+    ),
+    [
+      "link.sslcert: is required with link.sslkey: the link role's client certificate and its key go together",
+      'regions[0].fdw.sslmode: "verify_full" is not an sslmode; use one of disable, allow, prefer, require, verify-ca, verify-full (default verify-full)',
+      'regions[0].fdw.sslrootcert: "" is not a file path',
+    ],
+  );
+});
+
+test('a region takes the link role by certificate only when every other region runs 13+ and reaches it over TLS', (t) => {
+  const config = parseConfig(
+    minimal(
+      `  - { name: old, url: "postgres://a@h:1/db", postgres: 12 }
+  - { name: new1, url: "postgres://a@h:2/db", postgres: 13 }
+  - { name: new2, url: "postgres://a@h:3/db", postgres: 18 }
+  - { name: plain, url: "postgres://a@h:4/db", postgres: 18, fdw: { sslmode: prefer } }`,
+      'link: { sslcert: /etc/link.crt, sslkey: /etc/link.key }',
+    ),
+    'regions.yaml',
+    {},
+  );
+  // Only "old" is reached by 13+ regions alone; the others have "old" (12) among their clients.
+  t.deepEqual(
+    config.regions.map((r) => [r.name, r.fdw.auth]),
+    [
+      ['old', 'cert'],
+      ['new1', 'password'],
+      ['new2', 'password'],
+      ['plain', 'password'],
+    ],
+  );
+  const without = parseConfig(
+    minimal('  - { name: a, url: "postgres://a@h:1/db", postgres: 18 }\n  - { name: b, url: "postgres://a@h:2/db", postgres: 18 }'),
+    'regions.yaml',
+    {},
+  );
+  t.deepEqual(
+    without.regions.map((r) => r.fdw.auth),
+    ['password', 'password'],
+    'no link.sslcert: passwords',
+  );
+});
+
+test('a weakened sslmode is a warning naming the region; verify-full is none', (t) => {
+  const config = parseConfig(
+    minimal(
+      `  - { name: usa, url: "postgres://a@h:1/db", postgres: 11 }
+  - { name: gbr, url: "postgres://a@h:2/db", postgres: 11, fdw: { sslmode: verify-ca } }
+  - { name: aus, url: "postgres://a@h:3/db", postgres: 11, fdw: { sslmode: disable } }`,
+    ),
+    'regions.yaml',
+    {},
+  );
+  t.deepEqual(config.regions.map(linkWarnings), [
+    [],
+    [
+      'region "gbr": fdw.sslmode is "verify-ca": the certificate is checked against the CA, but not the host name, so any server with a certificate from that CA can pose as this region; remove fdw.sslmode from regions.yaml to use verify-full',
+    ],
+    [
+      'region "aus": fdw.sslmode is "disable": the other regions reach it in clear text, so personal data crosses the border unencrypted; remove fdw.sslmode from regions.yaml to use verify-full',
+    ],
+  ]);
 });

@@ -52,6 +52,10 @@ export interface ScratchFleetOptions {
    * no faults (no killed or stopped server). Default false: durable.
    */
   readonly unsafeFast?: boolean;
+  /** More of a region's `fdw` settings, as YAML flow entries, e.g. `{ gbr: 'sslmode: disable' }`. */
+  readonly fdw?: Readonly<Record<string, string>>;
+  /** Give the link role the dev fleet's client certificate (link.sslcert); default true. */
+  readonly linkCert?: boolean;
   /** Apply the migrations (`migrate up --all`); default true. */
   readonly migrate?: boolean;
 }
@@ -79,14 +83,22 @@ export interface ScratchFleet {
   stop(): Promise<void>;
 }
 
+/** The dev fleet's TLS files as the servers see them: relative to each data directory, as in the root regions.yaml. */
+const TLS_FROM_DATA_DIR = '../../.tls';
+
 function fleetYaml(options: ScratchFleetOptions, ports: Readonly<Record<string, number>>): string {
   return [
     `mode: ${options.mode ?? 'auto'}`,
     options.extra ?? '',
+    ...(options.linkCert === false ? [] : [`link: { sslcert: ${TLS_FROM_DATA_DIR}/link.crt, sslkey: ${TLS_FROM_DATA_DIR}/link.key }`]),
     'regions:',
     ...options.regions.map((r) => {
-      const fdw = options.fdwPorts?.[r.name] === undefined ? '' : `, fdw: { host: 127.0.0.1, port: ${options.fdwPorts[r.name]} }`;
-      return `  - { name: ${r.name}, url: "postgres://postgres@127.0.0.1:${ports[r.name]}/residency", postgres: ${r.postgres}${fdw} }`;
+      const fdw = [
+        ...(options.fdwPorts?.[r.name] === undefined ? [] : [`host: 127.0.0.1, port: ${options.fdwPorts[r.name]}`]),
+        `sslrootcert: ${TLS_FROM_DATA_DIR}/ca.crt`,
+        ...(options.fdw?.[r.name] === undefined ? [] : [options.fdw[r.name]]),
+      ];
+      return `  - { name: ${r.name}, url: "postgres://postgres@127.0.0.1:${ports[r.name]}/residency", postgres: ${r.postgres}, fdw: { ${fdw.join(', ')} } }`;
     }),
     'entities:',
     options.entities ?? SEED_ENTITY_YAML,

@@ -68,8 +68,13 @@ function yamlOf(v: Version): string {
   const ports: Record<string, number> = { ...fleet.ports, can: canPort };
   return [
     'mode: auto',
+    // the dev fleet's TLS files, relative to each server's data directory (as the scratch fleet writes them)
+    'link: { sslcert: ../../.tls/link.crt, sslkey: ../../.tls/link.key }',
     'regions:',
-    ...v.regions.map((r) => `  - { name: ${r}, url: "postgres://postgres@127.0.0.1:${ports[r]}/residency", postgres: ${MAJORS[r]} }`),
+    ...v.regions.map(
+      (r) =>
+        `  - { name: ${r}, url: "postgres://postgres@127.0.0.1:${ports[r]}/residency", postgres: ${MAJORS[r]}, fdw: { sslrootcert: ../../.tls/ca.crt } }`,
+    ),
     'entities:',
     v.entities,
   ].join('\n');

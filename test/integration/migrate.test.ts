@@ -64,8 +64,8 @@ test.serial('up --all on a mixed fleet creates every object in every region; dow
   const p = fleet.ports;
   const usa = await catalog('usa');
   t.deepEqual(usa.servers, [
-    `aus fetch_size=1000,host=127.0.0.1,port=${p.aus},dbname=residency`,
-    `gbr fetch_size=1000,host=127.0.0.1,port=${p.gbr},dbname=residency`,
+    `aus fetch_size=1000,host=127.0.0.1,port=${p.aus},dbname=residency,sslmode=verify-full,sslrootcert=../../.tls/ca.crt`,
+    `gbr fetch_size=1000,host=127.0.0.1,port=${p.gbr},dbname=residency,sslmode=verify-full,sslrootcert=../../.tls/ca.crt`,
   ]);
   t.deepEqual(usa.mappings, ['aus public user=residency_link,password=***', 'gbr public user=residency_link,password=***']);
   t.deepEqual(usa.leaf, ["identity_details_region_check c CHECK ((region = 'usa'::text))", 'identity_details_pkey p PRIMARY KEY (uuid)']);
@@ -84,8 +84,8 @@ test.serial('up --all on a mixed fleet creates every object in every region; dow
   ]);
   const aus = await catalog('aus');
   t.deepEqual(aus.servers, [
-    `gbr async_capable=true,batch_size=100,keep_connections=on,parallel_commit=true,parallel_abort=true,fetch_size=1000,host=127.0.0.1,port=${p.gbr},dbname=residency`,
-    `usa async_capable=true,batch_size=100,keep_connections=on,parallel_commit=true,parallel_abort=true,fetch_size=1000,host=127.0.0.1,port=${p.usa},dbname=residency`,
+    `gbr async_capable=true,batch_size=100,keep_connections=on,parallel_commit=true,parallel_abort=true,fetch_size=1000,host=127.0.0.1,port=${p.gbr},dbname=residency,sslmode=verify-full,sslrootcert=../../.tls/ca.crt`,
+    `usa async_capable=true,batch_size=100,keep_connections=on,parallel_commit=true,parallel_abort=true,fetch_size=1000,host=127.0.0.1,port=${p.usa},dbname=residency,sslmode=verify-full,sslrootcert=../../.tls/ca.crt`,
   ]);
   t.deepEqual(
     aus.foreignPartitions.map((s) => s.split(' ')[0]),

@@ -74,6 +74,7 @@ export function genMigrationsCommand(ctx: CliContext): CommandModule<object, Arg
       });
       const stale = regions.some((r) => r.status === 'stale');
       for (const r of regions) ctx.line(`${r.region.padEnd(12)} ${describe(r)}`);
+      for (const warning of regions.flatMap((r) => r.warnings)) ctx.error(`warning: ${warning}`);
       const destructive = regions.flatMap((r) => r.destructive);
       if (destructive.length > 0) ctx.line(`\nDestructive (review before you apply):\n${destructive.map((d) => `  ${d}`).join('\n')}`);
       ctx.result({ ok: !stale, regions } satisfies GenMigrationsJson);

@@ -58,6 +58,10 @@ function printResult(ctx: CliContext, r: RegionMigrateResult): void {
   const list = r.migrations.length ? `: ${r.migrations.join(', ')}` : '';
   ctx.line(`${pad(r.region)} ${r.status}${list}`);
   if (r.error) ctx.error(`${pad(r.region)} error [${r.error.code}]: ${r.error.message}`);
+  if (r.links !== undefined && r.links.length > 0) {
+    const how = (auth: string) => (auth === 'cert' ? "by the link role's certificate (no password stored)" : 'by password (SCRAM)');
+    ctx.line(`${pad('')} links: ${r.links.map((l) => `to ${l.target} ${how(l.auth)}`).join(', ')}`);
+  }
 }
 
 function printStatus(ctx: CliContext, s: RegionStatus): void {
@@ -124,6 +128,7 @@ export function migrateCommand(ctx: CliContext): CommandModule<object, Args> {
       });
       if (argv['dry-run']) for (const r of results) if (r.sql) ctx.line(r.sql);
       for (const r of results) printResult(ctx, r);
+      for (const warning of results.flatMap((r) => r.warnings ?? [])) ctx.error(`warning: ${warning}`);
       const ok = !results.some((r) => r.status === 'failed');
       ctx.result({ ok, regions: results.map((r) => ({ ...r, error: r.error && jsonError(r.error) })) } satisfies MigrateJson);
       if (!ok) ctx.fail();

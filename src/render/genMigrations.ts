@@ -164,7 +164,12 @@ export async function genMigrations(input: GenMigrationsInput): Promise<RegionGe
     });
     fleetShapes ??= delta.shapes;
     item.problems.push(...delta.refused.map((r) => `region ${JSON.stringify(region.name)}: ${r}`));
-    if (delta.files.length === 0) continue;
+    if (delta.files.length === 0) {
+      // nothing to run (e.g. the configured mode changed but not this region's): record the new state only
+      if (JSON.stringify(state.fleet) !== JSON.stringify(to) || JSON.stringify(state.shapes) !== JSON.stringify(delta.shapes))
+        item.writes.set(STATE_FILE, renderState({ ...state, fleet: to, shapes: delta.shapes }));
+      continue;
+    }
     const here = config.regions.find((r) => r.name === region.name)!;
     const timeouts = rendererFor(
       config,

@@ -1,4 +1,6 @@
 import test from 'ava';
+import { readFileSync } from 'node:fs';
+import { parseConfig } from '../../src/config/parseConfig.js';
 import { genMigrations, type GeneratedFs } from '../../src/render/genMigrations.js';
 import { fixtureConfig, shippedTemplates } from '../helpers/fixtures.js';
 
@@ -81,19 +83,73 @@ test('--check names edited, missing and extra files and writes nothing', async (
   t.deepEqual(mem.writes, []);
 });
 
-test('a changed regions.yaml is refused without --force, and nothing is written', async (t) => {
+test('a changed regions.yaml appends a step; files already generated keep every byte; generating again writes nothing', async (t) => {
   const mem = memoryFs();
   await run(mem.fs, { fixture: 'seed' });
   const before = new Map(mem.files);
-  const error = await t.throwsAsync(run(mem.fs, { fixture: 'seed-routing' }));
-  t.regex(
+  // routing mode everywhere: gbr and aus (native before) get their functions replaced; usa (PostgreSQL 10) was routing already
+  const changed = await run(mem.fs, { fixture: 'seed-routing' });
+  t.deepEqual(
+    changed.map((r) => [r.region, r.status, r.files]),
+    [
+      ['usa', 'written', ['usa/state.json']],
+      ['gbr', 'written', ['gbr/0009_step2_functions_identity.sql', 'gbr/residency.sum', 'gbr/state.json']],
+      ['aus', 'written', ['aus/0009_step2_functions_identity.sql', 'aus/residency.sum', 'aus/state.json']],
+    ],
+  );
+  for (const [path, bytes] of before) if (path.endsWith('.sql')) t.is(mem.files.get(path), bytes, path);
+  const step = mem.files.get('gen/gbr/0009_step2_functions_identity.sql')!;
+  t.true(step.includes('-- Step 2 ("step2"):\n--   replace the functions of shared.identity (CREATE OR REPLACE; before: 0008_functions_identity.sql)\n'));
+  t.true(step.includes('-- pg-residency-phase: remote\n'));
+  t.regex(step, /^SET LOCAL lock_timeout = '2500ms';$/m);
+  t.deepEqual(
+    (await run(mem.fs, { fixture: 'seed-routing' })).map((r) => r.status),
+    ['unchanged', 'unchanged', 'unchanged'],
+  );
+});
+
+test('a template change appends a step that replaces the functions it changes, and nothing else', async (t) => {
+  const mem = memoryFs();
+  await run(mem.fs);
+  const templates = await shippedTemplates();
+  const changed = { ...templates, 'functions/header': `${templates['functions/header']!}\n-- (a fix in a new pg-residency version)\n` };
+  const result = await genMigrations({ config: fixtureConfig('seed'), templates: changed, outDir: 'gen', check: false, force: false, fs: mem.fs });
+  t.deepEqual(
+    result.map((r) => r.files.filter((f) => f.endsWith('.sql'))),
+    [['usa/0009_step2_functions_identity.sql'], ['gbr/0009_step2_functions_identity.sql'], ['aus/0009_step2_functions_identity.sql']],
+  );
+  t.true(mem.files.get('gen/usa/0009_step2_functions_identity.sql')!.includes('-- (a fix in a new pg-residency version)'));
+});
+
+test('gen-migrations --check gives the same answer whatever hosts and ports the environment sets', async (t) => {
+  const mem = memoryFs();
+  await run(mem.fs);
+  const other = fixtureConfig('seed', { PG_RESIDENCY_USA_PORT: '6001', PG_RESIDENCY_GBR_PORT: '6002', PG_RESIDENCY_AUS_PORT: '6003' });
+  t.is(other.regions[0]!.fdw.port, 6001);
+  const checked = await genMigrations({ config: other, templates: await shippedTemplates(), outDir: 'gen', check: true, force: false, fs: mem.fs });
+  t.deepEqual(
+    checked.map((r) => r.status),
+    ['unchanged', 'unchanged', 'unchanged'],
+  );
+  for (const [path, bytes] of mem.files) t.false(/\b(6001|54310|127\.0\.0\.1)\b/.test(bytes), path);
+});
+
+test('a destructive change is refused without --allow-destructive, naming it, and writes nothing', async (t) => {
+  const mem = memoryFs();
+  await run(mem.fs);
+  const before = new Map(mem.files);
+  const seed = readFileSync(new URL('../../regions.yaml', import.meta.url), 'utf8');
+  const config = parseConfig(seed.replace('      - { name: note, type: text }\n', ''), 'regions.yaml', {});
+  const input = { config, templates: await shippedTemplates(), outDir: 'gen', check: false, force: false, fs: mem.fs };
+  const error = await t.throwsAsync(genMigrations(input));
+  t.true(
+    error.message.includes(
+      'region "usa": drop mirrored column "note" of shared.identity and its values (destructive: generate with --allow-destructive)',
+    ),
     error.message,
-    /^regions\.yaml changed since gen\/usa was generated\. Migrations that a database has applied are never rewritten/,
   );
   t.deepEqual(mem.files, before);
-  const forced = await run(mem.fs, { fixture: 'seed-routing', force: true });
-  t.deepEqual(
-    forced.map((r) => r.status),
-    ['written', 'written', 'written'],
-  );
+  const allowed = await genMigrations({ ...input, allowDestructive: true, name: 'drop-note' });
+  t.deepEqual(allowed[0]!.destructive, ['usa/0011_drop_note_contract.sql: drop mirrored column "note" of shared.identity and its values']);
+  t.true(mem.files.get('gen/usa/0011_drop_note_contract.sql')!.includes('-- DESTRUCTIVE (generated with --allow-destructive):\n'));
 });

@@ -72,6 +72,13 @@ export interface RowAttribute {
  */
 export interface ApiShape {
   readonly params: readonly ApiParam[];
+  /**
+   * The arities of the overloads of `upsert_<entity>`, oldest first. A step
+   * that appends parameters adds an overload (with no defaults past the
+   * previous arity, so no call is ambiguous) and replaces the older ones in
+   * place: a call in flight never meets a dropped function.
+   */
+  readonly arities: readonly number[];
   readonly row: readonly RowAttribute[];
 }
 
@@ -81,7 +88,8 @@ function rowColumns(entity: Entity) {
 
 /** The shape of a new entity: parameters (key, resident..., region, mirrored...), row (key, region, mirrored..., resident...). */
 export function initialShape(entity: Entity): ApiShape {
-  return { params: initialParams(entity), row: rowColumns(entity).map((c) => ({ name: c.name, type: c.type, retired: false })) };
+  const params = initialParams(entity);
+  return { params, arities: [params.length], row: rowColumns(entity).map((c) => ({ name: c.name, type: c.type, retired: false })) };
 }
 
 /** The shape after a change of the entity's columns. */
@@ -99,5 +107,7 @@ export function evolveShape(previous: ApiShape, entity: Entity): ApiShape {
     return { ...a, retired: false };
   });
   for (const c of columns.values()) if (!row.some((a) => a.name === c.name)) row.push({ name: c.name, type: c.type, retired: false });
-  return { params: evolveParams(previous.params, entity), row };
+  const params = evolveParams(previous.params, entity);
+  const arities = params.length > previous.params.length ? [...previous.arities, params.length] : previous.arities;
+  return { params, arities, row };
 }

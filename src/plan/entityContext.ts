@@ -47,6 +47,19 @@ export function entityContext(config: Config, entity: Entity, here: Region, apiS
     rehomeName: `${qualified(entity.schema, names.rehome)}`,
     eraseName: `${qualified(entity.schema, names.erase)}`,
     rowParamPositions: rowColumns.map((column) => position(column.name)),
+    // one upsert_<entity> per arity: the first keeps its trailing defaults,
+    // a later one takes every parameter (a shorter call is the older one's)
+    overloads: shape.arities.map((arity, i) => ({
+      params: params.slice(0, arity).map((p, index) => ({
+        column: byName.get(p.name) ?? { name: p.name, type: p.type, notNull: false, default: undefined },
+        position: index + 1,
+        optional: i === 0 && p.optional,
+      })),
+      rowArgs: rowColumns.map((column) => {
+        const at = position(column.name);
+        return at > 0 && at <= arity ? at : 0;
+      }),
+    })),
     // upsert_<entity>_many's checks of its JSON: the fields it takes, which
     // must be scalars or arrays, and which an update must give (absent and
     // null mean the same only for a column with a default)

@@ -393,13 +393,9 @@ export function planDelta(input: DeltaInput): DeltaPlan {
       add: [],
       drop: added.map((a) => a.name).reverse(),
     });
-    // the argument types, not which parameters are retired, make the signature
-    const signature = (shape: ApiShape) => shape.params.map((p) => p.type);
-    const signatureChanged = !same(signature(oldShape), signature(newShape));
-    const dropOld = signatureChanged
-      ? input.render(oldConfig, { template: 'upsert_drop', context: context(oldConfig, old, oldShape, hereBefore) }).up
-      : '';
-    const dropNew = signatureChanged
+    // a step that appends parameters adds an overload; down drops it again
+    const overloadAdded = newShape.arities.length > oldShape.arities.length;
+    const dropNew = overloadAdded
       ? input.render(newConfig, { template: 'upsert_drop', context: context(newConfig, entity, newShape, here) }).up
       : '';
     const join = (...parts: string[]) => parts.filter((p) => p !== '').join('\n\n');
@@ -410,7 +406,7 @@ export function planDelta(input: DeltaInput): DeltaPlan {
       // down restores the row type, then the functions as ${recorded.file} created them
       blocks: [
         {
-          up: join(lock.up, rowUp.up, dropOld, functions.up),
+          up: join(lock.up, rowUp.up, functions.up),
           down: join(lock.down, rowDown.up, oldFunctions, dropNew),
           template: 'functions',
         },

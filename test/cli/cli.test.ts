@@ -62,9 +62,9 @@ test('gen-migrations --check exits 1 and names the stale files; the stale messag
   t.deepEqual(json.json, {
     ok: false,
     regions: [
-      { region: 'usa', status: 'unchanged', files: [] },
-      { region: 'gbr', status: 'stale', files: ['gbr/0002_schemas.sql'] },
-      { region: 'aus', status: 'stale', files: ['aus/0008_functions_identity.sql'] },
+      { region: 'usa', status: 'unchanged', files: [], destructive: [], warnings: [] },
+      { region: 'gbr', status: 'stale', files: ['gbr/0002_schemas.sql'], destructive: [], warnings: [] },
+      { region: 'aus', status: 'stale', files: ['aus/0008_functions_identity.sql'], destructive: [], warnings: [] },
     ],
   });
 });
@@ -248,9 +248,26 @@ test.serial('migrate, sync, verify and dev on a real fleet: text with progress, 
 
   const down = await runJson(['migrate', 'down', '--region', 'gbr', '--count', '1', ...common, ...dir], env);
   t.is(down.code, 0, down.stderr);
-  t.deepEqual(down.json, { ok: true, regions: [{ region: 'gbr', status: 'reverted', migrations: ['0008_functions_identity'] }] });
+  t.deepEqual(down.json, {
+    ok: true,
+    regions: [{ region: 'gbr', status: 'reverted', migrations: ['0008_functions_identity'], warnings: [] }],
+  });
   const again = await runJson(['migrate', 'up', '--region', 'gbr', ...common, ...dir], env);
-  t.deepEqual(again.json, { ok: true, regions: [{ region: 'gbr', status: 'applied', migrations: ['0008_functions_identity'] }] });
+  t.deepEqual(again.json, {
+    ok: true,
+    regions: [
+      {
+        region: 'gbr',
+        status: 'applied',
+        migrations: ['0008_functions_identity'],
+        warnings: [],
+        links: [
+          { target: 'aus', auth: 'password' },
+          { target: 'usa', auth: 'password' },
+        ],
+      },
+    ],
+  });
 
   // a write queued for a region, replayed by sync
   await fleet.query('usa', "SELECT shared.upsert_identity('7139f8aa-7f93-4657-83ad-b7d74a22159f', 'Dave', 'usa', 'n')");

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -127,6 +128,8 @@ async function asLink(region: string): Promise<pg.Client> {
     user: fleet.config.link.role,
     password: fleet.env.PG_RESIDENCY_LINK_PASSWORD,
     database: 'residency',
+    // the dev fleet admits the link role over verified TLS only
+    ssl: { ca: readFileSync(join(fleet.stateDir, '.tls', 'ca.crt'), 'utf8') },
   });
   client.on('error', () => undefined);
   await client.connect();

@@ -210,7 +210,7 @@ test.serial('a failing migration leaves the region exactly as before and names t
   t.is(results[0]?.status, 'failed');
   t.is(
     results[0]!.error!.message,
-    'region "aus": 0008_functions_identity.sql failed: function "get_identity" already exists with same argument types [SQLSTATE 42723]. Nothing of this run was applied in "aus" (one transaction); fix the cause and run migrate up again.',
+    'region "aus": 0008_functions_identity.sql failed: cannot change return type of existing function [SQLSTATE 42P13]. Nothing of this run was applied in "aus" (one transaction); fix the cause and run migrate up again.',
   );
   // the functions created before the failing statement were rolled back too
   const [fns] = await fleet.query('aus', `SELECT count(*)::int AS n FROM pg_proc WHERE proname LIKE 'upsert_identity%'`);

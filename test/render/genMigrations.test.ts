@@ -99,7 +99,11 @@ test('a changed regions.yaml appends a step; files already generated keep every 
   );
   for (const [path, bytes] of before) if (path.endsWith('.sql')) t.is(mem.files.get(path), bytes, path);
   const step = mem.files.get('gen/gbr/0009_step2_functions_identity.sql')!;
-  t.true(step.includes('-- Step 2 ("step2"):\n--   replace the functions of shared.identity (CREATE OR REPLACE; before: 0008_functions_identity.sql)\n'));
+  t.true(
+    step.includes(
+      '-- Step 2 ("step2"):\n--   replace the functions of shared.identity (CREATE OR REPLACE; before: 0008_functions_identity.sql)\n',
+    ),
+  );
   t.true(step.includes('-- pg-residency-phase: remote\n'));
   t.regex(step, /^SET LOCAL lock_timeout = '2500ms';$/m);
   t.deepEqual(
@@ -113,7 +117,14 @@ test('a template change appends a step that replaces the functions it changes, a
   await run(mem.fs);
   const templates = await shippedTemplates();
   const changed = { ...templates, 'functions/header': `${templates['functions/header']!}\n-- (a fix in a new pg-residency version)\n` };
-  const result = await genMigrations({ config: fixtureConfig('seed'), templates: changed, outDir: 'gen', check: false, force: false, fs: mem.fs });
+  const result = await genMigrations({
+    config: fixtureConfig('seed'),
+    templates: changed,
+    outDir: 'gen',
+    check: false,
+    force: false,
+    fs: mem.fs,
+  });
   t.deepEqual(
     result.map((r) => r.files.filter((f) => f.endsWith('.sql'))),
     [['usa/0009_step2_functions_identity.sql'], ['gbr/0009_step2_functions_identity.sql'], ['aus/0009_step2_functions_identity.sql']],
@@ -126,7 +137,14 @@ test('gen-migrations --check gives the same answer whatever hosts and ports the 
   await run(mem.fs);
   const other = fixtureConfig('seed', { PG_RESIDENCY_USA_PORT: '6001', PG_RESIDENCY_GBR_PORT: '6002', PG_RESIDENCY_AUS_PORT: '6003' });
   t.is(other.regions[0]!.fdw.port, 6001);
-  const checked = await genMigrations({ config: other, templates: await shippedTemplates(), outDir: 'gen', check: true, force: false, fs: mem.fs });
+  const checked = await genMigrations({
+    config: other,
+    templates: await shippedTemplates(),
+    outDir: 'gen',
+    check: true,
+    force: false,
+    fs: mem.fs,
+  });
   t.deepEqual(
     checked.map((r) => r.status),
     ['unchanged', 'unchanged', 'unchanged'],

@@ -357,7 +357,9 @@ END
 $function$;
 
 -- Upsert one 'identity': the seed's signature, (key, personal columns...,
--- region, directory columns...). Returns (key, created, owned_here).
+-- region, directory columns...). Returns (key, created, owned_here). A column
+-- added later adds an overload that takes it; the older ones stay, so every
+-- call that worked before still works.
 CREATE OR REPLACE FUNCTION "shared"."upsert_identity"(
   "uuid" uuid,
   "name" text,
@@ -372,11 +374,11 @@ SET search_path = pg_catalog, pg_temp
 -- carry personal values as literals (the error itself names no personal value)
 SET log_min_error_statement = 'panic'
 AS $function$
-  -- naming the registry makes this statement lock it before it builds a row:
-  -- a migration that changes the row type holds it exclusively meanwhile
-  SELECT * FROM "shared"."upsert_identity_rows"(
-    ARRAY[ROW($1, $3, $4, $5, $2)::"shared"."identity_row"])
-  WHERE EXISTS (SELECT FROM "residency"."regions");
+  -- the registry comes first: this statement locks it before it builds a row,
+  -- and a migration that changes the row type holds it exclusively meanwhile
+  SELECT u.* FROM (SELECT FROM "residency"."regions" LIMIT 1) _rsd_registry,
+    LATERAL "shared"."upsert_identity_rows"(
+      ARRAY[ROW($1, $3, $4, $5, $2)::"shared"."identity_row"]) u;
 $function$;
 
 -- Move a 'identity''s personal row to a new owner region and update every

@@ -357,7 +357,9 @@ END
 $function$;
 
 -- Upsert one 'Odd "Entity"': the seed's signature, (key, personal columns...,
--- region, directory columns...). Returns (key, created, owned_here).
+-- region, directory columns...). Returns (key, created, owned_here). A column
+-- added later adds an overload that takes it; the older ones stay, so every
+-- call that worked before still works.
 CREATE OR REPLACE FUNCTION "My Schema"."upsert_Odd ""Entity"""(
   "Key ""Col""" text,
   "e.mail" text,
@@ -371,11 +373,11 @@ SET search_path = pg_catalog, pg_temp
 -- carry personal values as literals (the error itself names no personal value)
 SET log_min_error_statement = 'panic'
 AS $function$
-  -- naming the registry makes this statement lock it before it builds a row:
-  -- a migration that changes the row type holds it exclusively meanwhile
-  SELECT * FROM "My Schema"."upsert_Odd ""Entity""_rows"(
-    ARRAY[ROW($1, $3, $4, $2)::"My Schema"."Odd ""Entity""_row"])
-  WHERE EXISTS (SELECT FROM "residency"."regions");
+  -- the registry comes first: this statement locks it before it builds a row,
+  -- and a migration that changes the row type holds it exclusively meanwhile
+  SELECT u.* FROM (SELECT FROM "residency"."regions" LIMIT 1) _rsd_registry,
+    LATERAL "My Schema"."upsert_Odd ""Entity""_rows"(
+      ARRAY[ROW($1, $3, $4, $2)::"My Schema"."Odd ""Entity""_row"]) u;
 $function$;
 
 -- Move a 'Odd "Entity"''s personal row to a new owner region and update every

@@ -55,9 +55,10 @@ export function entityContext(config: Config, entity: Entity, here: Region, apiS
         position: index + 1,
         optional: i === 0 && p.optional,
       })),
-      rowArgs: rowColumns.map((column) => {
+      // the row's fields this overload sets, by name (not by position: see templates/functions/upsert.sql.hbs)
+      rowFields: rowColumns.flatMap((column) => {
         const at = position(column.name);
-        return at > 0 && at <= arity ? at : 0;
+        return at > 0 && at <= arity && !column.retired ? [{ name: column.name, position: at }] : [];
       }),
     })),
     // upsert_<entity>_many's checks of its JSON: the fields it takes, which

@@ -218,9 +218,34 @@ test.serial(
         );
         if (up?.error) throw up.error;
       }
+      const functionsBefore = await functionVersions('usa');
+      if (v.name === 'remove-can') {
+        // refused while the region owns personal rows: the error says how many and what to do
+        await query('usa', "SELECT shared.upsert_identity('00000000-0000-4000-8000-00000000ca11', 'Canadian', 'can', 'n')");
+        const refused = await migrate(config, {});
+        t.regex(
+          refused.find((r) => r.status === 'failed')?.error?.message ?? '',
+          /region can still owns 1 personal row\(s\) of identity: rehome them \("shared"\."rehome_identity"\) or erase them \("shared"\."erase_identity"\) first, then run migrate up again \[SQLSTATE RS020\]/,
+        );
+        await query('usa', "SELECT shared.erase_identity('00000000-0000-4000-8000-00000000ca11')");
+      }
       const writer = index === 0 ? undefined : startWriter(['usa', 'gbr', 'aus']);
       await new Promise((resolve) => setTimeout(resolve, 300));
       const results = await migrate(config, {});
+      if (v.name === 'add-can') {
+        // adding a region replaced no function: it added a row, a server and foreign tables
+        t.deepEqual(await functionVersions('usa'), functionsBefore);
+        // and writes route to it at once, from a region on another major
+        await query('usa', "SELECT shared.upsert_identity('00000000-0000-4000-8000-0000000000ca', 'New region', 'can', 'n')");
+        t.deepEqual(await query('can', "SELECT name FROM can.identity_details WHERE uuid = '00000000-0000-4000-8000-0000000000ca'"), [
+          { name: 'New region' },
+        ]);
+        t.deepEqual(
+          await query('usa', "SELECT count(*)::int AS n FROM usa.identity_details WHERE uuid = '00000000-0000-4000-8000-0000000000ca'"),
+          [{ n: 0 }],
+        );
+        await query('gbr', "SELECT shared.erase_identity('00000000-0000-4000-8000-0000000000ca')");
+      }
       t.deepEqual(
         results.filter((r) => r.status !== 'applied').map((r) => [r.region, r.status, r.error?.message]),
         [],
@@ -292,6 +317,16 @@ test.serial(
     }
   },
 );
+
+/** Each function's oid and row version: a replaced function changes them. */
+async function functionVersions(region: string): Promise<string[]> {
+  const rows = await query<{ s: string }>(
+    region,
+    `SELECT p.proname || ' ' || p.oid || ' ' || p.xmin AS s FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+      WHERE n.nspname IN ('shared', 'billing') ORDER BY 1`,
+  );
+  return rows.map((r) => r.s);
+}
 
 function existingFiles(region: string): Map<string, string> {
   const dir = join(fleet.dir, region);

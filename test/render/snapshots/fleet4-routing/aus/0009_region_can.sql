@@ -23,52 +23,48 @@ SELECT "residency"."bind_server"('can');
 -- added by `pg-residency migrate` from the environment.
 CREATE USER MAPPING FOR PUBLIC SERVER "can" OPTIONS (user 'residency_link');
 
--- The directory rows of region 'can', written by this region's functions.
+-- For each entity below, three foreign tables on 'can''s database:
+-- - its directory rows, written by this region's functions (mirrored columns);
+-- - a partition of the local parent that reads the owner's leaf, never its
+--   parent (that would loop); ANALYZE would copy samples of its personal data
+--   here, so its personal columns collect no statistics;
+-- - a write table on the same leaf, not a partition, through which new personal
+--   rows owned there are inserted: postgres_fdw sends every column of the table
+--   it inserts into, and this one changes its columns only in the remote wave,
+--   after every owner's leaf did.
+
+-- "shared"."identity" in 'can': directory, partition, write table
 CREATE FOREIGN TABLE "can"."identity" (
   "uuid" uuid,
   "region" text NOT NULL,
   "note" text,
   "created_on" timestamptz NOT NULL
 ) SERVER "can" OPTIONS (schema_name 'shared', table_name 'identity');
-
--- The personal rows of region 'can': a partition here that reads
--- the owner's local leaf, never its parent (that would loop).
 CREATE FOREIGN TABLE "can"."identity_details"
   PARTITION OF "shared"."identity_details" FOR VALUES IN ('can')
   SERVER "can" OPTIONS (schema_name 'can', table_name 'identity_details');
--- New personal rows of region 'can' are written through this table, not the
--- partition: postgres_fdw sends every column of the table it inserts into, and
--- this one changes its columns only after the owner's leaf did (remote wave).
 CREATE FOREIGN TABLE "can"."identity_details_in" (
   "uuid" uuid,
   "region" text,
   "name" text
 ) SERVER "can" OPTIONS (schema_name 'can', table_name 'identity_details');
--- ANALYZE would copy samples of the personal data of region 'can' here.
 ALTER FOREIGN TABLE "can"."identity_details" ALTER COLUMN "name" SET STATISTICS 0;
 
--- The directory rows of region 'can', written by this region's functions.
+-- "billing"."account" in 'can': directory, partition, write table
 CREATE FOREIGN TABLE "can"."account" (
   "id" bigint,
   "home" text NOT NULL,
   "plan" text NOT NULL
 ) SERVER "can" OPTIONS (schema_name 'billing', table_name 'account');
-
--- The personal rows of region 'can': a partition here that reads
--- the owner's local leaf, never its parent (that would loop).
 CREATE FOREIGN TABLE "can"."account_details"
   PARTITION OF "billing"."account_details" FOR VALUES IN ('can')
   SERVER "can" OPTIONS (schema_name 'can', table_name 'account_details');
--- New personal rows of region 'can' are written through this table, not the
--- partition: postgres_fdw sends every column of the table it inserts into, and
--- this one changes its columns only after the owner's leaf did (remote wave).
 CREATE FOREIGN TABLE "can"."account_details_in" (
   "id" bigint,
   "home" text,
   "email" text,
   "iban" varchar(34)
 ) SERVER "can" OPTIONS (schema_name 'can', table_name 'account_details');
--- ANALYZE would copy samples of the personal data of region 'can' here.
 ALTER FOREIGN TABLE "can"."account_details" ALTER COLUMN "email" SET STATISTICS 0;
 ALTER FOREIGN TABLE "can"."account_details" ALTER COLUMN "iban" SET STATISTICS 0;
 

@@ -18,52 +18,48 @@ SELECT "residency"."bind_server"('aus');
 -- added by `pg-residency migrate` from the environment.
 CREATE USER MAPPING FOR PUBLIC SERVER "aus" OPTIONS (user 'residency_link');
 
--- The directory rows of region 'aus', written by this region's functions.
+-- For each entity below, three foreign tables on 'aus''s database:
+-- - its directory rows, written by this region's functions (mirrored columns);
+-- - a partition of the local parent that reads the owner's leaf, never its
+--   parent (that would loop); ANALYZE would copy samples of its personal data
+--   here, so its personal columns collect no statistics;
+-- - a write table on the same leaf, not a partition, through which new personal
+--   rows owned there are inserted: postgres_fdw sends every column of the table
+--   it inserts into, and this one changes its columns only in the remote wave,
+--   after every owner's leaf did.
+
+-- "shared"."identity" in 'aus': directory, partition, write table
 CREATE FOREIGN TABLE "aus"."identity" (
   "uuid" uuid,
   "region" text NOT NULL,
   "note" text,
   "created_on" timestamptz NOT NULL
 ) SERVER "aus" OPTIONS (schema_name 'shared', table_name 'identity');
-
--- The personal rows of region 'aus': a partition here that reads
--- the owner's local leaf, never its parent (that would loop).
 CREATE FOREIGN TABLE "aus"."identity_details"
   PARTITION OF "shared"."identity_details" FOR VALUES IN ('aus')
   SERVER "aus" OPTIONS (schema_name 'aus', table_name 'identity_details');
--- New personal rows of region 'aus' are written through this table, not the
--- partition: postgres_fdw sends every column of the table it inserts into, and
--- this one changes its columns only after the owner's leaf did (remote wave).
 CREATE FOREIGN TABLE "aus"."identity_details_in" (
   "uuid" uuid,
   "region" text,
   "name" text
 ) SERVER "aus" OPTIONS (schema_name 'aus', table_name 'identity_details');
--- ANALYZE would copy samples of the personal data of region 'aus' here.
 ALTER FOREIGN TABLE "aus"."identity_details" ALTER COLUMN "name" SET STATISTICS 0;
 
--- The directory rows of region 'aus', written by this region's functions.
+-- "billing"."account" in 'aus': directory, partition, write table
 CREATE FOREIGN TABLE "aus"."account" (
   "id" bigint,
   "home" text NOT NULL,
   "plan" text NOT NULL
 ) SERVER "aus" OPTIONS (schema_name 'billing', table_name 'account');
-
--- The personal rows of region 'aus': a partition here that reads
--- the owner's local leaf, never its parent (that would loop).
 CREATE FOREIGN TABLE "aus"."account_details"
   PARTITION OF "billing"."account_details" FOR VALUES IN ('aus')
   SERVER "aus" OPTIONS (schema_name 'aus', table_name 'account_details');
--- New personal rows of region 'aus' are written through this table, not the
--- partition: postgres_fdw sends every column of the table it inserts into, and
--- this one changes its columns only after the owner's leaf did (remote wave).
 CREATE FOREIGN TABLE "aus"."account_details_in" (
   "id" bigint,
   "home" text,
   "email" text,
   "iban" varchar(34)
 ) SERVER "aus" OPTIONS (schema_name 'aus', table_name 'account_details');
--- ANALYZE would copy samples of the personal data of region 'aus' here.
 ALTER FOREIGN TABLE "aus"."account_details" ALTER COLUMN "email" SET STATISTICS 0;
 ALTER FOREIGN TABLE "aus"."account_details" ALTER COLUMN "iban" SET STATISTICS 0;
 

@@ -368,17 +368,28 @@ CREATE OR REPLACE FUNCTION "shared"."upsert_identity"(
   "created_on" timestamptz DEFAULT NULL
 )
 RETURNS "shared"."identity_upsert_result"
-LANGUAGE sql VOLATILE SECURITY DEFINER
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 -- an error raised in here does not log the caller's statement, which may
 -- carry personal values as literals (the error itself names no personal value)
 SET log_min_error_statement = 'panic'
 AS $function$
-  -- the registry comes first: this statement locks it before it builds a row,
-  -- and a migration that changes the row type holds it exclusively meanwhile
-  SELECT u.* FROM (SELECT FROM "residency"."regions" LIMIT 1) _rsd_registry,
-    LATERAL "shared"."upsert_identity_rows"(
-      ARRAY[ROW($1, $3, $4, $5, $2)::"shared"."identity_row"]) u;
+DECLARE
+  _rsd_row "shared"."identity_row";
+  _rsd_result "shared"."identity_upsert_result";
+BEGIN
+  -- A migration that changes the row type holds the registry exclusively: wait
+  -- for it here, before any row is built. The fields are set by name, so a body
+  -- compiled before such a change still builds a row the new type reads.
+  PERFORM FROM "residency"."regions" LIMIT 1;
+  _rsd_row."uuid" := $1;
+  _rsd_row."region" := $3;
+  _rsd_row."note" := $4;
+  _rsd_row."created_on" := $5;
+  _rsd_row."name" := $2;
+  SELECT * INTO _rsd_result FROM "shared"."upsert_identity_rows"(ARRAY[_rsd_row]);
+  RETURN _rsd_result;
+END
 $function$;
 
 -- Move a 'identity''s personal row to a new owner region and update every

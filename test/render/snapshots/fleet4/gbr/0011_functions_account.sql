@@ -368,17 +368,28 @@ CREATE OR REPLACE FUNCTION "billing"."upsert_account"(
   "plan" text DEFAULT NULL
 )
 RETURNS "billing"."account_upsert_result"
-LANGUAGE sql VOLATILE SECURITY DEFINER
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 -- an error raised in here does not log the caller's statement, which may
 -- carry personal values as literals (the error itself names no personal value)
 SET log_min_error_statement = 'panic'
 AS $function$
-  -- the registry comes first: this statement locks it before it builds a row,
-  -- and a migration that changes the row type holds it exclusively meanwhile
-  SELECT u.* FROM (SELECT FROM "residency"."regions" LIMIT 1) _rsd_registry,
-    LATERAL "billing"."upsert_account_rows"(
-      ARRAY[ROW($1, $4, $5, $2, $3)::"billing"."account_row"]) u;
+DECLARE
+  _rsd_row "billing"."account_row";
+  _rsd_result "billing"."account_upsert_result";
+BEGIN
+  -- A migration that changes the row type holds the registry exclusively: wait
+  -- for it here, before any row is built. The fields are set by name, so a body
+  -- compiled before such a change still builds a row the new type reads.
+  PERFORM FROM "residency"."regions" LIMIT 1;
+  _rsd_row."id" := $1;
+  _rsd_row."home" := $4;
+  _rsd_row."plan" := $5;
+  _rsd_row."email" := $2;
+  _rsd_row."iban" := $3;
+  SELECT * INTO _rsd_result FROM "billing"."upsert_account_rows"(ARRAY[_rsd_row]);
+  RETURN _rsd_result;
+END
 $function$;
 
 -- Move a 'account''s personal row to a new owner region and update every

@@ -18,27 +18,30 @@ SELECT "residency"."bind_server"('a.b');
 -- added by `pg-residency migrate` from the environment.
 CREATE USER MAPPING FOR PUBLIC SERVER "a.b" OPTIONS (user 'link "role"');
 
--- The directory rows of region 'a.b', written by this region's functions.
+-- For each entity below, three foreign tables on 'a.b''s database:
+-- - its directory rows, written by this region's functions (mirrored columns);
+-- - a partition of the local parent that reads the owner's leaf, never its
+--   parent (that would loop); ANALYZE would copy samples of its personal data
+--   here, so its personal columns collect no statistics;
+-- - a write table on the same leaf, not a partition, through which new personal
+--   rows owned there are inserted: postgres_fdw sends every column of the table
+--   it inserts into, and this one changes its columns only in the remote wave,
+--   after every owner's leaf did.
+
+-- "My Schema"."Odd ""Entity""" in 'a.b': directory, partition, write table
 CREATE FOREIGN TABLE "a.b"."Odd ""Entity""" (
   "Key ""Col""" text,
   "Home Region" text NOT NULL,
   "it's" text
 ) SERVER "a.b" OPTIONS (schema_name 'My Schema', table_name 'Odd "Entity"');
-
--- The personal rows of region 'a.b': a partition here that reads
--- the owner's local leaf, never its parent (that would loop).
 CREATE FOREIGN TABLE "a.b"."Odd ""Entity""_details"
   PARTITION OF "My Schema"."Odd ""Entity""_details" FOR VALUES IN ('a.b')
   SERVER "a.b" OPTIONS (schema_name 'a.b', table_name 'Odd "Entity"_details');
--- New personal rows of region 'a.b' are written through this table, not the
--- partition: postgres_fdw sends every column of the table it inserts into, and
--- this one changes its columns only after the owner's leaf did (remote wave).
 CREATE FOREIGN TABLE "a.b"."Odd ""Entity""_details_in" (
   "Key ""Col""" text,
   "Home Region" text,
   "e.mail" text
 ) SERVER "a.b" OPTIONS (schema_name 'a.b', table_name 'Odd "Entity"_details');
--- ANALYZE would copy samples of the personal data of region 'a.b' here.
 ALTER FOREIGN TABLE "a.b"."Odd ""Entity""_details" ALTER COLUMN "e.mail" SET STATISTICS 0;
 
 -- From here on the functions of this region write to 'a.b' and read it.

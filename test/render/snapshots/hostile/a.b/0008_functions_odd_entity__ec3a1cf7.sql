@@ -367,17 +367,27 @@ CREATE OR REPLACE FUNCTION "My Schema"."upsert_Odd ""Entity"""(
   "it's" text DEFAULT NULL
 )
 RETURNS "My Schema"."Odd ""Entity""_upsert_result"
-LANGUAGE sql VOLATILE SECURITY DEFINER
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 -- an error raised in here does not log the caller's statement, which may
 -- carry personal values as literals (the error itself names no personal value)
 SET log_min_error_statement = 'panic'
 AS $function$
-  -- the registry comes first: this statement locks it before it builds a row,
-  -- and a migration that changes the row type holds it exclusively meanwhile
-  SELECT u.* FROM (SELECT FROM "residency"."regions" LIMIT 1) _rsd_registry,
-    LATERAL "My Schema"."upsert_Odd ""Entity""_rows"(
-      ARRAY[ROW($1, $3, $4, $2)::"My Schema"."Odd ""Entity""_row"]) u;
+DECLARE
+  _rsd_row "My Schema"."Odd ""Entity""_row";
+  _rsd_result "My Schema"."Odd ""Entity""_upsert_result";
+BEGIN
+  -- A migration that changes the row type holds the registry exclusively: wait
+  -- for it here, before any row is built. The fields are set by name, so a body
+  -- compiled before such a change still builds a row the new type reads.
+  PERFORM FROM "residency"."regions" LIMIT 1;
+  _rsd_row."Key ""Col""" := $1;
+  _rsd_row."Home Region" := $3;
+  _rsd_row."it's" := $4;
+  _rsd_row."e.mail" := $2;
+  SELECT * INTO _rsd_result FROM "My Schema"."upsert_Odd ""Entity""_rows"(ARRAY[_rsd_row]);
+  RETURN _rsd_result;
+END
 $function$;
 
 -- Move a 'Odd "Entity"''s personal row to a new owner region and update every

@@ -23,28 +23,31 @@ SELECT "residency"."bind_server"('usa');
 -- added by `pg-residency migrate` from the environment.
 CREATE USER MAPPING FOR PUBLIC SERVER "usa" OPTIONS (user 'residency_link');
 
--- The directory rows of region 'usa', written by this region's functions.
+-- For each entity below, three foreign tables on 'usa''s database:
+-- - its directory rows, written by this region's functions (mirrored columns);
+-- - a partition of the local parent that reads the owner's leaf, never its
+--   parent (that would loop); ANALYZE would copy samples of its personal data
+--   here, so its personal columns collect no statistics;
+-- - a write table on the same leaf, not a partition, through which new personal
+--   rows owned there are inserted: postgres_fdw sends every column of the table
+--   it inserts into, and this one changes its columns only in the remote wave,
+--   after every owner's leaf did.
+
+-- "shared"."identity" in 'usa': directory, partition, write table
 CREATE FOREIGN TABLE "usa"."identity" (
   "uuid" uuid,
   "region" text NOT NULL,
   "note" text,
   "created_on" timestamptz NOT NULL
 ) SERVER "usa" OPTIONS (schema_name 'shared', table_name 'identity');
-
--- The personal rows of region 'usa': a partition here that reads
--- the owner's local leaf, never its parent (that would loop).
 CREATE FOREIGN TABLE "usa"."identity_details"
   PARTITION OF "shared"."identity_details" FOR VALUES IN ('usa')
   SERVER "usa" OPTIONS (schema_name 'usa', table_name 'identity_details');
--- New personal rows of region 'usa' are written through this table, not the
--- partition: postgres_fdw sends every column of the table it inserts into, and
--- this one changes its columns only after the owner's leaf did (remote wave).
 CREATE FOREIGN TABLE "usa"."identity_details_in" (
   "uuid" uuid,
   "region" text,
   "name" text
 ) SERVER "usa" OPTIONS (schema_name 'usa', table_name 'identity_details');
--- ANALYZE would copy samples of the personal data of region 'usa' here.
 ALTER FOREIGN TABLE "usa"."identity_details" ALTER COLUMN "name" SET STATISTICS 0;
 
 -- From here on the functions of this region write to 'usa' and read it.

@@ -1,6 +1,6 @@
-import type { Column, Config, Entity, Region } from '../config/types.js';
+import type { Config, Entity, Region } from '../config/types.js';
 import type { Phase } from '../format/migrationFile.js';
-import { markedSection, sectionBody } from '../format/migrationSection.js';
+import { markedSection } from '../format/migrationSection.js';
 import { ResidencyError } from '../errors.js';
 import { derivedNames } from '../config/derivedNames.js';
 import { entityKey, evolveShape, initialShape, type ApiShape } from './apiShape.js';
@@ -469,9 +469,4 @@ export function planDelta(input: DeltaInput): DeltaPlan {
       destructive: contractLocalDestroys,
     });
   return { files, shapes, refused };
-}
-
-/** A generated file as one block: its up and down sections. */
-function fileBlock(content: string, name: string): StepBlock {
-  return { up: sectionBody(content, 'up'), down: sectionBody(content, 'down'), template: name };
 }

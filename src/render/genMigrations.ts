@@ -8,7 +8,7 @@ import { parseState, renderState, STATE_FILE, STATE_FORMAT, type StateFile } fro
 import { entityKey, initialShape, type ApiShape } from '../plan/apiShape.js';
 import { fleetState } from '../plan/fleetState.js';
 import { planDelta, type StepFile } from '../plan/planDelta.js';
-import { blockRenderer, codeHash, composeBlocks, renderRegion, type TemplateSources } from './renderRegion.js';
+import { blockRenderer, codeHash, composeBlocks, renderRegion, timeoutsBlock, type TemplateSources } from './renderRegion.js';
 
 /** The narrow file access generation needs; tests pass an in-memory one. */
 export interface GeneratedFs {
@@ -171,15 +171,7 @@ export async function genMigrations(input: GenMigrationsInput): Promise<RegionGe
       continue;
     }
     const here = config.regions.find((r) => r.name === region.name)!;
-    const timeouts = rendererFor(
-      config,
-      region.name,
-    )({
-      template: 'lock_timeouts',
-      // half the callers' lock_timeout: when a migration and a call wait on each other
-      // across regions, the migration gives way (migrate retries), not the call
-      context: { timeouts: { ...config.timeouts, lockTimeout: halfDuration(config.timeouts.lockTimeout) } },
-    });
+    const timeouts = rendererFor(config, region.name)(timeoutsBlock(config));
     let index = nextIndex(existingFiles.keys());
     const names: string[] = [];
     const code = { ...state.code };
@@ -257,20 +249,5 @@ function renderStepFile(
     step: { number: step, name, changes: file.changes },
     destructive: file.destructive,
   });
-  const body = composeBlocks(file.blocks);
-  // the timeouts come first in both sections
-  return (
-    header +
-    body
-      .replace('-- Up Migration\n', `-- Up Migration\n${timeouts.up}\n\n`)
-      .replace('\n-- Down Migration\n', `\n-- Down Migration\n${timeouts.down}\n\n`)
-  );
-}
-
-/** Half a PostgreSQL duration (`5s` -> `2500ms`); the config stage accepts `<n>`, `<n>ms`, `<n>s`, `<n>min`, `<n>h`. */
-function halfDuration(duration: string): string {
-  const match = /^(\d+)(ms|s|min|h)?$/.exec(duration);
-  const unit: Record<string, number> = { ms: 1, s: 1000, min: 60_000, h: 3_600_000 };
-  const ms = Number(match?.[1] ?? 0) * unit[match?.[2] ?? 'ms']!;
-  return `${Math.max(1, Math.floor(ms / 2))}ms`;
+  return header + composeBlocks(file.blocks, timeouts);
 }

@@ -81,6 +81,7 @@ export function renderRegion(config: Config, regionName: string, templates: Temp
   const plan = planRegion(config, regionName, options);
   const region = config.regions.find((r) => r.name === regionName)!;
   const render = blockRenderer(templates, region);
+  const timeouts = render(timeoutsBlock(config));
   const migrations = plan.migrations.map((migration, index): RenderedMigration => {
     const header = renderHeader({
       sources: [...new Set(migration.blocks.map((b) => `templates/${b.template}.sql.hbs`))],
@@ -90,7 +91,7 @@ export function renderRegion(config: Config, regionName: string, templates: Temp
     const blocks = migration.blocks.map(render);
     return {
       name: migrationFileName(index + 1, migration.slug),
-      content: header + composeBlocks(blocks),
+      content: header + composeBlocks(blocks, timeouts),
       phase: migration.phase,
       ...(migration.creates === undefined ? {} : { creates: { id: migration.creates, sha256: codeHash(blocks) } }),
     };
@@ -131,7 +132,34 @@ export function codeHash(blocks: readonly RenderedBlock[]): string {
   return hash.digest('hex');
 }
 
-/** A file's SQL from its blocks, tidied. */
-export function composeBlocks(blocks: readonly RenderedBlock[]): string {
-  return tidy(composeSections(blocks));
+/**
+ * A file's SQL from its blocks, tidied. The timeouts, when given, come first in
+ * both sections.
+ */
+export function composeBlocks(blocks: readonly RenderedBlock[], timeouts?: RenderedBlock): string {
+  const body = tidy(composeSections(blocks));
+  if (timeouts === undefined) return body;
+  return body
+    .replace('-- Up Migration\n', `-- Up Migration\n${timeouts.up}\n\n`)
+    .replace('\n-- Down Migration\n', `\n-- Down Migration\n${timeouts.down}\n\n`);
+}
+
+/**
+ * `SET LOCAL lock_timeout` and `statement_timeout` for a file's DDL. The lock
+ * wait is half the callers' lock_timeout: when a migration and a call wait on
+ * each other across regions, the migration gives way, not the call.
+ */
+export function timeoutsBlock(config: Config): PlannedBlock {
+  return {
+    template: 'lock_timeouts',
+    context: { timeouts: { ...config.timeouts, lockTimeout: halfDuration(config.timeouts.lockTimeout) } },
+  };
+}
+
+/** Half a PostgreSQL duration (`5s` -> `2500ms`); the config stage accepts `<n>`, `<n>ms`, `<n>s`, `<n>min`, `<n>h`. */
+function halfDuration(duration: string): string {
+  const match = /^(\d+)(ms|s|min|h)?$/.exec(duration);
+  const unit: Record<string, number> = { ms: 1, s: 1000, min: 60_000, h: 3_600_000 };
+  const ms = Number(match?.[1] ?? 0) * unit[match?.[2] ?? 'ms']!;
+  return `${Math.max(1, Math.floor(ms / 2))}ms`;
 }

@@ -132,6 +132,24 @@ test('gen-migrations warns, naming the region, when regions.yaml weakens its ssl
   );
 });
 
+test('issue 8 #10: --count and --steps must be positive integers, and --all with --region is refused; exit 2 before any database is touched', async (t) => {
+  for (const count of ['abc', '-1', '0', '1.5']) {
+    const r = await run(['migrate', 'down', '--region', 'usa', `--count=${count}`]);
+    t.is(r.code, 2, count);
+    t.true(
+      r.stderr.endsWith(`\n--count "${count}" must be a positive whole number, e.g. --count 1\n`),
+      `${count}: ${r.stderr.slice(-200)}`,
+    );
+  }
+  const steps = await run(['migrate', 'down', '--all', '--steps=x']);
+  t.is(steps.code, 2);
+  t.true(steps.stderr.endsWith('\n--steps "x" must be a positive whole number, e.g. --steps 1\n'));
+  const both = await run(['migrate', 'up', '--all', '--region', 'usa']);
+  t.is(both.code, 2);
+  t.true(both.stderr.endsWith('\n--all and --region usa contradict each other: pass --all for every region, or --region NAME for some\n'));
+  recordCase(t, 10);
+});
+
 test('unknown region and missing command are clear errors', async (t) => {
   const unknown = await run(['migrate', 'up', '--region', 'can']);
   t.is(unknown.code, 1);

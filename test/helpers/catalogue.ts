@@ -53,5 +53,6 @@ export function catalogueTotals(): string {
 // `node --import tsx test/helpers/catalogue.ts --reset | --totals`
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   if (process.argv.includes('--reset')) resetCatalogue();
+  // eslint-disable-next-line no-console -- this script prints the totals after npm test
   else console.log(catalogueTotals());
 }

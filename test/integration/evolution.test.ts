@@ -14,51 +14,12 @@ import { genMigrations } from '../../src/render/genMigrations.js';
 import { loadTemplates } from '../../src/render/loadTemplates.js';
 import { nodeGeneratedFs } from '../../src/render/nodeGeneratedFs.js';
 import { freePort, MIXED, startFleet, type Fleet } from '../helpers/fleet.js';
+import { MAJORS, VERSIONS, type Version } from '../helpers/evolutionVersions.js';
 
 // A real mixed fleet (usa PostgreSQL 10 routing, gbr 11 and aus 18 native)
 // walked through a sequence of regions.yaml versions. Each step is generated,
 // then applied with `migrate up --all` while a writer keeps calling the API
 // with the seed's call signature. Then every step is reverted, newest first.
-
-const IDENTITY = (mirrored: string, resident: string) => `
-  - name: identity
-    schema: shared
-    key: { name: uuid, type: uuid, default: uuid_generate_v4() }
-    mirrored:
-      - { name: note, type: text }
-      - { name: created_on, type: timestamptz, not_null: true, default: now() }
-${mirrored}    resident:
-      - { name: name, type: text }
-${resident}`;
-const ACCOUNT = `
-  - name: account
-    schema: billing
-    key: { name: id, type: bigint }
-    mirrored:
-      - { name: plan, type: text, default: "'free'" }
-    resident:
-      - { name: iban, type: text }
-`;
-const TIER = `      - { name: tier, type: text, default: "'basic'" }\n`;
-const EMAIL = `      - { name: email, type: text }\n`;
-
-interface Version {
-  readonly name: string;
-  readonly regions: readonly string[];
-  readonly entities: string;
-  readonly destructive?: boolean;
-}
-
-const VERSIONS: readonly Version[] = [
-  { name: 'initial', regions: ['usa', 'gbr', 'aus'], entities: IDENTITY('', '') },
-  { name: 'add-tier', regions: ['usa', 'gbr', 'aus'], entities: IDENTITY(TIER, '') },
-  { name: 'add-email', regions: ['usa', 'gbr', 'aus'], entities: IDENTITY(TIER, EMAIL) },
-  { name: 'add-account', regions: ['usa', 'gbr', 'aus'], entities: IDENTITY(TIER, EMAIL) + ACCOUNT },
-  { name: 'add-can', regions: ['usa', 'gbr', 'aus', 'can'], entities: IDENTITY(TIER, EMAIL) + ACCOUNT },
-  { name: 'drop-tier', regions: ['usa', 'gbr', 'aus', 'can'], entities: IDENTITY('', EMAIL) + ACCOUNT, destructive: true },
-  { name: 'remove-can', regions: ['usa', 'gbr', 'aus'], entities: IDENTITY('', EMAIL) + ACCOUNT, destructive: true },
-];
-const MAJORS: Readonly<Record<string, number>> = { usa: 10, gbr: 11, aus: 18, can: 11 };
 
 let fleet: Fleet;
 let canPort: number;

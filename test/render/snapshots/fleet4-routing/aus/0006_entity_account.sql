@@ -4,6 +4,10 @@
 -- Wave: local: this region's own tables; runs in every region before any region's remote wave.
 -- pg-residency-phase: local
 -- Up Migration
+-- DDL on a live fleet: wait at most this long for a lock, and never run unbounded.
+SET LOCAL lock_timeout = '1000ms';
+SET LOCAL statement_timeout = '20s';
+
 -- The non-personal directory row, mirrored to every region.
 CREATE TABLE "billing"."account" (
   "id" bigint NOT NULL,
@@ -63,6 +67,9 @@ CREATE TYPE "billing"."account_upsert_result" AS (
 );
 
 -- Down Migration
+SET LOCAL lock_timeout = '1000ms';
+SET LOCAL statement_timeout = '20s';
+
 DROP TYPE "billing"."account_upsert_result";
 DROP TYPE "billing"."account_row";
 

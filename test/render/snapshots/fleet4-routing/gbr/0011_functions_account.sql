@@ -4,6 +4,10 @@
 -- Wave: remote: what reads other regions (servers, foreign tables, functions); runs after every region's local wave.
 -- pg-residency-phase: remote
 -- Up Migration
+-- DDL on a live fleet: wait at most this long for a lock, and never run unbounded.
+SET LOCAL lock_timeout = '1000ms';
+SET LOCAL statement_timeout = '20s';
+
 -- pg-residency-begin: functions billing.account
 -- The routing API of "billing"."account". The functions read the fleet
 -- from "residency"."regions", so their text is the same
@@ -682,6 +686,9 @@ GRANT EXECUTE ON FUNCTION "billing"."sync_account"() TO "reporting";
 -- pg-residency-end: functions billing.account
 
 -- Down Migration
+SET LOCAL lock_timeout = '1000ms';
+SET LOCAL statement_timeout = '20s';
+
 DROP FUNCTION "billing"."sync_account"();
 DROP FUNCTION "billing"."get_account"(bigint);
 DROP FUNCTION "billing"."erase_account"(bigint);

@@ -4,6 +4,10 @@
 -- Wave: local: this region's own tables; runs in every region before any region's remote wave.
 -- pg-residency-phase: local
 -- Up Migration
+-- DDL on a live fleet: wait at most this long for a lock, and never run unbounded.
+SET LOCAL lock_timeout = '1000ms';
+SET LOCAL statement_timeout = '20s';
+
 -- The non-personal directory row, mirrored to every region.
 CREATE TABLE "shared"."identity" (
   "uuid" uuid NOT NULL DEFAULT uuid_generate_v4(),
@@ -62,6 +66,9 @@ CREATE TYPE "shared"."identity_upsert_result" AS (
 );
 
 -- Down Migration
+SET LOCAL lock_timeout = '1000ms';
+SET LOCAL statement_timeout = '20s';
+
 DROP TYPE "shared"."identity_upsert_result";
 DROP TYPE "shared"."identity_row";
 

@@ -4,9 +4,16 @@
 -- Wave: local: this region's own tables; runs in every region before any region's remote wave.
 -- pg-residency-phase: local
 -- Up Migration
+-- DDL on a live fleet: wait at most this long for a lock, and never run unbounded.
+SET LOCAL lock_timeout = '1000ms';
+SET LOCAL statement_timeout = '20s';
+
 CREATE EXTENSION IF NOT EXISTS "postgres_fdw";
 CREATE EXTENSION IF NOT EXISTS "uuid-ossp";
 
 -- Down Migration
+SET LOCAL lock_timeout = '1000ms';
+SET LOCAL statement_timeout = '20s';
+
 DROP EXTENSION IF EXISTS "uuid-ossp";
 DROP EXTENSION IF EXISTS "postgres_fdw";

@@ -4,6 +4,10 @@
 -- Wave: remote: what reads other regions (servers, foreign tables, functions); runs after every region's local wave.
 -- pg-residency-phase: remote
 -- Up Migration
+-- DDL on a live fleet: wait at most this long for a lock, and never run unbounded.
+SET LOCAL lock_timeout = '1000ms';
+SET LOCAL statement_timeout = '20s';
+
 -- How this region reaches 'gbr'. Options follow this region's
 -- PostgreSQL version (16): an option it lacks would be an error.
 -- Host, port and database differ per environment: `pg-residency migrate`
@@ -72,6 +76,9 @@ ALTER FOREIGN TABLE "gbr"."account_details" ALTER COLUMN "iban" SET STATISTICS 0
 INSERT INTO "residency"."regions" (name, ordinal, is_local) VALUES ('gbr', 2, false);
 
 -- Down Migration
+SET LOCAL lock_timeout = '1000ms';
+SET LOCAL statement_timeout = '20s';
+
 DELETE FROM "residency"."regions" WHERE name = 'gbr';
 
 DROP FOREIGN TABLE "gbr"."account_details_in";

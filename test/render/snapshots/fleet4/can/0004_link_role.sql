@@ -4,6 +4,10 @@
 -- Wave: local: this region's own tables; runs in every region before any region's remote wave.
 -- pg-residency-phase: local
 -- Up Migration
+-- DDL on a live fleet: wait at most this long for a lock, and never run unbounded.
+SET LOCAL lock_timeout = '1000ms';
+SET LOCAL statement_timeout = '20s';
+
 -- The role the other regions log in as through postgres_fdw. It may only read
 -- and write the mirror tables and this region's own leaves (granted per entity);
 -- its password is set by `pg-residency migrate`, never written here.
@@ -51,6 +55,9 @@ GRANT USAGE ON SCHEMA "shared" TO "residency_link";
 GRANT USAGE ON SCHEMA "can" TO "residency_link";
 
 -- Down Migration
+SET LOCAL lock_timeout = '1000ms';
+SET LOCAL statement_timeout = '20s';
+
 REVOKE USAGE ON SCHEMA "billing" FROM "residency_link";
 REVOKE USAGE ON SCHEMA "shared" FROM "residency_link";
 REVOKE USAGE ON SCHEMA "can" FROM "residency_link";

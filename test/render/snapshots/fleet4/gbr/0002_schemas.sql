@@ -4,6 +4,10 @@
 -- Wave: local: this region's own tables; runs in every region before any region's remote wave.
 -- pg-residency-phase: local
 -- Up Migration
+-- DDL on a live fleet: wait at most this long for a lock, and never run unbounded.
+SET LOCAL lock_timeout = '1000ms';
+SET LOCAL statement_timeout = '20s';
+
 -- One schema per entity schema, and one per region: the local region's schema
 -- holds its real leaves, the others hold foreign tables.
 CREATE SCHEMA IF NOT EXISTS "billing";
@@ -14,6 +18,9 @@ CREATE SCHEMA IF NOT EXISTS "aus";
 CREATE SCHEMA IF NOT EXISTS "can";
 
 -- Down Migration
+SET LOCAL lock_timeout = '1000ms';
+SET LOCAL statement_timeout = '20s';
+
 DROP SCHEMA IF EXISTS "billing";
 DROP SCHEMA IF EXISTS "shared";
 DROP SCHEMA IF EXISTS "usa";

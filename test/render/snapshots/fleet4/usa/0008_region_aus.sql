@@ -4,6 +4,10 @@
 -- Wave: remote: what reads other regions (servers, foreign tables, functions); runs after every region's local wave.
 -- pg-residency-phase: remote
 -- Up Migration
+-- DDL on a live fleet: wait at most this long for a lock, and never run unbounded.
+SET LOCAL lock_timeout = '1000ms';
+SET LOCAL statement_timeout = '20s';
+
 -- How this region reaches 'aus'. Options follow this region's
 -- PostgreSQL version (11): an option it lacks would be an error.
 -- Host, port and database differ per environment: `pg-residency migrate`
@@ -67,6 +71,9 @@ ALTER FOREIGN TABLE "aus"."account_details" ALTER COLUMN "iban" SET STATISTICS 0
 INSERT INTO "residency"."regions" (name, ordinal, is_local) VALUES ('aus', 3, false);
 
 -- Down Migration
+SET LOCAL lock_timeout = '1000ms';
+SET LOCAL statement_timeout = '20s';
+
 DELETE FROM "residency"."regions" WHERE name = 'aus';
 
 DROP FOREIGN TABLE "aus"."account_details_in";

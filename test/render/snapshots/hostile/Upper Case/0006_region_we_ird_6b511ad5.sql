@@ -4,6 +4,10 @@
 -- Wave: remote: what reads other regions (servers, foreign tables, functions); runs after every region's local wave.
 -- pg-residency-phase: remote
 -- Up Migration
+-- DDL on a live fleet: wait at most this long for a lock, and never run unbounded.
+SET LOCAL lock_timeout = '2500ms';
+SET LOCAL statement_timeout = '30s';
+
 -- How this region reaches 'we"ird'. Options follow this region's
 -- PostgreSQL version (10): an option it lacks would be an error.
 -- Host, port and database differ per environment: `pg-residency migrate`
@@ -48,6 +52,9 @@ ALTER FOREIGN TABLE "we""ird"."Odd ""Entity""_details" ALTER COLUMN "e.mail" SET
 INSERT INTO "residency"."regions" (name, ordinal, is_local) VALUES ('we"ird', 1, false);
 
 -- Down Migration
+SET LOCAL lock_timeout = '2500ms';
+SET LOCAL statement_timeout = '30s';
+
 DELETE FROM "residency"."regions" WHERE name = 'we"ird';
 
 DROP FOREIGN TABLE "we""ird"."Odd ""Entity""_details_in";

@@ -4,6 +4,10 @@
 -- Wave: remote: what reads other regions (servers, foreign tables, functions); runs after every region's local wave.
 -- pg-residency-phase: remote
 -- Up Migration
+-- DDL on a live fleet: wait at most this long for a lock, and never run unbounded.
+SET LOCAL lock_timeout = '2500ms';
+SET LOCAL statement_timeout = '30s';
+
 -- pg-residency-begin: functions My Schema.Odd "Entity"
 -- The routing API of "My Schema"."Odd ""Entity""". The functions read the fleet
 -- from "residency"."regions", so their text is the same
@@ -664,6 +668,9 @@ REVOKE ALL ON FUNCTION "My Schema"."sync_Odd ""Entity"""() FROM PUBLIC;
 -- pg-residency-end: functions My Schema.Odd "Entity"
 
 -- Down Migration
+SET LOCAL lock_timeout = '2500ms';
+SET LOCAL statement_timeout = '30s';
+
 DROP FUNCTION "My Schema"."sync_Odd ""Entity"""();
 DROP FUNCTION "My Schema"."get_Odd ""Entity"""(text);
 DROP FUNCTION "My Schema"."erase_Odd ""Entity"""(text);

@@ -4,6 +4,10 @@
 -- Wave: local: this region's own tables; runs in every region before any region's remote wave.
 -- pg-residency-phase: local
 -- Up Migration
+-- DDL on a live fleet: wait at most this long for a lock, and never run unbounded.
+SET LOCAL lock_timeout = '2500ms';
+SET LOCAL statement_timeout = '30s';
+
 -- One schema per entity schema, and one per region: the local region's schema
 -- holds its real leaves, the others hold foreign tables.
 CREATE SCHEMA IF NOT EXISTS "My Schema";
@@ -12,6 +16,9 @@ CREATE SCHEMA IF NOT EXISTS "Upper Case";
 CREATE SCHEMA IF NOT EXISTS "a.b";
 
 -- Down Migration
+SET LOCAL lock_timeout = '2500ms';
+SET LOCAL statement_timeout = '30s';
+
 DROP SCHEMA IF EXISTS "My Schema";
 DROP SCHEMA IF EXISTS "we""ird";
 DROP SCHEMA IF EXISTS "Upper Case";

@@ -4,6 +4,10 @@
 -- Wave: local: this region's own tables; runs in every region before any region's remote wave.
 -- pg-residency-phase: local
 -- Up Migration
+-- DDL on a live fleet: wait at most this long for a lock, and never run unbounded.
+SET LOCAL lock_timeout = '2500ms';
+SET LOCAL statement_timeout = '30s';
+
 -- The non-personal directory row, mirrored to every region.
 CREATE TABLE "My Schema"."Odd ""Entity""" (
   "Key ""Col""" text NOT NULL,
@@ -56,6 +60,9 @@ CREATE TYPE "My Schema"."Odd ""Entity""_upsert_result" AS (
 );
 
 -- Down Migration
+SET LOCAL lock_timeout = '2500ms';
+SET LOCAL statement_timeout = '30s';
+
 DROP TYPE "My Schema"."Odd ""Entity""_upsert_result";
 DROP TYPE "My Schema"."Odd ""Entity""_row";
 

@@ -4,6 +4,10 @@
 -- Wave: local: this region's own tables; runs in every region before any region's remote wave.
 -- pg-residency-phase: local
 -- Up Migration
+-- DDL on a live fleet: wait at most this long for a lock, and never run unbounded.
+SET LOCAL lock_timeout = '2500ms';
+SET LOCAL statement_timeout = '30s';
+
 -- pg-residency's own objects in this region: the registry of the fleet's
 -- regions, which the generated functions read, and the helper that binds a
 -- foreign server's connection options from regions.yaml at migrate time.
@@ -12,7 +16,7 @@ CREATE SCHEMA IF NOT EXISTS "residency";
 CREATE TABLE "residency"."regions" (
   name text PRIMARY KEY,
   -- position in regions.yaml, for messages
-  ordinal integer NOT NULL,
+  ordinal bigint NOT NULL,
   is_local boolean NOT NULL
 );
 INSERT INTO "residency"."regions" (name, ordinal, is_local) VALUES ('aus', 3, true);
@@ -52,6 +56,9 @@ $function$;
 REVOKE ALL ON FUNCTION "residency"."bind_server"(text) FROM PUBLIC;
 
 -- Down Migration
+SET LOCAL lock_timeout = '2500ms';
+SET LOCAL statement_timeout = '30s';
+
 DROP FUNCTION "residency"."bind_server"(text);
 DROP TABLE "residency"."regions";
 DROP SCHEMA "residency";

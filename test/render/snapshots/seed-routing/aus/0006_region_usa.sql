@@ -4,6 +4,10 @@
 -- Wave: remote: what reads other regions (servers, foreign tables, functions); runs after every region's local wave.
 -- pg-residency-phase: remote
 -- Up Migration
+-- DDL on a live fleet: wait at most this long for a lock, and never run unbounded.
+SET LOCAL lock_timeout = '2500ms';
+SET LOCAL statement_timeout = '30s';
+
 -- How this region reaches 'usa'. Options follow this region's
 -- PostgreSQL version (18): an option it lacks would be an error.
 -- Host, port and database differ per environment: `pg-residency migrate`
@@ -54,6 +58,9 @@ ALTER FOREIGN TABLE "usa"."identity_details" ALTER COLUMN "name" SET STATISTICS 
 INSERT INTO "residency"."regions" (name, ordinal, is_local) VALUES ('usa', 1, false);
 
 -- Down Migration
+SET LOCAL lock_timeout = '2500ms';
+SET LOCAL statement_timeout = '30s';
+
 DELETE FROM "residency"."regions" WHERE name = 'usa';
 
 DROP FOREIGN TABLE "usa"."identity_details_in";

@@ -40,6 +40,9 @@ export interface DevDownResult {
 export async function devDown(config: Config, options: DevDownOptions): Promise<DevDownResult[]> {
   const purge = options.purge ?? false;
   const results = await Promise.all(config.regions.map((region) => regionDown(region, options.stateDir, purge)));
+  // a region removed from regions.yaml may still have a server running: stop it too (its data stays)
+  const unlisted = await Promise.all((await unlistedRegions(config, options.stateDir)).map((name) => unlistedDown(name, options.stateDir)));
+  results.push(...unlisted.filter((r) => r.status !== 'not-running'));
   if (purge && results.every((r) => r.status !== 'failed')) await removeEmptyState(options.stateDir);
   return results;
 }
@@ -59,6 +62,30 @@ async function regionDown(region: Region, stateDir: string, purge: boolean): Pro
     return { ...result, status: running === undefined ? 'not-running' : 'stopped', purged: purge };
   } catch (error) {
     return { ...result, status: 'failed', purged: false, error: toClusterError(region.name, error) };
+  }
+}
+
+/** Region directories in the state directory that regions.yaml no longer names. */
+async function unlistedRegions(config: Config, stateDir: string): Promise<string[]> {
+  let entries;
+  try {
+    entries = await readdir(stateDir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  const listed = new Set(config.regions.map((r) => r.name));
+  return entries.filter((e) => e.isDirectory() && e.name !== TLS_DIR_NAME && !listed.has(e.name)).map((e) => e.name);
+}
+
+async function unlistedDown(region: string, stateDir: string): Promise<DevDownResult> {
+  const dataDir = join(stateDir, region, 'data');
+  try {
+    const running = await runningServer(dataDir);
+    if (running === undefined) return { region, dataDir, status: 'not-running', purged: false };
+    if (!(await stopServer(running.pid, dataDir))) throw clusterError(region, `its server (pid ${running.pid}) did not stop within 30 s`);
+    return { region, dataDir, status: 'stopped', purged: false };
+  } catch (error) {
+    return { region, dataDir, status: 'failed', purged: false, error: toClusterError(region, error) };
   }
 }
 

@@ -279,6 +279,18 @@ test.serial(
   },
 );
 
+test.serial('dev down stops the server of a region that regions.yaml no longer lists', async (t) => {
+  const withCan = configs.find((c) => c.regions.some((r) => r.name === 'can'));
+  const without = configs.at(-1);
+  if (withCan === undefined || without === undefined) return t.fail('the evolution test did not run');
+  const down = await devDown(without, { stateDir: fleet.stateDir });
+  t.deepEqual(
+    down.filter((r) => r.region === 'can').map((r) => [r.status, r.error?.message]),
+    [['stopped', undefined]],
+  );
+  await t.throwsAsync(query('can', 'SELECT 1'));
+});
+
 /** Each function's oid and row version: a replaced function changes them. */
 async function functionVersions(region: string): Promise<string[]> {
   const rows = await query<{ s: string }>(

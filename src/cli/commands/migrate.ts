@@ -98,6 +98,8 @@ export function migrateCommand(ctx: CliContext): CommandModule<object, Args> {
         .example('$0 migrate up --all', 'apply every region, in waves')
         .example('$0 migrate status --all', 'exit 1 when any region has pending migrations') as never,
     handler: async (argv) => {
+      // with exitProcess(false) yargs runs the handler even after .check() failed (exit 2 already set)
+      if (ctx.exitCode !== 0) return;
       const { loadConfig } = await import('../../config/loadConfig.js');
       const config = await loadConfig(argv.config, ctx.env);
       if (argv.action === 'status') {

@@ -16,6 +16,8 @@ export interface DevDownOptions {
   readonly stateDir: string;
   /** Also delete each region's directory: its data, log and socket directory. */
   readonly purge?: boolean;
+  /** Also stop servers of region directories that the config no longer lists (a region removed from regions.yaml); `dev down` does. */
+  readonly stopUnlisted?: boolean;
 }
 
 /** What `dev down` did for one region. */
@@ -40,8 +42,10 @@ export interface DevDownResult {
 export async function devDown(config: Config, options: DevDownOptions): Promise<DevDownResult[]> {
   const purge = options.purge ?? false;
   const results = await Promise.all(config.regions.map((region) => regionDown(region, options.stateDir, purge)));
-  // a region removed from regions.yaml may still have a server running: stop it too (its data stays)
-  const unlisted = await Promise.all((await unlistedRegions(config, options.stateDir)).map((name) => unlistedDown(name, options.stateDir)));
+  // a region removed from regions.yaml may still have a server running: `dev down` stops it too (its data stays)
+  const unlisted = !options.stopUnlisted
+    ? []
+    : await Promise.all((await unlistedRegions(config, options.stateDir)).map((name) => unlistedDown(name, options.stateDir)));
   results.push(...unlisted.filter((r) => r.status !== 'not-running'));
   if (purge && results.every((r) => r.status !== 'failed')) await removeEmptyState(options.stateDir);
   return results;

@@ -283,7 +283,7 @@ test.serial('dev down stops the server of a region that regions.yaml no longer l
   const withCan = configs.find((c) => c.regions.some((r) => r.name === 'can'));
   const without = configs.at(-1);
   if (withCan === undefined || without === undefined) return t.fail('the evolution test did not run');
-  const down = await devDown(without, { stateDir: fleet.stateDir });
+  const down = await devDown(without, { stateDir: fleet.stateDir, stopUnlisted: true });
   t.deepEqual(
     down.filter((r) => r.region === 'can').map((r) => [r.status, r.error?.message]),
     [['stopped', undefined]],

@@ -171,3 +171,30 @@ test('a destructive change is refused without --allow-destructive, naming it, an
   t.deepEqual(allowed[0]!.destructive, ['usa/0011_drop_note_contract.sql: drop mirrored column "note" of shared.identity and its values']);
   t.true(mem.files.get('gen/usa/0011_drop_note_contract.sql')!.includes('-- DESTRUCTIVE (generated with --allow-destructive):\n'));
 });
+
+test('a region upgraded from PostgreSQL 10 to 16 gets native functions and the version-gated server options; no table is rebuilt', async (t) => {
+  const mem = memoryFs();
+  await run(mem.fs);
+  const seed = readFileSync(new URL('../../regions.yaml', import.meta.url), 'utf8');
+  const config = parseConfig(seed.replace('    postgres: 10\n', '    postgres: 16\n'), 'regions.yaml', {});
+  t.is(config.regions[0]!.mode, 'native');
+  const result = await genMigrations({
+    config,
+    templates: await shippedTemplates(),
+    outDir: 'gen',
+    check: false,
+    force: false,
+    name: 'pg16',
+    fs: mem.fs,
+  });
+  t.deepEqual(
+    result.map((r) => r.files.filter((f) => f.endsWith('.sql'))),
+    [['usa/0009_pg16_server_options.sql', 'usa/0010_pg16_functions_identity.sql'], [], []],
+  );
+  const options = mem.files.get('gen/usa/0009_pg16_server_options.sql')!;
+  t.true(options.includes(`ALTER SERVER "gbr" OPTIONS (ADD "async_capable" 'true');`), options);
+  t.true(options.includes(`ALTER SERVER "aus" OPTIONS (ADD "parallel_abort" 'true');`), options);
+  t.true(options.includes(`ALTER SERVER "gbr" OPTIONS (DROP "async_capable");`), options);
+  t.false(/CREATE TABLE|ALTER TABLE/.test(options + mem.files.get('gen/usa/0010_pg16_functions_identity.sql')!));
+  t.true(mem.files.get('gen/usa/0010_pg16_functions_identity.sql')!.includes('(PostgreSQL 16, native mode)'));
+});

@@ -66,7 +66,7 @@ export function devCommand(ctx: CliContext): CommandModule<object, Args> {
         }
       } else {
         const { devDown } = await import('../../cluster/devDown.js');
-        for (const r of await devDown(config, { stateDir, purge: argv.purge })) {
+        for (const r of await devDown(config, { stateDir, purge: argv.purge, stopUnlisted: true })) {
           results.push(r);
           ctx.line(`${name(r.region)}${r.status.padEnd(17)}${r.error ? '' : downLine(r)}`);
         }

@@ -222,6 +222,12 @@ test.serial('migrate, sync, verify and dev on a real fleet: text with progress, 
   });
   const pendingText = await run(['migrate', 'status', '--all', ...common, ...dir], env);
   t.regex(pendingText.stdout, /^usa {10}0 applied, 8 pending, 0 unknown, 0 modified\n {13}pending {3}0001_extensions\n/);
+  t.true(
+    pendingText.stdout.endsWith(
+      '\nusa, gbr, aus are behind: run `pg-residency migrate up --all`, which applies what is pending in waves\n',
+    ),
+    pendingText.stdout.slice(-200),
+  );
 
   // without the fleet's secrets.env, and without the link password in the environment
   const noSecret = await run(['migrate', 'up', '--all', '--config', fleet.configPath, '--state-dir', noSecrets, ...dir], {

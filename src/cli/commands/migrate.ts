@@ -106,6 +106,14 @@ export function migrateCommand(ctx: CliContext): CommandModule<object, Args> {
         const { needsAttention, statusFleet } = await import('../../migrate/statusFleet.js');
         const statuses = await statusFleet(config, argv.region, argv.all, argv.dir, ctx.env);
         for (const s of statuses) printStatus(ctx, s);
+        const behind = statuses.filter((s) => s.error === undefined && s.pending.length > 0).map((s) => s.region);
+        const current = statuses.filter((s) => s.error === undefined && s.pending.length === 0).map((s) => s.region);
+        if (behind.length > 0) {
+          // after a rollout stopped half-way: say who is ahead and what brings the rest level
+          ctx.line(
+            `\n${behind.join(', ')} ${behind.length === 1 ? 'is' : 'are'} behind${current.length > 0 ? ` ${current.join(', ')}` : ''}: run \`pg-residency migrate up --all\`, which applies what is pending in waves`,
+          );
+        }
         const ok = !statuses.some(needsAttention);
         ctx.result({
           ok,

@@ -120,7 +120,7 @@ async function runWaves(
   targets: readonly Target[],
   direction: Direction,
   fail: (target: Target, error: unknown) => void,
-  afterRun: (target: Target) => Promise<void>,
+  beforeBackfill: (target: Target) => Promise<void>,
   onStep: MigrateInput['onStep'],
 ): Promise<void> {
   const waves = direction === 'up' ? PHASES : [...PHASES].reverse();
@@ -129,7 +129,7 @@ async function runWaves(
     for (const phase of waves) {
       const batch = targets.filter((t) => leading(t.queue, phase) > 0);
       if (batch.length === 0) continue;
-      if (await runInTurn(batch, direction, phase, fail, afterRun, onStep)) return;
+      if (await runInTurn(batch, direction, phase, fail, beforeBackfill, onStep)) return;
       ran = true;
     }
     if (!ran) return;
@@ -146,15 +146,15 @@ async function runInTurn(
   direction: Direction,
   phase: Phase,
   fail: (t: Target, e: unknown) => void,
-  afterRun: (target: Target) => Promise<void>,
+  beforeBackfill: (target: Target) => Promise<void>,
   onStep: MigrateInput['onStep'],
 ): Promise<boolean> {
   for (const target of batch) {
     const n = leading(target.queue, phase);
     try {
       const started = performance.now();
+      if (phase === 'backfill' && direction === 'up') await beforeBackfill(target);
       const ran = await runRegion(target.client!, target.migrations, direction, n);
-      await afterRun(target);
       onStep?.({ region: target.region.name, phase, migrations: ran, elapsedMs: performance.now() - started });
     } catch (error) {
       fail(target, error);
@@ -222,14 +222,13 @@ export async function migrateFleet(input: MigrateInput): Promise<RegionMigrateRe
         });
       }
     }
-    // after each run up, the region's link-role password and its servers'
-    // connection options and passwords: before a later wave (a backfill) uses them
+    // the region's link-role password and its servers' connection options and
+    // passwords: after every up, and before a backfill, which reads another region
     const secure = async (target: Target) => {
       await bindServers(target.client!, input.config);
       target.links = await applyLinkSecrets(target.client!, input.config, target.region, target.secrets!);
     };
-    const afterRun = input.direction === 'up' ? secure : () => Promise.resolve();
-    if (results.size === 0 && !input.dryRun) await runWaves(targets, input.direction, fail, afterRun, input.onStep);
+    if (results.size === 0 && !input.dryRun) await runWaves(targets, input.direction, fail, secure, input.onStep);
     if (input.direction === 'up' && !input.dryRun && results.size === 0) {
       // also where nothing ran: a changed password or address in regions.yaml takes effect
       for (const target of targets) {

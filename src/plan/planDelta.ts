@@ -113,9 +113,7 @@ export function planDelta(input: DeltaInput): DeltaPlan {
   const contractRemoteDestroys: string[] = [];
   const shapes: Record<string, ApiShape> = { ...input.shapes };
 
-  for (const key of ['link'] as const) {
-    if (!same(from[key], to[key])) refused.push(`link: changing the link role or its password variable is not supported by gen-migrations`);
-  }
+  if (!same(from.link, to.link)) refused.push('link: changing the link role or its password variable is not supported by gen-migrations');
 
   // extensions
   const addedExtensions = to.extensions.filter((e) => !from.extensions.includes(e));

@@ -1,6 +1,7 @@
 import type { ExecutionContext } from 'ava';
 import { appendFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { logAuditRecords, logAuditTotals } from './logAudit.js';
 
 /**
  * The fault and bad-input catalogue of issue 8: each case is an ava test that
@@ -30,7 +31,7 @@ export function recordCase(t: ExecutionContext, finding?: number, rowsLost = 0):
 
 /** Forgets earlier records: run before the suite. */
 export function resetCatalogue(): void {
-  rmSync(RESULTS, { force: true });
+  rmSync(fileURLToPath(new URL('../../.catalogue/', import.meta.url)), { recursive: true, force: true });
 }
 
 /** The totals line `npm test` prints after the suite. */
@@ -53,6 +54,11 @@ export function catalogueTotals(): string {
 // `node --import tsx test/helpers/catalogue.ts --reset | --totals`
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   if (process.argv.includes('--reset')) resetCatalogue();
-  // eslint-disable-next-line no-console -- this script prints the totals after npm test
-  else console.log(catalogueTotals());
+  else {
+    const logs = logAuditTotals(logAuditRecords());
+    // eslint-disable-next-line no-console -- this script prints the totals after npm test
+    console.log(`${catalogueTotals()}\n${logs.line}`);
+    // a personal value in another region's log fails the run, like a failed test
+    if (logs.leaked) process.exitCode = 1;
+  }
 }

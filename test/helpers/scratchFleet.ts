@@ -143,7 +143,7 @@ export async function startScratchFleet(options: ScratchFleetOptions): Promise<S
       recordLogAudit({ fleet, logs: 0, values: 0, leaks: [], skipped: options.skipLogAudit });
       return;
     }
-    const env = await devEnv(stateDir, {}).catch(() => ({}));
+    const env: Readonly<Record<string, string>> = await devEnv(stateDir, {}).catch(() => ({}));
     const values = new Map<string, { object: string; value: string }[]>();
     const logs = new Map<string, string>();
     for (const region of audited.regions) {

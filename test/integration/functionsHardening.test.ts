@@ -5,6 +5,7 @@ import pg from 'pg';
 import { logSize } from '../../src/cluster/logTail.js';
 import { regionPaths } from '../../src/cluster/regionPaths.js';
 import { MIXED, startFleet, type Fleet } from '../helpers/fleet.js';
+import { recordCase } from '../helpers/catalogue.js';
 import { findLeaks, homeValues, readLog, type LogLeak } from '../helpers/logAudit.js';
 
 // Hardening of the generated functions (issue 8, items 1, 3, 6, 8) on the mixed
@@ -106,6 +107,7 @@ test.serial('upsert_identity_many refuses unknown fields, wrong JSON types and f
   }
   t.deepEqual(await rowsOf(known), before, 'nothing changed');
   t.deepEqual(await rowsOf(fresh), { usa: [], gbr: [], aus: [] }, 'nothing written');
+  recordCase(t, 6);
 });
 
 test.serial(
@@ -145,6 +147,7 @@ test.serial('a key created concurrently from another region fails with 40001 (re
     created: false,
     owned_here: false,
   });
+  recordCase(t, 8);
 });
 
 test.serial('rehome writes the new owner before deleting from the old one, and replaces a stale copy left there', async (t) => {
@@ -189,6 +192,7 @@ test.serial("a failing call does not put the caller's values in the calling regi
     t.regex(text, /unknown region "nowhere"/, `${region}: the functions' errors are logged`);
     t.false(text.includes(marker), `${region}: ${text}`);
   }
+  recordCase(t, 3);
 });
 
 test.serial(

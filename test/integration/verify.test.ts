@@ -162,3 +162,83 @@ test.serial('RV202, RV207: an unexpected table in a managed schema, a function b
     () => fleet.query('gbr', `DROP TABLE shared.copy_of_names; ${fn!.def.replace(/^CREATE FUNCTION/, 'CREATE OR REPLACE FUNCTION')}`),
   );
 });
+
+test.serial('data cases: verify names each by rule id, repair fixes them, a second repair changes nothing', async (t) => {
+  const [a, b, c, d, e] = [randomUUID(), randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+  await upsert('usa', a, 'Ann', 'gbr');
+  await upsert('usa', b, 'Bob', 'usa');
+  await upsert('gbr', c, 'Cat', 'aus');
+  await upsert('aus', d, 'Dan', 'usa');
+  await upsert('aus', e, 'Eve', 'gbr');
+  t.deepEqual(rules(await verify()), []);
+
+  await fleet.query('aus', 'DELETE FROM shared.identity WHERE uuid = $1', [a]); // a directory row deleted in one region
+  // a superuser writes a personal row into the wrong region's local leaf
+  await fleet.query('gbr', "INSERT INTO gbr.identity_details (uuid, region, name) VALUES ($1, 'gbr', 'Bob copy')", [b]);
+  // an interrupted rehome of c from aus to usa: every directory names usa, the row is still in aus only
+  await fleet.query('usa', "UPDATE shared.identity SET region = 'usa' WHERE uuid = $1", [c]);
+  await fleet.query('gbr', "UPDATE shared.identity SET region = 'usa' WHERE uuid = $1", [c]);
+  await fleet.query('aus', "UPDATE shared.identity SET region = 'usa' WHERE uuid = $1", [c]);
+  // an interrupted erase of d: the personal row is gone, the directory rows are left
+  await fleet.query('usa', 'DELETE FROM usa.identity_details WHERE uuid = $1', [d]);
+  // a stale mirror: e's note differs in usa
+  await fleet.query('usa', "UPDATE shared.identity SET note = 'stale' WHERE uuid = $1", [e]);
+
+  const report = await verify();
+  const byKey = (key: string) => report.findings.filter((f) => f.key === key).map((f) => `${f.rule} ${f.region}`);
+  t.deepEqual(byKey(a), ['RV101 aus']);
+  t.deepEqual(byKey(b), ['RV104 gbr']);
+  t.deepEqual(byKey(c), ['RV106 aus']);
+  t.deepEqual(byKey(d), ['RV105 usa']);
+  t.deepEqual(byKey(e), ['RV102 usa']);
+  t.is(report.findings.length, 5, rules(report).join('\n'));
+  t.false(report.ok);
+  // keys and hashes only: no finding carries a name
+  t.false(JSON.stringify(report).includes('Bob copy'));
+  t.false(JSON.stringify(report).includes('Cat'));
+
+  const dry = await repairFleet(fleet.config, fleet.env, { dryRun: true });
+  t.true(dry.dryRun);
+  t.is(dry.changes.length, 7);
+  t.deepEqual(rules(await verify()).length, 5, 'a dry run changes nothing');
+
+  const repaired = await repairFleet(fleet.config, fleet.env);
+  t.deepEqual(
+    repaired.changes.map((ch) => `${ch.key === a ? 'a' : ch.key === b ? 'b' : ch.key === c ? 'c' : ch.key === d ? 'd' : 'e'} ${ch.action} ${ch.from ?? ''}>${ch.region} ${ch.rows}`).sort(),
+    [
+      'a copy-directory gbr>aus 1',
+      'b delete-personal >gbr 1',
+      'c move-personal aus>usa 2',
+      'd delete-directory >aus 1',
+      'd delete-directory >gbr 1',
+      'd delete-directory >usa 1',
+      'e copy-directory gbr>usa 1',
+    ],
+  );
+  t.true(repaired.ok);
+  t.deepEqual(rules(await verify()), []);
+  // the rehome was completed into its recorded owner, and the copies are gone
+  t.deepEqual(await fleet.query('usa', 'SELECT name, region FROM usa.identity_details WHERE uuid = $1', [c]), [{ name: 'Cat', region: 'usa' }]);
+  t.deepEqual(await fleet.query('aus', 'SELECT name FROM aus.identity_details WHERE uuid = $1', [c]), []);
+  t.deepEqual(await fleet.query('gbr', 'SELECT name FROM gbr.identity_details WHERE uuid = $1', [b]), []);
+  t.deepEqual(await fleet.query('usa', 'SELECT note FROM shared.identity WHERE uuid = $1', [e]), [{ note: 'note' }]);
+
+  const again = await repairFleet(fleet.config, fleet.env);
+  t.deepEqual(again.changes, []);
+  t.true(again.ok);
+});
+
+test.serial('repair leaves to a person what it cannot decide: a personal row with no directory anywhere', async (t) => {
+  const key = randomUUID();
+  await fleet.query('aus', "INSERT INTO aus.identity_details (uuid, region, name) VALUES ($1, 'aus', 'Nobody')", [key]);
+  t.deepEqual(
+    (await verify()).findings.map((f) => `${f.rule} ${f.region} ${f.key === key}`),
+    ['RV107 aus true'],
+  );
+  const report = await repairFleet(fleet.config, fleet.env);
+  t.deepEqual(report.changes, []);
+  t.false(report.ok);
+  t.deepEqual(report.unrepaired.map((f) => f.rule), ['RV107']);
+  await fleet.query('aus', 'DELETE FROM aus.identity_details WHERE uuid = $1', [key]);
+  t.deepEqual(rules(await verify()), []);
+});

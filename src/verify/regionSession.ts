@@ -43,7 +43,7 @@ export async function openSession(region: Region, env: Env, options: { readOnly:
     end: () => client.end().catch(() => undefined),
   };
   try {
-    await session.query(`${SESSION}; ${options.readOnly ? 'BEGIN TRANSACTION READ ONLY' : 'SELECT 1'}`);
+    await session.query(`${SESSION}; ${options.readOnly ? 'BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'SELECT 1'}`);
   } catch (error) {
     await session.end();
     throw error;

@@ -1,4 +1,4 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { randomUUID } from 'node:crypto';
 import { repairFleet } from '../../src/verify/repairFleet.js';
 import { verifyFleet, type VerifyReport } from '../../src/verify/verifyFleet.js';
@@ -49,7 +49,7 @@ async function reconfigure(region: string, sql: string): Promise<void> {
 
 /** Runs a break, expects verify to name exactly these findings, then runs the undo and expects clean again. */
 async function expectBreak(
-  t: import('ava').ExecutionContext,
+  t: ExecutionContext,
   doBreak: () => Promise<unknown>,
   expected: readonly string[],
   undo: () => Promise<unknown>,
@@ -204,7 +204,12 @@ test.serial('data cases: verify names each by rule id, repair fixes them, a seco
 
   const repaired = await repairFleet(fleet.config, fleet.env);
   t.deepEqual(
-    repaired.changes.map((ch) => `${ch.key === a ? 'a' : ch.key === b ? 'b' : ch.key === c ? 'c' : ch.key === d ? 'd' : 'e'} ${ch.action} ${ch.from ?? ''}>${ch.region} ${ch.rows}`).sort(),
+    repaired.changes
+      .map(
+        (ch) =>
+          `${ch.key === a ? 'a' : ch.key === b ? 'b' : ch.key === c ? 'c' : ch.key === d ? 'd' : 'e'} ${ch.action} ${ch.from ?? ''}>${ch.region} ${ch.rows}`,
+      )
+      .sort(),
     [
       'a copy-directory gbr>aus 1',
       'b delete-personal >gbr 1',
@@ -218,7 +223,9 @@ test.serial('data cases: verify names each by rule id, repair fixes them, a seco
   t.true(repaired.ok);
   t.deepEqual(rules(await verify()), []);
   // the rehome was completed into its recorded owner, and the copies are gone
-  t.deepEqual(await fleet.query('usa', 'SELECT name, region FROM usa.identity_details WHERE uuid = $1', [c]), [{ name: 'Cat', region: 'usa' }]);
+  t.deepEqual(await fleet.query('usa', 'SELECT name, region FROM usa.identity_details WHERE uuid = $1', [c]), [
+    { name: 'Cat', region: 'usa' },
+  ]);
   t.deepEqual(await fleet.query('aus', 'SELECT name FROM aus.identity_details WHERE uuid = $1', [c]), []);
   t.deepEqual(await fleet.query('gbr', 'SELECT name FROM gbr.identity_details WHERE uuid = $1', [b]), []);
   t.deepEqual(await fleet.query('usa', 'SELECT note FROM shared.identity WHERE uuid = $1', [e]), [{ note: 'note' }]);
@@ -238,7 +245,10 @@ test.serial('repair leaves to a person what it cannot decide: a personal row wit
   const report = await repairFleet(fleet.config, fleet.env);
   t.deepEqual(report.changes, []);
   t.false(report.ok);
-  t.deepEqual(report.unrepaired.map((f) => f.rule), ['RV107']);
+  t.deepEqual(
+    report.unrepaired.map((f) => f.rule),
+    ['RV107'],
+  );
   await fleet.query('aus', 'DELETE FROM aus.identity_details WHERE uuid = $1', [key]);
   t.deepEqual(rules(await verify()), []);
 });

@@ -33,7 +33,9 @@ export { needsAttention, statusFleet, type RegionStatus } from './migrate/status
 export { syncFleet, type RegionSyncResult, type SyncOptions } from './migrate/syncFleet.js';
 
 // verify
-export { verifyFleet, type Inconsistency, type RegionRead, type VerifyOptions, type VerifyResult } from './verify/verifyFleet.js';
+export { verifyFleet, type Finding, type Link, type RegionVerify, type VerifyOptions, type VerifyReport } from './verify/verifyFleet.js';
+export { RULES, type RuleId } from './verify/rules.js';
+export { repairFleet, type RepairChange, type RepairOptions, type RepairReport } from './verify/repairFleet.js';
 
 // dev up | down | status
 export { devUp, type DevUpOptions, type DevUpResult } from './cluster/devUp.js';

@@ -5,6 +5,7 @@ import { demoCommand } from './commands/demo.js';
 import { devCommand } from './commands/dev.js';
 import { genMigrationsCommand } from './commands/genMigrations.js';
 import { migrateCommand } from './commands/migrate.js';
+import { repairCommand } from './commands/repair.js';
 import { syncCommand } from './commands/sync.js';
 import { verifyCommand } from './commands/verify.js';
 
@@ -41,6 +42,7 @@ export async function buildCli(io: CliIo): Promise<number> {
     .command(migrateCommand(ctx))
     .command(syncCommand(ctx))
     .command(verifyCommand(ctx))
+    .command(repairCommand(ctx))
     .command(devCommand(ctx))
     .command(demoCommand(ctx))
     .demandCommand(1, 'name a command; see --help')

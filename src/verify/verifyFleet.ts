@@ -1,180 +1,223 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type pg from 'pg';
 import type { Env } from '../config/expandEnv.js';
-import { derivedNames } from '../config/derivedNames.js';
-import type { Config, Entity, Region } from '../config/types.js';
+import type { Config, Region } from '../config/types.js';
 import { ResidencyError } from '../errors.js';
-import { connectRegion } from '../migrate/connect.js';
-import { ident, qualified } from '../sql/quote.js';
+import { CHECKSUMS_TABLE, MIGRATIONS_SCHEMA, MIGRATIONS_TABLE } from '../migrate/appliedMigrations.js';
+import { sha256 } from '../migrate/regionMigrations.js';
+import { selectRegions } from '../migrate/migrateFleet.js';
+import { qualified } from '../sql/quote.js';
+import { auditCatalog } from './catalogAudit.js';
+import { managedSchemas, readCatalog } from './catalogSnapshot.js';
+import { expectedObjects, type ExpectedObjects } from './expectedObjects.js';
+import type { Finding } from './finding.js';
+import { auditLeaks } from './leakAudit.js';
+import { checkLinks, type Link } from './reachability.js';
+import { openSession, type RegionSession } from './regionSession.js';
+import { auditRows, type EntityRows } from './rowAudit.js';
+import { RULES, type RuleId } from './rules.js';
 
-export interface Inconsistency {
-  readonly entity: string;
-  readonly key: string;
-  /** What is wrong, naming the regions involved and the fix. */
-  readonly problem: string;
-}
+export type { Finding } from './finding.js';
+export type { Link } from './reachability.js';
 
-export interface VerifyResult {
-  /** What was read from each region, in regions.yaml order. */
-  readonly regions: readonly RegionRead[];
-  /** Regions that could not be reached or read: nothing is said about them. */
-  readonly unreachable: readonly ResidencyError[];
-  readonly inconsistencies: readonly Inconsistency[];
-  /** Directory rows compared, per entity. */
-  readonly checked: Readonly<Record<string, number>>;
-}
-
-interface RegionSnapshot {
-  /** key -> owner region and a hash of the directory row. */
-  readonly directory: Map<string, { region: string; hash: string }>;
-  /** Keys of the personal rows in this region's own leaf. */
-  readonly leaf: Set<string>;
-}
-
-async function snapshot(client: pg.Client, entity: Entity, region: string): Promise<RegionSnapshot> {
-  const names = derivedNames(entity.name);
-  const columns = [entity.regionColumn, ...entity.mirrored.map((c) => c.name)].map((c) => `m.${ident(c)}`).join(', ');
-  // Keys and hashes only: personal values never leave their region.
-  const directory = await client.query<{ key: string; region: string; hash: string }>(
-    `SELECT m.${ident(entity.key.name)}::text AS key, m.${ident(entity.regionColumn)} AS region, md5(row(${columns})::text) AS hash
-       FROM ${qualified(entity.schema, entity.name)} m`,
-  );
-  const leaf = await client.query<{ key: string }>(
-    `SELECT d.${ident(entity.key.name)}::text AS key FROM ONLY ${qualified(region, names.details)} d`,
-  );
-  return {
-    directory: new Map(directory.rows.map((r) => [r.key, { region: r.region, hash: r.hash }])),
-    leaf: new Set(leaf.rows.map((r) => r.key)),
-  };
-}
-
-function compare(entity: Entity, snapshots: ReadonlyMap<string, RegionSnapshot>): Inconsistency[] {
-  const label = `${entity.schema}.${entity.name}`;
-  const out: Inconsistency[] = [];
-  const keys = new Set<string>();
-  for (const s of snapshots.values()) for (const key of [...s.directory.keys(), ...s.leaf]) keys.add(key);
-  for (const key of [...keys].sort()) {
-    const rows = [...snapshots].map(([region, s]) => ({ region, row: s.directory.get(key) }));
-    const missing = rows.filter((r) => r.row === undefined).map((r) => r.region);
-    const present = rows.filter((r) => r.row !== undefined);
-    if (present.length > 0 && missing.length > 0) {
-      out.push({
-        entity: label,
-        key,
-        problem: `directory row missing in ${missing.map((r) => `"${r}"`).join(', ')}; upsert the key again from a region that has it, or run \`pg-residency sync\` if it was queued`,
-      });
-    } else if (new Set(present.map((r) => r.row!.hash)).size > 1) {
-      out.push({
-        entity: label,
-        key,
-        problem: `directory rows differ between ${present.map((r) => `"${r.region}"`).join(', ')}; upsert the key again to align them`,
-      });
-    }
-    const owners = [...new Set(present.map((r) => r.row!.region))];
-    const holders = [...snapshots].filter(([, s]) => s.leaf.has(key)).map(([region]) => region);
-    for (const holder of holders) {
-      if (present.length > 0 && !owners.includes(holder)) {
-        out.push({
-          entity: label,
-          key,
-          problem: `personal row stored in "${holder}", which does not own it (owner ${owners.map((o) => `"${o}"`).join(', ')}): a residency violation; rehome or erase the key`,
-        });
-      }
-    }
-    if (present.length === 0 && holders.length > 0) {
-      out.push({
-        entity: label,
-        key,
-        problem: `personal row in ${holders.map((h) => `"${h}"`).join(', ')} without any directory row; erase the key`,
-      });
-    }
-    for (const owner of owners) {
-      if (snapshots.has(owner) && !holders.includes(owner)) {
-        out.push({ entity: label, key, problem: `no personal row in its owner "${owner}"; upsert the key again with its personal data` });
-      }
-    }
-  }
-  return out;
-}
-
-/** What verify read from one region, as it finishes. */
-export interface RegionRead {
+/** What verify read and checked in one region. */
+export interface RegionVerify {
   readonly region: string;
   /** Directory rows read, over every entity. */
   readonly directoryRows: number;
-  /** Personal rows in the region's own leaves (keys only), over every entity. */
+  /** Personal rows in the region's own leaves, over every entity (counted, never read). */
   readonly personalRows: number;
-  /** Why it could not be read: it is then left out of the comparison. */
+  /** This region's reach into each other region. */
+  readonly links: readonly Link[];
+  /** Round trips verify made to this region. */
+  readonly roundTrips: number;
+  /** Migrations applied here, as node-pg-migrate recorded them. */
+  readonly applied: number;
+  /** Checks left out, and why (e.g. the generated files could not be read). */
+  readonly skipped: readonly string[];
+  /** Why the region could not be read at all: nothing is said about it then. */
   readonly error?: ResidencyError;
+}
+
+/** The result of {@link verifyFleet}; the CLI prints it, `--json` as is. */
+export interface VerifyReport {
+  /** False on any error-level finding or unread region. */
+  readonly ok: boolean;
+  readonly regions: readonly RegionVerify[];
+  readonly findings: readonly Finding[];
+  readonly summary: {
+    readonly errors: number;
+    readonly warnings: number;
+    /** Findings per rule id. */
+    readonly rules: Readonly<Partial<Record<RuleId, number>>>;
+    /** Per entity: directory rows compared and key-space buckets that differed (of 256). */
+    readonly entities: Readonly<Record<string, { readonly directoryRows: number; readonly bucketsDiffering: number }>>;
+    readonly elapsedMs: number;
+  };
 }
 
 /** Options of {@link verifyFleet}. */
 export interface VerifyOptions {
-  /** Called as each region has been read, with how long it took. */
-  readonly onRegion?: (read: RegionRead, elapsedMs: number) => void;
+  /** Regions to verify (default: all); rows are compared between these. */
+  readonly regions?: readonly string[];
+  /** The generated migrations (default `generated`): what the applied ones created is expected. */
+  readonly dir?: string;
+  /** Called as each region is done, with how long verify had taken. */
+  readonly onRegion?: (region: RegionVerify, elapsedMs: number) => void;
 }
 
-/** Every entity's snapshot in one region, or why it could not be read. */
-async function readRegion(
-  config: Config,
-  region: Region,
-  env: Env,
-): Promise<{ snapshots?: Map<string, RegionSnapshot>; read: RegionRead }> {
-  let client: pg.Client | undefined;
+const wrap = (region: string, error: unknown): ResidencyError => {
+  if (error instanceof ResidencyError) return error;
+  const sqlstate = (error as { code?: unknown }).code;
+  return new ResidencyError(
+    'MIGRATION',
+    `region "${region}": ${(error as Error).message}${typeof sqlstate === 'string' ? ` [SQLSTATE ${sqlstate}]` : ''}; is it migrated? \`pg-residency migrate status --all\` tells`,
+    { cause: error },
+  );
+};
+
+async function expectedFor(
+  session: RegionSession,
+  region: string,
+  dir: string,
+): Promise<{ applied: number; expected?: ExpectedObjects; skipped?: string }> {
+  const [present] = await session.query<{ migrations: boolean; sums: boolean }>(
+    'SELECT to_regclass($1) IS NOT NULL AS migrations, to_regclass($2) IS NOT NULL AS sums',
+    [qualified(MIGRATIONS_SCHEMA, MIGRATIONS_TABLE), qualified(MIGRATIONS_SCHEMA, CHECKSUMS_TABLE)],
+  );
+  if (!present?.migrations)
+    throw new ResidencyError('MIGRATION', `region "${region}": no migration is applied; run \`pg-residency migrate up --all\``);
+  const applied = await session.query<{ name: string; sha256: string | null }>(
+    `SELECT m.name, ${present.sums ? 'c.sha256' : 'NULL::text AS sha256'} FROM ${qualified(MIGRATIONS_SCHEMA, MIGRATIONS_TABLE)} m
+       ${present.sums ? `LEFT JOIN ${qualified(MIGRATIONS_SCHEMA, CHECKSUMS_TABLE)} c ON c.name = m.name` : ''} ORDER BY m.run_on, m.id`,
+  );
+  const skipped = `objects made by the migrations (RV201 for them, RV202, RV207): ${join(dir, region)}/ does not hold the files this region applied`;
   try {
-    client = await connectRegion(region, env);
-    const snapshots = new Map<string, RegionSnapshot>();
-    for (const entity of config.entities) snapshots.set(`${entity.schema}.${entity.name}`, await snapshot(client, entity, region.name));
-    const sum = (f: (s: RegionSnapshot) => number) => [...snapshots.values()].reduce((n, s) => n + f(s), 0);
-    return {
-      snapshots,
-      read: { region: region.name, directoryRows: sum((s) => s.directory.size), personalRows: sum((s) => s.leaf.size) },
-    };
-  } catch (error) {
-    // connectRegion's errors are CONNECTION already; a failing query is a region not (fully) migrated
-    const sqlstate = (error as { code?: unknown }).code;
-    const wrapped =
-      error instanceof ResidencyError
-        ? error
-        : new ResidencyError(
-            'MIGRATION',
-            `region "${region.name}": ${(error as Error).message}${typeof sqlstate === 'string' ? ` [SQLSTATE ${sqlstate}]` : ''}; is it migrated? \`pg-residency migrate status --all\` tells`,
-            { cause: error },
-          );
-    return { read: { region: region.name, directoryRows: 0, personalRows: 0, error: wrapped } };
-  } finally {
-    await client?.end().catch(() => undefined);
+    const files = await Promise.all(applied.map((a) => readFile(join(dir, region, `${a.name}.sql`), 'utf8')));
+    // files of another fleet or history would expect other objects: only the applied bytes count
+    if (files.some((f, i) => applied[i]!.sha256 !== null && applied[i]!.sha256 !== sha256(f))) return { applied: applied.length, skipped };
+    return { applied: applied.length, expected: expectedObjects(files) };
+  } catch {
+    return { applied: applied.length, skipped };
   }
 }
 
 /**
- * Compares every region's directory rows and personal leaves, as each region
- * stores them: a partly committed write (PostgreSQL has no two-phase commit
- * for postgres_fdw) shows up here. Reads keys and hashes only, every region at
- * once. Regions that cannot be reached are listed and left out of the comparison.
+ * The residency audit: rows (set-based, keys and hashes only), catalog drift
+ * against regions.yaml and the applied migrations, the channels personal
+ * values leak through, and each region's reach into the others. Read-only:
+ * every region is read in one REPEATABLE READ READ ONLY transaction.
+ * Regions that cannot be read are listed and left out.
+ *
+ * @example
+ * const report = await verifyFleet(config, process.env, { dir: 'generated' });
+ * for (const f of report.findings) console.log(f.rule, f.region, f.object, f.fix);
  */
-export async function verifyFleet(config: Config, env: Env, options: VerifyOptions = {}): Promise<VerifyResult> {
+export async function verifyFleet(config: Config, env: Env, options: VerifyOptions = {}): Promise<VerifyReport> {
   const started = performance.now();
-  const reads = await Promise.all(
-    config.regions.map(async (region) => {
-      const result = await readRegion(config, region, env);
-      options.onRegion?.(result.read, performance.now() - started);
+  const selected =
+    options.regions === undefined || options.regions.length === 0 ? [...config.regions] : selectRegions(config, options.regions, false);
+  const dir = options.dir ?? 'generated';
+  const sessions = new Map<string, RegionSession>();
+  const partial = new Map<string, { applied: number; links: Link[]; skipped: string[]; findings: Finding[]; error?: ResidencyError }>();
+  try {
+    await Promise.all(
+      selected.map(async (region: Region) => {
+        const state = { applied: 0, links: [] as Link[], skipped: [] as string[], findings: [] as Finding[] } as {
+          applied: number;
+          links: Link[];
+          skipped: string[];
+          findings: Finding[];
+          error?: ResidencyError;
+        };
+        partial.set(region.name, state);
+        let session: RegionSession | undefined;
+        try {
+          session = await openSession(region, env, { readOnly: true });
+          const { applied, expected, skipped } = await expectedFor(session, region.name, dir);
+          state.applied = applied;
+          if (skipped) state.skipped.push(skipped);
+          const catalog = await readCatalog(session, config, managedSchemas(config, expected?.schemas ?? []), [
+            ...(expected?.signatures ?? []),
+          ]);
+          state.findings.push(...auditCatalog(config, region, catalog, expected), ...auditLeaks(config, region, catalog));
+          sessions.set(region.name, session);
+        } catch (error) {
+          state.error = wrap(region.name, error);
+          await session?.end();
+        }
+      }),
+    );
+    let rows: EntityRows[] = [];
+    try {
+      rows = await auditRows(config, sessions);
+    } catch (error) {
+      for (const region of sessions.keys()) partial.get(region)!.error = wrap(region, error);
+    }
+    await Promise.all(
+      [...sessions].map(async ([region, s]) => {
+        const state = partial.get(region)!;
+        state.links = await checkLinks(config, s);
+        for (const l of state.links.filter((x) => !x.ok))
+          state.findings.push({
+            rule: 'RV401',
+            name: RULES.RV401.name,
+            level: 'error',
+            region,
+            object: `server ${l.to}`,
+            detail: `"${region}" cannot reach "${l.to}": ${l.error ?? 'no answer'}`,
+            fix: `check that "${l.to}" is up and that its fdw host/port in regions.yaml are right; \`pg-residency migrate up --all\` binds them again`,
+          });
+        await s.query('COMMIT').catch(() => undefined);
+      }),
+    );
+
+    const findings: Finding[] = [];
+    const regions: RegionVerify[] = selected.map((region) => {
+      const state = partial.get(region.name)!;
+      const s = sessions.get(region.name);
+      findings.push(...state.findings);
+      const result: RegionVerify = {
+        region: region.name,
+        directoryRows: rows.reduce((n, e) => n + (e.directoryRows[region.name] ?? 0), 0),
+        personalRows: rows.reduce((n, e) => n + (e.personalRows[region.name] ?? 0), 0),
+        links: state.links,
+        roundTrips: s?.roundTrips() ?? 0,
+        applied: state.applied,
+        skipped: state.skipped,
+        ...(state.error ? { error: state.error } : {}),
+      };
+      options.onRegion?.(result, performance.now() - started);
       return result;
-    }),
-  );
-  const inconsistencies: Inconsistency[] = [];
-  const checked: Record<string, number> = {};
-  for (const entity of config.entities) {
-    const label = `${entity.schema}.${entity.name}`;
-    const snapshots = new Map<string, RegionSnapshot>();
-    for (const { read, snapshots: s } of reads) if (s !== undefined) snapshots.set(read.region, s.get(label)!);
-    checked[label] = Math.max(0, ...[...snapshots.values()].map((s) => s.directory.size));
-    inconsistencies.push(...compare(entity, snapshots));
+    });
+    for (const e of rows) findings.push(...e.findings);
+    const seen = new Set<string>();
+    const unique = findings.filter((f) => {
+      const id = `${f.rule}\u0000${f.region}\u0000${f.object}\u0000${f.detail}`;
+      return seen.has(id) ? false : (seen.add(id), true);
+    });
+    const rules: Partial<Record<RuleId, number>> = {};
+    for (const f of unique) rules[f.rule] = (rules[f.rule] ?? 0) + 1;
+    const errors = unique.filter((f) => f.level === 'error').length;
+    return {
+      ok: errors === 0 && regions.every((r) => r.error === undefined),
+      regions,
+      findings: unique,
+      summary: {
+        errors,
+        warnings: unique.length - errors,
+        rules,
+        entities: Object.fromEntries(
+          rows.map((e) => [
+            e.entity,
+            { directoryRows: Math.max(0, ...Object.values(e.directoryRows)), bucketsDiffering: e.bucketsDiffering },
+          ]),
+        ),
+        elapsedMs: Math.round(performance.now() - started),
+      },
+    };
+  } finally {
+    await Promise.all([...sessions.values()].map((s) => s.end()));
   }
-  return {
-    regions: reads.map((r) => r.read),
-    unreachable: reads.flatMap((r) => (r.read.error ? [r.read.error] : [])),
-    inconsistencies,
-    checked,
-  };
 }

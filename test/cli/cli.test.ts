@@ -171,7 +171,7 @@ test('unknown region and missing command are clear errors', async (t) => {
 test('--help lists every command; --version prints the version', async (t) => {
   const r = await run(['--help']);
   t.is(r.code, 0);
-  for (const command of ['gen-migrations', 'migrate <action>', 'sync', 'verify', 'dev <action>', 'demo'])
+  for (const command of ['gen-migrations', 'migrate <action>', 'sync', 'verify', 'repair', 'dev <action>', 'demo'])
     t.true(r.stdout.includes(`pg-residency ${command}`), command);
   const version = await run(['--version']);
   t.is(version.stdout, `${(JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { version: string }).version}\n`);
@@ -208,17 +208,17 @@ test.serial('migrate, sync, verify and dev on a real fleet: text with progress, 
     modified: [],
   });
   // verify before migrate: every region read fails, with the reason and the next step
-  const unmigrated = await runJson(['verify', ...common], env);
+  const unmigrated = await runJson(['verify', ...common, ...dir], env);
   t.is(unmigrated.code, 1);
   t.deepEqual(unmigrated.json.regions[0], {
     region: 'usa',
     directoryRows: 0,
     personalRows: 0,
-    error: {
-      code: 'MIGRATION',
-      message:
-        'region "usa": relation "shared.identity" does not exist [SQLSTATE 42P01]; is it migrated? `pg-residency migrate status --all` tells',
-    },
+    links: [],
+    roundTrips: 0,
+    applied: 0,
+    skipped: [],
+    error: { code: 'MIGRATION', message: 'region "usa": no migration is applied; run `pg-residency migrate up --all`' },
   });
   const pendingText = await run(['migrate', 'status', '--all', ...common, ...dir], env);
   t.regex(pendingText.stdout, /^usa {10}0 applied, 8 pending, 0 unknown, 0 modified\n {13}pending {3}0001_extensions\n/);
@@ -304,21 +304,39 @@ test.serial('migrate, sync, verify and dev on a real fleet: text with progress, 
   const syncText = await run(['sync', '--all', ...common], env);
   t.regex(syncText.stdout, /^usa {10}shared\.identity: 0 replayed, 0 still queued \(\d+ ms\)\n/m);
 
-  const verify = await runJson(['verify', ...common], env);
+  const verify = await runJson(['verify', ...common, ...dir], env);
   t.is(verify.code, 0, verify.stderr);
-  t.deepEqual(verify.json, {
-    ok: true,
-    regions: [
-      { region: 'usa', directoryRows: 1, personalRows: 1 },
-      { region: 'gbr', directoryRows: 1, personalRows: 0 },
-      { region: 'aus', directoryRows: 1, personalRows: 0 },
+  t.true(verify.json.ok);
+  t.deepEqual(verify.json.findings, []);
+  t.deepEqual(
+    verify.json.regions.map((r) => [
+      r.region,
+      r.directoryRows,
+      r.personalRows,
+      r.applied,
+      (r.links as { ok: boolean }[]).every((l) => l.ok),
+    ]),
+    [
+      ['usa', 1, 1, 8, true],
+      ['gbr', 1, 0, 8, true],
+      ['aus', 1, 0, 8, true],
     ],
-    inconsistencies: [],
-    checked: { 'shared.identity': 1 },
+  );
+  t.like(verify.json.summary, {
+    errors: 0,
+    warnings: 0,
+    rules: {},
+    entities: { 'shared.identity': { directoryRows: 1, bucketsDiffering: 0 } },
   });
-  const verifyText = await run(['verify', ...common], env);
-  t.regex(verifyText.stdout, /^usa {10}read 1 directory rows, 1 personal keys \(\d+ ms\)$/m);
-  t.regex(verifyText.stdout, /^shared\.identity: 1 directory rows compared, 0 problem\(s\)$/m);
+  const verifyText = await run(['verify', ...common, ...dir], env);
+  t.regex(
+    verifyText.stdout,
+    /^usa {10}1 directory rows, 1 personal rows, 8 migrations; links: gbr [\d.]+ ms, aus [\d.]+ ms; \d+ round trips \(\d+ ms\)$/m,
+  );
+  t.regex(verifyText.stdout, /^ok: 3 region\(s\) verified, 1 directory rows compared, 0 error\(s\), 0 warning\(s\) in \d+ ms$/m);
+  const repair = await runJson(['repair', ...common], env);
+  t.is(repair.code, 0, repair.stderr);
+  t.like(repair.json, { ok: true, dryRun: false, changes: [], unrepaired: [] });
 
   const status = await runJson(['dev', 'status', ...common], env);
   t.is(status.code, 0);
@@ -347,7 +365,7 @@ test.serial('migrate, sync, verify and dev on a real fleet: text with progress, 
   t.is(syncDown.code, 1);
   t.false(syncDown.stdout.includes('gbr'), syncDown.stdout);
   t.regex(syncDown.stderr, /^gbr {10}error \[CONNECTION\]: region "gbr": cannot connect to .* \(\d+ ms\)\n$/);
-  const verifyDown = await runJson(['verify', ...common], env);
+  const verifyDown = await runJson(['verify', ...common, ...dir], env);
   t.is(verifyDown.code, 1);
   t.false(verifyDown.json.ok);
   t.is((verifyDown.json.regions[1]!.error as { code: string }).code, 'CONNECTION');

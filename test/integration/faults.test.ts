@@ -106,7 +106,9 @@ test.serial(
       t.is(misplaced, 0, `${region}: personal rows outside their owner`);
       lost += missingPersonal;
     }
-    const inconsistencies = (await verifyFleet(fleet.config, fleet.env)).inconsistencies.filter((i) => acknowledged.has(i.key));
+    const inconsistencies = (await verifyFleet(fleet.config, fleet.env)).findings.filter(
+      (f) => f.key !== undefined && acknowledged.has(f.key),
+    );
     t.deepEqual(inconsistencies, []);
     recordCase(t, 1, lost);
   },

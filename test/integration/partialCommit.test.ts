@@ -15,8 +15,8 @@ test.after.always(async () => {
   await fleet?.stop();
 });
 
-const problems = async () =>
-  (await verifyFleet(fleet.config, fleet.env)).inconsistencies.map((i) => `${i.key === '' ? '' : 'K'} ${i.problem}`);
+const rowFindings = async () => (await verifyFleet(fleet.config, fleet.env, { dir: fleet.dir })).findings;
+const problems = async () => (await rowFindings()).map((f) => `${f.rule} ${f.region} ${f.object}`);
 const upsert = (region: string, key: string, name: string, owner: string) =>
   fleet.query(region, 'SELECT * FROM shared.upsert_identity($1, $2, $3, $4)', [key, name, owner, 'note']);
 
@@ -37,16 +37,15 @@ test.serial('a region lost during COMMIT: verify finds what was left, the same c
     );
     await fleet.startRegion(victim);
     t.regex(commit, /server closed the connection unexpectedly/, victim);
-    const found = (await verifyFleet(fleet.config, fleet.env)).inconsistencies.filter((i) => i.key === key);
+    const found = (await rowFindings()).filter((f) => f.key === key);
     if (found.length > 0) {
       const survivor = victim === 'aus' ? 'gbr' : 'aus';
+      // only the survivor's directory row committed: no region holds the personal row
       t.deepEqual(
-        found.map((i) => i.problem),
-        [
-          `directory row missing in "usa", "${victim}"; upsert the key again from a region that has it, or run \`pg-residency sync\` if it was queued`,
-          'no personal row in its owner "usa"; upsert the key again with its personal data',
-        ],
+        found.map((f) => `${f.rule} ${f.region}`),
+        ['RV105 usa'],
       );
+      t.regex(found[0]!.detail, new RegExp(`the directory in "${survivor}" names "usa" as owner, but no region holds the personal row`));
       partial.push(`${survivor} kept it`);
     }
     // the same call again, from the region that lost its row, repairs every region
@@ -69,18 +68,13 @@ test.serial('verify names each kind of inconsistency with its fix, and repairs c
   await fleet.query('gbr', "UPDATE shared.identity SET note = 'stale' WHERE uuid = $1", [b]);
   await fleet.query('aus', 'DELETE FROM aus.identity_details WHERE uuid = $1', [b]); // the owner lost its personal row
   await fleet.query('gbr', "INSERT INTO gbr.identity_details (uuid, region, name) VALUES ($1, 'gbr', 'Cat copy')", [c]); // PII outside its owner
-  const found = (await verifyFleet(fleet.config, fleet.env)).inconsistencies;
-  const byKey = (key: string) => found.filter((i) => i.key === key).map((i) => i.problem);
-  t.deepEqual(byKey(a), [
-    'directory row missing in "aus"; upsert the key again from a region that has it, or run `pg-residency sync` if it was queued',
-  ]);
+  const found = await rowFindings();
+  const byKey = (key: string) => found.filter((f) => f.key === key).map((f) => `${f.rule} ${f.region}: ${f.fix}`);
+  t.deepEqual(byKey(a), ['RV101 aus: `pg-residency repair` copies the directory row of "gbr" to "aus"']);
   t.deepEqual(byKey(b), [
-    'directory rows differ between "usa", "gbr", "aus"; upsert the key again to align them',
-    'no personal row in its owner "aus"; upsert the key again with its personal data',
+    'RV105 aus: `pg-residency repair` removes the orphaned directory rows; if the personal data was lost, restore it from a backup of the owner first',
   ]);
-  t.deepEqual(byKey(c), [
-    'personal row stored in "gbr", which does not own it (owner "usa"): a residency violation; rehome or erase the key',
-  ]);
+  t.deepEqual(byKey(c), ['RV104 gbr: `pg-residency repair` deletes the copy in "gbr" (the owner\'s row is kept)']);
 
   await upsert('gbr', a, 'Ann', 'gbr'); // finds aus's row missing: queued
   await upsert('usa', b, 'Bob', 'aus'); // aligns the note, writes the personal row again

@@ -1,0 +1,130 @@
+/**
+ * The rules `pg-residency verify` checks, by stable id. The ids, names and
+ * levels are part of the `--json` contract (README "Residency proof"): a rule
+ * keeps its id for as long as it exists, and a new check gets a new id.
+ *
+ * RV1xx rows, RV2xx catalog drift, RV3xx leak channels, RV4xx reachability.
+ */
+export const RULES = {
+  RV101: {
+    name: 'directory-row-missing',
+    level: 'error',
+    checks: "a key's directory row is missing in a region while other regions hold it",
+  },
+  RV102: { name: 'directory-row-differs', level: 'error', checks: "a region's directory row differs from the owner's" },
+  RV103: { name: 'leaf-row-wrong-region', level: 'error', checks: "a row of a region's local leaf carries another region's value" },
+  RV104: {
+    name: 'personal-row-outside-owner',
+    level: 'error',
+    checks: "a personal row in a region that the directory does not name as the key's owner, while the owner holds it too",
+  },
+  RV105: { name: 'personal-row-missing', level: 'error', checks: 'directory rows for a key whose personal row no region holds' },
+  RV106: {
+    name: 'rehome-interrupted',
+    level: 'error',
+    checks:
+      'a personal row stored only outside the owner its directory names (an interrupted rehome), or in several regions with no single owner',
+  },
+  RV107: { name: 'personal-row-without-directory', level: 'error', checks: 'a personal row with no directory row in any region' },
+  RV201: {
+    name: 'object-missing',
+    level: 'error',
+    checks: 'an object an applied migration created (schema, table, foreign table, type, server, function by signature) is missing',
+  },
+  RV202: {
+    name: 'object-unexpected',
+    level: 'error',
+    checks: 'an object in a managed schema that no applied migration created (extension members aside)',
+  },
+  RV203: {
+    name: 'column-drift',
+    level: 'error',
+    checks: "a directory, parent, leaf or foreign partition's columns differ from regions.yaml (missing, extra, other type)",
+  },
+  RV204: {
+    name: 'partition-drift',
+    level: 'error',
+    checks: 'a leaf or foreign partition is not attached to its parent, or its bound is not its region',
+  },
+  RV205: { name: 'constraint-missing', level: 'error', checks: "a local leaf lacks its primary key or its CHECK (region = '<region>')" },
+  RV206: {
+    name: 'foreign-table-target',
+    level: 'error',
+    checks:
+      "a foreign partition does not read the owner region's local leaf through the owner's server (e.g. it reads the parent, which loops and reads every region)",
+  },
+  RV207: { name: 'function-drift', level: 'error', checks: 'a function body differs from the one the applied migrations created' },
+  RV208: {
+    name: 'server-options',
+    level: 'error',
+    checks: "a region's foreign server's host, port, dbname or sslrootcert differ from regions.yaml",
+  },
+  RV209: { name: 'server-undeclared-host', level: 'error', checks: 'a foreign server reaching a host regions.yaml does not name' },
+  RV210: { name: 'user-mapping-role', level: 'error', checks: 'a user mapping that logs in as a role other than the link role' },
+  RV211: {
+    name: 'link-not-verified-tls',
+    level: 'error',
+    checks: 'a foreign server whose sslmode is below verify-full without regions.yaml saying so',
+  },
+  RV212: {
+    name: 'link-tls-weakened',
+    level: 'warning',
+    checks: 'a foreign server whose sslmode regions.yaml explicitly weakened below verify-full',
+  },
+  RV213: {
+    name: 'link-role-grants',
+    level: 'error',
+    checks: 'the link role lacks SELECT, INSERT, UPDATE, DELETE on the local leaf, or holds more (TRUNCATE, REFERENCES, TRIGGER)',
+  },
+  RV301: {
+    name: 'statistics-copied',
+    level: 'error',
+    checks: "pg_statistic rows of a foreign partition, or of a parent's resident columns (samples of other regions' personal values)",
+  },
+  RV302: {
+    name: 'publication-personal',
+    level: 'error',
+    checks: 'a publication that includes a personal table (a leaf, a parent with foreign partitions), or FOR ALL TABLES',
+  },
+  RV303: {
+    name: 'stat-statements-utility',
+    level: 'error',
+    checks:
+      'pg_stat_statements loaded or installed with track_utility on: utility statements (CALL, DO, PREPARE ...) are kept with their literal values',
+  },
+  RV304: { name: 'log-statement', level: 'error', checks: 'log_statement mod or all, for the server or a role/database' },
+  RV305: {
+    name: 'log-duration',
+    level: 'error',
+    checks: 'log_min_duration_statement >= 0 (or a statement/transaction sample rate), for the server or a role/database',
+  },
+  RV306: {
+    name: 'log-error-statement',
+    level: 'error',
+    checks: "log_min_error_statement at error or below for an app role (a failing call's text is logged)",
+  },
+  RV307: {
+    name: 'log-parameters-on-error',
+    level: 'error',
+    checks: 'log_parameter_max_length_on_error != 0 (13+): bind parameters of failing statements are logged',
+  },
+  RV308: {
+    name: 'link-role-log-settings',
+    level: 'error',
+    checks: "the link role's protective per-role log settings are missing or changed",
+  },
+  RV309: {
+    name: 'queue-holds-values',
+    level: 'error',
+    checks: 'an outbox or queue table with columns beyond the key, the region and queued_at',
+  },
+  RV310: {
+    name: 'direct-rights-personal',
+    level: 'error',
+    checks: 'PUBLIC or an app role with direct rights on a leaf or a foreign partition',
+  },
+  RV311: { name: 'link-session-without-tls', level: 'error', checks: 'a live session of the link role that is not TLS (pg_stat_ssl)' },
+  RV401: { name: 'region-unreachable', level: 'error', checks: 'a region cannot reach another through its foreign server' },
+} as const satisfies Record<string, { name: string; level: 'error' | 'warning'; checks: string }>;
+
+export type RuleId = keyof typeof RULES;

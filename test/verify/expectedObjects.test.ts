@@ -1,0 +1,68 @@
+import test from 'ava';
+import { readdirSync, readFileSync } from 'node:fs';
+import { classifyKey, type KeyInRegion } from '../../src/verify/classifyKey.js';
+import { expectedObjects } from '../../src/verify/expectedObjects.js';
+
+test('the objects the committed usa migrations create, read from the files', (t) => {
+  const dir = 'generated/usa';
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.sql'))
+    .sort()
+    .map((f) => readFileSync(`${dir}/${f}`, 'utf8'));
+  const e = expectedObjects(files);
+  t.deepEqual([...e.schemas].sort(), ['aus', 'gbr', 'residency', 'shared', 'usa']);
+  t.true(e.relations.has('usa.identity_details'));
+  t.true(e.relations.has('gbr.identity_details'));
+  t.true(e.relations.has('shared.identity_outbox'));
+  t.deepEqual([...e.servers].sort(), ['aus', 'gbr']);
+  t.true(e.signatures.has('"shared"."upsert_identity"(uuid, text, text, text, timestamptz)'));
+  t.true(e.bodies.has('shared.upsert_identity/5'));
+  t.true(e.bodies.has('residency.bind_server/1'));
+  t.false(e.functionNames.has('public.found_role'), 'a DO block is not a function');
+});
+
+test('a later DROP removes what an earlier file created', (t) => {
+  const e = expectedObjects([
+    '-- Up Migration\nCREATE TABLE "s"."a" (x int);\nCREATE FUNCTION "s"."f"(x int) RETURNS int AS $function$ SELECT 1 $function$;\n-- Down Migration\nDROP TABLE "s"."a";',
+    '-- Up Migration\nDROP TABLE "s"."a";\nDROP FUNCTION "s"."f"(int);\n',
+  ]);
+  t.false(e.relations.has('s.a'));
+  t.false(e.bodies.has('s.f/1'));
+});
+
+const at = (entries: Record<string, KeyInRegion>) => new Map(Object.entries(entries));
+
+test('classifyKey: an interrupted rehome is completed into the owner its directories record', (t) => {
+  const v = classifyKey(
+    'shared.identity',
+    'k',
+    at({
+      usa: { owner: 'usa', hash: 'h', leaf: false, queued: false },
+      aus: { owner: 'usa', hash: 'h', leaf: true, queued: false },
+    }),
+    true,
+  );
+  t.deepEqual(
+    v.findings.map((f) => `${f.rule} ${f.region}`),
+    ['RV106 aus'],
+  );
+  t.deepEqual(v.actions, [{ kind: 'move-personal', from: 'aus', to: 'usa' }]);
+});
+
+test('classifyKey: an orphan with a queued outbox entry is left to sync', (t) => {
+  const v = classifyKey(
+    'shared.identity',
+    'k',
+    at({
+      usa: { owner: 'usa', hash: 'h', leaf: false, queued: true },
+      gbr: { leaf: false, queued: false },
+    }),
+    true,
+  );
+  t.deepEqual(
+    v.findings.map((f) => f.rule),
+    ['RV105'],
+  );
+  t.regex(v.findings[0]!.fix, /sync --all/);
+  t.deepEqual(v.actions, []);
+});

@@ -210,7 +210,9 @@ export function planDelta(input: DeltaInput): DeltaPlan {
     }
     // the functions replaced below no longer use them; a call in flight on the old ones may, until this wave
     const retired = keptOthers.flatMap((t) =>
-      oldConfig.entities.map((e) => render(oldConfig, 'foreign_tables_retired', { target: t, entity: entityContext(oldConfig, e, hereBefore) })),
+      oldConfig.entities.map((e) =>
+        render(oldConfig, 'foreign_tables_retired', { target: t, entity: entityContext(oldConfig, e, hereBefore) }),
+      ),
     );
     if (retired.length > 0) {
       contractRemote.push(...retired);
@@ -329,7 +331,9 @@ export function planDelta(input: DeltaInput): DeltaPlan {
         ...oldConfig.entities.map((e) => inverse(input.render(oldConfig, foreignBlock(oldConfig, hereBefore, target, e)))),
         ...(input.twoPhase
           ? []
-          : oldConfig.entities.map((e) => render(oldConfig, 'foreign_tables_retired', { target, entity: entityContext(oldConfig, e, hereBefore) }))),
+          : oldConfig.entities.map((e) =>
+              render(oldConfig, 'foreign_tables_retired', { target, entity: entityContext(oldConfig, e, hereBefore) }),
+            )),
         inverse(input.render(oldConfig, serverBlock(oldConfig, hereBefore, target))),
       ],
       changes: [

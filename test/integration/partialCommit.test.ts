@@ -21,32 +21,35 @@ const problems = async () =>
 const upsert = (region: string, key: string, name: string, owner: string) =>
   fleet.query(region, 'SELECT * FROM shared.upsert_identity($1, $2, $3, $4)', [key, name, owner, 'note']);
 
-test.serial('a region lost between PREPARE and COMMIT PREPARED: the write is acknowledged with a WARNING, and resolve completes it', async (t) => {
-  const key = randomUUID();
-  const usa = await fleet.client('usa');
-  const warnings: string[] = [];
-  usa.on('notice', (n) => warnings.push(`${n.severity}: ${n.message}`));
-  // test-only pause: after the decision (the loopback committed its record), before COMMIT PREPARED
-  await usa.query("SET residency.test_pause = 'before_commit_prepared'; SET residency.test_pause_seconds = '2'");
-  const call = usa.query("SELECT * FROM shared.upsert_identity($1, 'Half', 'usa', 'n')", [key]);
-  await new Promise((r) => setTimeout(r, 500));
-  await fleet.stopRegion('aus'); // its part stays prepared: a prepared transaction survives a restart
-  t.like((await call).rows[0], { uuid: key, created: true, owned_here: true });
-  t.true(
-    warnings.some((w) => w.startsWith('WARNING: region "aus": the write is committed, but its part there is still prepared')),
-    warnings.join('\n'),
-  );
-  await fleet.startRegion('aus');
-  t.deepEqual(await fleet.query('aus', 'SELECT count(*)::int AS n FROM pg_prepared_xacts'), [{ n: 1 }]);
-  t.deepEqual(
-    (await verifyFleet(fleet.config, fleet.env)).inconsistencies.filter((i) => i.key === key).map((i) => i.problem),
-    ['directory row missing in "aus"; upsert the key again from a region that has it, or run `pg-residency sync` if it was queued'],
-  );
-  const resolved = await resolveFleet(fleet.config, ['aus'], false, fleet.env);
-  t.is(resolved[0]?.committed, 1);
-  t.deepEqual(await problems(), []);
-  t.deepEqual(await fleet.query('aus', 'SELECT region FROM shared.identity WHERE uuid = $1', [key]), [{ region: 'usa' }]);
-});
+test.serial(
+  'a region lost between PREPARE and COMMIT PREPARED: the write is acknowledged with a WARNING, and resolve completes it',
+  async (t) => {
+    const key = randomUUID();
+    const usa = await fleet.client('usa');
+    const warnings: string[] = [];
+    usa.on('notice', (n) => warnings.push(`${n.severity}: ${n.message}`));
+    // test-only pause: after the decision (the loopback committed its record), before COMMIT PREPARED
+    await usa.query("SET residency.test_pause = 'before_commit_prepared'; SET residency.test_pause_seconds = '2'");
+    const call = usa.query("SELECT * FROM shared.upsert_identity($1, 'Half', 'usa', 'n')", [key]);
+    await new Promise((r) => setTimeout(r, 500));
+    await fleet.stopRegion('aus'); // its part stays prepared: a prepared transaction survives a restart
+    t.like((await call).rows[0], { uuid: key, created: true, owned_here: true });
+    t.true(
+      warnings.some((w) => w.startsWith('WARNING: region "aus": the write is committed, but its part there is still prepared')),
+      warnings.join('\n'),
+    );
+    await fleet.startRegion('aus');
+    t.deepEqual(await fleet.query('aus', 'SELECT count(*)::int AS n FROM pg_prepared_xacts'), [{ n: 1 }]);
+    t.deepEqual(
+      (await verifyFleet(fleet.config, fleet.env)).inconsistencies.filter((i) => i.key === key).map((i) => i.problem),
+      ['directory row missing in "aus"; upsert the key again from a region that has it, or run `pg-residency sync` if it was queued'],
+    );
+    const resolved = await resolveFleet(fleet.config, ['aus'], false, fleet.env);
+    t.is(resolved[0]?.committed, 1);
+    t.deepEqual(await problems(), []);
+    t.deepEqual(await fleet.query('aus', 'SELECT region FROM shared.identity WHERE uuid = $1', [key]), [{ region: 'usa' }]);
+  },
+);
 
 test.serial('verify names each kind of inconsistency with its fix, and repairs clear them', async (t) => {
   const a = randomUUID();

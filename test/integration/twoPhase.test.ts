@@ -96,15 +96,15 @@ test.serial("a part that fails in the owner does not put its personal values in 
   await fleet.query('gbr', "ALTER TABLE shared.identity ADD CONSTRAINT no_boom CHECK (note IS DISTINCT FROM 'boom')");
   try {
     const sizes = Object.fromEntries(
-      await Promise.all(
-        REGIONS.map(async (r) => [r, await logSize(regionPaths(fleet.stateDir, r, fleet.ports[r]!).logFile)] as const),
-      ),
+      await Promise.all(REGIONS.map(async (r) => [r, await logSize(regionPaths(fleet.stateDir, r, fleet.ports[r]!).logFile)] as const)),
     );
     const marker = `Marker Person ${randomUUID()}`;
     t.is((await failure(fleet.query('aus', "SELECT shared.upsert_identity($1, $2, 'gbr', 'boom')", [randomUUID(), marker]))).code, '23514');
     await new Promise((r) => setTimeout(r, 500));
     for (const region of REGIONS) {
-      const text = (await readFile(regionPaths(fleet.stateDir, region, fleet.ports[region]!).logFile)).subarray(sizes[region]).toString('utf8');
+      const text = (await readFile(regionPaths(fleet.stateDir, region, fleet.ports[region]!).logFile))
+        .subarray(sizes[region])
+        .toString('utf8');
       t.false(text.includes(marker), `${region}: ${text}`);
     }
   } finally {
@@ -112,47 +112,53 @@ test.serial("a part that fails in the owner does not put its personal values in 
   }
 });
 
-test.serial('two regions writing one new key at once: one wins, the loser gets 40001 within lock_timeout, every region agrees', async (t) => {
-  // gbr's write waits after preparing everywhere: aus (later in regions.yaml) gives way at once,
-  // usa (earlier) waits for gbr's decision, then finds the key taken
-  for (const [second, waits] of [
-    ['aus', false],
-    ['usa', true],
-  ] as const) {
-    const key = randomUUID();
-    const first = await fleet.client('gbr');
-    await first.query("SET residency.test_pause = 'before_decision'; SET residency.test_pause_seconds = '1'");
-    const winner = first.query("SELECT * FROM shared.upsert_identity($1, 'From gbr', 'gbr', 'n')", [key]);
-    await new Promise((r) => setTimeout(r, 300));
-    const started = performance.now();
-    const loser = await failure(fleet.query(second, "SELECT shared.upsert_identity($1, 'Other', 'gbr', 'x')", [key]));
-    const took = performance.now() - started;
-    t.is(loser.code, '40001', loser.message);
-    t.regex(loser.message, waits ? /created concurrently by another call; retry it$/ : /a concurrent write of the same key holds it; retry$/);
-    t.true(took < 3000, `within lock_timeout (${Math.round(took)} ms)`);
-    t.true(waits ? took > 400 : took < 600, `${second} ${waits ? 'waited' : 'gave way at once'} (${Math.round(took)} ms)`);
-    t.deepEqual((await winner).rows, [{ uuid: key, created: true, owned_here: true }]);
-    t.deepEqual(await rowsOf(key), everywhere(['dir gbr n'], 'gbr', 'From gbr'));
-  }
-  // and without a pause: at most one creates, every loser says 40001, every region agrees
-  for (let i = 0; i < 5; i++) {
-    const key = randomUUID();
-    const results = await Promise.all(
-      REGIONS.map((r) => failure(fleet.query(r, "SELECT shared.upsert_identity($1, $2, 'usa', 'n')", [key, `From ${r}`]))),
-    );
-    t.true(
-      results.every((r) => r.code === 'none' || r.code === '40001'),
-      JSON.stringify(results),
-    );
-    const [dir] = await fleet.query('usa', 'SELECT count(*)::int AS n FROM shared.identity WHERE uuid = $1', [key]);
-    const names = await fleet.query('usa', 'SELECT name FROM usa.identity_details WHERE uuid = $1', [key]);
-    if (results.some((r) => r.code === 'none')) {
-      t.is(dir?.n, 1);
-      t.deepEqual(await rowsOf(key), everywhere(['dir usa n'], 'usa', names[0]?.name as string));
+test.serial(
+  'two regions writing one new key at once: one wins, the loser gets 40001 within lock_timeout, every region agrees',
+  async (t) => {
+    // gbr's write waits after preparing everywhere: aus (later in regions.yaml) gives way at once,
+    // usa (earlier) waits for gbr's decision, then finds the key taken
+    for (const [second, waits] of [
+      ['aus', false],
+      ['usa', true],
+    ] as const) {
+      const key = randomUUID();
+      const first = await fleet.client('gbr');
+      await first.query("SET residency.test_pause = 'before_decision'; SET residency.test_pause_seconds = '1'");
+      const winner = first.query("SELECT * FROM shared.upsert_identity($1, 'From gbr', 'gbr', 'n')", [key]);
+      await new Promise((r) => setTimeout(r, 300));
+      const started = performance.now();
+      const loser = await failure(fleet.query(second, "SELECT shared.upsert_identity($1, 'Other', 'gbr', 'x')", [key]));
+      const took = performance.now() - started;
+      t.is(loser.code, '40001', loser.message);
+      t.regex(
+        loser.message,
+        waits ? /created concurrently by another call; retry it$/ : /a concurrent write of the same key holds it; retry$/,
+      );
+      t.true(took < 3000, `within lock_timeout (${Math.round(took)} ms)`);
+      t.true(waits ? took > 400 : took < 600, `${second} ${waits ? 'waited' : 'gave way at once'} (${Math.round(took)} ms)`);
+      t.deepEqual((await winner).rows, [{ uuid: key, created: true, owned_here: true }]);
+      t.deepEqual(await rowsOf(key), everywhere(['dir gbr n'], 'gbr', 'From gbr'));
     }
-  }
-  t.deepEqual(await prepared(), nonePrepared);
-});
+    // and without a pause: at most one creates, every loser says 40001, every region agrees
+    for (let i = 0; i < 5; i++) {
+      const key = randomUUID();
+      const results = await Promise.all(
+        REGIONS.map((r) => failure(fleet.query(r, "SELECT shared.upsert_identity($1, $2, 'usa', 'n')", [key, `From ${r}`]))),
+      );
+      t.true(
+        results.every((r) => r.code === 'none' || r.code === '40001'),
+        JSON.stringify(results),
+      );
+      const [dir] = await fleet.query('usa', 'SELECT count(*)::int AS n FROM shared.identity WHERE uuid = $1', [key]);
+      const names = await fleet.query('usa', 'SELECT name FROM usa.identity_details WHERE uuid = $1', [key]);
+      if (results.some((r) => r.code === 'none')) {
+        t.is(dir?.n, 1);
+        t.deepEqual(await rowsOf(key), everywhere(['dir usa n'], 'usa', names[0]?.name as string));
+      }
+    }
+    t.deepEqual(await prepared(), nonePrepared);
+  },
+);
 
 /** Runs a write in `region` that stops at `point`, then kills its backend there. */
 async function killedAt(region: string, point: string, key: string): Promise<void> {
@@ -169,45 +175,48 @@ async function killedAt(region: string, point: string, key: string): Promise<voi
   await call;
 }
 
-test.serial('a coordinator killed after its decision: resolve commits the prepared parts; killed before it: resolve rolls them back', async (t) => {
-  const committed = randomUUID();
-  await killedAt('gbr', 'before_commit_prepared', committed);
-  t.deepEqual(await prepared(), { usa: 1, gbr: 0, aus: 1 });
-  // the parts hold their keys: the directory there does not show the row yet
-  t.deepEqual((await rowsOf(committed)).usa, []);
-  const status = await fleet.migrate({ dryRun: true });
-  t.true(status.every((r) => r.error === undefined));
-  const resolved = await resolveFleet(fleet.config, [], true, fleet.env);
-  t.deepEqual(
-    resolved.map((r) => [r.region, r.committed, r.rolledBack, r.pending, r.error?.message]),
-    [
-      ['usa', 1, 0, 0, undefined],
-      ['gbr', 0, 0, 0, undefined],
-      ['aus', 1, 0, 0, undefined],
-    ],
-  );
-  t.deepEqual(await rowsOf(committed), everywhere(['dir aus n'], 'aus', 'Crash'));
-  t.deepEqual(await prepared(), nonePrepared);
-  // the record is spent now: the next run deletes it
-  const again = await resolveFleet(fleet.config, ['gbr'], false, fleet.env);
-  t.is(again[0]?.recordsDeleted, 1);
-  t.deepEqual(await fleet.query('gbr', 'SELECT count(*)::int AS n FROM residency.commit_records'), [{ n: 0 }]);
+test.serial(
+  'a coordinator killed after its decision: resolve commits the prepared parts; killed before it: resolve rolls them back',
+  async (t) => {
+    const committed = randomUUID();
+    await killedAt('gbr', 'before_commit_prepared', committed);
+    t.deepEqual(await prepared(), { usa: 1, gbr: 0, aus: 1 });
+    // the parts hold their keys: the directory there does not show the row yet
+    t.deepEqual((await rowsOf(committed)).usa, []);
+    const status = await fleet.migrate({ dryRun: true });
+    t.true(status.every((r) => r.error === undefined));
+    const resolved = await resolveFleet(fleet.config, [], true, fleet.env);
+    t.deepEqual(
+      resolved.map((r) => [r.region, r.committed, r.rolledBack, r.pending, r.error?.message]),
+      [
+        ['usa', 1, 0, 0, undefined],
+        ['gbr', 0, 0, 0, undefined],
+        ['aus', 1, 0, 0, undefined],
+      ],
+    );
+    t.deepEqual(await rowsOf(committed), everywhere(['dir aus n'], 'aus', 'Crash'));
+    t.deepEqual(await prepared(), nonePrepared);
+    // the record is spent now: the next run deletes it
+    const again = await resolveFleet(fleet.config, ['gbr'], false, fleet.env);
+    t.is(again[0]?.recordsDeleted, 1);
+    t.deepEqual(await fleet.query('gbr', 'SELECT count(*)::int AS n FROM residency.commit_records'), [{ n: 0 }]);
 
-  const aborted = randomUUID();
-  await killedAt('usa', 'before_decision', aborted);
-  t.deepEqual(await prepared(), { usa: 0, gbr: 1, aus: 1 });
-  const rolledBack = await resolveFleet(fleet.config, [], true, fleet.env);
-  t.deepEqual(
-    rolledBack.map((r) => [r.region, r.committed, r.rolledBack, r.pending]),
-    [
-      ['usa', 0, 0, 0],
-      ['gbr', 0, 1, 0],
-      ['aus', 0, 1, 0],
-    ],
-  );
-  t.deepEqual(await rowsOf(aborted), { usa: [], gbr: [], aus: [] });
-  t.deepEqual(await prepared(), nonePrepared);
-});
+    const aborted = randomUUID();
+    await killedAt('usa', 'before_decision', aborted);
+    t.deepEqual(await prepared(), { usa: 0, gbr: 1, aus: 1 });
+    const rolledBack = await resolveFleet(fleet.config, [], true, fleet.env);
+    t.deepEqual(
+      rolledBack.map((r) => [r.region, r.committed, r.rolledBack, r.pending]),
+      [
+        ['usa', 0, 0, 0],
+        ['gbr', 0, 1, 0],
+        ['aus', 0, 1, 0],
+      ],
+    );
+    t.deepEqual(await rowsOf(aborted), { usa: [], gbr: [], aus: [] });
+    t.deepEqual(await prepared(), nonePrepared);
+  },
+);
 
 test.serial('the application role cannot use a dblink connection a function left open in its session (42501)', async (t) => {
   const key = randomUUID();

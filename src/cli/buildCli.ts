@@ -7,6 +7,7 @@ import { genMigrationsCommand } from './commands/genMigrations.js';
 import { migrateCommand } from './commands/migrate.js';
 import { repairCommand } from './commands/repair.js';
 import { syncCommand } from './commands/sync.js';
+import { resolveCommand } from './commands/resolve.js';
 import { verifyCommand } from './commands/verify.js';
 
 export type { CliIo, TextSink } from './context.js';
@@ -41,6 +42,7 @@ export async function buildCli(io: CliIo): Promise<number> {
     .command(genMigrationsCommand(ctx))
     .command(migrateCommand(ctx))
     .command(syncCommand(ctx))
+    .command(resolveCommand(ctx))
     .command(verifyCommand(ctx))
     .command(repairCommand(ctx))
     .command(devCommand(ctx))

@@ -10,11 +10,11 @@ test('the objects the committed usa migrations create, read from the files', (t)
     .sort()
     .map((f) => readFileSync(`${dir}/${f}`, 'utf8'));
   const e = expectedObjects(files);
-  t.deepEqual([...e.schemas].sort(), ['aus', 'gbr', 'residency', 'shared', 'usa']);
+  t.deepEqual([...e.schemas].sort(), ['aus', 'gbr', 'residency', 'residency_dblink', 'shared', 'usa']);
   t.true(e.relations.has('usa.identity_details'));
   t.true(e.relations.has('gbr.identity_details'));
   t.true(e.relations.has('shared.identity_outbox'));
-  t.deepEqual([...e.servers].sort(), ['aus', 'gbr']);
+  t.deepEqual([...e.servers].sort(), ['aus', 'gbr', 'usa']); // usa's own: the loopback of two-phase writes
   t.true(e.signatures.has('"shared"."upsert_identity"(uuid, text, text, text, timestamptz)'));
   t.true(e.bodies.has('shared.upsert_identity/5'));
   t.true(e.bodies.has('residency.bind_server/1'));

@@ -329,9 +329,9 @@ test.serial('migrate, sync, verify and dev on a real fleet: text with progress, 
       (r.links as { ok: boolean }[]).every((l) => l.ok),
     ]),
     [
-      ['usa', 1, 1, 8, true],
-      ['gbr', 1, 0, 8, true],
-      ['aus', 1, 0, 8, true],
+      ['usa', 1, 1, 9, true],
+      ['gbr', 1, 0, 9, true],
+      ['aus', 1, 0, 9, true],
     ],
   );
   t.like(verify.json.summary, {

@@ -8,7 +8,24 @@ import { initialShape, type ApiShape } from './apiShape.js';
  * entity in one region. Pure. Nothing in it depends on the other regions:
  * the functions read the fleet from the region registry at run time.
  */
-export function entityContext(config: Config, entity: Entity, here: Region, apiShape?: ApiShape) {
+export function entityContext(config: Config, entity: Entity, here: Region, apiShape?: ApiShape): EntityContext {
+  // Every foreign table of an entity, in every region file, renders from the
+  // same context: build it once per entity, region and API shape.
+  let byRegion = contexts.get(entity);
+  if (byRegion === undefined) contexts.set(entity, (byRegion = new WeakMap()));
+  let byShape = byRegion.get(here);
+  if (byShape === undefined) byRegion.set(here, (byShape = new Map()));
+  let context = byShape.get(apiShape ?? NO_SHAPE);
+  if (context === undefined) byShape.set(apiShape ?? NO_SHAPE, (context = buildEntityContext(config, entity, here, apiShape)));
+  return context;
+}
+
+const NO_SHAPE = {};
+const contexts = new WeakMap<Entity, WeakMap<Region, Map<object, EntityContext>>>();
+
+export type EntityContext = ReturnType<typeof buildEntityContext>;
+
+function buildEntityContext(_config: Config, entity: Entity, here: Region, apiShape?: ApiShape) {
   const names = derivedNames(entity.name);
   const regionColumn: Column = { name: entity.regionColumn, type: 'text', notNull: true, default: undefined };
   // Parameters of upsert_<entity>: (key, resident..., region, mirrored...)

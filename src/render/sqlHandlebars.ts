@@ -1,13 +1,12 @@
 import Handlebars from 'handlebars';
 import type { Column } from '../config/types.js';
 import { ident, literal, qualified } from '../sql/quote.js';
-import { untaint } from './taint.js';
 
 type HelperArgs = unknown[];
 
 /** Drops Handlebars' trailing options object from a helper's arguments. */
 function args(all: HelperArgs): unknown[] {
-  return all.slice(0, -1).map(untaint);
+  return all.slice(0, -1);
 }
 
 function text(value: unknown, helper: string): string {

@@ -218,13 +218,14 @@ export async function genMigrations(input: GenMigrationsInput): Promise<RegionGe
     throw new ResidencyError('CONFIG', `cannot generate migrations for this regions.yaml:\n${problems.map((p) => `  ${p}`).join('\n')}`);
   }
   const results: RegionGenResult[] = [];
+  const workByRegion = new Map(work.map((w) => [w.region, w]));
   for (const region of config.regions) {
-    const item = work.find((w) => w.region === region.name)!;
+    const item = workByRegion.get(region.name)!;
     // Compare with what is on disk, reading only files that exist and were not read already.
     const listed = new Set(item.existing);
     const current = await Promise.all(
-      [...item.writes.keys()].map((name) =>
-        !listed.has(name) ? undefined : (item.existingFiles.get(name) ?? fs.read(`${item.dir}/${name}`)),
+      [...item.writes.keys()].map(async (name) =>
+        !listed.has(name) ? undefined : (item.existingFiles.get(name) ?? (await fs.read(`${item.dir}/${name}`))),
       ),
     );
     const changed = [...item.writes.keys()].filter((name, i) => current[i] !== item.writes.get(name));

@@ -47,6 +47,8 @@ interface TemplateSet {
   compile(template: string): Compiled;
   /** The partials a mode picks: `details_target` and `details_prune`. */
   modePartials(mode: string): { partials: Record<string, Compiled> };
+  /** Blocks rendered, by context object, then mode and template: a context shared by many regions renders once. */
+  readonly rendered: WeakMap<object, Map<string, RenderedBlock>>;
 }
 
 // Compiling is most of the cost of rendering a small fleet: compile each
@@ -81,6 +83,7 @@ function templateSet(templates: TemplateSources): TemplateSet {
   const byMode = new Map<string, { partials: Record<string, Compiled> }>();
   const set: TemplateSet = {
     compile,
+    rendered: new WeakMap(),
     modePartials(mode) {
       let options = byMode.get(mode);
       if (options === undefined) {
@@ -138,19 +141,25 @@ export function blockRenderer(templates: TemplateSources, region: Config['region
   const set = templateSet(templates);
   const partials = set.modePartials(region.mode);
   return (block) => {
-    const template = set.compile(block.template);
-    let body: string;
-    try {
-      body = tidy(template(block.context, partials));
-    } catch (error) {
-      throw new ResidencyError(
-        'TEMPLATE',
-        `templates/${block.template}.sql.hbs failed to render for region "${region.name}": ${(error as Error).message}`,
-        { cause: error },
-      );
+    let byTemplate = set.rendered.get(block.context);
+    if (byTemplate === undefined) set.rendered.set(block.context, (byTemplate = new Map()));
+    const key = `${region.mode}\0${block.template}`;
+    let rendered = byTemplate.get(key);
+    if (rendered === undefined) {
+      const template = set.compile(block.template);
+      let body: string;
+      try {
+        body = tidy(template(block.context, partials));
+      } catch (error) {
+        throw new ResidencyError(
+          'TEMPLATE',
+          `templates/${block.template}.sql.hbs failed to render for region "${region.name}": ${(error as Error).message}`,
+          { cause: error },
+        );
+      }
+      byTemplate.set(key, (rendered = sectionBodies(body)));
     }
-    const { up, down } = sectionBodies(body);
-    return { up: block.marker === undefined ? up : markSection(block.marker, up), down };
+    return block.marker === undefined ? rendered : { up: markSection(block.marker, rendered.up), down: rendered.down };
   };
 }
 

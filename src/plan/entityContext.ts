@@ -1,4 +1,5 @@
 import { derivedNames } from '../config/derivedNames.js';
+import { TEXT_TYPE } from '../config/columnGrammar.js';
 import type { Column, Config, Entity, Region } from '../config/types.js';
 import { qualified } from '../sql/quote.js';
 import { initialShape, type ApiShape } from './apiShape.js';
@@ -30,7 +31,7 @@ export type EntityContext = ReturnType<typeof buildEntityContext>;
 
 function buildEntityContext(_config: Config, entity: Entity, here: Region | undefined, apiShape?: ApiShape) {
   const names = derivedNames(entity.name);
-  const regionColumn: Column = { name: entity.regionColumn, type: 'text', notNull: true, default: undefined };
+  const regionColumn: Column = { name: entity.regionColumn, type: TEXT_TYPE, notNull: true, default: undefined };
   // Parameters of upsert_<entity>: (key, resident..., region, mirrored...)
   // for a new entity, then whatever later steps appended (see apiShape.ts).
   const byName = new Map([entity.key, regionColumn, ...entity.resident, ...entity.mirrored].map((c) => [c.name, c] as const));

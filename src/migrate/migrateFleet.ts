@@ -191,7 +191,7 @@ export async function migrateFleet(input: MigrateInput): Promise<RegionMigrateRe
   try {
     for (const target of targets) {
       try {
-        target.client = await connectRegion(target.region, input.env);
+        target.client = await connectRegion(target.region, input.env, { purpose: 'migrate' });
         if (!input.dryRun) await prepareBindings(target.client, input.config);
         const applied = await appliedMigrations(target.client);
         checkApplied(target.migrations, applied);

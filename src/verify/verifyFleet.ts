@@ -122,7 +122,7 @@ async function readRegion(
 ): Promise<{ snapshots?: Map<string, RegionSnapshot>; read: RegionRead }> {
   let client: pg.Client | undefined;
   try {
-    client = await connectRegion(region, env);
+    client = await connectRegion(region, env, { purpose: 'verify' });
     const snapshots = new Map<string, RegionSnapshot>();
     for (const entity of config.entities) snapshots.set(`${entity.schema}.${entity.name}`, await snapshot(client, entity, region.name));
     const sum = (f: (s: RegionSnapshot) => number) => [...snapshots.values()].reduce((n, s) => n + f(s), 0);

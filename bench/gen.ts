@@ -148,8 +148,9 @@ export function benchAppend(regions: number, entities: number, templates?: strin
   }
 }
 
-const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`;
-const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+// decimal units, as issue 13's targets and README's tables
+const kb = (bytes: number) => `${(bytes / 1000).toFixed(0)} KB`;
+const mb = (bytes: number) => `${(bytes / 1_000_000).toFixed(1)} MB`;
 const seconds = (ms: number) => (ms < 1000 ? `${ms.toFixed(0)} ms` : `${(ms / 1000).toFixed(2)} s`);
 
 /** The rows as a markdown table, as README's benchmark section shows them. */
@@ -161,7 +162,7 @@ export function formatGenTable(rows: readonly GenRow[], append: AppendRow | unde
   for (const r of rows) {
     const appended =
       append !== undefined && append.regions === r.regions && append.entities === r.entities
-        ? `${kb(append.appendedSqlBytes)} SQL (${append.files.length} file), ${kb(append.appendedBytes)} with residency.sum and state.json`
+        ? `${kb(append.appendedSqlBytes)} SQL (${append.files.length} file${append.files.length === 1 ? '' : 's'}), ${kb(append.appendedBytes)} with residency.sum and state.json`
         : '';
     lines.push(
       `| ${r.regions} regions x ${r.entities} entities | ${seconds(r.medianMs)} (${r.runs} run${r.runs === 1 ? '' : 's'}) | ${r.files} | ${mb(r.bytes)} | ${kb(r.largest.bytes)} (${r.largest.file.replace(/^[^/]+\//, '')}) | ${appended} |`,

@@ -1,4 +1,5 @@
-import pg from 'pg';
+import type pg from 'pg';
+import { openClient } from '../migrate/connect.js';
 import { ident } from '../sql/quote.js';
 import { clusterError } from './clusterError.js';
 import type { RegionAddress } from './regionAddress.js';
@@ -11,9 +12,12 @@ import type { RegionAddress } from './regionAddress.js';
  * @throws ResidencyError CLUSTER when the server refuses the connection or the password
  */
 export async function ensureDatabase(region: string, address: RegionAddress, password: string): Promise<boolean> {
-  const client = new pg.Client({ host: address.host, port: address.port, user: address.user, password, database: 'postgres' });
+  let client: pg.Client | undefined;
   try {
-    await client.connect();
+    client = await openClient(
+      { host: address.host, port: address.port, user: address.user, password, database: 'postgres' },
+      { purpose: 'dev' },
+    );
     const found = await client.query('select 1 from pg_database where datname = $1', [address.database]);
     if (found.rowCount !== 0) return false;
     await client.query(`create database ${ident(address.database)}`);
@@ -33,6 +37,6 @@ export async function ensureDatabase(region: string, address: RegionAddress, pas
       error,
     );
   } finally {
-    await client.end().catch(() => undefined);
+    await client?.end().catch(() => undefined);
   }
 }

@@ -5,6 +5,54 @@
  * and array brackets; a default is one expression with no second clause.
  */
 
+declare const sqlTypeBrand: unique symbol;
+declare const sqlExprBrand: unique symbol;
+
+/** A column type that passed the grammar (parseType); only sqlType() makes one. */
+export type SqlType = string & { readonly [sqlTypeBrand]: true };
+/** A default expression that passed the grammar (defaultProblem); only sqlExpr() makes one. */
+export type SqlExpr = string & { readonly [sqlExprBrand]: true };
+
+// The texts the grammar accepted in this process: `{{type}}` and `{{expr}}`
+// print only these, so a value that bypassed the validator (a hand-made
+// Column, a state.json edited by hand) is refused at render time.
+const acceptedTypes = new Set<string>();
+const acceptedExprs = new Set<string>();
+
+/**
+ * The type, branded, when the grammar accepts it; undefined otherwise.
+ * @example sqlType('numeric(10,2)[]') // 'numeric(10,2)[]' as SqlType
+ */
+export function sqlType(text: string): SqlType | undefined {
+  if (!acceptedTypes.has(text)) {
+    if (parseType(text) === undefined) return undefined;
+    acceptedTypes.add(text);
+  }
+  return text as SqlType;
+}
+
+/**
+ * The default expression, branded, when the grammar accepts it; undefined otherwise.
+ * @example sqlExpr('now()') // 'now()' as SqlExpr; sqlExpr('1; DROP TABLE x') // undefined
+ */
+export function sqlExpr(text: string): SqlExpr | undefined {
+  if (!acceptedExprs.has(text)) {
+    if (defaultProblem(text) !== undefined) return undefined;
+    acceptedExprs.add(text);
+  }
+  return text as SqlExpr;
+}
+
+/** Whether a value is a type that sqlType() accepted (the check of `{{type}}`). */
+export function isSqlType(value: unknown): value is SqlType {
+  return typeof value === 'string' && acceptedTypes.has(value);
+}
+
+/** Whether a value is a default that sqlExpr() accepted (the check of `{{expr}}` and `{{withDefaults}}`). */
+export function isSqlExpr(value: unknown): value is SqlExpr {
+  return typeof value === 'string' && acceptedExprs.has(value);
+}
+
 /** Type names of several words that PostgreSQL really has; any other phrase is refused. */
 export const MULTI_WORD_TYPES = [
   'double precision',
@@ -139,3 +187,6 @@ function closingQuote(text: string, start: number): number | undefined {
   }
   return undefined;
 }
+
+/** `text`, the type of every region column, branded. */
+export const TEXT_TYPE = sqlType('text')!;

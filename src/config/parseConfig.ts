@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ConfigError, type ConfigProblem } from '../errors.js';
 import { identifierProblem } from '../sql/quote.js';
 import { expandEnv, type Env } from './expandEnv.js';
-import { defaultProblem, KEY_TYPES, parseType } from './columnGrammar.js';
+import { defaultProblem, KEY_TYPES, parseType, sqlExpr, sqlType, type SqlExpr, type SqlType } from './columnGrammar.js';
 import { derivedNames, REGISTRY_SCHEMA } from './derivedNames.js';
 import { SSL_MODES, SUPPORTED_MAJORS, type Column, type Config, type Entity, type Major, type Region, type SslMode } from './types.js';
 
@@ -199,9 +199,10 @@ class Checker {
     }
     return {
       name: this.identifier(`${path}.name`, raw.name),
-      type: raw.type,
+      // the config is thrown away when a problem was added: these casts never reach a template
+      type: sqlType(raw.type) ?? (raw.type as SqlType),
       notNull: raw.not_null ?? false,
-      default: raw.default,
+      default: raw.default === undefined ? undefined : (sqlExpr(raw.default) ?? (raw.default as SqlExpr)),
     };
   }
 }

@@ -1,4 +1,5 @@
 /** The parsed, validated configuration. Downstream code sees only these types. */
+import type { SqlExpr, SqlType } from './columnGrammar.js';
 
 export type ConfiguredMode = 'auto' | 'native' | 'routing';
 /** How a region's writes reach foreign partitions: see README "Modes". */
@@ -9,11 +10,11 @@ export type Major = (typeof SUPPORTED_MAJORS)[number];
 
 export interface Column {
   readonly name: string;
-  /** A SQL type name, checked against a conservative grammar. */
-  readonly type: string;
+  /** A SQL type name, checked against a conservative grammar (only the validator brands one). */
+  readonly type: SqlType;
   readonly notNull: boolean;
-  /** A SQL expression, evaluated with search_path pg_catalog inside generated functions. */
-  readonly default: string | undefined;
+  /** A SQL expression, evaluated with search_path pg_catalog inside generated functions (only the validator brands one). */
+  readonly default: SqlExpr | undefined;
 }
 
 /** libpq's sslmode values, weakest first. */

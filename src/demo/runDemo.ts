@@ -83,7 +83,7 @@ export async function runDemo(input: DemoInput): Promise<void> {
 
   const clients = new Map<string, pg.Client>();
   try {
-    for (const region of config.regions) clients.set(region.name, await connectRegion(region, env));
+    for (const region of config.regions) clients.set(region.name, await connectRegion(region, env, { purpose: 'demo' }));
     step('Clearing earlier demo data');
     for (const [name, client] of clients) {
       await client.query(`DELETE FROM ${ident(name)}.identity_details; DELETE FROM shared.identity_outbox; DELETE FROM shared.identity;`);

@@ -21,10 +21,20 @@ export function migrationSection(content: string, direction: Direction): string 
 
 /** The statements of one direction's section, without its marker line, trimmed. */
 export function sectionBody(content: string, direction: Direction): string {
-  if (content.search(MARKERS[direction]) < 0) return '';
-  const section = migrationSection(content, direction).trimStart();
-  const newline = section.indexOf('\n');
-  return newline < 0 ? '' : section.slice(newline + 1).trim();
+  return sectionBodies(content)[direction];
+}
+
+/** Both sections' statements (see sectionBody), each marker searched for once. */
+export function sectionBodies(content: string): Readonly<Record<Direction, string>> {
+  const up = content.search(MARKERS.up);
+  const down = content.search(MARKERS.down);
+  const body = (start: number, other: number) => {
+    if (start < 0) return '';
+    const section = content.slice(start, other > start ? other : undefined).trimStart();
+    const newline = section.indexOf('\n');
+    return newline < 0 ? '' : section.slice(newline + 1).trim();
+  };
+  return { up: body(up, down), down: body(down, up) };
 }
 
 /**

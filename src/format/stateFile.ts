@@ -1,3 +1,5 @@
+import { sqlExpr, sqlType } from '../config/columnGrammar.js';
+import type { Column } from '../config/types.js';
 import { ResidencyError } from '../errors.js';
 import type { ApiShape } from '../plan/apiShape.js';
 import type { FleetState } from '../plan/fleetState.js';
@@ -49,5 +51,37 @@ export function parseState(text: string | undefined, path: string): StateFile | 
       `${path} has format ${JSON.stringify(parsed.format)}; this pg-residency reads format ${STATE_FORMAT}. Format 1 came from pg-residency 0.1, whose histories cannot be extended: for a fleet without data, run \`pg-residency migrate down --all\`, then \`pg-residency gen-migrations --force\` and \`migrate up --all\`.`,
     );
   }
-  return parsed as StateFile;
+  return checkedTypes(parsed as StateFile, path);
+}
+
+/**
+ * The state with every recorded column type and default checked against the
+ * config's grammar (and so branded for the templates): a state.json edited by
+ * hand cannot put SQL into a migration that regions.yaml could not.
+ */
+function checkedTypes(state: StateFile, path: string): StateFile {
+  const refuse = (where: string, value: unknown): never => {
+    throw new ResidencyError(
+      'CONFIG',
+      `${path}: ${where} ${JSON.stringify(value)} is not what regions.yaml's validation accepts; restore the file from version control`,
+    );
+  };
+  const type = (where: string, value: unknown) => (typeof value === 'string' ? sqlType(value) : undefined) ?? refuse(where, value);
+  const expr = (where: string, value: unknown) => (typeof value === 'string' ? sqlExpr(value) : undefined) ?? refuse(where, value);
+  (state.fleet?.entities ?? []).forEach((entity, e) => {
+    const columns: [string, Column][] = [
+      [`fleet.entities[${e}].key`, entity.key],
+      ...entity.mirrored.map((c, i): [string, Column] => [`fleet.entities[${e}].mirrored[${i}]`, c]),
+      ...entity.resident.map((c, i): [string, Column] => [`fleet.entities[${e}].resident[${i}]`, c]),
+    ];
+    for (const [where, c] of columns) {
+      type(`${where}.type`, c.type);
+      if (c.default !== undefined && c.default !== null) expr(`${where}.default`, c.default);
+    }
+  });
+  for (const [key, shape] of Object.entries(state.shapes ?? {})) {
+    shape.params.forEach((p, i) => type(`shapes[${JSON.stringify(key)}].params[${i}].type`, p.type));
+    shape.row.forEach((a, i) => type(`shapes[${JSON.stringify(key)}].row[${i}].type`, a.type));
+  }
+  return state;
 }

@@ -28,27 +28,52 @@ function tlsOptions(region: Region): ReturnType<typeof parse> & pg.ClientConfig 
   }
 }
 
+/** Which command a session is for: PostgreSQL shows it as `application_name` (pg_stat_activity, the server log). */
+export type Purpose = 'migrate' | 'status' | 'sync' | 'verify' | 'demo' | 'dev';
+
+export interface ConnectOptions {
+  /** How long to wait for the server; 10 s by default. */
+  readonly connectTimeoutMs?: number;
+  /** The command the session is for, shown as `application_name`: `pg-residency migrate`. */
+  readonly purpose?: Purpose;
+}
+
 /**
- * Connects to a region as its `url` says (with `sslmode`, `sslrootcert`,
- * `sslcert`, `sslkey` and `sslcrl` as libpq reads them), or fails with an error that names
- * the region, the address (password hidden) and what to try.
+ * Opens a client with the settings every pg-residency session has:
+ * `application_name` `pg-residency <purpose>` (unless the url names one), a
+ * connect timeout, and a listener so that a server going away after the
+ * connection does not crash the process. Connection errors are pg's, for the
+ * caller to map; see connectRegion for a region of regions.yaml.
  */
-export async function connectRegion(region: Region, env: Env, options: { connectTimeoutMs?: number } = {}): Promise<pg.Client> {
-  // A url without a password takes PGPASSWORD from the given environment, as libpq does.
-  // (pg lets a connectionString's missing password override an explicit one,
-  // so the url is parsed here with pg's own parser.)
-  const parsed = tlsOptions(region);
+export async function openClient(config: pg.ClientConfig, options: ConnectOptions = {}): Promise<pg.Client> {
   const client = new pg.Client({
-    ...(parsed as pg.ClientConfig),
-    password: parsed.password || env.PGPASSWORD,
+    ...config,
+    application_name: config.application_name ?? (options.purpose === undefined ? 'pg-residency' : `pg-residency ${options.purpose}`),
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
   });
-  // A server that goes away after connecting must not crash the process.
   client.on('error', () => undefined);
   try {
     await client.connect();
   } catch (error) {
     await client.end().catch(() => undefined);
+    throw error;
+  }
+  return client;
+}
+
+/**
+ * Connects to a region as its `url` says (with `sslmode`, `sslrootcert`,
+ * `sslcert`, `sslkey` and `sslcrl` as libpq reads them), or fails with an error that names
+ * the region, the address (password hidden) and what to try.
+ */
+export async function connectRegion(region: Region, env: Env, options: ConnectOptions = {}): Promise<pg.Client> {
+  // A url without a password takes PGPASSWORD from the given environment, as libpq does.
+  // (pg lets a connectionString's missing password override an explicit one,
+  // so the url is parsed here with pg's own parser.)
+  const parsed = tlsOptions(region);
+  try {
+    return await openClient({ ...(parsed as pg.ClientConfig), password: parsed.password || env.PGPASSWORD }, options);
+  } catch (error) {
     const reason = (error as Error).message || (error as NodeJS.ErrnoException).code || String(error);
     throw new ResidencyError(
       'CONNECTION',
@@ -56,5 +81,43 @@ export async function connectRegion(region: Region, env: Env, options: { connect
       { cause: error },
     );
   }
-  return client;
+}
+
+/**
+ * A failure while a command worked in a region, as one error whatever the
+ * command: a ResidencyError as it is; anything else (a failing statement) a
+ * MIGRATION error naming the region, the SQLSTATE and, when given, what to do,
+ * with the original as its cause.
+ */
+export function regionError(region: string, error: unknown, next?: string): ResidencyError {
+  if (error instanceof ResidencyError) return error;
+  const sqlstate = (error as { code?: unknown }).code;
+  return new ResidencyError(
+    'MIGRATION',
+    `region "${region}": ${error instanceof Error ? error.message : String(error)}${typeof sqlstate === 'string' ? ` [SQLSTATE ${sqlstate}]` : ''}${next === undefined ? '' : `; ${next}`}`,
+    { cause: error },
+  );
+}
+
+/**
+ * Connects to a region, runs `work`, and closes the connection whatever
+ * happens; an error is mapped by regionError (`next` says what to do about a
+ * failing statement).
+ * @example await withRegion(region, env, (client) => client.query('select 1'), { purpose: 'sync' })
+ */
+export async function withRegion<T>(
+  region: Region,
+  env: Env,
+  work: (client: pg.Client) => Promise<T>,
+  options: ConnectOptions & { readonly next?: string } = {},
+): Promise<T> {
+  let client: pg.Client | undefined;
+  try {
+    client = await connectRegion(region, env, options);
+    return await work(client);
+  } catch (error) {
+    throw regionError(region.name, error, options.next);
+  } finally {
+    await client?.end().catch(() => undefined);
+  }
 }

@@ -3,14 +3,15 @@ import type pg from 'pg';
 import type { Env } from '../config/expandEnv.js';
 import type { Config, Region } from '../config/types.js';
 import { ResidencyError, unknownRegion } from '../errors.js';
-import { PHASES, type Phase } from '../format/migrationFile.js';
-import { appliedMigrations, type Applied } from './appliedMigrations.js';
+import type { Phase } from '../format/migrationFile.js';
+import { appliedMigrations } from './appliedMigrations.js';
 import { connectRegion } from './connect.js';
 import { applyLinkSecrets, linkSecrets, type LinkAuthUsed, type LinkSecrets } from './linkSecrets.js';
 import { linkWarnings } from '../config/linkWarnings.js';
 import { readRegionMigrations, type MigrationFile, type RegionMigrations } from './regionMigrations.js';
 import { migrationSection } from '../format/migrationSection.js';
 import { runRegion } from './runRegion.js';
+import { planWaves, regionQueue, type Wave } from './planMigrations.js';
 import { bindServers, prepareBindings } from './serverBinding.js';
 
 export type Direction = 'up' | 'down';
@@ -68,101 +69,44 @@ export function selectRegions(config: Config, names: readonly string[], all: boo
   return config.regions.filter((r) => names.includes(r.name));
 }
 
-/** Applied migrations checked against the files: an edited or unknown applied file is refused. */
-export function checkApplied(migrations: RegionMigrations, applied: readonly Applied[]): void {
-  const files = new Map(migrations.files.map((f) => [f.name, f]));
-  for (const a of applied) {
-    const file = files.get(a.name);
-    if (file === undefined) {
-      throw new ResidencyError(
-        'CHECKSUM',
-        `region "${migrations.region}": the database applied ${a.name}, which is not in ${migrations.dir}/; restore the file from version control, or revert it with the files it was applied from`,
-      );
-    }
-    if (a.sha256 !== undefined && a.sha256 !== file.sha256) {
-      throw new ResidencyError(
-        'CHECKSUM',
-        `region "${migrations.region}": ${file.file} was applied, then changed (its checksum differs from the one recorded when it ran). Applied migrations are never rewritten: restore the file from version control and put the change in a new migration.`,
-      );
-    }
-  }
-}
-
-/** The file names of a region's last `n` steps. */
-function lastSteps(migrations: RegionMigrations, n: number, applied: ReadonlySet<string>): Set<string> {
-  const steps = migrations.steps.filter((s) => s.files.some((f) => applied.has(f)));
-  return new Set(steps.slice(Math.max(0, steps.length - n)).flatMap((s) => s.files));
-}
-
-function leading(list: readonly MigrationFile[], phase: Phase): number {
-  let n = 0;
-  while (n < list.length && list[n]!.phase === phase) n += 1;
-  return n;
-}
-
 interface Target {
   readonly region: Region;
   readonly migrations: RegionMigrations;
   readonly secrets: LinkSecrets | undefined;
   client?: pg.Client;
-  /** What still has to run, in the order it runs. */
+  /** What has to run, in the order it runs (regionQueue). */
   queue: MigrationFile[];
   done: string[];
   links?: LinkAuthUsed[];
 }
 
 /**
- * Runs every region's queue in waves: each region's leading `local`
- * migrations, then each region's leading `remote` ones, then `backfill` (the
- * reverse for down), until the queues are empty. Stops at the first failure.
+ * Runs the planned waves in order (see planWaves), each region of a wave in
+ * turn, one transaction per region and wave. Stops at the first failure.
  */
 async function runWaves(
-  targets: readonly Target[],
+  targets: ReadonlyMap<string, Target>,
+  waves: readonly Wave[],
   direction: Direction,
   fail: (target: Target, error: unknown) => void,
   beforeBackfill: (target: Target) => Promise<void>,
   onStep: MigrateInput['onStep'],
 ): Promise<void> {
-  const waves = direction === 'up' ? PHASES : [...PHASES].reverse();
-  for (;;) {
-    let ran = false;
-    for (const phase of waves) {
-      const batch = targets.filter((t) => leading(t.queue, phase) > 0);
-      if (batch.length === 0) continue;
-      if (await runInTurn(batch, direction, phase, fail, beforeBackfill, onStep)) return;
-      ran = true;
+  for (const wave of waves) {
+    for (const step of wave.steps) {
+      const target = targets.get(step.region)!;
+      try {
+        const started = performance.now();
+        if (step.phase === 'backfill' && direction === 'up') await beforeBackfill(target);
+        const ran = await runRegion(target.client!, target.migrations, direction, step.files.length);
+        onStep?.({ region: step.region, phase: step.phase, migrations: ran, elapsedMs: performance.now() - started });
+      } catch (error) {
+        fail(target, error);
+        return;
+      }
+      target.done.push(...step.files.map((f) => f.name));
     }
-    if (!ran) return;
   }
-}
-
-function advance(target: Target, n: number): void {
-  target.done.push(...target.queue.slice(0, n).map((f) => f.name));
-  target.queue = target.queue.slice(n);
-}
-
-async function runInTurn(
-  batch: readonly Target[],
-  direction: Direction,
-  phase: Phase,
-  fail: (t: Target, e: unknown) => void,
-  beforeBackfill: (target: Target) => Promise<void>,
-  onStep: MigrateInput['onStep'],
-): Promise<boolean> {
-  for (const target of batch) {
-    const n = leading(target.queue, phase);
-    try {
-      const started = performance.now();
-      if (phase === 'backfill' && direction === 'up') await beforeBackfill(target);
-      const ran = await runRegion(target.client!, target.migrations, direction, n);
-      onStep?.({ region: target.region.name, phase, migrations: ran, elapsedMs: performance.now() - started });
-    } catch (error) {
-      fail(target, error);
-      return true;
-    }
-    advance(target, n);
-  }
-  return false;
 }
 
 /**
@@ -205,23 +149,15 @@ export async function migrateFleet(input: MigrateInput): Promise<RegionMigrateRe
   try {
     for (const target of targets) {
       try {
-        target.client = await connectRegion(target.region, input.env);
+        target.client = await connectRegion(target.region, input.env, { purpose: 'migrate' });
         if (input.direction === 'up') await requirePreparedTransactions(target.client, target.region);
         if (!input.dryRun) await prepareBindings(target.client, input.config);
         const applied = await appliedMigrations(target.client);
-        checkApplied(target.migrations, applied);
-        const appliedNames = new Set(applied.map((a) => a.name));
-        target.queue =
-          input.direction === 'up'
-            ? target.migrations.files.filter((f) => !appliedNames.has(f.name))
-            : target.migrations.files
-                .filter(
-                  (f) =>
-                    appliedNames.has(f.name) &&
-                    (input.steps === undefined || lastSteps(target.migrations, input.steps, appliedNames).has(f.name)),
-                )
-                .reverse()
-                .slice(0, input.count ?? Infinity);
+        target.queue = regionQueue(target.migrations, applied, {
+          direction: input.direction,
+          ...(input.count === undefined ? {} : { count: input.count }),
+          ...(input.steps === undefined ? {} : { steps: input.steps }),
+        });
       } catch (error) {
         fail(target, error);
         break;
@@ -243,7 +179,13 @@ export async function migrateFleet(input: MigrateInput): Promise<RegionMigrateRe
       await bindServers(target.client!, input.config);
       target.links = await applyLinkSecrets(target.client!, input.config, target.region, target.secrets!);
     };
-    if (results.size === 0 && !input.dryRun) await runWaves(targets, input.direction, fail, secure, input.onStep);
+    if (results.size === 0 && !input.dryRun) {
+      const waves = planWaves(
+        targets.map((t) => ({ region: t.region.name, queue: t.queue })),
+        input.direction,
+      );
+      await runWaves(new Map(targets.map((t) => [t.region.name, t])), waves, input.direction, fail, secure, input.onStep);
+    }
     if (input.direction === 'up' && !input.dryRun && results.size === 0) {
       // also where nothing ran: a changed password or address in regions.yaml takes effect
       for (const target of targets) {

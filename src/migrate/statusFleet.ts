@@ -1,8 +1,8 @@
 import type { Env } from '../config/expandEnv.js';
 import type { Config } from '../config/types.js';
-import { ResidencyError } from '../errors.js';
+import type { ResidencyError } from '../errors.js';
 import { appliedMigrations } from './appliedMigrations.js';
-import { connectRegion } from './connect.js';
+import { regionError, withRegion } from './connect.js';
 import { selectRegions } from './migrateFleet.js';
 import { readRegionMigrations } from './regionMigrations.js';
 
@@ -38,34 +38,33 @@ export async function statusFleet(config: Config, names: readonly string[], all:
       const empty = { region: region.name, applied: [], pending: [], unknown: [], modified: [], stalePrepared: 0 };
       try {
         const migrations = await readRegionMigrations(dir, region.name);
-        const client = await connectRegion(region, env);
-        try {
-          const applied = await appliedMigrations(client);
-          const files = new Map(migrations.files.map((f) => [f.name, f]));
-          const appliedNames = new Set(applied.map((a) => a.name));
-          const prepared = await client.query<{ n: string }>(
-            `SELECT count(*) AS n FROM pg_catalog.pg_prepared_xacts
-               WHERE database = current_database() AND gid LIKE 'pg-residency:%' AND prepared < now() - $1::interval`,
-            [STALE_PREPARED],
-          );
-          return {
-            stalePrepared: Number(prepared.rows[0]?.n ?? 0),
-            region: region.name,
-            applied: applied.filter((a) => files.has(a.name)).map((a) => a.name),
-            pending: migrations.files.filter((f) => !appliedNames.has(f.name)).map((f) => f.name),
-            unknown: applied.filter((a) => !files.has(a.name)).map((a) => a.name),
-            modified: applied
-              .filter((a) => a.sha256 !== undefined && files.has(a.name) && files.get(a.name)!.sha256 !== a.sha256)
-              .map((a) => a.name),
-          };
-        } finally {
-          await client.end().catch(() => undefined);
-        }
+        return await withRegion(
+          region,
+          env,
+          async (client) => {
+            const applied = await appliedMigrations(client);
+            const files = new Map(migrations.files.map((f) => [f.name, f]));
+            const appliedNames = new Set(applied.map((a) => a.name));
+            const prepared = await client.query<{ n: string }>(
+              `SELECT count(*) AS n FROM pg_catalog.pg_prepared_xacts
+                 WHERE database = current_database() AND gid LIKE 'pg-residency:%' AND prepared < now() - $1::interval`,
+              [STALE_PREPARED],
+            );
+            return {
+              stalePrepared: Number(prepared.rows[0]?.n ?? 0),
+              region: region.name,
+              applied: applied.filter((a) => files.has(a.name)).map((a) => a.name),
+              pending: migrations.files.filter((f) => !appliedNames.has(f.name)).map((f) => f.name),
+              unknown: applied.filter((a) => !files.has(a.name)).map((a) => a.name),
+              modified: applied
+                .filter((a) => a.sha256 !== undefined && files.has(a.name) && files.get(a.name)!.sha256 !== a.sha256)
+                .map((a) => a.name),
+            };
+          },
+          { purpose: 'status' },
+        );
       } catch (error) {
-        return {
-          ...empty,
-          error: error instanceof ResidencyError ? error : new ResidencyError('CONNECTION', String(error), { cause: error }),
-        };
+        return { ...empty, error: regionError(region.name, error) };
       }
     }),
   );

@@ -2,9 +2,9 @@ import type { Env } from '../config/expandEnv.js';
 import { performance } from 'node:perf_hooks';
 import type { Config, Region } from '../config/types.js';
 import { derivedNames } from '../config/derivedNames.js';
-import { ResidencyError } from '../errors.js';
+import type { ResidencyError } from '../errors.js';
 import { qualified } from '../sql/quote.js';
-import { connectRegion } from './connect.js';
+import { regionError, withRegion } from './connect.js';
 import { selectRegions } from './migrateFleet.js';
 
 export interface RegionSyncResult {
@@ -45,32 +45,27 @@ export async function syncFleet(
 
 async function syncRegion(config: Config, region: Region, env: Env): Promise<RegionSyncResult> {
   try {
-    const client = await connectRegion(region, env);
-    try {
-      const entities = [];
-      for (const entity of config.entities) {
-        const names = derivedNames(entity.name);
-        // two statements: within one, the count would see the rows before sync removed them
-        const replayed = await client.query<{ n: string }>(`SELECT ${qualified(entity.schema, names.sync)}() AS n`);
-        const pending = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${qualified(entity.schema, names.outbox)}`);
-        entities.push({
-          entity: `${entity.schema}.${entity.name}`,
-          replayed: Number(replayed.rows[0]?.n),
-          pending: Number(pending.rows[0]?.n),
-        });
-      }
-      return { region: region.name, entities };
-    } finally {
-      await client.end().catch(() => undefined);
-    }
+    return await withRegion(
+      region,
+      env,
+      async (client) => {
+        const entities = [];
+        for (const entity of config.entities) {
+          const names = derivedNames(entity.name);
+          // two statements: within one, the count would see the rows before sync removed them
+          const replayed = await client.query<{ n: string }>(`SELECT ${qualified(entity.schema, names.sync)}() AS n`);
+          const pending = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${qualified(entity.schema, names.outbox)}`);
+          entities.push({
+            entity: `${entity.schema}.${entity.name}`,
+            replayed: Number(replayed.rows[0]?.n),
+            pending: Number(pending.rows[0]?.n),
+          });
+        }
+        return { region: region.name, entities };
+      },
+      { purpose: 'sync' },
+    );
   } catch (error) {
-    return {
-      region: region.name,
-      entities: [],
-      error:
-        error instanceof ResidencyError
-          ? error
-          : new ResidencyError('MIGRATION', `region "${region.name}": ${(error as Error).message}`, { cause: error }),
-    };
+    return { region: region.name, entities: [], error: regionError(region.name, error) };
   }
 }

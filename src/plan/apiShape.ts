@@ -1,3 +1,4 @@
+import { TEXT_TYPE, type SqlType } from '../config/columnGrammar.js';
 import type { Entity } from '../config/types.js';
 import { ResidencyError } from '../errors.js';
 
@@ -9,7 +10,7 @@ import { ResidencyError } from '../errors.js';
  */
 export interface ApiParam {
   readonly name: string;
-  readonly type: string;
+  readonly type: SqlType;
   /** `DEFAULT NULL`: callers may omit it (and every parameter after it). */
   readonly optional: boolean;
   /** The column is gone; the parameter is kept for old callers and ignored. */
@@ -26,7 +27,7 @@ export function entityKey(entity: Pick<Entity, 'schema' | 'name'>): string {
  * trailing run of columns with defaults optional. The seed's call works verbatim.
  */
 export function initialParams(entity: Entity): ApiParam[] {
-  const columns = [entity.key, ...entity.resident, { name: entity.regionColumn, type: 'text', default: undefined }, ...entity.mirrored];
+  const columns = [entity.key, ...entity.resident, { name: entity.regionColumn, type: TEXT_TYPE, default: undefined }, ...entity.mirrored];
   let optionalFrom = columns.length;
   while (optionalFrom > 0 && columns[optionalFrom - 1]!.default !== undefined) optionalFrom -= 1;
   return columns.map((c, i) => ({ name: c.name, type: c.type, optional: i >= optionalFrom, retired: false }));
@@ -60,7 +61,7 @@ export function evolveParams(previous: readonly ApiParam[], entity: Entity): Api
 /** One attribute of an entity's row type. Like the parameters, the list only grows; a dropped column's attribute is retired. */
 export interface RowAttribute {
   readonly name: string;
-  readonly type: string;
+  readonly type: SqlType;
   readonly retired: boolean;
 }
 
@@ -83,7 +84,7 @@ export interface ApiShape {
 }
 
 function rowColumns(entity: Entity) {
-  return [entity.key, { name: entity.regionColumn, type: 'text' }, ...entity.mirrored, ...entity.resident];
+  return [entity.key, { name: entity.regionColumn, type: TEXT_TYPE }, ...entity.mirrored, ...entity.resident];
 }
 
 /** The shape of a new entity: parameters (key, resident..., region, mirrored...), row (key, region, mirrored..., resident...). */

@@ -1,16 +1,37 @@
 import { derivedNames } from '../config/derivedNames.js';
+import { TEXT_TYPE } from '../config/columnGrammar.js';
 import type { Column, Config, Entity, Region } from '../config/types.js';
 import { qualified } from '../sql/quote.js';
 import { initialShape, type ApiShape } from './apiShape.js';
 
 /**
  * What the entity templates (tables, foreign tables, functions) render for one
- * entity in one region. Pure. Nothing in it depends on the other regions:
- * the functions read the fleet from the region registry at run time.
+ * entity in one region (or, without `here`, in any region). Pure. Nothing in
+ * it depends on the other regions: the functions read the fleet from the
+ * region registry at run time.
  */
-export function entityContext(config: Config, entity: Entity, here: Region, apiShape?: ApiShape) {
+export function entityContext(config: Config, entity: Entity, here: Region | undefined, apiShape?: ApiShape): EntityContext {
+  // Built once per entity, region and API shape: the same object for every
+  // block that renders it (and blockRenderer renders a block's template once
+  // per context object and mode).
+  let byRegion = contexts.get(entity);
+  if (byRegion === undefined) contexts.set(entity, (byRegion = new WeakMap()));
+  let byShape = byRegion.get(here ?? NO_REGION);
+  if (byShape === undefined) byRegion.set(here ?? NO_REGION, (byShape = new Map()));
+  let context = byShape.get(apiShape ?? NO_SHAPE);
+  if (context === undefined) byShape.set(apiShape ?? NO_SHAPE, (context = buildEntityContext(config, entity, here, apiShape)));
+  return context;
+}
+
+const NO_SHAPE = {};
+const NO_REGION = {};
+const contexts = new WeakMap<Entity, WeakMap<object, Map<object, EntityContext>>>();
+
+export type EntityContext = ReturnType<typeof buildEntityContext>;
+
+function buildEntityContext(_config: Config, entity: Entity, here: Region | undefined, apiShape?: ApiShape) {
   const names = derivedNames(entity.name);
-  const regionColumn: Column = { name: entity.regionColumn, type: 'text', notNull: true, default: undefined };
+  const regionColumn: Column = { name: entity.regionColumn, type: TEXT_TYPE, notNull: true, default: undefined };
   // Parameters of upsert_<entity>: (key, resident..., region, mirrored...)
   // for a new entity, then whatever later steps appended (see apiShape.ts).
   const byName = new Map([entity.key, regionColumn, ...entity.resident, ...entity.mirrored].map((c) => [c.name, c] as const));
@@ -28,7 +49,8 @@ export function entityContext(config: Config, entity: Entity, here: Region, apiS
     ...entity,
     names,
     // the region these functions run in: its leaf is named in static SQL
-    localRegion: here.name,
+    // (undefined in a context shared by every region, see foreignBlock)
+    localRegion: here?.name,
     mirrorColumns: [entity.key, regionColumn, ...entity.mirrored],
     mirrorUpdateColumns: [regionColumn, ...entity.mirrored],
     detailColumns: [entity.key, regionColumn, ...entity.resident],

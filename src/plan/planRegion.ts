@@ -62,10 +62,32 @@ export function serverBlock(config: Config, here: Region, target: Region): Plann
   };
 }
 
-/** The foreign tables of one entity in `here` that read `target`. */
+/**
+ * The foreign tables of one entity in `here` that read `target`. They are the
+ * same in every region of a mode, so their context holds no value of `here`
+ * but its mode, and is one object for all of them: blockRenderer renders it
+ * once per fleet, not once per region (in a 50-region fleet, 49 times fewer).
+ */
 export function foreignBlock(config: Config, here: Region, target: Region, entity: Config['entities'][number]): PlannedBlock {
-  return { template: 'foreign_tables', context: { ...baseContext(config, here), target, entity: entityContext(config, entity, here) } };
+  let byTarget = foreignContexts.get(entity);
+  if (byTarget === undefined) foreignContexts.set(entity, (byTarget = new WeakMap()));
+  let byMode = byTarget.get(target);
+  if (byMode === undefined) byTarget.set(target, (byMode = new Map()));
+  let context = byMode.get(here.mode);
+  if (context === undefined) {
+    const fleetWide = {
+      registrySchema: REGISTRY_SCHEMA,
+      mode: here.mode,
+      link: config.link,
+      timeouts: config.timeouts,
+      appRoles: config.appRoles,
+    };
+    byMode.set(here.mode, (context = { ...fleetWide, target, entity: entityContext(config, entity, undefined) }));
+  }
+  return { template: 'foreign_tables', context };
 }
+
+const foreignContexts = new WeakMap<Entity, WeakMap<Region, Map<Region['mode'], object>>>();
 
 /** The registry row that makes the functions of `here` route to `target`. */
 export function regionRowBlock(config: Config, here: Region, target: Region): PlannedBlock {

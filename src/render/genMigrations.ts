@@ -18,6 +18,8 @@ export interface GeneratedFs {
   /** File names directly in a folder; empty when the folder does not exist. */
   list(dir: string): Promise<string[]>;
   remove(path: string): Promise<void>;
+  /** Makes a folder (and its parents) before many writes into it; optional: write makes what it needs. */
+  ensureDir?(dir: string): Promise<void>;
 }
 
 export interface GenMigrationsInput {
@@ -52,6 +54,8 @@ interface RegionWork {
   readonly region: string;
   readonly dir: string;
   readonly existing: string[];
+  /** The `.sql` files read (regions with a history only). */
+  readonly existingFiles: ReadonlyMap<string, string>;
   /** name -> content of the files to write (new migrations, residency.sum, state.json). */
   readonly writes: Map<string, string>;
   /** Files to delete (with force). */
@@ -62,9 +66,8 @@ interface RegionWork {
 
 async function readDir(fs: GeneratedFs, dir: string) {
   const names = (await fs.list(dir)).filter((n) => n.endsWith('.sql')).sort();
-  const files = new Map<string, string>();
-  for (const name of names) files.set(name, (await fs.read(`${dir}/${name}`)) ?? '');
-  return files;
+  const contents = await Promise.all(names.map(async (name) => (await fs.read(`${dir}/${name}`)) ?? ''));
+  return new Map(names.map((name, i) => [name, contents[i]!]));
 }
 
 function nextIndex(names: Iterable<string>): number {
@@ -86,11 +89,14 @@ export async function genMigrations(input: GenMigrationsInput): Promise<RegionGe
   if (input.name !== undefined && !SLUG.test(input.name))
     throw new ResidencyError('CONFIG', `--name ${JSON.stringify(input.name)} must be a slug: lower-case letters, digits, "_" and "-"`);
   const to = fleetState(config);
-  const states = new Map<string, StateFile | undefined>();
-  for (const region of config.regions) {
-    const path = `${outDir}/${region.name}/${STATE_FILE}`;
-    states.set(region.name, input.force ? undefined : parseState(await fs.read(path), path));
-  }
+  const states = new Map<string, StateFile | undefined>(
+    await Promise.all(
+      config.regions.map(async (region) => {
+        const path = `${outDir}/${region.name}/${STATE_FILE}`;
+        return [region.name, input.force ? undefined : parseState(await fs.read(path), path)] as const;
+      }),
+    ),
+  );
   const stepName = input.name ?? `step${Math.max(0, ...[...states.values()].map((s) => s?.steps.length ?? 0)) + 1}`;
   const rendererFor = (c: Config, region: string) =>
     blockRenderer(
@@ -104,10 +110,20 @@ export async function genMigrations(input: GenMigrationsInput): Promise<RegionGe
   const ordered = [...config.regions].sort((a, b) => Number(states.get(a.name) === undefined) - Number(states.get(b.name) === undefined));
   for (const region of ordered) {
     const dir = `${outDir}/${region.name}`;
-    const existingFiles = await readDir(fs, dir);
-    const existing = await fs.list(dir);
     const state = states.get(region.name);
-    const item: RegionWork = { region: region.name, dir, existing, writes: new Map(), removes: [], problems: [], destructive: [] };
+    // A region without a history (a new one, or --force) only needs its listing.
+    const existingFiles = state === undefined ? new Map<string, string>() : await readDir(fs, dir);
+    const existing = await fs.list(dir);
+    const item: RegionWork = {
+      region: region.name,
+      dir,
+      existing,
+      existingFiles,
+      writes: new Map(),
+      removes: [],
+      problems: [],
+      destructive: [],
+    };
     work.push(item);
     if (state === undefined) {
       const source = config.regions.find((r) => states.get(r.name) !== undefined);
@@ -205,14 +221,22 @@ export async function genMigrations(input: GenMigrationsInput): Promise<RegionGe
     throw new ResidencyError('CONFIG', `cannot generate migrations for this regions.yaml:\n${problems.map((p) => `  ${p}`).join('\n')}`);
   }
   const results: RegionGenResult[] = [];
+  const workByRegion = new Map(work.map((w) => [w.region, w]));
   for (const region of config.regions) {
-    const item = work.find((w) => w.region === region.name)!;
-    const changed: string[] = [];
-    for (const [name, content] of item.writes) if ((await fs.read(`${item.dir}/${name}`)) !== content) changed.push(name);
+    const item = workByRegion.get(region.name)!;
+    // Compare with what is on disk, reading only files that exist and were not read already.
+    const listed = new Set(item.existing);
+    const current = await Promise.all(
+      [...item.writes.keys()].map(async (name) =>
+        !listed.has(name) ? undefined : (item.existingFiles.get(name) ?? (await fs.read(`${item.dir}/${name}`))),
+      ),
+    );
+    const changed = [...item.writes.keys()].filter((name, i) => current[i] !== item.writes.get(name));
     const differing = [...new Set([...changed, ...item.removes])].sort();
     if (!input.check) {
-      for (const name of changed) await fs.write(`${item.dir}/${name}`, item.writes.get(name)!);
-      for (const name of item.removes) await fs.remove(`${item.dir}/${name}`);
+      if (changed.length > 0 && listed.size === 0) await fs.ensureDir?.(item.dir);
+      await Promise.all(changed.map((name) => fs.write(`${item.dir}/${name}`, item.writes.get(name)!)));
+      await Promise.all(item.removes.map((name) => fs.remove(`${item.dir}/${name}`)));
     }
     const status = differing.length === 0 ? 'unchanged' : input.check ? 'stale' : 'written';
     const warnings = linkWarnings(region);

@@ -13,8 +13,14 @@ export const nodeGeneratedFs: GeneratedFs = {
     }
   },
   async write(path, content) {
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, content, 'utf8');
+    // One system call per file in the common case; the folder is made on the first miss.
+    try {
+      await writeFile(path, content, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, content, 'utf8');
+    }
   },
   async list(dir) {
     try {
@@ -23,6 +29,9 @@ export const nodeGeneratedFs: GeneratedFs = {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw error;
     }
+  },
+  async ensureDir(dir) {
+    await mkdir(dir, { recursive: true });
   },
   async remove(path) {
     await rm(path, { force: true });

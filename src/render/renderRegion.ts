@@ -1,13 +1,14 @@
 import type { Config } from '../config/types.js';
 import { ResidencyError } from '../errors.js';
 import { renderHeader, type Phase } from '../format/migrationFile.js';
-import { composeSections, markSection, sectionBody } from '../format/migrationSection.js';
+import { composeSections, markSection, sectionBodies } from '../format/migrationSection.js';
 import { createHash } from 'node:crypto';
 import { planRegion, type PlannedBlock, type PlanOptions } from '../plan/planRegion.js';
 import { renderSum, type NamedContent } from '../format/checksum.js';
 import { migrationFileName } from '../format/fileName.js';
 import { createSqlHandlebars } from './sqlHandlebars.js';
-import { taint } from './taint.js';
+import { BLOCK_HELPERS, unsafeMustaches, VALUE_HELPERS } from './templateSafety.js';
+import type Handlebars from 'handlebars';
 
 /** Template sources keyed by their path below templates/ without `.sql.hbs`. */
 export type TemplateSources = Readonly<Record<string, string>>;
@@ -30,41 +31,56 @@ const PARTIAL_FOLDERS = ['functions/'] as const;
 
 /** Collapses blank-line runs left by block helpers and ends with one newline. */
 function tidy(sql: string): string {
-  return `${sql
-    .replace(/[ \t]+$/gm, '')
-    .replace(/\n{3,}/g, '\n\n')
-    .trim()}\n`;
+  // Most text is tidy already: a plain substring search is far cheaper than the regular expressions.
+  let text = sql;
+  if (text.includes(' \n') || text.includes('\t\n')) text = text.replace(/[ \t]+$/gm, '');
+  if (text.includes('\n\n\n')) text = text.replace(/\n{3,}/g, '\n\n');
+  return `${text.trim()}\n`;
 }
 
 type Compiled = (context: unknown) => string;
 
-// Compiling is most of the cost of rendering: compile each template once per
-// template set and mode (the mode picks the partials), not once per migration.
-const compiledCache = new WeakMap<TemplateSources, Map<string, Map<string, Compiled>>>();
+interface TemplateSet {
+  /** A template compiled once, after its mustaches were checked (templateSafety.ts). */
+  compile(template: string): Compiled;
+  /** Blocks rendered, by context object, then mode and template: a context shared by many regions renders once. */
+  readonly rendered: WeakMap<object, Map<string, RenderedBlock>>;
+}
 
-function compiler(templates: TemplateSources, mode: string): (template: string) => Compiled {
-  let byMode = compiledCache.get(templates);
-  if (byMode === undefined) compiledCache.set(templates, (byMode = new Map()));
-  let compiled = byMode.get(mode);
-  if (compiled === undefined) byMode.set(mode, (compiled = new Map()));
-  const cache = compiled;
-  let hb: ReturnType<typeof createSqlHandlebars> | undefined;
-  return (template) => {
-    const hit = cache.get(template);
+// Compiling is most of the cost of rendering a small fleet: compile each
+// template once per template set and process, for every region and mode.
+const templateSets = new WeakMap<TemplateSources, TemplateSet>();
+
+function templateSet(templates: TemplateSources): TemplateSet {
+  const known = templateSets.get(templates);
+  if (known !== undefined) return known;
+  const hb = createSqlHandlebars();
+  const compiled = new Map<string, Compiled>();
+  const compile = (template: string): Compiled => {
+    const hit = compiled.get(template);
     if (hit !== undefined) return hit;
-    if (hb === undefined) {
-      hb = createSqlHandlebars();
-      for (const [name, source] of Object.entries(templates)) {
-        if (PARTIAL_FOLDERS.some((folder) => name.startsWith(folder))) hb.registerPartial(name, source);
-      }
-    }
     const source = templates[template];
     if (source === undefined) throw new ResidencyError('TEMPLATE', `templates/${template}.sql.hbs is missing`);
-    const fn = hb.compile(source, { noEscape: true, strict: true });
-    cache.set(template, fn);
+    const ast = hb.parse(source);
+    const problems = unsafeMustaches(ast);
+    if (problems.length > 0)
+      throw new ResidencyError(
+        'TEMPLATE',
+        `templates/${template}.sql.hbs prints values that no quoting helper checked:\n${problems.map((p) => `  ${p}`).join('\n')}`,
+      );
+    const fn = hb.compile(ast, { noEscape: true, strict: true, knownHelpers: KNOWN_HELPERS }) as Compiled;
+    compiled.set(template, fn);
     return fn;
   };
+  for (const name of Object.keys(templates)) {
+    if (PARTIAL_FOLDERS.some((folder) => name.startsWith(folder))) hb.registerPartial(name, compile(name) as Handlebars.Template);
+  }
+  const set: TemplateSet = { compile, rendered: new WeakMap() };
+  templateSets.set(templates, set);
+  return set;
 }
+
+const KNOWN_HELPERS = Object.fromEntries([...VALUE_HELPERS, ...BLOCK_HELPERS].map((h) => [h, true]));
 
 /**
  * Renders every migration of one region. Pure: templates come in as text.
@@ -100,21 +116,27 @@ export interface RenderedBlock {
 
 /** Renders the blocks of one region's files; each template is compiled once. */
 export function blockRenderer(templates: TemplateSources, region: Config['regions'][number]): (block: PlannedBlock) => RenderedBlock {
-  const compile = compiler(templates, region.mode);
+  const set = templateSet(templates);
   return (block) => {
-    const template = compile(block.template);
-    let body: string;
-    try {
-      body = tidy(template(taint(block.context)));
-    } catch (error) {
-      throw new ResidencyError(
-        'TEMPLATE',
-        `templates/${block.template}.sql.hbs failed to render for region "${region.name}": ${(error as Error).message}`,
-        { cause: error },
-      );
+    let byTemplate = set.rendered.get(block.context);
+    if (byTemplate === undefined) set.rendered.set(block.context, (byTemplate = new Map()));
+    const key = `${region.mode}\0${block.template}`;
+    let rendered = byTemplate.get(key);
+    if (rendered === undefined) {
+      const template = set.compile(block.template);
+      let body: string;
+      try {
+        body = tidy(template(block.context));
+      } catch (error) {
+        throw new ResidencyError(
+          'TEMPLATE',
+          `templates/${block.template}.sql.hbs failed to render for region "${region.name}": ${(error as Error).message}`,
+          { cause: error },
+        );
+      }
+      byTemplate.set(key, (rendered = sectionBodies(body)));
     }
-    const up = sectionBody(body, 'up');
-    return { up: block.marker === undefined ? up : markSection(block.marker, up), down: sectionBody(body, 'down') };
+    return block.marker === undefined ? rendered : { up: markSection(block.marker, rendered.up), down: rendered.down };
   };
 }
 

@@ -1,19 +1,27 @@
 import Handlebars from 'handlebars';
+import { isSqlExpr, isSqlType } from '../config/columnGrammar.js';
 import type { Column } from '../config/types.js';
 import { ident, literal, qualified } from '../sql/quote.js';
-import { untaint } from './taint.js';
 
 type HelperArgs = unknown[];
 
 /** Drops Handlebars' trailing options object from a helper's arguments. */
 function args(all: HelperArgs): unknown[] {
-  return all.slice(0, -1).map(untaint);
+  return all.slice(0, -1);
 }
 
 function text(value: unknown, helper: string): string {
   if (typeof value === 'string') return value;
   if (typeof value === 'number') return String(value);
   throw new Error(`{{${helper}}} needs a string, got ${value === undefined ? 'undefined' : typeof value}`);
+}
+
+/** A type or default the config stage's grammar accepted; anything else is refused. */
+function validated(value: unknown, helper: 'type' | 'expr'): string {
+  if (helper === 'type' ? isSqlType(value) : isSqlExpr(value)) return value as string;
+  throw new Error(
+    `{{${helper}}} prints only ${helper === 'type' ? 'a type' : 'a default expression'} that regions.yaml's validation accepted, got ${typeof value === 'string' ? JSON.stringify(value) : value === undefined ? 'undefined' : typeof value}`,
+  );
 }
 
 function columns(value: unknown, helper: string): Column[] {
@@ -49,9 +57,10 @@ export function createSqlHandlebars(): typeof Handlebars {
   hb.registerHelper('ident', (...all: HelperArgs) => ident(text(args(all)[0], 'ident')));
   hb.registerHelper('qualified', (...all: HelperArgs) => qualified(...args(all).map((a) => text(a, 'qualified'))));
   hb.registerHelper('literal', (...all: HelperArgs) => literal(text(args(all)[0], 'literal')));
-  // Types and default expressions were checked against a grammar when the config was parsed.
-  hb.registerHelper('type', (...all: HelperArgs) => text(args(all)[0], 'type'));
-  hb.registerHelper('expr', (...all: HelperArgs) => text(args(all)[0], 'expr'));
+  // Types and default expressions are printed as they are, so only what the
+  // grammar accepted (the config stage's sqlType/sqlExpr) is printed at all.
+  hb.registerHelper('type', (...all: HelperArgs) => validated(args(all)[0], 'type'));
+  hb.registerHelper('expr', (...all: HelperArgs) => validated(args(all)[0], 'expr'));
   hb.registerHelper('columnList', (...all: HelperArgs) => {
     const [list, alias] = args(all);
     return columns(list, 'columnList')
@@ -77,7 +86,9 @@ export function createSqlHandlebars(): typeof Handlebars {
   hb.registerHelper('withDefaults', (...all: HelperArgs) => {
     const [list, alias] = args(all);
     return columns(list, 'withDefaults')
-      .map((c) => (c.default === undefined ? prefixed(alias, c.name) : `COALESCE(${prefixed(alias, c.name)}, ${c.default})`))
+      .map((c) =>
+        c.default === undefined ? prefixed(alias, c.name) : `COALESCE(${prefixed(alias, c.name)}, ${validated(c.default, 'expr')})`,
+      )
       .join(', ');
   });
   hb.registerHelper('literalList', (...all: HelperArgs) => {

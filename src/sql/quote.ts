@@ -30,9 +30,17 @@ function assertIdentifier(name: string): void {
  * @example ident('Upper Case') // '"Upper Case"'
  */
 export function ident(name: string): string {
-  assertIdentifier(name);
-  return `"${name.replaceAll('"', '""')}"`;
+  let quoted = quotedNames.get(name);
+  if (quoted === undefined) {
+    assertIdentifier(name);
+    quoted = `"${name.replaceAll('"', '""')}"`;
+    // Generation quotes the same few names tens of thousands of times.
+    if (quotedNames.size < 10_000) quotedNames.set(name, quoted);
+  }
+  return quoted;
 }
+
+const quotedNames = new Map<string, string>();
 
 /**
  * Quotes a schema-qualified name given as parts; a part is never split on `.`.

@@ -64,7 +64,9 @@ export async function readCatalog(
   const m = arr(managed);
   const ext = (cls: string, oid: string) =>
     `EXISTS (SELECT FROM pg_catalog.pg_depend dep WHERE dep.classid = ${literal(cls)}::regclass AND dep.objid = ${oid} AND dep.deptype = 'e')`;
-  const types = [...new Set(config.entities.flatMap((e) => [e.key, ...e.mirrored, ...e.resident].map((c) => c.type)).concat('text'))];
+  const types = [
+    ...new Set(config.entities.flatMap((e) => [e.key, ...e.mirrored, ...e.resident].map((c): string => c.type)).concat('text')),
+  ];
   const statements = [
     `SELECT current_setting('server_version_num')::int / 10000 AS major`,
     `SELECT nspname AS schema FROM pg_catalog.pg_namespace`,

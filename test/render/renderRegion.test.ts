@@ -2,12 +2,13 @@ import test from 'ava';
 import { renderRegion } from '../../src/render/renderRegion.js';
 import { fixtureConfig, shippedTemplates } from '../helpers/fixtures.js';
 
-test('a template that prints a bare value fails to render, naming the value', async (t) => {
+test('a template that prints a bare value is refused before it renders, naming where', async (t) => {
   const templates = { ...(await shippedTemplates()), schemas: '-- Up Migration\nCREATE SCHEMA {{region.name}};\n-- Down Migration\n' };
   const error = t.throws(() => renderRegion(fixtureConfig('seed'), 'usa', templates));
+  t.is((error as { code?: string }).code, 'TEMPLATE');
   t.is(
-    error?.message.split('\n')[0],
-    'templates/schemas.sql.hbs failed to render for region "usa": a template printed the bare value "usa"; use {{ident}}, {{literal}} or another quoting helper',
+    error?.message,
+    'templates/schemas.sql.hbs prints values that no quoting helper checked:\n  line 2, column 15: {{region.name}} prints a value without a quoting helper; use {{ident ...}}, {{literal ...}} or another of 14 helpers (src/render/templateSafety.ts)',
   );
 });
 

@@ -10,23 +10,19 @@
 SET LOCAL lock_timeout = '2500ms';
 SET LOCAL statement_timeout = '30s';
 
--- "billing"."account_details" in 'usa': a partition of the local
--- parent that reads the owner's leaf, never its parent (that would loop).
--- ANALYZE would copy samples of its personal data here, so its personal
--- columns collect no statistics. Writes reach 'usa' through dblink.
+-- "billing"."account_details" in 'usa'
 CREATE FOREIGN TABLE "usa"."account_details"
   PARTITION OF "billing"."account_details" FOR VALUES IN ('usa')
   SERVER "usa" OPTIONS (schema_name 'usa', table_name 'account_details');
-ALTER FOREIGN TABLE "usa"."account_details" ALTER COLUMN "iban" SET STATISTICS 0;
+ALTER FOREIGN TABLE "usa"."account_details"
+  ALTER COLUMN "iban" SET STATISTICS 0;
 
--- "billing"."account_details" in 'gbr': a partition of the local
--- parent that reads the owner's leaf, never its parent (that would loop).
--- ANALYZE would copy samples of its personal data here, so its personal
--- columns collect no statistics. Writes reach 'gbr' through dblink.
+-- "billing"."account_details" in 'gbr'
 CREATE FOREIGN TABLE "gbr"."account_details"
   PARTITION OF "billing"."account_details" FOR VALUES IN ('gbr')
   SERVER "gbr" OPTIONS (schema_name 'gbr', table_name 'account_details');
-ALTER FOREIGN TABLE "gbr"."account_details" ALTER COLUMN "iban" SET STATISTICS 0;
+ALTER FOREIGN TABLE "gbr"."account_details"
+  ALTER COLUMN "iban" SET STATISTICS 0;
 
 -- Down Migration
 SET LOCAL lock_timeout = '2500ms';

@@ -30,24 +30,20 @@ CREATE USER MAPPING FOR PUBLIC SERVER "can" OPTIONS (user 'residency_link');
 -- collect no statistics. Writes reach 'can' through dblink, on
 -- this server and user mapping.
 
--- "shared"."identity_details" in 'can': a partition of the local
--- parent that reads the owner's leaf, never its parent (that would loop).
--- ANALYZE would copy samples of its personal data here, so its personal
--- columns collect no statistics. Writes reach 'can' through dblink.
+-- "shared"."identity_details" in 'can'
 CREATE FOREIGN TABLE "can"."identity_details"
   PARTITION OF "shared"."identity_details" FOR VALUES IN ('can')
   SERVER "can" OPTIONS (schema_name 'can', table_name 'identity_details');
-ALTER FOREIGN TABLE "can"."identity_details" ALTER COLUMN "name" SET STATISTICS 0;
-ALTER FOREIGN TABLE "can"."identity_details" ALTER COLUMN "email" SET STATISTICS 0;
+ALTER FOREIGN TABLE "can"."identity_details"
+  ALTER COLUMN "name" SET STATISTICS 0,
+  ALTER COLUMN "email" SET STATISTICS 0;
 
--- "billing"."account_details" in 'can': a partition of the local
--- parent that reads the owner's leaf, never its parent (that would loop).
--- ANALYZE would copy samples of its personal data here, so its personal
--- columns collect no statistics. Writes reach 'can' through dblink.
+-- "billing"."account_details" in 'can'
 CREATE FOREIGN TABLE "can"."account_details"
   PARTITION OF "billing"."account_details" FOR VALUES IN ('can')
   SERVER "can" OPTIONS (schema_name 'can', table_name 'account_details');
-ALTER FOREIGN TABLE "can"."account_details" ALTER COLUMN "iban" SET STATISTICS 0;
+ALTER FOREIGN TABLE "can"."account_details"
+  ALTER COLUMN "iban" SET STATISTICS 0;
 
 -- From here on the functions of this region write to 'can' and read it.
 INSERT INTO "residency"."regions" (name, ordinal, is_local) VALUES ('can', 4, false);

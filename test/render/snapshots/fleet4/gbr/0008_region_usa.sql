@@ -31,24 +31,20 @@ CREATE USER MAPPING FOR PUBLIC SERVER "usa" OPTIONS (user 'residency_link');
 -- collect no statistics. Writes reach 'usa' through dblink, on
 -- this server and user mapping.
 
--- "shared"."identity_details" in 'usa': a partition of the local
--- parent that reads the owner's leaf, never its parent (that would loop).
--- ANALYZE would copy samples of its personal data here, so its personal
--- columns collect no statistics. Writes reach 'usa' through dblink.
+-- "shared"."identity_details" in 'usa'
 CREATE FOREIGN TABLE "usa"."identity_details"
   PARTITION OF "shared"."identity_details" FOR VALUES IN ('usa')
   SERVER "usa" OPTIONS (schema_name 'usa', table_name 'identity_details');
-ALTER FOREIGN TABLE "usa"."identity_details" ALTER COLUMN "name" SET STATISTICS 0;
+ALTER FOREIGN TABLE "usa"."identity_details"
+  ALTER COLUMN "name" SET STATISTICS 0;
 
--- "billing"."account_details" in 'usa': a partition of the local
--- parent that reads the owner's leaf, never its parent (that would loop).
--- ANALYZE would copy samples of its personal data here, so its personal
--- columns collect no statistics. Writes reach 'usa' through dblink.
+-- "billing"."account_details" in 'usa'
 CREATE FOREIGN TABLE "usa"."account_details"
   PARTITION OF "billing"."account_details" FOR VALUES IN ('usa')
   SERVER "usa" OPTIONS (schema_name 'usa', table_name 'account_details');
-ALTER FOREIGN TABLE "usa"."account_details" ALTER COLUMN "email" SET STATISTICS 0;
-ALTER FOREIGN TABLE "usa"."account_details" ALTER COLUMN "iban" SET STATISTICS 0;
+ALTER FOREIGN TABLE "usa"."account_details"
+  ALTER COLUMN "email" SET STATISTICS 0,
+  ALTER COLUMN "iban" SET STATISTICS 0;
 
 -- From here on the functions of this region write to 'usa' and read it.
 INSERT INTO "residency"."regions" (name, ordinal, is_local) VALUES ('usa', 1, false);

@@ -28,24 +28,20 @@ CREATE USER MAPPING FOR PUBLIC SERVER "gbr" OPTIONS (user 'residency_link');
 -- collect no statistics. Writes reach 'gbr' through dblink, on
 -- this server and user mapping.
 
--- "shared"."identity_details" in 'gbr': a partition of the local
--- parent that reads the owner's leaf, never its parent (that would loop).
--- ANALYZE would copy samples of its personal data here, so its personal
--- columns collect no statistics. Writes reach 'gbr' through dblink.
+-- "shared"."identity_details" in 'gbr'
 CREATE FOREIGN TABLE "gbr"."identity_details"
   PARTITION OF "shared"."identity_details" FOR VALUES IN ('gbr')
   SERVER "gbr" OPTIONS (schema_name 'gbr', table_name 'identity_details');
-ALTER FOREIGN TABLE "gbr"."identity_details" ALTER COLUMN "name" SET STATISTICS 0;
+ALTER FOREIGN TABLE "gbr"."identity_details"
+  ALTER COLUMN "name" SET STATISTICS 0;
 
--- "billing"."account_details" in 'gbr': a partition of the local
--- parent that reads the owner's leaf, never its parent (that would loop).
--- ANALYZE would copy samples of its personal data here, so its personal
--- columns collect no statistics. Writes reach 'gbr' through dblink.
+-- "billing"."account_details" in 'gbr'
 CREATE FOREIGN TABLE "gbr"."account_details"
   PARTITION OF "billing"."account_details" FOR VALUES IN ('gbr')
   SERVER "gbr" OPTIONS (schema_name 'gbr', table_name 'account_details');
-ALTER FOREIGN TABLE "gbr"."account_details" ALTER COLUMN "email" SET STATISTICS 0;
-ALTER FOREIGN TABLE "gbr"."account_details" ALTER COLUMN "iban" SET STATISTICS 0;
+ALTER FOREIGN TABLE "gbr"."account_details"
+  ALTER COLUMN "email" SET STATISTICS 0,
+  ALTER COLUMN "iban" SET STATISTICS 0;
 
 -- From here on the functions of this region write to 'gbr' and read it.
 INSERT INTO "residency"."regions" (name, ordinal, is_local) VALUES ('gbr', 2, false);

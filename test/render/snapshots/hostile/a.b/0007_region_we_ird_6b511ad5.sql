@@ -33,14 +33,12 @@ CREATE USER MAPPING FOR PUBLIC SERVER "we""ird" OPTIONS (user 'link "role"');
 -- collect no statistics. Writes reach 'we"ird' through dblink, on
 -- this server and user mapping.
 
--- "My Schema"."Odd ""Entity""_details" in 'we"ird': a partition of the local
--- parent that reads the owner's leaf, never its parent (that would loop).
--- ANALYZE would copy samples of its personal data here, so its personal
--- columns collect no statistics. Writes reach 'we"ird' through dblink.
+-- "My Schema"."Odd ""Entity""_details" in 'we"ird'
 CREATE FOREIGN TABLE "we""ird"."Odd ""Entity""_details"
   PARTITION OF "My Schema"."Odd ""Entity""_details" FOR VALUES IN ('we"ird')
   SERVER "we""ird" OPTIONS (schema_name 'we"ird', table_name 'Odd "Entity"_details');
-ALTER FOREIGN TABLE "we""ird"."Odd ""Entity""_details" ALTER COLUMN "e.mail" SET STATISTICS 0;
+ALTER FOREIGN TABLE "we""ird"."Odd ""Entity""_details"
+  ALTER COLUMN "e.mail" SET STATISTICS 0;
 
 -- From here on the functions of this region write to 'we"ird' and read it.
 INSERT INTO "residency"."regions" (name, ordinal, is_local) VALUES ('we"ird', 1, false);

@@ -32,14 +32,12 @@ CREATE USER MAPPING FOR PUBLIC SERVER "Upper Case" OPTIONS (user 'link "role"');
 -- collect no statistics. Writes reach 'Upper Case' through dblink, on
 -- this server and user mapping.
 
--- "My Schema"."Odd ""Entity""_details" in 'Upper Case': a partition of the local
--- parent that reads the owner's leaf, never its parent (that would loop).
--- ANALYZE would copy samples of its personal data here, so its personal
--- columns collect no statistics. Writes reach 'Upper Case' through dblink.
+-- "My Schema"."Odd ""Entity""_details" in 'Upper Case'
 CREATE FOREIGN TABLE "Upper Case"."Odd ""Entity""_details"
   PARTITION OF "My Schema"."Odd ""Entity""_details" FOR VALUES IN ('Upper Case')
   SERVER "Upper Case" OPTIONS (schema_name 'Upper Case', table_name 'Odd "Entity"_details');
-ALTER FOREIGN TABLE "Upper Case"."Odd ""Entity""_details" ALTER COLUMN "e.mail" SET STATISTICS 0;
+ALTER FOREIGN TABLE "Upper Case"."Odd ""Entity""_details"
+  ALTER COLUMN "e.mail" SET STATISTICS 0;
 
 -- From here on the functions of this region write to 'Upper Case' and read it.
 INSERT INTO "residency"."regions" (name, ordinal, is_local) VALUES ('Upper Case', 2, false);

@@ -32,14 +32,12 @@ CREATE USER MAPPING FOR PUBLIC SERVER "a.b" OPTIONS (user 'link "role"');
 -- collect no statistics. Writes reach 'a.b' through dblink, on
 -- this server and user mapping.
 
--- "My Schema"."Odd ""Entity""_details" in 'a.b': a partition of the local
--- parent that reads the owner's leaf, never its parent (that would loop).
--- ANALYZE would copy samples of its personal data here, so its personal
--- columns collect no statistics. Writes reach 'a.b' through dblink.
+-- "My Schema"."Odd ""Entity""_details" in 'a.b'
 CREATE FOREIGN TABLE "a.b"."Odd ""Entity""_details"
   PARTITION OF "My Schema"."Odd ""Entity""_details" FOR VALUES IN ('a.b')
   SERVER "a.b" OPTIONS (schema_name 'a.b', table_name 'Odd "Entity"_details');
-ALTER FOREIGN TABLE "a.b"."Odd ""Entity""_details" ALTER COLUMN "e.mail" SET STATISTICS 0;
+ALTER FOREIGN TABLE "a.b"."Odd ""Entity""_details"
+  ALTER COLUMN "e.mail" SET STATISTICS 0;
 
 -- From here on the functions of this region write to 'a.b' and read it.
 INSERT INTO "residency"."regions" (name, ordinal, is_local) VALUES ('a.b', 3, false);

@@ -28,14 +28,12 @@ CREATE USER MAPPING FOR PUBLIC SERVER "aus" OPTIONS (user 'residency_link');
 -- collect no statistics. Writes reach 'aus' through dblink, on
 -- this server and user mapping.
 
--- "shared"."identity_details" in 'aus': a partition of the local
--- parent that reads the owner's leaf, never its parent (that would loop).
--- ANALYZE would copy samples of its personal data here, so its personal
--- columns collect no statistics. Writes reach 'aus' through dblink.
+-- "shared"."identity_details" in 'aus'
 CREATE FOREIGN TABLE "aus"."identity_details"
   PARTITION OF "shared"."identity_details" FOR VALUES IN ('aus')
   SERVER "aus" OPTIONS (schema_name 'aus', table_name 'identity_details');
-ALTER FOREIGN TABLE "aus"."identity_details" ALTER COLUMN "name" SET STATISTICS 0;
+ALTER FOREIGN TABLE "aus"."identity_details"
+  ALTER COLUMN "name" SET STATISTICS 0;
 
 -- From here on the functions of this region write to 'aus' and read it.
 INSERT INTO "residency"."regions" (name, ordinal, is_local) VALUES ('aus', 3, false);

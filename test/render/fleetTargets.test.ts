@@ -1,0 +1,86 @@
+import test from 'ava';
+import { syntheticConfigYaml } from '../../bench/syntheticConfigYaml.js';
+import { parseConfig } from '../../src/config/parseConfig.js';
+import { genMigrations, type GeneratedFs } from '../../src/render/genMigrations.js';
+import { shippedTemplates } from '../helpers/fixtures.js';
+
+// Issue 13's targets for a fleet that grows: checked on generated trees of
+// synthetic fleets (bench/syntheticConfigYaml.ts), in memory. The time target
+// (50 x 20 in under 5 s end to end) is measured by `npm run bench:gen`.
+
+// Decimal units, as the bench and README print them.
+const KB = 1000;
+const MB = 1000 * KB;
+
+/** An in-memory GeneratedFs: path -> text. */
+function memoryFs(files = new Map<string, string>()): GeneratedFs & { files: Map<string, string> } {
+  return {
+    files,
+    read: (path) => Promise.resolve(files.get(path)),
+    write: (path, content) => Promise.resolve(void files.set(path, content)),
+    list: (dir) =>
+      Promise.resolve(
+        [...files.keys()]
+          .filter((p) => p.startsWith(`${dir}/`) && !p.slice(dir.length + 1).includes('/'))
+          .map((p) => p.slice(dir.length + 1))
+          .sort(),
+      ),
+    remove: (path) => Promise.resolve(void files.delete(path)),
+  };
+}
+
+async function generate(regions: number, entities: number, fs = memoryFs()) {
+  const config = parseConfig(syntheticConfigYaml(regions, entities), `synthetic ${regions}x${entities}`, {});
+  await genMigrations({ config, templates: await shippedTemplates(), outDir: 'g', check: false, force: false, fs });
+  return fs;
+}
+
+const sizes = (fs: { files: Map<string, string> }) => new Map([...fs.files].map(([path, text]) => [path, Buffer.byteLength(text)]));
+
+let fifty: Map<string, number>;
+test.before(async () => {
+  fifty = sizes(await generate(50, 20));
+});
+
+test('50 x 20: every region has its files, and no file is over 100 KB', (t) => {
+  t.is(fifty.size, 50 * 96, '96 files per region: 94 migrations, residency.sum, state.json');
+  const [file, largest] = [...fifty].reduce((a, b) => (b[1] > a[1] ? b : a));
+  t.true(largest < 100 * KB, `${file} has ${largest} bytes`);
+});
+
+test("50 x 20: a function file's text is the same size as for 3 regions (within 10%)", async (t) => {
+  const three = sizes(await generate(3, 20));
+  for (const entity of ['thing_01', 'thing_02']) {
+    const pick = (tree: Map<string, number>) =>
+      [...tree].find(([path]) => path.startsWith('g/region_02/') && path.endsWith(`_functions_${entity}.sql`))![1];
+    const ratio = pick(fifty) / pick(three);
+    t.true(ratio > 0.9 && ratio < 1.1, `${entity}: ${pick(three)} bytes for 3 regions, ${pick(fifty)} for 50`);
+  }
+});
+
+test('50 x 20: the SQL stays under what it took before the registry work (110 MB)', (t) => {
+  // A guard against regressions until the 60 MB target below is met.
+  const total = [...fifty.values()].reduce((a, b) => a + b, 0);
+  t.true(total < 110 * MB, `${(total / MB).toFixed(1)} MB`);
+});
+
+// The target of issue 13. Not met: 70.1 MB with two-phase writes (106.8 MB
+// before): the region files are 28.9 MB (12 KB per remote region: one foreign
+// partition per entity), the functions 25.9 MB (26 KB per entity and region),
+// the entities 9.6 MB.
+test.todo('50 x 20: under 60 MB in total');
+
+// Writes through dblink need only the foreign partition per remote region and
+// entity (no foreign directory or write table): 26 KB -> about 11 KB.
+test('adding a region to a 10 x 20 fleet appends less than 20 KB to each existing region', async (t) => {
+  const fs = await generate(10, 20);
+  const before = sizes(fs);
+  await generate(11, 20, fs);
+  const after = sizes(fs);
+  for (let r = 1; r <= 10; r++) {
+    const prefix = `g/region_${String(r).padStart(2, '0')}/`;
+    let appended = 0;
+    for (const [path, size] of after) if (path.startsWith(prefix)) appended += size - (before.get(path) ?? 0);
+    t.true(appended > 0 && appended < 20 * KB, `${prefix}: ${appended} bytes appended`);
+  }
+});

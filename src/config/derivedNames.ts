@@ -19,5 +19,6 @@ export function derivedNames(entity: string) {
     sync: `sync_${entity}`,
     outbox: `${entity}_outbox`,
     row: `${entity}_row`,
+    apply: `apply_${entity}`,
   } as const;
 }

@@ -365,7 +365,7 @@ function checkUnique(check: Checker, items: readonly { path: string; key: string
 /** What each derived name is, for messages. */
 const DERIVED_KINDS: Record<keyof ReturnType<typeof derivedNames>, string> = {
   details: 'personal-data table',
-  detailsIn: 'write table for personal rows (in each region schema)',
+  detailsIn: 'write table for personal rows (in each region schema, before two-phase writes)',
   upsert: 'upsert function',
   upsertMany: 'set-based upsert function',
   upsertRows: 'row-array upsert function',
@@ -376,6 +376,7 @@ const DERIVED_KINDS: Record<keyof ReturnType<typeof derivedNames>, string> = {
   sync: 'sync function',
   outbox: 'outbox table',
   row: 'row type',
+  apply: 'two-phase apply function',
 };
 
 /**

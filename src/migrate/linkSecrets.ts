@@ -80,7 +80,9 @@ export async function applyLinkSecrets(client: pg.Client, config: Config, region
   const used: LinkAuthUsed[] = [];
   for (const { srvname, options } of rows) {
     const target = config.regions.find((r) => r.name === srvname);
-    const password = secrets.targets.get(srvname);
+    // the loopback (a region's server for itself, for two-phase writes) logs in as its own link role
+    const loopback = srvname === region.name;
+    const password = loopback ? secrets.own : secrets.targets.get(srvname);
     if (target === undefined || password === undefined) continue;
     const wanted = mappingOptions(config, target.fdw.auth, password);
     const changes = [
@@ -97,7 +99,7 @@ export async function applyLinkSecrets(client: pg.Client, config: Config, region
         { cause: error },
       );
     }
-    used.push({ target: srvname, auth: target.fdw.auth });
+    if (!loopback) used.push({ target: srvname, auth: target.fdw.auth });
   }
   return used;
 }

@@ -46,6 +46,11 @@ export function entityContext(config: Config, entity: Entity, here: Region, apiS
     regionParamPosition: position(entity.regionColumn),
     rehomeName: `${qualified(entity.schema, names.rehome)}`,
     eraseName: `${qualified(entity.schema, names.erase)}`,
+    applyName: qualified(entity.schema, names.apply),
+    tableName: qualified(entity.schema, entity.name),
+    residentNames: entity.resident.map((c) => c.name),
+    // a NULL for one of these keeps the owner's stored value
+    residentDefaultNames: entity.resident.filter((c) => c.default !== undefined).map((c) => c.name),
     rowParamPositions: rowColumns.map((column) => position(column.name)),
     // one upsert_<entity> per arity: the first keeps its trailing defaults,
     // a later one takes every parameter (a shorter call is the older one's)

@@ -72,6 +72,16 @@ export function regionRowBlock(config: Config, here: Region, target: Region): Pl
   return { template: 'region_row', context: { ...baseContext(config, here), target, ordinal: ordinalOf(config, target.name) } };
 }
 
+/**
+ * An entity's part of two-phase writes in one region (`apply_<entity>`): it
+ * names no column but the key and the region, so it never changes with the
+ * entity's columns; it runs in the local wave, before any region's functions
+ * call it.
+ */
+export function applyBlock(config: Config, here: Region, entity: Entity): PlannedBlock {
+  return { template: 'apply', context: { ...baseContext(config, here), entity: entityContext(config, entity, here) } };
+}
+
 /** The id under which state.json records an entity's API (its types and functions). */
 export function codeId(entity: Pick<Entity, 'schema' | 'name'>): string {
   return `functions ${entityKey(entity)}`;
@@ -121,6 +131,7 @@ export function planRegion(config: Config, regionName: string, options: PlanOpti
       // Before 15, every role may CREATE in public: take that away, as 15 does.
       revokePublicCreate: here.postgres < 15,
     }),
+    one('two_phase', 'local', 'two_phase', {}),
   ];
   for (const entity of config.entities) {
     const context = { ...base, entity: entityContext(config, entity, here, options.shapes?.[entityKey(entity)]) };
@@ -130,6 +141,7 @@ export function planRegion(config: Config, regionName: string, options: PlanOpti
       blocks: [
         { template: 'entity', context },
         { template: 'entity_types', context },
+        applyBlock(config, here, entity),
       ],
     });
   }

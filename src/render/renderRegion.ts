@@ -25,8 +25,6 @@ export interface RenderedRegion {
   readonly sum: string;
 }
 
-// The partials a region's mode picks (templates/native/, templates/routing/).
-const PARTIALS = ['details_target', 'details_prune'] as const;
 // Folders whose templates are partials of others, under their path: `{{> functions/get}}`.
 const PARTIAL_FOLDERS = ['functions/'] as const;
 
@@ -56,11 +54,6 @@ function compiler(templates: TemplateSources, mode: string): (template: string) 
     if (hit !== undefined) return hit;
     if (hb === undefined) {
       hb = createSqlHandlebars();
-      for (const partial of PARTIALS) {
-        const source = templates[`${mode}/${partial}`] ?? templates[partial];
-        if (source === undefined) throw new ResidencyError('TEMPLATE', `templates/${mode}/${partial}.sql.hbs is missing`);
-        hb.registerPartial(partial, source);
-      }
       for (const [name, source] of Object.entries(templates)) {
         if (PARTIAL_FOLDERS.some((folder) => name.startsWith(folder))) hb.registerPartial(name, source);
       }

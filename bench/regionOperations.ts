@@ -82,9 +82,16 @@ export function regionOperations(ctx: RegionContext): Operation[] {
       label: 'floor: a new person written by hand through postgres_fdw (one transaction)',
       // What upsert_identity does for a new person owned here, as one
       // hand-written transaction: the local directory row and personal row,
-      // one INSERT into each other region's foreign directory table.
-      prepare: (count) =>
-        each(count, () => async () => {
+      // one INSERT into each other region's directory through a foreign table
+      // of the bench's own (the functions no longer use foreign directory tables).
+      prepare: async (count) => {
+        await c.query('CREATE SCHEMA IF NOT EXISTS bench_fdw');
+        for (const r of remotes) {
+          await c.query(
+            `CREATE FOREIGN TABLE IF NOT EXISTS ${qualified('bench_fdw', r)} (uuid uuid, region text, note text, created_on timestamptz) SERVER ${qualified(r)} OPTIONS (schema_name 'shared', table_name 'identity')`,
+          );
+        }
+        return each(count, () => async () => {
           const p = newPerson(caller);
           const values = `(${literal(p.uuid)}, ${literal(p.region)}, ${literal(p.note)})`;
           await c.query(
@@ -94,12 +101,13 @@ export function regionOperations(ctx: RegionContext): Operation[] {
               `INSERT INTO ${qualified(caller, 'identity_details')} (uuid, region, name) VALUES (${literal(p.uuid)}, ${literal(p.region)}, ${literal(p.name)})`,
               ...remotes.map(
                 (r) =>
-                  `INSERT INTO ${qualified(r, 'identity')} (uuid, region, note, created_on) VALUES (${literal(p.uuid)}, ${literal(p.region)}, ${literal(p.note)}, now())`,
+                  `INSERT INTO ${qualified('bench_fdw', r)} (uuid, region, note, created_on) VALUES (${literal(p.uuid)}, ${literal(p.region)}, ${literal(p.note)}, now())`,
               ),
               'COMMIT',
             ].join(';\n'),
           );
-        }),
+        });
+      },
     },
     {
       ...base,

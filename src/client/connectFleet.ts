@@ -28,12 +28,22 @@ export interface ConnectFleetOptions {
   readonly homeCacheSize?: number;
 }
 
+/** One prepared part `residency.resolve()` looked at, or a spent commit record it deleted. */
+export interface ResolvedPart {
+  readonly gid: string;
+  /** The region whose call wrote it, whose commit record decides. */
+  readonly coordinator: string;
+  /** `pending` while the coordinator is unreachable or still running the write: run resolve again later. */
+  readonly outcome: 'committed' | 'rolled back' | 'pending' | 'record deleted';
+}
+
 /** What `resolve()` did in one region. */
 export interface RegionResolveResult {
   readonly region: string;
   readonly status: 'ok' | 'failed';
-  /** The rows `residency.resolve()` returned. */
-  readonly rows: readonly Record<string, unknown>[];
+  readonly parts: readonly ResolvedPart[];
+  /** Parts left prepared for a later run. */
+  readonly pending: number;
   readonly error?: ResidencyError;
 }
 
@@ -50,7 +60,9 @@ export interface FleetClient {
   /**
    * Runs `residency.resolve()` in every region at once: prepared parts of
    * writes whose coordinator crashed are committed or rolled back from the
-   * commit records. One result per region.
+   * commit records. One result per region; a part stays `pending` while its
+   * coordinator is unreachable (or its connection had to be reopened): call
+   * again until nothing is pending.
    */
   resolve(): Promise<RegionResolveResult[]>;
   /** Ends every session. */
@@ -141,11 +153,16 @@ export async function connectFleet(options: ConnectFleetOptions): Promise<FleetC
       return Promise.all(
         regions.map(async (region): Promise<RegionResolveResult> => {
           try {
-            const rows = await access.query<Record<string, unknown>>(region, 'residency.resolve', 'SELECT * FROM residency.resolve()', []);
-            return { region, status: 'ok', rows };
+            const parts = await access.query<ResolvedPart & pg.QueryResultRow>(
+              region,
+              'residency.resolve',
+              'SELECT gid, coordinator, outcome FROM residency.resolve()',
+              [],
+            );
+            return { region, status: 'ok', parts, pending: parts.filter((p) => p.outcome === 'pending').length };
           } catch (error) {
             const e = error instanceof ResidencyError ? error : new ResidencyError('CONNECTION', String(error), { cause: error });
-            return { region, status: 'failed', rows: [], error: e };
+            return { region, status: 'failed', parts: [], pending: 0, error: e };
           }
         }),
       );

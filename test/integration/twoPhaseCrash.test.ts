@@ -96,14 +96,25 @@ async function crashLoop(
   return { killedAfter: killAfter, refused };
 }
 
-/** Runs the resolver in every region (retrying while a restarted region still recovers) and replays the outboxes. */
+/**
+ * Runs the resolver in every region until no part is pending (a restarted
+ * region may still recover, a session's link to it is reopened once).
+ */
 async function resolveEverywhere(t: ExecutionContext): Promise<void> {
+  const done: Record<string, number> = {};
   for (let attempt = 0; ; attempt += 1) {
     const results = await client.resolve();
-    const failed = results.filter((r) => r.status !== 'ok');
-    if (failed.length === 0) return;
-    if (attempt === 20) t.fail(`resolve failed: ${failed.map((r) => `${r.region}: ${r.error?.message}`).join('; ')}`);
-    if (attempt === 20) return;
+    for (const r of results)
+      for (const p of r.parts) if (p.outcome !== 'pending') done[`${r.region} ${p.outcome}`] = (done[`${r.region} ${p.outcome}`] ?? 0) + 1;
+    const left = results.filter((r) => r.status !== 'ok' || r.pending > 0);
+    if (left.length === 0) {
+      t.log(`resolve (${attempt + 1} runs): ${JSON.stringify(done)}`);
+      return;
+    }
+    if (attempt === 40) {
+      t.fail(`resolve left work: ${left.map((r) => `${r.region}: ${r.error?.message ?? `${r.pending} pending`}`).join('; ')}`);
+      return;
+    }
     await sleep(250);
   }
 }

@@ -138,11 +138,7 @@ export function planRegion(config: Config, regionName: string, options: PlanOpti
     migrations.push({
       slug: `entity_${entity.name}`,
       phase: 'local',
-      blocks: [
-        { template: 'entity', context },
-        { template: 'entity_types', context },
-        applyBlock(config, here, entity),
-      ],
+      blocks: [{ template: 'entity', context }, { template: 'entity_types', context }, applyBlock(config, here, entity)],
     });
   }
   // Everything this region needs to reach one other region, in one file.

@@ -27,10 +27,11 @@ export { DEFAULT_TEMPLATES_DIR, loadTemplates } from './render/loadTemplates.js'
 export { nodeGeneratedFs } from './render/nodeGeneratedFs.js';
 export type { TemplateSources } from './render/renderRegion.js';
 
-// migrate up | down | status, sync
+// migrate up | down | status, sync, resolve
 export { migrateFleet, type Direction, type MigrateInput, type MigrateStep, type RegionMigrateResult } from './migrate/migrateFleet.js';
 export { needsAttention, statusFleet, type RegionStatus } from './migrate/statusFleet.js';
 export { syncFleet, type RegionSyncResult, type SyncOptions } from './migrate/syncFleet.js';
+export { resolveFleet, type RegionResolveResult, type ResolvedPart, type ResolveOptions } from './migrate/resolveFleet.js';
 
 // verify
 export { verifyFleet, type Inconsistency, type RegionRead, type VerifyOptions, type VerifyResult } from './verify/verifyFleet.js';

@@ -6,6 +6,7 @@ import { devCommand } from './commands/dev.js';
 import { genMigrationsCommand } from './commands/genMigrations.js';
 import { migrateCommand } from './commands/migrate.js';
 import { syncCommand } from './commands/sync.js';
+import { resolveCommand } from './commands/resolve.js';
 import { verifyCommand } from './commands/verify.js';
 
 export type { CliIo, TextSink } from './context.js';
@@ -40,6 +41,7 @@ export async function buildCli(io: CliIo): Promise<number> {
     .command(genMigrationsCommand(ctx))
     .command(migrateCommand(ctx))
     .command(syncCommand(ctx))
+    .command(resolveCommand(ctx))
     .command(verifyCommand(ctx))
     .command(devCommand(ctx))
     .command(demoCommand(ctx))

@@ -20,6 +20,12 @@ export interface StateFile {
    * templates rendered for it. A template change shows as a different hash.
    */
   readonly code: Readonly<Record<string, { readonly file: string; readonly sha256: string }>>;
+  /**
+   * How the region's functions write other regions: `two_phase` (dblink,
+   * pg-residency 0.2); absent in a history generated before, which the next
+   * gen-migrations upgrades by an appended step.
+   */
+  readonly writes?: 'two_phase';
   readonly steps: readonly { readonly step: number; readonly name: string; readonly files: readonly string[] }[];
 }
 

@@ -166,6 +166,20 @@ async function runInTurn(
 }
 
 /**
+ * Writes are two-phase transactions across regions: a region whose server
+ * allows no prepared transaction would fail every write. Refused before any
+ * migration runs.
+ */
+async function requirePreparedTransactions(client: pg.Client, region: Region): Promise<void> {
+  const { rows } = await client.query<{ max_prepared_transactions: string }>('SHOW max_prepared_transactions');
+  if (Number(rows[0]?.max_prepared_transactions) > 0) return;
+  throw new ResidencyError(
+    'MIGRATION',
+    `region "${region.name}": max_prepared_transactions is 0, and pg-residency writes across regions with two-phase commit (PREPARE TRANSACTION). Set max_prepared_transactions in its postgresql.conf (at least max_connections; the local fleet uses 20) and restart the server, then run migrate again`,
+  );
+}
+
+/**
  * Applies or reverts generated migrations on one or more regions. Files are
  * checked against residency.sum and secrets against the environment before
  * any database is touched. With several regions it runs in waves: every
@@ -192,6 +206,7 @@ export async function migrateFleet(input: MigrateInput): Promise<RegionMigrateRe
     for (const target of targets) {
       try {
         target.client = await connectRegion(target.region, input.env);
+        if (input.direction === 'up') await requirePreparedTransactions(target.client, target.region);
         if (!input.dryRun) await prepareBindings(target.client, input.config);
         const applied = await appliedMigrations(target.client);
         checkApplied(target.migrations, applied);

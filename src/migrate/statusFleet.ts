@@ -14,12 +14,20 @@ export interface RegionStatus {
   readonly unknown: readonly string[];
   /** Applied, then edited on disk. */
   readonly modified: readonly string[];
+  /**
+   * Parts of two-phase writes prepared here more than {@link STALE_PREPARED}
+   * ago: a crash left them; `pg-residency resolve` finishes them.
+   */
+  readonly stalePrepared: number;
   readonly error?: ResidencyError;
 }
 
+/** How old a prepared part must be for `migrate status` to report it: a write in flight holds its parts for milliseconds. */
+export const STALE_PREPARED = '1 minute';
+
 /** Whether a status needs attention: `migrate status` exits non-zero then. */
 export function needsAttention(s: RegionStatus): boolean {
-  return s.error !== undefined || s.pending.length > 0 || s.unknown.length > 0 || s.modified.length > 0;
+  return s.error !== undefined || s.pending.length > 0 || s.unknown.length > 0 || s.modified.length > 0 || s.stalePrepared > 0;
 }
 
 /** Applied, pending, unknown and edited migrations of each region; one unreachable region does not hide the others. */
@@ -27,7 +35,7 @@ export async function statusFleet(config: Config, names: readonly string[], all:
   const regions = selectRegions(config, names, all);
   return Promise.all(
     regions.map(async (region): Promise<RegionStatus> => {
-      const empty = { region: region.name, applied: [], pending: [], unknown: [], modified: [] };
+      const empty = { region: region.name, applied: [], pending: [], unknown: [], modified: [], stalePrepared: 0 };
       try {
         const migrations = await readRegionMigrations(dir, region.name);
         const client = await connectRegion(region, env);
@@ -35,7 +43,13 @@ export async function statusFleet(config: Config, names: readonly string[], all:
           const applied = await appliedMigrations(client);
           const files = new Map(migrations.files.map((f) => [f.name, f]));
           const appliedNames = new Set(applied.map((a) => a.name));
+          const prepared = await client.query<{ n: string }>(
+            `SELECT count(*) AS n FROM pg_catalog.pg_prepared_xacts
+               WHERE database = current_database() AND gid LIKE 'pg-residency:%' AND prepared < now() - $1::interval`,
+            [STALE_PREPARED],
+          );
           return {
+            stalePrepared: Number(prepared.rows[0]?.n ?? 0),
             region: region.name,
             applied: applied.filter((a) => files.has(a.name)).map((a) => a.name),
             pending: migrations.files.filter((f) => !appliedNames.has(f.name)).map((f) => f.name),

@@ -7,7 +7,7 @@ import { entityKey, evolveShape, initialShape, type ApiShape } from './apiShape.
 import { entityContext } from './entityContext.js';
 import { fdwServerOptions } from './fdwServerOptions.js';
 import { fleetConfig, type FleetState } from './fleetState.js';
-import { baseContext, codeBlock, codeId, foreignBlock, regionRowBlock, serverBlock, type PlannedBlock } from './planRegion.js';
+import { applyBlock, baseContext, codeBlock, codeId, foreignBlock, regionRowBlock, serverBlock, type PlannedBlock } from './planRegion.js';
 
 /** A block ready to compose: rendered from a template, or taken from a file already generated. */
 export interface StepBlock {
@@ -43,6 +43,14 @@ export interface DeltaInput {
   /** The sha256 of an entity's rendered code blocks. */
   readonly codeHash: (blocks: readonly StepBlock[]) => string;
   readonly allowDestructive: boolean;
+  /**
+   * Whether the region's recorded history already writes through dblink
+   * two-phase commit (state.json `writes: "two_phase"`). A history generated
+   * before it gets the upgrade appended: dblink, the loopback server, the
+   * commit records, the apply functions, and the retired foreign directory and
+   * write tables dropped once the functions no longer use them.
+   */
+  readonly twoPhase: boolean;
 }
 
 export interface DeltaPlan {
@@ -113,6 +121,12 @@ export function planDelta(input: DeltaInput): DeltaPlan {
   const contractRemoteDestroys: string[] = [];
   const shapes: Record<string, ApiShape> = { ...input.shapes };
 
+  // the upgrade to two-phase writes: dblink, loopback, commit records and resolver first
+  if (!input.twoPhase) {
+    expandLocal.push(render(newConfig, 'two_phase', {}));
+    expandLocalChanges.push('two-phase writes through dblink: the dblink schema, the loopback server, commit records, the resolver');
+  }
+
   if (!same(from.link, to.link)) refused.push('link: changing the link role or its password variable is not supported by gen-migrations');
 
   // extensions
@@ -156,7 +170,11 @@ export function planDelta(input: DeltaInput): DeltaPlan {
   for (const [key, entity] of newEntities) {
     if (oldEntities.has(key)) continue;
     const context = { entity: entityContext(newConfig, entity, here) };
-    expandLocal.push(render(newConfig, 'entity', context), render(newConfig, 'entity_types', context));
+    expandLocal.push(
+      render(newConfig, 'entity', context),
+      render(newConfig, 'entity_types', context),
+      input.render(newConfig, applyBlock(newConfig, here, entity)),
+    );
     expandLocalChanges.push(`add entity ${key}`);
     shapes[key] = initialShape(entity);
     if (keptOthers.length > 0)
@@ -178,15 +196,31 @@ export function planDelta(input: DeltaInput): DeltaPlan {
     );
     contractRemoteChanges.push(`drop the foreign tables of ${key}`);
     const context = { entity: entityContext(oldConfig, entity, hereBefore, input.shapes[key]) };
+    if (input.twoPhase) contractLocal.push(inverse(input.render(oldConfig, applyBlock(oldConfig, hereBefore, entity))));
     contractLocal.push(inverse(render(oldConfig, 'entity_types', context)), inverse(render(oldConfig, 'entity', context)));
     contractLocalChanges.push(`drop entity ${key}`);
     contractLocalDestroys.push(what);
     delete shapes[key];
   }
 
+  if (!input.twoPhase) {
+    for (const [key, entity] of newEntities) {
+      if (!oldEntities.has(key)) continue;
+      expandLocal.push(input.render(newConfig, applyBlock(newConfig, here, entity)));
+    }
+    // the functions replaced below no longer use them; a call in flight on the old ones may, until this wave
+    const retired = keptOthers.flatMap((t) =>
+      oldConfig.entities.map((e) =>
+        render(oldConfig, 'foreign_tables_retired', { target: t, entity: entityContext(oldConfig, e, hereBefore) }),
+      ),
+    );
+    if (retired.length > 0) {
+      contractRemote.push(...retired);
+      contractRemoteChanges.push('drop the foreign directory and write tables that writes used before dblink');
+    }
+  }
+
   // columns of entities that stay
-  const foreignColumnChanges: StepBlock[] = [];
-  const foreignColumnDrops: StepBlock[] = [];
   for (const [key, entity] of newEntities) {
     const old = oldEntities.get(key);
     if (old === undefined) continue;
@@ -226,17 +260,6 @@ export function planDelta(input: DeltaInput): DeltaPlan {
               : [];
           expandLocal.push(render(newConfig, 'column_add', { table, foreign: false, column, noStatistics }));
           expandLocalChanges.push(`add ${list} column ${q(name)} to ${key}`);
-          // the other regions' foreign directory tables (mirrored) or the write tables of their leaves (resident)
-          const foreignName = list === 'mirrored' ? entity.name : derivedNames(entity.name).detailsIn;
-          for (const t of keptOthers)
-            foreignColumnChanges.push(
-              render(newConfig, 'column_add', {
-                table: { schema: t.name, name: foreignName },
-                foreign: true,
-                column: { ...column, default: undefined },
-                noStatistics: [],
-              }),
-            );
           continue;
         }
         if (was.type !== column.type) {
@@ -253,16 +276,6 @@ export function planDelta(input: DeltaInput): DeltaPlan {
           expandLocalChanges.push(
             `change ${defaultChanged ? 'the default' : ''}${defaultChanged && notNullChanged ? ' and ' : ''}${notNullChanged ? 'the nullability' : ''} of column ${q(name)} of ${key}`,
           );
-          if (notNullChanged && list === 'mirrored')
-            for (const t of keptOthers)
-              foreignColumnChanges.push(
-                render(newConfig, 'column_alter', {
-                  ...context,
-                  table: { schema: t.name, name: entity.name },
-                  foreign: true,
-                  defaultChanged: false,
-                }),
-              );
         }
       }
       for (const [name, column] of before) {
@@ -271,17 +284,6 @@ export function planDelta(input: DeltaInput): DeltaPlan {
         contractLocal.push(inverse(render(oldConfig, 'column_add', { table, foreign: false, column, noStatistics: [] })));
         contractLocalChanges.push(`drop ${list} column ${q(name)} of ${key}`);
         contractLocalDestroys.push(what);
-        for (const t of keptOthers)
-          foreignColumnDrops.push(
-            inverse(
-              render(oldConfig, 'column_add', {
-                table: { schema: t.name, name: list === 'mirrored' ? entity.name : derivedNames(entity.name).detailsIn },
-                foreign: true,
-                column: { ...column, default: undefined },
-                noStatistics: [],
-              }),
-            ),
-          );
       }
     }
     shapes[key] = evolveShape(input.shapes[key] ?? initialShape(old), entity);
@@ -327,6 +329,11 @@ export function planDelta(input: DeltaInput): DeltaPlan {
         render(oldConfig, 'region_leave', { target, entities }),
         inverse(input.render(oldConfig, regionRowBlock(oldConfig, hereBefore, target))),
         ...oldConfig.entities.map((e) => inverse(input.render(oldConfig, foreignBlock(oldConfig, hereBefore, target, e)))),
+        ...(input.twoPhase
+          ? []
+          : oldConfig.entities.map((e) =>
+              render(oldConfig, 'foreign_tables_retired', { target, entity: entityContext(oldConfig, e, hereBefore) }),
+            )),
         inverse(input.render(oldConfig, serverBlock(oldConfig, hereBefore, target))),
       ],
       changes: [
@@ -414,15 +421,6 @@ export function planDelta(input: DeltaInput): DeltaPlan {
       creates: { id, sha256 },
     });
   }
-  // after the functions: a call in flight holds the row type, then the tables, in that order; so does this
-  if (foreignColumnChanges.length > 0)
-    remoteFiles.push({
-      slug: 'foreign_columns',
-      phase: 'remote',
-      blocks: foreignColumnChanges,
-      changes: ['add and change columns of the foreign tables that write other regions'],
-      destructive: [],
-    });
   for (const entity of oldConfig.entities) {
     const key = entityKey(entity);
     if (newEntities.has(key) || input.code[codeId(entity)] === undefined) continue;
@@ -436,10 +434,6 @@ export function planDelta(input: DeltaInput): DeltaPlan {
       changes: [`drop the functions of ${key}`],
       destructive: [],
     });
-  }
-  if (foreignColumnDrops.length > 0) {
-    contractRemote.push(...foreignColumnDrops);
-    contractRemoteChanges.push('drop columns of foreign directory tables');
   }
   if (droppedSchemas.length > 0) {
     contractLocal.push(inverse(render(oldConfig, 'schemas', { schemas: droppedSchemas })));

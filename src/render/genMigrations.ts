@@ -126,6 +126,7 @@ export async function genMigrations(input: GenMigrationsInput): Promise<RegionGe
         code: Object.fromEntries(
           rendered.migrations.flatMap((m) => (m.creates ? [[m.creates.id, { file: m.name, sha256: m.creates.sha256 }]] : [])),
         ),
+        writes: 'two_phase',
         steps: [{ step: 1, name: 'initial', files: rendered.migrations.map((m) => m.name) }],
       };
       item.writes.set(SUM_FILE, rendered.sum);
@@ -161,6 +162,7 @@ export async function genMigrations(input: GenMigrationsInput): Promise<RegionGe
       render: (c, block) => ({ ...rendererFor(c, region.name)(block), template: block.template }),
       codeHash,
       allowDestructive: input.allowDestructive ?? false,
+      twoPhase: state.writes === 'two_phase',
     });
     fleetShapes ??= delta.shapes;
     item.problems.push(...delta.refused.map((r) => `region ${JSON.stringify(region.name)}: ${r}`));
@@ -191,6 +193,7 @@ export async function genMigrations(input: GenMigrationsInput): Promise<RegionGe
       fleet: to,
       shapes: delta.shapes,
       code,
+      writes: 'two_phase',
       steps: [...state.steps, { step: state.steps.length + 1, name: stepName, files: names }],
     };
     item.writes.set(SUM_FILE, renderSum(all));

@@ -170,19 +170,16 @@ test.serial('the same new key upserted from two regions at once: one wins, no du
   const key = randomUUID();
   const usa = await fleet.client('usa');
   const gbr = await fleet.client('gbr');
-  // usa's transaction holds the key's directory rows; gbr's call queues behind it
-  await usa.query('BEGIN');
-  await usa.query("SELECT shared.upsert_identity($1, 'From usa', 'usa', 'n')", [key]);
-  await gbr.query('BEGIN');
+  // usa's write holds the key in every region, prepared, for 0.8 s before its decision (test-only pause)
+  await usa.query("SET residency.test_pause = 'before_decision'; SET residency.test_pause_seconds = '0.8'");
+  const first = usa.query("SELECT shared.upsert_identity($1, 'From usa', 'usa', 'n')", [key]);
+  await new Promise((r) => setTimeout(r, 300));
   const started = Date.now();
-  const second = gbr.query("SELECT shared.upsert_identity($1, 'From gbr', 'gbr', 'n')", [key]).then(
+  const outcome = await gbr.query("SELECT shared.upsert_identity($1, 'From gbr', 'gbr', 'n')", [key]).then(
     () => 'ok',
     (e: { code: string }) => e.code,
   );
-  await new Promise((r) => setTimeout(r, 300));
-  await usa.query('COMMIT');
-  const outcome = await second;
-  await gbr.query('ROLLBACK');
+  await first;
   t.is(outcome, '40001', 'the loser gets a serialization failure it can retry');
   t.true(Date.now() - started < 2500, `took ${Date.now() - started} ms`);
   const where = await whereIs(key);
@@ -197,15 +194,24 @@ test.serial('a writer that never commits cannot hang another region past the loc
   const key = randomUUID();
   const aus = await fleet.client('aus');
   const usa = await fleet.client('usa');
-  await aus.query('BEGIN');
-  await aus.query("SELECT shared.upsert_identity($1, 'Holder', 'aus', 'n')", [key]);
+  // aus's write holds the key, prepared in every region, and does not decide (test-only pause)
+  await aus.query("SET residency.test_pause = 'before_decision'");
+  const [{ pid }] = (await aus.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows as [{ pid: number }];
+  const holder = aus.query("SELECT shared.upsert_identity($1, 'Holder', 'aus', 'n')", [key]).then(
+    () => 'ok',
+    (e: { code: string }) => e.code,
+  );
+  await new Promise((r) => setTimeout(r, 300));
   const started = Date.now();
   const error = await usa.query("SELECT shared.upsert_identity($1, 'Waiter', 'usa', 'n')", [key]).then(
     () => undefined,
     (e: pg.DatabaseError) => e,
   );
   const waited = Date.now() - started;
-  await aus.query('ROLLBACK');
+  // cancelled before its decision, the holder ends every part it prepared
+  await fleet.query('aus', 'SELECT pg_cancel_backend($1)', [pid]);
+  t.is(await holder, '57014');
+  for (const region of REGIONS) t.deepEqual(await fleet.query(region, 'SELECT gid FROM pg_prepared_xacts'), [], region);
   t.is(error?.code, '55P03', String(error?.message));
   t.regex(String(error?.message), /lock timeout/);
   t.true(waited >= 1500 && waited < 6000, `waited ${waited} ms for a 2 s lock_timeout`);

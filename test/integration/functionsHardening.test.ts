@@ -127,15 +127,16 @@ test.serial(
 test.serial('a key created concurrently from another region fails with 40001 (retryable), never 23505', async (t) => {
   const key = randomUUID();
   const gbr = await fleet.client('gbr');
-  await gbr.query('BEGIN');
-  await gbr.query("SELECT shared.upsert_identity($1, 'From gbr', 'gbr', 'n')", [key]);
-  // aus sorts first: its own directory INSERT waits on the row gbr's call wrote there
-  const second = failure(fleet.query('aus', "SELECT shared.upsert_identity($1, 'From aus', 'gbr', 'n')", [key]));
-  await new Promise((r) => setTimeout(r, 400));
-  await gbr.query('COMMIT');
+  // gbr's write holds the key, prepared everywhere, for 1 s before its decision (test-only pause);
+  // usa, earlier in regions.yaml, waits for it, then finds the key taken
+  await gbr.query("SET residency.test_pause = 'before_decision'; SET residency.test_pause_seconds = '1'");
+  const first = gbr.query("SELECT shared.upsert_identity($1, 'From gbr', 'gbr', 'n')", [key]);
+  await new Promise((r) => setTimeout(r, 300));
+  const second = failure(fleet.query('usa', "SELECT shared.upsert_identity($1, 'From usa', 'gbr', 'n')", [key]));
+  await first;
   t.deepEqual(await second, {
     code: '40001',
-    message: 'identity: 1 of 1 new keys of this call were created concurrently by another call; retry it',
+    message: 'region "aus": identity: 1 of 1 new keys of this call were created concurrently by another call; retry it',
   });
   t.deepEqual(await rowsOf(key), { usa: ['dir gbr n'], gbr: ['dir gbr n', 'leaf From gbr'], aus: ['dir gbr n'] });
   // the retry the SQLSTATE asks for succeeds, as an update

@@ -45,13 +45,13 @@ test('generates every region, then regenerating changes no byte', async (t) => {
   t.deepEqual(
     first.map((r) => [r.region, r.status, r.files.length]),
     [
-      ['usa', 'written', 10],
-      ['gbr', 'written', 10],
-      ['aus', 'written', 10],
+      ['usa', 'written', 11],
+      ['gbr', 'written', 11],
+      ['aus', 'written', 11],
     ],
   );
   t.true(
-    mem.files.has('gen/usa/0008_functions_identity.sql') && mem.files.has('gen/usa/residency.sum') && mem.files.has('gen/usa/state.json'),
+    mem.files.has('gen/usa/0009_functions_identity.sql') && mem.files.has('gen/usa/residency.sum') && mem.files.has('gen/usa/state.json'),
   );
   const before = new Map(mem.files);
   mem.writes.length = 0;
@@ -68,7 +68,7 @@ test('--check names edited, missing and extra files and writes nothing', async (
   const mem = memoryFs();
   await run(mem.fs);
   mem.files.set('gen/usa/0002_schemas.sql', `${mem.files.get('gen/usa/0002_schemas.sql')}-- edited\n`);
-  mem.files.delete('gen/gbr/0006_region_usa.sql');
+  mem.files.delete('gen/gbr/0007_region_usa.sql');
   mem.files.set('gen/aus/9999_extra.sql', 'select 1;\n');
   mem.writes.length = 0;
   const result = await run(mem.fs, { check: true });
@@ -76,7 +76,7 @@ test('--check names edited, missing and extra files and writes nothing', async (
     result.map((r) => [r.status, r.files]),
     [
       ['stale', ['usa/0002_schemas.sql']],
-      ['stale', ['gbr/0006_region_usa.sql']],
+      ['stale', ['gbr/0007_region_usa.sql']],
       ['stale', ['aus/9999_extra.sql']],
     ],
   );
@@ -87,25 +87,18 @@ test('a changed regions.yaml appends a step; files already generated keep every 
   const mem = memoryFs();
   await run(mem.fs, { fixture: 'seed' });
   const before = new Map(mem.files);
-  // routing mode everywhere: gbr and aus (native before) get their functions replaced; usa (PostgreSQL 10) was routing already
+  // routing mode everywhere: since writes go through dblink, the functions are the same in both modes,
+  // so only the recorded state changes
   const changed = await run(mem.fs, { fixture: 'seed-routing' });
   t.deepEqual(
     changed.map((r) => [r.region, r.status, r.files]),
     [
       ['usa', 'written', ['usa/state.json']],
-      ['gbr', 'written', ['gbr/0009_step2_functions_identity.sql', 'gbr/residency.sum', 'gbr/state.json']],
-      ['aus', 'written', ['aus/0009_step2_functions_identity.sql', 'aus/residency.sum', 'aus/state.json']],
+      ['gbr', 'written', ['gbr/state.json']],
+      ['aus', 'written', ['aus/state.json']],
     ],
   );
   for (const [path, bytes] of before) if (path.endsWith('.sql')) t.is(mem.files.get(path), bytes, path);
-  const step = mem.files.get('gen/gbr/0009_step2_functions_identity.sql')!;
-  t.true(
-    step.includes(
-      '-- Step 2 ("step2"):\n--   replace the functions of shared.identity (CREATE OR REPLACE; before: 0008_functions_identity.sql)\n',
-    ),
-  );
-  t.true(step.includes('-- pg-residency-phase: remote\n'));
-  t.regex(step, /^SET LOCAL lock_timeout = '2500ms';$/m);
   t.deepEqual(
     (await run(mem.fs, { fixture: 'seed-routing' })).map((r) => r.status),
     ['unchanged', 'unchanged', 'unchanged'],
@@ -127,9 +120,9 @@ test('a template change appends a step that replaces the functions it changes, a
   });
   t.deepEqual(
     result.map((r) => r.files.filter((f) => f.endsWith('.sql'))),
-    [['usa/0009_step2_functions_identity.sql'], ['gbr/0009_step2_functions_identity.sql'], ['aus/0009_step2_functions_identity.sql']],
+    [['usa/0010_step2_functions_identity.sql'], ['gbr/0010_step2_functions_identity.sql'], ['aus/0010_step2_functions_identity.sql']],
   );
-  t.true(mem.files.get('gen/usa/0009_step2_functions_identity.sql')!.includes('-- (a fix in a new pg-residency version)'));
+  t.true(mem.files.get('gen/usa/0010_step2_functions_identity.sql')!.includes('-- (a fix in a new pg-residency version)'));
 });
 
 test('gen-migrations --check gives the same answer whatever hosts and ports the environment sets', async (t) => {
@@ -189,12 +182,46 @@ test('a region upgraded from PostgreSQL 10 to 16 gets native functions and the v
   });
   t.deepEqual(
     result.map((r) => r.files.filter((f) => f.endsWith('.sql'))),
-    [['usa/0009_pg16_server_options.sql', 'usa/0010_pg16_functions_identity.sql'], [], []],
+    [['usa/0010_pg16_server_options.sql'], [], []],
   );
-  const options = mem.files.get('gen/usa/0009_pg16_server_options.sql')!;
+  const options = mem.files.get('gen/usa/0010_pg16_server_options.sql')!;
   t.true(options.includes(`ALTER SERVER "gbr" OPTIONS (ADD "async_capable" 'true');`), options);
   t.true(options.includes(`ALTER SERVER "aus" OPTIONS (ADD "parallel_abort" 'true');`), options);
   t.true(options.includes(`ALTER SERVER "gbr" OPTIONS (DROP "async_capable");`), options);
-  t.false(/CREATE TABLE|ALTER TABLE/.test(options + mem.files.get('gen/usa/0010_pg16_functions_identity.sql')!));
-  t.true(mem.files.get('gen/usa/0010_pg16_functions_identity.sql')!.includes('(PostgreSQL 16, native mode)'));
+  t.false(/CREATE TABLE|ALTER TABLE/.test(options));
+  t.true(options.includes('(PostgreSQL 16, native mode)'));
+});
+
+test('a history generated before two-phase writes gets them by an appended step: dblink and apply functions first, retired foreign tables dropped last', async (t) => {
+  const mem = memoryFs();
+  await run(mem.fs);
+  // what pg-residency 0.1 recorded: no `writes`
+  for (const region of ['usa', 'gbr', 'aus']) {
+    const path = `gen/${region}/state.json`;
+    const state = JSON.parse(mem.files.get(path)!) as Record<string, unknown>;
+    delete state.writes;
+    mem.files.set(path, `${JSON.stringify(state, null, 2)}\n`);
+  }
+  const result = await genMigrations({
+    config: fixtureConfig('seed'),
+    templates: await shippedTemplates(),
+    outDir: 'gen',
+    check: false,
+    force: false,
+    name: 'two-phase',
+    fs: mem.fs,
+  });
+  t.deepEqual(
+    result[0]!.files.filter((f) => f.endsWith('.sql')),
+    ['usa/0010_two_phase_expand.sql', 'usa/0011_two_phase_contract_remote.sql'],
+  );
+  const expand = mem.files.get('gen/usa/0010_two_phase_expand.sql')!;
+  t.true(expand.includes('-- pg-residency-phase: local\n'));
+  t.true(expand.includes('CREATE EXTENSION IF NOT EXISTS dblink SCHEMA residency_dblink;'));
+  t.true(expand.includes('CREATE SERVER "usa" FOREIGN DATA WRAPPER postgres_fdw;'));
+  t.true(expand.includes('CREATE FUNCTION "shared"."apply_identity"(part jsonb)'));
+  const contract = mem.files.get('gen/usa/0011_two_phase_contract_remote.sql')!;
+  t.true(contract.includes('DROP FOREIGN TABLE "gbr"."identity_details_in";\nDROP FOREIGN TABLE "gbr"."identity";'));
+  t.true(contract.includes('CREATE FOREIGN TABLE "aus"."identity_details_in" ('), 'down recreates them');
+  t.is((JSON.parse(mem.files.get('gen/usa/state.json')!) as { writes?: string }).writes, 'two_phase');
 });

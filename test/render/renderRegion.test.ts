@@ -27,10 +27,11 @@ test('file names are numbered, ordered, and fold hostile names with a hash', asy
       '0002_schemas.sql local',
       '0003_registry.sql local',
       '0004_link_role.sql local',
-      '0005_entity_identity.sql local',
-      '0006_region_gbr.sql remote',
-      '0007_region_aus.sql remote',
-      '0008_functions_identity.sql remote',
+      '0005_two_phase.sql local',
+      '0006_entity_identity.sql local',
+      '0007_region_gbr.sql remote',
+      '0008_region_aus.sql remote',
+      '0009_functions_identity.sql remote',
     ],
   );
   const hostile = renderRegion(fixtureConfig('hostile'), 'we"ird', templates).migrations.map((m) => m.name);
@@ -65,7 +66,7 @@ test('no generated file holds a password, and the user mapping has none', async 
 
 test('the foreign partition reads the owner leaf, never its parent', async (t) => {
   const templates = await shippedTemplates();
-  const m = renderRegion(fixtureConfig('seed'), 'usa', templates).migrations.find((x) => x.name === '0006_region_gbr.sql')!;
+  const m = renderRegion(fixtureConfig('seed'), 'usa', templates).migrations.find((x) => x.name === '0007_region_gbr.sql')!;
   t.true(
     m.content.includes(
       `CREATE FOREIGN TABLE "gbr"."identity_details"\n  PARTITION OF "shared"."identity_details" FOR VALUES IN ('gbr')\n  SERVER "gbr" OPTIONS (schema_name 'gbr', table_name 'identity_details');`,

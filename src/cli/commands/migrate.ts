@@ -76,6 +76,8 @@ function printStatus(ctx: CliContext, s: RegionStatus): void {
   for (const name of s.pending) ctx.line(`${pad('')} pending   ${name}`);
   for (const name of s.unknown) ctx.line(`${pad('')} unknown   ${name} (applied, but not in generated/)`);
   for (const name of s.modified) ctx.line(`${pad('')} modified  ${name} (edited after it was applied)`);
+  if (s.stalePrepared > 0)
+    ctx.line(`${pad('')} prepared  ${s.stalePrepared} part(s) of two-phase writes prepared over a minute ago: run pg-residency resolve`);
 }
 
 /** `pg-residency migrate up|down|status`. */

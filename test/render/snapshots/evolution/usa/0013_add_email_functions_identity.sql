@@ -2,7 +2,7 @@
 -- (PostgreSQL 10, routing mode). Do not edit: change regions.yaml or
 -- templates/ and run `pg-residency gen-migrations`.
 -- Step 3 ("add-email"):
---   replace the functions of shared.identity (CREATE OR REPLACE; before: 0010_add_tier_functions_identity.sql)
+--   replace the functions of shared.identity (CREATE OR REPLACE; before: 0011_add_tier_functions_identity.sql)
 -- Wave: remote: what reads other regions (servers, foreign tables, functions); runs after every region's local wave.
 -- pg-residency-phase: remote
 -- Up Migration
@@ -20,28 +20,32 @@ LOCK TABLE "residency"."regions" IN ACCESS EXCLUSIVE MODE;
 ALTER TYPE "shared"."identity_row" ADD ATTRIBUTE "email" text;
 
 -- pg-residency-begin: functions shared.identity
--- The routing API of "shared"."identity". The functions read the fleet
--- from "residency"."regions", so their text is the same
--- whatever the number of regions: a region added later gets its registry row,
--- server and foreign tables, and these functions write to it at once. Local
--- tables are named in static SQL; another region's foreign tables are reached
--- through `EXECUTE format(...)`, every name quoted with %I and values bound
--- with USING.
+-- The API of "shared"."identity". The functions read the fleet from
+-- "residency"."regions", so their text is the same whatever the number of
+-- regions: a region added later gets its registry row and server, and these
+-- functions write to it at once.
 --
--- Every function writes the mirror rows first, region by region in name order,
--- then the personal row in its owner only. The fixed order means two regions
--- writing one key queue on the same row instead of deadlocking across servers.
--- A mirror write to an unreachable region is queued in "shared"."identity_outbox"
--- and replayed by "shared"."sync_identity"(); the owner of personal data must be
--- reachable, so its writes have no fallback (and cost no savepoint round trips).
+-- Every write is one two-phase transaction across the fleet, complete when
+-- the call returns (rolling back the caller's transaction does not undo it:
+-- to make several rows atomic, write them in one batch call). Each region
+-- gets its whole part as one dblink message, `BEGIN; "shared"."apply_identity"(...);
+-- PREPARE TRANSACTION`, sent to all before any is collected; this region's
+-- part runs on a loopback connection whose commit, with a commit record, is
+-- the decision; then COMMIT PREPARED goes to all in parallel. Personal columns
+-- travel to their owner only. A region down that owns no row of the write has
+-- its directory rows queued in "shared"."identity_outbox", replayed by
+-- "shared"."sync_identity"(); a write that needs a down region's personal
+-- data fails with RS011 and writes nothing.
 --
 -- Errors (SQLSTATE): RS001 unknown region, RS002 NULL key or region,
 -- RS003 key owned by another region (use "shared"."rehome_identity"), RS004 key not found,
 -- RS005 key given twice in one call, RS006 concurrent change (retry),
 -- RS008 unknown JSON field, RS009 wrong JSON type, RS010 JSON field missing on update,
--- 40001 a key created concurrently by another call (retry).
+-- RS011 a region the write needs is unreachable (retry when it is back),
+-- 40001 a concurrent write of the same key (retry); an error in a region's
+-- part carries its SQLSTATE and names the region.
 
--- Set-based upsert: one multi-row statement per region and table.
+-- Set-based upsert: one message per region, whatever the number of rows.
 CREATE OR REPLACE FUNCTION "shared"."upsert_identity_rows"(rows "shared"."identity_row"[])
 RETURNS SETOF "shared"."identity_upsert_result"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -58,18 +62,15 @@ DECLARE
   _rsd_new "shared"."identity_row"[];
   -- keys already in this region's directory
   _rsd_existing uuid[];
-  -- a one-row call updates through plain `WHERE key = $1` statements that
-  -- postgres_fdw sends as one remote UPDATE, instead of a cursor and a
-  -- prepared UPDATE per row for `UPDATE ... FROM unnest(...)`
-  _rsd_one "shared"."identity_row";
   _rsd_key uuid;
   _rsd_region text;
   _rsd_count bigint;
-  -- the regions owning a row of this call: they must be reachable anyway
+  -- the regions owning a row of this call: they must be reachable
   _rsd_owners text[];
-  _rsd_r record;
+  _rsd_patches jsonb;
+  _rsd_st jsonb;
+  _rsd_attempt integer;
 BEGIN
-  _rsd_one := $1[1]; -- (PostgreSQL 10 has no default for a row variable)
   IF EXISTS (SELECT FROM unnest($1) x WHERE x."uuid" IS NULL) THEN
     RAISE EXCEPTION USING ERRCODE = 'RS002',
       MESSAGE = 'identity' || ': the key ' || 'uuid' || ' must not be NULL';
@@ -100,186 +101,42 @@ BEGIN
   END IF;
   _rsd_existing := ARRAY(
     SELECT m."uuid" FROM "shared"."identity" m JOIN unnest($1) x ON x."uuid" = m."uuid");
-  IF cardinality($1) = 1 AND cardinality(_rsd_existing) = 1 THEN
-    -- keep what a NULL leaves unchanged, from this region's directory row (the
-    -- same in every region), so the remote updates need no COALESCE, which
-    -- postgres_fdw cannot send
-    _rsd_one."created_on" := COALESCE(_rsd_one."created_on",
-      (SELECT m."created_on" FROM "shared"."identity" m WHERE m."uuid" = _rsd_one."uuid"));
-    _rsd_one."tier" := COALESCE(_rsd_one."tier",
-      (SELECT m."tier" FROM "shared"."identity" m WHERE m."uuid" = _rsd_one."uuid"));
-  END IF;
   _rsd_new := ARRAY(
     SELECT ROW("x"."uuid", "x"."region", "x"."note", COALESCE("x"."created_on", now()), "x"."name", COALESCE("x"."tier", 'basic'), "x"."email")::"shared"."identity_row"
     FROM unnest($1) x WHERE NOT (x."uuid" = ANY (_rsd_existing)));
   _rsd_owners := ARRAY(SELECT DISTINCT x."region" FROM unnest($1) x);
 
-  -- mirror rows, region by region in name order
-  FOR _rsd_r IN SELECT r.name, r.is_local FROM "residency"."regions" r ORDER BY r.name LOOP
-    IF _rsd_r.is_local THEN
-      IF cardinality(_rsd_existing) > 0 THEN
-        UPDATE "shared"."identity" m SET "region" = "x"."region", "note" = "x"."note", "created_on" = COALESCE("x"."created_on", "m"."created_on"), "tier" = COALESCE("x"."tier", "m"."tier")
-          FROM unnest($1) x
-          WHERE m."uuid" = x."uuid" AND m."uuid" = ANY (_rsd_existing)
-            AND m."region" = x."region";
-        GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-        IF _rsd_count < cardinality(_rsd_existing) THEN
-          RAISE EXCEPTION USING ERRCODE = 'RS006',
-            MESSAGE = format('%s rows changed region while this call ran; retry it', 'identity');
-        END IF;
-      END IF;
-      IF cardinality(_rsd_new) > 0 THEN
-        INSERT INTO "shared"."identity" ("uuid", "region", "note", "created_on", "tier")
-          SELECT "x"."uuid", "x"."region", "x"."note", "x"."created_on", "x"."tier" FROM unnest(_rsd_new) x
-          ON CONFLICT DO NOTHING;
-        GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-        IF _rsd_count < cardinality(_rsd_new) THEN
-          -- another call created the key after this one looked: a documented,
-          -- retryable serialization failure rather than a unique violation
-          RAISE EXCEPTION USING ERRCODE = '40001',
-            MESSAGE = format('%s: %s of %s new keys of this call were created concurrently by another call; retry it',
-              'identity', cardinality(_rsd_new) - _rsd_count, cardinality(_rsd_new));
-        END IF;
-      END IF;
-    ELSIF _rsd_r.name = ANY (_rsd_owners) THEN
-        IF cardinality(_rsd_existing) > 0 THEN
-          IF cardinality($1) = 1 THEN
-            EXECUTE format('UPDATE %1$I."identity" m SET "region" = $2, "note" = $3, "created_on" = $4, "tier" = $5 WHERE m."uuid" = $1', _rsd_r.name)
-              USING _rsd_one."uuid", _rsd_one."region", _rsd_one."note", _rsd_one."created_on", _rsd_one."tier";
-          ELSE
-            EXECUTE format('UPDATE %1$I."identity" m SET "region" = "x"."region", "note" = "x"."note", "created_on" = COALESCE("x"."created_on", "m"."created_on"), "tier" = COALESCE("x"."tier", "m"."tier")
-              FROM unnest($1) x WHERE m."uuid" = x."uuid" AND m."uuid" = ANY ($2)', _rsd_r.name)
-              USING $1, _rsd_existing;
-          END IF;
-          GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-          IF _rsd_count < cardinality(_rsd_existing) THEN
-            -- a row an earlier, partly committed write left out: replayed by "shared"."sync_identity"()
-            INSERT INTO "shared"."identity_outbox" ("region", "uuid")
-              SELECT _rsd_r.name, k FROM unnest(_rsd_existing) k ON CONFLICT DO NOTHING;
-          END IF;
-        END IF;
-        IF cardinality(_rsd_new) > 0 THEN
-          EXECUTE format('INSERT INTO %1$I."identity" ("uuid", "region", "note", "created_on", "tier")
-            SELECT "x"."uuid", "x"."region", "x"."note", "x"."created_on", "x"."tier" FROM unnest($1) x ON CONFLICT DO NOTHING', _rsd_r.name)
-            USING _rsd_new;
-          GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-          IF _rsd_count < cardinality(_rsd_new) THEN
-            EXECUTE format('UPDATE %1$I."identity" m SET "region" = "x"."region", "note" = "x"."note", "created_on" = COALESCE("x"."created_on", "m"."created_on"), "tier" = COALESCE("x"."tier", "m"."tier")
-              FROM unnest($1) x WHERE m."uuid" = x."uuid"
-                AND m."uuid" = ANY (ARRAY(SELECT y."uuid" FROM unnest($1) y))', _rsd_r.name)
-              USING _rsd_new;
-          END IF;
-        END IF;
-    ELSE
-      BEGIN
-        IF cardinality(_rsd_existing) > 0 THEN
-          IF cardinality($1) = 1 THEN
-            EXECUTE format('UPDATE %1$I."identity" m SET "region" = $2, "note" = $3, "created_on" = $4, "tier" = $5 WHERE m."uuid" = $1', _rsd_r.name)
-              USING _rsd_one."uuid", _rsd_one."region", _rsd_one."note", _rsd_one."created_on", _rsd_one."tier";
-          ELSE
-            EXECUTE format('UPDATE %1$I."identity" m SET "region" = "x"."region", "note" = "x"."note", "created_on" = COALESCE("x"."created_on", "m"."created_on"), "tier" = COALESCE("x"."tier", "m"."tier")
-              FROM unnest($1) x WHERE m."uuid" = x."uuid" AND m."uuid" = ANY ($2)', _rsd_r.name)
-              USING $1, _rsd_existing;
-          END IF;
-          GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-          IF _rsd_count < cardinality(_rsd_existing) THEN
-            -- a row an earlier, partly committed write left out: replayed by "shared"."sync_identity"()
-            INSERT INTO "shared"."identity_outbox" ("region", "uuid")
-              SELECT _rsd_r.name, k FROM unnest(_rsd_existing) k ON CONFLICT DO NOTHING;
-          END IF;
-        END IF;
-        IF cardinality(_rsd_new) > 0 THEN
-          EXECUTE format('INSERT INTO %1$I."identity" ("uuid", "region", "note", "created_on", "tier")
-            SELECT "x"."uuid", "x"."region", "x"."note", "x"."created_on", "x"."tier" FROM unnest($1) x ON CONFLICT DO NOTHING', _rsd_r.name)
-            USING _rsd_new;
-          GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-          IF _rsd_count < cardinality(_rsd_new) THEN
-            EXECUTE format('UPDATE %1$I."identity" m SET "region" = "x"."region", "note" = "x"."note", "created_on" = COALESCE("x"."created_on", "m"."created_on"), "tier" = COALESCE("x"."tier", "m"."tier")
-              FROM unnest($1) x WHERE m."uuid" = x."uuid"
-                AND m."uuid" = ANY (ARRAY(SELECT y."uuid" FROM unnest($1) y))', _rsd_r.name)
-              USING _rsd_new;
-          END IF;
-        END IF;
-      EXCEPTION WHEN connection_exception OR sqlclient_unable_to_establish_sqlconnection THEN
-        INSERT INTO "shared"."identity_outbox" ("region", "uuid")
-          SELECT _rsd_r.name, x."uuid" FROM unnest($1) x ON CONFLICT DO NOTHING;
-      END;
-    END IF;
-  END LOOP;
+  -- every row's full directory values (a NULL in a directory column with a
+  -- default keeps the stored value, read from this region's row, the same in
+  -- every region); a NULL in a personal column with a default is left out,
+  -- so the owner keeps its stored value
+  _rsd_patches := COALESCE((SELECT jsonb_agg(jsonb_build_object('r', n."region", 'x', to_jsonb(n)))
+    FROM unnest(_rsd_new) n), '[]') || COALESCE((SELECT jsonb_agg(jsonb_build_object('r', x."region", 'e', true,
+      'x', (to_jsonb(x) || jsonb_build_object('created_on', COALESCE(x."created_on", m."created_on")) || jsonb_build_object('tier', COALESCE(x."tier", m."tier")))
+        - ARRAY(SELECT f FROM unnest(ARRAY[]::text[]) f WHERE to_jsonb(x)->f = 'null'::jsonb)))
+    FROM unnest($1) x JOIN "shared"."identity" m ON m."uuid" = x."uuid"), '[]');
 
-  -- personal rows, in their owners only
-  FOR _rsd_r IN SELECT r.name, r.is_local FROM "residency"."regions" r WHERE r.name = ANY (_rsd_owners) ORDER BY r.name LOOP
-    IF _rsd_r.is_local THEN
-      IF EXISTS (SELECT FROM unnest($1) x WHERE x."region" = _rsd_r.name AND x."uuid" = ANY (_rsd_existing)) THEN
-        IF cardinality($1) = 1 THEN
-          UPDATE "usa"."identity_details" d SET "name" = "_rsd_one"."name", "email" = "_rsd_one"."email"
-            WHERE d."uuid" = _rsd_one."uuid";
-        ELSE
-          UPDATE "usa"."identity_details" d SET "name" = "x"."name", "email" = "x"."email"
-            FROM unnest($1) x
-            WHERE d."uuid" = x."uuid" AND d."uuid" = ANY (_rsd_existing);
-        END IF;
-        GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-        IF _rsd_count < (SELECT count(*) FROM unnest($1) x WHERE x."region" = _rsd_r.name AND x."uuid" = ANY (_rsd_existing)) THEN
-          -- the directory knew the key but the owner lost its personal row: write it again
-          INSERT INTO "usa"."identity_details" ("uuid", "region", "name", "email")
-            SELECT "x"."uuid", "x"."region", "x"."name", "x"."email" FROM unnest($1) x
-            WHERE x."region" = _rsd_r.name AND x."uuid" = ANY (_rsd_existing)
-            ON CONFLICT DO NOTHING;
-        END IF;
-      END IF;
-      IF EXISTS (SELECT FROM unnest(_rsd_new) x WHERE x."region" = _rsd_r.name) THEN
-        INSERT INTO "usa"."identity_details" ("uuid", "region", "name", "email")
-          SELECT "x"."uuid", "x"."region", "x"."name", "x"."email" FROM unnest(_rsd_new) x WHERE x."region" = _rsd_r.name
-          ON CONFLICT DO NOTHING;
-        GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-        IF _rsd_count < (SELECT count(*) FROM unnest(_rsd_new) x WHERE x."region" = _rsd_r.name) THEN
-          -- left by an earlier, partly committed write: bring it up to date
-          UPDATE "usa"."identity_details" d SET "name" = "x"."name", "email" = "x"."email"
-            FROM unnest(_rsd_new) x
-            WHERE d."uuid" = x."uuid" AND x."region" = _rsd_r.name
-              AND d."uuid" = ANY (ARRAY(SELECT y."uuid" FROM unnest(_rsd_new) y));
-        END IF;
-      END IF;
-    ELSE
-      IF EXISTS (SELECT FROM unnest($1) x WHERE x."region" = _rsd_r.name AND x."uuid" = ANY (_rsd_existing)) THEN
-        IF cardinality($1) = 1 THEN
-          EXECUTE format('UPDATE %1$I."identity_details" d SET "name" = $2, "email" = $3
-            WHERE d."uuid" = $1', _rsd_r.name)
-            USING _rsd_one."uuid", _rsd_one."name", _rsd_one."email";
-        ELSE
-          EXECUTE format('UPDATE %1$I."identity_details" d SET "name" = "x"."name", "email" = "x"."email"
-            FROM unnest($1) x
-            WHERE d."uuid" = x."uuid" AND d."uuid" = ANY ($2)
-              AND x."region" = %1$L', _rsd_r.name)
-            USING $1, _rsd_existing;
-        END IF;
-        GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-        IF _rsd_count < (SELECT count(*) FROM unnest($1) x WHERE x."region" = _rsd_r.name AND x."uuid" = ANY (_rsd_existing)) THEN
-          -- the directory knew the key but the owner lost its personal row: write it again
-          EXECUTE format('INSERT INTO %1$I."identity_details_in" ("uuid", "region", "name", "email")
-            SELECT "x"."uuid", "x"."region", "x"."name", "x"."email" FROM unnest($1) x
-            WHERE x."region" = %1$L AND x."uuid" = ANY ($2)
-            ON CONFLICT DO NOTHING', _rsd_r.name)
-            USING $1, _rsd_existing;
-        END IF;
-      END IF;
-      IF EXISTS (SELECT FROM unnest(_rsd_new) x WHERE x."region" = _rsd_r.name) THEN
-        EXECUTE format('INSERT INTO %1$I."identity_details_in" ("uuid", "region", "name", "email")
-          SELECT "x"."uuid", "x"."region", "x"."name", "x"."email" FROM unnest($1) x WHERE x."region" = %1$L
-          ON CONFLICT DO NOTHING', _rsd_r.name)
-          USING _rsd_new;
-        GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-        IF _rsd_count < (SELECT count(*) FROM unnest(_rsd_new) x WHERE x."region" = _rsd_r.name) THEN
-          -- left by an earlier, partly committed write: bring it up to date
-          EXECUTE format('UPDATE %1$I."identity_details" d SET "name" = "x"."name", "email" = "x"."email"
-            FROM unnest($1) x
-            WHERE d."uuid" = x."uuid" AND x."region" = %1$L
-              AND d."uuid" = ANY (ARRAY(SELECT y."uuid" FROM unnest($1) y))', _rsd_r.name)
-            USING _rsd_new;
-        END IF;
-      END IF;
-    END IF;
+  -- one two-phase write: every region gets every directory row, the owner
+  -- the personal columns too; a region down that owns no row of the call
+  -- gets its rows queued in the outbox
+  FOR _rsd_attempt IN 1..2 LOOP
+    BEGIN
+      _rsd_st := "residency"."tx_open"(ARRAY(SELECT r.name FROM "residency"."regions" r), _rsd_owners);
+      PERFORM "residency"."tx_finish"(_rsd_st, (
+        SELECT jsonb_object_agg(g.r, format('SELECT %s(%L::jsonb)', '"shared"."apply_identity"', jsonb_build_object(
+          'o', _rsd_st->'o',
+          'queue', CASE WHEN g.r = _rsd_st->>'here' THEN _rsd_st->'down' ELSE '[]' END,
+          'rows', (SELECT jsonb_agg(
+              jsonb_build_object('x', CASE WHEN t->>'r' = g.r THEN t->'x' ELSE (t->'x') - ARRAY['name', 'email']::text[] END)
+              || CASE WHEN t ? 'e' THEN jsonb_build_object('e', t->>'r') ELSE '{}' END
+              || CASE WHEN t->>'r' = g.r THEN '{"p": true}'::jsonb ELSE '{}' END)
+            FROM jsonb_array_elements(_rsd_patches) t))))
+        FROM jsonb_array_elements_text(_rsd_st->'involved') g(r)));
+      EXIT;
+    EXCEPTION WHEN SQLSTATE 'RS012' THEN
+      -- a connection an earlier call opened was broken (its server restarted): reopened, once
+      IF _rsd_attempt = 2 THEN RAISE; END IF;
+    END;
   END LOOP;
 
   RETURN QUERY
@@ -478,8 +335,10 @@ END
 $function$;
 
 -- Move a 'identity''s personal row to a new owner region and update every
--- directory row. Returns false when it already lives there. The personal row
--- is copied into the new owner before it is deleted from the old one.
+-- directory row, in one two-phase write: the old owner's part reads and locks
+-- the row (one round trip), then every region gets its part at once (the old
+-- owner deletes, the new one inserts, every directory row moves). Returns
+-- false when it already lives there.
 CREATE OR REPLACE FUNCTION "shared"."rehome_identity"("uuid" uuid, new_region text)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -492,9 +351,10 @@ AS $function$
 #variable_conflict use_column
 DECLARE
   _rsd_old text;
-  _rsd_detail record;
-  _rsd_count bigint;
-  _rsd_r record;
+  _rsd_dir jsonb;
+  _rsd_detail jsonb;
+  _rsd_st jsonb;
+  _rsd_attempt integer;
 BEGIN
   IF $1 IS NULL THEN
     RAISE EXCEPTION USING ERRCODE = 'RS002',
@@ -508,93 +368,45 @@ BEGIN
     RAISE EXCEPTION USING ERRCODE = 'RS001',
       MESSAGE = format('unknown region "%s"; regions.yaml defines %s', $2, (SELECT string_agg(format('"%s"', r.name), ', ' ORDER BY r.ordinal) FROM "residency"."regions" r));
   END IF;
-  SELECT m."region" INTO _rsd_old FROM "shared"."identity" m WHERE m."uuid" = $1;
+  SELECT m."region", to_jsonb(m) INTO _rsd_old, _rsd_dir FROM "shared"."identity" m WHERE m."uuid" = $1;
   IF NOT FOUND THEN
     RAISE EXCEPTION USING ERRCODE = 'RS004', MESSAGE = format('%s %s not found; nothing to rehome', 'identity', $1);
   END IF;
   IF _rsd_old = $2 THEN
     RETURN false;
   END IF;
-
-  -- directory rows, region by region in name order; the old and the new owner
-  -- must be reachable, so only the others fall back to the outbox
-  FOR _rsd_r IN SELECT r.name, r.is_local FROM "residency"."regions" r ORDER BY r.name LOOP
-    IF _rsd_r.is_local THEN
-      UPDATE "shared"."identity" m SET "region" = $2
-        WHERE m."uuid" = $1 AND m."region" = _rsd_old;
-      IF NOT FOUND THEN
-        RAISE EXCEPTION USING ERRCODE = 'RS006',
-          MESSAGE = format('%s %s changed while this call ran; retry it', 'identity', $1);
-      END IF;
-    ELSIF _rsd_r.name IN (_rsd_old, $2) THEN
-        EXECUTE format('UPDATE %1$I."identity" m SET "region" = $2 WHERE m."uuid" = $1', _rsd_r.name)
-          USING $1, $2;
-        GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-        IF _rsd_count = 0 THEN
-          INSERT INTO "shared"."identity_outbox" ("region", "uuid")
-            VALUES (_rsd_r.name, $1) ON CONFLICT DO NOTHING;
-        END IF;
-    ELSE
-      BEGIN
-        EXECUTE format('UPDATE %1$I."identity" m SET "region" = $2 WHERE m."uuid" = $1', _rsd_r.name)
-          USING $1, $2;
-        GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-        IF _rsd_count = 0 THEN
-          INSERT INTO "shared"."identity_outbox" ("region", "uuid")
-            VALUES (_rsd_r.name, $1) ON CONFLICT DO NOTHING;
-        END IF;
-      EXCEPTION WHEN connection_exception OR sqlclient_unable_to_establish_sqlconnection THEN
-        INSERT INTO "shared"."identity_outbox" ("region", "uuid")
-          VALUES (_rsd_r.name, $1) ON CONFLICT DO NOTHING;
-      END;
-    END IF;
+  _rsd_dir := _rsd_dir || jsonb_build_object('region', $2);
+  FOR _rsd_attempt IN 1..2 LOOP
+    BEGIN
+      _rsd_st := "residency"."tx_open"(ARRAY(SELECT r.name FROM "residency"."regions" r), ARRAY[_rsd_old, $2],
+        jsonb_build_object(_rsd_old, format('SELECT %s(%L::jsonb)', '"shared"."apply_identity"', jsonb_build_object(
+          'o', (SELECT r.ordinal FROM "residency"."regions" r WHERE r.is_local), 'read', jsonb_build_array($1)))));
+      -- NULL when the old owner had lost it: only the directory moves
+      _rsd_detail := (_rsd_st->'reads'->>_rsd_old)::jsonb->'rows'->0;
+      PERFORM "residency"."tx_finish"(_rsd_st, (
+        SELECT jsonb_object_agg(g.r, format('SELECT %s(%L::jsonb)', '"shared"."apply_identity"', jsonb_build_object(
+          'o', _rsd_st->'o',
+          'queue', CASE WHEN g.r = _rsd_st->>'here' THEN _rsd_st->'down' ELSE '[]' END,
+          'rows', jsonb_build_array(
+            CASE WHEN g.r = $2 AND _rsd_detail IS NOT NULL
+              THEN jsonb_build_object('x', _rsd_dir || (_rsd_detail - 'region'), 'e', _rsd_old, 'p', true)
+              ELSE jsonb_build_object('x', _rsd_dir, 'e', _rsd_old) END))))
+        FROM jsonb_array_elements_text(_rsd_st->'involved') g(r)));
+      EXIT;
+    EXCEPTION WHEN SQLSTATE 'RS012' THEN
+      -- a connection an earlier call opened was broken (its server restarted): reopened, once
+      IF _rsd_attempt = 2 THEN RAISE; END IF;
+    END;
   END LOOP;
-
-  -- copy the personal row into the new owner (reading it locks it in the old
-  -- one; a no-op UPDATE ... RETURNING reads a remote row in one round trip,
-  -- a SELECT through postgres_fdw costs a cursor)...
-  IF _rsd_old = 'usa' THEN
-    SELECT "d"."name", "d"."email" INTO _rsd_detail FROM "usa"."identity_details" d
-      WHERE d."uuid" = $1 FOR UPDATE;
-    GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-  ELSE
-    EXECUTE format('UPDATE %1$I."identity_details" d SET "name" = d."name"
-      WHERE d."uuid" = $1 RETURNING "d"."name", "d"."email"', _rsd_old)
-      INTO _rsd_detail USING $1;
-    GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-  END IF;
-  IF _rsd_count = 0 THEN
-    RETURN true; -- the old owner had lost it: nothing to move
-  END IF;
-  IF $2 = 'usa' THEN
-    INSERT INTO "usa"."identity_details" AS d ("uuid", "region", "name", "email")
-      VALUES ($1, $2, _rsd_detail."name", _rsd_detail."email")
-      ON CONFLICT ("uuid") DO UPDATE SET "name" = "excluded"."name", "email" = "excluded"."email";
-  ELSE
-    EXECUTE format('INSERT INTO %1$I."identity_details_in" ("uuid", "region", "name", "email")
-      VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', $2)
-      USING $1, $2, _rsd_detail."name", _rsd_detail."email";
-    GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-    IF _rsd_count = 0 THEN
-      -- a stale copy an earlier, partly committed write left there
-      EXECUTE format('UPDATE %1$I."identity_details" d SET "name" = $2, "email" = $3
-        WHERE d."uuid" = $1', $2)
-        USING $1, _rsd_detail."name", _rsd_detail."email";
-    END IF;
-  END IF;
-  -- ...then delete it from the old one
-  IF _rsd_old = 'usa' THEN
-    DELETE FROM "usa"."identity_details" d WHERE d."uuid" = $1;
-  ELSE
-    EXECUTE format('DELETE FROM %1$I."identity_details" d WHERE d."uuid" = $1', _rsd_old)
-      USING $1;
-  END IF;
   RETURN true;
 END
 $function$;
 
 -- Right to erasure: delete a 'identity''s personal row and its directory
--- row in every region. Returns whether anything was erased.
+-- row in every region, in one two-phase write. Returns whether anything was
+-- erased. The owner must be reachable (every region, when this region's
+-- directory does not name one); a region down that owns nothing gets the
+-- erasure queued.
 CREATE OR REPLACE FUNCTION "shared"."erase_identity"("uuid" uuid)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -607,61 +419,40 @@ AS $function$
 #variable_conflict use_column
 DECLARE
   _rsd_owner text;
-  _rsd_erased boolean;
-  _rsd_count bigint;
-  _rsd_r record;
+  _rsd_result jsonb;
+  _rsd_st jsonb;
+  _rsd_attempt integer;
 BEGIN
   IF $1 IS NULL THEN
     RAISE EXCEPTION USING ERRCODE = 'RS002',
       MESSAGE = 'identity' || ': the key ' || 'uuid' || ' must not be NULL';
   END IF;
   SELECT m."region" INTO _rsd_owner FROM "shared"."identity" m WHERE m."uuid" = $1;
-  _rsd_erased := FOUND;
-
-  -- directory rows, region by region in name order; the owner must be
-  -- reachable, so only the others fall back to the outbox
-  FOR _rsd_r IN SELECT r.name, r.is_local FROM "residency"."regions" r ORDER BY r.name LOOP
-    IF _rsd_r.is_local THEN
-      DELETE FROM "shared"."identity" m WHERE m."uuid" = $1;
-    ELSIF _rsd_r.name = _rsd_owner THEN
-        EXECUTE format('DELETE FROM %1$I."identity" m WHERE m."uuid" = $1', _rsd_r.name)
-          USING $1;
-        GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-        _rsd_erased := _rsd_erased OR _rsd_count > 0;
-    ELSE
-      BEGIN
-        EXECUTE format('DELETE FROM %1$I."identity" m WHERE m."uuid" = $1', _rsd_r.name)
-          USING $1;
-        GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-        _rsd_erased := _rsd_erased OR _rsd_count > 0;
-      EXCEPTION WHEN connection_exception OR sqlclient_unable_to_establish_sqlconnection THEN
-        INSERT INTO "shared"."identity_outbox" ("region", "uuid")
-          VALUES (_rsd_r.name, $1) ON CONFLICT DO NOTHING;
-      END;
-    END IF;
+  FOR _rsd_attempt IN 1..2 LOOP
+    BEGIN
+      _rsd_st := "residency"."tx_open"(ARRAY(SELECT r.name FROM "residency"."regions" r),
+        CASE WHEN _rsd_owner IS NULL THEN ARRAY(SELECT r.name FROM "residency"."regions" r) ELSE ARRAY[_rsd_owner] END);
+      _rsd_result := "residency"."tx_finish"(_rsd_st, (
+        SELECT jsonb_object_agg(g.r, format('SELECT %s(%L::jsonb)', '"shared"."apply_identity"', jsonb_build_object(
+          'o', _rsd_st->'o',
+          'queue', CASE WHEN g.r = _rsd_st->>'here' THEN _rsd_st->'down' ELSE '[]' END,
+          'drop', jsonb_build_array($1))))
+        FROM jsonb_array_elements_text(_rsd_st->'involved') g(r)));
+      EXIT;
+    EXCEPTION WHEN SQLSTATE 'RS012' THEN
+      -- a connection an earlier call opened was broken (its server restarted): reopened, once
+      IF _rsd_attempt = 2 THEN RAISE; END IF;
+    END;
   END LOOP;
-
-  -- personal row: in its owner, or, when no directory row says where, in every region
-  IF _rsd_owner = 'usa' THEN
-    DELETE FROM "usa"."identity_details" d WHERE d."uuid" = $1;
-    GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-  ELSIF EXISTS (SELECT FROM "residency"."regions" r WHERE r.name = _rsd_owner) THEN
-    EXECUTE format('DELETE FROM %1$I."identity_details" d WHERE d."uuid" = $1', _rsd_owner)
-      USING $1;
-    GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-  ELSE
-    DELETE FROM "shared"."identity_details" d WHERE d."uuid" = $1;
-    GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-  END IF;
-  RETURN _rsd_erased OR _rsd_count > 0;
+  RETURN EXISTS (SELECT FROM jsonb_each(_rsd_result) e WHERE (e.value->>'erased')::bigint > 0);
 END
 $function$;
 
--- Look up one 'identity' by key: the local directory names the owner, and
--- only the owner's partition is read.
+-- Look up one 'identity' by key: the local directory names the owner;
+-- one query on the session's connection to the owner reads its leaf.
 CREATE OR REPLACE FUNCTION "shared"."get_identity"(uuid)
 RETURNS SETOF "shared"."identity_row"
-LANGUAGE plpgsql STABLE SECURITY DEFINER
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 -- an error raised in here does not log the caller's statement, which may
 -- carry personal values as literals (the error itself names no personal value)
@@ -670,6 +461,8 @@ AS $function$
 #variable_conflict use_column
 DECLARE
   _rsd_owner text;
+  _rsd_detail jsonb;
+  _rsd_attempt integer;
 BEGIN
   SELECT m."region" INTO _rsd_owner FROM "shared"."identity" m
     JOIN "residency"."regions" r ON r.name = m."region"
@@ -681,17 +474,33 @@ BEGIN
       LEFT JOIN "usa"."identity_details" d ON d."uuid" = m."uuid"
       WHERE m."uuid" = $1;
   ELSIF _rsd_owner IS NOT NULL THEN
-    RETURN QUERY EXECUTE format('SELECT m."uuid", m."region", m."note", m."created_on", d."name", m."tier", d."email"
-      FROM "shared"."identity" m
-      LEFT JOIN %1$I."identity_details" d ON d."uuid" = m."uuid"
-      WHERE m."uuid" = $1', _rsd_owner)
-      USING $1;
+    FOR _rsd_attempt IN 1..2 LOOP
+      IF cardinality("residency"."connect"(ARRAY[_rsd_owner])) > 0 THEN
+        RAISE EXCEPTION USING ERRCODE = 'RS011',
+          MESSAGE = format('region "%s" is unreachable and owns %s %s: retry when it is back', _rsd_owner, 'identity', $1);
+      END IF;
+      BEGIN
+        SELECT t.v INTO _rsd_detail FROM residency_dblink.dblink('pg-residency:' || _rsd_owner,
+          format('SELECT to_jsonb(d) FROM %I."identity_details" d WHERE d."uuid" = %L::uuid',
+            _rsd_owner, to_jsonb($1) #>> '{}')) AS t(v jsonb);
+        EXIT;
+      EXCEPTION WHEN connection_exception OR sqlclient_unable_to_establish_sqlconnection OR admin_shutdown OR crash_shutdown THEN
+        -- a connection an earlier call opened was broken (its server restarted): reopened, once
+        PERFORM residency_dblink.dblink_disconnect('pg-residency:' || _rsd_owner);
+        IF _rsd_attempt = 2 THEN RAISE; END IF;
+      END;
+    END LOOP;
+    RETURN QUERY
+      SELECT (jsonb_populate_record(NULL::"shared"."identity_row", to_jsonb(m) || COALESCE(_rsd_detail - 'region', '{}'))).*
+      FROM "shared"."identity" m WHERE m."uuid" = $1;
   END IF;
 END
 $function$;
 
--- Replay queued directory writes to regions that were unreachable. Returns the
--- number of rows replayed; rows for a region still unreachable stay queued.
+-- Replay queued directory writes to regions that were unreachable, one
+-- two-phase write per region: the outbox rows here are deleted in the same
+-- decision as the replay there. Returns the number of rows replayed; rows
+-- for a region still unreachable stay queued.
 CREATE OR REPLACE FUNCTION "shared"."sync_identity"()
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -706,34 +515,33 @@ DECLARE
   _rsd_keys uuid[];
   _rsd_done bigint := 0;
   _rsd_r record;
+  _rsd_st jsonb;
+  _rsd_attempt integer;
 BEGIN
   FOR _rsd_r IN SELECT r.name FROM "residency"."regions" r
       WHERE NOT r.is_local AND r.name IN (SELECT o."region" FROM "shared"."identity_outbox" o)
       ORDER BY r.name LOOP
+    _rsd_keys := ARRAY(SELECT o."uuid" FROM "shared"."identity_outbox" o WHERE o."region" = _rsd_r.name);
     BEGIN
-      _rsd_keys := ARRAY(
-        SELECT o."uuid" FROM "shared"."identity_outbox" o
-        WHERE o."region" = _rsd_r.name FOR UPDATE);
-      IF cardinality(_rsd_keys) > 0 THEN
-        EXECUTE format('UPDATE %1$I."identity" m SET "region" = "l"."region", "note" = "l"."note", "created_on" = COALESCE("l"."created_on", "m"."created_on"), "tier" = COALESCE("l"."tier", "m"."tier")
-          FROM "shared"."identity" l
-          WHERE m."uuid" = l."uuid" AND m."uuid" = ANY ($1)
-            AND l."uuid" = ANY ($1)', _rsd_r.name)
-          USING _rsd_keys;
-        EXECUTE format('INSERT INTO %1$I."identity" ("uuid", "region", "note", "created_on", "tier")
-          SELECT "l"."uuid", "l"."region", "l"."note", "l"."created_on", "l"."tier" FROM "shared"."identity" l WHERE l."uuid" = ANY ($1)
-          ON CONFLICT DO NOTHING', _rsd_r.name)
-          USING _rsd_keys;
-        EXECUTE format('DELETE FROM %1$I."identity" m
-          WHERE m."uuid" = ANY (ARRAY(
-            SELECT k FROM unnest($1) k
-            WHERE NOT EXISTS (SELECT FROM "shared"."identity" l WHERE l."uuid" = k)))', _rsd_r.name)
-          USING _rsd_keys;
-        DELETE FROM "shared"."identity_outbox" o
-          WHERE o."region" = _rsd_r.name AND o."uuid" = ANY (_rsd_keys);
-        _rsd_done := _rsd_done + cardinality(_rsd_keys);
-      END IF;
-    EXCEPTION WHEN connection_exception OR sqlclient_unable_to_establish_sqlconnection THEN
+      FOR _rsd_attempt IN 1..2 LOOP
+        BEGIN
+          _rsd_st := "residency"."tx_open"(ARRAY[_rsd_r.name], ARRAY[_rsd_r.name]);
+          PERFORM "residency"."tx_finish"(_rsd_st, jsonb_build_object(
+            _rsd_r.name, format('SELECT %s(%L::jsonb)', '"shared"."apply_identity"', jsonb_build_object('o', _rsd_st->'o',
+              'sync', COALESCE((SELECT jsonb_agg(jsonb_build_object('x', to_jsonb(m))) FROM "shared"."identity" m
+                WHERE m."uuid" = ANY (_rsd_keys)), '[]'),
+              'drop', to_jsonb(ARRAY(SELECT k FROM unnest(_rsd_keys) k
+                WHERE NOT EXISTS (SELECT FROM "shared"."identity" m WHERE m."uuid" = k))))),
+            _rsd_st->>'here', format('SELECT %s(%L::jsonb)', '"shared"."apply_identity"', jsonb_build_object('o', _rsd_st->'o',
+              'dequeue', jsonb_build_object('region', _rsd_r.name, 'keys', to_jsonb(_rsd_keys))))));
+      EXIT;
+    EXCEPTION WHEN SQLSTATE 'RS012' THEN
+      -- a connection an earlier call opened was broken (its server restarted): reopened, once
+      IF _rsd_attempt = 2 THEN RAISE; END IF;
+    END;
+  END LOOP;
+      _rsd_done := _rsd_done + cardinality(_rsd_keys);
+    EXCEPTION WHEN SQLSTATE 'RS011' THEN
       NULL; -- still unreachable: the rows stay queued
     END;
   END LOOP;
@@ -763,28 +571,32 @@ LOCK TABLE "residency"."regions" IN ACCESS EXCLUSIVE MODE;
 -- in the order the functions rely on.
 ALTER TYPE "shared"."identity_row" DROP ATTRIBUTE "email";
 
--- The routing API of "shared"."identity". The functions read the fleet
--- from "residency"."regions", so their text is the same
--- whatever the number of regions: a region added later gets its registry row,
--- server and foreign tables, and these functions write to it at once. Local
--- tables are named in static SQL; another region's foreign tables are reached
--- through `EXECUTE format(...)`, every name quoted with %I and values bound
--- with USING.
+-- The API of "shared"."identity". The functions read the fleet from
+-- "residency"."regions", so their text is the same whatever the number of
+-- regions: a region added later gets its registry row and server, and these
+-- functions write to it at once.
 --
--- Every function writes the mirror rows first, region by region in name order,
--- then the personal row in its owner only. The fixed order means two regions
--- writing one key queue on the same row instead of deadlocking across servers.
--- A mirror write to an unreachable region is queued in "shared"."identity_outbox"
--- and replayed by "shared"."sync_identity"(); the owner of personal data must be
--- reachable, so its writes have no fallback (and cost no savepoint round trips).
+-- Every write is one two-phase transaction across the fleet, complete when
+-- the call returns (rolling back the caller's transaction does not undo it:
+-- to make several rows atomic, write them in one batch call). Each region
+-- gets its whole part as one dblink message, `BEGIN; "shared"."apply_identity"(...);
+-- PREPARE TRANSACTION`, sent to all before any is collected; this region's
+-- part runs on a loopback connection whose commit, with a commit record, is
+-- the decision; then COMMIT PREPARED goes to all in parallel. Personal columns
+-- travel to their owner only. A region down that owns no row of the write has
+-- its directory rows queued in "shared"."identity_outbox", replayed by
+-- "shared"."sync_identity"(); a write that needs a down region's personal
+-- data fails with RS011 and writes nothing.
 --
 -- Errors (SQLSTATE): RS001 unknown region, RS002 NULL key or region,
 -- RS003 key owned by another region (use "shared"."rehome_identity"), RS004 key not found,
 -- RS005 key given twice in one call, RS006 concurrent change (retry),
 -- RS008 unknown JSON field, RS009 wrong JSON type, RS010 JSON field missing on update,
--- 40001 a key created concurrently by another call (retry).
+-- RS011 a region the write needs is unreachable (retry when it is back),
+-- 40001 a concurrent write of the same key (retry); an error in a region's
+-- part carries its SQLSTATE and names the region.
 
--- Set-based upsert: one multi-row statement per region and table.
+-- Set-based upsert: one message per region, whatever the number of rows.
 CREATE OR REPLACE FUNCTION "shared"."upsert_identity_rows"(rows "shared"."identity_row"[])
 RETURNS SETOF "shared"."identity_upsert_result"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -801,18 +613,15 @@ DECLARE
   _rsd_new "shared"."identity_row"[];
   -- keys already in this region's directory
   _rsd_existing uuid[];
-  -- a one-row call updates through plain `WHERE key = $1` statements that
-  -- postgres_fdw sends as one remote UPDATE, instead of a cursor and a
-  -- prepared UPDATE per row for `UPDATE ... FROM unnest(...)`
-  _rsd_one "shared"."identity_row";
   _rsd_key uuid;
   _rsd_region text;
   _rsd_count bigint;
-  -- the regions owning a row of this call: they must be reachable anyway
+  -- the regions owning a row of this call: they must be reachable
   _rsd_owners text[];
-  _rsd_r record;
+  _rsd_patches jsonb;
+  _rsd_st jsonb;
+  _rsd_attempt integer;
 BEGIN
-  _rsd_one := $1[1]; -- (PostgreSQL 10 has no default for a row variable)
   IF EXISTS (SELECT FROM unnest($1) x WHERE x."uuid" IS NULL) THEN
     RAISE EXCEPTION USING ERRCODE = 'RS002',
       MESSAGE = 'identity' || ': the key ' || 'uuid' || ' must not be NULL';
@@ -843,186 +652,42 @@ BEGIN
   END IF;
   _rsd_existing := ARRAY(
     SELECT m."uuid" FROM "shared"."identity" m JOIN unnest($1) x ON x."uuid" = m."uuid");
-  IF cardinality($1) = 1 AND cardinality(_rsd_existing) = 1 THEN
-    -- keep what a NULL leaves unchanged, from this region's directory row (the
-    -- same in every region), so the remote updates need no COALESCE, which
-    -- postgres_fdw cannot send
-    _rsd_one."created_on" := COALESCE(_rsd_one."created_on",
-      (SELECT m."created_on" FROM "shared"."identity" m WHERE m."uuid" = _rsd_one."uuid"));
-    _rsd_one."tier" := COALESCE(_rsd_one."tier",
-      (SELECT m."tier" FROM "shared"."identity" m WHERE m."uuid" = _rsd_one."uuid"));
-  END IF;
   _rsd_new := ARRAY(
     SELECT ROW("x"."uuid", "x"."region", "x"."note", COALESCE("x"."created_on", now()), "x"."name", COALESCE("x"."tier", 'basic'))::"shared"."identity_row"
     FROM unnest($1) x WHERE NOT (x."uuid" = ANY (_rsd_existing)));
   _rsd_owners := ARRAY(SELECT DISTINCT x."region" FROM unnest($1) x);
 
-  -- mirror rows, region by region in name order
-  FOR _rsd_r IN SELECT r.name, r.is_local FROM "residency"."regions" r ORDER BY r.name LOOP
-    IF _rsd_r.is_local THEN
-      IF cardinality(_rsd_existing) > 0 THEN
-        UPDATE "shared"."identity" m SET "region" = "x"."region", "note" = "x"."note", "created_on" = COALESCE("x"."created_on", "m"."created_on"), "tier" = COALESCE("x"."tier", "m"."tier")
-          FROM unnest($1) x
-          WHERE m."uuid" = x."uuid" AND m."uuid" = ANY (_rsd_existing)
-            AND m."region" = x."region";
-        GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-        IF _rsd_count < cardinality(_rsd_existing) THEN
-          RAISE EXCEPTION USING ERRCODE = 'RS006',
-            MESSAGE = format('%s rows changed region while this call ran; retry it', 'identity');
-        END IF;
-      END IF;
-      IF cardinality(_rsd_new) > 0 THEN
-        INSERT INTO "shared"."identity" ("uuid", "region", "note", "created_on", "tier")
-          SELECT "x"."uuid", "x"."region", "x"."note", "x"."created_on", "x"."tier" FROM unnest(_rsd_new) x
-          ON CONFLICT DO NOTHING;
-        GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-        IF _rsd_count < cardinality(_rsd_new) THEN
-          -- another call created the key after this one looked: a documented,
-          -- retryable serialization failure rather than a unique violation
-          RAISE EXCEPTION USING ERRCODE = '40001',
-            MESSAGE = format('%s: %s of %s new keys of this call were created concurrently by another call; retry it',
-              'identity', cardinality(_rsd_new) - _rsd_count, cardinality(_rsd_new));
-        END IF;
-      END IF;
-    ELSIF _rsd_r.name = ANY (_rsd_owners) THEN
-        IF cardinality(_rsd_existing) > 0 THEN
-          IF cardinality($1) = 1 THEN
-            EXECUTE format('UPDATE %1$I."identity" m SET "region" = $2, "note" = $3, "created_on" = $4, "tier" = $5 WHERE m."uuid" = $1', _rsd_r.name)
-              USING _rsd_one."uuid", _rsd_one."region", _rsd_one."note", _rsd_one."created_on", _rsd_one."tier";
-          ELSE
-            EXECUTE format('UPDATE %1$I."identity" m SET "region" = "x"."region", "note" = "x"."note", "created_on" = COALESCE("x"."created_on", "m"."created_on"), "tier" = COALESCE("x"."tier", "m"."tier")
-              FROM unnest($1) x WHERE m."uuid" = x."uuid" AND m."uuid" = ANY ($2)', _rsd_r.name)
-              USING $1, _rsd_existing;
-          END IF;
-          GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-          IF _rsd_count < cardinality(_rsd_existing) THEN
-            -- a row an earlier, partly committed write left out: replayed by "shared"."sync_identity"()
-            INSERT INTO "shared"."identity_outbox" ("region", "uuid")
-              SELECT _rsd_r.name, k FROM unnest(_rsd_existing) k ON CONFLICT DO NOTHING;
-          END IF;
-        END IF;
-        IF cardinality(_rsd_new) > 0 THEN
-          EXECUTE format('INSERT INTO %1$I."identity" ("uuid", "region", "note", "created_on", "tier")
-            SELECT "x"."uuid", "x"."region", "x"."note", "x"."created_on", "x"."tier" FROM unnest($1) x ON CONFLICT DO NOTHING', _rsd_r.name)
-            USING _rsd_new;
-          GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-          IF _rsd_count < cardinality(_rsd_new) THEN
-            EXECUTE format('UPDATE %1$I."identity" m SET "region" = "x"."region", "note" = "x"."note", "created_on" = COALESCE("x"."created_on", "m"."created_on"), "tier" = COALESCE("x"."tier", "m"."tier")
-              FROM unnest($1) x WHERE m."uuid" = x."uuid"
-                AND m."uuid" = ANY (ARRAY(SELECT y."uuid" FROM unnest($1) y))', _rsd_r.name)
-              USING _rsd_new;
-          END IF;
-        END IF;
-    ELSE
-      BEGIN
-        IF cardinality(_rsd_existing) > 0 THEN
-          IF cardinality($1) = 1 THEN
-            EXECUTE format('UPDATE %1$I."identity" m SET "region" = $2, "note" = $3, "created_on" = $4, "tier" = $5 WHERE m."uuid" = $1', _rsd_r.name)
-              USING _rsd_one."uuid", _rsd_one."region", _rsd_one."note", _rsd_one."created_on", _rsd_one."tier";
-          ELSE
-            EXECUTE format('UPDATE %1$I."identity" m SET "region" = "x"."region", "note" = "x"."note", "created_on" = COALESCE("x"."created_on", "m"."created_on"), "tier" = COALESCE("x"."tier", "m"."tier")
-              FROM unnest($1) x WHERE m."uuid" = x."uuid" AND m."uuid" = ANY ($2)', _rsd_r.name)
-              USING $1, _rsd_existing;
-          END IF;
-          GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-          IF _rsd_count < cardinality(_rsd_existing) THEN
-            -- a row an earlier, partly committed write left out: replayed by "shared"."sync_identity"()
-            INSERT INTO "shared"."identity_outbox" ("region", "uuid")
-              SELECT _rsd_r.name, k FROM unnest(_rsd_existing) k ON CONFLICT DO NOTHING;
-          END IF;
-        END IF;
-        IF cardinality(_rsd_new) > 0 THEN
-          EXECUTE format('INSERT INTO %1$I."identity" ("uuid", "region", "note", "created_on", "tier")
-            SELECT "x"."uuid", "x"."region", "x"."note", "x"."created_on", "x"."tier" FROM unnest($1) x ON CONFLICT DO NOTHING', _rsd_r.name)
-            USING _rsd_new;
-          GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-          IF _rsd_count < cardinality(_rsd_new) THEN
-            EXECUTE format('UPDATE %1$I."identity" m SET "region" = "x"."region", "note" = "x"."note", "created_on" = COALESCE("x"."created_on", "m"."created_on"), "tier" = COALESCE("x"."tier", "m"."tier")
-              FROM unnest($1) x WHERE m."uuid" = x."uuid"
-                AND m."uuid" = ANY (ARRAY(SELECT y."uuid" FROM unnest($1) y))', _rsd_r.name)
-              USING _rsd_new;
-          END IF;
-        END IF;
-      EXCEPTION WHEN connection_exception OR sqlclient_unable_to_establish_sqlconnection THEN
-        INSERT INTO "shared"."identity_outbox" ("region", "uuid")
-          SELECT _rsd_r.name, x."uuid" FROM unnest($1) x ON CONFLICT DO NOTHING;
-      END;
-    END IF;
-  END LOOP;
+  -- every row's full directory values (a NULL in a directory column with a
+  -- default keeps the stored value, read from this region's row, the same in
+  -- every region); a NULL in a personal column with a default is left out,
+  -- so the owner keeps its stored value
+  _rsd_patches := COALESCE((SELECT jsonb_agg(jsonb_build_object('r', n."region", 'x', to_jsonb(n)))
+    FROM unnest(_rsd_new) n), '[]') || COALESCE((SELECT jsonb_agg(jsonb_build_object('r', x."region", 'e', true,
+      'x', (to_jsonb(x) || jsonb_build_object('created_on', COALESCE(x."created_on", m."created_on")) || jsonb_build_object('tier', COALESCE(x."tier", m."tier")))
+        - ARRAY(SELECT f FROM unnest(ARRAY[]::text[]) f WHERE to_jsonb(x)->f = 'null'::jsonb)))
+    FROM unnest($1) x JOIN "shared"."identity" m ON m."uuid" = x."uuid"), '[]');
 
-  -- personal rows, in their owners only
-  FOR _rsd_r IN SELECT r.name, r.is_local FROM "residency"."regions" r WHERE r.name = ANY (_rsd_owners) ORDER BY r.name LOOP
-    IF _rsd_r.is_local THEN
-      IF EXISTS (SELECT FROM unnest($1) x WHERE x."region" = _rsd_r.name AND x."uuid" = ANY (_rsd_existing)) THEN
-        IF cardinality($1) = 1 THEN
-          UPDATE "usa"."identity_details" d SET "name" = "_rsd_one"."name"
-            WHERE d."uuid" = _rsd_one."uuid";
-        ELSE
-          UPDATE "usa"."identity_details" d SET "name" = "x"."name"
-            FROM unnest($1) x
-            WHERE d."uuid" = x."uuid" AND d."uuid" = ANY (_rsd_existing);
-        END IF;
-        GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-        IF _rsd_count < (SELECT count(*) FROM unnest($1) x WHERE x."region" = _rsd_r.name AND x."uuid" = ANY (_rsd_existing)) THEN
-          -- the directory knew the key but the owner lost its personal row: write it again
-          INSERT INTO "usa"."identity_details" ("uuid", "region", "name")
-            SELECT "x"."uuid", "x"."region", "x"."name" FROM unnest($1) x
-            WHERE x."region" = _rsd_r.name AND x."uuid" = ANY (_rsd_existing)
-            ON CONFLICT DO NOTHING;
-        END IF;
-      END IF;
-      IF EXISTS (SELECT FROM unnest(_rsd_new) x WHERE x."region" = _rsd_r.name) THEN
-        INSERT INTO "usa"."identity_details" ("uuid", "region", "name")
-          SELECT "x"."uuid", "x"."region", "x"."name" FROM unnest(_rsd_new) x WHERE x."region" = _rsd_r.name
-          ON CONFLICT DO NOTHING;
-        GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-        IF _rsd_count < (SELECT count(*) FROM unnest(_rsd_new) x WHERE x."region" = _rsd_r.name) THEN
-          -- left by an earlier, partly committed write: bring it up to date
-          UPDATE "usa"."identity_details" d SET "name" = "x"."name"
-            FROM unnest(_rsd_new) x
-            WHERE d."uuid" = x."uuid" AND x."region" = _rsd_r.name
-              AND d."uuid" = ANY (ARRAY(SELECT y."uuid" FROM unnest(_rsd_new) y));
-        END IF;
-      END IF;
-    ELSE
-      IF EXISTS (SELECT FROM unnest($1) x WHERE x."region" = _rsd_r.name AND x."uuid" = ANY (_rsd_existing)) THEN
-        IF cardinality($1) = 1 THEN
-          EXECUTE format('UPDATE %1$I."identity_details" d SET "name" = $2
-            WHERE d."uuid" = $1', _rsd_r.name)
-            USING _rsd_one."uuid", _rsd_one."name";
-        ELSE
-          EXECUTE format('UPDATE %1$I."identity_details" d SET "name" = "x"."name"
-            FROM unnest($1) x
-            WHERE d."uuid" = x."uuid" AND d."uuid" = ANY ($2)
-              AND x."region" = %1$L', _rsd_r.name)
-            USING $1, _rsd_existing;
-        END IF;
-        GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-        IF _rsd_count < (SELECT count(*) FROM unnest($1) x WHERE x."region" = _rsd_r.name AND x."uuid" = ANY (_rsd_existing)) THEN
-          -- the directory knew the key but the owner lost its personal row: write it again
-          EXECUTE format('INSERT INTO %1$I."identity_details_in" ("uuid", "region", "name")
-            SELECT "x"."uuid", "x"."region", "x"."name" FROM unnest($1) x
-            WHERE x."region" = %1$L AND x."uuid" = ANY ($2)
-            ON CONFLICT DO NOTHING', _rsd_r.name)
-            USING $1, _rsd_existing;
-        END IF;
-      END IF;
-      IF EXISTS (SELECT FROM unnest(_rsd_new) x WHERE x."region" = _rsd_r.name) THEN
-        EXECUTE format('INSERT INTO %1$I."identity_details_in" ("uuid", "region", "name")
-          SELECT "x"."uuid", "x"."region", "x"."name" FROM unnest($1) x WHERE x."region" = %1$L
-          ON CONFLICT DO NOTHING', _rsd_r.name)
-          USING _rsd_new;
-        GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-        IF _rsd_count < (SELECT count(*) FROM unnest(_rsd_new) x WHERE x."region" = _rsd_r.name) THEN
-          -- left by an earlier, partly committed write: bring it up to date
-          EXECUTE format('UPDATE %1$I."identity_details" d SET "name" = "x"."name"
-            FROM unnest($1) x
-            WHERE d."uuid" = x."uuid" AND x."region" = %1$L
-              AND d."uuid" = ANY (ARRAY(SELECT y."uuid" FROM unnest($1) y))', _rsd_r.name)
-            USING _rsd_new;
-        END IF;
-      END IF;
-    END IF;
+  -- one two-phase write: every region gets every directory row, the owner
+  -- the personal columns too; a region down that owns no row of the call
+  -- gets its rows queued in the outbox
+  FOR _rsd_attempt IN 1..2 LOOP
+    BEGIN
+      _rsd_st := "residency"."tx_open"(ARRAY(SELECT r.name FROM "residency"."regions" r), _rsd_owners);
+      PERFORM "residency"."tx_finish"(_rsd_st, (
+        SELECT jsonb_object_agg(g.r, format('SELECT %s(%L::jsonb)', '"shared"."apply_identity"', jsonb_build_object(
+          'o', _rsd_st->'o',
+          'queue', CASE WHEN g.r = _rsd_st->>'here' THEN _rsd_st->'down' ELSE '[]' END,
+          'rows', (SELECT jsonb_agg(
+              jsonb_build_object('x', CASE WHEN t->>'r' = g.r THEN t->'x' ELSE (t->'x') - ARRAY['name']::text[] END)
+              || CASE WHEN t ? 'e' THEN jsonb_build_object('e', t->>'r') ELSE '{}' END
+              || CASE WHEN t->>'r' = g.r THEN '{"p": true}'::jsonb ELSE '{}' END)
+            FROM jsonb_array_elements(_rsd_patches) t))))
+        FROM jsonb_array_elements_text(_rsd_st->'involved') g(r)));
+      EXIT;
+    EXCEPTION WHEN SQLSTATE 'RS012' THEN
+      -- a connection an earlier call opened was broken (its server restarted): reopened, once
+      IF _rsd_attempt = 2 THEN RAISE; END IF;
+    END;
   END LOOP;
 
   RETURN QUERY
@@ -1186,8 +851,10 @@ END
 $function$;
 
 -- Move a 'identity''s personal row to a new owner region and update every
--- directory row. Returns false when it already lives there. The personal row
--- is copied into the new owner before it is deleted from the old one.
+-- directory row, in one two-phase write: the old owner's part reads and locks
+-- the row (one round trip), then every region gets its part at once (the old
+-- owner deletes, the new one inserts, every directory row moves). Returns
+-- false when it already lives there.
 CREATE OR REPLACE FUNCTION "shared"."rehome_identity"("uuid" uuid, new_region text)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -1200,9 +867,10 @@ AS $function$
 #variable_conflict use_column
 DECLARE
   _rsd_old text;
-  _rsd_detail record;
-  _rsd_count bigint;
-  _rsd_r record;
+  _rsd_dir jsonb;
+  _rsd_detail jsonb;
+  _rsd_st jsonb;
+  _rsd_attempt integer;
 BEGIN
   IF $1 IS NULL THEN
     RAISE EXCEPTION USING ERRCODE = 'RS002',
@@ -1216,93 +884,45 @@ BEGIN
     RAISE EXCEPTION USING ERRCODE = 'RS001',
       MESSAGE = format('unknown region "%s"; regions.yaml defines %s', $2, (SELECT string_agg(format('"%s"', r.name), ', ' ORDER BY r.ordinal) FROM "residency"."regions" r));
   END IF;
-  SELECT m."region" INTO _rsd_old FROM "shared"."identity" m WHERE m."uuid" = $1;
+  SELECT m."region", to_jsonb(m) INTO _rsd_old, _rsd_dir FROM "shared"."identity" m WHERE m."uuid" = $1;
   IF NOT FOUND THEN
     RAISE EXCEPTION USING ERRCODE = 'RS004', MESSAGE = format('%s %s not found; nothing to rehome', 'identity', $1);
   END IF;
   IF _rsd_old = $2 THEN
     RETURN false;
   END IF;
-
-  -- directory rows, region by region in name order; the old and the new owner
-  -- must be reachable, so only the others fall back to the outbox
-  FOR _rsd_r IN SELECT r.name, r.is_local FROM "residency"."regions" r ORDER BY r.name LOOP
-    IF _rsd_r.is_local THEN
-      UPDATE "shared"."identity" m SET "region" = $2
-        WHERE m."uuid" = $1 AND m."region" = _rsd_old;
-      IF NOT FOUND THEN
-        RAISE EXCEPTION USING ERRCODE = 'RS006',
-          MESSAGE = format('%s %s changed while this call ran; retry it', 'identity', $1);
-      END IF;
-    ELSIF _rsd_r.name IN (_rsd_old, $2) THEN
-        EXECUTE format('UPDATE %1$I."identity" m SET "region" = $2 WHERE m."uuid" = $1', _rsd_r.name)
-          USING $1, $2;
-        GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-        IF _rsd_count = 0 THEN
-          INSERT INTO "shared"."identity_outbox" ("region", "uuid")
-            VALUES (_rsd_r.name, $1) ON CONFLICT DO NOTHING;
-        END IF;
-    ELSE
-      BEGIN
-        EXECUTE format('UPDATE %1$I."identity" m SET "region" = $2 WHERE m."uuid" = $1', _rsd_r.name)
-          USING $1, $2;
-        GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-        IF _rsd_count = 0 THEN
-          INSERT INTO "shared"."identity_outbox" ("region", "uuid")
-            VALUES (_rsd_r.name, $1) ON CONFLICT DO NOTHING;
-        END IF;
-      EXCEPTION WHEN connection_exception OR sqlclient_unable_to_establish_sqlconnection THEN
-        INSERT INTO "shared"."identity_outbox" ("region", "uuid")
-          VALUES (_rsd_r.name, $1) ON CONFLICT DO NOTHING;
-      END;
-    END IF;
+  _rsd_dir := _rsd_dir || jsonb_build_object('region', $2);
+  FOR _rsd_attempt IN 1..2 LOOP
+    BEGIN
+      _rsd_st := "residency"."tx_open"(ARRAY(SELECT r.name FROM "residency"."regions" r), ARRAY[_rsd_old, $2],
+        jsonb_build_object(_rsd_old, format('SELECT %s(%L::jsonb)', '"shared"."apply_identity"', jsonb_build_object(
+          'o', (SELECT r.ordinal FROM "residency"."regions" r WHERE r.is_local), 'read', jsonb_build_array($1)))));
+      -- NULL when the old owner had lost it: only the directory moves
+      _rsd_detail := (_rsd_st->'reads'->>_rsd_old)::jsonb->'rows'->0;
+      PERFORM "residency"."tx_finish"(_rsd_st, (
+        SELECT jsonb_object_agg(g.r, format('SELECT %s(%L::jsonb)', '"shared"."apply_identity"', jsonb_build_object(
+          'o', _rsd_st->'o',
+          'queue', CASE WHEN g.r = _rsd_st->>'here' THEN _rsd_st->'down' ELSE '[]' END,
+          'rows', jsonb_build_array(
+            CASE WHEN g.r = $2 AND _rsd_detail IS NOT NULL
+              THEN jsonb_build_object('x', _rsd_dir || (_rsd_detail - 'region'), 'e', _rsd_old, 'p', true)
+              ELSE jsonb_build_object('x', _rsd_dir, 'e', _rsd_old) END))))
+        FROM jsonb_array_elements_text(_rsd_st->'involved') g(r)));
+      EXIT;
+    EXCEPTION WHEN SQLSTATE 'RS012' THEN
+      -- a connection an earlier call opened was broken (its server restarted): reopened, once
+      IF _rsd_attempt = 2 THEN RAISE; END IF;
+    END;
   END LOOP;
-
-  -- copy the personal row into the new owner (reading it locks it in the old
-  -- one; a no-op UPDATE ... RETURNING reads a remote row in one round trip,
-  -- a SELECT through postgres_fdw costs a cursor)...
-  IF _rsd_old = 'usa' THEN
-    SELECT "d"."name" INTO _rsd_detail FROM "usa"."identity_details" d
-      WHERE d."uuid" = $1 FOR UPDATE;
-    GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-  ELSE
-    EXECUTE format('UPDATE %1$I."identity_details" d SET "name" = d."name"
-      WHERE d."uuid" = $1 RETURNING "d"."name"', _rsd_old)
-      INTO _rsd_detail USING $1;
-    GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-  END IF;
-  IF _rsd_count = 0 THEN
-    RETURN true; -- the old owner had lost it: nothing to move
-  END IF;
-  IF $2 = 'usa' THEN
-    INSERT INTO "usa"."identity_details" AS d ("uuid", "region", "name")
-      VALUES ($1, $2, _rsd_detail."name")
-      ON CONFLICT ("uuid") DO UPDATE SET "name" = "excluded"."name";
-  ELSE
-    EXECUTE format('INSERT INTO %1$I."identity_details_in" ("uuid", "region", "name")
-      VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', $2)
-      USING $1, $2, _rsd_detail."name";
-    GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-    IF _rsd_count = 0 THEN
-      -- a stale copy an earlier, partly committed write left there
-      EXECUTE format('UPDATE %1$I."identity_details" d SET "name" = $2
-        WHERE d."uuid" = $1', $2)
-        USING $1, _rsd_detail."name";
-    END IF;
-  END IF;
-  -- ...then delete it from the old one
-  IF _rsd_old = 'usa' THEN
-    DELETE FROM "usa"."identity_details" d WHERE d."uuid" = $1;
-  ELSE
-    EXECUTE format('DELETE FROM %1$I."identity_details" d WHERE d."uuid" = $1', _rsd_old)
-      USING $1;
-  END IF;
   RETURN true;
 END
 $function$;
 
 -- Right to erasure: delete a 'identity''s personal row and its directory
--- row in every region. Returns whether anything was erased.
+-- row in every region, in one two-phase write. Returns whether anything was
+-- erased. The owner must be reachable (every region, when this region's
+-- directory does not name one); a region down that owns nothing gets the
+-- erasure queued.
 CREATE OR REPLACE FUNCTION "shared"."erase_identity"("uuid" uuid)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -1315,61 +935,40 @@ AS $function$
 #variable_conflict use_column
 DECLARE
   _rsd_owner text;
-  _rsd_erased boolean;
-  _rsd_count bigint;
-  _rsd_r record;
+  _rsd_result jsonb;
+  _rsd_st jsonb;
+  _rsd_attempt integer;
 BEGIN
   IF $1 IS NULL THEN
     RAISE EXCEPTION USING ERRCODE = 'RS002',
       MESSAGE = 'identity' || ': the key ' || 'uuid' || ' must not be NULL';
   END IF;
   SELECT m."region" INTO _rsd_owner FROM "shared"."identity" m WHERE m."uuid" = $1;
-  _rsd_erased := FOUND;
-
-  -- directory rows, region by region in name order; the owner must be
-  -- reachable, so only the others fall back to the outbox
-  FOR _rsd_r IN SELECT r.name, r.is_local FROM "residency"."regions" r ORDER BY r.name LOOP
-    IF _rsd_r.is_local THEN
-      DELETE FROM "shared"."identity" m WHERE m."uuid" = $1;
-    ELSIF _rsd_r.name = _rsd_owner THEN
-        EXECUTE format('DELETE FROM %1$I."identity" m WHERE m."uuid" = $1', _rsd_r.name)
-          USING $1;
-        GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-        _rsd_erased := _rsd_erased OR _rsd_count > 0;
-    ELSE
-      BEGIN
-        EXECUTE format('DELETE FROM %1$I."identity" m WHERE m."uuid" = $1', _rsd_r.name)
-          USING $1;
-        GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-        _rsd_erased := _rsd_erased OR _rsd_count > 0;
-      EXCEPTION WHEN connection_exception OR sqlclient_unable_to_establish_sqlconnection THEN
-        INSERT INTO "shared"."identity_outbox" ("region", "uuid")
-          VALUES (_rsd_r.name, $1) ON CONFLICT DO NOTHING;
-      END;
-    END IF;
+  FOR _rsd_attempt IN 1..2 LOOP
+    BEGIN
+      _rsd_st := "residency"."tx_open"(ARRAY(SELECT r.name FROM "residency"."regions" r),
+        CASE WHEN _rsd_owner IS NULL THEN ARRAY(SELECT r.name FROM "residency"."regions" r) ELSE ARRAY[_rsd_owner] END);
+      _rsd_result := "residency"."tx_finish"(_rsd_st, (
+        SELECT jsonb_object_agg(g.r, format('SELECT %s(%L::jsonb)', '"shared"."apply_identity"', jsonb_build_object(
+          'o', _rsd_st->'o',
+          'queue', CASE WHEN g.r = _rsd_st->>'here' THEN _rsd_st->'down' ELSE '[]' END,
+          'drop', jsonb_build_array($1))))
+        FROM jsonb_array_elements_text(_rsd_st->'involved') g(r)));
+      EXIT;
+    EXCEPTION WHEN SQLSTATE 'RS012' THEN
+      -- a connection an earlier call opened was broken (its server restarted): reopened, once
+      IF _rsd_attempt = 2 THEN RAISE; END IF;
+    END;
   END LOOP;
-
-  -- personal row: in its owner, or, when no directory row says where, in every region
-  IF _rsd_owner = 'usa' THEN
-    DELETE FROM "usa"."identity_details" d WHERE d."uuid" = $1;
-    GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-  ELSIF EXISTS (SELECT FROM "residency"."regions" r WHERE r.name = _rsd_owner) THEN
-    EXECUTE format('DELETE FROM %1$I."identity_details" d WHERE d."uuid" = $1', _rsd_owner)
-      USING $1;
-    GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-  ELSE
-    DELETE FROM "shared"."identity_details" d WHERE d."uuid" = $1;
-    GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-  END IF;
-  RETURN _rsd_erased OR _rsd_count > 0;
+  RETURN EXISTS (SELECT FROM jsonb_each(_rsd_result) e WHERE (e.value->>'erased')::bigint > 0);
 END
 $function$;
 
--- Look up one 'identity' by key: the local directory names the owner, and
--- only the owner's partition is read.
+-- Look up one 'identity' by key: the local directory names the owner;
+-- one query on the session's connection to the owner reads its leaf.
 CREATE OR REPLACE FUNCTION "shared"."get_identity"(uuid)
 RETURNS SETOF "shared"."identity_row"
-LANGUAGE plpgsql STABLE SECURITY DEFINER
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 -- an error raised in here does not log the caller's statement, which may
 -- carry personal values as literals (the error itself names no personal value)
@@ -1378,6 +977,8 @@ AS $function$
 #variable_conflict use_column
 DECLARE
   _rsd_owner text;
+  _rsd_detail jsonb;
+  _rsd_attempt integer;
 BEGIN
   SELECT m."region" INTO _rsd_owner FROM "shared"."identity" m
     JOIN "residency"."regions" r ON r.name = m."region"
@@ -1389,17 +990,33 @@ BEGIN
       LEFT JOIN "usa"."identity_details" d ON d."uuid" = m."uuid"
       WHERE m."uuid" = $1;
   ELSIF _rsd_owner IS NOT NULL THEN
-    RETURN QUERY EXECUTE format('SELECT m."uuid", m."region", m."note", m."created_on", d."name", m."tier"
-      FROM "shared"."identity" m
-      LEFT JOIN %1$I."identity_details" d ON d."uuid" = m."uuid"
-      WHERE m."uuid" = $1', _rsd_owner)
-      USING $1;
+    FOR _rsd_attempt IN 1..2 LOOP
+      IF cardinality("residency"."connect"(ARRAY[_rsd_owner])) > 0 THEN
+        RAISE EXCEPTION USING ERRCODE = 'RS011',
+          MESSAGE = format('region "%s" is unreachable and owns %s %s: retry when it is back', _rsd_owner, 'identity', $1);
+      END IF;
+      BEGIN
+        SELECT t.v INTO _rsd_detail FROM residency_dblink.dblink('pg-residency:' || _rsd_owner,
+          format('SELECT to_jsonb(d) FROM %I."identity_details" d WHERE d."uuid" = %L::uuid',
+            _rsd_owner, to_jsonb($1) #>> '{}')) AS t(v jsonb);
+        EXIT;
+      EXCEPTION WHEN connection_exception OR sqlclient_unable_to_establish_sqlconnection OR admin_shutdown OR crash_shutdown THEN
+        -- a connection an earlier call opened was broken (its server restarted): reopened, once
+        PERFORM residency_dblink.dblink_disconnect('pg-residency:' || _rsd_owner);
+        IF _rsd_attempt = 2 THEN RAISE; END IF;
+      END;
+    END LOOP;
+    RETURN QUERY
+      SELECT (jsonb_populate_record(NULL::"shared"."identity_row", to_jsonb(m) || COALESCE(_rsd_detail - 'region', '{}'))).*
+      FROM "shared"."identity" m WHERE m."uuid" = $1;
   END IF;
 END
 $function$;
 
--- Replay queued directory writes to regions that were unreachable. Returns the
--- number of rows replayed; rows for a region still unreachable stay queued.
+-- Replay queued directory writes to regions that were unreachable, one
+-- two-phase write per region: the outbox rows here are deleted in the same
+-- decision as the replay there. Returns the number of rows replayed; rows
+-- for a region still unreachable stay queued.
 CREATE OR REPLACE FUNCTION "shared"."sync_identity"()
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -1414,34 +1031,33 @@ DECLARE
   _rsd_keys uuid[];
   _rsd_done bigint := 0;
   _rsd_r record;
+  _rsd_st jsonb;
+  _rsd_attempt integer;
 BEGIN
   FOR _rsd_r IN SELECT r.name FROM "residency"."regions" r
       WHERE NOT r.is_local AND r.name IN (SELECT o."region" FROM "shared"."identity_outbox" o)
       ORDER BY r.name LOOP
+    _rsd_keys := ARRAY(SELECT o."uuid" FROM "shared"."identity_outbox" o WHERE o."region" = _rsd_r.name);
     BEGIN
-      _rsd_keys := ARRAY(
-        SELECT o."uuid" FROM "shared"."identity_outbox" o
-        WHERE o."region" = _rsd_r.name FOR UPDATE);
-      IF cardinality(_rsd_keys) > 0 THEN
-        EXECUTE format('UPDATE %1$I."identity" m SET "region" = "l"."region", "note" = "l"."note", "created_on" = COALESCE("l"."created_on", "m"."created_on"), "tier" = COALESCE("l"."tier", "m"."tier")
-          FROM "shared"."identity" l
-          WHERE m."uuid" = l."uuid" AND m."uuid" = ANY ($1)
-            AND l."uuid" = ANY ($1)', _rsd_r.name)
-          USING _rsd_keys;
-        EXECUTE format('INSERT INTO %1$I."identity" ("uuid", "region", "note", "created_on", "tier")
-          SELECT "l"."uuid", "l"."region", "l"."note", "l"."created_on", "l"."tier" FROM "shared"."identity" l WHERE l."uuid" = ANY ($1)
-          ON CONFLICT DO NOTHING', _rsd_r.name)
-          USING _rsd_keys;
-        EXECUTE format('DELETE FROM %1$I."identity" m
-          WHERE m."uuid" = ANY (ARRAY(
-            SELECT k FROM unnest($1) k
-            WHERE NOT EXISTS (SELECT FROM "shared"."identity" l WHERE l."uuid" = k)))', _rsd_r.name)
-          USING _rsd_keys;
-        DELETE FROM "shared"."identity_outbox" o
-          WHERE o."region" = _rsd_r.name AND o."uuid" = ANY (_rsd_keys);
-        _rsd_done := _rsd_done + cardinality(_rsd_keys);
-      END IF;
-    EXCEPTION WHEN connection_exception OR sqlclient_unable_to_establish_sqlconnection THEN
+      FOR _rsd_attempt IN 1..2 LOOP
+        BEGIN
+          _rsd_st := "residency"."tx_open"(ARRAY[_rsd_r.name], ARRAY[_rsd_r.name]);
+          PERFORM "residency"."tx_finish"(_rsd_st, jsonb_build_object(
+            _rsd_r.name, format('SELECT %s(%L::jsonb)', '"shared"."apply_identity"', jsonb_build_object('o', _rsd_st->'o',
+              'sync', COALESCE((SELECT jsonb_agg(jsonb_build_object('x', to_jsonb(m))) FROM "shared"."identity" m
+                WHERE m."uuid" = ANY (_rsd_keys)), '[]'),
+              'drop', to_jsonb(ARRAY(SELECT k FROM unnest(_rsd_keys) k
+                WHERE NOT EXISTS (SELECT FROM "shared"."identity" m WHERE m."uuid" = k))))),
+            _rsd_st->>'here', format('SELECT %s(%L::jsonb)', '"shared"."apply_identity"', jsonb_build_object('o', _rsd_st->'o',
+              'dequeue', jsonb_build_object('region', _rsd_r.name, 'keys', to_jsonb(_rsd_keys))))));
+      EXIT;
+    EXCEPTION WHEN SQLSTATE 'RS012' THEN
+      -- a connection an earlier call opened was broken (its server restarted): reopened, once
+      IF _rsd_attempt = 2 THEN RAISE; END IF;
+    END;
+  END LOOP;
+      _rsd_done := _rsd_done + cardinality(_rsd_keys);
+    EXCEPTION WHEN SQLSTATE 'RS011' THEN
       NULL; -- still unreachable: the rows stay queued
     END;
   END LOOP;

@@ -1,0 +1,265 @@
+import test from 'ava';
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import pg from 'pg';
+import { logSize } from '../../src/cluster/logTail.js';
+import { regionPaths } from '../../src/cluster/regionPaths.js';
+import { migrateFleet } from '../../src/migrate/migrateFleet.js';
+import { resolveFleet } from '../../src/migrate/resolveFleet.js';
+import { MIXED, startFleet, type Fleet } from '../helpers/fleet.js';
+
+// Two-phase writes through dblink (issue 9) on the mixed fleet: usa on
+// PostgreSQL 10, gbr 11, aus 18. Durable settings: parts are prepared and
+// resolved for real.
+const REGIONS = ['usa', 'gbr', 'aus'] as const;
+const APP_PASSWORD = randomUUID();
+let fleet: Fleet;
+test.before(async () => {
+  fleet = await startFleet({ regions: MIXED, extra: 'app_roles: [app]\ntimeouts: { lock_timeout: 3s }', migrate: false });
+  for (const region of REGIONS) await fleet.query(region, `CREATE ROLE app LOGIN PASSWORD '${APP_PASSWORD}'`);
+  const error = (await fleet.migrate({})).find((r) => r.error)?.error;
+  if (error) throw error;
+});
+test.after.always(async () => {
+  await fleet?.stop();
+});
+
+const failure = (promise: Promise<unknown>) =>
+  promise.then(
+    () => ({ code: 'none', message: 'it succeeded' }),
+    (e: { code: string; message: string }) => ({ code: e.code, message: e.message }),
+  );
+
+/** Every row of the key in each region: directory and local leaf. */
+async function rowsOf(key: string) {
+  const out: Record<string, string[]> = {};
+  for (const region of REGIONS) {
+    const dir = await fleet.query(region, 'SELECT region, note FROM shared.identity WHERE uuid = $1', [key]);
+    const leaf = await fleet.query(region, `SELECT name FROM ONLY "${region}".identity_details WHERE uuid = $1`, [key]);
+    out[region] = [...dir.map((r) => `dir ${r.region} ${r.note}`), ...leaf.map((r) => `leaf ${r.name}`)];
+  }
+  return out;
+}
+const everywhere = (rows: string[], owner: string, name: string) =>
+  Object.fromEntries(REGIONS.map((r) => [r, r === owner ? [...rows, `leaf ${name}`] : rows]));
+
+async function prepared(): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const region of REGIONS) out[region] = (await fleet.query(region, 'SELECT gid FROM pg_prepared_xacts')).length;
+  return out;
+}
+const nonePrepared = { usa: 0, gbr: 0, aus: 0 };
+
+for (const caller of ['usa', 'aus'] as const) {
+  test.serial(`from ${caller}: upsert, many, rehome and erase are in every region when they return, nothing left prepared`, async (t) => {
+    const key = randomUUID();
+    const other = randomUUID();
+    await fleet.query(caller, "SELECT shared.upsert_identity($1, 'Ann', 'gbr', 'n1')", [key]);
+    t.deepEqual(await rowsOf(key), everywhere(['dir gbr n1'], 'gbr', 'Ann'));
+    await fleet.query(caller, 'SELECT * FROM shared.upsert_identity_many($1)', [
+      JSON.stringify([
+        { uuid: key, region: 'gbr', name: 'Ann 2', note: 'n2' },
+        { uuid: other, region: 'usa', name: 'Bob', note: 'b' },
+      ]),
+    ]);
+    t.deepEqual(await rowsOf(key), everywhere(['dir gbr n2'], 'gbr', 'Ann 2'));
+    t.deepEqual(await rowsOf(other), everywhere(['dir usa b'], 'usa', 'Bob'));
+    t.deepEqual(await fleet.query(caller, 'SELECT shared.rehome_identity($1, $2) AS moved', [key, 'aus']), [{ moved: true }]);
+    t.deepEqual(await rowsOf(key), everywhere(['dir aus n2'], 'aus', 'Ann 2'));
+    t.deepEqual(await fleet.query(caller, 'SELECT name FROM shared.get_identity($1)', [key]), [{ name: 'Ann 2' }]);
+    t.deepEqual(await fleet.query(caller, 'SELECT shared.erase_identity($1) AS erased', [key]), [{ erased: true }]);
+    t.deepEqual(await rowsOf(key), { usa: [], gbr: [], aus: [] });
+    t.deepEqual(await prepared(), nonePrepared);
+    t.deepEqual(await fleet.query(caller, 'SELECT count(*)::int AS n FROM residency.commit_records'), [{ n: 0 }], 'spent records deleted');
+  });
+}
+
+test.serial(
+  'an error in one region mid-write rolls every part back at once: nothing written, nothing prepared, the SQLSTATE names the region',
+  async (t) => {
+    await fleet.query('aus', "ALTER TABLE shared.identity ADD CONSTRAINT no_boom CHECK (note IS DISTINCT FROM 'boom')");
+    try {
+      const key = randomUUID();
+      t.deepEqual(await failure(fleet.query('usa', "SELECT shared.upsert_identity($1, 'Ann', 'gbr', 'boom')", [key])), {
+        code: '23514',
+        message: 'region "aus": new row for relation "identity" violates check constraint "no_boom"',
+      });
+      t.deepEqual(await rowsOf(key), { usa: [], gbr: [], aus: [] });
+      t.deepEqual(await prepared(), nonePrepared);
+    } finally {
+      await fleet.query('aus', 'ALTER TABLE shared.identity DROP CONSTRAINT no_boom');
+    }
+  },
+);
+
+test.serial("a part that fails in the owner does not put its personal values in any region's log", async (t) => {
+  await fleet.query('gbr', "ALTER TABLE shared.identity ADD CONSTRAINT no_boom CHECK (note IS DISTINCT FROM 'boom')");
+  try {
+    const sizes = Object.fromEntries(
+      await Promise.all(REGIONS.map(async (r) => [r, await logSize(regionPaths(fleet.stateDir, r, fleet.ports[r]!).logFile)] as const)),
+    );
+    const marker = `Marker Person ${randomUUID()}`;
+    t.is((await failure(fleet.query('aus', "SELECT shared.upsert_identity($1, $2, 'gbr', 'boom')", [randomUUID(), marker]))).code, '23514');
+    await new Promise((r) => setTimeout(r, 500));
+    for (const region of REGIONS) {
+      const text = (await readFile(regionPaths(fleet.stateDir, region, fleet.ports[region]!).logFile))
+        .subarray(sizes[region])
+        .toString('utf8');
+      t.false(text.includes(marker), `${region}: ${text}`);
+    }
+  } finally {
+    await fleet.query('gbr', 'ALTER TABLE shared.identity DROP CONSTRAINT no_boom');
+  }
+});
+
+test.serial(
+  'two regions writing one new key at once: one wins, the loser gets 40001 within lock_timeout, every region agrees',
+  async (t) => {
+    // gbr's write waits after preparing everywhere: aus (later in regions.yaml) gives way at once,
+    // usa (earlier) waits for gbr's decision, then finds the key taken
+    for (const [second, waits] of [
+      ['aus', false],
+      ['usa', true],
+    ] as const) {
+      const key = randomUUID();
+      const first = await fleet.client('gbr');
+      await first.query("SET residency.test_pause = 'before_decision'; SET residency.test_pause_seconds = '1'");
+      const winner = first.query("SELECT * FROM shared.upsert_identity($1, 'From gbr', 'gbr', 'n')", [key]);
+      await new Promise((r) => setTimeout(r, 300));
+      const started = performance.now();
+      const loser = await failure(fleet.query(second, "SELECT shared.upsert_identity($1, 'Other', 'gbr', 'x')", [key]));
+      const took = performance.now() - started;
+      t.is(loser.code, '40001', loser.message);
+      t.regex(
+        loser.message,
+        waits ? /created concurrently by another call; retry it$/ : /a concurrent write of the same key holds it; retry$/,
+      );
+      t.true(took < 3000, `within lock_timeout (${Math.round(took)} ms)`);
+      t.true(waits ? took > 400 : took < 600, `${second} ${waits ? 'waited' : 'gave way at once'} (${Math.round(took)} ms)`);
+      t.deepEqual((await winner).rows, [{ uuid: key, created: true, owned_here: true }]);
+      t.deepEqual(await rowsOf(key), everywhere(['dir gbr n'], 'gbr', 'From gbr'));
+    }
+    // and without a pause: at most one creates, every loser says 40001, every region agrees
+    for (let i = 0; i < 5; i++) {
+      const key = randomUUID();
+      const results = await Promise.all(
+        REGIONS.map((r) => failure(fleet.query(r, "SELECT shared.upsert_identity($1, $2, 'usa', 'n')", [key, `From ${r}`]))),
+      );
+      t.true(
+        results.every((r) => r.code === 'none' || r.code === '40001'),
+        JSON.stringify(results),
+      );
+      const [dir] = await fleet.query('usa', 'SELECT count(*)::int AS n FROM shared.identity WHERE uuid = $1', [key]);
+      const names = await fleet.query('usa', 'SELECT name FROM usa.identity_details WHERE uuid = $1', [key]);
+      if (results.some((r) => r.code === 'none')) {
+        t.is(dir?.n, 1);
+        t.deepEqual(await rowsOf(key), everywhere(['dir usa n'], 'usa', names[0]?.name as string));
+      }
+    }
+    t.deepEqual(await prepared(), nonePrepared);
+  },
+);
+
+/** Runs a write in `region` that stops at `point`, then kills its backend there. */
+async function killedAt(region: string, point: string, key: string): Promise<void> {
+  const client = await fleet.client(region);
+  await client.query(`SET residency.test_pause = '${point}'`);
+  const [{ pid }] = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows as [{ pid: number }];
+  const call = failure(client.query("SELECT shared.upsert_identity($1, 'Crash', 'aus', 'n')", [key]));
+  for (let i = 0; i < 100; i++) {
+    const waiting = await fleet.query(region, "SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event = 'PgSleep'", [pid]);
+    if (waiting.length > 0) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await fleet.query(region, 'SELECT pg_terminate_backend($1)', [pid]);
+  await call;
+}
+
+test.serial(
+  'a coordinator killed after its decision: resolve commits the prepared parts; killed before it: resolve rolls them back',
+  async (t) => {
+    const committed = randomUUID();
+    await killedAt('gbr', 'before_commit_prepared', committed);
+    t.deepEqual(await prepared(), { usa: 1, gbr: 0, aus: 1 });
+    // the parts hold their keys: the directory there does not show the row yet
+    t.deepEqual((await rowsOf(committed)).usa, []);
+    const status = await fleet.migrate({ dryRun: true });
+    t.true(status.every((r) => r.error === undefined));
+    const resolved = await resolveFleet(fleet.config, [], true, fleet.env);
+    t.deepEqual(
+      resolved.map((r) => [r.region, r.committed, r.rolledBack, r.pending, r.error?.message]),
+      [
+        ['usa', 1, 0, 0, undefined],
+        ['gbr', 0, 0, 0, undefined],
+        ['aus', 1, 0, 0, undefined],
+      ],
+    );
+    t.deepEqual(await rowsOf(committed), everywhere(['dir aus n'], 'aus', 'Crash'));
+    t.deepEqual(await prepared(), nonePrepared);
+    // the record is spent now: gbr deletes it once no region holds its part (in the run above, or this one)
+    const again = await resolveFleet(fleet.config, ['gbr'], false, fleet.env);
+    t.is(resolved.reduce((n, r) => n + r.recordsDeleted, 0) + (again[0]?.recordsDeleted ?? 0), 1);
+    t.deepEqual(await fleet.query('gbr', 'SELECT count(*)::int AS n FROM residency.commit_records'), [{ n: 0 }]);
+
+    const aborted = randomUUID();
+    await killedAt('usa', 'before_decision', aborted);
+    t.deepEqual(await prepared(), { usa: 0, gbr: 1, aus: 1 });
+    const rolledBack = await resolveFleet(fleet.config, [], true, fleet.env);
+    t.deepEqual(
+      rolledBack.map((r) => [r.region, r.committed, r.rolledBack, r.pending]),
+      [
+        ['usa', 0, 0, 0],
+        ['gbr', 0, 1, 0],
+        ['aus', 0, 1, 0],
+      ],
+    );
+    t.deepEqual(await rowsOf(aborted), { usa: [], gbr: [], aus: [] });
+    t.deepEqual(await prepared(), nonePrepared);
+  },
+);
+
+test.serial('the application role cannot use a dblink connection a function left open in its session (42501)', async (t) => {
+  const key = randomUUID();
+  await fleet.query('usa', "SELECT shared.upsert_identity($1, 'Secret', 'gbr', 'n')", [key]);
+  const app = new pg.Client({ host: '127.0.0.1', port: fleet.ports.usa, user: 'app', password: APP_PASSWORD, database: 'residency' });
+  await app.connect();
+  try {
+    // opens the session's connection to gbr (and the loopback)
+    t.deepEqual((await app.query('SELECT name FROM shared.get_identity($1)', [key])).rows, [{ name: 'Secret' }]);
+    for (const sql of [
+      `SELECT * FROM residency_dblink.dblink('pg-residency:gbr', 'SELECT name FROM gbr.identity_details') AS t(name text)`,
+      'SELECT residency_dblink.dblink_get_connections()',
+      `SELECT residency_dblink.dblink_exec('pg-residency:usa', 'SELECT 1')`,
+    ])
+      t.is((await failure(app.query(sql))).code, '42501', sql);
+  } finally {
+    await app.end();
+  }
+});
+
+test.serial('migrate refuses a region whose max_prepared_transactions is 0, naming the setting and the region', async (t) => {
+  await fleet.query('aus', 'ALTER SYSTEM SET max_prepared_transactions = 0');
+  await fleet.stopRegion('aus');
+  await fleet.startRegion('aus');
+  try {
+    const results = await migrateFleet({
+      config: fleet.config,
+      regions: [],
+      all: true,
+      direction: 'up',
+      dir: fleet.dir,
+      env: fleet.env,
+      dryRun: false,
+    });
+    const aus = results.find((r) => r.region === 'aus');
+    t.is(aus?.status, 'failed');
+    t.is(
+      aus?.error?.message,
+      'region "aus": max_prepared_transactions is 0, and pg-residency writes across regions with two-phase commit (PREPARE TRANSACTION). Set max_prepared_transactions in its postgresql.conf (at least max_connections; the local fleet uses 20) and restart the server, then run migrate again',
+    );
+  } finally {
+    await fleet.query('aus', 'ALTER SYSTEM RESET max_prepared_transactions');
+    await fleet.stopRegion('aus');
+    await fleet.startRegion('aus');
+  }
+});

@@ -10,8 +10,10 @@ import { MIXED, startFleet, type Fleet } from '../helpers/fleet.js';
 // Issue 9's acceptance: two regions write the same key at once. The fleet ends
 // consistent, and a call that loses gets a documented, retryable SQLSTATE
 // within lock_timeout (2 s here).
-// The retryable SQLSTATEs the README documents for a concurrent write.
-const RETRYABLE = ['40001', '55P03', 'RS006'];
+// What the README documents for two regions writing one key at once (wait-die
+// on claimed keys): the loser gets 40001, at once or after waiting up to
+// lock_timeout; 55P03 when a lock wait exceeds lock_timeout.
+const RETRYABLE = ['40001', '55P03'];
 const LOCK_TIMEOUT_MS = 2000;
 
 interface Identity {

@@ -43,13 +43,7 @@ export { devStatus, type DevStatusOptions, type DevStatusResult } from './cluste
 export { devEnv } from './cluster/devSecrets.js';
 
 // The application's client: pooled sessions per region, the SQL API per entity
-export {
-  connectFleet,
-  type ConnectFleetOptions,
-  type FleetClient,
-  type RegionResolveResult,
-  type ResolvedPart,
-} from './client/connectFleet.js';
+export { connectFleet, type ConnectFleetOptions, type FleetClient } from './client/connectFleet.js';
 export { type CallOptions, type EntityClient, type EntityRow, type UpsertResult } from './client/entityClient.js';
 export { FleetCallError, RETRYABLE_SQLSTATES } from './client/callError.js';
 

@@ -4,6 +4,7 @@ import { loadConfig } from '../config/loadConfig.js';
 import type { Config } from '../config/types.js';
 import { ResidencyError, unknownRegion } from '../errors.js';
 import { tlsOptions } from '../migrate/connect.js';
+import type { RegionResolveResult, ResolvedPart } from '../migrate/resolveFleet.js';
 import { toCallError } from './callError.js';
 import { entityClient, type EntityClient, type EntityRow, type FleetAccess } from './entityClient.js';
 import { HomeCache } from './homeCache.js';
@@ -28,25 +29,6 @@ export interface ConnectFleetOptions {
   readonly homeCacheSize?: number;
 }
 
-/** One prepared part `residency.resolve()` looked at, or a spent commit record it deleted. */
-export interface ResolvedPart {
-  readonly gid: string;
-  /** The region whose call wrote it, whose commit record decides. */
-  readonly coordinator: string;
-  /** `pending` while the coordinator is unreachable or still running the write: run resolve again later. */
-  readonly outcome: 'committed' | 'rolled back' | 'pending' | 'record deleted';
-}
-
-/** What `resolve()` did in one region. */
-export interface RegionResolveResult {
-  readonly region: string;
-  readonly status: 'ok' | 'failed';
-  readonly parts: readonly ResolvedPart[];
-  /** Parts left prepared for a later run. */
-  readonly pending: number;
-  readonly error?: ResidencyError;
-}
-
 /** A fleet of regions seen through long-lived pooled sessions. */
 export interface FleetClient {
   readonly regions: readonly string[];
@@ -60,9 +42,9 @@ export interface FleetClient {
   /**
    * Runs `residency.resolve()` in every region at once: prepared parts of
    * writes whose coordinator crashed are committed or rolled back from the
-   * commit records. One result per region; a part stays `pending` while its
-   * coordinator is unreachable (or its connection had to be reopened): call
-   * again until nothing is pending.
+   * commit records (as `resolveFleet`, on the client's sessions). One result
+   * per region; a part stays `pending` while its coordinator is unreachable
+   * (or its connection had to be reopened): call again until nothing is pending.
    */
   resolve(): Promise<RegionResolveResult[]>;
   /** Ends every session. */
@@ -159,10 +141,18 @@ export async function connectFleet(options: ConnectFleetOptions): Promise<FleetC
               'SELECT gid, coordinator, outcome FROM residency.resolve()',
               [],
             );
-            return { region, status: 'ok', parts, pending: parts.filter((p) => p.outcome === 'pending').length };
+            const count = (outcome: ResolvedPart['outcome']) => parts.filter((p) => p.outcome === outcome).length;
+            return {
+              region,
+              committed: count('committed'),
+              rolledBack: count('rolled back'),
+              pending: count('pending'),
+              recordsDeleted: count('record deleted'),
+              parts: parts.map((p) => ({ gid: p.gid, coordinator: p.coordinator, outcome: p.outcome })),
+            };
           } catch (error) {
             const e = error instanceof ResidencyError ? error : new ResidencyError('CONNECTION', String(error), { cause: error });
-            return { region, status: 'failed', parts: [], pending: 0, error: e };
+            return { region, committed: 0, rolledBack: 0, pending: 0, recordsDeleted: 0, parts: [], error: e };
           }
         }),
       );

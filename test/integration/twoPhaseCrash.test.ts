@@ -106,7 +106,7 @@ async function resolveEverywhere(t: ExecutionContext): Promise<void> {
     const results = await client.resolve();
     for (const r of results)
       for (const p of r.parts) if (p.outcome !== 'pending') done[`${r.region} ${p.outcome}`] = (done[`${r.region} ${p.outcome}`] ?? 0) + 1;
-    const left = results.filter((r) => r.status !== 'ok' || r.pending > 0);
+    const left = results.filter((r) => r.error !== undefined || r.pending > 0);
     if (left.length === 0) {
       t.log(`resolve (${attempt + 1} runs): ${JSON.stringify(done)}`);
       return;

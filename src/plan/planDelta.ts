@@ -440,9 +440,14 @@ export function planDelta(input: DeltaInput): DeltaPlan {
     contractLocalChanges.push(`drop schema ${droppedSchemas.map(q).join(', ')}`);
   }
 
+  // A call holds the registry lock before it reads an entity table, and its own
+  // region's part runs in another session (the loopback): a step that alters
+  // those tables takes the registry first, so it never waits on a call whose
+  // part waits on it (a cycle no deadlock detector sees).
+  const locked = (blocks: StepBlock[]) => (blocks.length > 0 ? [render(newConfig, 'registry_lock', {}), ...blocks] : blocks);
   const files: StepFile[] = [];
   if (expandLocal.length > 0)
-    files.push({ slug: 'expand', phase: 'local', blocks: expandLocal, changes: expandLocalChanges, destructive: [] });
+    files.push({ slug: 'expand', phase: 'local', blocks: locked(expandLocal), changes: expandLocalChanges, destructive: [] });
   files.push(...remoteFiles);
   if (contractRemote.length > 0)
     files.push({
@@ -456,7 +461,7 @@ export function planDelta(input: DeltaInput): DeltaPlan {
     files.push({
       slug: 'contract',
       phase: 'local',
-      blocks: contractLocal,
+      blocks: locked(contractLocal),
       changes: contractLocalChanges,
       destructive: contractLocalDestroys,
     });

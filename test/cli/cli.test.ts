@@ -45,12 +45,12 @@ test('gen-migrations --check exits 1 and names the stale files; the stale messag
   const dir = scratch();
   cpSync(join(repo, 'generated'), join(dir, 'generated'), { recursive: true });
   writeFileSync(join(dir, 'generated', 'gbr', '0002_schemas.sql'), 'edited\n');
-  rmSync(join(dir, 'generated', 'aus', '0008_functions_identity.sql'));
+  rmSync(join(dir, 'generated', 'aus', '0009_functions_identity.sql'));
   const r = await run(['gen-migrations', '--check', '--out', join(dir, 'generated')]);
   t.is(r.code, 1);
   t.is(
     r.stdout,
-    'usa          up to date\ngbr          stale: gbr/0002_schemas.sql\naus          stale: aus/0008_functions_identity.sql\n',
+    'usa          up to date\ngbr          stale: gbr/0002_schemas.sql\naus          stale: aus/0009_functions_identity.sql\n',
   );
   t.is(
     r.stderr,
@@ -64,7 +64,7 @@ test('gen-migrations --check exits 1 and names the stale files; the stale messag
     regions: [
       { region: 'usa', status: 'unchanged', files: [], destructive: [], warnings: [] },
       { region: 'gbr', status: 'stale', files: ['gbr/0002_schemas.sql'], destructive: [], warnings: [] },
-      { region: 'aus', status: 'stale', files: ['aus/0008_functions_identity.sql'], destructive: [], warnings: [] },
+      { region: 'aus', status: 'stale', files: ['aus/0009_functions_identity.sql'], destructive: [], warnings: [] },
     ],
   });
 });
@@ -76,9 +76,9 @@ test('gen-migrations --json lists the files written per region', async (t) => {
   t.deepEqual(
     r.json.regions.map((g) => [g.region, g.status, (g.files as string[]).length]),
     [
-      ['usa', 'written', 10],
-      ['gbr', 'written', 10],
-      ['aus', 'written', 10],
+      ['usa', 'written', 11],
+      ['gbr', 'written', 11],
+      ['aus', 'written', 11],
     ],
   );
   t.deepEqual((r.json.regions[0]!.files as string[]).slice(0, 2), ['usa/0001_extensions.sql', 'usa/0002_schemas.sql']);
@@ -199,13 +199,15 @@ test.serial('migrate, sync, verify and dev on a real fleet: text with progress, 
       '0002_schemas',
       '0003_registry',
       '0004_link_role',
-      '0005_entity_identity',
-      '0006_region_gbr',
-      '0007_region_aus',
-      '0008_functions_identity',
+      '0005_two_phase',
+      '0006_entity_identity',
+      '0007_region_gbr',
+      '0008_region_aus',
+      '0009_functions_identity',
     ],
     unknown: [],
     modified: [],
+    stalePrepared: 0,
   });
   // verify before migrate: every region read fails, with the reason and the next step
   const unmigrated = await runJson(['verify', ...common], env);
@@ -221,7 +223,7 @@ test.serial('migrate, sync, verify and dev on a real fleet: text with progress, 
     },
   });
   const pendingText = await run(['migrate', 'status', '--all', ...common, ...dir], env);
-  t.regex(pendingText.stdout, /^usa {10}0 applied, 8 pending, 0 unknown, 0 modified\n {13}pending {3}0001_extensions\n/);
+  t.regex(pendingText.stdout, /^usa {10}0 applied, 9 pending, 0 unknown, 0 modified\n {13}pending {3}0001_extensions\n/);
   t.true(
     pendingText.stdout.endsWith(
       '\nusa, gbr, aus are behind: run `pg-residency migrate up --all`, which applies what is pending in waves\n',
@@ -254,7 +256,7 @@ test.serial('migrate, sync, verify and dev on a real fleet: text with progress, 
   );
   t.is(
     lines[6],
-    'usa          applied: 0001_extensions, 0002_schemas, 0003_registry, 0004_link_role, 0005_entity_identity, 0006_region_gbr, 0007_region_aus, 0008_functions_identity',
+    'usa          applied: 0001_extensions, 0002_schemas, 0003_registry, 0004_link_role, 0005_two_phase, 0006_entity_identity, 0007_region_gbr, 0008_region_aus, 0009_functions_identity',
   );
   t.is(up.stderr, '');
 
@@ -264,9 +266,9 @@ test.serial('migrate, sync, verify and dev on a real fleet: text with progress, 
   t.deepEqual(
     done.json.regions.map((s) => [s.region, (s.applied as string[]).length, (s.pending as string[]).length]),
     [
-      ['usa', 8, 0],
-      ['gbr', 8, 0],
-      ['aus', 8, 0],
+      ['usa', 9, 0],
+      ['gbr', 9, 0],
+      ['aus', 9, 0],
     ],
   );
 
@@ -274,7 +276,7 @@ test.serial('migrate, sync, verify and dev on a real fleet: text with progress, 
   t.is(down.code, 0, down.stderr);
   t.deepEqual(down.json, {
     ok: true,
-    regions: [{ region: 'gbr', status: 'reverted', migrations: ['0008_functions_identity'], warnings: [] }],
+    regions: [{ region: 'gbr', status: 'reverted', migrations: ['0009_functions_identity'], warnings: [] }],
   });
   const again = await runJson(['migrate', 'up', '--region', 'gbr', ...common, ...dir], env);
   t.deepEqual(again.json, {
@@ -283,7 +285,7 @@ test.serial('migrate, sync, verify and dev on a real fleet: text with progress, 
       {
         region: 'gbr',
         status: 'applied',
-        migrations: ['0008_functions_identity'],
+        migrations: ['0009_functions_identity'],
         warnings: [],
         links: [
           { target: 'aus', auth: 'password' },

@@ -55,9 +55,9 @@ test.serial('up --all on a mixed fleet creates every object in every region; dow
   t.deepEqual(
     up.map((r) => [r.region, r.status, r.migrations.length]),
     [
-      ['usa', 'applied', 8],
-      ['gbr', 'applied', 8],
-      ['aus', 'applied', 8],
+      ['usa', 'applied', 9],
+      ['gbr', 'applied', 9],
+      ['aus', 'applied', 9],
     ],
   );
 
@@ -66,14 +66,21 @@ test.serial('up --all on a mixed fleet creates every object in every region; dow
   t.deepEqual(usa.servers, [
     `aus fetch_size=1000,host=127.0.0.1,port=${p.aus},dbname=residency,sslmode=verify-full,sslrootcert=../../.tls/ca.crt`,
     `gbr fetch_size=1000,host=127.0.0.1,port=${p.gbr},dbname=residency,sslmode=verify-full,sslrootcert=../../.tls/ca.crt`,
+    // the loopback, for this region's part of two-phase writes
+    `usa host=127.0.0.1,port=${p.usa},dbname=residency,sslmode=verify-full,sslrootcert=../../.tls/ca.crt`,
   ]);
-  t.deepEqual(usa.mappings, ['aus public user=residency_link,password=***', 'gbr public user=residency_link,password=***']);
+  t.deepEqual(usa.mappings, [
+    'aus public user=residency_link,password=***',
+    'gbr public user=residency_link,password=***',
+    'usa public user=residency_link,password=***',
+  ]);
   t.deepEqual(usa.leaf, ["identity_details_region_check c CHECK ((region = 'usa'::text))", 'identity_details_pkey p PRIMARY KEY (uuid)']);
   t.deepEqual(usa.foreignPartitions, [
     "aus.identity_details aus schema_name=aus,table_name=identity_details FOR VALUES IN ('aus')",
     "gbr.identity_details gbr schema_name=gbr,table_name=identity_details FOR VALUES IN ('gbr')",
   ]);
   t.deepEqual(usa.functions, [
+    'apply_identity true search_path=pg_catalog, pg_temp,log_min_error_statement=panic',
     'erase_identity true search_path=pg_catalog, pg_temp,lock_timeout=5s,log_min_error_statement=panic',
     'get_identity true search_path=pg_catalog, pg_temp,log_min_error_statement=panic',
     'rehome_identity true search_path=pg_catalog, pg_temp,lock_timeout=5s,log_min_error_statement=panic',
@@ -84,6 +91,7 @@ test.serial('up --all on a mixed fleet creates every object in every region; dow
   ]);
   const aus = await catalog('aus');
   t.deepEqual(aus.servers, [
+    `aus host=127.0.0.1,port=${p.aus},dbname=residency,sslmode=verify-full,sslrootcert=../../.tls/ca.crt`,
     `gbr async_capable=true,batch_size=100,keep_connections=on,parallel_commit=true,parallel_abort=true,fetch_size=1000,host=127.0.0.1,port=${p.gbr},dbname=residency,sslmode=verify-full,sslrootcert=../../.tls/ca.crt`,
     `usa async_capable=true,batch_size=100,keep_connections=on,parallel_commit=true,parallel_abort=true,fetch_size=1000,host=127.0.0.1,port=${p.usa},dbname=residency,sslmode=verify-full,sslrootcert=../../.tls/ca.crt`,
   ]);
@@ -116,16 +124,16 @@ test.serial('up --all on a mixed fleet creates every object in every region; dow
   );
   t.deepEqual(
     grants.map((g) => g.g),
-    ['gbr.identity_details DELETE,INSERT,SELECT,UPDATE', 'shared.identity DELETE,INSERT,SELECT,UPDATE'],
+    ['gbr.identity_details DELETE,INSERT,SELECT,UPDATE', 'residency.commit_records INSERT', 'shared.identity DELETE,INSERT,SELECT,UPDATE'],
   );
 
   const down = await fleet.migrate({ direction: 'down' });
   t.deepEqual(
     down.map((r) => [r.region, r.status, r.migrations.length]),
     [
-      ['usa', 'reverted', 8],
-      ['gbr', 'reverted', 8],
-      ['aus', 'reverted', 8],
+      ['usa', 'reverted', 9],
+      ['gbr', 'reverted', 9],
+      ['aus', 'reverted', 9],
     ],
   );
   for (const region of ['usa', 'gbr', 'aus']) {
@@ -153,27 +161,27 @@ test.serial('status lists pending migrations and says when a region is behind', 
   t.deepEqual(
     statuses.map((s) => [s.region, s.applied.length, s.pending]),
     [
-      ['usa', 8, []],
-      ['gbr', 6, ['0007_region_aus', '0008_functions_identity']],
-      ['aus', 8, []],
+      ['usa', 9, []],
+      ['gbr', 7, ['0008_region_aus', '0009_functions_identity']],
+      ['aus', 9, []],
     ],
   );
   const up = await fleet.migrate({ regions: ['gbr'], all: false });
   t.deepEqual(
     up.map((r) => [r.region, r.status, r.migrations]),
-    [['gbr', 'applied', ['0007_region_aus', '0008_functions_identity']]],
+    [['gbr', 'applied', ['0008_region_aus', '0009_functions_identity']]],
   );
 });
 
 test.serial('an applied file that was edited is refused, naming the file, and nothing runs', async (t) => {
-  const file = join(fleet.dir, 'usa', '0005_entity_identity.sql');
+  const file = join(fleet.dir, 'usa', '0006_entity_identity.sql');
   const original = readFileSync(file, 'utf8');
   try {
     appendFileSync(file, '-- sneaky edit\n');
     const error = await t.throwsAsync(fleet.migrate({}));
     t.is(
       error?.message,
-      `region "usa": ${join(fleet.dir, 'usa')}/ does not match residency.sum: 0005_entity_identity.sql was edited after it was generated (its checksum does not match residency.sum). Generated files are not edited by hand: change regions.yaml or templates/ and run \`pg-residency gen-migrations\`.`,
+      `region "usa": ${join(fleet.dir, 'usa')}/ does not match residency.sum: 0006_entity_identity.sql was edited after it was generated (its checksum does not match residency.sum). Generated files are not edited by hand: change regions.yaml or templates/ and run \`pg-residency gen-migrations\`.`,
     );
   } finally {
     writeFileSync(file, original);
@@ -210,7 +218,7 @@ test.serial('a failing migration leaves the region exactly as before and names t
   t.is(results[0]?.status, 'failed');
   t.is(
     results[0]!.error!.message,
-    'region "aus": 0008_functions_identity.sql failed: cannot change return type of existing function [SQLSTATE 42P13]. Nothing of this run was applied in "aus" (one transaction); fix the cause and run migrate up again.',
+    'region "aus": 0009_functions_identity.sql failed: cannot change return type of existing function [SQLSTATE 42P13]. Nothing of this run was applied in "aus" (one transaction); fix the cause and run migrate up again.',
   );
   // the functions created before the failing statement were rolled back too
   const [fns] = await fleet.query('aus', `SELECT count(*)::int AS n FROM pg_proc WHERE proname LIKE 'upsert_identity%'`);
@@ -223,7 +231,7 @@ test.serial('a migrate while another holds the lock stops with a clear message a
   await fleet.migrate({ direction: 'down', regions: ['gbr'], all: false, count: 3 });
   const applied = async () =>
     (await fleet.query('gbr', 'SELECT count(*)::int AS n, count(DISTINCT name)::int AS d FROM public.pg_residency_migrations'))[0];
-  t.deepEqual(await applied(), { n: 5, d: 5 });
+  t.deepEqual(await applied(), { n: 6, d: 6 });
   // another migrate, as node-pg-migrate takes it: its advisory lock, held by another session
   const other = await fleet.client('gbr');
   const [held] = (await other.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [String(PG_MIGRATE_LOCK_ID)])).rows;
@@ -234,13 +242,13 @@ test.serial('a migrate while another holds the lock stops with a clear message a
     blocked?.error?.message,
     'region "gbr": another migrate is running on this database (its advisory lock is held); nothing was applied by this run. Wait for it to finish, then run migrate up again.',
   );
-  t.deepEqual(await applied(), { n: 5, d: 5 });
+  t.deepEqual(await applied(), { n: 6, d: 6 });
   await other.query('SELECT pg_advisory_unlock($1)', [String(PG_MIGRATE_LOCK_ID)]);
   await other.end();
   const [after] = await fleet.migrate({ regions: ['gbr'], all: false });
-  t.deepEqual(after?.migrations, ['0006_region_usa', '0007_region_aus', '0008_functions_identity']);
+  t.deepEqual(after?.migrations, ['0007_region_usa', '0008_region_aus', '0009_functions_identity']);
   t.is(after?.status, 'applied');
-  t.deepEqual(await applied(), { n: 8, d: 8 });
+  t.deepEqual(await applied(), { n: 9, d: 9 });
 });
 
 test.serial('an unreachable region is a clear error naming it; no region is touched', async (t) => {
@@ -252,7 +260,7 @@ test.serial('an unreachable region is a clear error naming it; no region is touc
         async (r) => (await fleet.query(r, 'SELECT count(*)::int AS n FROM public.pg_residency_migrations'))[0]?.n as number,
       ),
     );
-  t.deepEqual(await appliedIn(), [7, 7, 7]);
+  t.deepEqual(await appliedIn(), [8, 8, 8]);
   const config = {
     ...fleet.config,
     regions: fleet.config.regions.map((r) => (r.name === 'gbr' ? { ...r, url: 'postgres://postgres@127.0.0.1:1/residency' } : r)),
@@ -271,13 +279,13 @@ test.serial('an unreachable region is a clear error naming it; no region is touc
     /^region "gbr": cannot connect to postgres:\/\/postgres@127\.0\.0\.1:1\/residency \(connect ECONNREFUSED 127\.0\.0\.1:1\)\. Is the server running and reachable\?/,
   );
   // usa, before gbr, and aus, after it, still have their pending migration
-  t.deepEqual(await appliedIn(), [7, 7, 7]);
+  t.deepEqual(await appliedIn(), [8, 8, 8]);
   t.deepEqual(
     (await fleet.migrate({})).map((r) => [r.region, r.status, r.migrations]),
     [
-      ['usa', 'applied', ['0008_functions_identity']],
-      ['gbr', 'applied', ['0008_functions_identity']],
-      ['aus', 'applied', ['0008_functions_identity']],
+      ['usa', 'applied', ['0009_functions_identity']],
+      ['gbr', 'applied', ['0009_functions_identity']],
+      ['aus', 'applied', ['0009_functions_identity']],
     ],
   );
 });
@@ -286,8 +294,8 @@ test.serial('dry-run prints the SQL that would run and changes nothing', async (
   await fleet.migrate({ direction: 'down', regions: ['usa'], all: false, count: 1 });
   const [result] = await fleet.migrate({ regions: ['usa'], all: false, dryRun: true });
   t.is(result?.status, 'dry-run');
-  t.deepEqual(result?.migrations, ['0008_functions_identity']);
-  t.true(result!.sql!.startsWith('-- usa: 0008_functions_identity.sql\n-- Up Migration\n'));
+  t.deepEqual(result?.migrations, ['0009_functions_identity']);
+  t.true(result!.sql!.startsWith('-- usa: 0009_functions_identity.sql\n-- Up Migration\n'));
   const [fns] = await fleet.query('usa', `SELECT count(*)::int AS n FROM pg_proc WHERE proname = 'upsert_identity'`);
   t.is(fns?.n, 0);
   await fleet.migrate({ regions: ['usa'], all: false });

@@ -60,6 +60,9 @@ DECLARE
   _rsd_st jsonb;
   _rsd_attempt integer;
 BEGIN
+  -- the registry before any entity table: a migration step that alters them locks it first, so this
+  -- call never holds a table lock its own parts (other sessions, through dblink) queue behind
+  PERFORM FROM "residency"."regions" LIMIT 1;
   IF EXISTS (SELECT FROM unnest($1) x WHERE x."uuid" IS NULL) THEN
     RAISE EXCEPTION USING ERRCODE = 'RS002',
       MESSAGE = 'identity' || ': the key ' || 'uuid' || ' must not be NULL';
@@ -416,6 +419,9 @@ BEGIN
     RAISE EXCEPTION USING ERRCODE = 'RS002',
       MESSAGE = 'identity' || ': the key ' || 'uuid' || ' must not be NULL';
   END IF;
+  -- the registry before any entity table: a migration step that alters them locks it first, so this
+  -- call never holds a table lock its own parts (other sessions, through dblink) queue behind
+  PERFORM FROM "residency"."regions" LIMIT 1;
   SELECT m."region" INTO _rsd_owner FROM "shared"."identity" m WHERE m."uuid" = $1;
   FOR _rsd_attempt IN 1..2 LOOP
     BEGIN
@@ -453,6 +459,9 @@ DECLARE
   _rsd_detail jsonb;
   _rsd_attempt integer;
 BEGIN
+  -- the registry before any entity table: a migration step that alters them locks it first, so this
+  -- call never holds a table lock its own parts (other sessions, through dblink) queue behind
+  PERFORM FROM "residency"."regions" LIMIT 1;
   SELECT m."region" INTO _rsd_owner FROM "shared"."identity" m
     JOIN "residency"."regions" r ON r.name = m."region"
     WHERE m."uuid" = $1;

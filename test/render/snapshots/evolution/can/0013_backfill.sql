@@ -10,16 +10,16 @@ SET LOCAL statement_timeout = '30s';
 
 -- This region joins a fleet that already holds data: copy every directory row
 -- from 'usa' (keys and non-personal columns only), through dblink on
--- the server and user mapping of 'usa'. Rows that other regions wrote
+-- the server and user mapping of 'usa' (see residency.connstr). Rows that other regions wrote
 -- here meanwhile are kept; `pg-residency sync` replays writes they queued
 -- while this region's rows were not here yet.
 INSERT INTO "shared"."identity"
   SELECT (jsonb_populate_record(NULL::"shared"."identity", t.v)).*
-  FROM residency_dblink.dblink('usa', 'SELECT to_jsonb(m) FROM ' || '"shared"."identity"' || ' m') AS t(v jsonb)
+  FROM residency_dblink.dblink("residency"."connstr"('usa'), 'SELECT to_jsonb(m) FROM ' || '"shared"."identity"' || ' m') AS t(v jsonb)
   ON CONFLICT DO NOTHING;
 INSERT INTO "billing"."account"
   SELECT (jsonb_populate_record(NULL::"billing"."account", t.v)).*
-  FROM residency_dblink.dblink('usa', 'SELECT to_jsonb(m) FROM ' || '"billing"."account"' || ' m') AS t(v jsonb)
+  FROM residency_dblink.dblink("residency"."connstr"('usa'), 'SELECT to_jsonb(m) FROM ' || '"billing"."account"' || ' m') AS t(v jsonb)
   ON CONFLICT DO NOTHING;
 
 -- Down Migration

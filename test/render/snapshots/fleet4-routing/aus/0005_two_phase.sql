@@ -52,6 +52,25 @@ BEGIN
 END
 $function$;
 
+-- The libpq connection string of a server and its user mapping, read from
+-- the catalog at run time (the password never appears in SQL text). dblink
+-- takes a server name too, but only reads sslcert and sslkey from the
+-- server's options, not from a user mapping, where the link role's
+-- certificate is; and it must skip postgres_fdw's own options.
+CREATE FUNCTION "residency"."connstr"(server text)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+  SELECT string_agg(format('%s=''%s''', split_part(o, '=', 1),
+      replace(replace(substr(o, strpos(o, '=') + 1), '\', '\\'), '''', '\''')), ' ')
+  FROM unnest((SELECT s.srvoptions FROM pg_foreign_server s WHERE s.srvname = $1)
+    || (SELECT u.umoptions FROM pg_user_mappings u
+        WHERE u.srvname = $1 AND u.usename IN (current_user, 'public') ORDER BY u.usename = 'public' LIMIT 1)) o
+  WHERE split_part(o, '=', 1) IN ('host', 'hostaddr', 'port', 'dbname', 'user', 'password', 'sslmode', 'sslrootcert',
+    'sslcrl', 'sslcert', 'sslkey', 'sslpassword', 'connect_timeout', 'application_name', 'channel_binding')
+$function$;
+
 -- Opens the session's named connection to each region once and reuses it.
 -- Returns the regions it could not reach.
 CREATE FUNCTION "residency"."connect"(regions text[])
@@ -68,7 +87,7 @@ BEGIN
       CONTINUE;
     END IF;
     BEGIN
-      PERFORM residency_dblink.dblink_connect('pg-residency:' || _rsd_r, _rsd_r);
+      PERFORM residency_dblink.dblink_connect('pg-residency:' || _rsd_r, "residency"."connstr"(_rsd_r));
     EXCEPTION WHEN sqlclient_unable_to_establish_sqlconnection OR connection_exception THEN
       _rsd_down := _rsd_down || _rsd_r;
     END;
@@ -458,6 +477,7 @@ END
 $function$;
 
 REVOKE ALL ON FUNCTION "residency"."test_pause"(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION "residency"."connstr"(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."connect"(text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."drain"(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."wave"(jsonb) FROM PUBLIC;
@@ -481,6 +501,7 @@ DROP FUNCTION "residency"."wave"(jsonb);
 DROP FUNCTION "residency"."drain"(text);
 DROP FUNCTION "residency"."connect"(text[]);
 DROP FUNCTION "residency"."test_pause"(text);
+DROP FUNCTION "residency"."connstr"(text);
 DROP TABLE "residency"."commit_records";
 REVOKE USAGE ON SCHEMA "residency" FROM "residency_link";
 DROP USER MAPPING FOR PUBLIC SERVER "aus";

@@ -60,6 +60,9 @@ DECLARE
   _rsd_st jsonb;
   _rsd_attempt integer;
 BEGIN
+  -- the registry before any entity table: a migration step that alters them locks it first, so this
+  -- call never holds a table lock its own parts (other sessions, through dblink) queue behind
+  PERFORM FROM "residency"."regions" LIMIT 1;
   IF EXISTS (SELECT FROM unnest($1) x WHERE x."id" IS NULL) THEN
     RAISE EXCEPTION USING ERRCODE = 'RS002',
       MESSAGE = 'account' || ': the key ' || 'id' || ' must not be NULL';
@@ -348,6 +351,9 @@ BEGIN
     RAISE EXCEPTION USING ERRCODE = 'RS002',
       MESSAGE = 'account' || ': the key ' || 'id' || ' must not be NULL';
   END IF;
+  -- the registry before any entity table: a migration step that alters them locks it first, so this
+  -- call never holds a table lock its own parts (other sessions, through dblink) queue behind
+  PERFORM FROM "residency"."regions" LIMIT 1;
   SELECT m."home" INTO _rsd_owner FROM "billing"."account" m WHERE m."id" = $1;
   FOR _rsd_attempt IN 1..2 LOOP
     BEGIN
@@ -385,6 +391,9 @@ DECLARE
   _rsd_detail jsonb;
   _rsd_attempt integer;
 BEGIN
+  -- the registry before any entity table: a migration step that alters them locks it first, so this
+  -- call never holds a table lock its own parts (other sessions, through dblink) queue behind
+  PERFORM FROM "residency"."regions" LIMIT 1;
   SELECT m."home" INTO _rsd_owner FROM "billing"."account" m
     JOIN "residency"."regions" r ON r.name = m."home"
     WHERE m."id" = $1;

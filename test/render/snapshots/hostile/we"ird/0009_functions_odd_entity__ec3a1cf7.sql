@@ -60,6 +60,9 @@ DECLARE
   _rsd_st jsonb;
   _rsd_attempt integer;
 BEGIN
+  -- the registry before any entity table: a migration step that alters them locks it first, so this
+  -- call never holds a table lock its own parts (other sessions, through dblink) queue behind
+  PERFORM FROM "residency"."regions" LIMIT 1;
   IF EXISTS (SELECT FROM unnest($1) x WHERE x."Key ""Col""" IS NULL) THEN
     RAISE EXCEPTION USING ERRCODE = 'RS002',
       MESSAGE = 'Odd "Entity"' || ': the key ' || 'Key "Col"' || ' must not be NULL';
@@ -346,6 +349,9 @@ BEGIN
     RAISE EXCEPTION USING ERRCODE = 'RS002',
       MESSAGE = 'Odd "Entity"' || ': the key ' || 'Key "Col"' || ' must not be NULL';
   END IF;
+  -- the registry before any entity table: a migration step that alters them locks it first, so this
+  -- call never holds a table lock its own parts (other sessions, through dblink) queue behind
+  PERFORM FROM "residency"."regions" LIMIT 1;
   SELECT m."Home Region" INTO _rsd_owner FROM "My Schema"."Odd ""Entity""" m WHERE m."Key ""Col""" = $1;
   FOR _rsd_attempt IN 1..2 LOOP
     BEGIN
@@ -383,6 +389,9 @@ DECLARE
   _rsd_detail jsonb;
   _rsd_attempt integer;
 BEGIN
+  -- the registry before any entity table: a migration step that alters them locks it first, so this
+  -- call never holds a table lock its own parts (other sessions, through dblink) queue behind
+  PERFORM FROM "residency"."regions" LIMIT 1;
   SELECT m."Home Region" INTO _rsd_owner FROM "My Schema"."Odd ""Entity""" m
     JOIN "residency"."regions" r ON r.name = m."Home Region"
     WHERE m."Key ""Col""" = $1;

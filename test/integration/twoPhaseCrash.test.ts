@@ -5,6 +5,7 @@ import { connectFleet, type FleetClient } from '../../src/client/connectFleet.js
 import type { EntityClient } from '../../src/client/entityClient.js';
 import { ResidencyError } from '../../src/errors.js';
 import { syncFleet } from '../../src/migrate/syncFleet.js';
+import { verifyFleet } from '../../src/verify/verifyFleet.js';
 import { recordCase } from '../helpers/catalogue.js';
 import { crashRegion } from '../helpers/crash.js';
 import { MIXED, startFleet, type Fleet } from '../helpers/fleet.js';
@@ -201,7 +202,19 @@ async function settleAndCheck(t: ExecutionContext, attempts: readonly Attempt[])
   const acknowledged = attempts.filter((a) => a.acknowledged);
   t.log(`${acknowledged.length} of ${attempts.length} rows acknowledged`);
   t.true(acknowledged.length > 0);
+  await verifyClean(t, keys);
   return acknowledged.filter((a) => !REGIONS.some((r) => after.leaf[r]!.get(a.key) === a.name)).length;
+}
+
+/** `pg-residency verify` over the whole fleet: no inconsistency for any key of the case. */
+async function verifyClean(t: ExecutionContext, keys: readonly string[]): Promise<void> {
+  const wanted = new Set(keys);
+  const result = await verifyFleet(fleet.config, fleet.env);
+  t.deepEqual(
+    result.regions.map((r) => [r.region, r.error?.message]),
+    REGIONS.map((r) => [r, undefined]),
+  );
+  t.deepEqual(result.inconsistencies.filter((i) => wanted.has(i.key)).slice(0, 10), [], 'verify');
 }
 
 const owners = (i: number) => REGIONS[i % REGIONS.length]!;
@@ -285,6 +298,10 @@ for (const victim of ['gbr', 'usa'] as const) {
       t.log(`${acknowledged.size} of ${CALLS} rehomes acknowledged`);
       t.true(acknowledged.size > 0);
       t.deepEqual(wrong.slice(0, 10), [], `${wrong.length} problems`);
+      await verifyClean(
+        t,
+        rows.map((r) => r.uuid),
+      );
       t.is(lost, 0);
       recordCase(t, 1, lost);
     },

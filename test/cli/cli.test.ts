@@ -171,7 +171,7 @@ test('unknown region and missing command are clear errors', async (t) => {
 test('--help lists every command; --version prints the version', async (t) => {
   const r = await run(['--help']);
   t.is(r.code, 0);
-  for (const command of ['gen-migrations', 'migrate <action>', 'sync', 'verify', 'dev <action>', 'demo'])
+  for (const command of ['gen-migrations', 'migrate <action>', 'sync', 'resolve', 'verify', 'dev <action>', 'demo'])
     t.true(r.stdout.includes(`pg-residency ${command}`), command);
   const version = await run(['--version']);
   t.is(version.stdout, `${(JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { version: string }).version}\n`);
@@ -246,9 +246,9 @@ test.serial('migrate, sync, verify and dev on a real fleet: text with progress, 
   t.deepEqual(
     lines.slice(0, 6).map((l) => l.replace(/\(\d+ ms\)|\(\d+\.\d s\)/, '(T)')),
     [
-      'usa          local   applied 5 (T)',
-      'gbr          local   applied 5 (T)',
-      'aus          local   applied 5 (T)',
+      'usa          local   applied 6 (T)',
+      'gbr          local   applied 6 (T)',
+      'aus          local   applied 6 (T)',
       'usa          remote  applied 3 (T)',
       'gbr          remote  applied 3 (T)',
       'aus          remote  applied 3 (T)',
@@ -305,6 +305,16 @@ test.serial('migrate, sync, verify and dev on a real fleet: text with progress, 
   });
   const syncText = await run(['sync', '--all', ...common], env);
   t.regex(syncText.stdout, /^usa {10}shared\.identity: 0 replayed, 0 still queued \(\d+ ms\)\n/m);
+
+  // nothing left prepared: resolve has nothing to do
+  const resolve = await runJson(['resolve', '--all', ...common], env);
+  t.is(resolve.code, 0, resolve.stderr);
+  t.deepEqual(resolve.json, {
+    ok: true,
+    regions: ['usa', 'gbr', 'aus'].map((region) => ({ region, committed: 0, rolledBack: 0, pending: 0, recordsDeleted: 0, parts: [] })),
+  });
+  const resolveText = await run(['resolve', '--region', 'gbr', ...common], env);
+  t.regex(resolveText.stdout, /^gbr {10}0 committed, 0 rolled back, 0 pending, 0 spent record\(s\) deleted \(\d+ ms\)\n$/);
 
   const verify = await runJson(['verify', ...common], env);
   t.is(verify.code, 0, verify.stderr);

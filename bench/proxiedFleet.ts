@@ -1,7 +1,8 @@
-import type pg from 'pg';
+import pg from 'pg';
 import { freePort } from '../test/helpers/freePort.js';
 import { startScratchFleet, type ScratchRegion } from '../test/helpers/scratchFleet.js';
 import type { Config } from '../src/config/types.js';
+import { ident, literal } from '../src/sql/quote.js';
 import { startDelayProxy, type DelayProxy, type ProxyCounters } from './delayProxy.js';
 
 export type BenchRegion = ScratchRegion;
@@ -14,6 +15,8 @@ export interface ProxiedFleet {
   readonly delayMs: number;
   /** A new direct connection (no proxy) to a region, as the superuser; closed by stop(). */
   client(region: string): Promise<pg.Client>;
+  /** A new connection to a region through its proxy (paying the delay, counted), as the superuser; closed by stop(). */
+  proxiedClient(region: string): Promise<pg.Client>;
   /** Counters of the proxy in front of each region, i.e. the postgres_fdw traffic that region receives. */
   counters(): Record<string, ProxyCounters>;
   /** The request bursts the proxy in front of `region` saw from round trip `from` on; see {@link DelayProxy.trace}. */
@@ -43,15 +46,46 @@ export async function startProxiedFleet(options: ProxiedFleetOptions): Promise<P
     }
     const fdwPorts = Object.fromEntries(Object.entries(proxies).map(([name, p]) => [name, p.port]));
     const fleet = await startScratchFleet({ regions: options.regions, ports, fdwPorts, unsafeFast: true });
+    // A region reaches itself (the two-phase writes' loopback connection) on
+    // its own machine: point its server for itself at the real port, so that
+    // only traffic between regions pays the delay and is counted.
+    for (const r of options.regions) {
+      const admin = await fleet.client(r.name);
+      const { rows } = await admin.query<{ port: boolean }>(
+        "SELECT 'port' = ANY (SELECT split_part(o, '=', 1) FROM unnest(srvoptions) o) AS port FROM pg_foreign_server WHERE srvname = $1",
+        [r.name],
+      );
+      if (rows[0] !== undefined) {
+        await admin.query(`ALTER SERVER ${ident(r.name)} OPTIONS (${rows[0].port ? 'SET' : 'ADD'} port ${literal(String(ports[r.name]))})`);
+      }
+      await admin.end();
+    }
     let stopped: Promise<void> | undefined;
+    const proxied: pg.Client[] = [];
     return {
       config: fleet.config,
       ports,
       delayMs: options.delayMs,
       client: (region) => fleet.client(region),
+      async proxiedClient(region) {
+        const client = new pg.Client({
+          host: '127.0.0.1',
+          port: proxies[region]!.port,
+          user: 'postgres',
+          password: fleet.env.PGPASSWORD,
+          database: 'residency',
+        });
+        client.on('error', () => undefined);
+        await client.connect();
+        proxied.push(client);
+        return client;
+      },
       counters: () => Object.fromEntries(Object.entries(proxies).map(([name, p]) => [name, p.counters()])),
       trace: (region, from) => proxies[region]?.trace(from) ?? [],
-      stop: () => (stopped ??= fleet.stop().then(async () => void (await closeProxies()))),
+      stop: () =>
+        (stopped ??= Promise.all(proxied.map((c) => c.end().catch(() => undefined)))
+          .then(() => fleet.stop())
+          .then(async () => void (await closeProxies()))),
     };
   } catch (error) {
     await closeProxies();

@@ -1,23 +1,78 @@
 // `npm run bench`: runs the benchmark, prints the report and writes it to
-// bench/RESULTS.md. Progress goes to stderr so that stdout is the report.
-import { writeFileSync } from 'node:fs';
+// bench/RESULTS.md, with the region chart in docs/bench-regions.svg. Progress
+// goes to stderr so that stdout is the report.
+//
+//   npm run bench                       generation, the runtime operations, and the floors with 3, 5 and 7 regions
+//   npm run bench -- --regions-only     only the floors with 3, 5 and 7 regions
+//   npm run bench -- --record-today     measure the region figures on the functions of this checkout and
+//                                       record them in bench/today.json (run on the design before two-phase commit)
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { benchRegions, type RegionFigure, type RegionsResult } from './benchRegions.js';
+import { formatRegions } from './formatRegions.js';
 import { formatResults } from './formatResults.js';
-import { runBench } from './runBench.js';
+import type { RegionPlan } from './regionOperations.js';
+import { DELAY_MS, runBench } from './runBench.js';
 
 const abort = new AbortController();
-// Ctrl-C stops after the current iteration; runBench then stops the fleet and the proxies.
+// Ctrl-C stops after the current iteration; the fleets and proxies are stopped.
 process.once('SIGINT', () => abort.abort(new Error('interrupted')));
 process.once('SIGTERM', () => abort.abort(new Error('terminated')));
 
+const recordToday = process.argv.includes('--record-today');
+const regionsOnly = recordToday || process.argv.includes('--regions-only');
+const BATCH_ROWS = [1, 10, 100, 1000, 10_000];
+/** The design before two-phase commit sends one round trip per row and remote from PostgreSQL 10: 10,000 rows took 292 s. */
+const TODAY_PG10_ROWS = [1, 10, 100, 1000];
+
+const regionPlan = (count: number): RegionPlan => ({
+  warmup: 2,
+  runs: 7,
+  batches:
+    count === 3
+      ? [
+          { from: 'usa', rows: recordToday ? TODAY_PG10_ROWS : BATCH_ROWS },
+          { from: 'aus', rows: BATCH_ROWS },
+        ]
+      : [],
+});
+
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+const TODAY = here('./today.json');
+const progress = (text: string) => process.stderr.write(`bench: ${text}\n`);
+
 try {
-  const report = await runBench({ signal: abort.signal, onProgress: (text) => process.stderr.write(`bench: ${text}\n`) });
-  const { summary, traces } = formatResults(report);
+  const classic = regionsOnly ? undefined : await runBench({ signal: abort.signal, onProgress: progress });
+  const regions: RegionsResult = await benchRegions({
+    counts: [3, 5, 7],
+    delayMs: DELAY_MS,
+    plan: regionPlan,
+    signal: abort.signal,
+    onProgress: progress,
+  });
+  if (recordToday) {
+    writeFileSync(
+      TODAY,
+      `${JSON.stringify({ recorded: new Date().toISOString(), delayMs: regions.delayMs, figures: regions.figures }, null, 2)}\n`,
+    );
+    progress(`wrote ${TODAY}`);
+  }
+  let today: RegionFigure[] = [];
+  try {
+    today = (JSON.parse(readFileSync(TODAY, 'utf8')) as { figures: RegionFigure[] }).figures;
+  } catch {
+    progress(`no ${TODAY}: the report has no "today" column`);
+  }
+  const { markdown, svg } = formatRegions(regions, recordToday ? [] : today, '../docs/bench-regions.svg');
+  mkdirSync(here('../docs'), { recursive: true });
+  if (!recordToday) writeFileSync(here('../docs/bench-regions.svg'), svg);
+  const formatted = classic === undefined ? undefined : formatResults(classic);
+  const summary = formatted === undefined ? markdown : `${formatted.summary}\n${markdown}`;
   process.stdout.write(summary);
-  const path = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
-  writeFileSync(path, `${summary}\n${traces}`);
-  process.stderr.write(`bench: wrote ${path} (with round-trip traces)\n`);
-  if (report.runtime.failures.length > 0) process.exitCode = 1;
+  const path = here(recordToday ? './RESULTS-today.md' : './RESULTS.md');
+  writeFileSync(path, `${summary}\n${formatted?.traces ?? ''}`);
+  progress(`wrote ${path}`);
+  if ((classic?.runtime.failures.length ?? 0) > 0 || regions.failures.length > 0) process.exitCode = 1;
 } catch (error) {
   process.stderr.write(`bench: failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exitCode = 1;

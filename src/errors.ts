@@ -4,7 +4,16 @@
  * the culprit and says what to do next.
  */
 export type ResidencyErrorCode =
-  'CONFIG' | 'TEMPLATE' | 'UNKNOWN_REGION' | 'CONNECTION' | 'MIGRATION' | 'CHECKSUM' | 'CLUSTER' | 'RESIDENCY';
+  | 'CONFIG'
+  | 'TEMPLATE'
+  | 'UNKNOWN_REGION'
+  | 'CONNECTION'
+  | 'MIGRATION'
+  | 'CHECKSUM'
+  | 'CLUSTER'
+  | 'RESIDENCY'
+  /** A call of a generated SQL function refused by PostgreSQL; the error carries its SQLSTATE (see FleetCallError). */
+  | 'CALL';
 
 export class ResidencyError extends Error {
   readonly code: ResidencyErrorCode;

@@ -44,5 +44,10 @@ export { devDown, type DevDownOptions, type DevDownResult } from './cluster/devD
 export { devStatus, type DevStatusOptions, type DevStatusResult } from './cluster/devStatus.js';
 export { devEnv } from './cluster/devSecrets.js';
 
+// The application's client: pooled sessions per region, the SQL API per entity
+export { connectFleet, type ConnectFleetOptions, type FleetClient } from './client/connectFleet.js';
+export { type CallOptions, type EntityClient, type EntityRow, type UpsertResult } from './client/entityClient.js';
+export { FleetCallError, RETRYABLE_SQLSTATES } from './client/callError.js';
+
 // The command line, in-process
 export { buildCli, type CliIo, type TextSink } from './cli/buildCli.js';

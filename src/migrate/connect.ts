@@ -13,7 +13,7 @@ import { ResidencyError } from '../errors.js';
  * `sslcert` and `sslkey` files read, and `sslcrl`, which that parser ignores,
  * read too. A file that cannot be read is an error naming the region.
  */
-function tlsOptions(region: Region): ReturnType<typeof parse> & pg.ClientConfig {
+export function tlsOptions(region: Region): ReturnType<typeof parse> & pg.ClientConfig {
   try {
     const parsed = parse(region.url, { useLibpqCompat: true });
     const crl = new URL(region.url).searchParams.get('sslcrl');

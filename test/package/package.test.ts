@@ -14,6 +14,9 @@ const repo = fileURLToPath(new URL('../..', import.meta.url));
 
 const CONSUMER = `
 import {
+  connectFleet,
+  FleetCallError,
+  type EntityClient,
   genMigrations,
   loadConfig,
   loadTemplates,
@@ -44,6 +47,19 @@ const migrated: RegionMigrateResult[] = await migrateFleet({
   env: process.env,
   dryRun: false,
 });
+// the application's client, by name: write in gbr, read from aus, a refused call's SQLSTATE
+const fleet = await connectFleet({ config, env: process.env, defaultRegion: 'usa' });
+const people: EntityClient<{ uuid: string; region: string; name: string | null; note?: string | null }> = fleet.entity('identity');
+const key = '7139f8aa-7f93-4657-83ad-b7d74a22159f';
+const written = await people.upsert({ uuid: key, region: 'gbr', name: 'Da Queen', note: null });
+const read = await people.get(key, { region: 'aus' });
+let sqlstate: string | undefined;
+try {
+  await people.rehome(key, 'nowhere');
+} catch (error) {
+  if (error instanceof FleetCallError) sqlstate = error.sqlstate;
+}
+await fleet.close();
 let errorCode: string | undefined;
 try {
   await loadConfig(outDir + '/missing.yaml', process.env);
@@ -62,6 +78,7 @@ process.stdout.write(
     migrated: migrated.map((m) => [m.region, m.status, m.migrations.length]),
     errorCode,
     deepImport,
+    client: { written, read: read && [read.region, read.name], sqlstate },
   }),
 );
 `;
@@ -73,7 +90,7 @@ test.after.always(async () => {
   if (app) rmSync(app, { recursive: true, force: true });
 });
 
-test('a program imports pg-residency by name, generates and migrates a fleet, and reads typed results', async (t) => {
+test('a program imports pg-residency by name, generates and migrates a fleet, reads typed results, and writes and reads through connectFleet', async (t) => {
   fleet = await startFleet({ regions: MIXED, migrate: false });
   app = mkdtempSync(join(tmpdir(), 'rsd-app-'));
   mkdirSync(join(app, 'node_modules'));
@@ -120,6 +137,11 @@ test('a program imports pg-residency by name, generates and migrates a fleet, an
     ],
     errorCode: 'CONFIG',
     deepImport: 'ERR_PACKAGE_PATH_NOT_EXPORTED',
+    client: {
+      written: { key: '7139f8aa-7f93-4657-83ad-b7d74a22159f', created: true, ownedHere: true },
+      read: ['gbr', 'Da Queen'],
+      sqlstate: 'RS001',
+    },
   });
   // and the regions really hold what it reported
   for (const region of ['usa', 'gbr', 'aus']) {

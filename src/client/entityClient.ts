@@ -1,0 +1,156 @@
+import type pg from 'pg';
+import { derivedNames } from '../config/derivedNames.js';
+import type { Entity } from '../config/types.js';
+import { qualified } from '../sql/quote.js';
+import { FleetCallError } from './callError.js';
+import type { HomeCache } from './homeCache.js';
+
+/**
+ * A row of an entity, keyed by column name (key, region column, mirrored and
+ * resident columns). An interface of your own works too: any object type.
+ */
+export type EntityRow = Readonly<Record<string, unknown>>;
+
+/** Where a call runs: by default the row's home region when the client knows it, else the fleet's default region. */
+export interface CallOptions {
+  readonly region?: string;
+}
+
+/** What an upsert reports per row. */
+export interface UpsertResult {
+  readonly key: unknown;
+  /** True for a new row. */
+  readonly created: boolean;
+  /** True when the region the call ran in owns the row. */
+  readonly ownedHere: boolean;
+}
+
+/**
+ * The generated SQL API of one entity, called through the fleet's pools. Each
+ * write is one call of one generated function, atomic across the fleet and
+ * complete when it returns.
+ */
+export interface EntityClient<Row extends object = EntityRow> {
+  /** `schema.name` of the entity. */
+  readonly entity: string;
+  readonly keyColumn: string;
+  readonly regionColumn: string;
+  /**
+   * Creates or updates one row (`upsert_<entity>`): the directory row in every
+   * region, the personal row in its owner. A column the row leaves out is sent
+   * as NULL (a column with a default then keeps its value, or takes the default
+   * for a new row). A field that is not a column is refused (RS008) before
+   * anything is sent.
+   */
+  upsert(row: Row, options?: CallOptions): Promise<UpsertResult>;
+  /**
+   * Creates or updates many rows in one call (`upsert_<entity>_many`), strict
+   * about absent and null fields (see the README). Runs in the rows' home
+   * region when they all share one.
+   */
+  upsertMany(rows: readonly Row[], options?: CallOptions): Promise<UpsertResult[]>;
+  /** The whole row by key (`get_<entity>`), or undefined. */
+  get(key: unknown, options?: CallOptions): Promise<Row | undefined>;
+  /** Moves the personal row to `newRegion` (`rehome_<entity>`); false when it already lives there. */
+  rehome(key: unknown, newRegion: string, options?: CallOptions): Promise<boolean>;
+  /** Erases the row everywhere (`erase_<entity>`); false when there was nothing to erase. */
+  erase(key: unknown, options?: CallOptions): Promise<boolean>;
+}
+
+/** How an entity client reaches the fleet: provided by connectFleet. */
+export interface FleetAccess {
+  readonly regions: readonly string[];
+  readonly defaultRegion: string;
+  readonly homes: HomeCache;
+  /** Runs one statement in a region, turning failures into FleetCallError or a CONNECTION error. */
+  query<T extends pg.QueryResultRow>(region: string, fn: string, sql: string, params: unknown[]): Promise<T[]>;
+}
+
+interface ResultRow extends pg.QueryResultRow {
+  readonly created: boolean;
+  readonly owned_here: boolean;
+}
+
+/** The client of one configured entity. */
+export function entityClient<Row extends object>(entity: Entity, fleet: FleetAccess): EntityClient<Row> {
+  const names = derivedNames(entity.name);
+  const fn = (name: string) => qualified(entity.schema, name);
+  const label = `${entity.schema}.${entity.name}`;
+  const key = entity.key.name;
+  const regionColumn = entity.regionColumn;
+  // upsert_<entity>'s newest overload: (key, resident..., region, mirrored...)
+  const params = [key, ...entity.resident.map((c) => c.name), regionColumn, ...entity.mirrored.map((c) => c.name)];
+  const columns = new Set(params);
+  const upsertSql = `SELECT * FROM ${fn(names.upsert)}(${params.map((_, i) => `$${i + 1}`).join(', ')})`;
+
+  const homeOf = (row: object): string | undefined => {
+    const region = (row as EntityRow)[regionColumn];
+    return typeof region === 'string' && fleet.regions.includes(region) ? region : undefined;
+  };
+  const where = (options: CallOptions | undefined, home: string | undefined) => options?.region ?? home ?? fleet.defaultRegion;
+  const refuseUnknown = (row: object, region: string, called: string): void => {
+    const unknown = Object.keys(row).filter((field) => !columns.has(field));
+    if (unknown.length > 0) {
+      const message = `${label}: unknown field${unknown.length === 1 ? '' : 's'} ${unknown.map((f) => `"${f}"`).join(', ')}; the columns are ${params.map((c) => `"${c}"`).join(', ')}`;
+      throw new FleetCallError(region, called, 'RS008', message, undefined);
+    }
+  };
+  const result = (row: ResultRow): UpsertResult => ({ key: row[key], created: row.created, ownedHere: row.owned_here });
+
+  return {
+    entity: label,
+    keyColumn: key,
+    regionColumn,
+    async upsert(row, options) {
+      const region = where(options, homeOf(row));
+      refuseUnknown(row, region, fn(names.upsert));
+      const [out] = await fleet.query<ResultRow>(
+        region,
+        fn(names.upsert),
+        upsertSql,
+        params.map((c) => (row as EntityRow)[c] ?? null),
+      );
+      const home = homeOf(row);
+      if (home !== undefined) fleet.homes.set(label, out![key], home);
+      return result(out!);
+    },
+    async upsertMany(rows, options) {
+      const homes = new Set(rows.map(homeOf));
+      const [shared] = homes;
+      const region = where(options, homes.size === 1 ? shared : undefined);
+      for (const row of rows) refuseUnknown(row, region, fn(names.upsertMany));
+      const out = await fleet.query<ResultRow>(region, fn(names.upsertMany), `SELECT * FROM ${fn(names.upsertMany)}($1::jsonb)`, [
+        JSON.stringify(rows),
+      ]);
+      // one result per row, in the rows' order
+      for (const [i, row] of rows.entries()) {
+        const home = homeOf(row);
+        if (home !== undefined && out[i] !== undefined) fleet.homes.set(label, out[i][key], home);
+      }
+      return out.map(result);
+    },
+    async get(k, options) {
+      const region = where(options, fleet.homes.get(label, k));
+      const [row] = await fleet.query<pg.QueryResultRow>(region, fn(names.get), `SELECT * FROM ${fn(names.get)}($1)`, [k]);
+      if (row === undefined) return undefined;
+      const home = homeOf(row);
+      if (home !== undefined) fleet.homes.set(label, k, home);
+      return row as Row;
+    },
+    async rehome(k, newRegion, options) {
+      const region = where(options, fleet.homes.get(label, k));
+      const [row] = await fleet.query<{ moved: boolean }>(region, fn(names.rehome), `SELECT ${fn(names.rehome)}($1, $2) AS moved`, [
+        k,
+        newRegion,
+      ]);
+      fleet.homes.set(label, k, newRegion);
+      return row!.moved;
+    },
+    async erase(k, options) {
+      const region = where(options, fleet.homes.get(label, k));
+      const [row] = await fleet.query<{ erased: boolean }>(region, fn(names.erase), `SELECT ${fn(names.erase)}($1) AS erased`, [k]);
+      fleet.homes.delete(label, k);
+      return row!.erased;
+    },
+  };
+}

@@ -209,12 +209,12 @@ async function settleAndCheck(t: ExecutionContext, attempts: readonly Attempt[])
 /** `pg-residency verify` over the whole fleet: no inconsistency for any key of the case. */
 async function verifyClean(t: ExecutionContext, keys: readonly string[]): Promise<void> {
   const wanted = new Set(keys);
-  const result = await verifyFleet(fleet.config, fleet.env);
+  const result = await verifyFleet(fleet.config, fleet.env, { dir: fleet.dir });
   t.deepEqual(
     result.regions.map((r) => [r.region, r.error?.message]),
     REGIONS.map((r) => [r, undefined]),
   );
-  t.deepEqual(result.inconsistencies.filter((i) => wanted.has(i.key)).slice(0, 10), [], 'verify');
+  t.deepEqual(result.findings.filter((f) => f.key !== undefined && wanted.has(f.key)).slice(0, 10), [], 'verify');
 }
 
 const owners = (i: number) => REGIONS[i % REGIONS.length]!;

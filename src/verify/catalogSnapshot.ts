@@ -1,5 +1,6 @@
 import { REGISTRY_SCHEMA } from '../config/derivedNames.js';
 import type { Config } from '../config/types.js';
+import { STALE_PREPARED } from '../migrate/statusFleet.js';
 import { literal } from '../sql/quote.js';
 import type { RegionSession } from './regionSession.js';
 
@@ -31,6 +32,8 @@ export interface CatalogSnapshot {
   readonly roleSettings: readonly { role: string; database: string; config: readonly string[] }[];
   readonly statStatements: boolean;
   readonly linkSessionsWithoutTls: number;
+  /** Parts of two-phase writes prepared here over a minute ago (gid, age in seconds). */
+  readonly stalePrepared: readonly { gid: string; age: number }[];
   readonly normalisedTypes: Readonly<Record<string, string | null>>;
 }
 
@@ -60,6 +63,7 @@ export async function readCatalog(
   config: Config,
   managed: readonly string[],
   signatures: readonly string[],
+  preparedOlderThan = STALE_PREPARED,
 ): Promise<CatalogSnapshot> {
   const m = arr(managed);
   const ext = (cls: string, oid: string) =>
@@ -115,6 +119,9 @@ export async function readCatalog(
     `SELECT count(*)::int AS n FROM pg_catalog.pg_stat_activity a JOIN pg_catalog.pg_stat_ssl s ON s.pid = a.pid
       WHERE a.usename = ${literal(config.link.role)} AND NOT s.ssl`,
     `SELECT t, pg_catalog.format_type(pg_catalog.to_regtype(t), NULL) AS normalised FROM unnest(${arr(types)}) t`,
+    `SELECT gid, extract(epoch FROM now() - prepared)::int AS age FROM pg_catalog.pg_prepared_xacts
+      WHERE database = current_database() AND gid LIKE 'pg-residency:%' AND prepared < now() - ${literal(preparedOlderThan)}::interval
+      ORDER BY prepared`,
   ];
   const r = await session.batch(statements);
   const at = <T>(i: number) => r[i] as T[];
@@ -139,6 +146,7 @@ export async function readCatalog(
     roleSettings: at(15),
     statStatements: at<{ installed: boolean }>(16)[0]!.installed,
     linkSessionsWithoutTls: at<{ n: number }>(17)[0]!.n,
+    stalePrepared: at(19),
     normalisedTypes: Object.fromEntries(at<{ t: string; normalised: string | null }>(18).map((x) => [x.t, x.normalised])),
   };
 }

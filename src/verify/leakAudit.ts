@@ -236,5 +236,16 @@ export function auditLeaks(config: Config, region: Region, cat: CatalogSnapshot)
         `admit the link role over hostssl only in pg_hba.conf (hostnossl ... ${link} all reject), and set sslmode verify-full for "${here}" in regions.yaml`,
       ),
     );
+  // RV108: a two-phase write whose part here was never finished (the resolver decides it from the coordinator's record)
+  for (const p of cat.stalePrepared)
+    out.push(
+      finding(
+        'RV108',
+        here,
+        `prepared transaction ${p.gid}`,
+        `a part of a two-phase write prepared ${p.age} s ago is neither committed nor rolled back; its rows are not visible and it holds their locks`,
+        'run `pg-residency resolve --all` (or `SELECT * FROM residency.resolve()` in the coordinating region named in the gid)',
+      ),
+    );
   return out;
 }

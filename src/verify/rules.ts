@@ -26,6 +26,12 @@ export const RULES = {
       'a personal row stored only outside the owner its directory names (an interrupted rehome), or in several regions with no single owner',
   },
   RV107: { name: 'personal-row-without-directory', level: 'error', checks: 'a personal row with no directory row in any region' },
+  RV108: {
+    name: 'write-unresolved',
+    level: 'error',
+    checks:
+      'a part of a two-phase write prepared over a minute ago and neither committed nor rolled back (its coordinator crashed or lost the region): it holds row locks and back vacuum, and its rows are not visible yet',
+  },
   RV201: {
     name: 'object-missing',
     level: 'error',

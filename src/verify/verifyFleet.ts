@@ -65,6 +65,8 @@ export interface VerifyOptions {
   readonly dir?: string;
   /** Called as each region is done, with how long verify had taken. */
   readonly onRegion?: (region: RegionVerify, elapsedMs: number) => void;
+  /** How old a prepared part of a two-phase write must be to be a finding (RV108); default `1 minute`. */
+  readonly preparedOlderThan?: string;
 }
 
 const wrap = (region: string, error: unknown): ResidencyError => {
@@ -138,9 +140,13 @@ export async function verifyFleet(config: Config, env: Env, options: VerifyOptio
           const { applied, expected, skipped } = await expectedFor(session, region.name, dir);
           state.applied = applied;
           if (skipped) state.skipped.push(skipped);
-          const catalog = await readCatalog(session, config, managedSchemas(config, expected?.schemas ?? []), [
-            ...(expected?.signatures ?? []),
-          ]);
+          const catalog = await readCatalog(
+            session,
+            config,
+            managedSchemas(config, expected?.schemas ?? []),
+            [...(expected?.signatures ?? [])],
+            options.preparedOlderThan,
+          );
           state.findings.push(...auditCatalog(config, region, catalog, expected), ...auditLeaks(config, region, catalog));
           sessions.set(region.name, session);
         } catch (error) {

@@ -149,6 +149,22 @@ test.serial('RV211: a foreign server with sslmode below verify-full', async (t) 
   );
 });
 
+test.serial('RV108: a part of a two-phase write left prepared (its coordinator never finished it)', async (t) => {
+  const gid = `pg-residency:usa:1:${randomUUID().replaceAll('-', '').slice(0, 16)}`;
+  const gbr = await fleet.client('gbr');
+  await gbr.query('BEGIN');
+  await gbr.query(`PREPARE TRANSACTION '${gid}'`);
+  const report = await verifyFleet(fleet.config, fleet.env, { dir: fleet.dir, preparedOlderThan: '0 seconds' });
+  t.deepEqual(rules(report), [`RV108 gbr prepared transaction ${gid}`]);
+  t.is(
+    report.findings[0]!.fix,
+    'run `pg-residency resolve --all` (or `SELECT * FROM residency.resolve()` in the coordinating region named in the gid)',
+  );
+  t.deepEqual(rules(await verify()), [], 'younger than the default minute: not a finding yet');
+  await gbr.query(`ROLLBACK PREPARED '${gid}'`);
+  t.deepEqual(rules(await verifyFleet(fleet.config, fleet.env, { dir: fleet.dir, preparedOlderThan: '0 seconds' })), []);
+});
+
 test.serial('RV202, RV207: an unexpected table in a managed schema, a function body replaced by hand', async (t) => {
   const [fn] = await fleet.query<{ def: string }>('gbr', "SELECT pg_get_functiondef('shared.get_identity(uuid)'::regprocedure) AS def");
   await expectBreak(

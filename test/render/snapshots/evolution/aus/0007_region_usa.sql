@@ -8,10 +8,6 @@
 SET LOCAL lock_timeout = '2500ms';
 SET LOCAL statement_timeout = '30s';
 
--- How this region reaches 'usa'. Options follow this region's
--- PostgreSQL version (18): an option it lacks would be an error.
--- Host, port and database differ per environment: `pg-residency migrate`
--- binds them from regions.yaml, in this transaction.
 CREATE SERVER "usa" FOREIGN DATA WRAPPER postgres_fdw OPTIONS (
   async_capable 'true',
   batch_size '100',
@@ -22,16 +18,7 @@ CREATE SERVER "usa" FOREIGN DATA WRAPPER postgres_fdw OPTIONS (
 );
 SELECT "residency"."bind_server"('usa');
 
--- Everyone here reaches 'usa' as its link role; local
--- privileges on the foreign tables decide who may use them. The password is
--- added by `pg-residency migrate` from the environment.
 CREATE USER MAPPING FOR PUBLIC SERVER "usa" OPTIONS (user 'residency_link');
-
--- For each entity below, a foreign-table partition of the local parent that
--- reads 'usa''s leaf, never its parent (that would loop); ANALYZE
--- would copy samples of its personal data here, so its personal columns
--- collect no statistics. Writes reach 'usa' through dblink, on
--- this server and user mapping.
 
 -- "shared"."identity_details" in 'usa'
 CREATE FOREIGN TABLE "usa"."identity_details"

@@ -11,59 +11,28 @@ SET LOCAL lock_timeout = '2500ms';
 SET LOCAL statement_timeout = '30s';
 
 -- pg-residency-begin: functions billing.account
--- The API of "billing"."account". The functions read the fleet from
--- "residency"."regions", so their text is the same whatever the number of
--- regions: a region added later gets its registry row and server, and these
--- functions write to it at once.
---
--- Every write is one two-phase transaction across the fleet, complete when
--- the call returns (rolling back the caller's transaction does not undo it:
--- to make several rows atomic, write them in one batch call). Each region
--- gets its whole part as one dblink message, `BEGIN; "billing"."apply_account"(...);
--- PREPARE TRANSACTION`, sent to all before any is collected; this region's
--- part runs on a loopback connection whose commit, with a commit record, is
--- the decision; then COMMIT PREPARED goes to all in parallel. Personal columns
--- travel to their owner only. A region down that owns no row of the write has
--- its directory rows queued in "billing"."account_outbox", replayed by
--- "billing"."sync_account"(); a write that needs a down region's personal
--- data fails with RS011 and writes nothing.
---
--- Errors (SQLSTATE): RS001 unknown region, RS002 NULL key or region,
--- RS003 key owned by another region (use "billing"."rehome_account"), RS004 key not found,
--- RS005 key given twice in one call, RS006 concurrent change (retry),
--- RS008 unknown JSON field, RS009 wrong JSON type, RS010 JSON field missing on update,
--- RS011 a region the write needs is unreachable (retry when it is back),
--- 40001 a concurrent write of the same key (retry); an error in a region's
--- part carries its SQLSTATE and names the region.
+-- The API of "billing"."account": how each function works is explained once, in
+-- templates/functions/*.sql.hbs, and in README "Writes: two-phase across the fleet".
 
--- Set-based upsert: one message per region, whatever the number of rows.
 CREATE OR REPLACE FUNCTION "billing"."upsert_account_rows"(rows "billing"."account_row"[])
 RETURNS SETOF "billing"."account_upsert_result"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
--- an error raised in here does not log the caller's statement, which may
--- carry personal values as literals (the error itself names no personal value)
 SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
-  -- rows whose key this region has not seen: defaults applied once, so every
-  -- region stores the same values
   _rsd_new "billing"."account_row"[];
-  -- keys already in this region's directory
   _rsd_existing bigint[];
   _rsd_key bigint;
   _rsd_region text;
   _rsd_count bigint;
-  -- the regions owning a row of this call: they must be reachable
   _rsd_owners text[];
   _rsd_patches jsonb;
   _rsd_st jsonb;
   _rsd_attempt integer;
 BEGIN
-  -- the registry before any entity table: a migration step that alters them locks it first, so this
-  -- call never holds a table lock its own parts (other sessions, through dblink) queue behind
   PERFORM FROM "residency"."regions" LIMIT 1;
   IF EXISTS (SELECT FROM unnest($1) x WHERE x."id" IS NULL) THEN
     RAISE EXCEPTION USING ERRCODE = 'RS002',
@@ -100,19 +69,12 @@ BEGIN
     FROM unnest($1) x WHERE NOT (x."id" = ANY (_rsd_existing)));
   _rsd_owners := ARRAY(SELECT DISTINCT x."region" FROM unnest($1) x);
 
-  -- every row's full directory values (a NULL in a directory column with a
-  -- default keeps the stored value, read from this region's row, the same in
-  -- every region); a NULL in a personal column with a default is left out,
-  -- so the owner keeps its stored value
   _rsd_patches := COALESCE((SELECT jsonb_agg(jsonb_build_object('r', n."region", 'x', to_jsonb(n)))
     FROM unnest(_rsd_new) n), '[]') || COALESCE((SELECT jsonb_agg(jsonb_build_object('r', x."region", 'e', true,
       'x', (to_jsonb(x) || jsonb_build_object('plan', COALESCE(x."plan", m."plan")))
         - ARRAY(SELECT f FROM unnest(ARRAY[]::text[]) f WHERE to_jsonb(x)->f = 'null'::jsonb)))
     FROM unnest($1) x JOIN "billing"."account" m ON m."id" = x."id"), '[]');
 
-  -- one two-phase write: every region gets every directory row, the owner
-  -- the personal columns too; a region down that owns no row of the call
-  -- gets its rows queued in the outbox
   FOR _rsd_attempt IN 1..2 LOOP
     BEGIN
       _rsd_st := "residency"."tx_open"(ARRAY(SELECT r.name FROM "residency"."regions" r), _rsd_owners);
@@ -128,7 +90,6 @@ BEGIN
         FROM jsonb_array_elements_text(_rsd_st->'involved') g(r)));
       EXIT;
     EXCEPTION WHEN SQLSTATE 'RS012' THEN
-      -- a connection an earlier call opened was broken (its server restarted): reopened, once
       IF _rsd_attempt = 2 THEN RAISE; END IF;
     END;
   END LOOP;
@@ -139,18 +100,10 @@ BEGIN
 END
 $function$;
 
--- Set-based upsert from a JSON array of objects keyed by column name. Strict:
--- an unknown field, a JSON object or array where the column takes a scalar,
--- or, for a key that exists, a missing field without a default (absent would
--- be ambiguous: keep or clear?) is an error and nothing is written. Absent and
--- null are the same for a new key (the default, else NULL) and for a field
--- with a default (keeps the stored value); null clears a field without one.
 CREATE OR REPLACE FUNCTION "billing"."upsert_account_many"(rows jsonb)
 RETURNS SETOF "billing"."account_upsert_result"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
--- an error raised in here does not log the caller's statement, which may
--- carry personal values as literals (the error itself names no personal value)
 SET log_min_error_statement = 'panic'
 AS $function$
 DECLARE
@@ -161,7 +114,6 @@ DECLARE
   _rsd_value jsonb;
   _rsd_rows "billing"."account_row"[];
 BEGIN
-  -- lock the registry before building rows: a migration that changes the row type holds it exclusively
   PERFORM FROM "residency"."regions" LIMIT 1;
   IF $1 IS NULL OR jsonb_typeof($1) <> 'array' THEN
     RAISE EXCEPTION USING ERRCODE = 'RS009',
@@ -193,8 +145,6 @@ BEGIN
   BEGIN
     _rsd_rows := ARRAY(SELECT x FROM jsonb_populate_recordset(NULL::"billing"."account_row", $1) x);
   EXCEPTION WHEN data_exception THEN
-    -- PostgreSQL's message quotes the value, which may be personal: name the
-    -- field instead (only on this error path: one conversion per field)
     FOR _rsd_at, _rsd_field, _rsd_value IN
         SELECT e.n, f.key, f.value FROM jsonb_array_elements($1) WITH ORDINALITY e(value, n), jsonb_each(e.value) f ORDER BY e.n, f.key LOOP
       BEGIN
@@ -224,10 +174,6 @@ BEGIN
 END
 $function$;
 
--- Upsert one 'account': the seed's signature, (key, personal columns...,
--- region, directory columns...). Returns (key, created, owned_here). A column
--- added later adds an overload that takes it; the older ones stay, so every
--- call that worked before still works.
 CREATE OR REPLACE FUNCTION "billing"."upsert_account"(
   "id" bigint,
   "iban" text,
@@ -237,17 +183,12 @@ CREATE OR REPLACE FUNCTION "billing"."upsert_account"(
 RETURNS "billing"."account_upsert_result"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
--- an error raised in here does not log the caller's statement, which may
--- carry personal values as literals (the error itself names no personal value)
 SET log_min_error_statement = 'panic'
 AS $function$
 DECLARE
   _rsd_row "billing"."account_row";
   _rsd_result "billing"."account_upsert_result";
 BEGIN
-  -- A migration that changes the row type holds the registry exclusively: wait
-  -- for it here, before any row is built. The fields are set by name, so a body
-  -- compiled before such a change still builds a row the new type reads.
   PERFORM FROM "residency"."regions" LIMIT 1;
   _rsd_row."id" := $1;
   _rsd_row."region" := $3;
@@ -258,18 +199,11 @@ BEGIN
 END
 $function$;
 
--- Move a 'account''s personal row to a new owner region and update every
--- directory row, in one two-phase write: the old owner's part reads and locks
--- the row (one round trip), then every region gets its part at once (the old
--- owner deletes, the new one inserts, every directory row moves). Returns
--- false when it already lives there.
 CREATE OR REPLACE FUNCTION "billing"."rehome_account"("id" bigint, new_region text)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
--- an error raised in here does not log the caller's statement, which may
--- carry personal values as literals (the error itself names no personal value)
 SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
@@ -305,7 +239,6 @@ BEGIN
       _rsd_st := "residency"."tx_open"(ARRAY(SELECT r.name FROM "residency"."regions" r), ARRAY[_rsd_old, $2],
         jsonb_build_object(_rsd_old, format('SELECT %s(%L::jsonb)', '"billing"."apply_account"', jsonb_build_object(
           'o', (SELECT r.ordinal FROM "residency"."regions" r WHERE r.is_local), 'read', jsonb_build_array($1)))));
-      -- NULL when the old owner had lost it: only the directory moves
       _rsd_detail := (_rsd_st->'reads'->>_rsd_old)::jsonb->'rows'->0;
       PERFORM "residency"."tx_finish"(_rsd_st, (
         SELECT jsonb_object_agg(g.r, format('SELECT %s(%L::jsonb)', '"billing"."apply_account"', jsonb_build_object(
@@ -318,7 +251,6 @@ BEGIN
         FROM jsonb_array_elements_text(_rsd_st->'involved') g(r)));
       EXIT;
     EXCEPTION WHEN SQLSTATE 'RS012' THEN
-      -- a connection an earlier call opened was broken (its server restarted): reopened, once
       IF _rsd_attempt = 2 THEN RAISE; END IF;
     END;
   END LOOP;
@@ -326,18 +258,11 @@ BEGIN
 END
 $function$;
 
--- Right to erasure: delete a 'account''s personal row and its directory
--- row in every region, in one two-phase write. Returns whether anything was
--- erased. The owner must be reachable (every region, when this region's
--- directory does not name one); a region down that owns nothing gets the
--- erasure queued.
 CREATE OR REPLACE FUNCTION "billing"."erase_account"("id" bigint)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
--- an error raised in here does not log the caller's statement, which may
--- carry personal values as literals (the error itself names no personal value)
 SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
@@ -351,8 +276,6 @@ BEGIN
     RAISE EXCEPTION USING ERRCODE = 'RS002',
       MESSAGE = 'account' || ': the key ' || 'id' || ' must not be NULL';
   END IF;
-  -- the registry before any entity table: a migration step that alters them locks it first, so this
-  -- call never holds a table lock its own parts (other sessions, through dblink) queue behind
   PERFORM FROM "residency"."regions" LIMIT 1;
   SELECT m."region" INTO _rsd_owner FROM "billing"."account" m WHERE m."id" = $1;
   FOR _rsd_attempt IN 1..2 LOOP
@@ -367,7 +290,6 @@ BEGIN
         FROM jsonb_array_elements_text(_rsd_st->'involved') g(r)));
       EXIT;
     EXCEPTION WHEN SQLSTATE 'RS012' THEN
-      -- a connection an earlier call opened was broken (its server restarted): reopened, once
       IF _rsd_attempt = 2 THEN RAISE; END IF;
     END;
   END LOOP;
@@ -375,14 +297,10 @@ BEGIN
 END
 $function$;
 
--- Look up one 'account' by key: the local directory names the owner;
--- one query on the session's connection to the owner reads its leaf.
 CREATE OR REPLACE FUNCTION "billing"."get_account"(bigint)
 RETURNS SETOF "billing"."account_row"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
--- an error raised in here does not log the caller's statement, which may
--- carry personal values as literals (the error itself names no personal value)
 SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
@@ -391,8 +309,6 @@ DECLARE
   _rsd_detail jsonb;
   _rsd_attempt integer;
 BEGIN
-  -- the registry before any entity table: a migration step that alters them locks it first, so this
-  -- call never holds a table lock its own parts (other sessions, through dblink) queue behind
   PERFORM FROM "residency"."regions" LIMIT 1;
   SELECT m."region" INTO _rsd_owner FROM "billing"."account" m
     JOIN "residency"."regions" r ON r.name = m."region"
@@ -415,7 +331,6 @@ BEGIN
             _rsd_owner, to_jsonb($1) #>> '{}')) AS t(v jsonb);
         EXIT;
       EXCEPTION WHEN connection_exception OR sqlclient_unable_to_establish_sqlconnection OR admin_shutdown OR crash_shutdown THEN
-        -- a connection an earlier call opened was broken (its server restarted): reopened, once
         PERFORM residency_dblink.dblink_disconnect('pg-residency:' || _rsd_owner);
         IF _rsd_attempt = 2 THEN RAISE; END IF;
       END;
@@ -427,17 +342,11 @@ BEGIN
 END
 $function$;
 
--- Replay queued directory writes to regions that were unreachable, one
--- two-phase write per region: the outbox rows here are deleted in the same
--- decision as the replay there. Returns the number of rows replayed; rows
--- for a region still unreachable stay queued.
 CREATE OR REPLACE FUNCTION "billing"."sync_account"()
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
--- an error raised in here does not log the caller's statement, which may
--- carry personal values as literals (the error itself names no personal value)
 SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
@@ -466,7 +375,6 @@ BEGIN
               'dequeue', jsonb_build_object('region', _rsd_r.name, 'keys', to_jsonb(_rsd_keys))))));
       EXIT;
     EXCEPTION WHEN SQLSTATE 'RS012' THEN
-      -- a connection an earlier call opened was broken (its server restarted): reopened, once
       IF _rsd_attempt = 2 THEN RAISE; END IF;
     END;
   END LOOP;

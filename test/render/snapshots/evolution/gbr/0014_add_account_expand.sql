@@ -21,7 +21,6 @@ CREATE SCHEMA IF NOT EXISTS "billing";
 
 GRANT USAGE ON SCHEMA "billing" TO "residency_link";
 
--- The non-personal directory row, mirrored to every region.
 CREATE TABLE "billing"."account" (
   "id" bigint NOT NULL,
   "region" text NOT NULL,
@@ -29,15 +28,11 @@ CREATE TABLE "billing"."account" (
   PRIMARY KEY ("id")
 );
 
--- Personal data, partitioned by owner region: a real leaf here, a foreign
--- table per other region.
 CREATE TABLE "billing"."account_details" (
   "id" bigint NOT NULL,
   "region" text NOT NULL,
   "iban" text
 ) PARTITION BY LIST ("region");
--- ANALYZE of the parent samples every region's rows into this region's
--- pg_statistic: collect no statistics on personal columns.
 ALTER TABLE "billing"."account_details" ALTER COLUMN "iban" SET STATISTICS 0;
 
 CREATE TABLE "gbr"."account_details" PARTITION OF "billing"."account_details" (
@@ -45,8 +40,6 @@ CREATE TABLE "gbr"."account_details" PARTITION OF "billing"."account_details" (
   CHECK ("region" = 'gbr')
 ) FOR VALUES IN ('gbr');
 
--- Mirror writes to a region that was unreachable, replayed by "billing"."sync_account"().
--- Keys and region names only: no personal data.
 CREATE TABLE "billing"."account_outbox" (
   "region" text NOT NULL,
   "id" bigint NOT NULL,
@@ -72,21 +65,6 @@ CREATE TYPE "billing"."account_upsert_result" AS (
   owned_here boolean
 );
 
--- A write's part in this region, sent by the coordinating region through
--- dblink (its loopback included) as one jsonb literal. It names no column
--- but the key and the region: rows are read into the tables' own row types
--- (jsonb_populate_record, fields it does not know are ignored, a known one
--- absent keeps the stored value), so a column added or dropped never needs
--- it replaced. Part fields:
---   o        the coordinator's position in regions.yaml (wait-die, see claim)
---   rows     [{x: row, e: the owner it must have now (absent for a new key),
---             p: true when x carries the personal columns (sent to the owner only)}]
---   drop     keys to erase;  read: keys whose personal row to return, locked
---   sync     directory rows to overwrite (outbox replay)
---   queue    regions down: outbox rows for every key of the write (loopback)
---   dequeue  {region, keys}: outbox rows replayed (loopback)
--- Conflicts: a new key that exists (created concurrently) 40001; a key whose
--- owner is not `e` RS006. Both retryable.
 CREATE FUNCTION "billing"."apply_account"(part jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -112,7 +90,6 @@ BEGIN
   END IF;
 
   IF part ? 'rows' THEN
-    -- new keys
     _rsd_want := (SELECT count(*) FROM jsonb_array_elements(part->'rows') e WHERE NOT e ? 'e');
     IF _rsd_want > 0 THEN
       INSERT INTO "billing"."account"
@@ -126,7 +103,6 @@ BEGIN
             'account', _rsd_want - _rsd_count, _rsd_want);
       END IF;
     END IF;
-    -- keys that exist: replace the directory row where its owner is still `e`
     _rsd_want := (SELECT count(*) FROM jsonb_array_elements(part->'rows') e WHERE e ? 'e');
     IF _rsd_want > 0 THEN
       WITH p AS (
@@ -140,7 +116,6 @@ BEGIN
       INSERT INTO "billing"."account" SELECT (jsonb_populate_record(d.old, d.x)).* FROM d;
       GET DIAGNOSTICS _rsd_count = ROW_COUNT;
       IF _rsd_count < _rsd_want THEN
-        -- a row this region never got (its write was queued while it was down): add it
         INSERT INTO "billing"."account"
           SELECT (jsonb_populate_record(NULL::"billing"."account", e->'x')).*
           FROM jsonb_array_elements(part->'rows') e
@@ -154,15 +129,11 @@ BEGIN
         END IF;
       END IF;
     END IF;
-    -- personal rows: merged into the stored row of a key this region owned
-    -- (a field absent keeps its value), inserted for a key it now owns,
-    -- deleted for a key it no longer owns
     WITH p AS (
       SELECT (e->'x'->>'id')::bigint AS k, e->>'e' AS owner, e->'x' AS x, e ? 'p' AS personal
       FROM jsonb_array_elements(part->'rows') e
     ), d AS (
       DELETE FROM "gbr"."account_details" l USING p
-      -- (a stale copy an interrupted write of the past left is replaced too)
       WHERE l."id" = p.k AND (p.personal OR p.x->>'region' <> 'gbr')
       RETURNING p.k, l AS old
     )

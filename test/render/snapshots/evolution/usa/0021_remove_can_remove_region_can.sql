@@ -54,25 +54,12 @@ DROP SERVER "can";
 SET LOCAL lock_timeout = '2500ms';
 SET LOCAL statement_timeout = '30s';
 
--- How this region reaches 'can'. Options follow this region's
--- PostgreSQL version (10): an option it lacks would be an error.
--- Host, port and database differ per environment: `pg-residency migrate`
--- binds them from regions.yaml, in this transaction.
 CREATE SERVER "can" FOREIGN DATA WRAPPER postgres_fdw OPTIONS (
   fetch_size '1000'
 );
 SELECT "residency"."bind_server"('can');
 
--- Everyone here reaches 'can' as its link role; local
--- privileges on the foreign tables decide who may use them. The password is
--- added by `pg-residency migrate` from the environment.
 CREATE USER MAPPING FOR PUBLIC SERVER "can" OPTIONS (user 'residency_link');
-
--- For each entity below, a foreign-table partition of the local parent that
--- reads 'can''s leaf, never its parent (that would loop); ANALYZE
--- would copy samples of its personal data here, so its personal columns
--- collect no statistics. Writes reach 'can' through dblink, on
--- this server and user mapping.
 
 -- "billing"."account_details" in 'can'
 CREATE FOREIGN TABLE "can"."account_details"

@@ -8,10 +8,6 @@
 SET LOCAL lock_timeout = '1000ms';
 SET LOCAL statement_timeout = '20s';
 
--- How this region reaches 'aus'. Options follow this region's
--- PostgreSQL version (14): an option it lacks would be an error.
--- Host, port and database differ per environment: `pg-residency migrate`
--- binds them from regions.yaml, in this transaction.
 CREATE SERVER "aus" FOREIGN DATA WRAPPER postgres_fdw OPTIONS (
   async_capable 'true',
   batch_size '50',
@@ -20,16 +16,7 @@ CREATE SERVER "aus" FOREIGN DATA WRAPPER postgres_fdw OPTIONS (
 );
 SELECT "residency"."bind_server"('aus');
 
--- Everyone here reaches 'aus' as its link role; local
--- privileges on the foreign tables decide who may use them. The password is
--- added by `pg-residency migrate` from the environment.
 CREATE USER MAPPING FOR PUBLIC SERVER "aus" OPTIONS (user 'residency_link');
-
--- For each entity below, a foreign-table partition of the local parent that
--- reads 'aus''s leaf, never its parent (that would loop); ANALYZE
--- would copy samples of its personal data here, so its personal columns
--- collect no statistics. Writes reach 'aus' through dblink, on
--- this server and user mapping.
 
 -- "shared"."identity_details" in 'aus'
 CREATE FOREIGN TABLE "aus"."identity_details"

@@ -8,7 +8,6 @@
 SET LOCAL lock_timeout = '1000ms';
 SET LOCAL statement_timeout = '20s';
 
--- The non-personal directory row, mirrored to every region.
 CREATE TABLE "shared"."identity" (
   "uuid" uuid NOT NULL DEFAULT uuid_generate_v4(),
   "region" text NOT NULL,
@@ -17,15 +16,11 @@ CREATE TABLE "shared"."identity" (
   PRIMARY KEY ("uuid")
 );
 
--- Personal data, partitioned by owner region: a real leaf here, a foreign
--- table per other region.
 CREATE TABLE "shared"."identity_details" (
   "uuid" uuid NOT NULL,
   "region" text NOT NULL,
   "name" text
 ) PARTITION BY LIST ("region");
--- ANALYZE of the parent samples every region's rows into this region's
--- pg_statistic: collect no statistics on personal columns.
 ALTER TABLE "shared"."identity_details" ALTER COLUMN "name" SET STATISTICS 0;
 
 CREATE TABLE "aus"."identity_details" PARTITION OF "shared"."identity_details" (
@@ -33,8 +28,6 @@ CREATE TABLE "aus"."identity_details" PARTITION OF "shared"."identity_details" (
   CHECK ("region" = 'aus')
 ) FOR VALUES IN ('aus');
 
--- Mirror writes to a region that was unreachable, replayed by "shared"."sync_identity"().
--- Keys and region names only: no personal data.
 CREATE TABLE "shared"."identity_outbox" (
   "region" text NOT NULL,
   "uuid" uuid NOT NULL,
@@ -65,21 +58,6 @@ CREATE TYPE "shared"."identity_upsert_result" AS (
   owned_here boolean
 );
 
--- A write's part in this region, sent by the coordinating region through
--- dblink (its loopback included) as one jsonb literal. It names no column
--- but the key and the region: rows are read into the tables' own row types
--- (jsonb_populate_record, fields it does not know are ignored, a known one
--- absent keeps the stored value), so a column added or dropped never needs
--- it replaced. Part fields:
---   o        the coordinator's position in regions.yaml (wait-die, see claim)
---   rows     [{x: row, e: the owner it must have now (absent for a new key),
---             p: true when x carries the personal columns (sent to the owner only)}]
---   drop     keys to erase;  read: keys whose personal row to return, locked
---   sync     directory rows to overwrite (outbox replay)
---   queue    regions down: outbox rows for every key of the write (loopback)
---   dequeue  {region, keys}: outbox rows replayed (loopback)
--- Conflicts: a new key that exists (created concurrently) 40001; a key whose
--- owner is not `e` RS006. Both retryable.
 CREATE FUNCTION "shared"."apply_identity"(part jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -105,7 +83,6 @@ BEGIN
   END IF;
 
   IF part ? 'rows' THEN
-    -- new keys
     _rsd_want := (SELECT count(*) FROM jsonb_array_elements(part->'rows') e WHERE NOT e ? 'e');
     IF _rsd_want > 0 THEN
       INSERT INTO "shared"."identity"
@@ -119,7 +96,6 @@ BEGIN
             'identity', _rsd_want - _rsd_count, _rsd_want);
       END IF;
     END IF;
-    -- keys that exist: replace the directory row where its owner is still `e`
     _rsd_want := (SELECT count(*) FROM jsonb_array_elements(part->'rows') e WHERE e ? 'e');
     IF _rsd_want > 0 THEN
       WITH p AS (
@@ -133,7 +109,6 @@ BEGIN
       INSERT INTO "shared"."identity" SELECT (jsonb_populate_record(d.old, d.x)).* FROM d;
       GET DIAGNOSTICS _rsd_count = ROW_COUNT;
       IF _rsd_count < _rsd_want THEN
-        -- a row this region never got (its write was queued while it was down): add it
         INSERT INTO "shared"."identity"
           SELECT (jsonb_populate_record(NULL::"shared"."identity", e->'x')).*
           FROM jsonb_array_elements(part->'rows') e
@@ -147,15 +122,11 @@ BEGIN
         END IF;
       END IF;
     END IF;
-    -- personal rows: merged into the stored row of a key this region owned
-    -- (a field absent keeps its value), inserted for a key it now owns,
-    -- deleted for a key it no longer owns
     WITH p AS (
       SELECT (e->'x'->>'uuid')::uuid AS k, e->>'e' AS owner, e->'x' AS x, e ? 'p' AS personal
       FROM jsonb_array_elements(part->'rows') e
     ), d AS (
       DELETE FROM "aus"."identity_details" l USING p
-      -- (a stale copy an interrupted write of the past left is replaced too)
       WHERE l."uuid" = p.k AND (p.personal OR p.x->>'region' <> 'aus')
       RETURNING p.k, l AS old
     )

@@ -8,25 +8,12 @@
 SET LOCAL lock_timeout = '2500ms';
 SET LOCAL statement_timeout = '30s';
 
--- How this region reaches 'a.b'. Options follow this region's
--- PostgreSQL version (10): an option it lacks would be an error.
--- Host, port and database differ per environment: `pg-residency migrate`
--- binds them from regions.yaml, in this transaction.
 CREATE SERVER "a.b" FOREIGN DATA WRAPPER postgres_fdw OPTIONS (
   fetch_size '1000'
 );
 SELECT "residency"."bind_server"('a.b');
 
--- Everyone here reaches 'a.b' as its link role; local
--- privileges on the foreign tables decide who may use them. The password is
--- added by `pg-residency migrate` from the environment.
 CREATE USER MAPPING FOR PUBLIC SERVER "a.b" OPTIONS (user 'link "role"');
-
--- For each entity below, a foreign-table partition of the local parent that
--- reads 'a.b''s leaf, never its parent (that would loop); ANALYZE
--- would copy samples of its personal data here, so its personal columns
--- collect no statistics. Writes reach 'a.b' through dblink, on
--- this server and user mapping.
 
 -- "My Schema"."Odd ""Entity""_details" in 'a.b'
 CREATE FOREIGN TABLE "a.b"."Odd ""Entity""_details"

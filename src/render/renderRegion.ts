@@ -7,7 +7,9 @@ import { planRegion, type PlannedBlock, type PlanOptions } from '../plan/planReg
 import { renderSum, type NamedContent } from '../format/checksum.js';
 import { migrationFileName } from '../format/fileName.js';
 import { createSqlHandlebars } from './sqlHandlebars.js';
-import { BLOCK_HELPERS, unsafeMustaches, VALUE_HELPERS } from './templateSafety.js';
+import { createRequire } from 'node:module';
+import { sourceHash } from './precompileTemplates.js';
+import { checkedAst, COMPILE_OPTIONS } from './templateCompile.js';
 import type Handlebars from 'handlebars';
 
 /** Template sources keyed by their path below templates/ without `.sql.hbs`. */
@@ -61,14 +63,12 @@ function templateSet(templates: TemplateSources): TemplateSet {
     if (hit !== undefined) return hit;
     const source = templates[template];
     if (source === undefined) throw new ResidencyError('TEMPLATE', `templates/${template}.sql.hbs is missing`);
-    const ast = hb.parse(source);
-    const problems = unsafeMustaches(ast);
-    if (problems.length > 0)
-      throw new ResidencyError(
-        'TEMPLATE',
-        `templates/${template}.sql.hbs prints values that no quoting helper checked:\n${problems.map((p) => `  ${p}`).join('\n')}`,
-      );
-    const fn = hb.compile(ast, { noEscape: true, strict: true, knownHelpers: KNOWN_HELPERS }) as Compiled;
+    const built = precompiled()[template];
+    const fn = (
+      built !== undefined && built.sha256 === sourceHash(source)
+        ? hb.template(built.spec)
+        : hb.compile(checkedAst(hb, template, source), COMPILE_OPTIONS)
+    ) as Compiled;
     compiled.set(template, fn);
     return fn;
   };
@@ -80,7 +80,24 @@ function templateSet(templates: TemplateSources): TemplateSet {
   return set;
 }
 
-const KNOWN_HELPERS = Object.fromEntries([...VALUE_HELPERS, ...BLOCK_HELPERS].map((h) => [h, true]));
+type Precompiled = Readonly<Record<string, { readonly sha256: string; readonly spec: TemplateSpecification }>>;
+let precompiledTemplates: Precompiled | undefined;
+
+/**
+ * The shipped templates compiled at build time (precompileTemplates.ts), or
+ * none when running from the sources (tests through tsx): then every template
+ * is compiled here.
+ */
+function precompiled(): Precompiled {
+  if (precompiledTemplates === undefined) {
+    try {
+      precompiledTemplates = createRequire(import.meta.url)('./templates.precompiled.cjs') as Precompiled;
+    } catch {
+      precompiledTemplates = {};
+    }
+  }
+  return precompiledTemplates;
+}
 
 /**
  * Renders every migration of one region. Pure: templates come in as text.

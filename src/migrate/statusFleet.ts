@@ -4,6 +4,7 @@ import type { ResidencyError } from '../errors.js';
 import { appliedMigrations } from './appliedMigrations.js';
 import { regionError, withRegion } from './connect.js';
 import { selectRegions } from './migrateFleet.js';
+import { stalePreparedSql } from './preparedParts.js';
 import { readRegionMigrations } from './regionMigrations.js';
 
 export interface RegionStatus {
@@ -15,15 +16,12 @@ export interface RegionStatus {
   /** Applied, then edited on disk. */
   readonly modified: readonly string[];
   /**
-   * Parts of two-phase writes prepared here more than {@link STALE_PREPARED}
-   * ago: a crash left them; `pg-residency resolve` finishes them.
+   * Parts of two-phase writes prepared here over a minute ago
+   * (preparedParts.ts): a crash left them; `pg-residency resolve` finishes them.
    */
   readonly stalePrepared: number;
   readonly error?: ResidencyError;
 }
-
-/** How old a prepared part must be for `migrate status` to report it: a write in flight holds its parts for milliseconds. */
-export const STALE_PREPARED = '1 minute';
 
 /** Whether a status needs attention: `migrate status` exits non-zero then. */
 export function needsAttention(s: RegionStatus): boolean {
@@ -45,13 +43,9 @@ export async function statusFleet(config: Config, names: readonly string[], all:
             const applied = await appliedMigrations(client);
             const files = new Map(migrations.files.map((f) => [f.name, f]));
             const appliedNames = new Set(applied.map((a) => a.name));
-            const prepared = await client.query<{ n: string }>(
-              `SELECT count(*) AS n FROM pg_catalog.pg_prepared_xacts
-                 WHERE database = current_database() AND gid LIKE 'pg-residency:%' AND prepared < now() - $1::interval`,
-              [STALE_PREPARED],
-            );
+            const prepared = await client.query(stalePreparedSql());
             return {
-              stalePrepared: Number(prepared.rows[0]?.n ?? 0),
+              stalePrepared: prepared.rowCount ?? 0,
               region: region.name,
               applied: applied.filter((a) => files.has(a.name)).map((a) => a.name),
               pending: migrations.files.filter((f) => !appliedNames.has(f.name)).map((f) => f.name),

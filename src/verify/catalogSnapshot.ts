@@ -1,6 +1,6 @@
 import { REGISTRY_SCHEMA } from '../config/derivedNames.js';
 import type { Config } from '../config/types.js';
-import { STALE_PREPARED } from '../migrate/statusFleet.js';
+import { STALE_PREPARED, stalePreparedSql } from '../migrate/preparedParts.js';
 import { literal } from '../sql/quote.js';
 import type { RegionSession } from './regionSession.js';
 
@@ -119,9 +119,7 @@ export async function readCatalog(
     `SELECT count(*)::int AS n FROM pg_catalog.pg_stat_activity a JOIN pg_catalog.pg_stat_ssl s ON s.pid = a.pid
       WHERE a.usename = ${literal(config.link.role)} AND NOT s.ssl`,
     `SELECT t, pg_catalog.format_type(pg_catalog.to_regtype(t), NULL) AS normalised FROM unnest(${arr(types)}) t`,
-    `SELECT gid, extract(epoch FROM now() - prepared)::int AS age FROM pg_catalog.pg_prepared_xacts
-      WHERE database = current_database() AND gid LIKE 'pg-residency:%' AND prepared < now() - ${literal(preparedOlderThan)}::interval
-      ORDER BY prepared`,
+    stalePreparedSql(preparedOlderThan),
   ];
   const r = await session.batch(statements);
   const at = <T>(i: number) => r[i] as T[];

@@ -5,6 +5,7 @@ import type { Env } from '../config/expandEnv.js';
 import type { Config, Region } from '../config/types.js';
 import { ResidencyError } from '../errors.js';
 import { CHECKSUMS_TABLE, MIGRATIONS_SCHEMA, MIGRATIONS_TABLE } from '../migrate/appliedMigrations.js';
+import { regionError } from '../migrate/connect.js';
 import { sha256 } from '../migrate/regionMigrations.js';
 import { selectRegions } from '../migrate/migrateFleet.js';
 import { qualified } from '../sql/quote.js';
@@ -69,15 +70,9 @@ export interface VerifyOptions {
   readonly preparedOlderThan?: string;
 }
 
-const wrap = (region: string, error: unknown): ResidencyError => {
-  if (error instanceof ResidencyError) return error;
-  const sqlstate = (error as { code?: unknown }).code;
-  return new ResidencyError(
-    'MIGRATION',
-    `region "${region}": ${(error as Error).message}${typeof sqlstate === 'string' ? ` [SQLSTATE ${sqlstate}]` : ''}; is it migrated? \`pg-residency migrate status --all\` tells`,
-    { cause: error },
-  );
-};
+// a failing statement here is most often a region not (fully) migrated
+const wrap = (region: string, error: unknown): ResidencyError =>
+  regionError(region, error, 'is it migrated? `pg-residency migrate status --all` tells');
 
 async function expectedFor(
   session: RegionSession,

@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { loadTemplates } from './loadTemplates.js';
-import { checkedAst, COMPILE_OPTIONS } from './templateCompile.js';
+import { checkedAst, COMPILE_OPTIONS, sourceHash } from './templateCompile.js';
 import { createSqlHandlebars } from './sqlHandlebars.js';
 
 /**
@@ -15,8 +14,6 @@ import { createSqlHandlebars } from './sqlHandlebars.js';
  * as before.
  */
 export const PRECOMPILED_FILE = fileURLToPath(new URL('./templates.precompiled.cjs', import.meta.url));
-
-export const sourceHash = (source: string): string => createHash('sha256').update(source).digest('hex');
 
 async function main(): Promise<void> {
   const templates = await loadTemplates();

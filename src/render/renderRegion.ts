@@ -8,8 +8,7 @@ import { renderSum, type NamedContent } from '../format/checksum.js';
 import { migrationFileName } from '../format/fileName.js';
 import { createSqlHandlebars } from './sqlHandlebars.js';
 import { createRequire } from 'node:module';
-import { sourceHash } from './precompileTemplates.js';
-import { checkedAst, COMPILE_OPTIONS } from './templateCompile.js';
+import { checkedAst, COMPILE_OPTIONS, sourceHash } from './templateCompile.js';
 import type Handlebars from 'handlebars';
 
 /** Template sources keyed by their path below templates/ without `.sql.hbs`. */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type Handlebars from 'handlebars';
 import { ResidencyError } from '../errors.js';
 import { BLOCK_HELPERS, unsafeMustaches, VALUE_HELPERS } from './templateSafety.js';
@@ -18,3 +19,6 @@ export function checkedAst(hb: typeof Handlebars, template: string, source: stri
     );
   return ast;
 }
+
+/** The hash a precompiled template is keyed by: it is used only for exactly this source. */
+export const sourceHash = (source: string): string => createHash('sha256').update(source).digest('hex');

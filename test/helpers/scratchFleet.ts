@@ -91,6 +91,13 @@ export interface ScratchFleet {
   stop(): Promise<void>;
 }
 
+/** A connection (not yet open) to a scratch region's database as the superuser. */
+function superuser(port: number, env: Readonly<Record<string, string>>): pg.Client {
+  const client = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', password: env.PGPASSWORD, database: 'residency' });
+  client.on('error', () => undefined);
+  return client;
+}
+
 /** The dev fleet's TLS files as the servers see them: relative to each data directory, as in the root regions.yaml. */
 const TLS_FROM_DATA_DIR = '../../.tls';
 
@@ -147,14 +154,7 @@ export async function startScratchFleet(options: ScratchFleetOptions): Promise<S
     const values = new Map<string, { object: string; value: string }[]>();
     const logs = new Map<string, string>();
     for (const region of audited.regions) {
-      const client = new pg.Client({
-        host: '127.0.0.1',
-        port: ports[region.name],
-        user: 'postgres',
-        password: env.PGPASSWORD,
-        database: 'residency',
-      });
-      client.on('error', () => undefined);
+      const client = superuser(ports[region.name]!, env);
       const held = await client
         .connect()
         .then(() => homeValues(audited, region.name, async (sql) => (await client.query(sql)).rows as Record<string, unknown>[]))
@@ -191,14 +191,7 @@ export async function startScratchFleet(options: ScratchFleetOptions): Promise<S
     env,
     ports,
     async client(region) {
-      const client = new pg.Client({
-        host: '127.0.0.1',
-        port: ports[region],
-        user: 'postgres',
-        password: env.PGPASSWORD,
-        database: 'residency',
-      });
-      client.on('error', () => undefined);
+      const client = superuser(ports[region]!, env);
       await client.connect();
       open.push(client);
       return client;

@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sourceHash } from '../../src/render/precompileTemplates.js';
+import { sourceHash } from '../../src/render/templateCompile.js';
 import { shippedTemplates } from '../helpers/fixtures.js';
 
 // The build compiles the shipped templates once (precompileTemplates.ts);

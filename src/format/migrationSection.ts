@@ -58,11 +58,11 @@ export function markSection(id: string, sql: string): string {
   return `${BEGIN}${id}\n${sql}\n${END}${id}`;
 }
 
-/** The SQL between the markers of an object in a file's up section, or undefined. */
-export function markedSection(content: string, id: string): string | undefined {
-  const up = migrationSection(content, 'up');
-  const begin = up.indexOf(`${BEGIN}${id}\n`);
-  const end = up.indexOf(`\n${END}${id}`, begin);
+/** The SQL between the markers of an object in a file's up (or down) section, or undefined. */
+export function markedSection(content: string, id: string, direction: Direction = 'up'): string | undefined {
+  const section = migrationSection(content, direction);
+  const begin = section.indexOf(`${BEGIN}${id}\n`);
+  const end = section.indexOf(`\n${END}${id}`, begin);
   if (begin < 0 || end < 0) return undefined;
-  return up.slice(begin + BEGIN.length + id.length + 1, end);
+  return section.slice(begin + BEGIN.length + id.length + 1, end);
 }

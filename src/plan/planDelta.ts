@@ -7,7 +7,18 @@ import { entityKey, evolveShape, initialShape, type ApiShape } from './apiShape.
 import { entityContext } from './entityContext.js';
 import { fdwServerOptions } from './fdwServerOptions.js';
 import { fleetConfig, type FleetState } from './fleetState.js';
-import { applyBlock, baseContext, codeBlock, codeId, foreignBlock, regionRowBlock, serverBlock, type PlannedBlock } from './planRegion.js';
+import {
+  applyBlock,
+  baseContext,
+  codeBlock,
+  codeId,
+  foreignBlock,
+  regionRowBlock,
+  runtimeBlock,
+  serverBlock,
+  type PlannedBlock,
+} from './planRegion.js';
+import { planRuntime } from './planRuntime.js';
 
 /** A block ready to compose: rendered from a template, or taken from a file already generated. */
 export interface StepBlock {
@@ -25,8 +36,8 @@ export interface StepFile {
   readonly changes: readonly string[];
   /** What it destroys; non-empty only with allowDestructive. */
   readonly destructive: readonly string[];
-  /** The code object (`functions schema.name`) this file creates, if any. */
-  readonly creates?: { readonly id: string; readonly sha256: string };
+  /** The code objects (`functions schema.name`, `runtime two_phase`, ...) this file creates, each with its hash. */
+  readonly creates?: readonly { readonly id: string; readonly sha256: string }[];
 }
 
 /** What a step planner may read: files already generated, and how to render a block. */
@@ -36,6 +47,8 @@ export interface DeltaInput {
   readonly to: FleetState;
   readonly shapes: Readonly<Record<string, ApiShape>>;
   readonly code: Readonly<Record<string, { readonly file: string; readonly sha256: string }>>;
+  /** The names of the files already generated for this region, in order. */
+  readonly files: readonly string[];
   /** The text of a file already generated for this region. */
   readonly readFile: (name: string) => string;
   /** Renders a block for the region (in the mode the given config gives it). */
@@ -121,9 +134,20 @@ export function planDelta(input: DeltaInput): DeltaPlan {
   const contractRemoteDestroys: string[] = [];
   const shapes: Record<string, ApiShape> = { ...input.shapes };
 
+  const expandLocalCreates: { id: string; sha256: string }[] = [];
+  /** A block rendered for the expand file; a marked one (runtime code) is recorded as created there. */
+  const expand = (block: PlannedBlock) => {
+    const rendered = input.render(newConfig, block);
+    if (block.marker !== undefined) expandLocalCreates.push({ id: block.marker, sha256: input.codeHash([rendered]) });
+    return rendered;
+  };
+
   // the upgrade to two-phase writes: dblink, loopback, commit records and resolver first
   if (!input.twoPhase) {
-    expandLocal.push(render(newConfig, 'two_phase', {}));
+    expandLocal.push(
+      expand(runtimeBlock(newConfig, here, 'two_phase', 'state')),
+      expand(runtimeBlock(newConfig, here, 'two_phase', 'code')),
+    );
     expandLocalChanges.push('two-phase writes through dblink: the dblink schema, the loopback server, commit records, the resolver');
   }
 
@@ -173,7 +197,7 @@ export function planDelta(input: DeltaInput): DeltaPlan {
     expandLocal.push(
       render(newConfig, 'entity', context),
       render(newConfig, 'entity_types', context),
-      input.render(newConfig, applyBlock(newConfig, here, entity)),
+      expand(applyBlock(newConfig, here, entity)),
     );
     expandLocalChanges.push(`add entity ${key}`);
     shapes[key] = initialShape(entity);
@@ -206,7 +230,7 @@ export function planDelta(input: DeltaInput): DeltaPlan {
   if (!input.twoPhase) {
     for (const [key, entity] of newEntities) {
       if (!oldEntities.has(key)) continue;
-      expandLocal.push(input.render(newConfig, applyBlock(newConfig, here, entity)));
+      expandLocal.push(expand(applyBlock(newConfig, here, entity)));
     }
     // the functions replaced below no longer use them; a call in flight on the old ones may, until this wave
     const retired = keptOthers.flatMap((t) =>
@@ -357,6 +381,20 @@ export function planDelta(input: DeltaInput): DeltaPlan {
     });
   }
 
+  // the runtime library and apply functions, replaced when a new pg-residency renders them differently
+  const runtime = planRuntime({
+    config: newConfig,
+    here,
+    entities: newConfig.entities.filter((e) => oldEntities.has(entityKey(e))),
+    twoPhase: input.twoPhase,
+    code: input.code,
+    files: input.files,
+    readFile: input.readFile,
+    render: input.render,
+    codeHash: input.codeHash,
+  });
+  if (runtime !== undefined) remoteFiles.push(runtime);
+
   // code: every entity's functions, replaced in place when what renders changed
   for (const entity of newConfig.entities) {
     const key = entityKey(entity);
@@ -372,7 +410,7 @@ export function planDelta(input: DeltaInput): DeltaPlan {
         blocks: [functions],
         changes: [`create the functions of ${key}`],
         destructive: [],
-        creates: { id, sha256 },
+        creates: [{ id, sha256 }],
       });
       continue;
     }
@@ -418,7 +456,7 @@ export function planDelta(input: DeltaInput): DeltaPlan {
       ],
       changes: [`replace the functions of ${key} (CREATE OR REPLACE; before: ${recorded.file})`],
       destructive: [],
-      creates: { id, sha256 },
+      creates: [{ id, sha256 }],
     });
   }
   for (const entity of oldConfig.entities) {
@@ -447,7 +485,14 @@ export function planDelta(input: DeltaInput): DeltaPlan {
   const locked = (blocks: StepBlock[]) => (blocks.length > 0 ? [render(newConfig, 'registry_lock', {}), ...blocks] : blocks);
   const files: StepFile[] = [];
   if (expandLocal.length > 0)
-    files.push({ slug: 'expand', phase: 'local', blocks: locked(expandLocal), changes: expandLocalChanges, destructive: [] });
+    files.push({
+      slug: 'expand',
+      phase: 'local',
+      blocks: locked(expandLocal),
+      changes: expandLocalChanges,
+      destructive: [],
+      creates: expandLocalCreates,
+    });
   files.push(...remoteFiles);
   if (contractRemote.length > 0)
     files.push({

@@ -14,6 +14,8 @@ export interface PlannedBlock {
   readonly context: object;
   /** Marks the block's up section in the file, so a later step can find what created an object (see markedSection). */
   readonly marker?: string;
+  /** Marks its down section too: a later step that replaces the object runs what dropped it (runtime objects). */
+  readonly markDown?: boolean;
 }
 
 export interface PlannedMigration {
@@ -21,8 +23,6 @@ export interface PlannedMigration {
   readonly phase: Phase;
   /** Up runs the blocks in order, down undoes them in the reverse order. */
   readonly blocks: readonly PlannedBlock[];
-  /** The replaceable object (an entity's API) this file creates: state.json records where. */
-  readonly creates?: string;
 }
 
 export interface PlanOptions {
@@ -101,7 +101,40 @@ export function regionRowBlock(config: Config, here: Region, target: Region): Pl
  * call it.
  */
 export function applyBlock(config: Config, here: Region, entity: Entity): PlannedBlock {
-  return { template: 'apply', context: { ...baseContext(config, here), entity: entityContext(config, entity, here) } };
+  return {
+    template: 'apply',
+    context: { ...baseContext(config, here), entity: entityContext(config, entity, here) },
+    marker: applyId(entity),
+    markDown: true,
+  };
+}
+
+/** The id under which state.json records an entity's apply function. */
+export function applyId(entity: Pick<Entity, 'schema' | 'name'>): string {
+  return `apply ${entityKey(entity)}`;
+}
+
+/**
+ * pg-residency's runtime library in a region, as replaceable objects: the
+ * functions of the registry template (bind_server) and of the two-phase
+ * template (connect, wave, tx_*, claim, decide, resolve, ...), apart from the
+ * tables, servers and extension those templates also create (`state`).
+ * state.json records each by the hash of what rendered, so a new pg-residency
+ * whose templates render them differently appends the step that replaces
+ * them (planRuntime.ts).
+ */
+export const RUNTIME_TEMPLATES = ['registry', 'two_phase'] as const;
+export type RuntimeTemplate = (typeof RUNTIME_TEMPLATES)[number];
+
+/** The id under which state.json records a runtime template's functions. */
+export function runtimeId(template: RuntimeTemplate): string {
+  return `runtime ${template}`;
+}
+
+/** A runtime template's tables and servers (`state`) or its functions (`code`, marked for later replacement). */
+export function runtimeBlock(config: Config, here: Region, template: RuntimeTemplate, part: 'state' | 'code'): PlannedBlock {
+  const context = { ...baseContext(config, here), ordinal: ordinalOf(config, here.name), state: part === 'state', code: part === 'code' };
+  return part === 'state' ? { template, context } : { template, context, marker: runtimeId(template), markDown: true };
 }
 
 /** The id under which state.json records an entity's API (its types and functions). */
@@ -145,7 +178,11 @@ export function planRegion(config: Config, regionName: string, options: PlanOpti
     one('schemas', 'local', 'schemas', {
       schemas: [...entitySchemas, ...config.regions.map((r) => r.name)].filter((s) => s !== 'public'),
     }),
-    one('registry', 'local', 'registry', { ordinal: ordinalOf(config, here.name) }),
+    {
+      slug: 'registry',
+      phase: 'local',
+      blocks: [runtimeBlock(config, here, 'registry', 'state'), runtimeBlock(config, here, 'registry', 'code')],
+    },
     one('link_role', 'local', 'link_role', {
       grantSchemas: [...entitySchemas, here.name],
       managedComment: MANAGED_ROLE_COMMENT,
@@ -153,7 +190,11 @@ export function planRegion(config: Config, regionName: string, options: PlanOpti
       // Before 15, every role may CREATE in public: take that away, as 15 does.
       revokePublicCreate: here.postgres < 15,
     }),
-    one('two_phase', 'local', 'two_phase', {}),
+    {
+      slug: 'two_phase',
+      phase: 'local',
+      blocks: [runtimeBlock(config, here, 'two_phase', 'state'), runtimeBlock(config, here, 'two_phase', 'code')],
+    },
   ];
   for (const entity of config.entities) {
     const context = { ...base, entity: entityContext(config, entity, here, options.shapes?.[entityKey(entity)]) };
@@ -180,7 +221,6 @@ export function planRegion(config: Config, regionName: string, options: PlanOpti
       slug: `functions_${entity.name}`,
       phase: 'remote',
       blocks: [codeBlock(config, here, entity, options.shapes?.[entityKey(entity)])],
-      creates: codeId(entity),
     });
   }
   if (options.backfillFrom !== undefined) {

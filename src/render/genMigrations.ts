@@ -8,6 +8,7 @@ import { parseState, renderState, STATE_FILE, STATE_FORMAT, type StateFile } fro
 import { entityKey, initialShape, type ApiShape } from '../plan/apiShape.js';
 import { fleetState } from '../plan/fleetState.js';
 import { planDelta, type StepFile } from '../plan/planDelta.js';
+import { loadLegacyParser } from '../plan/legacyRuntimeSql.js';
 import { blockRenderer, codeHash, composeBlocks, renderRegion, timeoutsBlock, type TemplateSources } from './renderRegion.js';
 
 /** The narrow file access generation needs; tests pass an in-memory one. */
@@ -104,6 +105,8 @@ export async function genMigrations(input: GenMigrationsInput): Promise<RegionGe
       c.regions.find((r) => r.name === region)!,
     );
 
+  // a history from before runtime objects were recorded is read with PostgreSQL's parser (planRuntime.ts)
+  if ([...states.values()].some((s) => s !== undefined && s.code['runtime registry'] === undefined)) await loadLegacyParser();
   const work: RegionWork[] = [];
   let fleetShapes: Record<string, ApiShape> | undefined;
   // regions with a history first: a region joining the fleet takes their API shape
@@ -139,9 +142,7 @@ export async function genMigrations(input: GenMigrationsInput): Promise<RegionGe
         region: region.name,
         fleet: to,
         shapes,
-        code: Object.fromEntries(
-          rendered.migrations.flatMap((m) => (m.creates ? [[m.creates.id, { file: m.name, sha256: m.creates.sha256 }]] : [])),
-        ),
+        code: Object.fromEntries(rendered.migrations.flatMap((m) => m.creates.map((c) => [c.id, { file: m.name, sha256: c.sha256 }]))),
         writes: 'two_phase',
         steps: [{ step: 1, name: 'initial', files: rendered.migrations.map((m) => m.name) }],
       };
@@ -169,6 +170,7 @@ export async function genMigrations(input: GenMigrationsInput): Promise<RegionGe
       to,
       shapes: state.shapes,
       code: state.code,
+      files: [...existingFiles.keys()],
       readFile: (name) => {
         const content = existingFiles.get(name);
         if (content === undefined)
@@ -202,7 +204,7 @@ export async function genMigrations(input: GenMigrationsInput): Promise<RegionGe
       names.push(name);
       all.push({ name, content });
       item.destructive.push(...file.destructive.map((d) => `${region.name}/${name}: ${d}`));
-      if (file.creates) code[file.creates.id] = { file: name, sha256: file.creates.sha256 };
+      for (const c of file.creates ?? []) code[c.id] = { file: name, sha256: c.sha256 };
     }
     const newState: StateFile = {
       ...state,

@@ -16,8 +16,8 @@ export type TemplateSources = Readonly<Record<string, string>>;
 
 export interface RenderedMigration extends NamedContent {
   readonly phase: Phase;
-  /** The replaceable object it creates, with the hash of what rendered for it. */
-  readonly creates?: { readonly id: string; readonly sha256: string };
+  /** The replaceable objects it creates (its marked blocks), each with the hash of what rendered for it. */
+  readonly creates: readonly { readonly id: string; readonly sha256: string }[];
 }
 
 export interface RenderedRegion {
@@ -118,7 +118,7 @@ export function renderRegion(config: Config, regionName: string, templates: Temp
       name: migrationFileName(index + 1, migration.slug),
       content: header + composeBlocks(blocks, timeouts),
       phase: migration.phase,
-      ...(migration.creates === undefined ? {} : { creates: { id: migration.creates, sha256: codeHash(blocks) } }),
+      creates: migration.blocks.flatMap((b, i) => (b.marker === undefined ? [] : [{ id: b.marker, sha256: codeHash([blocks[i]!]) }])),
     };
   });
   return { region: regionName, migrations, sum: renderSum(migrations) };
@@ -152,7 +152,11 @@ export function blockRenderer(templates: TemplateSources, region: Config['region
       }
       byTemplate.set(key, (rendered = sectionBodies(body)));
     }
-    return block.marker === undefined ? rendered : { up: markSection(block.marker, rendered.up), down: rendered.down };
+    if (block.marker === undefined) return rendered;
+    return {
+      up: markSection(block.marker, rendered.up),
+      down: block.markDown === true ? markSection(block.marker, rendered.down) : rendered.down,
+    };
   };
 }
 

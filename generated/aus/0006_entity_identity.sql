@@ -54,6 +54,7 @@ CREATE TYPE "shared"."identity_upsert_result" AS (
   owned_here boolean
 );
 
+-- pg-residency-begin: apply shared.identity
 CREATE FUNCTION "shared"."apply_identity"(part jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -165,12 +166,15 @@ END
 $function$;
 REVOKE ALL ON FUNCTION "shared"."apply_identity"(jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION "shared"."apply_identity"(jsonb) TO "residency_link";
+-- pg-residency-end: apply shared.identity
 
 -- Down Migration
 SET LOCAL lock_timeout = '2500ms';
 SET LOCAL statement_timeout = '30s';
 
+-- pg-residency-begin: apply shared.identity
 DROP FUNCTION "shared"."apply_identity"(jsonb);
+-- pg-residency-end: apply shared.identity
 
 DROP TYPE "shared"."identity_upsert_result";
 DROP TYPE "shared"."identity_row";

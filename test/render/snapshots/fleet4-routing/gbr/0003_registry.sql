@@ -21,6 +21,7 @@ CREATE TABLE "residency"."regions" (
 );
 INSERT INTO "residency"."regions" (name, ordinal, is_local) VALUES ('gbr', 2, true);
 
+-- pg-residency-begin: runtime registry
 -- Host, port and database differ per environment, so no generated file names
 -- them: `pg-residency migrate` puts them in a table of its session, and a
 -- migration that creates a server calls this in the same transaction.
@@ -54,11 +55,15 @@ BEGIN
 END
 $function$;
 REVOKE ALL ON FUNCTION "residency"."bind_server"(text) FROM PUBLIC;
+-- pg-residency-end: runtime registry
 
 -- Down Migration
 SET LOCAL lock_timeout = '1000ms';
 SET LOCAL statement_timeout = '20s';
 
+-- pg-residency-begin: runtime registry
 DROP FUNCTION "residency"."bind_server"(text);
+-- pg-residency-end: runtime registry
+
 DROP TABLE "residency"."regions";
 DROP SCHEMA "residency";

@@ -59,6 +59,7 @@ CREATE TYPE "billing"."account_upsert_result" AS (
   owned_here boolean
 );
 
+-- pg-residency-begin: apply billing.account
 CREATE FUNCTION "billing"."apply_account"(part jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -170,12 +171,15 @@ END
 $function$;
 REVOKE ALL ON FUNCTION "billing"."apply_account"(jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION "billing"."apply_account"(jsonb) TO "residency_link";
+-- pg-residency-end: apply billing.account
 
 -- Down Migration
 SET LOCAL lock_timeout = '1000ms';
 SET LOCAL statement_timeout = '20s';
 
+-- pg-residency-begin: apply billing.account
 DROP FUNCTION "billing"."apply_account"(jsonb);
+-- pg-residency-end: apply billing.account
 
 DROP TYPE "billing"."account_upsert_result";
 DROP TYPE "billing"."account_row";

@@ -52,6 +52,7 @@ CREATE TYPE "My Schema"."Odd ""Entity""_upsert_result" AS (
   owned_here boolean
 );
 
+-- pg-residency-begin: apply My Schema.Odd "Entity"
 CREATE FUNCTION "My Schema"."apply_Odd ""Entity"""(part jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -163,12 +164,15 @@ END
 $function$;
 REVOKE ALL ON FUNCTION "My Schema"."apply_Odd ""Entity"""(jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION "My Schema"."apply_Odd ""Entity"""(jsonb) TO "link ""role""";
+-- pg-residency-end: apply My Schema.Odd "Entity"
 
 -- Down Migration
 SET LOCAL lock_timeout = '2500ms';
 SET LOCAL statement_timeout = '30s';
 
+-- pg-residency-begin: apply My Schema.Odd "Entity"
 DROP FUNCTION "My Schema"."apply_Odd ""Entity"""(jsonb);
+-- pg-residency-end: apply My Schema.Odd "Entity"
 
 DROP TYPE "My Schema"."Odd ""Entity""_upsert_result";
 DROP TYPE "My Schema"."Odd ""Entity""_row";

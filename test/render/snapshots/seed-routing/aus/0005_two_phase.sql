@@ -35,6 +35,7 @@ CREATE TABLE "residency"."commit_records" (
 GRANT USAGE ON SCHEMA "residency" TO "residency_link";
 GRANT INSERT ON "residency"."commit_records" TO "residency_link";
 
+-- pg-residency-begin: runtime two_phase
 -- Test-only (README): `SET residency.test_pause = 'before_decision'` (every
 -- part prepared, the loopback not committed) or 'before_commit_prepared' (the
 -- decision committed) makes a write wait there for residency.test_pause_seconds
@@ -486,11 +487,13 @@ REVOKE ALL ON FUNCTION "residency"."tx_open"(text[], text[], jsonb) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."tx_finish"(jsonb, jsonb) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."claim"(text, text[], integer) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."resolve"() FROM PUBLIC;
+-- pg-residency-end: runtime two_phase
 
 -- Down Migration
 SET LOCAL lock_timeout = '2500ms';
 SET LOCAL statement_timeout = '30s';
 
+-- pg-residency-begin: runtime two_phase
 DROP FUNCTION "residency"."decide"(text);
 DROP FUNCTION "residency"."resolve"();
 DROP FUNCTION "residency"."claim"(text, text[], integer);
@@ -502,6 +505,8 @@ DROP FUNCTION "residency"."drain"(text);
 DROP FUNCTION "residency"."connect"(text[]);
 DROP FUNCTION "residency"."test_pause"(text);
 DROP FUNCTION "residency"."connstr"(text);
+-- pg-residency-end: runtime two_phase
+
 DROP TABLE "residency"."commit_records";
 REVOKE USAGE ON SCHEMA "residency" FROM "residency_link";
 DROP USER MAPPING FOR PUBLIC SERVER "aus";

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import type { Env } from '../config/expandEnv.js';
 import type { Config, Region } from '../config/types.js';
+import { takeFleetLock } from './fleetLock.js';
 import { ResidencyError, unknownRegion } from '../errors.js';
 import type { Phase } from '../format/migrationFile.js';
 import { appliedMigrations } from './appliedMigrations.js';
@@ -150,6 +151,7 @@ export async function migrateFleet(input: MigrateInput): Promise<RegionMigrateRe
     for (const target of targets) {
       try {
         target.client = await connectRegion(target.region, input.env, { purpose: 'migrate' });
+        if (!input.dryRun) await takeFleetLock(target.client, target.region);
         if (input.direction === 'up') await requirePreparedTransactions(target.client, target.region);
         if (!input.dryRun) await prepareBindings(target.client, input.config);
         const applied = await appliedMigrations(target.client);

@@ -7,6 +7,7 @@ import { genMigrations } from '../../src/render/genMigrations.js';
 import { loadTemplates } from '../../src/render/loadTemplates.js';
 import { nodeGeneratedFs } from '../../src/render/nodeGeneratedFs.js';
 import type { TemplateSources } from '../../src/render/renderRegion.js';
+import { FLEET_LOCK } from '../../src/migrate/fleetLock.js';
 import { MIXED, startFleet, type Fleet } from '../helpers/fleet.js';
 
 // Issue 18, finding 6: a new pg-residency version whose templates render the
@@ -161,4 +162,41 @@ test.serial('a changed two-phase template appends a step that replaces only the 
   for (const region of REGIONS) t.is(await probe(region), 'v1', `${region} runs the old body again after down`);
   await writesWork(t, 'fix reverted');
   t.deepEqual(readdirSync(join(fleet.dir, 'usa')).filter((f) => f.endsWith('.sql')).length, 10);
+});
+
+// Issue 18, finding 7: one lock for the whole fleet run.
+test.serial('a migrate run stops before touching any region while another run holds the fleet lock', async (t) => {
+  await migrateOk({ direction: 'down', steps: 1 });
+  const pending = async () =>
+    Promise.all(
+      REGIONS.map(
+        async (r) => (await fleet.query<{ n: number }>(r, 'SELECT count(*)::int AS n FROM public.pg_residency_migrations'))[0]!.n,
+      ),
+    );
+  const before = await pending();
+  // another run, as its session holds the lock in gbr (the second region in regions.yaml)
+  const holder = await fleet.client('gbr');
+  await holder.query('SELECT pg_advisory_lock($1::int4, $2::int4)', [FLEET_LOCK.classid, FLEET_LOCK.objid]);
+  const results = await fleet.migrate({});
+  await holder.end();
+  t.deepEqual(
+    results.map((r) => [r.region, r.status]),
+    [
+      ['usa', 'skipped'],
+      ['gbr', 'failed'],
+      ['aus', 'skipped'],
+    ],
+  );
+  t.regex(results[1]!.error!.message, /^region "gbr": another pg-residency migrate is running on the fleet \(backend pid \d+/);
+  t.deepEqual(await pending(), before, 'no region applied anything, usa (locked first) included');
+
+  // two runs at once: one applies everything, the other changes nothing
+  const [a, b] = await Promise.all([fleet.migrate({}), fleet.migrate({})]);
+  const statuses = [a, b].map((run) => run.map((r) => r.status).join(','));
+  t.true(statuses.includes('applied,applied,applied'), statuses.join(' | '));
+  t.true(
+    statuses.some((s) => s !== 'applied,applied,applied' && !s.includes('applied')),
+    `the other run applied nothing: ${statuses.join(' | ')}`,
+  );
+  t.deepEqual(await pending(), [10, 10, 10]);
 });

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import type { Env } from '../config/expandEnv.js';
 import type { Config, Region } from '../config/types.js';
+import { droppedData } from './droppedData.js';
 import { takeFleetLock } from './fleetLock.js';
 import { ResidencyError, unknownRegion } from '../errors.js';
 import type { Phase } from '../format/migrationFile.js';
@@ -31,6 +32,8 @@ export interface MigrateInput {
   readonly count?: number;
   /** With down: revert the files of the last this many applied steps of each region's history (state.json). */
   readonly steps?: number;
+  /** With down: revert files whose down drops a table or a table's column (and so its rows or values); refused otherwise. */
+  readonly allowDestructive?: boolean;
   /** Progress: called after each region's step (its next run of local or remote migrations) has run. */
   readonly onStep?: (step: MigrateStep) => void;
 }
@@ -125,6 +128,22 @@ async function requirePreparedTransactions(client: pg.Client, region: Region): P
 }
 
 /**
+ * A down that would drop a table or a column of one (rows and values with
+ * them) runs only with allowDestructive, as generating a step that drops
+ * them does; refused before any region is touched.
+ */
+async function refuseDroppedData(region: Region, queue: readonly MigrationFile[]): Promise<void> {
+  const dropped: string[] = [];
+  for (const file of queue) for (const what of await droppedData(file.content)) dropped.push(`${file.file} drops ${what}`);
+  if (dropped.length === 0) return;
+  const shown = dropped.slice(0, 3).join('; ');
+  throw new ResidencyError(
+    'MIGRATION',
+    `region "${region.name}": migrate down would destroy data: ${shown}${dropped.length > 3 ? ` (and ${dropped.length - 3} more)` : ''}. Nothing was reverted. Pass --allow-destructive to revert it, or revert fewer migrations (--steps N, --count N)`,
+  );
+}
+
+/**
  * Applies or reverts generated migrations on one or more regions. Files are
  * checked against residency.sum and secrets against the environment before
  * any database is touched. With several regions it runs in waves: every
@@ -160,6 +179,8 @@ export async function migrateFleet(input: MigrateInput): Promise<RegionMigrateRe
           ...(input.count === undefined ? {} : { count: input.count }),
           ...(input.steps === undefined ? {} : { steps: input.steps }),
         });
+        if (input.direction === 'down' && !input.dryRun && input.allowDestructive !== true)
+          await refuseDroppedData(target.region, target.queue);
       } catch (error) {
         fail(target, error);
         break;

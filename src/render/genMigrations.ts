@@ -278,5 +278,10 @@ function renderStepFile(
     step: { number: step, name, changes: file.changes },
     destructive: file.destructive,
   });
-  return header + composeBlocks(file.blocks, timeouts);
+  // the registry lock is a prelude: taken before any DDL in both directions
+  // (as a block it would run last on down, which reverses the blocks)
+  const lock = file.blocks.find((b) => b.template === 'registry_lock');
+  const blocks = file.blocks.filter((b) => b.template !== 'registry_lock');
+  const prelude = lock === undefined ? timeouts : { up: `${timeouts.up}\n\n${lock.up}`, down: `${timeouts.down}\n\n${lock.down}` };
+  return header + composeBlocks(blocks, prelude);
 }

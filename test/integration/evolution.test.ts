@@ -261,10 +261,17 @@ test.serial(
 
     // down, one step at a time: back to the previous step's catalog
     for (let i = VERSIONS.length - 1; i >= 1; i -= 1) {
-      // the version that names more regions: a removed region's server needs its address again
-      const config = configs[i]!.regions.length >= configs[i - 1]!.regions.length ? configs[i]! : configs[i - 1]!;
+      // the regions.yaml of the step being reverted: a removed region's server comes back bound to where it was
+      // (issue 18, finding 5: this failed with RS007 when regions.yaml no longer named the region)
+      const config = configs[i]!;
       // the regions that took part in the step
-      const down = await migrate(config, { direction: 'down', steps: 1, all: false, regions: configs[i]!.regions.map((r) => r.name) });
+      const down = await migrate(config, {
+        direction: 'down',
+        steps: 1,
+        allowDestructive: true,
+        all: false,
+        regions: configs[i]!.regions.map((r) => r.name),
+      });
       t.deepEqual(
         down.filter((r) => r.status === 'failed').map((r) => [r.region, r.error?.message]),
         [],
@@ -273,7 +280,7 @@ test.serial(
       const previous = configs[i - 1]!;
       const expected = catalogs[i - 1]!;
       for (const region of previous.regions) {
-        if (!config.regions.some((r) => r.name === region.name)) continue;
+        if (!config.regions.some((r) => r.name === region.name) && region.name !== 'can') continue;
         t.deepEqual(await catalog(region.name), expected[region.name], `down ${VERSIONS[i]!.name}: ${region.name}`);
       }
     }

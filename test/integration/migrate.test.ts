@@ -127,7 +127,24 @@ test.serial('up --all on a mixed fleet creates every object in every region; dow
     ['gbr.identity_details DELETE,INSERT,SELECT,UPDATE', 'residency.commit_records INSERT', 'shared.identity DELETE,INSERT,SELECT,UPDATE'],
   );
 
-  const down = await fleet.migrate({ direction: 'down' });
+  // issue 18, finding 5: a whole revert drops every table: refused without --allow-destructive, nothing reverted
+  const refused = await fleet.migrate({ direction: 'down' });
+  t.deepEqual(
+    refused.map((r) => [r.region, r.status]),
+    [
+      ['usa', 'failed'],
+      ['gbr', 'skipped'],
+      ['aus', 'skipped'],
+    ],
+  );
+  t.regex(
+    refused[0]!.error!.message,
+    /^region "usa": migrate down would destroy data: 0006_entity_identity\.sql drops table "shared"\."identity_outbox"; .* Pass --allow-destructive to revert it, or revert fewer migrations/,
+  );
+  for (const region of ['usa', 'gbr', 'aus'])
+    t.deepEqual(await fleet.query(region, 'SELECT count(*)::int AS n FROM public.pg_residency_migrations'), [{ n: 9 }], region);
+
+  const down = await fleet.migrate({ direction: 'down', allowDestructive: true });
   t.deepEqual(
     down.map((r) => [r.region, r.status, r.migrations.length]),
     [

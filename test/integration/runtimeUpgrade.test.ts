@@ -134,7 +134,7 @@ test.serial('a history from the version before gets one runtime step per region,
 test.serial('a changed two-phase template appends a step that replaces only the runtime, and the fleet runs the new body', async (t) => {
   const shipped = await loadTemplates();
   // a fleet on the current version, one runtime function returning v1
-  await migrateOk({ direction: 'down' });
+  await migrateOk({ direction: 'down', allowDestructive: true });
   for (const region of REGIONS) {
     const applied = await fleet.query<{ n: number }>(region, 'SELECT count(*)::int AS n FROM public.pg_residency_migrations');
     t.is(applied[0]!.n, 0, `${region} reverted everything`);
@@ -166,7 +166,7 @@ test.serial('a changed two-phase template appends a step that replaces only the 
 
 // Issue 18, finding 7: one lock for the whole fleet run.
 test.serial('a migrate run stops before touching any region while another run holds the fleet lock', async (t) => {
-  await migrateOk({ direction: 'down', steps: 1 });
+  await migrateOk({ direction: 'down', count: 1 });
   const pending = async () =>
     Promise.all(
       REGIONS.map(

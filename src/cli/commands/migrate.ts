@@ -10,6 +10,7 @@ interface Args extends GlobalArgs {
   all: boolean;
   dir: string;
   'dry-run': boolean;
+  'allow-destructive': boolean;
   count?: string;
   steps?: string;
   json: boolean;
@@ -89,12 +90,18 @@ export function migrateCommand(ctx: CliContext): CommandModule<object, Args> {
       regionOptions(jsonOption(y))
         .positional('action', {
           choices: ['up', 'down', 'status'] as const,
-          describe: 'up: apply pending; down: revert applied (all unless --count); status: list, exit 1 when anything is pending',
+          describe:
+            'up: apply pending; down: revert applied (all unless --count or --steps; dropping tables or columns needs --allow-destructive); status: list, exit 1 when anything is pending',
         })
         .option('dir', { type: 'string', default: 'generated', describe: 'folder of the generated migrations' })
         .option('dry-run', { type: 'boolean', default: false, describe: 'print the SQL each region would run; change nothing' })
         .option('count', { type: 'string', describe: 'with down: revert only this many migrations per region (a positive integer)' })
         .option('steps', { type: 'string', describe: "with down: revert the last this many applied steps of each region's history" })
+        .option('allow-destructive', {
+          type: 'boolean',
+          default: false,
+          describe: 'with down: also revert migrations that drop tables or columns (and their rows)',
+        })
         .check(checkArgs)
         .example('$0 migrate up --region usa', "apply usa's pending migrations")
         .example('$0 migrate up --all', 'apply every region, in waves')
@@ -137,6 +144,7 @@ export function migrateCommand(ctx: CliContext): CommandModule<object, Args> {
         onStep: (step) => printStep(ctx, direction, step),
         ...(argv.count !== undefined ? { count: Number(argv.count) } : {}),
         ...(argv.steps !== undefined ? { steps: Number(argv.steps) } : {}),
+        allowDestructive: argv['allow-destructive'],
       });
       if (argv['dry-run']) for (const r of results) if (r.sql) ctx.line(r.sql);
       for (const r of results) printResult(ctx, r);

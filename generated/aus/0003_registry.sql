@@ -40,6 +40,13 @@ BEGIN
       MESSAGE = format('the connection options of server "%s" come from regions.yaml: apply this migration with pg-residency migrate', server);
   END IF;
   EXECUTE 'SELECT options FROM pg_temp.residency_server_options WHERE server = $1' INTO _rsd_options USING server;
+  IF _rsd_options IS NULL AND to_regclass(format('%I.retired_servers', 'residency')) IS NOT NULL THEN
+    -- a region that left the fleet, brought back by migrate down: where it was when it left
+    EXECUTE format('SELECT options FROM %I.retired_servers WHERE server = $1', 'residency') INTO _rsd_options USING server;
+    IF _rsd_options IS NOT NULL THEN
+      RAISE WARNING USING MESSAGE = format('server "%s" is bound to where its region was when it left the fleet; put the region back in regions.yaml and run pg-residency migrate up to bind it and set its password', server);
+    END IF;
+  END IF;
   IF _rsd_options IS NULL THEN
     RAISE EXCEPTION USING ERRCODE = 'RS007',
       MESSAGE = format('regions.yaml names no region "%s" to bind server "%s" to', server, server);

@@ -23,6 +23,6 @@ ALTER TABLE "shared"."identity" ALTER COLUMN "tier" SET DEFAULT 'basic';
 SET LOCAL lock_timeout = '2500ms';
 SET LOCAL statement_timeout = '30s';
 
-ALTER TABLE "shared"."identity" DROP COLUMN "tier";
-
 LOCK TABLE "residency"."regions" IN ACCESS EXCLUSIVE MODE;
+
+ALTER TABLE "shared"."identity" DROP COLUMN "tier";

@@ -28,6 +28,6 @@ ALTER FOREIGN TABLE "gbr"."identity_details" ALTER COLUMN "email" SET STATISTICS
 SET LOCAL lock_timeout = '2500ms';
 SET LOCAL statement_timeout = '30s';
 
-ALTER TABLE "shared"."identity_details" DROP COLUMN "email";
-
 LOCK TABLE "residency"."regions" IN ACCESS EXCLUSIVE MODE;
+
+ALTER TABLE "shared"."identity_details" DROP COLUMN "email";

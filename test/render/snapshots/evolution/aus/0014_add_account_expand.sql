@@ -183,6 +183,8 @@ GRANT EXECUTE ON FUNCTION "billing"."apply_account"(jsonb) TO "residency_link";
 SET LOCAL lock_timeout = '2500ms';
 SET LOCAL statement_timeout = '30s';
 
+LOCK TABLE "residency"."regions" IN ACCESS EXCLUSIVE MODE;
+
 -- pg-residency-begin: apply billing.account
 DROP FUNCTION "billing"."apply_account"(jsonb);
 -- pg-residency-end: apply billing.account
@@ -198,5 +200,3 @@ DROP TABLE "billing"."account";
 REVOKE USAGE ON SCHEMA "billing" FROM "residency_link";
 
 DROP SCHEMA IF EXISTS "billing";
-
-LOCK TABLE "residency"."regions" IN ACCESS EXCLUSIVE MODE;

@@ -22,6 +22,6 @@ CREATE SCHEMA IF NOT EXISTS "can";
 SET LOCAL lock_timeout = '2500ms';
 SET LOCAL statement_timeout = '30s';
 
-DROP SCHEMA IF EXISTS "can";
-
 LOCK TABLE "residency"."regions" IN ACCESS EXCLUSIVE MODE;
+
+DROP SCHEMA IF EXISTS "can";

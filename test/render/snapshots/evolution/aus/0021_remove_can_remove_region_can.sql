@@ -36,6 +36,19 @@ BEGIN
   END IF;
 END
 $function$;
+-- Where the region was, for a `migrate down` that brings it back (bind_server
+-- falls back to these when regions.yaml no longer names it): its connection
+-- options only, never a password.
+CREATE TABLE IF NOT EXISTS "residency"."retired_servers" (
+  server text PRIMARY KEY,
+  options text[] NOT NULL,
+  retired_at timestamptz NOT NULL DEFAULT now()
+);
+INSERT INTO "residency"."retired_servers" (server, options)
+  SELECT s.srvname, ARRAY(SELECT o FROM unnest(s.srvoptions) o
+    WHERE split_part(o, '=', 1) IN ('host', 'port', 'dbname', 'sslmode', 'sslrootcert', 'sslcrl'))
+  FROM pg_catalog.pg_foreign_server s WHERE s.srvname = 'can'
+  ON CONFLICT (server) DO UPDATE SET options = EXCLUDED.options, retired_at = now();
 -- directory rows that name 'can' as owner but have no personal row there
 DELETE FROM "shared"."identity" WHERE "region" = 'can';
 -- directory rows that name 'can' as owner but have no personal row there
@@ -53,6 +66,8 @@ DROP SERVER "can";
 -- Down Migration
 SET LOCAL lock_timeout = '2500ms';
 SET LOCAL statement_timeout = '30s';
+
+LOCK TABLE "residency"."regions" IN ACCESS EXCLUSIVE MODE;
 
 CREATE SERVER "can" FOREIGN DATA WRAPPER postgres_fdw OPTIONS (
   async_capable 'true',
@@ -84,7 +99,16 @@ ALTER FOREIGN TABLE "can"."identity_details"
 -- From here on the functions of this region write to 'can' and read it.
 INSERT INTO "residency"."regions" (name, ordinal, is_local) VALUES ('can', 4, false);
 
--- (nothing to restore: the region owned no personal rows when it left)
-SELECT 1;
-
-LOCK TABLE "residency"."regions" IN ACCESS EXCLUSIVE MODE;
+-- The region comes back with its schema, server (bound to where it was when
+-- it left), foreign tables and registry row; it owned no personal rows when
+-- it left, and the directory rows that named it were deleted: restoring data
+-- is yours. Put it back in regions.yaml and run migrate up to bind its
+-- server and password again.
+DELETE FROM "residency"."retired_servers" WHERE server = 'can';
+DO $function$
+BEGIN
+  IF NOT EXISTS (SELECT FROM "residency"."retired_servers") THEN
+    DROP TABLE "residency"."retired_servers";
+  END IF;
+END
+$function$;

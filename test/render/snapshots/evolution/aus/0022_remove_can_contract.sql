@@ -20,8 +20,8 @@ DROP SCHEMA IF EXISTS "can";
 SET LOCAL lock_timeout = '2500ms';
 SET LOCAL statement_timeout = '30s';
 
+LOCK TABLE "residency"."regions" IN ACCESS EXCLUSIVE MODE;
+
 -- One schema per entity schema, and one per region: the local region's schema
 -- holds its real leaves, the others hold foreign tables.
 CREATE SCHEMA IF NOT EXISTS "can";
-
-LOCK TABLE "residency"."regions" IN ACCESS EXCLUSIVE MODE;

@@ -22,9 +22,9 @@ ALTER TABLE "shared"."identity" DROP COLUMN "tier";
 SET LOCAL lock_timeout = '2500ms';
 SET LOCAL statement_timeout = '30s';
 
+LOCK TABLE "residency"."regions" IN ACCESS EXCLUSIVE MODE;
+
 -- Added without a default first, so no version rewrites the table; the
 -- default then applies to new rows.
 ALTER TABLE "shared"."identity" ADD COLUMN "tier" text;
 ALTER TABLE "shared"."identity" ALTER COLUMN "tier" SET DEFAULT 'basic';
-
-LOCK TABLE "residency"."regions" IN ACCESS EXCLUSIVE MODE;

@@ -1,7 +1,10 @@
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
+import { regionPaths } from '../../src/cluster/regionPaths.js';
+import { statusFleet } from '../../src/migrate/statusFleet.js';
 import { recordCase } from '../helpers/catalogue.js';
 import { MIXED, startFleet } from '../helpers/fleet.js';
+import { readLog } from '../helpers/logAudit.js';
 
 // Issue 17, finding 1: a fleet that migrates cleanly and cannot write. The
 // links are tested where they are bound (migrate up), and their failures carry
@@ -18,6 +21,43 @@ test('issue 17 finding 1: a regions.yaml without TLS paths (the README reference
     for (const [home, key] of Object.entries(keys)) {
       const rows = await fleet.query(home, `SELECT name FROM ${home}.identity_details WHERE uuid = $1`, [key]);
       t.is(rows.length, 1, `${home} holds its row`);
+    }
+  } finally {
+    await fleet.stop();
+  }
+  recordCase(t);
+});
+
+test('issue 17 finding 4: no link password in any server log with log_statement ddl, then mod, after migrate up, status and down', async (t) => {
+  const fleet = await startFleet({ regions: MIXED, migrate: false });
+  try {
+    const passwords = [...new Set(fleet.config.regions.map((r) => fleet.env[r.fdw.passwordEnv]!))];
+    t.true(passwords.every((p) => p.length >= 16));
+    for (const level of ['ddl', 'mod']) {
+      for (const region of fleet.config.regions) {
+        await fleet.query(region.name, `ALTER SYSTEM SET log_statement = '${level}'`);
+        await fleet.query(region.name, 'SELECT pg_reload_conf()');
+      }
+      const up = await fleet.migrate({});
+      t.deepEqual(
+        up.map((r) => [r.region, r.status, r.error?.message]),
+        fleet.config.regions.map((r) => [r.name, 'applied', undefined]),
+      );
+      // nothing to apply: the passwords are set again all the same
+      t.true((await fleet.migrate({})).every((r) => r.status === 'nothing-to-do' && r.links !== undefined));
+      t.true((await statusFleet(fleet.config, [], true, fleet.dir, fleet.env)).every((s) => s.pending.length === 0));
+      t.true((await fleet.migrate({ direction: 'down' })).every((r) => r.status === 'reverted'));
+    }
+    for (const region of fleet.config.regions) {
+      const log = readLog(regionPaths(fleet.stateDir, region.name, fleet.ports[region.name]!).logFile);
+      // the statements were logged: the migrations' DDL, the user mappings' own
+      t.regex(log, /statement: [^]*CREATE USER MAPPING/, `${region.name}: log_statement is on`);
+      for (const password of passwords) t.false(log.includes(password), `${region.name}'s log holds a link password`);
+      t.regex(
+        log,
+        /statement: CREATE OR REPLACE FUNCTION pg_temp.rsd_set_secret/,
+        `${region.name}: the setter's definition is logged, not its arguments`,
+      );
     }
   } finally {
     await fleet.stop();

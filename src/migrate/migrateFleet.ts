@@ -5,7 +5,8 @@ import type { Config, Region } from '../config/types.js';
 import { ResidencyError, unknownRegion } from '../errors.js';
 import type { Phase } from '../format/migrationFile.js';
 import { appliedMigrations } from './appliedMigrations.js';
-import { connectRegion } from './connect.js';
+import { connectRegion, regionError } from './connect.js';
+import { checkRegionLinks, linkCheckError } from './linkCheck.js';
 import { applyLinkSecrets, linkSecrets, type LinkAuthUsed, type LinkSecrets } from './linkSecrets.js';
 import { linkWarnings } from '../config/linkWarnings.js';
 import { readRegionMigrations, type MigrationFile, type RegionMigrations } from './regionMigrations.js';
@@ -128,7 +129,9 @@ async function requirePreparedTransactions(client: pg.Client, region: Region): P
  * checked against residency.sum and secrets against the environment before
  * any database is touched. With several regions it runs in waves: every
  * region's local objects before any region's foreign tables (and the reverse
- * for down), stopping at the first failure.
+ * for down), stopping at the first failure. After `up`, each region's links
+ * are tested as the writes use them (checkRegionLinks): a region whose links
+ * fail is `failed`, its error naming each link, libpq's reason and the fix.
  */
 export async function migrateFleet(input: MigrateInput): Promise<RegionMigrateResult[]> {
   const regions = selectRegions(input.config, input.regions, input.all);
@@ -139,6 +142,8 @@ export async function migrateFleet(input: MigrateInput): Promise<RegionMigrateRe
     targets.push({ region, migrations, secrets, queue: [], done: [] });
   }
   const results = new Map<string, Omit<RegionMigrateResult, 'warnings'>>();
+  /** Regions migrated whose links fail (checkRegionLinks): failed, the others keep their status. */
+  const brokenLinks = new Map<string, ResidencyError>();
   const fail = (target: Target, error: unknown) => {
     const wrapped =
       error instanceof ResidencyError
@@ -197,6 +202,17 @@ export async function migrateFleet(input: MigrateInput): Promise<RegionMigrateRe
         }
       }
     }
+    if (input.direction === 'up' && !input.dryRun && results.size === 0) {
+      // every link bound, tested as the writes use it: never "applied" on a fleet that cannot write
+      for (const target of targets) {
+        try {
+          const failures = await checkRegionLinks(target.client!, input.config, target.region);
+          if (failures.length > 0) brokenLinks.set(target.region.name, linkCheckError(input.config, target.region, failures));
+        } catch (error) {
+          brokenLinks.set(target.region.name, regionError(target.region.name, error));
+        }
+      }
+    }
   } finally {
     await Promise.all(targets.flatMap((t) => (t.client ? [t.client.end().catch(() => undefined)] : [])));
   }
@@ -210,6 +226,7 @@ export async function migrateFleet(input: MigrateInput): Promise<RegionMigrateRe
               t.done.length === 0 ? ('nothing-to-do' as const) : input.direction === 'up' ? ('applied' as const) : ('reverted' as const),
             migrations: t.done,
           })),
+    ...(brokenLinks.has(t.region.name) ? { status: 'failed' as const, error: brokenLinks.get(t.region.name)! } : {}),
     ...(t.links !== undefined ? { links: t.links } : {}),
     warnings: linkWarnings(t.region),
   }));

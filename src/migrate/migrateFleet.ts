@@ -131,7 +131,9 @@ async function requirePreparedTransactions(client: pg.Client, region: Region): P
  * region's local objects before any region's foreign tables (and the reverse
  * for down), stopping at the first failure. After `up`, each region's links
  * are tested as the writes use them (checkRegionLinks): a region whose links
- * fail is `failed`, its error naming each link, libpq's reason and the fix.
+ * fail is `failed`, its error naming each link, libpq's reason and the fix
+ * (a link to a region outside the run is a warning: a rollout may go region
+ * by region).
  */
 export async function migrateFleet(input: MigrateInput): Promise<RegionMigrateResult[]> {
   const regions = selectRegions(input.config, input.regions, input.all);
@@ -144,6 +146,8 @@ export async function migrateFleet(input: MigrateInput): Promise<RegionMigrateRe
   const results = new Map<string, Omit<RegionMigrateResult, 'warnings'>>();
   /** Regions migrated whose links fail (checkRegionLinks): failed, the others keep their status. */
   const brokenLinks = new Map<string, ResidencyError>();
+  /** Links that fail to regions this run did not migrate: warnings. */
+  const linkNotes = new Map<string, string>();
   const fail = (target: Target, error: unknown) => {
     const wrapped =
       error instanceof ResidencyError
@@ -203,11 +207,19 @@ export async function migrateFleet(input: MigrateInput): Promise<RegionMigrateRe
       }
     }
     if (input.direction === 'up' && !input.dryRun && results.size === 0) {
-      // every link bound, tested as the writes use it: never "applied" on a fleet that cannot write
+      // every link bound, tested as the writes use it: never "applied" on a fleet that cannot write.
+      // A link to a region this run did not migrate (a rollout region by region) is a warning.
+      const migrated = new Set(targets.map((t) => t.region.name));
       for (const target of targets) {
         try {
           const failures = await checkRegionLinks(target.client!, input.config, target.region);
-          if (failures.length > 0) brokenLinks.set(target.region.name, linkCheckError(input.config, target.region, failures));
+          const [within, outside] = [failures.filter((f) => migrated.has(f.to)), failures.filter((f) => !migrated.has(f.to))];
+          if (within.length > 0) brokenLinks.set(target.region.name, linkCheckError(input.config, target.region, within));
+          if (outside.length > 0)
+            linkNotes.set(
+              target.region.name,
+              `${linkCheckError(input.config, target.region, outside).message}\n  (not migrated by this run: \`pg-residency migrate up --all\` tests them too)`,
+            );
         } catch (error) {
           brokenLinks.set(target.region.name, regionError(target.region.name, error));
         }
@@ -228,6 +240,6 @@ export async function migrateFleet(input: MigrateInput): Promise<RegionMigrateRe
           })),
     ...(brokenLinks.has(t.region.name) ? { status: 'failed' as const, error: brokenLinks.get(t.region.name)! } : {}),
     ...(t.links !== undefined ? { links: t.links } : {}),
-    warnings: linkWarnings(t.region),
+    warnings: [...linkWarnings(t.region), ...(linkNotes.has(t.region.name) ? [linkNotes.get(t.region.name)!] : [])],
   }));
 }

@@ -106,6 +106,12 @@ test('issue 17 finding 1: a broken link (wrong sslrootcert) makes migrate up exi
     t.regex(up.stderr, /fix: set fdw\.sslrootcert of region "gbr" in regions\.yaml to the CA file that signed its server certificate/);
     t.false(/usa -> aus|aus -> usa|-> aus|-> usa/.test(up.stderr), 'only the links to gbr fail');
 
+    // a rollout region by region: a link to a region outside the run is a warning
+    const alone = await cli([...args.slice(0, -3), '--region', 'usa', '--dir', fleet.dir], fleet.env);
+    t.is(alone.code, 0, alone.stdout + alone.stderr);
+    t.regex(alone.stderr, /^warning: region "usa": its migrations are applied, but 2 links do not work/m);
+    t.regex(alone.stderr, /not migrated by this run/);
+
     // RS011 names libpq's reason
     const write = await fleet
       .query('usa', 'SELECT * FROM shared.upsert_identity($1, $2, $3, $4)', [randomUUID(), 'Never written', 'gbr', null])

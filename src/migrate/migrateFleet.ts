@@ -210,20 +210,23 @@ export async function migrateFleet(input: MigrateInput): Promise<RegionMigrateRe
       // every link bound, tested as the writes use it: never "applied" on a fleet that cannot write.
       // A link to a region this run did not migrate (a rollout region by region) is a warning.
       const migrated = new Set(targets.map((t) => t.region.name));
-      for (const target of targets) {
-        try {
-          const failures = await checkRegionLinks(target.client!, input.config, target.region);
-          const [within, outside] = [failures.filter((f) => migrated.has(f.to)), failures.filter((f) => !migrated.has(f.to))];
-          if (within.length > 0) brokenLinks.set(target.region.name, linkCheckError(input.config, target.region, within));
-          if (outside.length > 0)
-            linkNotes.set(
-              target.region.name,
-              `${linkCheckError(input.config, target.region, outside).message}\n  (not migrated by this run: \`pg-residency migrate up --all\` tests them too)`,
-            );
-        } catch (error) {
-          brokenLinks.set(target.region.name, regionError(target.region.name, error));
-        }
-      }
+      // each region on its own session: in parallel
+      await Promise.all(
+        targets.map(async (target) => {
+          try {
+            const failures = await checkRegionLinks(target.client!, input.config, target.region);
+            const [within, outside] = [failures.filter((f) => migrated.has(f.to)), failures.filter((f) => !migrated.has(f.to))];
+            if (within.length > 0) brokenLinks.set(target.region.name, linkCheckError(input.config, target.region, within));
+            if (outside.length > 0)
+              linkNotes.set(
+                target.region.name,
+                `${linkCheckError(input.config, target.region, outside).message}\n  (not migrated by this run: \`pg-residency migrate up --all\` tests them too)`,
+              );
+          } catch (error) {
+            brokenLinks.set(target.region.name, regionError(target.region.name, error));
+          }
+        }),
+      );
     }
   } finally {
     await Promise.all(targets.flatMap((t) => (t.client ? [t.client.end().catch(() => undefined)] : [])));

@@ -1,3 +1,5 @@
+import { redactSecrets } from './config/redact.js';
+
 /**
  * The typed errors pg-residency raises. Each has a stable `code` so callers and
  * tests can tell them apart without parsing messages, and a message that names
@@ -15,11 +17,16 @@ export type ResidencyErrorCode =
   /** A call of a generated SQL function refused by PostgreSQL; the error carries its SQLSTATE (see FleetCallError). */
   | 'CALL';
 
+/**
+ * An error of pg-residency. Its message never shows a password: a connection
+ * url's or libpq string's password in it is replaced by `***` (redactSecrets),
+ * whoever wrote the message.
+ */
 export class ResidencyError extends Error {
   readonly code: ResidencyErrorCode;
 
   constructor(code: ResidencyErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(redactSecrets(message), options);
     this.code = code;
     this.name = 'ResidencyError';
   }

@@ -18,7 +18,8 @@ export { ConfigError, ResidencyError, unknownRegion, type ConfigProblem, type Re
 // regions.yaml
 export type { Env } from './config/expandEnv.js';
 export { loadConfig } from './config/loadConfig.js';
-export { parseConfig, redactUrl } from './config/parseConfig.js';
+export { parseConfig } from './config/parseConfig.js';
+export { redactSecrets, redactUrl } from './config/redact.js';
 export type { Column, Config, ConfiguredMode, Entity, FdwTarget, Major, Mode, Region } from './config/types.js';
 
 // gen-migrations

@@ -1,4 +1,5 @@
 import type { Env } from '../config/expandEnv.js';
+import { redactSecrets } from '../config/redact.js';
 import { ConfigError, ResidencyError } from '../errors.js';
 
 /** Where the CLI writes: `process.stdout` from the binary, a buffer in tests. */
@@ -28,14 +29,14 @@ export interface JsonError {
 export function jsonError(error: unknown): JsonError {
   if (error instanceof ConfigError) return { code: error.code, message: error.message, problems: error.problems };
   if (error instanceof ResidencyError) return { code: error.code, message: error.message };
-  return { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) };
+  return { code: 'INTERNAL', message: redactSecrets(error instanceof Error ? error.message : String(error)) };
 }
 
 /** `error [CODE]: message`, as the CLI prints an error in text mode. */
 export function formatError(error: unknown): string {
   if (error instanceof ResidencyError) return `error [${error.code}]: ${error.message}`;
-  if (error instanceof Error) return `error: ${error.message}`;
-  return `error: ${String(error)}`;
+  if (error instanceof Error) return `error: ${redactSecrets(error.message)}`;
+  return `error: ${redactSecrets(String(error))}`;
 }
 
 /** Elapsed time for progress lines: `120 ms`, `2.4 s`. */

@@ -72,7 +72,9 @@ interface FleetContext {
  * (`<stateDir>/<region>/data`); later runs reuse them. Idempotent: a region
  * whose server already runs is reported `already-running`. Its database is
  * created in either case when missing. One region failing does not stop the
- * others; see each result's `error`.
+ * others; see each result's `error`. The servers run with `PGSSLROOTCERT`
+ * naming the fleet's CA, so links (postgres_fdw, dblink) whose region sets no
+ * `fdw.sslrootcert` verify each other with it.
  * @throws ResidencyError CLUSTER only when nothing can be attempted (no state
  *   directory, or root without a `postgres` OS user)
  * @example
@@ -99,7 +101,11 @@ export async function devUp(config: Config, options: DevUpOptions): Promise<DevU
     tls,
     user,
     fleetEnv: await devEnv(options.stateDir, env),
-    childEnv: serverEnv(env, secretNames(config)),
+    // The dev fleet knows its own CA: a link with no fdw.sslrootcert checks its
+    // peer against it (libpq's default, PGSSLROOTCERT, set for these servers
+    // only; not the postgres account's ~/.postgresql/root.crt, which every
+    // server that account runs would trust).
+    childEnv: { ...serverEnv(env, secretNames(config)), PGSSLROOTCERT: resolve(devTlsPaths(options.stateDir).caCert) },
     stateDir: options.stateDir,
     clashes: portClashes(config.regions),
     unsafeFast: options.unsafeFast === true,

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ConfigError, type ConfigProblem } from '../errors.js';
 import { identifierProblem } from '../sql/quote.js';
 import { expandEnv, type Env } from './expandEnv.js';
+import { redactUrl } from './redact.js';
 import { defaultProblem, KEY_TYPES, parseType, sqlExpr, sqlType, type SqlExpr, type SqlType } from './columnGrammar.js';
 import { derivedNames, REGISTRY_SCHEMA } from './derivedNames.js';
 import { SSL_MODES, SUPPORTED_MAJORS, type Column, type Config, type Entity, type Major, type Region, type SslMode } from './types.js';
@@ -239,11 +240,6 @@ function urlUser(url: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** A URL with its password replaced, safe to print. */
-export function redactUrl(url: string): string {
-  return url.replace(/(\/\/[^:/@]*:)[^@/]*@/, '$1***@');
 }
 
 /** Minimum major whose postgres_fdw accepts sslcert and sslkey in a user mapping. */

@@ -3,7 +3,7 @@ import pg from 'pg';
 import { parse } from 'pg-connection-string';
 import type { Env } from '../config/expandEnv.js';
 import type { Region } from '../config/types.js';
-import { redactUrl } from '../config/parseConfig.js';
+import { redactUrl } from '../config/redact.js';
 import { ResidencyError } from '../errors.js';
 
 /**

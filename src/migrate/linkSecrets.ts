@@ -51,11 +51,47 @@ function mappingOptions(config: Config, auth: LinkAuth, password: string): Recor
 const MAPPING_OPTIONS = ['password', 'sslcert', 'sslkey', 'password_required'];
 
 /**
+ * The session's function that runs one statement with a secret put in it
+ * server-side: `pg_temp.rsd_set_secret(statement, secret)` runs
+ * `format(statement, secret)`, the statement's `%L` the secret as a literal.
+ * Called with bind parameters, so no statement text that reaches the server
+ * log holds the secret: `log_statement` (`ddl`, `mod`) judges only the
+ * top-level statement, a SELECT, and PL/pgSQL's EXECUTE is not logged. An
+ * error is raised again without the inner statement as its context. A
+ * temporary function needs no right beyond TEMP on the database (a migrator
+ * that is not a superuser has it, and migrate already uses a temp table).
+ */
+async function defineSecretSetter(client: pg.Client): Promise<void> {
+  await client.query(`CREATE OR REPLACE FUNCTION ${SECRET_SETTER}(statement text, secret text) RETURNS void
+  LANGUAGE plpgsql AS $rsd$
+BEGIN
+  EXECUTE format(statement, secret);
+EXCEPTION WHEN OTHERS THEN
+  RAISE EXCEPTION USING ERRCODE = SQLSTATE, MESSAGE = SQLERRM;
+END
+$rsd$`);
+}
+const SECRET_SETTER = 'pg_temp.rsd_set_secret';
+
+/** Runs `statement` with its `%L` replaced by `secret` on the server (see defineSecretSetter). */
+async function setWithSecret(client: pg.Client, statement: string, secret: string): Promise<void> {
+  await client.query(`SELECT ${SECRET_SETTER}($1, $2)`, [statement, secret]);
+}
+
+/** Text put into a format() string as it is: its `%` doubled. */
+function escapeFormat(text: string): string {
+  return text.replaceAll('%', '%%');
+}
+
+/**
  * Sets this region's link-role password, and gives every user mapping that
  * exists so far its way to log in to the other region: the link role's
  * certificate (`sslcert`, `sslkey`; no password stored) where that region
  * accepts one (its `fdw.auth`), else that region's password.
- * Idempotent; run after every `up`. Returns what each link uses.
+ * Idempotent; run after every `up`. No password is in any statement's text:
+ * each goes to the server as a bind parameter (see defineSecretSetter), the
+ * link role's own as its SCRAM verifier where it is ASCII.
+ * Returns what each link uses.
  */
 export async function applyLinkSecrets(client: pg.Client, config: Config, region: Region, secrets: LinkSecrets): Promise<LinkAuthUsed[]> {
   const role = await client.query<{ managed: boolean }>(
@@ -69,9 +105,10 @@ export async function applyLinkSecrets(client: pg.Client, config: Config, region
       `region "${region.name}": the role "${config.link.role}" exists and pg-residency did not create it (it lacks the comment '${MANAGED_ROLE_COMMENT}'), so its password is left alone; set link.role in regions.yaml to a new name`,
     );
   }
+  await defineSecretSetter(client);
   if (role.rows[0] !== undefined) {
     const stored = isPrintableAscii(secrets.own) ? scramVerifier(secrets.own) : secrets.own;
-    await client.query(`ALTER ROLE ${ident(config.link.role)} PASSWORD ${literal(stored)}`);
+    await setWithSecret(client, `ALTER ROLE ${escapeFormat(ident(config.link.role))} PASSWORD %L`, stored);
   }
   const { rows } = await client.query<{ srvname: string; options: string[] }>(
     `SELECT srvname, ARRAY(SELECT split_part(o, '=', 1) FROM unnest(umoptions) o) AS options
@@ -85,12 +122,19 @@ export async function applyLinkSecrets(client: pg.Client, config: Config, region
     const password = loopback ? secrets.own : secrets.targets.get(srvname);
     if (target === undefined || password === undefined) continue;
     const wanted = mappingOptions(config, target.fdw.auth, password);
+    // the password is the one value sent apart, as a bind parameter (%L)
     const changes = [
-      ...Object.entries(wanted).map(([k, v]) => `${options.includes(k) ? 'SET' : 'ADD'} ${ident(k)} ${literal(v)}`),
+      ...Object.entries(wanted).map(
+        ([k, v]) => `${options.includes(k) ? 'SET' : 'ADD'} ${ident(k)} ${k === 'password' ? '%L' : escapeFormat(literal(v))}`,
+      ),
       ...MAPPING_OPTIONS.filter((k) => options.includes(k) && wanted[k] === undefined).map((k) => `DROP ${ident(k)}`),
     ];
     try {
-      await client.query(`ALTER USER MAPPING FOR PUBLIC SERVER ${ident(srvname)} OPTIONS (${changes.join(', ')})`);
+      await setWithSecret(
+        client,
+        `ALTER USER MAPPING FOR PUBLIC SERVER ${escapeFormat(ident(srvname))} OPTIONS (${changes.join(', ')})`,
+        wanted.password ?? '',
+      );
     } catch (error) {
       if ((error as { code?: string }).code !== '42501' || target.fdw.auth !== 'cert') throw error;
       throw new ResidencyError(

@@ -7,7 +7,8 @@ import { takeFleetLock } from './fleetLock.js';
 import { ResidencyError, unknownRegion } from '../errors.js';
 import type { Phase } from '../format/migrationFile.js';
 import { appliedMigrations } from './appliedMigrations.js';
-import { connectRegion } from './connect.js';
+import { connectRegion, regionError } from './connect.js';
+import { checkRegionLinks, linkCheckError } from './linkCheck.js';
 import { applyLinkSecrets, linkSecrets, type LinkAuthUsed, type LinkSecrets } from './linkSecrets.js';
 import { linkWarnings } from '../config/linkWarnings.js';
 import { readRegionMigrations, type MigrationFile, type RegionMigrations } from './regionMigrations.js';
@@ -148,7 +149,11 @@ async function refuseDroppedData(region: Region, queue: readonly MigrationFile[]
  * checked against residency.sum and secrets against the environment before
  * any database is touched. With several regions it runs in waves: every
  * region's local objects before any region's foreign tables (and the reverse
- * for down), stopping at the first failure.
+ * for down), stopping at the first failure. After `up`, each region's links
+ * are tested as the writes use them (checkRegionLinks): a region whose links
+ * fail is `failed`, its error naming each link, libpq's reason and the fix
+ * (a link to a region outside the run is a warning: a rollout may go region
+ * by region).
  */
 export async function migrateFleet(input: MigrateInput): Promise<RegionMigrateResult[]> {
   const regions = selectRegions(input.config, input.regions, input.all);
@@ -159,6 +164,10 @@ export async function migrateFleet(input: MigrateInput): Promise<RegionMigrateRe
     targets.push({ region, migrations, secrets, queue: [], done: [] });
   }
   const results = new Map<string, Omit<RegionMigrateResult, 'warnings'>>();
+  /** Regions migrated whose links fail (checkRegionLinks): failed, the others keep their status. */
+  const brokenLinks = new Map<string, ResidencyError>();
+  /** Links that fail to regions this run did not migrate: warnings. */
+  const linkNotes = new Map<string, string>();
   const fail = (target: Target, error: unknown) => {
     const wrapped =
       error instanceof ResidencyError
@@ -220,6 +229,28 @@ export async function migrateFleet(input: MigrateInput): Promise<RegionMigrateRe
         }
       }
     }
+    if (input.direction === 'up' && !input.dryRun && results.size === 0) {
+      // every link bound, tested as the writes use it: never "applied" on a fleet that cannot write.
+      // A link to a region this run did not migrate (a rollout region by region) is a warning.
+      const migrated = new Set(targets.map((t) => t.region.name));
+      // each region on its own session: in parallel
+      await Promise.all(
+        targets.map(async (target) => {
+          try {
+            const failures = await checkRegionLinks(target.client!, input.config, target.region);
+            const [within, outside] = [failures.filter((f) => migrated.has(f.to)), failures.filter((f) => !migrated.has(f.to))];
+            if (within.length > 0) brokenLinks.set(target.region.name, linkCheckError(input.config, target.region, within));
+            if (outside.length > 0)
+              linkNotes.set(
+                target.region.name,
+                `${linkCheckError(input.config, target.region, outside).message}\n  (not migrated by this run: \`pg-residency migrate up --all\` tests them too)`,
+              );
+          } catch (error) {
+            brokenLinks.set(target.region.name, regionError(target.region.name, error));
+          }
+        }),
+      );
+    }
   } finally {
     await Promise.all(targets.flatMap((t) => (t.client ? [t.client.end().catch(() => undefined)] : [])));
   }
@@ -233,7 +264,8 @@ export async function migrateFleet(input: MigrateInput): Promise<RegionMigrateRe
               t.done.length === 0 ? ('nothing-to-do' as const) : input.direction === 'up' ? ('applied' as const) : ('reverted' as const),
             migrations: t.done,
           })),
+    ...(brokenLinks.has(t.region.name) ? { status: 'failed' as const, error: brokenLinks.get(t.region.name)! } : {}),
     ...(t.links !== undefined ? { links: t.links } : {}),
-    warnings: linkWarnings(t.region),
+    warnings: [...linkWarnings(t.region), ...(linkNotes.has(t.region.name) ? [linkNotes.get(t.region.name)!] : [])],
   }));
 }

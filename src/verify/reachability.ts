@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { derivedNames } from '../config/derivedNames.js';
 import type { Config } from '../config/types.js';
+import { libpqReason } from '../migrate/linkCheck.js';
 import { qualified } from '../sql/quote.js';
 import type { RegionSession } from './regionSession.js';
 
@@ -34,7 +35,8 @@ export async function checkLinks(config: Config, session: RegionSession): Promis
       links.push({
         to: other.name,
         ok: false,
-        error: `${(error as Error).message}${typeof (error as { code?: unknown }).code === 'string' ? ` [SQLSTATE ${(error as { code: string }).code}]` : ''}`,
+        // libpq's own reason (a refused connection, a missing root certificate) is the error's detail
+        error: `${(error as Error).message}${libpqReason(error) === (error as Error).message ? '' : `: ${libpqReason(error)}`}${typeof (error as { code?: unknown }).code === 'string' ? ` [SQLSTATE ${(error as { code: string }).code}]` : ''}`,
       });
     }
   }

@@ -15,6 +15,7 @@ import { expectedObjects, type ExpectedObjects } from './expectedObjects.js';
 import type { Finding } from './finding.js';
 import { auditLeaks } from './leakAudit.js';
 import { checkLinks, type Link } from './reachability.js';
+import { linkFix } from '../migrate/linkCheck.js';
 import { openSession, type RegionSession } from './regionSession.js';
 import { auditRows, type EntityRows } from './rowAudit.js';
 import { RULES, type RuleId } from './rules.js';
@@ -168,7 +169,12 @@ export async function verifyFleet(config: Config, env: Env, options: VerifyOptio
             region,
             object: `server ${l.to}`,
             detail: `"${region}" cannot reach "${l.to}": ${l.error ?? 'no answer'}`,
-            fix: `check that "${l.to}" is up and that its fdw host/port in regions.yaml are right; \`pg-residency migrate up --all\` binds them again`,
+            fix: linkFix(
+              config,
+              region,
+              config.regions.find((r) => r.name === l.to)!,
+              l.error ?? '',
+            ),
           });
         await s.query('COMMIT').catch(() => undefined);
       }),

@@ -432,3 +432,37 @@ test('the binary runs the same CLI and sets the exit code', async (t) => {
   t.is(r.code, 0);
   t.true((JSON.parse(r.stdout) as { ok: boolean }).ok);
 });
+
+test('issue 17 finding 4: a password in a url (user info or ?password=) is masked in every CONNECTION error, text and --json', async (t) => {
+  const dir = scratch();
+  const { freePort } = await import('../helpers/freePort.js');
+  const port = await freePort(); // nothing listens there
+  const yaml = readFileSync(join(repo, 'regions.yaml'), 'utf8').replace(
+    /url: postgres:\/\/postgres@127\.0\.0\.1:\$\{PG_RESIDENCY_(\w+)_PORT:-\d+\}\/residency/g,
+    (_, region: string) =>
+      `url: "postgres://postgres:userinfo-secret-17@127.0.0.1:${port}/${region.toLowerCase()}?application_name=x&password=query-secret-17"`,
+  );
+  t.true(yaml.includes('query-secret-17'));
+  writeFileSync(join(dir, 'regions.yaml'), yaml);
+  const config = ['--config', join(dir, 'regions.yaml')];
+  const env = { PG_RESIDENCY_LINK_PASSWORD: 'link-secret-17' };
+  const runs = [
+    await run([...config, 'migrate', 'status', '--all'], env),
+    await run([...config, 'migrate', 'status', '--all', '--json'], env),
+    await run([...config, 'verify', '--all'], env),
+    await run([...config, 'verify', '--all', '--json'], env),
+    await run([...config, 'sync', '--all'], env),
+    await run([...config, 'resolve', '--all'], env),
+    await run([...config, 'repair', '--all'], env),
+    await run([...config, 'repair', '--all', '--json'], env),
+    await run([...config, 'migrate', 'up', '--all'], env),
+  ];
+  for (const r of runs) {
+    const out = r.stdout + r.stderr;
+    t.not(r.code, 0, out);
+    t.regex(out, /CONNECTION/, out);
+    t.regex(out, /password=\*\*\*/, out);
+    t.false(/secret-17/.test(out), out);
+  }
+  recordCase(t);
+});

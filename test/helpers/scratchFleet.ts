@@ -58,6 +58,11 @@ export interface ScratchFleetOptions {
   readonly fdw?: Readonly<Record<string, string>>;
   /** Give the link role the dev fleet's client certificate (link.sslcert); default true. */
   readonly linkCert?: boolean;
+  /**
+   * Name the dev fleet's CA in every region's `fdw.sslrootcert`; default true.
+   * False: a regions.yaml as the README's reference writes it, no TLS paths.
+   */
+  readonly rootCert?: boolean;
   /** Apply the migrations (`migrate up --all`); default true. */
   readonly migrate?: boolean;
   /**
@@ -110,7 +115,7 @@ function fleetYaml(options: ScratchFleetOptions, ports: Readonly<Record<string, 
     ...options.regions.map((r) => {
       const fdw = [
         ...(options.fdwPorts?.[r.name] === undefined ? [] : [`host: 127.0.0.1, port: ${options.fdwPorts[r.name]}`]),
-        `sslrootcert: ${TLS_FROM_DATA_DIR}/ca.crt`,
+        ...(options.rootCert === false ? [] : [`sslrootcert: ${TLS_FROM_DATA_DIR}/ca.crt`]),
         ...(options.fdw?.[r.name] === undefined ? [] : [options.fdw[r.name]]),
       ];
       return `  - { name: ${r.name}, url: "postgres://postgres@127.0.0.1:${ports[r.name]}/residency", postgres: ${r.postgres}, fdw: { ${fdw.join(', ')} } }`;

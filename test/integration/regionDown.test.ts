@@ -23,8 +23,21 @@ test.serial('with gbr down: writes for other owners go on, gbr-owned writes fail
   const gbrPerson = randomUUID();
   const known = randomUUID();
   await fleet.query('usa', "SELECT shared.upsert_identity($1, 'Known', 'aus', 'n')", [known]);
+  const gbrKnown = randomUUID();
+  await fleet.query('usa', "SELECT shared.upsert_identity($1, 'Gbr Known', 'gbr', 'n')", [gbrKnown]);
   await fleet.stopRegion('gbr');
   try {
+    // 0. a read of a gbr person fails with RS011 and libpq's reason (issue 17)
+    const read = await fleet.query('aus', 'SELECT name FROM shared.get_identity($1)', [gbrKnown]).then(
+      () => undefined,
+      (e: { code: string; message: string }) => e,
+    );
+    t.is(read?.code, 'RS011');
+    t.regex(
+      read?.message ?? '',
+      /^region "gbr" is unreachable and owns identity .*: retry when it is back \(libpq: .*Connection refused.*\)$/,
+    );
+
     // 1. a usa person, written from usa (routing mode, PostgreSQL 10)
     const [created] = await fleet.query('usa', "SELECT * FROM shared.upsert_identity($1, 'Una', 'usa', 'n')", [usaPerson]);
     t.deepEqual(created, { uuid: usaPerson, created: true, owned_here: true });
@@ -37,9 +50,10 @@ test.serial('with gbr down: writes for other owners go on, gbr-owned writes fail
       (e: { code: string; message: string }) => e,
     );
     t.is(error?.code, 'RS011');
-    t.is(
-      error?.message,
-      'region "gbr" is unreachable and this write needs it (it owns the personal data); nothing was written: retry when it is back',
+    // with libpq's own reason (issue 17)
+    t.regex(
+      error?.message ?? '',
+      /^region "gbr" is unreachable and this write needs it \(it owns the personal data\); nothing was written: retry when it is back \(libpq: .*Connection refused.*\)$/,
     );
     t.is(await directory('aus', gbrPerson), null);
     t.is(await directory('usa', gbrPerson), null);

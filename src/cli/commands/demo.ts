@@ -17,6 +17,9 @@ export function demoCommand(ctx: CliContext): CommandModule<object, Args> {
     describe: 'Start the local fleet, apply the migrations and run the seed walkthrough, then a rehome and an erase',
     builder: (y) => y.option('dir', { type: 'string', default: 'generated', describe: 'folder of the generated migrations' }) as never,
     handler: async (argv) => {
+      // with exitProcess(false) yargs runs the handler even after a usage error (exit 2 already set):
+      // `demo --json` must not start the fleet
+      if (ctx.exitCode !== 0) return;
       const [{ loadConfig }, { runDemo }, { loadTemplates }, { nodeGeneratedFs }] = await Promise.all([
         import('../../config/loadConfig.js'),
         import('../../demo/runDemo.js'),

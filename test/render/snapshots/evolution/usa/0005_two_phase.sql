@@ -73,15 +73,18 @@ AS $function$
 $function$;
 
 -- Opens the session's named connection to each region once and reuses it.
--- Returns the regions it could not reach.
-CREATE FUNCTION "residency"."connect"(regions text[])
-RETURNS text[]
+-- Returns the regions it could not reach, each with libpq's own reason
+-- (dblink's DETAIL: a refused connection, a missing root certificate, a
+-- failed password), for RS011 and migrate's link check to name.
+CREATE FUNCTION "residency"."connect_failures"(regions text[])
+RETURNS jsonb
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
   _rsd_r text;
-  _rsd_down text[] := '{}';
+  _rsd_why text;
+  _rsd_down jsonb := '{}';
 BEGIN
   FOREACH _rsd_r IN ARRAY regions LOOP
     IF 'pg-residency:' || _rsd_r = ANY (COALESCE(residency_dblink.dblink_get_connections(), '{}')) THEN
@@ -90,11 +93,22 @@ BEGIN
     BEGIN
       PERFORM residency_dblink.dblink_connect('pg-residency:' || _rsd_r, "residency"."connstr"(_rsd_r));
     EXCEPTION WHEN sqlclient_unable_to_establish_sqlconnection OR connection_exception THEN
-      _rsd_down := _rsd_down || _rsd_r;
+      GET STACKED DIAGNOSTICS _rsd_why = PG_EXCEPTION_DETAIL;
+      _rsd_down := _rsd_down || jsonb_build_object(_rsd_r,
+        regexp_replace(btrim(COALESCE(NULLIF(_rsd_why, ''), SQLERRM), E' \n\t'), '\s+', ' ', 'g'));
     END;
   END LOOP;
   RETURN _rsd_down;
 END
+$function$;
+
+-- The regions connect_failures could not reach, in the order given.
+CREATE FUNCTION "residency"."connect"(regions text[])
+RETURNS text[]
+LANGUAGE sql
+SET search_path = pg_catalog, pg_temp
+AS $function$
+  SELECT ARRAY(SELECT r FROM jsonb_object_keys("residency"."connect_failures"($1)) r ORDER BY array_position($1, r))
 $function$;
 
 -- Every result of what was sent on a connection, one text per statement; raises
@@ -204,6 +218,7 @@ DECLARE
   _rsd_here text;
   _rsd_ordinal bigint;
   _rsd_down text[];
+  _rsd_unreachable jsonb;
   _rsd_involved text[];
   _rsd_messages jsonb := '{}';
   _rsd_wave record;
@@ -213,11 +228,12 @@ DECLARE
 BEGIN
   SELECT r.name, r.ordinal INTO _rsd_here, _rsd_ordinal FROM "residency"."regions" r WHERE r.is_local;
   _rsd_involved := ARRAY(SELECT DISTINCT x FROM unnest(regions || _rsd_here) x ORDER BY 1);
-  _rsd_down := "residency"."connect"(_rsd_involved);
+  _rsd_unreachable := "residency"."connect_failures"(_rsd_involved);
+  _rsd_down := ARRAY(SELECT k FROM jsonb_object_keys(_rsd_unreachable) k ORDER BY k);
   SELECT x INTO _rsd_r FROM unnest(_rsd_down) x WHERE x = ANY (required) OR x = _rsd_here LIMIT 1;
   IF FOUND THEN
     RAISE EXCEPTION USING ERRCODE = 'RS011',
-      MESSAGE = format('region "%s" is unreachable and this write needs it (it owns the personal data); nothing was written: retry when it is back', _rsd_r);
+      MESSAGE = format('region "%s" is unreachable and this write needs it (it owns the personal data); nothing was written: retry when it is back (libpq: %s)', _rsd_r, _rsd_unreachable->>_rsd_r);
   END IF;
   _rsd_involved := ARRAY(SELECT x FROM unnest(_rsd_involved) x WHERE NOT x = ANY (_rsd_down) ORDER BY 1);
   _rsd_messages := jsonb_build_object(_rsd_here,
@@ -479,6 +495,7 @@ $function$;
 
 REVOKE ALL ON FUNCTION "residency"."test_pause"(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."connstr"(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION "residency"."connect_failures"(text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."connect"(text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."drain"(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."wave"(jsonb) FROM PUBLIC;
@@ -503,6 +520,7 @@ DROP FUNCTION "residency"."tx_abort"(jsonb, text[], jsonb);
 DROP FUNCTION "residency"."wave"(jsonb);
 DROP FUNCTION "residency"."drain"(text);
 DROP FUNCTION "residency"."connect"(text[]);
+DROP FUNCTION "residency"."connect_failures"(text[]);
 DROP FUNCTION "residency"."test_pause"(text);
 DROP FUNCTION "residency"."connstr"(text);
 -- pg-residency-end: runtime two_phase

@@ -308,6 +308,7 @@ DECLARE
   _rsd_owner text;
   _rsd_detail jsonb;
   _rsd_attempt integer;
+  _rsd_why text;
 BEGIN
   PERFORM FROM "residency"."regions" LIMIT 1;
   SELECT m."region" INTO _rsd_owner FROM "shared"."identity" m
@@ -321,9 +322,10 @@ BEGIN
       WHERE m."uuid" = $1;
   ELSIF _rsd_owner IS NOT NULL THEN
     FOR _rsd_attempt IN 1..2 LOOP
-      IF cardinality("residency"."connect"(ARRAY[_rsd_owner])) > 0 THEN
+      _rsd_why := "residency"."connect_failures"(ARRAY[_rsd_owner])->>_rsd_owner;
+      IF _rsd_why IS NOT NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'RS011',
-          MESSAGE = format('region "%s" is unreachable and owns %s %s: retry when it is back', _rsd_owner, 'identity', $1);
+          MESSAGE = format('region "%s" is unreachable and owns %s %s: retry when it is back (libpq: %s)', _rsd_owner, 'identity', $1, _rsd_why);
       END IF;
       BEGIN
         SELECT t.v INTO _rsd_detail FROM residency_dblink.dblink('pg-residency:' || _rsd_owner,

@@ -76,7 +76,8 @@ export function auditPrivileges(config: Config, region: Region, cat: CatalogSnap
     held.set(key, h);
   }
   const present = new Set(cat.relations.map((r) => `${r.schema}.${r.name}`));
-  for (const object of [...new Set([...held.keys(), ...[...want.relations.keys()].filter((k) => present.has(k))])].sort()) {
+  const required = rights.exists ? [...want.relations.keys()].filter((k) => present.has(k)) : [];
+  for (const object of [...new Set([...held.keys(), ...required])].sort()) {
     const h = held.get(object);
     const needed = want.relations.get(object) ?? [];
     const have = [...(h?.privileges ?? [])].sort();

@@ -9,7 +9,8 @@ export const DBLINK_SCHEMA = 'residency_dblink';
 
 /**
  * What the link role needs in a region, and nothing more: other regions read
- * this region's leaves (postgres_fdw, and `get` through dblink), send a
+ * this region's leaves (postgres_fdw, and `get` through dblink) and a region
+ * joining the fleet copies the directories (backfill), other regions send a
  * write's part here as `<schema>.apply_<entity>(jsonb)` (SECURITY DEFINER: it
  * does the writing), insert the commit record of a write this region
  * coordinates (in its loopback) and ask `residency.decide(text)` for the
@@ -19,6 +20,7 @@ export function expectedLinkRights(config: Config, here: string) {
   return {
     relations: new Map<string, readonly string[]>([
       ...config.entities.map((e): [string, string[]] => [`${here}.${derivedNames(e.name).details}`, ['SELECT']]),
+      ...config.entities.map((e): [string, string[]] => [`${e.schema}.${e.name}`, ['SELECT']]),
       [`${REGISTRY_SCHEMA}.commit_records`, ['INSERT']],
     ]),
     functions: new Map<string, string>([

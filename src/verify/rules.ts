@@ -87,7 +87,7 @@ export const RULES = {
     name: 'link-role-rights',
     level: 'error',
     checks:
-      'the link role holds a right beyond reading the local leaves, EXECUTE on the apply functions and decide(), INSERT on the commit records and USAGE on their schemas (any right on a directory, CREATE anywhere, a role membership), or lacks one of those',
+      'the link role holds a right beyond SELECT on the local leaves and the directories, EXECUTE on the apply functions and decide(), INSERT on the commit records and USAGE on their schemas (a write right on a directory, CREATE anywhere, a role membership), or lacks one of those',
   },
   RV215: {
     name: 'dblink-exposed',

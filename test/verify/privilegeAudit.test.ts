@@ -41,6 +41,8 @@ const CLEAN_RIGHTS: LinkRights = {
   relations: [
     right('usa', 'identity_details', 'SELECT'),
     right('usa', 'account_details', 'SELECT'),
+    right('shared', 'identity', 'SELECT'),
+    right('billing', 'account', 'SELECT'),
     right('residency', 'commit_records', 'INSERT'),
   ],
   functions: [
@@ -105,6 +107,8 @@ test('what the link role needs in usa: SELECT on the local leaves, INSERT on the
   t.deepEqual(Object.fromEntries(want.relations), {
     'usa.identity_details': ['SELECT'],
     'usa.account_details': ['SELECT'],
+    'shared.identity': ['SELECT'],
+    'billing.account': ['SELECT'],
     'residency.commit_records': ['INSERT'],
   });
   t.deepEqual(Object.fromEntries(want.functions), {
@@ -124,6 +128,8 @@ test('RV213: the write rights the link role held before issue 17, and a leaf it 
     rights: {
       relations: [
         ...['DELETE', 'INSERT', 'SELECT', 'UPDATE'].map((p) => right('usa', 'identity_details', p)),
+        right('shared', 'identity', 'SELECT'),
+        right('billing', 'account', 'SELECT'),
         right('residency', 'commit_records', 'INSERT'),
       ],
     },
@@ -147,6 +153,7 @@ test('RV214: rights on a directory, a foreign partition, a sequence, the commit 
         right('usa', 'identity_details', 'SELECT'),
         right('usa', 'account_details', 'SELECT'),
         ...['DELETE', 'INSERT', 'SELECT', 'UPDATE'].map((p) => right('shared', 'identity', p)),
+        right('billing', 'account', 'SELECT'),
         right('gbr', 'identity_details', 'SELECT', { kind: 'f' }),
         right('billing', 'account_id_seq', 'USAGE', { kind: 'S', owner: true }),
       ],
@@ -156,7 +163,7 @@ test('RV214: rights on a directory, a foreign partition, a sequence, the commit 
     `RV214 error billing.account_id_seq: the link role "${LINK}" holds USAGE (as its owner); it needs nothing here | ALTER SEQUENCE "billing"."account_id_seq" OWNER TO <the migrating role>; REVOKE USAGE ON SEQUENCE "billing"."account_id_seq" FROM "${LINK}"`,
     `RV214 error gbr.identity_details: the link role "${LINK}" holds SELECT; it needs nothing here | REVOKE SELECT ON "gbr"."identity_details" FROM "${LINK}"`,
     `RV214 error residency.commit_records: the link role "${LINK}" holds nothing; it needs exactly INSERT | GRANT INSERT ON "residency"."commit_records" TO "${LINK}"`,
-    `RV214 error shared.identity: the link role "${LINK}" holds DELETE, INSERT, SELECT, UPDATE; it needs nothing here (a leaked link password must not write rows directly) | REVOKE DELETE, INSERT, SELECT, UPDATE ON "shared"."identity" FROM "${LINK}"`,
+    `RV214 error shared.identity: the link role "${LINK}" holds DELETE, INSERT, SELECT, UPDATE; it needs exactly SELECT (a leaked link password must not write rows directly) | REVOKE DELETE, INSERT, UPDATE ON "shared"."identity" FROM "${LINK}"`,
   ]);
 });
 

@@ -18,23 +18,21 @@ export const DBLINK_SCHEMA = 'residency_dblink';
  */
 export function expectedLinkRights(config: Config, here: string) {
   return {
-    relations: new Map<string, readonly string[]>([
-      ...config.entities.map((e): [string, string[]] => [`${here}.${derivedNames(e.name).details}`, ['SELECT']]),
-      ...config.entities.map((e): [string, string[]] => [`${e.schema}.${e.name}`, ['SELECT']]),
-      [`${REGISTRY_SCHEMA}.commit_records`, ['INSERT']],
-    ]),
-    functions: new Map<string, string>([
-      ...config.entities.map((e): [string, string] => [`${e.schema}.${derivedNames(e.name).apply}`, 'jsonb']),
-      [`${REGISTRY_SCHEMA}.decide`, 'text'],
-    ]),
+    relations: [
+      ...config.entities.map((e) => ({ schema: here, name: derivedNames(e.name).details, privileges: ['SELECT'] })),
+      ...config.entities.map((e) => ({ schema: e.schema, name: e.name, privileges: ['SELECT'] })),
+      { schema: REGISTRY_SCHEMA, name: 'commit_records', privileges: ['INSERT'] },
+    ],
+    functions: [
+      ...config.entities.map((e) => ({ schema: e.schema, name: derivedNames(e.name).apply, args: 'jsonb' })),
+      { schema: REGISTRY_SCHEMA, name: 'decide', args: 'text' },
+    ],
     schemas: [...new Set([...config.entities.map((e) => e.schema), here, REGISTRY_SCHEMA])].sort(),
   };
 }
 
-const split = (object: string): [string, string] => {
-  const dot = object.indexOf('.');
-  return [object.slice(0, dot), object.slice(dot + 1)];
-};
+/** A map key for a schema-qualified name (names may hold dots: never split one). */
+const key = (o: { schema: string; name: string }) => JSON.stringify([o.schema, o.name]);
 
 /**
  * The link role's rights (RV213 on the local leaves, RV214 on everything
@@ -50,9 +48,9 @@ export function auditPrivileges(config: Config, region: Region, cat: CatalogSnap
   const role = ident(link);
   const want = expectedLinkRights(config, here);
   const rights = cat.linkRights;
-  const leaves = new Set(config.entities.map((e) => `${here}.${derivedNames(e.name).details}`));
-  const applyOf = new Map(
-    config.entities.map((e) => [`${here}.${derivedNames(e.name).details}`, `${e.schema}.${derivedNames(e.name).apply}`]),
+  // each local leaf, with the apply function that writes it
+  const leaves = new Map(
+    config.entities.map((e) => [key({ schema: here, name: derivedNames(e.name).details }), `${e.schema}.${derivedNames(e.name).apply}`]),
   );
 
   if (!rights.exists)
@@ -67,46 +65,62 @@ export function auditPrivileges(config: Config, region: Region, cat: CatalogSnap
     );
 
   // tables, views, foreign tables, sequences
-  const held = new Map<string, { kind: string; privileges: Set<string>; public: Set<string>; owner: boolean; column: Set<string> }>();
+  type Held = {
+    schema: string;
+    name: string;
+    kind?: string;
+    privileges: Set<string>;
+    public: Set<string>;
+    owner: boolean;
+    column: Set<string>;
+  };
+  const held = new Map<string, Held>();
+  const entry = (o: { schema: string; name: string }): Held =>
+    held.get(key(o)) ??
+    held
+      .set(key(o), { schema: o.schema, name: o.name, privileges: new Set(), public: new Set(), owner: false, column: new Set() })
+      .get(key(o))!;
   for (const r of rights.relations) {
-    const key = `${r.schema}.${r.name}`;
-    const h = held.get(key) ?? { kind: r.kind, privileges: new Set(), public: new Set(), owner: false, column: new Set() };
+    const h = entry(r);
+    h.kind = r.kind;
     h.privileges.add(r.privilege);
     if (r.public) h.public.add(r.privilege);
     if (r.column) h.column.add(r.privilege);
     h.owner ||= r.owner;
-    held.set(key, h);
   }
-  const present = new Set(cat.relations.map((r) => `${r.schema}.${r.name}`));
-  const required = rights.exists ? [...want.relations.keys()].filter((k) => present.has(k)) : [];
-  for (const object of [...new Set([...held.keys(), ...required])].sort()) {
-    const h = held.get(object);
-    const needed = want.relations.get(object) ?? [];
-    const have = [...(h?.privileges ?? [])].sort();
+  const present = new Set(cat.relations.map(key));
+  const needs = new Map(want.relations.map((r) => [key(r), r.privileges]));
+  if (rights.exists) for (const r of want.relations.filter((x) => present.has(key(x)))) entry(r);
+  const byName = (h: Held) => `${h.schema}.${h.name}`;
+  const sorted = [...held.values()].sort((a, b) => (byName(a) < byName(b) ? -1 : byName(a) > byName(b) ? 1 : 0));
+  for (const h of sorted) {
+    const object = `${h.schema}.${h.name}`;
+    const needed = needs.get(key(h)) ?? [];
+    const have = [...h.privileges].sort();
     const extra = have.filter((p) => !needed.includes(p));
     const missing = needed.filter((p) => !have.includes(p));
     if (extra.length === 0 && missing.length === 0) continue;
-    const name = qualified(...split(object));
-    const on = h?.kind === 'S' ? `SEQUENCE ${name}` : name;
+    const name = qualified(h.schema, h.name);
+    const on = h.kind === 'S' ? `SEQUENCE ${name}` : name;
     const fixes = [
       ...(missing.length > 0 ? [`GRANT ${missing.join(', ')} ON ${on} TO ${role}`] : []),
-      ...(h?.owner ? [`ALTER ${h.kind === 'S' ? 'SEQUENCE' : 'TABLE'} ${name} OWNER TO <the migrating role>`] : []),
+      ...(h.owner ? [`ALTER ${h.kind === 'S' ? 'SEQUENCE' : 'TABLE'} ${name} OWNER TO <the migrating role>`] : []),
       ...(extra.length > 0 ? [`REVOKE ${extra.join(', ')} ON ${on} FROM ${role}`] : []),
-      ...(extra.some((p) => h?.public.has(p)) ? [`REVOKE ${extra.filter((p) => h?.public.has(p)).join(', ')} ON ${on} FROM PUBLIC`] : []),
+      ...(extra.some((p) => h.public.has(p)) ? [`REVOKE ${extra.filter((p) => h.public.has(p)).join(', ')} ON ${on} FROM PUBLIC`] : []),
     ];
     const how = [
-      h?.owner ? 'as its owner' : '',
-      extra.some((p) => h?.public.has(p)) ? 'partly through PUBLIC' : '',
-      extra.some((p) => h?.column.has(p)) ? 'on some columns' : '',
+      h.owner ? 'as its owner' : '',
+      extra.some((p) => h.public.has(p)) ? 'partly through PUBLIC' : '',
+      extra.some((p) => h.column.has(p)) ? 'on some columns' : '',
     ].filter(Boolean);
     const holds = `the link role "${link}" holds ${have.join(', ') || 'nothing'}${how.length > 0 ? ` (${how.join(', ')})` : ''}`;
-    if (leaves.has(object))
+    if (leaves.has(key(h)))
       out.push(
         finding(
           'RV213',
           here,
           object,
-          `${holds}; it needs exactly SELECT (other regions read the leaf; their writes arrive through ${applyOf.get(object)}())`,
+          `${holds}; it needs exactly SELECT (other regions read the leaf; their writes arrive through ${leaves.get(key(h))}())`,
           fixes.join('; '),
         ),
       );
@@ -123,20 +137,21 @@ export function auditPrivileges(config: Config, region: Region, cat: CatalogSnap
   }
 
   // functions: EXECUTE on the apply functions and decide(), nothing else
-  const existing = new Set(cat.functions.map((f) => `${f.schema}.${f.name}`));
-  const executable = new Set(rights.functions.map((f) => `${f.schema}.${f.name}`));
-  for (const [object, args] of want.functions)
-    if (rights.exists && existing.has(object) && !executable.has(object))
+  const existing = new Set(cat.functions.map(key));
+  const executable = new Set(rights.functions.map(key));
+  const wanted = new Set(want.functions.map(key));
+  for (const f of want.functions)
+    if (rights.exists && existing.has(key(f)) && !executable.has(key(f)))
       out.push(
         finding(
           'RV214',
           here,
-          `function ${object}(${args})`,
+          `function ${f.schema}.${f.name}(${f.args})`,
           `the link role "${link}" may not execute it: other regions' writes (or resolvers) fail here with 42501`,
-          `GRANT EXECUTE ON FUNCTION ${qualified(...split(object))}(${args}) TO ${role}`,
+          `GRANT EXECUTE ON FUNCTION ${qualified(f.schema, f.name)}(${f.args}) TO ${role}`,
         ),
       );
-  for (const f of rights.functions.filter((x) => !want.functions.has(`${x.schema}.${x.name}`))) {
+  for (const f of rights.functions.filter((x) => !wanted.has(key(x)))) {
     const signature = `${qualified(f.schema, f.name)}(${f.args})`;
     out.push(
       finding(
@@ -187,7 +202,7 @@ export function auditPrivileges(config: Config, region: Region, cat: CatalogSnap
     );
 
   // RV215: dblink, whose open connections belong to the session that opened them
-  if (existing.has(`${REGISTRY_SCHEMA}.tx_open`)) {
+  if (existing.has(key({ schema: REGISTRY_SCHEMA, name: 'tx_open' }))) {
     const move = `CREATE SCHEMA IF NOT EXISTS ${ident(DBLINK_SCHEMA)}; REVOKE ALL ON SCHEMA ${ident(DBLINK_SCHEMA)} FROM PUBLIC`;
     const revoke = (schema: string, grantee: string) => `REVOKE ALL ON ALL FUNCTIONS IN SCHEMA ${ident(schema)} FROM ${grantee}`;
     if (cat.dblink.schema === null)

@@ -104,18 +104,20 @@ const audit = (cat: CatalogSnapshot, c = config) =>
 
 test('what the link role needs in usa: SELECT on the local leaves, INSERT on the commit records, EXECUTE on apply and decide, USAGE on their schemas', (t) => {
   const want = expectedLinkRights(config, 'usa');
-  t.deepEqual(Object.fromEntries(want.relations), {
-    'usa.identity_details': ['SELECT'],
-    'usa.account_details': ['SELECT'],
-    'shared.identity': ['SELECT'],
-    'billing.account': ['SELECT'],
-    'residency.commit_records': ['INSERT'],
-  });
-  t.deepEqual(Object.fromEntries(want.functions), {
-    'shared.apply_identity': 'jsonb',
-    'billing.apply_account': 'jsonb',
-    'residency.decide': 'text',
-  });
+  t.deepEqual(
+    want.relations.map((r) => `${r.schema}.${r.name} ${r.privileges.join(', ')}`),
+    [
+      'usa.identity_details SELECT',
+      'usa.account_details SELECT',
+      'shared.identity SELECT',
+      'billing.account SELECT',
+      'residency.commit_records INSERT',
+    ],
+  );
+  t.deepEqual(
+    want.functions.map((f) => `${f.schema}.${f.name}(${f.args})`),
+    ['shared.apply_identity(jsonb)', 'billing.apply_account(jsonb)', 'residency.decide(text)'],
+  );
   t.deepEqual(want.schemas, ['billing', 'residency', 'shared', 'usa']);
 });
 
@@ -262,4 +264,32 @@ test('RV216: max_prepared_transactions = 0, with the setting to use', (t) => {
   t.deepEqual(audit(snapshot({ maxPreparedTransactions: 0, maxConnections: 100 })), [
     'RV216 error max_prepared_transactions: is 0: every write fails at PREPARE TRANSACTION (writes are two-phase); a server restarted with it loses every write until it is set again | ALTER SYSTEM SET max_prepared_transactions = 100 (at least the writes in flight at once), then restart the server (it is read at start only)',
   ]);
+});
+
+test('hostile names (a region "a.b", a quoted link role): objects are matched by schema and name, never split on a dot', (t) => {
+  const hostile = fixtureConfig('hostile');
+  const ab = hostile.regions.find((r) => r.name === 'a.b')!;
+  const leaf = 'Odd "Entity"_details';
+  const clean: LinkRights = {
+    exists: true,
+    relations: [right('a.b', leaf, 'SELECT'), right('My Schema', 'Odd "Entity"', 'SELECT'), right('residency', 'commit_records', 'INSERT')],
+    functions: [
+      { schema: 'My Schema', name: 'apply_Odd "Entity"', args: 'part jsonb', public: false, owner: false },
+      { schema: 'residency', name: 'decide', args: 'gid text', public: false, owner: false },
+    ],
+    schemas: ['My Schema', 'a.b', 'residency'].map((schema) => ({ schema, privilege: 'USAGE', public: false, owner: false })),
+    memberOf: [],
+  };
+  const base = snapshot({
+    relations: [rel('a.b', leaf), rel('My Schema', 'Odd "Entity"'), rel('residency', 'commit_records')],
+    functions: [fn('My Schema', 'apply_Odd "Entity"'), fn('residency', 'decide'), fn('residency', 'tx_open')],
+    schemas: ['My Schema', 'a.b', 'residency', 'residency_dblink'],
+    linkRights: clean,
+  });
+  t.deepEqual(auditPrivileges(hostile, ab, base), []);
+  const broken = { ...base, linkRights: { ...clean, relations: [...clean.relations, right('a.b', leaf, 'DELETE')] } };
+  t.deepEqual(
+    auditPrivileges(hostile, ab, broken).map((f) => `${f.rule} ${f.object}: ${f.fix}`),
+    ['RV213 a.b.Odd "Entity"_details: REVOKE DELETE ON "a.b"."Odd ""Entity""_details" FROM "link ""role"""'],
+  );
 });

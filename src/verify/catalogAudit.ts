@@ -131,20 +131,7 @@ export function auditCatalog(config: Config, region: Region, cat: CatalogSnapsho
           out.push(
             finding('RV205', here, object, `the CHECK ("${e.regionColumn}" = '${r.name}') is missing`, 'restore it from the migration'),
           );
-        const link = new Set(
-          cat.grants.filter((g) => g.schema === r.name && g.name === n.details && g.grantee === config.link.role).map((g) => g.privilege),
-        );
-        const want = ['DELETE', 'INSERT', 'SELECT', 'UPDATE'];
-        if ([...link].sort().join() !== want.join())
-          out.push(
-            finding(
-              'RV213',
-              here,
-              object,
-              `the link role "${config.link.role}" holds ${[...link].sort().join(', ') || 'nothing'}; it needs exactly ${want.join(', ')}`,
-              `GRANT SELECT, INSERT, UPDATE, DELETE ON ${object} TO "${config.link.role}" and revoke the rest`,
-            ),
-          );
+        // the link role's rights on it: RV213 in privilegeAudit.ts
       } else {
         const ft = cat.foreignTables.find((f) => f.schema === r.name && f.name === n.details);
         const o = options(ft?.options ?? []);

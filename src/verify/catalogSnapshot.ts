@@ -2,10 +2,11 @@ import { REGISTRY_SCHEMA } from '../config/derivedNames.js';
 import type { Config } from '../config/types.js';
 import { STALE_PREPARED, stalePreparedSql } from '../migrate/preparedParts.js';
 import { literal } from '../sql/quote.js';
+import { parsePrivileges, privilegeStatements, type PrivilegeSnapshot } from './privilegeSnapshot.js';
 import type { RegionSession } from './regionSession.js';
 
 /** What verify reads from one region's catalog, in one round trip. No row data. */
-export interface CatalogSnapshot {
+export interface CatalogSnapshot extends PrivilegeSnapshot {
   readonly major: number;
   readonly schemas: readonly string[];
   readonly relations: readonly {
@@ -71,6 +72,7 @@ export async function readCatalog(
   const types = [
     ...new Set(config.entities.flatMap((e) => [e.key, ...e.mirrored, ...e.resident].map((c): string => c.type)).concat('text')),
   ];
+  const privileges = privilegeStatements(config, managed);
   const statements = [
     `SELECT current_setting('server_version_num')::int / 10000 AS major`,
     `SELECT nspname AS schema FROM pg_catalog.pg_namespace`,
@@ -120,6 +122,7 @@ export async function readCatalog(
       WHERE a.usename = ${literal(config.link.role)} AND NOT s.ssl`,
     `SELECT t, pg_catalog.format_type(pg_catalog.to_regtype(t), NULL) AS normalised FROM unnest(${arr(types)}) t`,
     stalePreparedSql(preparedOlderThan),
+    ...privileges,
   ];
   const r = await session.batch(statements);
   const at = <T>(i: number) => r[i] as T[];
@@ -146,5 +149,6 @@ export async function readCatalog(
     linkSessionsWithoutTls: at<{ n: number }>(17)[0]!.n,
     stalePrepared: at(19),
     normalisedTypes: Object.fromEntries(at<{ t: string; normalised: string | null }>(18).map((x) => [x.t, x.normalised])),
+    ...parsePrivileges(r.slice(statements.length - privileges.length)),
   };
 }

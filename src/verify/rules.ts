@@ -80,7 +80,24 @@ export const RULES = {
   RV213: {
     name: 'link-role-grants',
     level: 'error',
-    checks: 'the link role lacks SELECT, INSERT, UPDATE, DELETE on the local leaf, or holds more (TRUNCATE, REFERENCES, TRIGGER)',
+    checks:
+      'the link role lacks SELECT on the local leaf, or holds more (INSERT, UPDATE, DELETE, TRUNCATE, ...: writes go through the apply functions)',
+  },
+  RV214: {
+    name: 'link-role-rights',
+    level: 'error',
+    checks:
+      'the link role holds a right beyond SELECT on the local leaves and the directories, EXECUTE on the apply functions and decide(), INSERT on the commit records and USAGE on their schemas (a write right on a directory, CREATE anywhere, a role membership), or lacks one of those',
+  },
+  RV215: {
+    name: 'dblink-exposed',
+    level: 'error',
+    checks: 'dblink missing or not in schema residency_dblink, or its functions executable by PUBLIC, the link role or an app role',
+  },
+  RV216: {
+    name: 'prepared-transactions-off',
+    level: 'error',
+    checks: 'max_prepared_transactions is 0: every (two-phase) write fails',
   },
   RV301: {
     name: 'statistics-copied',

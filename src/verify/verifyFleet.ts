@@ -14,6 +14,7 @@ import { managedSchemas, readCatalog } from './catalogSnapshot.js';
 import { expectedObjects, type ExpectedObjects } from './expectedObjects.js';
 import type { Finding } from './finding.js';
 import { auditLeaks } from './leakAudit.js';
+import { auditPrivileges } from './privilegeAudit.js';
 import { checkLinks, type Link } from './reachability.js';
 import { linkFix } from '../migrate/linkCheck.js';
 import { openSession, type RegionSession } from './regionSession.js';
@@ -143,7 +144,11 @@ export async function verifyFleet(config: Config, env: Env, options: VerifyOptio
             [...(expected?.signatures ?? [])],
             options.preparedOlderThan,
           );
-          state.findings.push(...auditCatalog(config, region, catalog, expected), ...auditLeaks(config, region, catalog));
+          state.findings.push(
+            ...auditCatalog(config, region, catalog, expected),
+            ...auditLeaks(config, region, catalog),
+            ...auditPrivileges(config, region, catalog),
+          );
           sessions.set(region.name, session);
         } catch (error) {
           state.error = wrap(region.name, error);

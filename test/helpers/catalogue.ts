@@ -13,19 +13,27 @@ const RESULTS = fileURLToPath(new URL('../../.catalogue/results.jsonl', import.m
 
 export interface CaseRecord {
   readonly title: string;
-  /** The finding of issue 8 the case checks, or undefined for a case that already held. */
+  /** The finding of the issue the case checks, or undefined for a case that already held. */
   readonly finding?: number;
+  /** The issue whose finding it is, when not issue 8. */
+  readonly issue?: number;
   readonly held: boolean;
   readonly rowsLost: number;
 }
 
-/** Records one catalogue case; call it last in the test, after the assertions. */
-export function recordCase(t: ExecutionContext, finding?: number, rowsLost = 0): void {
+/** Records one catalogue case; call it last in the test, after the assertions. `issue`: a finding of a later issue (default 8). */
+export function recordCase(t: ExecutionContext, finding?: number, rowsLost = 0, issue = 8): void {
   mkdirSync(fileURLToPath(new URL('../../.catalogue/', import.meta.url)), { recursive: true });
-  const record: CaseRecord = { title: t.title, ...(finding === undefined ? {} : { finding }), held: t.passed && rowsLost === 0, rowsLost };
+  const record: CaseRecord = {
+    title: t.title,
+    ...(finding === undefined ? {} : { finding }),
+    ...(issue === 8 ? {} : { issue }),
+    held: t.passed && rowsLost === 0,
+    rowsLost,
+  };
   appendFileSync(RESULTS, `${JSON.stringify(record)}\n`);
   t.log(
-    `catalogue: ${record.held ? 'held' : 'DID NOT HOLD'}${finding === undefined ? '' : ` (finding ${finding})`}, ${rowsLost} rows lost`,
+    `catalogue: ${record.held ? 'held' : 'DID NOT HOLD'}${finding === undefined ? '' : ` (${issue === 8 ? '' : `issue ${issue} `}finding ${finding})`}, ${rowsLost} rows lost`,
   );
 }
 
@@ -47,8 +55,12 @@ export function catalogueTotals(): string {
   }
   const held = records.filter((r) => r.held).length;
   const lost = records.reduce((sum, r) => sum + r.rowsLost, 0);
-  const findings = [...new Set(records.filter((r) => r.finding !== undefined && r.held).map((r) => r.finding!))].sort((a, b) => a - b);
-  return `fault catalogue (issue 8): ${records.length} cases, ${held} held, ${records.length - held} did not, ${lost} rows lost; findings covered: ${findings.join(', ') || 'none'}`;
+  const covered = (issue: number) =>
+    [...new Set(records.filter((r) => r.finding !== undefined && r.held && (r.issue ?? 8) === issue).map((r) => r.finding!))].sort(
+      (a, b) => a - b,
+    );
+  const later = [...new Set(records.map((r) => r.issue ?? 8))].filter((i) => i !== 8).sort((a, b) => a - b);
+  return `fault catalogue (issue 8): ${records.length} cases, ${held} held, ${records.length - held} did not, ${lost} rows lost; findings covered: ${covered(8).join(', ') || 'none'}${later.map((i) => `; issue ${i}: ${covered(i).join(', ') || 'none'}`).join('')}`;
 }
 
 // `node --import tsx test/helpers/catalogue.ts --reset | --totals`

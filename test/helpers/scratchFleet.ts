@@ -20,6 +20,12 @@ export interface ScratchRegion {
   readonly postgres: number;
 }
 
+/**
+ * The role whose members (and superusers) may use the functions' test-only
+ * pause points; pg-residency never creates it, every scratch fleet does.
+ */
+export const TEST_HOOKS_ROLE = 'residency_test_hooks';
+
 /** The seed's entity, `shared.identity`: the one the demo and the walkthrough use. */
 export const SEED_ENTITY_YAML = `
   - name: identity
@@ -220,6 +226,14 @@ export async function startScratchFleet(options: ScratchFleetOptions): Promise<S
     },
     stop,
   };
+  try {
+    // the test-only pause points (residency.test_pause) hold for members of this role only; a
+    // superuser is a member of every role, so the suite's superuser sessions may pause
+    for (const r of options.regions) await fleet.query(r.name, `CREATE ROLE ${TEST_HOOKS_ROLE} NOLOGIN`);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
   if (options.migrate !== false) {
     const error = (await fleet.migrate({})).find((r) => r.error)?.error;
     if (error) {

@@ -47,8 +47,7 @@ CREATE TABLE "billing"."account_outbox" (
   PRIMARY KEY ("region", "id")
 );
 
-GRANT SELECT, INSERT, UPDATE, DELETE ON "billing"."account" TO "residency_link";
-GRANT SELECT, INSERT, UPDATE, DELETE ON "aus"."account_details" TO "residency_link";
+GRANT SELECT ON "billing"."account", "aus"."account_details" TO "residency_link";
 
 -- The row and result types of the API of "billing"."account"; they change with its
 -- columns, so they are replaced together with the functions.

@@ -40,8 +40,7 @@ GRANT USAGE ON SCHEMA "billing" TO "app";
 GRANT SELECT ON "billing"."account", "billing"."account_details" TO "app";
 GRANT USAGE ON SCHEMA "billing" TO "reporting";
 GRANT SELECT ON "billing"."account", "billing"."account_details" TO "reporting";
-GRANT SELECT, INSERT, UPDATE, DELETE ON "billing"."account" TO "residency_link";
-GRANT SELECT, INSERT, UPDATE, DELETE ON "usa"."account_details" TO "residency_link";
+GRANT SELECT ON "billing"."account", "usa"."account_details" TO "residency_link";
 
 -- The row and result types of the API of "billing"."account"; they change with its
 -- columns, so they are replaced together with the functions.

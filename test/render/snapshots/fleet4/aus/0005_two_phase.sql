@@ -39,8 +39,12 @@ GRANT INSERT ON "residency"."commit_records" TO "residency_link";
 -- Test-only (README): `SET residency.test_pause = 'before_decision'` (every
 -- part prepared, the loopback not committed) or 'before_commit_prepared' (the
 -- decision committed) makes a write wait there for residency.test_pause_seconds
--- (default an hour), so a test can kill or race it. Unset, it costs one
--- current_setting().
+-- (default an hour), so a test can kill or race it. Any role may SET a custom
+-- setting, and a pause holds prepared parts and key locks: it is honoured only
+-- when the session's login role (session_user, not the function owner) is a
+-- member of residency_test_hooks, a role pg-residency never creates (tests
+-- do; a superuser is a member of every role that exists). Anyone else gets a
+-- WARNING and no pause. Unset, it costs one current_setting().
 CREATE FUNCTION "residency"."test_pause"(point text)
 RETURNS void
 LANGUAGE plpgsql
@@ -48,7 +52,11 @@ SET search_path = pg_catalog, pg_temp
 AS $function$
 BEGIN
   IF current_setting('residency.test_pause', true) = point THEN
-    PERFORM pg_sleep(COALESCE(NULLIF(current_setting('residency.test_pause_seconds', true), '')::float8, 3600));
+    IF (SELECT pg_has_role(session_user, r.oid, 'MEMBER') FROM pg_roles r WHERE r.rolname = 'residency_test_hooks') THEN
+      PERFORM pg_sleep(COALESCE(NULLIF(current_setting('residency.test_pause_seconds', true), '')::float8, 3600));
+    ELSE
+      RAISE WARNING 'residency.test_pause ignored: role "%" is not a member of residency_test_hooks (test only)', session_user;
+    END IF;
   END IF;
 END
 $function$;

@@ -39,8 +39,7 @@ GRANT USAGE ON SCHEMA "shared" TO "app";
 GRANT SELECT ON "shared"."identity", "shared"."identity_details" TO "app";
 GRANT USAGE ON SCHEMA "shared" TO "reporting";
 GRANT SELECT ON "shared"."identity", "shared"."identity_details" TO "reporting";
-GRANT SELECT, INSERT, UPDATE, DELETE ON "shared"."identity" TO "residency_link";
-GRANT SELECT, INSERT, UPDATE, DELETE ON "gbr"."identity_details" TO "residency_link";
+GRANT SELECT ON "shared"."identity", "gbr"."identity_details" TO "residency_link";
 
 -- The row and result types of the API of "shared"."identity"; they change with its
 -- columns, so they are replaced together with the functions.

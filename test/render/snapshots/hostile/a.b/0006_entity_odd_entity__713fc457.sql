@@ -34,8 +34,7 @@ CREATE TABLE "My Schema"."Odd ""Entity""_outbox" (
   PRIMARY KEY ("Home Region", "Key ""Col""")
 );
 
-GRANT SELECT, INSERT, UPDATE, DELETE ON "My Schema"."Odd ""Entity""" TO "link ""role""";
-GRANT SELECT, INSERT, UPDATE, DELETE ON "a.b"."Odd ""Entity""_details" TO "link ""role""";
+GRANT SELECT ON "My Schema"."Odd ""Entity""", "a.b"."Odd ""Entity""_details" TO "link ""role""";
 
 -- The row and result types of the API of "My Schema"."Odd ""Entity"""; they change with its
 -- columns, so they are replaced together with the functions.

@@ -8,9 +8,11 @@
 SET LOCAL lock_timeout = '2500ms';
 SET LOCAL statement_timeout = '30s';
 
--- The role the other regions log in as through postgres_fdw. It may only read
--- and write the mirror tables and this region's own leaves (granted per entity);
--- its password is set by `pg-residency migrate`, never written here.
+-- The role the other regions log in as (postgres_fdw, dblink). It may read this
+-- region's own leaves and the directories, execute the apply functions and
+-- decide(), and insert commit records (granted with each), nothing else: no
+-- direct write to a leaf or a directory. Its password is set by `pg-residency migrate`, never
+-- written here.
 -- pg-residency creates this role and marks it with a comment; it refuses to
 -- touch a role of that name it did not create, or one with more rights than a
 -- link needs.

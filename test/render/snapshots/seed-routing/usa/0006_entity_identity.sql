@@ -35,8 +35,7 @@ CREATE TABLE "shared"."identity_outbox" (
   PRIMARY KEY ("region", "uuid")
 );
 
-GRANT SELECT, INSERT, UPDATE, DELETE ON "shared"."identity" TO "residency_link";
-GRANT SELECT, INSERT, UPDATE, DELETE ON "usa"."identity_details" TO "residency_link";
+GRANT SELECT ON "shared"."identity", "usa"."identity_details" TO "residency_link";
 
 -- The row and result types of the API of "shared"."identity"; they change with its
 -- columns, so they are replaced together with the functions.

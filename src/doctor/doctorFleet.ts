@@ -36,7 +36,13 @@ export interface DoctorOptions {
   readonly onRegion?: (region: RegionDoctor) => void;
 }
 
-async function checkRegion(config: Config, region: Region, env: Env, envSet: ReadonlySet<string>, timeoutMs: number): Promise<RegionDoctor> {
+async function checkRegion(
+  config: Config,
+  region: Region,
+  env: Env,
+  envSet: ReadonlySet<string>,
+  timeoutMs: number,
+): Promise<RegionDoctor> {
   let client: pg.Client | undefined;
   let timer: NodeJS.Timeout | undefined;
   const work = (async () => {

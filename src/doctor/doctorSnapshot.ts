@@ -22,8 +22,12 @@ export interface DoctorSnapshot {
   readonly createOnDatabase: boolean;
   /** Extensions created in the database, with their schema. */
   readonly extensions: readonly { readonly name: string; readonly schema: string }[];
-  /** Extensions the server can create (pg_available_extensions), of those pg-residency uses; `trusted` is 13+. */
-  readonly available: readonly { readonly name: string; readonly trusted: boolean }[];
+  /**
+   * Extensions the server can create (pg_available_extensions), of those
+   * pg-residency uses; `trusted` is 13+. Null when the server could not list
+   * them (a control file it cannot parse fails the whole view).
+   */
+  readonly available: readonly { readonly name: string; readonly trusted: boolean }[] | null;
   /** USAGE on the foreign-data wrapper postgres_fdw; null when it does not exist. */
   readonly fdwUsage: boolean | null;
   /** dblink's schema: the migrator's USAGE on it, and whether PUBLIC has USAGE; null when dblink is not created. */

@@ -75,7 +75,9 @@ export async function readDoctorSnapshot(client: pg.Client, config: Config, regi
     `SELECT e.extname AS name, n.nspname AS schema FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace`,
   );
   const wanted = [...new Set(['postgres_fdw', 'dblink', ...config.extensions])];
-  const available = await q<{ name: string; trusted: boolean }>(
+  // a control file this version cannot parse makes the whole view fail: then it is not known
+  const available = await attempt<{ name: string; trusted: boolean }>(
+    q,
     major >= 13
       ? 'SELECT name, bool_or(trusted) AS trusted FROM pg_catalog.pg_available_extension_versions WHERE name = ANY ($1) GROUP BY name'
       : 'SELECT name, false AS trusted FROM pg_catalog.pg_available_extensions WHERE name = ANY ($1)',
@@ -128,9 +130,10 @@ export async function readDoctorSnapshot(client: pg.Client, config: Config, regi
     ownsDatabase: base.owns,
     createOnDatabase: base.create_db,
     extensions,
-    available,
+    available: 'error' in available ? null : available.rows,
     fdwUsage: fdw === undefined ? null : fdw.usage,
-    dblinkSchema: dblinkSchema === undefined ? null : { name: dblinkSchema.name, usage: dblinkSchema.usage, publicUsage: dblinkSchema.public_usage },
+    dblinkSchema:
+      dblinkSchema === undefined ? null : { name: dblinkSchema.name, usage: dblinkSchema.usage, publicUsage: dblinkSchema.public_usage },
     dblinkFunctions: dblinkFunctions.map((f) => ({ signature: f.signature, execute: f.execute, publicExecute: f.public_execute })),
     parameterPrivileges,
     settings: Object.fromEntries(
@@ -142,7 +145,13 @@ export async function readDoctorSnapshot(client: pg.Client, config: Config, regi
   };
   return {
     ...snapshotBase,
-    linkProbes: await probeLinks(q, config, region, servers, dblinkSchema?.name === DBLINK_SCHEMA && (base.superuser || dblinkSchema.usage)),
+    linkProbes: await probeLinks(
+      q,
+      config,
+      region,
+      servers,
+      dblinkSchema?.name === DBLINK_SCHEMA && (base.superuser || dblinkSchema.usage),
+    ),
     files: base.superuser ? await fileChecks(q, config, region) : [],
   };
 }
@@ -150,7 +159,11 @@ export async function readDoctorSnapshot(client: pg.Client, config: Config, regi
 type Query = <T extends pg.QueryResultRow>(sql: string, params?: unknown[]) => Promise<T[]>;
 
 /** A statement that may fail without ending the transaction: its rows, or its error. */
-async function attempt<T extends pg.QueryResultRow>(q: Query, sql: string, params?: unknown[]): Promise<{ rows: T[] } | { error: unknown }> {
+async function attempt<T extends pg.QueryResultRow>(
+  q: Query,
+  sql: string,
+  params?: unknown[],
+): Promise<{ rows: T[] } | { error: unknown }> {
   await q('SAVEPOINT rsd_doctor');
   try {
     const rows = await q<T>(sql, params);
@@ -187,9 +200,11 @@ async function probeLinks(
       other.name,
       ` connect_timeout=${PROBE_CONNECT_TIMEOUT}`,
     ]);
-    await attempt(q, `SELECT ${qualified(DBLINK_SCHEMA, 'dblink_disconnect')}($1) WHERE $1 = ANY (COALESCE(${qualified(DBLINK_SCHEMA, 'dblink_get_connections')}(), '{}'))`, [
-      name,
-    ]);
+    await attempt(
+      q,
+      `SELECT ${qualified(DBLINK_SCHEMA, 'dblink_disconnect')}($1) WHERE $1 = ANY (COALESCE(${qualified(DBLINK_SCHEMA, 'dblink_get_connections')}(), '{}'))`,
+      [name],
+    );
     probes.push('error' in opened ? { server: other.name, ok: false, error: reason(opened.error) } : { server: other.name, ok: true });
   }
   return probes;
@@ -204,8 +219,10 @@ async function fileChecks(q: Query, config: Config, region: Region): Promise<Doc
   }
   const out = [];
   for (const path of paths) {
-    const found = await attempt<{ exists: boolean }>(q, 'SELECT pg_catalog.pg_stat_file($1, true) IS NOT NULL AS exists', [path]);
-    // a file that cannot be looked up is not reported missing
+    const found = await attempt<{ exists: boolean }>(q, 'SELECT (pg_catalog.pg_stat_file($1, true)).modification IS NOT NULL AS exists', [
+      path,
+    ]);
+    // a file that cannot be looked up (PostgreSQL 10 reads no file outside the data directory) is not reported missing
     out.push({ path, exists: 'error' in found || found.rows[0]?.exists !== false });
   }
   return out;

@@ -10,7 +10,7 @@ import type { DoctorRule } from '../doctorRule.js';
 export const dblink: DoctorRule = ({ snapshot }) => {
   const created = snapshot.extensions.find((e) => e.name === 'dblink');
   if (created === undefined) {
-    if (!snapshot.available.some((e) => e.name === 'dblink'))
+    if (snapshot.available !== null && !snapshot.available.some((e) => e.name === 'dblink'))
       return [
         doctorFinding(
           'dblink-unavailable',
@@ -43,14 +43,21 @@ export const dblink: DoctorRule = ({ snapshot }) => {
       ),
     );
   const publicFunctions = snapshot.dblinkFunctions.filter((f) => f.publicExecute);
-  if (publicFunctions.length > 0 || snapshot.dblinkSchema?.publicUsage === true)
+  // PUBLIC's USAGE on a shared schema such as public is that schema's business; on dblink's own schema it is not
+  const publicUsage = created.schema === DBLINK_SCHEMA && snapshot.dblinkSchema?.publicUsage === true;
+  if (publicFunctions.length > 0 || publicUsage)
     out.push(
       doctorFinding(
         'dblink-public',
         'error',
         'PUBLIC may use dblink',
-        `${publicFunctions.length > 0 ? `PUBLIC may execute ${publicFunctions.length} dblink function(s) (e.g. ${publicFunctions[0]!.signature})` : ''}${publicFunctions.length > 0 && snapshot.dblinkSchema?.publicUsage ? '; ' : ''}${snapshot.dblinkSchema?.publicUsage ? `PUBLIC has USAGE on schema ${created.schema}` : ''}: any role could run SQL on a session's open link as the link role`,
-        adminSql.dblinkNotPublic(created.schema),
+        `${[
+          ...(publicFunctions.length > 0
+            ? [`PUBLIC may execute ${publicFunctions.length} dblink function(s) (e.g. ${publicFunctions[0]!.signature})`]
+            : []),
+          ...(publicUsage ? [`PUBLIC has USAGE on schema ${DBLINK_SCHEMA}`] : []),
+        ].join('; ')}: any role could run SQL on a session's open link as the link role`,
+        created.schema === DBLINK_SCHEMA ? adminSql.dblinkNotPublic() : [...adminSql.moveDblink(), ...adminSql.dblinkNotPublic()],
       ),
     );
   if (!snapshot.superuser && created.schema === DBLINK_SCHEMA) {

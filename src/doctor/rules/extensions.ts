@@ -11,7 +11,7 @@ export const extensions: DoctorRule = ({ config, snapshot }) =>
   config.extensions
     .filter((name) => name !== 'postgres_fdw' && !snapshot.extensions.some((e) => e.name === name))
     .flatMap((name) => {
-      const available = snapshot.available.find((e) => e.name === name);
+      const available = snapshot.available === null ? { name, trusted: false } : snapshot.available.find((e) => e.name === name);
       if (available === undefined)
         return [
           doctorFinding(

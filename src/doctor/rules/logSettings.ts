@@ -65,8 +65,12 @@ export const logSettings: DoctorRule = ({ config, snapshot }) => {
   if (snapshot.linkRoleExists) {
     const link = config.link.role;
     const own = (db: string) =>
-      valueIn(snapshot.roleSettings.filter((s) => s.role === link && s.database === db).flatMap((s) => s.config), 'log_min_error_statement');
-    const level = own(snapshot.database) ?? own('') ?? valueIn(database, 'log_min_error_statement') ?? snapshot.settings.log_min_error_statement;
+      valueIn(
+        snapshot.roleSettings.filter((s) => s.role === link && s.database === db).flatMap((s) => s.config),
+        'log_min_error_statement',
+      );
+    const level =
+      own(snapshot.database) ?? own('') ?? valueIn(database, 'log_min_error_statement') ?? snapshot.settings.log_min_error_statement;
     if (level !== undefined && LEVELS.indexOf(level) < LEVELS.indexOf('panic'))
       out.push(
         doctorFinding(

@@ -5,7 +5,7 @@ import type { DoctorRule } from '../doctorRule.js';
 /** postgres_fdw: created (by an admin, unless the migrator is a superuser), and usable by the migrator. */
 export const postgresFdw: DoctorRule = ({ snapshot }) => {
   const created = snapshot.extensions.some((e) => e.name === 'postgres_fdw');
-  if (!created && !snapshot.available.some((e) => e.name === 'postgres_fdw'))
+  if (!created && snapshot.available !== null && !snapshot.available.some((e) => e.name === 'postgres_fdw'))
     return [
       doctorFinding(
         'postgres-fdw-unavailable',

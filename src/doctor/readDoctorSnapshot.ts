@@ -187,8 +187,8 @@ async function probeLinks(
   const connstr = qualified(REGISTRY_SCHEMA, 'connstr');
   const [usable] = await q<{ ok: boolean }>(
     `SELECT CASE WHEN pg_catalog.to_regprocedure($1) IS NULL THEN false
-                 ELSE pg_catalog.has_function_privilege(pg_catalog.to_regprocedure($1), 'EXECUTE') END AS ok`,
-    [`${connstr}(text)`],
+                 ELSE pg_catalog.has_schema_privilege($2, 'USAGE') AND pg_catalog.has_function_privilege(pg_catalog.to_regprocedure($1), 'EXECUTE') END AS ok`,
+    [`${connstr}(text)`, REGISTRY_SCHEMA],
   );
   if (usable?.ok !== true) return [];
   const probes = [];

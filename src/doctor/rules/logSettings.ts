@@ -25,8 +25,8 @@ export const logSettings: DoctorRule = ({ config, snapshot }) => {
   ];
   const fix = (scope: string, name: string, value: string) =>
     scope === 'the server'
-      ? `ALTER SYSTEM SET ${name} = ${literal(value)}; SELECT pg_reload_conf();`
-      : `ALTER DATABASE ${ident(snapshot.database)} SET ${name} = ${literal(value)};`;
+      ? [`ALTER SYSTEM SET ${name} = ${literal(value)};`, 'SELECT pg_reload_conf();']
+      : [`ALTER DATABASE ${ident(snapshot.database)} SET ${name} = ${literal(value)};`];
   for (const { scope, value } of scopes) {
     const statement = value('log_statement');
     if (statement === 'all' || statement === 'mod')

@@ -16,7 +16,7 @@ test("log_statement all for the server, mod for the database: each with its scop
   t.deepEqual(
     findings.map((f) => [f.id, f.title, f.fix]),
     [
-      ['log-statement', 'log_statement is all (the server)', "ALTER SYSTEM SET log_statement = 'none'; SELECT pg_reload_conf();"],
+      ['log-statement', 'log_statement is all (the server)', "ALTER SYSTEM SET log_statement = 'none';\nSELECT pg_reload_conf();"],
       ['log-statement', 'log_statement is mod (database residency)', `ALTER DATABASE "residency" SET log_statement = 'none';`],
     ],
   );
@@ -29,8 +29,8 @@ test('log_min_duration_statement >= 0 and (13+) log_parameter_max_length_on_erro
   t.deepEqual(
     findings.map((f) => [f.id, f.fix]),
     [
-      ['log-min-duration-statement', "ALTER SYSTEM SET log_min_duration_statement = '-1'; SELECT pg_reload_conf();"],
-      ['log-parameter-max-length-on-error', "ALTER SYSTEM SET log_parameter_max_length_on_error = '0'; SELECT pg_reload_conf();"],
+      ['log-min-duration-statement', "ALTER SYSTEM SET log_min_duration_statement = '-1';\nSELECT pg_reload_conf();"],
+      ['log-parameter-max-length-on-error', "ALTER SYSTEM SET log_parameter_max_length_on_error = '0';\nSELECT pg_reload_conf();"],
     ],
   );
   // the setting does not exist before 13

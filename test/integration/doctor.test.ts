@@ -1,0 +1,157 @@
+import test from 'ava';
+import { writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { buildCli } from '../../src/cli/buildCli.js';
+import type { DoctorJson } from '../../src/cli/commands/doctor.js';
+import { doctorFleet } from '../../src/doctor/doctorFleet.js';
+import { freePort, MIXED, startFleet, type Fleet } from '../helpers/fleet.js';
+
+// One migrated dev-style fleet (superuser migrator): ready first, then broken
+// one prerequisite at a time, each named by doctor with the SQL that fixes it.
+let fleet: Fleet;
+test.before(async () => {
+  fleet = await startFleet({ regions: MIXED, unsafeFast: true });
+});
+test.after.always(async () => {
+  await fleet?.stop();
+});
+
+async function doctor(configPath: string, ...argv: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const code = await buildCli({
+    argv: ['doctor', '--config', configPath, '--state-dir', fleet.stateDir, ...argv],
+    env: {},
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
+  });
+  return { code, stdout, stderr, json: argv.includes('--json') ? (JSON.parse(stdout) as DoctorJson) : undefined };
+}
+
+const ids = (json: DoctorJson | undefined, region: string, level = 'error') =>
+  json!.regions
+    .find((r) => r.region === region)!
+    .findings.filter((f) => f.level === level)
+    .map((f) => f.id);
+const fixOf = (json: DoctorJson | undefined, region: string, id: string) =>
+  json!.regions.find((r) => r.region === region)!.findings.find((f) => f.id === id)?.fix;
+
+test.serial('a ready dev fleet (superuser, migrated) exits 0 with no error in any region; the text names each region ready', async (t) => {
+  const started = performance.now();
+  const r = await doctor(fleet.configPath, '--all', '--json');
+  t.log(`doctor --all on 3 regions: ${Math.round(performance.now() - started)} ms`);
+  t.is(r.code, 0, r.stdout + r.stderr);
+  t.true(r.json!.ok);
+  t.deepEqual(
+    r.json!.regions.map((x) => [x.region, x.findings.filter((f) => f.level === 'error'), x.error]),
+    [
+      ['usa', [], undefined],
+      ['gbr', [], undefined],
+      ['aus', [], undefined],
+    ],
+  );
+  const text = await doctor(fleet.configPath, '--region', 'gbr');
+  t.is(text.code, 0);
+  t.regex(text.stdout, /^gbr {10}ready: 0 error\(s\)/m);
+  t.regex(text.stdout, /\nok: 1 of 1 region\(s\) ready\n$/);
+});
+
+test.serial('each missing prerequisite is named with the SQL that fixes it, and applying that SQL clears it', async (t) => {
+  // gbr: no prepared transactions (restart), every statement logged, dblink in public and executable by PUBLIC
+  await fleet.query('gbr', 'ALTER SYSTEM SET max_prepared_transactions = 0');
+  await fleet.query('gbr', "ALTER SYSTEM SET log_statement = 'all'");
+  await fleet.query('gbr', 'ALTER EXTENSION dblink SET SCHEMA public');
+  await fleet.query('gbr', 'GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO PUBLIC');
+  await fleet.stopRegion('gbr');
+  await fleet.startRegion('gbr');
+  // usa: its link to gbr names a CA file that is not there
+  await fleet.query('usa', "ALTER SERVER gbr OPTIONS (SET sslrootcert '/nonexistent/ca.crt')");
+  // aus: a migrator that is not a superuser, without the admin's grants
+  await fleet.query('aus', "CREATE ROLE doctor_migrator LOGIN CREATEROLE PASSWORD 'doctor-secret-pw'");
+  const configPath = join(fleet.stateDir, 'non-superuser.yaml');
+  const yaml = (await import('node:fs')).readFileSync(fleet.configPath, 'utf8');
+  writeFileSync(
+    configPath,
+    yaml.replace(
+      `postgres://postgres@127.0.0.1:${fleet.ports.aus}/`,
+      `postgres://doctor_migrator:doctor-secret-pw@127.0.0.1:${fleet.ports.aus}/`,
+    ),
+  );
+
+  const r = await doctor(configPath, '--all', '--json');
+  t.is(r.code, 1);
+  t.false(r.json!.ok);
+  t.false(r.stdout.includes('doctor-secret-pw'), 'the migrator password in the url is never printed');
+  t.deepEqual(ids(r.json, 'gbr'), ['dblink-schema', 'dblink-public', 'max-prepared-transactions', 'log-statement']);
+  t.is(
+    fixOf(r.json, 'gbr', 'dblink-schema'),
+    [
+      'CREATE SCHEMA IF NOT EXISTS "residency_dblink";',
+      'ALTER EXTENSION dblink SET SCHEMA "residency_dblink";',
+      'REVOKE ALL ON SCHEMA "residency_dblink" FROM PUBLIC;',
+      'REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA "residency_dblink" FROM PUBLIC;',
+    ].join('\n'),
+  );
+  t.regex(
+    fixOf(r.json, 'gbr', 'max-prepared-transactions')!,
+    /^ALTER SYSTEM SET max_prepared_transactions = 60; -- then restart the server/,
+  );
+  t.is(fixOf(r.json, 'gbr', 'log-statement'), "ALTER SYSTEM SET log_statement = 'none';\nSELECT pg_reload_conf();");
+
+  t.deepEqual(ids(r.json, 'usa'), ['link-failed']);
+  const usa = r.json!.regions.find((x) => x.region === 'usa')!.findings[0]!;
+  t.is(usa.title, '"usa" cannot reach "gbr"');
+  t.regex(usa.detail, /root certificate file "\/nonexistent\/ca\.crt" does not exist/);
+  t.regex(usa.fix, /^set fdw: \{ sslrootcert: <the CA file that signed "gbr"'s server certificate> \} for region "gbr" in regions\.yaml/);
+
+  t.deepEqual(ids(r.json, 'aus'), ['migrator-database', 'postgres-fdw-usage', 'dblink-migrator', 'log-parameter-privilege']);
+  const ausFixes = ['migrator-database', 'postgres-fdw-usage', 'dblink-migrator', 'log-parameter-privilege'].map((id) =>
+    fixOf(r.json, 'aus', id)!,
+  );
+  t.deepEqual(ausFixes, [
+    'ALTER DATABASE "residency" OWNER TO "doctor_migrator";',
+    'GRANT USAGE ON FOREIGN DATA WRAPPER postgres_fdw TO "doctor_migrator";',
+    'GRANT USAGE ON SCHEMA "residency_dblink" TO "doctor_migrator";\nGRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA "residency_dblink" TO "doctor_migrator";',
+    'GRANT SET ON PARAMETER log_min_messages, log_min_error_statement, log_error_verbosity, log_statement, log_min_duration_statement, log_transaction_sample_rate, log_min_duration_sample, log_parameter_max_length, log_parameter_max_length_on_error TO "doctor_migrator";',
+  ]);
+
+  // the fixes, as the admin runs them
+  for (const id of ['dblink-schema', 'dblink-public', 'log-statement', 'max-prepared-transactions'])
+    for (const sql of fixOf(r.json, 'gbr', id)!.split('\n')) await fleet.query('gbr', sql);
+  await fleet.stopRegion('gbr');
+  await fleet.startRegion('gbr');
+  await fleet.query('usa', "ALTER SERVER gbr OPTIONS (SET sslrootcert '../../.tls/ca.crt')");
+  for (const fix of ausFixes) for (const sql of fix.split('\n')) await fleet.query('aus', sql);
+
+  const after = await doctor(configPath, '--all', '--json');
+  t.deepEqual(ids(after.json, 'gbr'), []);
+  t.deepEqual(ids(after.json, 'usa'), []);
+  // aus's objects were created by the superuser, so the new migrator cannot open the links through them: only the admin's part is asserted
+  t.deepEqual(
+    ids(after.json, 'aus').filter((id) => id !== 'link-failed'),
+    [],
+  );
+});
+
+test('a region that accepts the connection and never answers is reported within the timeout, not waited on', async (t) => {
+  const sockets: import('node:net').Socket[] = [];
+  const server: Server = createServer((s) => sockets.push(s));
+  const port = await freePort();
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  try {
+    const base = fleet.config.regions[0]!;
+    const config = { ...fleet.config, regions: [{ ...base, url: `postgres://postgres@127.0.0.1:${port}/residency` }] };
+    const started = performance.now();
+    const report = await doctorFleet(config, fleet.env, { timeoutMs: 1500 });
+    const ms = performance.now() - started;
+    t.false(report.ok);
+    t.is(report.regions[0]?.error?.code, 'CONNECTION');
+    t.regex(report.regions[0]!.error!.message, /^region "usa": /);
+    t.true(ms < 4000, `took ${ms} ms`);
+  } finally {
+    for (const s of sockets) s.destroy();
+    server.close();
+  }
+});

@@ -73,7 +73,7 @@ async function checkRegion(
   } finally {
     clearTimeout(timer);
     // a hung server is not waited on: the socket is closed, not drained
-    void (client as pg.Client | undefined)?.end().catch(() => undefined);
+    void client?.end().catch(() => undefined);
   }
 }
 

@@ -1,6 +1,6 @@
 import test from 'ava';
-import { writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { buildCli } from '../../src/cli/buildCli.js';
@@ -71,7 +71,7 @@ test.serial('each missing prerequisite is named with the SQL that fixes it, and 
   // aus: a migrator that is not a superuser, without the admin's grants
   await fleet.query('aus', "CREATE ROLE doctor_migrator LOGIN CREATEROLE PASSWORD 'doctor-secret-pw'");
   const configPath = join(fleet.stateDir, 'non-superuser.yaml');
-  const yaml = (await import('node:fs')).readFileSync(fleet.configPath, 'utf8');
+  const yaml = readFileSync(fleet.configPath, 'utf8');
   writeFileSync(
     configPath,
     yaml.replace(
@@ -136,7 +136,7 @@ test.serial('each missing prerequisite is named with the SQL that fixes it, and 
 });
 
 test('a region that accepts the connection and never answers is reported within the timeout, not waited on', async (t) => {
-  const sockets: import('node:net').Socket[] = [];
+  const sockets: Socket[] = [];
   const server: Server = createServer((s) => sockets.push(s));
   const port = await freePort();
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));

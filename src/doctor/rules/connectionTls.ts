@@ -6,7 +6,7 @@ const LOCAL = new Set(['localhost', '127.0.0.1', '::1', '[::1]', '']);
 /** The CLI's own connection, which carries the migrator's password and every value sync and repair read, is TLS unless it stays on this machine. */
 export const connectionTls: DoctorRule = ({ region, snapshot }) => {
   if (snapshot.ssl) return [];
-  let host = '';
+  let host: string;
   try {
     host = decodeURIComponent(new URL(region.url).hostname);
   } catch {

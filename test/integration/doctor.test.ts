@@ -29,7 +29,7 @@ async function doctor(configPath: string, ...argv: string[]) {
     stdout: { write: (text: string) => (stdout += text) },
     stderr: { write: (text: string) => (stderr += text) },
   });
-  return { code, stdout, stderr, json: argv.includes('--json') ? (JSON.parse(stdout) as DoctorJson) : undefined };
+  return { code, stdout, stderr, json: argv.includes('--json') && stdout !== '' ? (JSON.parse(stdout) as DoctorJson) : undefined };
 }
 
 const ids = (json: DoctorJson | undefined, region: string, level = 'error') =>
@@ -204,4 +204,15 @@ test('a region that accepts the connection and never answers is reported within 
     for (const s of sockets) s.destroy();
     server.close();
   }
+});
+
+test('usage: --all and --region contradict (exit 2); an unknown region is one JSON error (exit 1)', async (t) => {
+  const both = await doctor(fleet.configPath, '--all', '--region', 'usa');
+  t.is(both.code, 2);
+  t.regex(both.stderr, /--all and --region usa contradict each other: pass one/);
+  const unknown = await doctor(fleet.configPath, '--region', 'eu-wset', '--json');
+  t.is(unknown.code, 1);
+  t.deepEqual(JSON.parse(unknown.stderr), {
+    error: { code: 'UNKNOWN_REGION', message: 'unknown region "eu-wset"; regions.yaml defines "usa", "gbr", "aus"' },
+  });
 });

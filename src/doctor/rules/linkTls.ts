@@ -11,6 +11,8 @@ function linkFix(here: string, to: Region, reason: string): string {
     return `set fdw.host of region "${to.name}" in regions.yaml to a name its server certificate holds; ${rebind}`;
   if (/certificate|private key/i.test(reason))
     return `set link.sslcert and link.sslkey in regions.yaml to the link role's certificate and key, as paths on "${here}"'s server, or remove both to log in with passwords; ${rebind}`;
+  if (/password is required/i.test(reason) && to.fdw.auth === 'cert')
+    return `dblink lets a role that is not a superuser log in only with a password, and the link to "${to.name}" uses the link role's certificate: remove link.sslcert and link.sslkey from regions.yaml (the links then log in with passwords); ${rebind}`;
   if (/password authentication failed|password is required|no password|no pg_hba/i.test(reason))
     return `set ${to.fdw.passwordEnv} to the link role's password (the same value in every region's migrate) and allow the link role in "${to.name}"'s pg_hba.conf (hostssl ... scram-sha-256); ${rebind}`;
   if (/does not support SSL|SSL off/i.test(reason)) return `turn ssl on in "${to.name}"'s server (ssl = on, with its certificate and key)`;

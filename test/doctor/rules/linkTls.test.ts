@@ -52,6 +52,21 @@ test('other reasons: a password, a host name, a server down', (t) => {
   );
   t.regex(fix('server certificate for "x" does not match host name "db.usa.example"'), /^set fdw\.host of region "usa"/);
   t.regex(fix('could not connect to server: Connection refused'), /^check that "usa" is up/);
+  const certConfig: Config = { ...CONFIG, regions: CONFIG.regions.map((r) => ({ ...r, fdw: { ...r.fdw, auth: 'cert' as const } })) };
+  const [cert] = linkTls(
+    on(
+      certConfig,
+      input(
+        readySnapshot({
+          linkProbes: [
+            { server: 'usa', ok: false, error: 'password is required' },
+            { server: 'aus', ok: true },
+          ],
+        }),
+      ),
+    ),
+  );
+  t.regex(cert!.fix, /^dblink lets a role that is not a superuser log in only with a password/);
 });
 
 test('not migrated: sslmode weaker than verify-full and a missing CA file are named from regions.yaml', (t) => {

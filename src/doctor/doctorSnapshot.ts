@@ -53,6 +53,6 @@ export interface DoctorSnapshot {
    * not migrated, dblink not usable here).
    */
   readonly linkProbes: readonly { readonly server: string; readonly ok: boolean; readonly error?: string }[];
-  /** Files named in regions.yaml checked on this server (superusers only): path as given, whether it exists. */
-  readonly files: readonly { readonly path: string; readonly exists: boolean }[];
+  /** Files named in regions.yaml looked up on this server (superusers only): path as given, whether it exists (null: not known). */
+  readonly files: readonly { readonly path: string; readonly exists: boolean | null }[];
 }

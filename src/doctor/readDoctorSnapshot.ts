@@ -222,8 +222,8 @@ async function fileChecks(q: Query, config: Config, region: Region): Promise<Doc
     const found = await attempt<{ exists: boolean }>(q, 'SELECT (pg_catalog.pg_stat_file($1, true)).modification IS NOT NULL AS exists', [
       path,
     ]);
-    // a file that cannot be looked up (PostgreSQL 10 reads no file outside the data directory) is not reported missing
-    out.push({ path, exists: 'error' in found || found.rows[0]?.exists !== false });
+    // PostgreSQL 10 looks up no file outside the data directory, even for a superuser: not known there
+    out.push({ path, exists: 'error' in found ? null : found.rows[0]?.exists !== false });
   }
   return out;
 }

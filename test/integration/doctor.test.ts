@@ -8,6 +8,8 @@ import type { DoctorJson } from '../../src/cli/commands/doctor.js';
 import pg from 'pg';
 import { adminSetupSql } from '../../src/doctor/adminSetupSql.js';
 import { doctorFleet } from '../../src/doctor/doctorFleet.js';
+import { readDoctorSnapshot } from '../../src/doctor/readDoctorSnapshot.js';
+import { linkRoleLogSettings } from '../../src/plan/linkRoleSettings.js';
 import { freePort, MIXED, startFleet, type Fleet } from '../helpers/fleet.js';
 
 // One migrated dev-style fleet (superuser migrator): ready first, then broken
@@ -58,6 +60,58 @@ test.serial('a ready dev fleet (superuser, migrated) exits 0 with no error in an
   t.is(text.code, 0);
   t.regex(text.stdout, /^gbr {10}ready: 0 error\(s\)/m);
   t.regex(text.stdout, /\nok: 1 of 1 region\(s\) ready\n$/);
+});
+
+test.serial('the snapshot is read right on 10, 11 and 18 (a migrated dev fleet, as the superuser)', async (t) => {
+  for (const region of fleet.config.regions) {
+    const client = await fleet.client(region.name);
+    await client.query('BEGIN TRANSACTION READ ONLY');
+    const snap = await readDoctorSnapshot(client, fleet.config, region);
+    await client.query('ROLLBACK');
+    const others = fleet.config.regions.filter((r) => r.name !== region.name).map((r) => r.name);
+    t.is(snap.major, region.postgres, region.name);
+    t.like(snap, {
+      user: 'postgres',
+      database: 'residency',
+      superuser: true,
+      ownsDatabase: true,
+      fdwUsage: true,
+      linkRoleExists: true,
+      ssl: false,
+    });
+    t.deepEqual(
+      snap.extensions.filter((e) => e.name !== 'plpgsql').sort((a, b) => a.name.localeCompare(b.name)),
+      [
+        { name: 'dblink', schema: 'residency_dblink' },
+        { name: 'postgres_fdw', schema: 'public' },
+        { name: 'uuid-ossp', schema: 'public' },
+      ],
+    );
+    // npm's PostgreSQL 10 ships a control file it cannot parse: the list is unknown there
+    t.is(snap.available === null, region.postgres === 10);
+    t.deepEqual(snap.dblinkSchema, { name: 'residency_dblink', usage: true, publicUsage: false });
+    t.true(snap.dblinkFunctions.length > 20);
+    t.true(snap.dblinkFunctions.every((f) => f.execute && !f.publicExecute));
+    t.is(snap.settings.max_prepared_transactions, '20');
+    t.is(snap.settings.log_statement, 'none');
+    t.deepEqual(
+      snap.parameterPrivileges.map((p) => p.granted),
+      region.postgres >= 15 ? linkRoleLogSettings(18).map(() => true) : [],
+    );
+    t.true(snap.roleSettings.some((s) => s.role === 'residency_link' && s.config.includes('log_min_error_statement=panic')));
+    t.deepEqual(snap.servers.map((s) => s.name).sort(), [...others, region.name].sort());
+    t.deepEqual(
+      snap.linkProbes,
+      others.map((server) => ({ server, ok: true })),
+    );
+    // PostgreSQL 10 reads no file outside its data directory: not known there
+    // the links of a fleet with a 10 log in by password: the CA file is the one file to look for
+    t.deepEqual(
+      snap.files.map((f) => f.path),
+      ['../../.tls/ca.crt'],
+    );
+    t.true(snap.files.every((f) => f.exists === (region.postgres === 10 ? null : true)));
+  }
 });
 
 test.serial('each missing prerequisite is named with the SQL that fixes it, and applying that SQL clears it', async (t) => {

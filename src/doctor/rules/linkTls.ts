@@ -28,7 +28,7 @@ function linkFix(here: string, to: Region, reason: string): string {
 export const linkTls: DoctorRule = ({ config, region, snapshot }) => {
   const out: DoctorFinding[] = [];
   const missingFile = (path: string | undefined) =>
-    path !== undefined && snapshot.files.some((f) => f.path === path && !f.exists) ? path : undefined;
+    path !== undefined && snapshot.files.some((f) => f.path === path && f.exists === false) ? path : undefined;
   for (const to of config.regions.filter((r) => r.name !== region.name)) {
     const probe = snapshot.linkProbes.find((p) => p.server === to.name);
     if (probe !== undefined && !probe.ok) {

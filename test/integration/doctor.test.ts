@@ -239,6 +239,34 @@ test.serial(
   },
 );
 
+test.serial(
+  'a database the admin only created (no extensions) for a migrator that is not a superuser: each missing extension named with the admin SQL (11)',
+  async (t) => {
+    await fleet.query('gbr', 'CREATE DATABASE bare OWNER contract_migrator');
+    const configPath = join(fleet.stateDir, 'bare.yaml');
+    writeFileSync(
+      configPath,
+      readFileSync(fleet.configPath, 'utf8').replace(
+        `postgres://postgres@127.0.0.1:${fleet.ports.gbr}/residency`,
+        `postgres://contract_migrator:contract-pw@127.0.0.1:${fleet.ports.gbr}/bare`,
+      ),
+    );
+    const r = await doctor(configPath, '--region', 'gbr', '--json');
+    t.is(r.code, 1);
+    t.deepEqual(ids(r.json, 'gbr'), ['postgres-fdw-missing', 'dblink-missing', 'extension-missing']);
+    t.is(
+      fixOf(r.json, 'gbr', 'postgres-fdw-missing'),
+      'CREATE EXTENSION IF NOT EXISTS postgres_fdw;\nGRANT USAGE ON FOREIGN DATA WRAPPER postgres_fdw TO "contract_migrator";',
+    );
+    t.true(
+      fixOf(r.json, 'gbr', 'dblink-missing')!.startsWith(
+        'CREATE SCHEMA IF NOT EXISTS "residency_dblink";\nCREATE EXTENSION IF NOT EXISTS dblink SCHEMA "residency_dblink";\n',
+      ),
+    );
+    t.is(fixOf(r.json, 'gbr', 'extension-missing'), 'CREATE EXTENSION IF NOT EXISTS "uuid-ossp";');
+  },
+);
+
 test('a region that accepts the connection and never answers is reported within the timeout, not waited on', async (t) => {
   const sockets: Socket[] = [];
   const server: Server = createServer((s) => sockets.push(s));

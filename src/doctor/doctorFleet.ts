@@ -45,14 +45,16 @@ async function checkRegion(
 ): Promise<RegionDoctor> {
   let client: pg.Client | undefined;
   let timer: NodeJS.Timeout | undefined;
+  let late = false;
   const work = (async () => {
     client = await connectRegion(region, env, { purpose: 'doctor', connectTimeoutMs: timeoutMs });
+    if (late) throw new Error('connected after the deadline');
     // statement_timeout bounds each statement (a link probe's connect has its own connect_timeout)
     await client.query(`SET statement_timeout = ${Math.max(1000, Math.floor(timeoutMs / 2))}; BEGIN TRANSACTION READ ONLY`);
     const snapshot = await readDoctorSnapshot(client, config, region);
     await client.query('ROLLBACK');
     return { region: region.name, findings: doctorRules({ config, region, snapshot, envSet }) };
-  })();
+  })().finally(() => client?.end().catch(() => undefined));
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(
       () =>
@@ -68,12 +70,13 @@ async function checkRegion(
   try {
     return await Promise.race([work, deadline]);
   } catch (error) {
+    // a hung server is not waited on: its socket is closed now (or as soon as it connects), not drained
+    late = true;
     work.catch(() => undefined);
+    void client?.end().catch(() => undefined);
     return { region: region.name, findings: [], error: regionError(region.name, error) };
   } finally {
     clearTimeout(timer);
-    // a hung server is not waited on: the socket is closed, not drained
-    void client?.end().catch(() => undefined);
   }
 }
 

@@ -3,6 +3,7 @@ import { CliContext, type CliIo } from './context.js';
 import { STATE_DIR, withSecretsFile } from './secrets.js';
 import { demoCommand } from './commands/demo.js';
 import { devCommand } from './commands/dev.js';
+import { doctorCommand } from './commands/doctor.js';
 import { genMigrationsCommand } from './commands/genMigrations.js';
 import { migrateCommand } from './commands/migrate.js';
 import { repairCommand } from './commands/repair.js';
@@ -40,6 +41,7 @@ export async function buildCli(io: CliIo): Promise<number> {
       ctx.env = await withSecretsFile(io.env, String(args['state-dir']));
     })
     .command(genMigrationsCommand(ctx))
+    .command(doctorCommand(ctx))
     .command(migrateCommand(ctx))
     .command(syncCommand(ctx))
     .command(resolveCommand(ctx))

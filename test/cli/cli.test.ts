@@ -171,7 +171,7 @@ test('unknown region and missing command are clear errors', async (t) => {
 test('--help lists every command; --version prints the version', async (t) => {
   const r = await run(['--help']);
   t.is(r.code, 0);
-  for (const command of ['gen-migrations', 'migrate <action>', 'sync', 'resolve', 'verify', 'repair', 'dev <action>', 'demo'])
+  for (const command of ['gen-migrations', 'migrate <action>', 'sync', 'resolve', 'verify', 'doctor', 'repair', 'dev <action>', 'demo'])
     t.true(r.stdout.includes(`pg-residency ${command}`), command);
   const version = await run(['--version']);
   t.is(version.stdout, `${(JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { version: string }).version}\n`);

@@ -20,7 +20,6 @@ SELECT "residency"."bind_server"('usa');
 
 CREATE USER MAPPING FOR PUBLIC SERVER "usa" OPTIONS (user 'residency_link');
 
--- "shared"."identity_details" in 'usa'
 CREATE FOREIGN TABLE "usa"."identity_details"
   PARTITION OF "shared"."identity_details" FOR VALUES IN ('usa')
   SERVER "usa" OPTIONS (schema_name 'usa', table_name 'identity_details');

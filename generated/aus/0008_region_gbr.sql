@@ -20,7 +20,6 @@ SELECT "residency"."bind_server"('gbr');
 
 CREATE USER MAPPING FOR PUBLIC SERVER "gbr" OPTIONS (user 'residency_link');
 
--- "shared"."identity_details" in 'gbr'
 CREATE FOREIGN TABLE "gbr"."identity_details"
   PARTITION OF "shared"."identity_details" FOR VALUES IN ('gbr')
   SERVER "gbr" OPTIONS (schema_name 'gbr', table_name 'identity_details');

@@ -10,14 +10,12 @@
 SET LOCAL lock_timeout = '2500ms';
 SET LOCAL statement_timeout = '30s';
 
--- "billing"."account_details" in 'usa'
 CREATE FOREIGN TABLE "usa"."account_details"
   PARTITION OF "billing"."account_details" FOR VALUES IN ('usa')
   SERVER "usa" OPTIONS (schema_name 'usa', table_name 'account_details');
 ALTER FOREIGN TABLE "usa"."account_details"
   ALTER COLUMN "iban" SET STATISTICS 0;
 
--- "billing"."account_details" in 'aus'
 CREATE FOREIGN TABLE "aus"."account_details"
   PARTITION OF "billing"."account_details" FOR VALUES IN ('aus')
   SERVER "aus" OPTIONS (schema_name 'aus', table_name 'account_details');

@@ -76,14 +76,12 @@ SELECT "residency"."bind_server"('can');
 
 CREATE USER MAPPING FOR PUBLIC SERVER "can" OPTIONS (user 'residency_link');
 
--- "billing"."account_details" in 'can'
 CREATE FOREIGN TABLE "can"."account_details"
   PARTITION OF "billing"."account_details" FOR VALUES IN ('can')
   SERVER "can" OPTIONS (schema_name 'can', table_name 'account_details');
 ALTER FOREIGN TABLE "can"."account_details"
   ALTER COLUMN "iban" SET STATISTICS 0;
 
--- "shared"."identity_details" in 'can'
 CREATE FOREIGN TABLE "can"."identity_details"
   PARTITION OF "shared"."identity_details" FOR VALUES IN ('can')
   SERVER "can" OPTIONS (schema_name 'can', table_name 'identity_details');

@@ -10,14 +10,12 @@
 SET LOCAL lock_timeout = '2500ms';
 SET LOCAL statement_timeout = '30s';
 
--- "billing"."account_details" in 'gbr'
 CREATE FOREIGN TABLE "gbr"."account_details"
   PARTITION OF "billing"."account_details" FOR VALUES IN ('gbr')
   SERVER "gbr" OPTIONS (schema_name 'gbr', table_name 'account_details');
 ALTER FOREIGN TABLE "gbr"."account_details"
   ALTER COLUMN "iban" SET STATISTICS 0;
 
--- "billing"."account_details" in 'aus'
 CREATE FOREIGN TABLE "aus"."account_details"
   PARTITION OF "billing"."account_details" FOR VALUES IN ('aus')
   SERVER "aus" OPTIONS (schema_name 'aus', table_name 'account_details');

@@ -18,14 +18,12 @@ SELECT "residency"."bind_server"('usa');
 
 CREATE USER MAPPING FOR PUBLIC SERVER "usa" OPTIONS (user 'residency_link');
 
--- "shared"."identity_details" in 'usa'
 CREATE FOREIGN TABLE "usa"."identity_details"
   PARTITION OF "shared"."identity_details" FOR VALUES IN ('usa')
   SERVER "usa" OPTIONS (schema_name 'usa', table_name 'identity_details');
 ALTER FOREIGN TABLE "usa"."identity_details"
   ALTER COLUMN "name" SET STATISTICS 0;
 
--- "billing"."account_details" in 'usa'
 CREATE FOREIGN TABLE "usa"."account_details"
   PARTITION OF "billing"."account_details" FOR VALUES IN ('usa')
   SERVER "usa" OPTIONS (schema_name 'usa', table_name 'account_details');

@@ -15,14 +15,12 @@ SELECT "residency"."bind_server"('gbr');
 
 CREATE USER MAPPING FOR PUBLIC SERVER "gbr" OPTIONS (user 'residency_link');
 
--- "shared"."identity_details" in 'gbr'
 CREATE FOREIGN TABLE "gbr"."identity_details"
   PARTITION OF "shared"."identity_details" FOR VALUES IN ('gbr')
   SERVER "gbr" OPTIONS (schema_name 'gbr', table_name 'identity_details');
 ALTER FOREIGN TABLE "gbr"."identity_details"
   ALTER COLUMN "name" SET STATISTICS 0;
 
--- "billing"."account_details" in 'gbr'
 CREATE FOREIGN TABLE "gbr"."account_details"
   PARTITION OF "billing"."account_details" FOR VALUES IN ('gbr')
   SERVER "gbr" OPTIONS (schema_name 'gbr', table_name 'account_details');

@@ -20,14 +20,12 @@ SELECT "residency"."bind_server"('can');
 
 CREATE USER MAPPING FOR PUBLIC SERVER "can" OPTIONS (user 'residency_link');
 
--- "shared"."identity_details" in 'can'
 CREATE FOREIGN TABLE "can"."identity_details"
   PARTITION OF "shared"."identity_details" FOR VALUES IN ('can')
   SERVER "can" OPTIONS (schema_name 'can', table_name 'identity_details');
 ALTER FOREIGN TABLE "can"."identity_details"
   ALTER COLUMN "name" SET STATISTICS 0;
 
--- "billing"."account_details" in 'can'
 CREATE FOREIGN TABLE "can"."account_details"
   PARTITION OF "billing"."account_details" FOR VALUES IN ('can')
   SERVER "can" OPTIONS (schema_name 'can', table_name 'account_details');

@@ -15,14 +15,12 @@ SELECT "residency"."bind_server"('aus');
 
 CREATE USER MAPPING FOR PUBLIC SERVER "aus" OPTIONS (user 'residency_link');
 
--- "shared"."identity_details" in 'aus'
 CREATE FOREIGN TABLE "aus"."identity_details"
   PARTITION OF "shared"."identity_details" FOR VALUES IN ('aus')
   SERVER "aus" OPTIONS (schema_name 'aus', table_name 'identity_details');
 ALTER FOREIGN TABLE "aus"."identity_details"
   ALTER COLUMN "name" SET STATISTICS 0;
 
--- "billing"."account_details" in 'aus'
 CREATE FOREIGN TABLE "aus"."account_details"
   PARTITION OF "billing"."account_details" FOR VALUES IN ('aus')
   SERVER "aus" OPTIONS (schema_name 'aus', table_name 'account_details');

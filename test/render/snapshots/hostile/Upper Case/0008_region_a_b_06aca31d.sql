@@ -15,7 +15,6 @@ SELECT "residency"."bind_server"('a.b');
 
 CREATE USER MAPPING FOR PUBLIC SERVER "a.b" OPTIONS (user 'link "role"');
 
--- "My Schema"."Odd ""Entity""_details" in 'a.b'
 CREATE FOREIGN TABLE "a.b"."Odd ""Entity""_details"
   PARTITION OF "My Schema"."Odd ""Entity""_details" FOR VALUES IN ('a.b')
   SERVER "a.b" OPTIONS (schema_name 'a.b', table_name 'Odd "Entity"_details');

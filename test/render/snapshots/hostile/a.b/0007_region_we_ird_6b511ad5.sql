@@ -20,7 +20,6 @@ SELECT "residency"."bind_server"('we"ird');
 
 CREATE USER MAPPING FOR PUBLIC SERVER "we""ird" OPTIONS (user 'link "role"');
 
--- "My Schema"."Odd ""Entity""_details" in 'we"ird'
 CREATE FOREIGN TABLE "we""ird"."Odd ""Entity""_details"
   PARTITION OF "My Schema"."Odd ""Entity""_details" FOR VALUES IN ('we"ird')
   SERVER "we""ird" OPTIONS (schema_name 'we"ird', table_name 'Odd "Entity"_details');

@@ -19,7 +19,6 @@ SELECT "residency"."bind_server"('Upper Case');
 
 CREATE USER MAPPING FOR PUBLIC SERVER "Upper Case" OPTIONS (user 'link "role"');
 
--- "My Schema"."Odd ""Entity""_details" in 'Upper Case'
 CREATE FOREIGN TABLE "Upper Case"."Odd ""Entity""_details"
   PARTITION OF "My Schema"."Odd ""Entity""_details" FOR VALUES IN ('Upper Case')
   SERVER "Upper Case" OPTIONS (schema_name 'Upper Case', table_name 'Odd "Entity"_details');

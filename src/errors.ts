@@ -13,7 +13,9 @@ export type ResidencyErrorCode =
   | 'CLUSTER'
   | 'RESIDENCY'
   /** A call of a generated SQL function refused by PostgreSQL; the error carries its SQLSTATE (see FleetCallError). */
-  | 'CALL';
+  | 'CALL'
+  /** A command line that cannot run (an unknown command or option, a missing or contradictory one): exit 2. */
+  | 'USAGE';
 
 export class ResidencyError extends Error {
   readonly code: ResidencyErrorCode;

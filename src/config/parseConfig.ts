@@ -126,6 +126,20 @@ function formatPath(path: readonly PropertyKey[]): string {
   return out;
 }
 
+/** `a number`, `an array`. */
+function article(expected: string): string {
+  return `${/^[aeiou]/.test(expected) ? 'an' : 'a'} ${expected}`;
+}
+
+/** What was given instead, shortened: `string "ten"`, `a list`, `null`. */
+function describeInput(input: unknown): string {
+  if (input === null) return 'null';
+  if (Array.isArray(input)) return 'a list';
+  if (typeof input === 'object') return 'a mapping';
+  const text = JSON.stringify(input) ?? String(input);
+  return `${typeof input} ${text.length > 40 ? `${text.slice(0, 37)}..."` : text}`;
+}
+
 function zodProblems(error: z.ZodError): ConfigProblem[] {
   return error.issues.map((issue) => {
     if (issue.code === 'unrecognized_keys') {
@@ -136,6 +150,9 @@ function zodProblems(error: z.ZodError): ConfigProblem[] {
     }
     if (issue.code === 'invalid_type' && issue.input === undefined) {
       return { path: formatPath(issue.path), message: `is required (${issue.expected})` };
+    }
+    if (issue.code === 'invalid_type') {
+      return { path: formatPath(issue.path), message: `expected ${article(issue.expected)}, got ${describeInput(issue.input)}` };
     }
     return { path: formatPath(issue.path), message: issue.message };
   });
@@ -437,7 +454,8 @@ export function parseConfig(text: string, source: string, env: Env): Config {
     ]);
   }
   const data: unknown = doc.toJS();
-  const result = configSchema.safeParse(data);
+  // reportInput: a wrong type is reported with what was given (`got string "ten"`)
+  const result = configSchema.safeParse(data, { reportInput: true });
   const schemaProblems = result.success ? [] : zodProblems(result.error);
   const raw: RawConfig = result.success ? result.data : validParts(data);
   const check = new Checker(env);

@@ -85,7 +85,7 @@ export async function buildCli(io: CliIo): Promise<number> {
 function commandShape(command: CommandModule<object, never>): CommandShape {
   const name = String(command.command).split(' ')[0]!;
   const y = yargs().option('config', {}).option('state-dir', {}).help().version();
-  const built = typeof command.builder === 'function' ? command.builder(y as never) : y;
+  const built = typeof command.builder === 'function' ? command.builder(y) : y;
   // getOptions is public in yargs 18 but missing from @types/yargs 17
   const options = (
     built as unknown as {

@@ -36,23 +36,28 @@ export function usageFromYargs(message: string, argv: readonly string[], command
   if (unknown) {
     const names = unknown[1]!.split(', ');
     const options = names.filter((n) => argv.some((a) => a.startsWith('-') && a.replace(/^-+/, '').split('=')[0] === n));
+    const words = names.filter((n) => !options.includes(n));
+    // a mistyped command first: its options cannot be judged without it
+    if (command === undefined && words.length > 0) {
+      const suggestion = closest(
+        words[0]!,
+        commands.map((c) => c.name),
+      );
+      return new UsageError(`unknown command "${words[0]}"`, suggestion === undefined ? {} : { suggestion });
+    }
     if (options.length > 0) {
       const shown = options.map((o) => typed(o, argv));
       const suggestion = closest(options[0]!, command?.options ?? ['config', 'state-dir', 'help', 'version']);
-      return new UsageError(`unknown option${shown.length > 1 ? 's' : ''} ${shown.join(', ')}${at === undefined ? '' : ` for ${at}`}`, {
-        ...(suggestion === undefined ? {} : { suggestion: `--${suggestion}` }),
-        ...(at === undefined ? {} : { command: at }),
-      });
-    }
-    if (command === undefined) {
-      const suggestion = closest(
-        names[0]!,
-        commands.map((c) => c.name),
+      return new UsageError(
+        `unknown option${shown.length > 1 ? 's' : ''} ${shown.join(', ')}${at === undefined ? '; name a command first' : ` for ${at}`}`,
+        {
+          ...(suggestion === undefined ? {} : { suggestion: `--${suggestion}` }),
+          ...(at === undefined ? {} : { command: at }),
+        },
       );
-      return new UsageError(`unknown command "${names[0]}"`, suggestion === undefined ? {} : { suggestion });
     }
-    return new UsageError(`unexpected argument${names.length > 1 ? 's' : ''} ${names.map((n) => `"${n}"`).join(', ')} for ${at}`, {
-      command: command.name,
+    return new UsageError(`unexpected argument${words.length > 1 ? 's' : ''} ${words.map((n) => `"${n}"`).join(', ')} for ${at}`, {
+      ...(at === undefined ? {} : { command: at }),
     });
   }
   const invalid = /Argument: (\S+), Given: "([^"]*)", Choices: (.*)$/m.exec(message);

@@ -4,7 +4,8 @@ import { ConfigError, type ConfigProblem } from '../errors.js';
 import { identifierProblem } from '../sql/quote.js';
 import { expandEnv, type Env } from './expandEnv.js';
 import { defaultProblem, KEY_TYPES, parseType, sqlExpr, sqlType, type SqlExpr, type SqlType } from './columnGrammar.js';
-import { derivedNames, REGISTRY_SCHEMA } from './derivedNames.js';
+import { derivedNames, DBLINK_SCHEMA, REGISTRY_SCHEMA } from './derivedNames.js';
+import { typeLimitProblem } from './typeLimits.js';
 import { SSL_MODES, SUPPORTED_MAJORS, type Column, type Config, type Entity, type Major, type Region, type SslMode } from './types.js';
 
 const MULTI_WORD_HINT = 'double precision, character varying, timestamp with time zone and the like';
@@ -15,14 +16,15 @@ const RESERVED_COLUMNS = new Map<string, { everyColumn: boolean; why: string }>(
   ['owned_here', { everyColumn: false, why: 'the upsert result type has a column of that name beside the key' }],
 ]);
 /** Schema names a region (whose schema holds its leaves) may not take. */
-const RESERVED_REGION_NAMES = ['information_schema', 'public', REGISTRY_SCHEMA];
+const RESERVED_REGION_NAMES = ['information_schema', 'public', REGISTRY_SCHEMA, DBLINK_SCHEMA];
 /** Schema names an entity may not live in; `public` is allowed there. */
-const RESERVED_ENTITY_SCHEMAS = ['information_schema', REGISTRY_SCHEMA];
+const RESERVED_ENTITY_SCHEMAS = ['information_schema', REGISTRY_SCHEMA, DBLINK_SCHEMA];
 
 /** Why a name cannot be a schema of ours, or undefined. */
 function reservedSchema(value: string, reserved: readonly string[]): string | undefined {
   if (value.startsWith('pg_')) return 'names starting with "pg_" are reserved for PostgreSQL\'s system schemas';
   if (value === REGISTRY_SCHEMA) return "it is pg-residency's own schema (the region registry)";
+  if (value === DBLINK_SCHEMA) return "it is pg-residency's own schema (the dblink extension of two-phase writes)";
   if (reserved.includes(value))
     return value === 'public' ? 'the public schema belongs to the database' : "it is PostgreSQL's system schema";
   return undefined;
@@ -202,6 +204,8 @@ class Checker {
         `${path}.type`,
         `${JSON.stringify(raw.type)} is not a type name this tool accepts (one word, or ${MULTI_WORD_HINT}, with optional modifiers and [], e.g. text, uuid, numeric(10,2), text[])`,
       );
+    } else if (typeLimitProblem(parsed.base, parsed.modifiers) !== undefined) {
+      this.add(`${path}.type`, `${JSON.stringify(raw.type)} ${typeLimitProblem(parsed.base, parsed.modifiers)}`);
     } else if (role === 'key' && (parsed.array || !(KEY_TYPES as readonly string[]).includes(parsed.base))) {
       this.add(
         `${path}.type`,
@@ -548,6 +552,18 @@ export function parseConfig(text: string, source: string, env: Env): Config {
   const extensions = new Set(raw.extensions ?? []);
   (raw.extensions ?? []).forEach((x, i) => check.identifier(`extensions[${i}]`, x));
   const appRoles = (raw.app_roles ?? []).map((r, i) => check.identifier(`app_roles[${i}]`, r));
+  appRoles.forEach((r, i) => {
+    if (r === link.role)
+      check.add(
+        `app_roles[${i}]`,
+        `"${r}" is link.role, the role regions log in to each other as; an application role must be another role`,
+      );
+    else if (r.startsWith('pg_') || r === 'public')
+      check.add(
+        `app_roles[${i}]`,
+        `"${r}" is a role PostgreSQL reserves (granting to it grants to every role or to a built-in one); name the application's own role`,
+      );
+  });
   const allDefaults = entities.flatMap(({ entity: e }) => [e.key, ...e.mirrored, ...e.resident]).map((c) => c.default ?? '');
   if (allDefaults.some((d) => /uuid_generate_v/.test(d))) extensions.add('uuid-ossp');
   extensions.delete('postgres_fdw');

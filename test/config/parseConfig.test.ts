@@ -407,3 +407,78 @@ test('a weakened sslmode is a warning naming the region; verify-full is none', (
     ],
   ]);
 });
+
+test('issue 19 #8: residency_dblink, the schema two-phase writes install dblink in, is refused as a region name and an entity schema', (t) => {
+  t.deepEqual(problems(minimal('  - { name: residency_dblink, url: "postgres://a@h:1/db", postgres: 11 }')), [
+    `regions[0].name: "residency_dblink" cannot be a region name: each region gets a schema of its name, and it is pg-residency's own schema (the dblink extension of two-phase writes); choose another name`,
+  ]);
+  t.deepEqual(
+    problems(oneRegion('  - { name: a, schema: residency_dblink, key: { name: k, type: uuid }, resident: [{ name: n, type: text }] }\n')),
+    [
+      `entities[0].schema: "residency_dblink" cannot hold an entity: it is pg-residency's own schema (the dblink extension of two-phase writes); choose another schema`,
+    ],
+  );
+  t.deepEqual(
+    problems(
+      oneRegion(
+        '  - { name: a, key: { name: k, type: uuid }, resident: [{ name: n, type: text }] }\n',
+        'app_roles: [residency_link, pg_monitor, public, app]\n',
+      ),
+    ),
+    [
+      'app_roles[0]: "residency_link" is link.role, the role regions log in to each other as; an application role must be another role',
+      'app_roles[1]: "pg_monitor" is a role PostgreSQL reserves (granting to it grants to every role or to a built-in one); name the application\'s own role',
+      'app_roles[2]: "public" is a role PostgreSQL reserves (granting to it grants to every role or to a built-in one); name the application\'s own role',
+    ],
+  );
+  recordCase(t, 8);
+});
+
+test('issue 19 #8: types PostgreSQL would refuse are refused at validation, naming the limit', (t) => {
+  const text = oneRegion(`  - name: e
+    key: { name: k, type: varchar(99999999) }
+    mirrored:
+      - { name: a, type: numeric(1001) }
+      - { name: b, type: "numeric(5,6)" }
+      - { name: c, type: "char(0)[]" }
+      - { name: d, type: timestamp(7) with time zone }
+      - { name: e2, type: text(10) }
+      - { name: f, type: "varchar(10,2)" }
+      - { name: g, type: float(54) }
+      - { name: h, type: integer(4) }
+    resident:
+      - { name: ok1, type: varchar(10485760) }
+      - { name: ok2, type: "numeric(1000,1000)" }
+      - { name: ok3, type: timestamptz(6) }
+      - { name: ok4, type: vector(3) }
+      - { name: ok5, type: "bit varying(83886080)" }
+`);
+  t.deepEqual(problems(text), [
+    'entities[0].key.type: "varchar(99999999)" has length 99999999; varchar allows 1 to 10485760',
+    'entities[0].mirrored[0].type: "numeric(1001)" has precision 1001; numeric allows 1 to 1000',
+    'entities[0].mirrored[1].type: "numeric(5,6)" has scale 6 above its precision 5; numeric(p,s) needs 0 <= s <= p',
+    'entities[0].mirrored[2].type: "char(0)[]" has length 0; char allows 1 to 10485760',
+    'entities[0].mirrored[3].type: "timestamp(7) with time zone" has fractional-second precision 7; timestamp with time zone allows 0 to 6',
+    'entities[0].mirrored[4].type: "text(10)" gives text a modifier, which it does not take; write text',
+    'entities[0].mirrored[5].type: "varchar(10,2)" gives varchar 2 modifiers; it takes one (its length)',
+    'entities[0].mirrored[6].type: "float(54)" has precision (in bits) 54; float allows 1 to 53',
+    'entities[0].mirrored[7].type: "integer(4)" gives integer a modifier, which it does not take; write integer',
+  ]);
+  recordCase(t, 8);
+});
+
+test('issue 22 #3: a value of the wrong type says what was given (zod reportInput), a missing one that it is required', (t) => {
+  t.deepEqual(
+    problems(
+      minimal(
+        '  - { name: usa, url: "postgres://a@h:1/db", postgres: "ten" }\n  - { name: gbr, url: 5, postgres: 11 }\n  - { name: aus, postgres: 11, url: "postgres://a@h:3/db", fdw: [] }\n  - { name: can, url: "postgres://a@h:4/db" }',
+      ),
+    ),
+    [
+      'regions[0].postgres: expected a number, got string "ten"',
+      'regions[1].url: expected a string, got number 5',
+      'regions[2].fdw: expected an object, got a list',
+      'regions[3].postgres: is required (number)',
+    ],
+  );
+});

@@ -133,6 +133,7 @@ test('gen-migrations warns, naming the region, when regions.yaml weakens its ssl
 });
 
 test('issue 8 #10: --count and --steps must be positive integers, and --all with --region is refused; exit 2 before any database is touched', async (t) => {
+  recordCase(t, 10);
   for (const count of ['abc', '-1', '0', '1.5']) {
     const r = await run(['migrate', 'down', '--region', 'usa', `--count=${count}`]);
     t.is(r.code, 2, count);
@@ -151,7 +152,6 @@ test('issue 8 #10: --count and --steps must be positive integers, and --all with
     both.stderr,
     'error [USAGE]: --all and --region usa contradict each other: pass --all for every region, or --region NAME for some\nsee pg-residency migrate --help\n',
   );
-  recordCase(t, 10);
 });
 
 test('unknown region and missing command are clear errors', async (t) => {

@@ -61,6 +61,7 @@ const many = (region: string, rows: unknown) =>
   fleet.query(region, 'SELECT uuid, created FROM shared.upsert_identity_many($1)', [JSON.stringify(rows)]);
 
 test.serial('upsert_identity_many refuses unknown fields, wrong JSON types and fields missing on update, writing nothing', async (t) => {
+  recordCase(t, 6);
   const known = randomUUID();
   await many('gbr', [{ uuid: known, region: 'usa', name: 'Known', note: 'n1' }]);
   const before = await rowsOf(known);
@@ -107,7 +108,6 @@ test.serial('upsert_identity_many refuses unknown fields, wrong JSON types and f
   }
   t.deepEqual(await rowsOf(known), before, 'nothing changed');
   t.deepEqual(await rowsOf(fresh), { usa: [], gbr: [], aus: [] }, 'nothing written');
-  recordCase(t, 6);
 });
 
 test.serial(
@@ -128,6 +128,7 @@ test.serial(
 );
 
 test.serial('a key created concurrently from another region fails with 40001 (retryable), never 23505', async (t) => {
+  recordCase(t, 8);
   const key = randomUUID();
   const gbr = await fleet.client('gbr');
   // gbr's write holds the key, prepared everywhere, for 1 s before its decision (test-only pause);
@@ -148,7 +149,6 @@ test.serial('a key created concurrently from another region fails with 40001 (re
     created: false,
     owned_here: false,
   });
-  recordCase(t, 8);
 });
 
 test.serial('rehome writes the new owner before deleting from the old one, and replaces a stale copy left there', async (t) => {
@@ -168,6 +168,7 @@ test.serial('rehome writes the new owner before deleting from the old one, and r
 });
 
 test.serial("a failing call does not put the caller's values in the calling region's server log", async (t) => {
+  recordCase(t, 3);
   for (const region of REGIONS) {
     const log = regionPaths(fleet.stateDir, region, fleet.ports[region]!).logFile;
     const from = await logSize(log);
@@ -193,7 +194,6 @@ test.serial("a failing call does not put the caller's values in the calling regi
     t.regex(text, /unknown region "nowhere"/, `${region}: the functions' errors are logged`);
     t.false(text.includes(marker), `${region}: ${text}`);
   }
-  recordCase(t, 3);
 });
 
 test.serial(

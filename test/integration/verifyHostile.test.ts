@@ -27,6 +27,7 @@ test.after.always(async () => {
 });
 
 test.serial('issue 19 #8: verify is clean on a fleet with a region named r$function$1, before and after writes', async (t) => {
+  recordCase(t, 8);
   const empty = await verifyFleet(fleet.config, fleet.env, { dir: fleet.dir });
   t.deepEqual(
     empty.findings.map((f) => `${f.rule} ${f.region} ${f.object}`),
@@ -56,5 +57,4 @@ test.serial('issue 19 #8: verify is clean on a fleet with a region named r$funct
     drifted.findings.some((f) => f.rule === 'RV201' && f.region === HOSTILE && f.object.includes('get_identity')),
     JSON.stringify(drifted.findings),
   );
-  recordCase(t, 8);
 });

@@ -32,6 +32,7 @@ test('a later DROP removes what an earlier file created', async (t) => {
 });
 
 test('issue 19 #8: a name holding a dollar-quote tag, a quote or a semicolon is just a name (parsed, not stripped by hand)', async (t) => {
+  recordCase(t, 8);
   const e = await expectedObjects([
     `-- Up Migration
 CREATE SCHEMA IF NOT EXISTS "r$function$1";
@@ -53,7 +54,6 @@ DROP SCHEMA "r$function$1" CASCADE;
   t.deepEqual([...e.signatures], [['"r$function$1"."f""x"("uuid")', 'r$function$1.f"x']]);
   t.deepEqual([...e.bodies.keys()], ['r$function$1.f"x/1'], 'OUT parameters are not arguments (pronargs)');
   t.is(e.bodies.get('r$function$1.f"x/1'), md5('\nBEGIN created := true; END\n'));
-  recordCase(t, 8);
 });
 
 const at = (entries: Record<string, KeyInRegion>) => new Map(Object.entries(entries));

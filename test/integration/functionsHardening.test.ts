@@ -7,6 +7,7 @@ import { regionPaths } from '../../src/cluster/regionPaths.js';
 import { MIXED, startFleet, type Fleet } from '../helpers/fleet.js';
 import { recordCase } from '../helpers/catalogue.js';
 import { findLeaks, homeValues, readLog, type LogLeak } from '../helpers/logAudit.js';
+import { untilPaused } from '../helpers/poll.js';
 
 // Hardening of the generated functions (issue 8, items 1, 3, 6, 8) on the mixed
 // fleet: usa on PostgreSQL 10 (routing), gbr 11 and aus 18 (native). The
@@ -135,7 +136,7 @@ test.serial('a key created concurrently from another region fails with 40001 (re
   // usa, earlier in regions.yaml, waits for it, then finds the key taken
   await gbr.query("SET residency.test_pause = 'before_decision'; SET residency.test_pause_seconds = '1'");
   const first = gbr.query("SELECT shared.upsert_identity($1, 'From gbr', 'gbr', 'n')", [key]);
-  await new Promise((r) => setTimeout(r, 300));
+  await untilPaused(fleet, 'gbr', 'before_decision');
   const second = failure(fleet.query('usa', "SELECT shared.upsert_identity($1, 'From usa', 'gbr', 'n')", [key]));
   await first;
   t.deepEqual(await second, {

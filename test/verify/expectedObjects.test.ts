@@ -92,3 +92,55 @@ test('classifyKey: an orphan with a queued outbox entry is left to sync', (t) =>
   t.regex(v.findings[0]!.fix, /sync --all/);
   t.deepEqual(v.actions, []);
 });
+
+test('classifyKey: a holder that lost its own directory row, named by every other directory, is the owner: repair copies its row back', (t) => {
+  const v = classifyKey(
+    'shared.identity',
+    'k',
+    at({
+      usa: { owner: 'gbr', hash: 'h', leaf: false, queued: false },
+      gbr: { leaf: true, queued: false },
+      aus: { owner: 'gbr', hash: 'h', leaf: false, queued: false },
+    }),
+    true,
+  );
+  t.deepEqual(
+    v.findings.map((f) => `${f.rule} ${f.region}`),
+    ['RV101 gbr'],
+  );
+  t.deepEqual(v.actions, [{ kind: 'copy-directory', from: 'usa', to: 'gbr' }]);
+});
+
+test('classifyKey: a holder without a directory row and no agreed owner is told to upsert from there, not to rehome (RS004)', (t) => {
+  const v = classifyKey(
+    'shared.identity',
+    'k',
+    at({
+      usa: { owner: 'aus', hash: 'h1', leaf: false, queued: false },
+      gbr: { leaf: true, queued: false },
+      aus: { owner: 'usa', hash: 'h2', leaf: false, queued: false },
+    }),
+    true,
+  );
+  t.deepEqual(
+    v.findings.map((f) => f.rule),
+    ['RV106'],
+  );
+  t.regex(v.findings[0]!.fix, /^"gbr" has no directory row, so rehome_<entity> cannot run there: decide the owner, call upsert_<entity>/);
+  t.deepEqual(v.actions, []);
+});
+
+test('classifyKey: directory rows with no personal row while a decided write is still prepared are RV109, left to resolve', (t) => {
+  const v = classifyKey(
+    'shared.identity',
+    'k',
+    at({ usa: { owner: 'gbr', hash: 'h', leaf: false, queued: false }, gbr: { leaf: false, queued: false } }),
+    true,
+    ['pg-residency:usa:1234:abcd'],
+  );
+  t.deepEqual(
+    v.findings.map((f) => `${f.rule} ${f.region}`),
+    ['RV109 gbr'],
+  );
+  t.deepEqual(v.actions, []);
+});

@@ -1,4 +1,4 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,7 +42,7 @@ async function run(argv: string[], stateDir = scratch()) {
 }
 
 /** One usage error: exit 2, nothing on stdout, `expected` lines on stderr (at most 3); and with --json one JSON object. */
-async function usage(t: import('ava').ExecutionContext, argv: string[], expected: readonly string[]) {
+async function usage(t: ExecutionContext, argv: string[], expected: readonly string[]) {
   const r = await run(argv);
   t.is(r.code, 2, `${argv.join(' ')}: ${r.stderr}`);
   t.is(r.stdout, '', argv.join(' '));

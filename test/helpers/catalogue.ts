@@ -1,6 +1,6 @@
 import test, { type ExecutionContext } from 'ava';
 import { appendFileSync, mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { dirname } from 'node:path';
 import { RESULTS, type CaseRecord } from './catalogueTotals.js';
 
 /**
@@ -26,7 +26,7 @@ test.afterEach.always((t) => {
   const c = open.get(title);
   if (c === undefined) return;
   open.delete(title);
-  mkdirSync(fileURLToPath(new URL('../../.catalogue/', import.meta.url)), { recursive: true });
+  mkdirSync(dirname(RESULTS), { recursive: true });
   const record: CaseRecord = {
     title,
     ...(c.finding === undefined ? {} : { finding: c.finding }),

@@ -8,7 +8,7 @@ import { logAuditRecords, logAuditTotals } from './logAudit.js';
  * `--reset` before it, `--totals` after it (package.json pretest, posttest).
  * No ava here: this file also runs as a plain script.
  */
-export const RESULTS = fileURLToPath(new URL('../../.catalogue/results.jsonl', import.meta.url));
+export const RESULTS = process.env.PG_RESIDENCY_CATALOGUE_FILE ?? fileURLToPath(new URL('../../.catalogue/results.jsonl', import.meta.url));
 
 export interface CaseRecord {
   readonly title: string;
@@ -26,7 +26,8 @@ export function demoPorts(): number[] {
 
 /** Forgets earlier records: run before the suite. */
 export function resetCatalogue(): void {
-  rmSync(fileURLToPath(new URL('../../.catalogue/', import.meta.url)), { recursive: true, force: true });
+  if (process.env.PG_RESIDENCY_CATALOGUE_FILE !== undefined) rmSync(RESULTS, { force: true });
+  else rmSync(fileURLToPath(new URL('../../.catalogue/', import.meta.url)), { recursive: true, force: true });
 }
 
 /** The totals line `npm test` prints after the suite. */

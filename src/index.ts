@@ -36,7 +36,7 @@ export { resolveFleet, type RegionResolveResult, type ResolvedPart, type Resolve
 // verify
 export { verifyFleet, type Finding, type Link, type RegionVerify, type VerifyOptions, type VerifyReport } from './verify/verifyFleet.js';
 export { RULES, type RuleId } from './verify/rules.js';
-export { repairFleet, type RepairChange, type RepairOptions, type RepairReport } from './verify/repairFleet.js';
+export { repairFleet, type RepairChange, type RepairOptions, type RepairProgress, type RepairReport } from './verify/repairFleet.js';
 
 // dev up | down | status
 export { devUp, type DevUpOptions, type DevUpResult } from './cluster/devUp.js';

@@ -15,7 +15,9 @@ export type ResidencyErrorCode =
   | 'CLUSTER'
   | 'RESIDENCY'
   /** A call of a generated SQL function refused by PostgreSQL; the error carries its SQLSTATE (see FleetCallError). */
-  | 'CALL';
+  | 'CALL'
+  /** A command line that cannot run (an unknown command or option, a missing or contradictory one): exit 2. */
+  | 'USAGE';
 
 /**
  * An error of pg-residency. Its message never shows a password: a connection

@@ -37,7 +37,7 @@ export { resolveFleet, type RegionResolveResult, type ResolvedPart, type Resolve
 // verify
 export { verifyFleet, type Finding, type Link, type RegionVerify, type VerifyOptions, type VerifyReport } from './verify/verifyFleet.js';
 export { RULES, type RuleId } from './verify/rules.js';
-export { repairFleet, type RepairChange, type RepairOptions, type RepairReport } from './verify/repairFleet.js';
+export { repairFleet, type RepairChange, type RepairOptions, type RepairProgress, type RepairReport } from './verify/repairFleet.js';
 export { doctorFleet, type DoctorOptions, type DoctorReport, type RegionDoctor } from './doctor/doctorFleet.js';
 export type { DoctorFinding } from './doctor/doctorFinding.js';
 export { adminSetupSql, type AdminSetup, type AdminSetupInput } from './doctor/adminSetupSql.js';

@@ -1,5 +1,7 @@
-import yargs from 'yargs';
+import yargs, { type CommandModule } from 'yargs';
 import { CliContext, type CliIo } from './context.js';
+import { UsageError } from './usageError.js';
+import { usageFromYargs, type CommandShape } from './usageFromYargs.js';
 import { STATE_DIR, withSecretsFile } from './secrets.js';
 import { demoCommand } from './commands/demo.js';
 import { devCommand } from './commands/dev.js';
@@ -23,7 +25,21 @@ export type { CliIo, TextSink } from './context.js';
  */
 export async function buildCli(io: CliIo): Promise<number> {
   const ctx = new CliContext(io);
-  const cli = yargs()
+  // Decided from the raw arguments: a usage error is found before any option is parsed.
+  ctx.json = io.argv.some((a) => a === '--json' || a === '--json=true');
+  const commands: CommandModule<object, never>[] = [
+    genMigrationsCommand(ctx),
+    doctorCommand(ctx),
+    migrateCommand(ctx),
+    syncCommand(ctx),
+    resolveCommand(ctx),
+    verifyCommand(ctx),
+    repairCommand(ctx),
+    devCommand(ctx),
+    demoCommand(ctx),
+  ] as never;
+  const shapes = commands.map(commandShape);
+  let cli = yargs()
     .scriptName('pg-residency')
     .usage(
       '$0 <command> [options]\n\nKeeps personal data in its home region: one PostgreSQL database per region, one schema for the application.',
@@ -39,27 +55,19 @@ export async function buildCli(io: CliIo): Promise<number> {
       ctx.json = args.json === true;
       // The local fleet's generated passwords reach every command; the environment wins.
       ctx.env = await withSecretsFile(io.env, String(args['state-dir']));
-    })
-    .command(genMigrationsCommand(ctx))
-    .command(doctorCommand(ctx))
-    .command(migrateCommand(ctx))
-    .command(syncCommand(ctx))
-    .command(resolveCommand(ctx))
-    .command(verifyCommand(ctx))
-    .command(repairCommand(ctx))
-    .command(devCommand(ctx))
-    .command(demoCommand(ctx))
-    .demandCommand(1, 'name a command; see --help')
+    });
+  for (const command of commands) cli = cli.command(command);
+  cli = cli
+    .demandCommand(1, 'name a command')
+    // unknown commands and options are refused before any handler runs
     .strict()
-    .recommendCommands()
+    .strictOptions()
     .exitProcess(false)
-    .fail((message, error, y) => {
-      // A command's .check() returns its message as a string: a usage error too.
+    .fail((message, error) => {
+      // Thrown, so that no handler runs after a usage error (yargs would run it
+      // when fail returns). A command's .check() message is a usage error too.
       if (error instanceof Error) throw error;
-      let help = '';
-      y.showHelp((text: string) => (help = text));
-      ctx.raw('stderr', `${help}\n\n${message}`);
-      ctx.fail(2);
+      throw usageFromYargs(message, io.argv, shapes);
     })
     .help()
     .version();
@@ -69,7 +77,28 @@ export async function buildCli(io: CliIo): Promise<number> {
       if (output && ctx.exitCode === 0) ctx.raw('stdout', output);
     });
   } catch (error) {
-    ctx.fatal(error);
+    if (error instanceof UsageError) ctx.usage(error);
+    else ctx.fatal(error);
   }
   return ctx.exitCode;
+}
+
+/** A command's name and long options (its own and the global ones), for "did you mean". */
+function commandShape(command: CommandModule<object, never>): CommandShape {
+  const name = String(command.command).split(' ')[0]!;
+  const y = yargs().option('config', {}).option('state-dir', {}).help().version();
+  const built = typeof command.builder === 'function' ? command.builder(y) : y;
+  // getOptions is public in yargs 18 but missing from @types/yargs 17
+  const options = (
+    built as unknown as {
+      getOptions(): { key: Record<string, unknown>; alias: Record<string, string[]>; choices: Record<string, string[]> };
+    }
+  ).getOptions();
+  const keys = options.key;
+  const aliases = Object.values(options.alias).flat();
+  return {
+    name,
+    options: [...new Set([...Object.keys(keys), ...aliases])].filter((k) => k !== 'action' && k.length > 1),
+    ...(options.choices.action === undefined ? {} : { actions: options.choices.action }),
+  };
 }

@@ -1,6 +1,7 @@
 import type { Env } from '../config/expandEnv.js';
 import { redactSecrets } from '../config/redact.js';
 import { ConfigError, ResidencyError } from '../errors.js';
+import type { UsageError } from './usageError.js';
 
 /** Where the CLI writes: `process.stdout` from the binary, a buffer in tests. */
 export interface TextSink {
@@ -86,7 +87,24 @@ export class CliContext {
     this.fail(1);
   }
 
-  /** Usage errors and --help text. */
+  /**
+   * A command line that cannot run: at most three lines on stderr (the
+   * problem, a "did you mean", where the help is), or one JSON object with
+   * --json; exit 2. No help text is dumped.
+   */
+  usage(error: UsageError): void {
+    this.io.stderr.write(
+      this.json ? `${JSON.stringify({ error: { code: error.code, message: error.jsonMessage() } })}\n` : `${error.lines().join('\n')}\n`,
+    );
+    this.fail(2);
+  }
+
+  /** A progress line on stderr while long work runs (nothing with --json, whose stderr is for errors). */
+  progress(text: string): void {
+    if (!this.json) this.io.stderr.write(`${text}\n`);
+  }
+
+  /** --help and --version text. */
   raw(stream: 'stdout' | 'stderr', text: string): void {
     this.io[stream].write(text.endsWith('\n') ? text : `${text}\n`);
   }

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Env } from '../config/expandEnv.js';
 import type { Config, Major, Region } from '../config/types.js';
 import { resolve } from 'node:path';
@@ -35,6 +36,10 @@ export interface DevUpOptions {
    * faults; the CLI never sets it.
    */
   readonly unsafeFast?: boolean;
+  /** Called as a region begins (initdb on its first run, then its server starting). */
+  readonly onStart?: (region: string) => void;
+  /** Called as each region is done, with its result and time, before the others finish. */
+  readonly onRegion?: (result: DevUpResult, ms: number) => void;
 }
 
 /** What `dev up` did for one region. */
@@ -111,7 +116,15 @@ export async function devUp(config: Config, options: DevUpOptions): Promise<DevU
     unsafeFast: options.unsafeFast === true,
   };
   // A failure to make them is the failure of every region that starts.
-  return Promise.all(config.regions.map((region) => regionUp(region, context)));
+  return Promise.all(
+    config.regions.map(async (region) => {
+      const started = performance.now();
+      options.onStart?.(region.name);
+      const result = await regionUp(region, context);
+      options.onRegion?.(result, performance.now() - started);
+      return result;
+    }),
+  );
 }
 
 async function regionUp(region: Region, context: FleetContext): Promise<DevUpResult> {

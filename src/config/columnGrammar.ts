@@ -101,17 +101,27 @@ const BASE = new RegExp(`^(${WORD}|${['double precision', 'character varying', '
 export interface ParsedType {
   readonly base: string;
   readonly array: boolean;
+  /** The numbers in its parentheses: `numeric(10,2)` has [10, 2]. */
+  readonly modifiers: readonly number[];
 }
+
+const numbersOf = (modifier: string | undefined): number[] =>
+  modifier === undefined ? [] : [...modifier.matchAll(/\d+/g)].map((m) => Number(m[0]));
 
 /** Parses a column type, or returns undefined when it is outside the grammar. */
 export function parseType(type: string): ParsedType | undefined {
   const arrays = /(\[\])*$/.exec(type)![0];
   const head = type.slice(0, type.length - arrays.length);
   const zoned = TIME_ZONE.exec(head);
-  if (zoned) return { base: `${zoned[1]!.toLowerCase()} ${zoned[3]!.toLowerCase()} time zone`, array: arrays.length > 0 };
+  if (zoned)
+    return {
+      base: `${zoned[1]!.toLowerCase()} ${zoned[3]!.toLowerCase()} time zone`,
+      array: arrays.length > 0,
+      modifiers: numbersOf(zoned[2]),
+    };
   const match = BASE.exec(head);
   if (!match) return undefined;
-  return { base: match[1]!.toLowerCase(), array: arrays.length > 0 };
+  return { base: match[1]!.toLowerCase(), array: arrays.length > 0, modifiers: numbersOf(match[2]) };
 }
 
 /** Words that would start a second clause after a default (or a subquery inside one). */

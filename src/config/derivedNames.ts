@@ -1,6 +1,9 @@
 /** The schema of pg-residency's own objects in every region: the region registry and its helpers. */
 export const REGISTRY_SCHEMA = 'residency';
 
+/** The schema two-phase writes install dblink in (templates/two_phase.sql.hbs): reserved like REGISTRY_SCHEMA. */
+export const DBLINK_SCHEMA = 'residency_dblink';
+
 /**
  * The names pg-residency derives from an entity name. Kept in one place so the
  * validator checks exactly the names the templates will create.

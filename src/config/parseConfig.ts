@@ -5,7 +5,8 @@ import { identifierProblem } from '../sql/quote.js';
 import { expandEnv, type Env } from './expandEnv.js';
 import { redactUrl } from './redact.js';
 import { defaultProblem, KEY_TYPES, parseType, sqlExpr, sqlType, type SqlExpr, type SqlType } from './columnGrammar.js';
-import { derivedNames, REGISTRY_SCHEMA } from './derivedNames.js';
+import { derivedNames, DBLINK_SCHEMA, REGISTRY_SCHEMA } from './derivedNames.js';
+import { typeLimitProblem } from './typeLimits.js';
 import { SSL_MODES, SUPPORTED_MAJORS, type Column, type Config, type Entity, type Major, type Region, type SslMode } from './types.js';
 
 const MULTI_WORD_HINT = 'double precision, character varying, timestamp with time zone and the like';
@@ -16,14 +17,15 @@ const RESERVED_COLUMNS = new Map<string, { everyColumn: boolean; why: string }>(
   ['owned_here', { everyColumn: false, why: 'the upsert result type has a column of that name beside the key' }],
 ]);
 /** Schema names a region (whose schema holds its leaves) may not take. */
-const RESERVED_REGION_NAMES = ['information_schema', 'public', REGISTRY_SCHEMA];
+const RESERVED_REGION_NAMES = ['information_schema', 'public', REGISTRY_SCHEMA, DBLINK_SCHEMA];
 /** Schema names an entity may not live in; `public` is allowed there. */
-const RESERVED_ENTITY_SCHEMAS = ['information_schema', REGISTRY_SCHEMA];
+const RESERVED_ENTITY_SCHEMAS = ['information_schema', REGISTRY_SCHEMA, DBLINK_SCHEMA];
 
 /** Why a name cannot be a schema of ours, or undefined. */
 function reservedSchema(value: string, reserved: readonly string[]): string | undefined {
   if (value.startsWith('pg_')) return 'names starting with "pg_" are reserved for PostgreSQL\'s system schemas';
   if (value === REGISTRY_SCHEMA) return "it is pg-residency's own schema (the region registry)";
+  if (value === DBLINK_SCHEMA) return "it is pg-residency's own schema (the dblink extension of two-phase writes)";
   if (reserved.includes(value))
     return value === 'public' ? 'the public schema belongs to the database' : "it is PostgreSQL's system schema";
   return undefined;
@@ -127,6 +129,20 @@ function formatPath(path: readonly PropertyKey[]): string {
   return out;
 }
 
+/** `a number`, `an array`. */
+function article(expected: string): string {
+  return `${/^[aeiou]/.test(expected) ? 'an' : 'a'} ${expected}`;
+}
+
+/** What was given instead, shortened: `string "ten"`, `a list`, `null`. */
+function describeInput(input: unknown): string {
+  if (input === null) return 'null';
+  if (Array.isArray(input)) return 'a list';
+  if (typeof input === 'object') return 'a mapping';
+  const text = JSON.stringify(input) ?? String(input);
+  return `${typeof input} ${text.length > 40 ? `${text.slice(0, 37)}..."` : text}`;
+}
+
 function zodProblems(error: z.ZodError): ConfigProblem[] {
   return error.issues.map((issue) => {
     if (issue.code === 'unrecognized_keys') {
@@ -137,6 +153,9 @@ function zodProblems(error: z.ZodError): ConfigProblem[] {
     }
     if (issue.code === 'invalid_type' && issue.input === undefined) {
       return { path: formatPath(issue.path), message: `is required (${issue.expected})` };
+    }
+    if (issue.code === 'invalid_type') {
+      return { path: formatPath(issue.path), message: `expected ${article(issue.expected)}, got ${describeInput(issue.input)}` };
     }
     return { path: formatPath(issue.path), message: issue.message };
   });
@@ -186,6 +205,8 @@ class Checker {
         `${path}.type`,
         `${JSON.stringify(raw.type)} is not a type name this tool accepts (one word, or ${MULTI_WORD_HINT}, with optional modifiers and [], e.g. text, uuid, numeric(10,2), text[])`,
       );
+    } else if (typeLimitProblem(parsed.base, parsed.modifiers) !== undefined) {
+      this.add(`${path}.type`, `${JSON.stringify(raw.type)} ${typeLimitProblem(parsed.base, parsed.modifiers)}`);
     } else if (role === 'key' && (parsed.array || !(KEY_TYPES as readonly string[]).includes(parsed.base))) {
       this.add(
         `${path}.type`,
@@ -433,7 +454,8 @@ export function parseConfig(text: string, source: string, env: Env): Config {
     ]);
   }
   const data: unknown = doc.toJS();
-  const result = configSchema.safeParse(data);
+  // reportInput: a wrong type is reported with what was given (`got string "ten"`)
+  const result = configSchema.safeParse(data, { reportInput: true });
   const schemaProblems = result.success ? [] : zodProblems(result.error);
   const raw: RawConfig = result.success ? result.data : validParts(data);
   const check = new Checker(env);
@@ -526,6 +548,18 @@ export function parseConfig(text: string, source: string, env: Env): Config {
   const extensions = new Set(raw.extensions ?? []);
   (raw.extensions ?? []).forEach((x, i) => check.identifier(`extensions[${i}]`, x));
   const appRoles = (raw.app_roles ?? []).map((r, i) => check.identifier(`app_roles[${i}]`, r));
+  appRoles.forEach((r, i) => {
+    if (r === link.role)
+      check.add(
+        `app_roles[${i}]`,
+        `"${r}" is link.role, the role regions log in to each other as; an application role must be another role`,
+      );
+    else if (r.startsWith('pg_') || r === 'public')
+      check.add(
+        `app_roles[${i}]`,
+        `"${r}" is a role PostgreSQL reserves (granting to it grants to every role or to a built-in one); name the application's own role`,
+      );
+  });
   const allDefaults = entities.flatMap(({ entity: e }) => [e.key, ...e.mirrored, ...e.resident]).map((c) => c.default ?? '');
   if (allDefaults.some((d) => /uuid_generate_v/.test(d))) extensions.add('uuid-ossp');
   extensions.delete('postgres_fdw');

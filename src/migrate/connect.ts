@@ -71,9 +71,11 @@ export async function connectRegion(region: Region, env: Env, options: ConnectOp
   // (pg lets a connectionString's missing password override an explicit one,
   // so the url is parsed here with pg's own parser.)
   const parsed = tlsOptions(region);
+  const password = parsed.password || env.PGPASSWORD;
   try {
-    return await openClient({ ...(parsed as pg.ClientConfig), password: parsed.password || env.PGPASSWORD }, options);
+    return await openClient({ ...(parsed as pg.ClientConfig), password }, options);
   } catch (error) {
+    if (!password && /password must be a string/.test((error as Error).message)) throw missingPassword(region, error);
     const reason = (error as Error).message || (error as NodeJS.ErrnoException).code || String(error);
     throw new ResidencyError(
       'CONNECTION',
@@ -81,6 +83,26 @@ export async function connectRegion(region: Region, env: Env, options: ConnectOp
       { cause: error },
     );
   }
+}
+
+/**
+ * The server asked for a password and neither the url nor PGPASSWORD gives
+ * one (pg says only "client password must be a string"): name the region and
+ * where a password can come from.
+ */
+export function missingPassword(region: Region, cause?: unknown): ResidencyError {
+  const user = (() => {
+    try {
+      return decodeURIComponent(new URL(region.url).username) || undefined;
+    } catch {
+      return undefined;
+    }
+  })();
+  return new ResidencyError(
+    'CONNECTION',
+    `region "${region.name}": the server at ${redactUrl(region.url)} asks for a password${user === undefined ? '' : ` for "${user}"`} and none is set: set PGPASSWORD, or write one into the region's url in regions.yaml from an environment variable (postgres://${user ?? 'user'}:\${PG_PASSWORD_${region.name.toUpperCase()}}@host/db); for the local fleet, \`pg-residency dev up\` writes it to .pg-residency/secrets.env`,
+    { cause },
+  );
 }
 
 /**

@@ -268,7 +268,7 @@ function auditObjects(here: string, cat: CatalogSnapshot, expected: ExpectedObje
       out.push(finding('RV202', here, `type ${name}`, 'a type no migration created', `drop it, or move it out of schema "${t.schema}"`));
   }
   const known = new Set(cat.signatures.filter((s) => s.oid !== null).map((s) => s.oid));
-  const signed = new Set([...expected.signatures].map((s) => s.slice(0, s.indexOf('(')).replace(/"/g, '')));
+  const signed = new Set(expected.signatures.values());
   for (const f of cat.functions.filter((x) => !x.extension)) {
     const name = `${f.schema}.${f.name}`;
     if (!expected.functionNames.has(name) || (signed.has(name) && !known.has(f.oid))) {

@@ -47,7 +47,14 @@ export interface KeyVerdict {
  * - anything else (no self-consistent owner, a region not read) is reported
  *   and left alone: repair never invents a personal row or picks an owner.
  */
-export function classifyKey(label: string, key: string, regions: ReadonlyMap<string, KeyInRegion>, allRead: boolean): KeyVerdict {
+export function classifyKey(
+  label: string,
+  key: string,
+  regions: ReadonlyMap<string, KeyInRegion>,
+  allRead: boolean,
+  /** Gids of two-phase writes still prepared somewhere whose coordinator holds their commit record (decided). */
+  decidedPrepared: readonly string[] = [],
+): KeyVerdict {
   const findings: Finding[] = [];
   const actions: RepairAction[] = [];
   const object = `${label} ${key}`;
@@ -62,6 +69,22 @@ export function classifyKey(label: string, key: string, regions: ReadonlyMap<str
     if (withDirectory.length === 0) return { findings, actions };
     const where = withDirectory.map(([r]) => r);
     const named = [...new Set(withDirectory.map(([, s]) => s.owner!))];
+    if (decidedPrepared.length > 0) {
+      // a decided write's parts are invisible until committed: its directory rows only look orphaned
+      for (const region of named.filter((n) => regions.has(n))) {
+        add(
+          finding(
+            'RV109',
+            region,
+            object,
+            `the directory in ${q(where)} names "${region}" as owner and no region shows the personal row yet, while ${decidedPrepared.length} decided two-phase write(s) are still prepared (${decidedPrepared.slice(0, 2).join(', ')}${decidedPrepared.length > 2 ? ', ...' : ''}): not an orphan until they are finished`,
+            'run `pg-residency resolve --all` (it commits the decided writes), then `pg-residency verify --all` again; repair leaves these rows alone meanwhile',
+            key,
+          ),
+        );
+      }
+      return { findings, actions };
+    }
     for (const region of named.filter((n) => regions.has(n))) {
       add(
         finding(
@@ -114,9 +137,17 @@ export function classifyKey(label: string, key: string, regions: ReadonlyMap<str
     }
   } else if (holders.length === 1) {
     const holder = holders[0]!;
-    const named = regions.get(holder)!.owner;
+    // the holder's own directory row, or, when the holder lost it, the owner every other directory row agrees on
+    const others = [...new Set(withDirectory.map(([, s]) => s.owner!))];
+    const named = regions.get(holder)!.owner ?? (others.length === 1 ? others[0] : undefined);
+    if (named === holder && regions.get(holder)!.owner === undefined && allRead) {
+      // every directory names the holder, which lost its own row: it is the owner; its row is copied back below
+      owner = holder;
+    }
     const recorded = named !== undefined && regions.get(named)?.owner === named ? named : undefined;
-    if (recorded !== undefined && allRead) {
+    if (owner !== undefined) {
+      // owner found above (the holder, named by every directory)
+    } else if (recorded !== undefined && allRead) {
       owner = recorded;
       add(
         finding(
@@ -135,8 +166,10 @@ export function classifyKey(label: string, key: string, regions: ReadonlyMap<str
           'RV106',
           holder,
           object,
-          `the personal row is stored only in "${holder}", whose directory names ${named === undefined ? 'no owner' : `"${named}"`}, and no region's own directory confirms an owner`,
-          `decide the owner and call rehome_<entity>(key, owner) from "${holder}"; repair does not pick an owner`,
+          `the personal row is stored only in "${holder}", whose directory names ${regions.get(holder)!.owner === undefined ? 'no owner (it has no directory row)' : `"${named}"`}, and no region's own directory confirms an owner`,
+          regions.get(holder)!.owner === undefined
+            ? `"${holder}" has no directory row, so rehome_<entity> cannot run there: decide the owner, call upsert_<entity>(key, ..., owner) from "${holder}" with the row's values (it writes every directory row and the personal row in the owner), then run \`pg-residency repair\` (it deletes the copy left in "${holder}")`
+            : `decide the owner and call rehome_<entity>(key, owner) from "${holder}"; repair does not pick an owner`,
           key,
         ),
       );

@@ -1,11 +1,14 @@
 import { createHash } from 'node:crypto';
+import { loadModule, parseSync } from 'libpg-query';
+import { ResidencyError } from '../errors.js';
+import { ident } from '../sql/quote.js';
 
 /**
  * What a region's applied migrations created and did not drop, read from the
  * generated files themselves (their up sections, in the order applied), so
  * verify expects whatever the templates made, today's objects or tomorrow's.
- * The files come from pg-residency's own templates: names are always
- * double-quoted or plain lower-case identifiers, and bodies dollar-quoted.
+ * The files are parsed by PostgreSQL's own parser (libpg-query), never by
+ * hand: a name holding `$function$`, a quote or a semicolon is just a name.
  */
 export interface ExpectedObjects {
   readonly schemas: ReadonlySet<string>;
@@ -15,111 +18,178 @@ export interface ExpectedObjects {
   readonly servers: ReadonlySet<string>;
   /** `schema.name` of every function or procedure created. */
   readonly functionNames: ReadonlySet<string>;
-  /** Signatures as written (`"shared"."get_identity"(uuid)`), from GRANT/REVOKE ... ON FUNCTION. */
-  readonly signatures: ReadonlySet<string>;
+  /**
+   * Signatures of the functions granted or revoked (`"shared"."get_identity"("uuid")`),
+   * each quoted for `to_regprocedure`, with the `schema.name` of its function.
+   */
+  readonly signatures: ReadonlyMap<string, string>;
   /** md5 of the body, by `schema.name/nargs`, as last created. */
   readonly bodies: ReadonlyMap<string, string>;
 }
 
-const NAME = String.raw`(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)`;
-const QNAME = String.raw`${NAME}(?:\s*\.\s*${NAME})?`;
+export const md5 = (text: string) => createHash('md5').update(text).digest('hex');
 
-function unquote(name: string): string {
-  return name.startsWith('"') ? name.slice(1, -1).replaceAll('""', '"') : name.toLowerCase();
+/** A node of libpg-query's JSON parse tree: `{ "CreateStmt": {...} }`. */
+type Node = Record<string, unknown>;
+interface RangeVar {
+  readonly schemaname?: string;
+  readonly relname: string;
+}
+interface TypeName {
+  readonly names: readonly Node[];
+  readonly arrayBounds?: readonly Node[];
+}
+interface ObjectWithArgs {
+  readonly objname: readonly Node[];
+  readonly objargs?: readonly Node[];
 }
 
-/** `"a"."b"` or `b` (then in `public`) to `a.b`. */
-export function qualifiedName(text: string): string {
-  const parts = [...text.matchAll(new RegExp(NAME, 'g'))].map((m) => unquote(m[0]));
-  return parts.length === 1 ? `public.${parts[0]}` : parts.join('.');
+const sval = (node: Node | undefined): string => (node?.String as { sval?: string } | undefined)?.sval ?? '';
+const names = (list: readonly Node[]): string[] => list.map(sval);
+/** `public.name` for an unqualified name, as PostgreSQL's default search_path would create it. */
+const qualify = (parts: readonly string[]): string => (parts.length === 1 ? `public.${parts[0]}` : parts.slice(-2).join('.'));
+const relation = (r: RangeVar): string => `${r.schemaname ?? 'public'}.${r.relname}`;
+
+/** A type of a signature, quoted part by part: `"pg_catalog"."int4"[]`. */
+function typeText(t: TypeName): string {
+  return `${names(t.names).map(ident).join('.')}${'[]'.repeat(t.arrayBounds?.length ?? 0)}`;
 }
 
+/** `"schema"."name"("type", ...)`, what to_regprocedure reads; and its `schema.name`. */
+function signature(o: ObjectWithArgs): { sig: string; name: string } {
+  const parts = names(o.objname);
+  const quoted = (parts.length === 1 ? ['public', ...parts] : parts).map(ident).join('.');
+  const args = (o.objargs ?? []).map((a) => typeText(a.TypeName as TypeName));
+  return { sig: `${quoted}(${args.join(', ')})`, name: qualify(parts) };
+}
+
+/** Only the up section of a node-pg-migrate SQL file. */
 function upSection(content: string): string {
-  const up = content.indexOf('-- Up Migration');
-  const down = content.indexOf('-- Down Migration');
+  const up = content.indexOf('\n-- Up Migration');
+  const down = content.indexOf('\n-- Down Migration');
   return content.slice(up < 0 ? 0 : up, down < 0 ? undefined : down);
 }
 
-/** Index of the parenthesis that closes the one at `open`. */
-function closing(text: string, open: number): number {
-  let depth = 0;
-  for (let i = open; i < text.length; i++) {
-    if (text[i] === '(') depth++;
-    else if (text[i] === ')' && --depth === 0) return i;
-  }
-  return -1;
-}
+/** Parameters a function is called with (pronargs): OUT and TABLE columns are not among them. */
+const INPUT_MODES = new Set(['FUNC_PARAM_DEFAULT', 'FUNC_PARAM_IN', 'FUNC_PARAM_INOUT', 'FUNC_PARAM_VARIADIC']);
 
-function countArgs(args: string): number {
-  if (args.trim() === '') return 0;
-  let depth = 0;
-  let n = 1;
-  for (const ch of args) {
-    if (ch === '(') depth++;
-    else if (ch === ')') depth--;
-    else if (ch === ',' && depth === 0) n++;
-  }
-  return n;
-}
+let parser: Promise<void> | undefined;
 
-export const md5 = (text: string) => createHash('md5').update(text).digest('hex');
-
-export function expectedObjects(upFiles: readonly string[]): ExpectedObjects {
+/**
+ * The objects a region's applied files leave behind, in the order applied.
+ * Loads the parser (WebAssembly) on the first call. A file the parser
+ * refuses is an error naming it (by position in the list).
+ */
+export async function expectedObjects(upFiles: readonly string[]): Promise<ExpectedObjects> {
+  parser ??= loadModule();
+  await parser;
   const schemas = new Set<string>();
   const relations = new Set<string>();
   const types = new Set<string>();
   const servers = new Set<string>();
   const functionNames = new Set<string>();
-  const signatures = new Set<string>();
+  const signatures = new Map<string, string>();
   const bodies = new Map<string, string>();
-  for (const content of upFiles) {
-    let text = upSection(content);
-    // functions: name, arity and body; then every dollar-quoted string is cut out
-    const create = new RegExp(String.raw`CREATE\s+(?:OR\s+REPLACE\s+)?(?:FUNCTION|PROCEDURE)\s+(${QNAME})\s*\(`, 'g');
-    for (let m = create.exec(text); m !== null; m = create.exec(text)) {
-      const open = m.index + m[0].length - 1;
-      const close = closing(text, open);
-      const name = qualifiedName(m[1]!);
-      functionNames.add(name);
-      const rest = text.slice(close);
-      const body = /\bAS\s+\$([A-Za-z0-9_]*)\$/.exec(rest);
-      if (close < 0 || body === null) continue;
-      const start = close + body.index + body[0].length;
-      const end = text.indexOf(`$${body[1]}$`, start);
-      if (end < 0) continue;
-      bodies.set(`${name}/${countArgs(text.slice(open + 1, close))}`, md5(text.slice(start, end)));
+  upFiles.forEach((content, index) => {
+    let stmts: readonly { stmt?: Node }[];
+    try {
+      stmts = parseSync(upSection(content)).stmts ?? [];
+    } catch (error) {
+      throw new ResidencyError('MIGRATION', `applied file ${index + 1} cannot be parsed: ${(error as Error).message}`, { cause: error });
     }
-    text = text.replace(/\$([A-Za-z0-9_]*)\$[\s\S]*?\$\1\$/g, "''").replace(/--[^\n]*/g, '');
-    const each = (pattern: string, f: (m: RegExpMatchArray) => void) => {
-      for (const m of text.matchAll(new RegExp(pattern, 'gi'))) f(m);
-    };
-    each(String.raw`CREATE\s+SCHEMA\s+(?:IF\s+NOT\s+EXISTS\s+)?(${NAME})`, (m) => schemas.add(unquote(m[1]!)));
-    each(String.raw`CREATE\s+(?:UNLOGGED\s+|FOREIGN\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(${QNAME})`, (m) =>
-      relations.add(qualifiedName(m[1]!)),
-    );
-    each(String.raw`CREATE\s+(?:OR\s+REPLACE\s+)?(?:VIEW|SEQUENCE|MATERIALIZED\s+VIEW)\s+(?:IF\s+NOT\s+EXISTS\s+)?(${QNAME})`, (m) =>
-      relations.add(qualifiedName(m[1]!)),
-    );
-    each(String.raw`CREATE\s+TYPE\s+(${QNAME})`, (m) => types.add(qualifiedName(m[1]!)));
-    each(String.raw`CREATE\s+SERVER\s+(?:IF\s+NOT\s+EXISTS\s+)?(${NAME})`, (m) => servers.add(unquote(m[1]!)));
-    each(String.raw`(?:GRANT|REVOKE)\s+[A-Z ,]+\s+ON\s+(?:FUNCTION|PROCEDURE)\s+(${QNAME}\s*\([^;]*?\))\s+(?:TO|FROM)`, (m) =>
-      signatures.add(m[1]!.trim()),
-    );
-    each(
-      String.raw`DROP\s+(?:FOREIGN\s+TABLE|TABLE|VIEW|SEQUENCE|MATERIALIZED\s+VIEW)\s+(?:IF\s+EXISTS\s+)?(${QNAME}(?:\s*,\s*${QNAME})*)`,
-      (m) => {
-        for (const n of m[1]!.split(/\s*,\s*/)) relations.delete(qualifiedName(n));
-      },
-    );
-    each(String.raw`DROP\s+TYPE\s+(?:IF\s+EXISTS\s+)?(${QNAME})`, (m) => types.delete(qualifiedName(m[1]!)));
-    each(String.raw`DROP\s+SCHEMA\s+(?:IF\s+EXISTS\s+)?(${NAME})`, (m) => schemas.delete(unquote(m[1]!)));
-    each(String.raw`DROP\s+SERVER\s+(?:IF\s+EXISTS\s+)?(${NAME})`, (m) => servers.delete(unquote(m[1]!)));
-    each(String.raw`DROP\s+(?:FUNCTION|PROCEDURE)\s+(?:IF\s+EXISTS\s+)?(${QNAME})\s*\(([^;]*?)\)\s*(?:CASCADE\s*)?;`, (m) => {
-      const name = qualifiedName(m[1]!);
-      bodies.delete(`${name}/${countArgs(m[2]!)}`);
-      for (const s of signatures) if (s.replace(/\s+/g, ' ') === `${m[1]!}(${m[2]!})`.replace(/\s+/g, ' ')) signatures.delete(s);
-    });
-  }
+    for (const { stmt } of stmts) {
+      if (stmt === undefined) continue;
+      const [kind, body] = Object.entries(stmt)[0] as [string, Record<string, unknown>];
+      switch (kind) {
+        case 'CreateSchemaStmt':
+          schemas.add(body.schemaname as string);
+          break;
+        case 'CreateStmt':
+        case 'CreateForeignTableStmt': {
+          const rel = (kind === 'CreateStmt' ? body.relation : (body.base as { relation: RangeVar }).relation) as RangeVar;
+          relations.add(relation(rel));
+          break;
+        }
+        case 'ViewStmt':
+          relations.add(relation(body.view as RangeVar));
+          break;
+        case 'CreateSeqStmt':
+          relations.add(relation(body.sequence as RangeVar));
+          break;
+        case 'CreateTableAsStmt':
+          relations.add(relation((body.into as { rel: RangeVar }).rel));
+          break;
+        case 'CompositeTypeStmt':
+          types.add(relation(body.typevar as RangeVar));
+          break;
+        case 'CreateEnumStmt':
+        case 'CreateRangeStmt':
+          types.add(qualify(names(body.typeName as Node[])));
+          break;
+        case 'CreateForeignServerStmt':
+          servers.add(body.servername as string);
+          break;
+        case 'CreateFunctionStmt': {
+          const name = qualify(names(body.funcname as Node[]));
+          functionNames.add(name);
+          const params = ((body.parameters ?? []) as Node[]).map((p) => p.FunctionParameter as { mode: string });
+          const nargs = params.filter((p) => INPUT_MODES.has(p.mode)).length;
+          const as = ((body.options ?? []) as Node[])
+            .map((o) => o.DefElem as { defname: string; arg: Node })
+            .find((o) => o.defname === 'as');
+          const source = as === undefined ? undefined : ((as.arg.List as { items: Node[] } | undefined)?.items ?? [as.arg]);
+          // prosrc is the first string of AS (the second, for C functions, is a link symbol)
+          if (source !== undefined && source.length > 0) bodies.set(`${name}/${nargs}`, md5(sval(source[0])));
+          break;
+        }
+        case 'GrantStmt':
+          // ON FUNCTION f(...), not ON ALL FUNCTIONS IN SCHEMA s
+          if (
+            body.targtype === 'ACL_TARGET_OBJECT' &&
+            ['OBJECT_FUNCTION', 'OBJECT_PROCEDURE', 'OBJECT_ROUTINE'].includes(body.objtype as string)
+          ) {
+            for (const o of (body.objects ?? []) as Node[]) {
+              const s = signature(o.ObjectWithArgs as ObjectWithArgs);
+              signatures.set(s.sig, s.name);
+            }
+          }
+          break;
+        case 'DropStmt':
+          drop(body, { schemas, relations, types, servers, signatures, bodies });
+          break;
+        default:
+          break;
+      }
+    }
+  });
   for (const key of bodies.keys()) functionNames.add(key.slice(0, key.lastIndexOf('/')));
   return { schemas, relations, types, servers, functionNames, signatures, bodies };
+}
+
+const DROPPED_RELATIONS = new Set(['OBJECT_TABLE', 'OBJECT_FOREIGN_TABLE', 'OBJECT_VIEW', 'OBJECT_SEQUENCE', 'OBJECT_MATVIEW']);
+
+function drop(
+  body: Record<string, unknown>,
+  sets: {
+    schemas: Set<string>;
+    relations: Set<string>;
+    types: Set<string>;
+    servers: Set<string>;
+    signatures: Map<string, string>;
+    bodies: Map<string, string>;
+  },
+): void {
+  const kind = body.removeType as string;
+  for (const object of (body.objects ?? []) as Node[]) {
+    if (DROPPED_RELATIONS.has(kind)) sets.relations.delete(qualify(names((object.List as { items: Node[] }).items)));
+    else if (kind === 'OBJECT_TYPE') sets.types.delete(qualify(names((object.TypeName as TypeName).names)));
+    else if (kind === 'OBJECT_SCHEMA') sets.schemas.delete(sval(object));
+    else if (kind === 'OBJECT_FOREIGN_SERVER') sets.servers.delete(sval(object));
+    else if (kind === 'OBJECT_FUNCTION' || kind === 'OBJECT_PROCEDURE' || kind === 'OBJECT_ROUTINE') {
+      const o = object.ObjectWithArgs as ObjectWithArgs;
+      const s = signature(o);
+      sets.bodies.delete(`${s.name}/${(o.objargs ?? []).length}`);
+      sets.signatures.delete(s.sig);
+    }
+  }
 }

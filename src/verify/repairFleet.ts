@@ -33,9 +33,17 @@ export interface RepairReport {
   readonly elapsedMs: number;
 }
 
+/** How far repair got, for progress lines: each region connected, each entity audited, each entity done. */
+export type RepairProgress =
+  | { readonly kind: 'connected'; readonly region: string; readonly ms: number }
+  | { readonly kind: 'audited'; readonly entity: string; readonly keys: number; readonly unrepaired: number; readonly ms: number }
+  | { readonly kind: 'repaired'; readonly entity: string; readonly changesByRegion: Readonly<Record<string, number>>; readonly ms: number };
+
 export interface RepairOptions {
   /** Report what would change, change nothing. */
   readonly dryRun?: boolean;
+  /** Called as repair goes (see RepairProgress). */
+  readonly onProgress?: (event: RepairProgress) => void;
 }
 
 const directory = (e: Entity) => qualified(e.schema, e.name);
@@ -57,14 +65,25 @@ export async function repairFleet(config: Config, env: Env, options: RepairOptio
   const started = performance.now();
   const sessions = new Map<string, RegionSession>();
   try {
-    for (const s of await Promise.all(config.regions.map((r) => openSession(r, env, { readOnly: false })))) sessions.set(s.region.name, s);
+    const ms = () => Math.round(performance.now() - started);
+    const opened = await Promise.all(
+      config.regions.map(async (r) => {
+        const session = await openSession(r, env, { readOnly: false });
+        options.onProgress?.({ kind: 'connected', region: r.name, ms: ms() });
+        return session;
+      }),
+    );
+    for (const s of opened) sessions.set(s.region.name, s);
     const rows = await auditRows(config, sessions);
     const changes: RepairChange[] = [];
     const unrepaired: Finding[] = [];
     for (const e of rows) {
       const entity = config.entities.find((x) => `${x.schema}.${x.name}` === e.entity)!;
       const repaired = new Set(e.repairs.map((r) => r.key));
-      unrepaired.push(...e.findings.filter((f) => f.key === undefined || !repaired.has(f.key)));
+      const left = e.findings.filter((f) => f.key === undefined || !repaired.has(f.key));
+      unrepaired.push(...left);
+      options.onProgress?.({ kind: 'audited', entity: e.entity, keys: e.repairs.length, unrepaired: left.length, ms: ms() });
+      const changesByRegion: Record<string, number> = {};
       for (const { key, actions } of e.repairs) {
         for (const action of actions) {
           const rowsChanged = options.dryRun ? 0 : await apply(entity, key, action, sessions);
@@ -76,8 +95,11 @@ export async function repairFleet(config: Config, env: Env, options: RepairOptio
             ...('from' in action ? { from: action.from } : {}),
             rows: rowsChanged,
           });
+          const region = 'to' in action ? action.to : action.region;
+          changesByRegion[region] = (changesByRegion[region] ?? 0) + 1;
         }
       }
+      if (e.repairs.length > 0) options.onProgress?.({ kind: 'repaired', entity: e.entity, changesByRegion, ms: ms() });
     }
     return {
       ok: unrepaired.length === 0,

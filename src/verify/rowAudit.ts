@@ -1,3 +1,5 @@
+import { REGISTRY_SCHEMA } from '../config/derivedNames.js';
+import { qualified } from '../sql/quote.js';
 import type { Config, Entity } from '../config/types.js';
 import { classifyKey, type KeyInRegion, type RepairAction } from './classifyKey.js';
 import { finding, type Finding } from './finding.js';
@@ -29,6 +31,8 @@ type Bucket = { n: number; agg: string };
 export async function auditRows(config: Config, sessions: ReadonlyMap<string, RegionSession>): Promise<EntityRows[]> {
   const regions = [...sessions.keys()];
   const allRead = regions.length === config.regions.length;
+  /** Read once, and only when some key looks wrong. */
+  let decided: readonly string[] | undefined;
   const perRegion = new Map<string, Awaited<ReturnType<RegionSession['batch']>>>();
   await Promise.all(
     [...sessions].map(async ([region, s]) => {
@@ -84,7 +88,8 @@ export async function auditRows(config: Config, sessions: ReadonlyMap<string, Re
       const keys = new Set([...hashes.values()].flatMap((m) => [...m.keys()]));
       for (const key of keys) if (new Set(regions.map((r) => hashes.get(r)!.get(key) ?? null)).size > 1) suspicious.add(key);
     }
-    const verdict = await judge(entity, label, [...suspicious].sort(), sessions, allRead);
+    decided ??= await decidedPrepared(sessions);
+    const verdict = await judge(entity, label, [...suspicious].sort(), sessions, allRead, decided);
     out.push({
       entity: label,
       directoryRows,
@@ -103,6 +108,7 @@ async function judge(
   keys: readonly string[],
   sessions: ReadonlyMap<string, RegionSession>,
   allRead: boolean,
+  decided: readonly string[],
 ): Promise<Pick<EntityRows, 'findings' | 'repairs'>> {
   if (keys.length === 0) return { findings: [], repairs: [] };
   const states = new Map<string, Map<string, KeyInRegion>>(keys.map((k) => [k, new Map()]));
@@ -128,9 +134,50 @@ async function judge(
   const findings: Finding[] = [];
   const repairs: { key: string; actions: RepairAction[] }[] = [];
   for (const key of keys) {
-    const verdict = classifyKey(label, key, states.get(key)!, allRead);
+    const verdict = classifyKey(label, key, states.get(key)!, allRead, decided);
     findings.push(...verdict.findings);
     if (verdict.actions.length > 0) repairs.push({ key, actions: verdict.actions });
   }
   return { findings, repairs };
+}
+
+/** `pg-residency:<coordinator>:<txid>:<random>` to its coordinator (a region name may hold a colon). */
+export function gidCoordinator(gid: string): string | undefined {
+  const parts = gid.split(':');
+  return parts.length >= 4 && parts[0] === 'pg-residency' ? parts.slice(1, -2).join(':') : undefined;
+}
+
+/**
+ * The gids of two-phase writes prepared in some region whose coordinator holds
+ * their commit record: decided, committed by `pg-residency resolve`. Their rows
+ * are invisible until then, so the keys they touch must not be judged orphans.
+ */
+export async function decidedPrepared(sessions: ReadonlyMap<string, RegionSession>): Promise<string[]> {
+  const prepared = (
+    await Promise.all(
+      [...sessions.values()].map((s) =>
+        s.query<{ gid: string }>(
+          "SELECT gid FROM pg_catalog.pg_prepared_xacts WHERE database = current_database() AND gid LIKE 'pg-residency:%'",
+        ),
+      ),
+    )
+  ).flatMap((rows) => rows.map((r) => r.gid));
+  const byCoordinator = new Map<string, Set<string>>();
+  for (const gid of prepared) {
+    const coordinator = gidCoordinator(gid);
+    if (coordinator === undefined) continue;
+    byCoordinator.set(coordinator, (byCoordinator.get(coordinator) ?? new Set()).add(gid));
+  }
+  const decided = await Promise.all(
+    [...byCoordinator].map(async ([coordinator, gids]) => {
+      const session = sessions.get(coordinator);
+      if (session === undefined) return [];
+      const rows = await session.query<{ gid: string }>(
+        `SELECT gid FROM ${qualified(REGISTRY_SCHEMA, 'commit_records')} WHERE gid = ANY($1::text[])`,
+        [[...gids]],
+      );
+      return rows.map((r) => r.gid);
+    }),
+  );
+  return decided.flat().sort();
 }

@@ -32,6 +32,12 @@ export const RULES = {
     checks:
       'a part of a two-phase write prepared over a minute ago and neither committed nor rolled back (its coordinator crashed or lost the region): it holds row locks and back vacuum, and its rows are not visible yet',
   },
+  RV109: {
+    name: 'write-decided-prepared',
+    level: 'error',
+    checks:
+      "directory rows for a key whose personal row no region shows, while a two-phase write whose coordinator holds its commit record is still prepared: the decided write's rows appear once `pg-residency resolve` commits it (not an orphan: repair leaves it)",
+  },
   RV201: {
     name: 'object-missing',
     level: 'error',

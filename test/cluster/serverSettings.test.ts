@@ -6,6 +6,7 @@ import { installCommand } from '../../src/cluster/embeddedPostgresVersions.js';
 import { recordCase } from '../helpers/catalogue.js';
 
 test('issue 8 #1: server settings listen on the url address, serve TLS, keep acknowledged commits and allow prepared transactions', (t) => {
+  recordCase(t, 1);
   t.is(
     renderServerSettings({
       host: '127.0.0.1',
@@ -29,7 +30,6 @@ ssl_key_file = '/s/.tls/usa.key'
 ssl_ca_file = '/s/.tls/ca.crt'
 `,
   );
-  recordCase(t, 1);
 });
 
 test('the unsafe fast mode is explicit and says so in the file', (t) => {

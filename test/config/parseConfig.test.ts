@@ -210,6 +210,7 @@ entities:
 ${entities}`;
 
 test('issue 8 #7: reserved schemas are refused as region names and entity schemas', (t) => {
+  recordCase(t, 7);
   const text = `
 regions:
   - { name: information_schema, url: "postgres://a@h:1/db", postgres: 11 }
@@ -235,10 +236,10 @@ entities:
     `entities[1].schema: "residency" cannot hold an entity: it is pg-residency's own schema (the region registry); choose another schema`,
     `entities[2].schema: "information_schema" cannot hold an entity: it is PostgreSQL's system schema; choose another schema`,
   ]);
-  recordCase(t, 7);
 });
 
 test('issue 8 #7: entities whose derived names collide are refused, in their schema and in the region schemas', (t) => {
+  recordCase(t, 7);
   const entity = (name: string, schema = 'shared') =>
     `  - { name: ${name}, schema: ${schema}, key: { name: k, type: uuid }, resident: [{ name: n, type: text }] }\n`;
   t.deepEqual(problems(oneRegion(entity('person') + entity('person_details'))), [
@@ -252,10 +253,10 @@ test('issue 8 #7: entities whose derived names collide are refused, in their sch
     `entities[1].name: the foreign directory table of entity "person" would be named "person" in every region's schema, like the foreign directory table of entity "person" (entities[0]); rename one of the entities`,
     `entities[1].name: the personal-data leaf of entity "person" would be named "person_details" in every region's schema, like the personal-data leaf of entity "person" (entities[0]); rename one of the entities`,
   ]);
-  recordCase(t, 7);
 });
 
 test('issue 8 #7: key types without btree equality, reserved column names and multi-word phrases are refused', (t) => {
+  recordCase(t, 7);
   const text = oneRegion(`  - name: e
     key: { name: queued_at, type: json }
     mirrored:
@@ -281,10 +282,10 @@ test('issue 8 #7: key types without btree equality, reserved column names and mu
     'entities[1].key.name: "created" is reserved: the upsert result type has a column of that name beside the key; choose another name',
     'entities[1].region.name: "queued_at" is reserved: the outbox table has a column of that name; choose another name',
   ]);
-  recordCase(t, 7);
 });
 
 test('issue 8 #7: defaults with a subquery, a second clause, a comment or a dollar quote are refused', (t) => {
+  recordCase(t, 7);
   const column = (name: string, value: string) => `      - { name: ${name}, type: text, default: ${JSON.stringify(value)} }\n`;
   const text = oneRegion(`  - name: e
     key: { name: k, type: uuid }
@@ -301,10 +302,10 @@ ${column('a', '(select max(x) from t)')}${column('b', "'x', evil text")}${column
     'entities[0].mirrored[6].default: "lower((1)" has an opening bracket without its closing one',
     'entities[0].mirrored[7].default: "now());drop table x;--" has a closing bracket without its opening one',
   ]);
-  recordCase(t, 7);
 });
 
 test('issue 8 #2: link role postgres, a reserved role, or the role migrate connects as is refused up front', (t) => {
+  recordCase(t, 2);
   t.deepEqual(problems(minimal('  - { name: usa, url: "postgres://a@h:1/db", postgres: 11 }', 'link: { role: postgres }')), [
     'link.role: "postgres" is the bootstrap superuser and cannot be the link role: pg-residency only creates and alters a role of its own; use a new name (the default is residency_link)',
   ]);
@@ -314,7 +315,6 @@ test('issue 8 #2: link role postgres, a reserved role, or the role migrate conne
   t.deepEqual(problems(minimal('  - { name: usa, url: "postgres://a@h:1/db", postgres: 11 }', 'link: { role: pg_monitor }')), [
     'link.role: "pg_monitor" cannot be the link role: role names starting with "pg_" are reserved by PostgreSQL; use another name',
   ]);
-  recordCase(t, 2);
 });
 
 test('links are verify-full by default; sslmode, sslrootcert and sslcrl are taken as written, variables expanded', (t) => {
@@ -406,4 +406,79 @@ test('a weakened sslmode is a warning naming the region; verify-full is none', (
       'region "aus": fdw.sslmode is "disable": the other regions reach it in clear text, so personal data crosses the border unencrypted; remove fdw.sslmode from regions.yaml to use verify-full',
     ],
   ]);
+});
+
+test('issue 19 #8: residency_dblink, the schema two-phase writes install dblink in, is refused as a region name and an entity schema', (t) => {
+  recordCase(t, 8);
+  t.deepEqual(problems(minimal('  - { name: residency_dblink, url: "postgres://a@h:1/db", postgres: 11 }')), [
+    `regions[0].name: "residency_dblink" cannot be a region name: each region gets a schema of its name, and it is pg-residency's own schema (the dblink extension of two-phase writes); choose another name`,
+  ]);
+  t.deepEqual(
+    problems(oneRegion('  - { name: a, schema: residency_dblink, key: { name: k, type: uuid }, resident: [{ name: n, type: text }] }\n')),
+    [
+      `entities[0].schema: "residency_dblink" cannot hold an entity: it is pg-residency's own schema (the dblink extension of two-phase writes); choose another schema`,
+    ],
+  );
+  t.deepEqual(
+    problems(
+      oneRegion(
+        '  - { name: a, key: { name: k, type: uuid }, resident: [{ name: n, type: text }] }\n',
+        'app_roles: [residency_link, pg_monitor, public, app]\n',
+      ),
+    ),
+    [
+      'app_roles[0]: "residency_link" is link.role, the role regions log in to each other as; an application role must be another role',
+      'app_roles[1]: "pg_monitor" is a role PostgreSQL reserves (granting to it grants to every role or to a built-in one); name the application\'s own role',
+      'app_roles[2]: "public" is a role PostgreSQL reserves (granting to it grants to every role or to a built-in one); name the application\'s own role',
+    ],
+  );
+});
+
+test('issue 19 #8: types PostgreSQL would refuse are refused at validation, naming the limit', (t) => {
+  recordCase(t, 8);
+  const text = oneRegion(`  - name: e
+    key: { name: k, type: varchar(99999999) }
+    mirrored:
+      - { name: a, type: numeric(1001) }
+      - { name: b, type: "numeric(5,6)" }
+      - { name: c, type: "char(0)[]" }
+      - { name: d, type: timestamp(7) with time zone }
+      - { name: e2, type: text(10) }
+      - { name: f, type: "varchar(10,2)" }
+      - { name: g, type: float(54) }
+      - { name: h, type: integer(4) }
+    resident:
+      - { name: ok1, type: varchar(10485760) }
+      - { name: ok2, type: "numeric(1000,1000)" }
+      - { name: ok3, type: timestamptz(6) }
+      - { name: ok4, type: vector(3) }
+      - { name: ok5, type: "bit varying(83886080)" }
+`);
+  t.deepEqual(problems(text), [
+    'entities[0].key.type: "varchar(99999999)" has length 99999999; varchar allows 1 to 10485760',
+    'entities[0].mirrored[0].type: "numeric(1001)" has precision 1001; numeric allows 1 to 1000',
+    'entities[0].mirrored[1].type: "numeric(5,6)" has scale 6 above its precision 5; numeric(p,s) needs 0 <= s <= p',
+    'entities[0].mirrored[2].type: "char(0)[]" has length 0; char allows 1 to 10485760',
+    'entities[0].mirrored[3].type: "timestamp(7) with time zone" has fractional-second precision 7; timestamp with time zone allows 0 to 6',
+    'entities[0].mirrored[4].type: "text(10)" gives text a modifier, which it does not take; write text',
+    'entities[0].mirrored[5].type: "varchar(10,2)" gives varchar 2 modifiers; it takes one (its length)',
+    'entities[0].mirrored[6].type: "float(54)" has precision (in bits) 54; float allows 1 to 53',
+    'entities[0].mirrored[7].type: "integer(4)" gives integer a modifier, which it does not take; write integer',
+  ]);
+});
+
+test('issue 22 #3: a value of the wrong type says what was given (zod reportInput), a missing one that it is required', (t) => {
+  t.deepEqual(
+    problems(
+      minimal(
+        '  - { name: usa, url: "postgres://a@h:1/db", postgres: "ten" }\n  - { name: gbr, url: 5, postgres: 11 }\n  - { name: aus, postgres: 11, url: "postgres://a@h:3/db", fdw: [] }\n  - { name: can, url: "postgres://a@h:4/db" }',
+      ),
+    ),
+    [
+      'regions[0].postgres: expected a number, got string "ten"',
+      'regions[1].url: expected a string, got number 5',
+      'regions[2].fdw: expected an object, got a list',
+      'regions[3].postgres: is required (number)',
+    ],
+  );
 });

@@ -10,7 +10,7 @@ import { qualified } from '../../src/sql/quote.js';
  * Every scratch fleet, when it stops, reads the personal values each region
  * holds (its own leaves: the values whose home it is) and looks for each in
  * the other regions' server logs. The records go to a file `npm test` totals
- * after the suite (see catalogue.ts), and the totals fail the run on a leak.
+ * after the suite (see catalogueTotals.ts), and the totals fail the run on a leak.
  *
  * What it cannot see: a value erased or overwritten before the fleet stopped
  * (its home no longer holds it). Values shorter than MIN_LENGTH are skipped:

@@ -15,6 +15,7 @@ import { loadTemplates } from '../../src/render/loadTemplates.js';
 import { nodeGeneratedFs } from '../../src/render/nodeGeneratedFs.js';
 import { freePort, MIXED, startFleet, type Fleet } from '../helpers/fleet.js';
 import { MAJORS, VERSIONS, type Version } from '../helpers/evolutionVersions.js';
+import { until } from '../helpers/poll.js';
 
 // A real mixed fleet (usa PostgreSQL 10 routing, gbr 11 and aus 18 native)
 // walked through a sequence of regions.yaml versions. Each step is generated,
@@ -191,7 +192,9 @@ test.serial(
         await query('usa', "SELECT shared.erase_identity('00000000-0000-4000-8000-00000000ca11')");
       }
       const writer = index === 0 ? undefined : startWriter(['usa', 'gbr', 'aus']);
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // the step runs while writes are under way: wait for the first ones
+      if (writer) await until('the writer to write under the old functions', () => writer.written.length + writer.failures.length > 0);
+      const writtenBefore = writer?.written.length ?? 0;
       const results = await migrate(config, {});
       if (v.name === 'add-can') {
         // adding a region replaced no function: it added a row, a server and foreign tables
@@ -212,7 +215,9 @@ test.serial(
         [],
         v.name,
       );
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // and writes go on under the new ones
+      if (writer)
+        await until('the writer to write under the new functions', () => writer.written.length + writer.failures.length > writtenBefore);
       if (writer) {
         await writer.stop();
         t.deepEqual(writer.failures.slice(0, 3), [], `${v.name}: calls failed during the step`);

@@ -56,6 +56,7 @@ async function crash(region: string): Promise<number> {
 test.serial(
   'issue 8 #1: 500 upserts from gbr while usa is SIGKILLed and restarted: every acknowledged write is in its owner and every directory',
   async (t) => {
+    recordCase(t, 1);
     for (const region of OWNERS) t.deepEqual(await fleet.query(region, 'SHOW fsync'), [{ fsync: 'on' }], region);
     const gbr = await fleet.client('gbr');
     const acknowledged = new Map<string, string>();
@@ -115,11 +116,11 @@ test.serial(
 );
 
 test.serial('issue 8 #10: dev up after a SIGKILL recovers the stale postmaster.pid by itself', async (t) => {
+  recordCase(t, 10);
   const pid = await crash('aus');
   await fleet.startRegion('aus');
   t.not(postmasterPid('aus'), pid);
   t.deepEqual(await fleet.query('aus', 'SELECT 1 AS up'), [{ up: 1 }]);
-  recordCase(t, 10);
 });
 
 /** Connects as the link role, as another region's postgres_fdw does. */
@@ -139,6 +140,7 @@ async function asLink(region: string): Promise<pg.Client> {
 }
 
 test.serial('issue 8 #9: the link role cannot create in public, nor read the personal parent, on 10, 11 and 18', async (t) => {
+  recordCase(t, 9);
   for (const region of OWNERS) {
     const link = await asLink(region);
     try {
@@ -156,12 +158,12 @@ test.serial('issue 8 #9: the link role cannot create in public, nor read the per
       await link.end();
     }
   }
-  recordCase(t, 9);
 });
 
 test.serial(
   "issue 8 #3: values sent in the link role's sessions stay out of the region's log, even with log_statement = all",
   async (t) => {
+    recordCase(t, 3);
     for (const region of OWNERS) {
       const admin = await fleet.client(region);
       await admin.query(`ALTER SYSTEM SET log_statement = 'all'`);
@@ -189,11 +191,11 @@ test.serial(
       t.true(log.includes(control), `${region}: the control value is logged (the test can fail)`);
       t.false(log.includes(marker), `${region}: a value sent by the link role is in the log`);
     }
-    recordCase(t, 3);
   },
 );
 
 test.serial('issue 8 #5: $function$ in a column, the region column and a default cannot end a function body early', async (t) => {
+  recordCase(t, 5);
   const [result] = await fleet.query('usa', 'SELECT * FROM shared.upsert_odd($1, $2, $3)', ['k1', "O'Brien $function$", 'gbr']);
   t.like(result, { k: 'k1', created: true, owned_here: false });
   for (const region of OWNERS) {
@@ -204,5 +206,4 @@ test.serial('issue 8 #5: $function$ in a column, the region column and a default
     );
   }
   t.deepEqual(await fleet.query('gbr', 'SELECT name FROM gbr.odd_details'), [{ name: "O'Brien $function$" }]);
-  recordCase(t, 5);
 });

@@ -7,6 +7,7 @@ import { regionPaths } from '../../src/cluster/regionPaths.js';
 import { MIXED, startFleet, type Fleet } from '../helpers/fleet.js';
 import { recordCase } from '../helpers/catalogue.js';
 import { findLeaks, homeValues, readLog, type LogLeak } from '../helpers/logAudit.js';
+import { untilPaused } from '../helpers/poll.js';
 
 // Hardening of the generated functions (issue 8, items 1, 3, 6, 8) on the mixed
 // fleet: usa on PostgreSQL 10 (routing), gbr 11 and aus 18 (native). The
@@ -61,6 +62,7 @@ const many = (region: string, rows: unknown) =>
   fleet.query(region, 'SELECT uuid, created FROM shared.upsert_identity_many($1)', [JSON.stringify(rows)]);
 
 test.serial('upsert_identity_many refuses unknown fields, wrong JSON types and fields missing on update, writing nothing', async (t) => {
+  recordCase(t, 6);
   const known = randomUUID();
   await many('gbr', [{ uuid: known, region: 'usa', name: 'Known', note: 'n1' }]);
   const before = await rowsOf(known);
@@ -107,7 +109,6 @@ test.serial('upsert_identity_many refuses unknown fields, wrong JSON types and f
   }
   t.deepEqual(await rowsOf(known), before, 'nothing changed');
   t.deepEqual(await rowsOf(fresh), { usa: [], gbr: [], aus: [] }, 'nothing written');
-  recordCase(t, 6);
 });
 
 test.serial(
@@ -128,13 +129,14 @@ test.serial(
 );
 
 test.serial('a key created concurrently from another region fails with 40001 (retryable), never 23505', async (t) => {
+  recordCase(t, 8);
   const key = randomUUID();
   const gbr = await fleet.client('gbr');
   // gbr's write holds the key, prepared everywhere, for 1 s before its decision (test-only pause);
   // usa, earlier in regions.yaml, waits for it, then finds the key taken
   await gbr.query("SET residency.test_pause = 'before_decision'; SET residency.test_pause_seconds = '1'");
   const first = gbr.query("SELECT shared.upsert_identity($1, 'From gbr', 'gbr', 'n')", [key]);
-  await new Promise((r) => setTimeout(r, 300));
+  await untilPaused(fleet, 'gbr', 'before_decision');
   const second = failure(fleet.query('usa', "SELECT shared.upsert_identity($1, 'From usa', 'gbr', 'n')", [key]));
   await first;
   t.deepEqual(await second, {
@@ -148,7 +150,6 @@ test.serial('a key created concurrently from another region fails with 40001 (re
     created: false,
     owned_here: false,
   });
-  recordCase(t, 8);
 });
 
 test.serial('rehome writes the new owner before deleting from the old one, and replaces a stale copy left there', async (t) => {
@@ -168,6 +169,7 @@ test.serial('rehome writes the new owner before deleting from the old one, and r
 });
 
 test.serial("a failing call does not put the caller's values in the calling region's server log", async (t) => {
+  recordCase(t, 3);
   for (const region of REGIONS) {
     const log = regionPaths(fleet.stateDir, region, fleet.ports[region]!).logFile;
     const from = await logSize(log);
@@ -193,7 +195,6 @@ test.serial("a failing call does not put the caller's values in the calling regi
     t.regex(text, /unknown region "nowhere"/, `${region}: the functions' errors are logged`);
     t.false(text.includes(marker), `${region}: ${text}`);
   }
-  recordCase(t, 3);
 });
 
 test.serial(

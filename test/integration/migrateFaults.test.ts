@@ -40,6 +40,7 @@ const roleOf = async (region: string, role: string) =>
   (await fleet.query(region, 'SELECT rolsuper, rolcreatedb FROM pg_roles WHERE rolname = $1', [role]))[0];
 
 test.serial('issue 8 #2: migrate refuses a link role it did not create, or one with too many rights, and alters neither', async (t) => {
+  recordCase(t, 2);
   await fleet.query('usa', 'CREATE ROLE victim LOGIN SUPERUSER');
   await fleet.query('gbr', `CREATE ROLE victim2 LOGIN CREATEDB; COMMENT ON ROLE victim2 IS 'managed by pg-residency'`);
   try {
@@ -93,12 +94,12 @@ test.serial('issue 8 #2: migrate refuses a link role it did not create, or one w
     await fleet.query('usa', 'DROP ROLE victim');
     await fleet.query('gbr', 'DROP ROLE victim2');
   }
-  recordCase(t, 2);
 });
 
 test.serial(
   'issue 8 #4: aus (PG 18) SIGKILLed mid up --all: the run reports only what committed, status tells the truth, the next up --all completes',
   async (t) => {
+    recordCase(t, 4);
     // A test-only pause in aus's last local migration makes the kill land inside its transaction
     // (first in the file: pg_stat_activity shows only the start of a long query).
     const dir = join(fleet.dir, 'aus');
@@ -191,6 +192,5 @@ test.serial(
       writeFileSync(join(dir, entityFile), original);
       writeFileSync(join(dir, 'residency.sum'), originalSum);
     }
-    recordCase(t, 4);
   },
 );

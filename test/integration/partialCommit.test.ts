@@ -4,6 +4,7 @@ import { resolveFleet } from '../../src/migrate/resolveFleet.js';
 import { syncFleet } from '../../src/migrate/syncFleet.js';
 import { verifyFleet } from '../../src/verify/verifyFleet.js';
 import { MIXED, startFleet, type Fleet } from '../helpers/fleet.js';
+import { untilPaused } from '../helpers/poll.js';
 
 // A write is a two-phase transaction; what a crash can still leave (a part
 // prepared but not yet committed, a row written by hand) verify finds, and
@@ -31,7 +32,7 @@ test.serial(
     // test-only pause: after the decision (the loopback committed its record), before COMMIT PREPARED
     await usa.query("SET residency.test_pause = 'before_commit_prepared'; SET residency.test_pause_seconds = '2'");
     const call = usa.query("SELECT * FROM shared.upsert_identity($1, 'Half', 'usa', 'n')", [key]);
-    await new Promise((r) => setTimeout(r, 500));
+    await untilPaused(fleet, 'usa', 'before_commit_prepared');
     await fleet.stopRegion('aus'); // its part stays prepared: a prepared transaction survives a restart
     t.like((await call).rows[0], { uuid: key, created: true, owned_here: true });
     t.true(

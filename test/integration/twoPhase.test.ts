@@ -7,6 +7,7 @@ import { regionPaths } from '../../src/cluster/regionPaths.js';
 import { migrateFleet } from '../../src/migrate/migrateFleet.js';
 import { resolveFleet } from '../../src/migrate/resolveFleet.js';
 import { MIXED, startFleet, type Fleet } from '../helpers/fleet.js';
+import { untilPaused } from '../helpers/poll.js';
 
 // Two-phase writes through dblink (issue 9) on the mixed fleet: usa on
 // PostgreSQL 10, gbr 11, aus 18. Durable settings: parts are prepared and
@@ -125,7 +126,7 @@ test.serial(
       const first = await fleet.client('gbr');
       await first.query("SET residency.test_pause = 'before_decision'; SET residency.test_pause_seconds = '1'");
       const winner = first.query("SELECT * FROM shared.upsert_identity($1, 'From gbr', 'gbr', 'n')", [key]);
-      await new Promise((r) => setTimeout(r, 300));
+      await untilPaused(fleet, 'gbr', 'before_decision');
       const started = performance.now();
       const loser = await failure(fleet.query(second, "SELECT shared.upsert_identity($1, 'Other', 'gbr', 'x')", [key]));
       const took = performance.now() - started;
@@ -161,16 +162,13 @@ test.serial(
 );
 
 /** Runs a write in `region` that stops at `point`, then kills its backend there. */
-async function killedAt(region: string, point: string, key: string): Promise<void> {
+async function killedAt(region: string, point: 'before_decision' | 'before_commit_prepared', key: string): Promise<void> {
   const client = await fleet.client(region);
   await client.query(`SET residency.test_pause = '${point}'`);
   const [{ pid }] = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows as [{ pid: number }];
   const call = failure(client.query("SELECT shared.upsert_identity($1, 'Crash', 'aus', 'n')", [key]));
-  for (let i = 0; i < 100; i++) {
-    const waiting = await fleet.query(region, "SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event = 'PgSleep'", [pid]);
-    if (waiting.length > 0) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  // pg_sleep has no wait event on 10 and 11: wait for the state the pause comes after
+  await untilPaused(fleet, region, point);
   await fleet.query(region, 'SELECT pg_terminate_backend($1)', [pid]);
   await call;
 }

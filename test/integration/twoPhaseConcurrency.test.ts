@@ -62,6 +62,7 @@ async function race(key: string, round: string): Promise<Outcome[]> {
 }
 
 test('two regions writing the same key at once end consistent; the loser gets a retryable SQLSTATE within lock_timeout', async (t) => {
+  recordCase(t, 8);
   const keys = Array.from({ length: 20 }, () => randomUUID());
   const outcomes: Outcome[] = [];
   for (const round of ['create', 'update']) {
@@ -92,5 +93,4 @@ test('two regions writing the same key at once end consistent; the loser gets a 
     t.true(o.ms < LOCK_TIMEOUT_MS + 3000, `from ${o.from}: refused after ${Math.round(o.ms)} ms`);
   }
   for (const region of REGIONS) t.deepEqual(await fleet.query(region, 'SELECT gid FROM pg_prepared_xacts'), [], region);
-  recordCase(t, 8);
 });

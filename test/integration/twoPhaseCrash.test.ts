@@ -221,6 +221,7 @@ const owners = (i: number) => REGIONS[i % REGIONS.length]!;
 
 /** Single upserts called in `caller` for rows of every owner, with `victim` killed mid-loop. */
 async function upsertCase(t: ExecutionContext, caller: string, victim: string): Promise<void> {
+  recordCase(t, 1);
   const attempts: Attempt[] = [];
   await crashLoop(t, victim, async (i) => {
     const a: Attempt = { key: randomUUID(), owner: owners(i), name: `Person ${i}`, acknowledged: false };
@@ -245,6 +246,7 @@ test.serial('issue 9: the calling region (usa, 10) killed mid-loop, before and a
 });
 
 test.serial('issue 9: a remote region (aus, 18) killed during batches of 10 rows called in usa', async (t) => {
+  recordCase(t, 1);
   const attempts: Attempt[] = [];
   await crashLoop(t, 'aus', async (i) => {
     const batch: Attempt[] = Array.from({ length: 10 }, (_, j) => ({
@@ -268,6 +270,7 @@ for (const victim of ['gbr', 'usa'] as const) {
   test.serial(
     `issue 9: ${victim === 'gbr' ? 'the new owner (gbr, 11)' : 'the old owner and caller (usa, 10)'} killed during 200 rehomes usa to gbr: no personal row lost`,
     async (t) => {
+      recordCase(t, 1);
       const rows = Array.from({ length: CALLS }, (_, i) => ({ uuid: randomUUID(), region: 'usa', name: `Mover ${i}`, note: null }));
       for (let i = 0; i < rows.length; i += 50) await people.upsertMany(rows.slice(i, i + 50), { region: 'usa' });
       const acknowledged = new Set<string>();

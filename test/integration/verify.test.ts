@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { repairFleet } from '../../src/verify/repairFleet.js';
 import { verifyFleet, type VerifyReport } from '../../src/verify/verifyFleet.js';
 import { MIXED, startFleet, type Fleet } from '../helpers/fleet.js';
+import { reloadConf } from '../helpers/poll.js';
 
 // The residency audit on a real mixed fleet (10 routing, 11 and 18 native):
 // each break is made on purpose, and verify must name it by rule id; repair
@@ -43,8 +44,7 @@ test.serial('a clean fleet verifies clean, with every link timed', async (t) => 
 
 async function reconfigure(region: string, sql: string): Promise<void> {
   await fleet.query(region, sql);
-  await fleet.query(region, 'SELECT pg_reload_conf()');
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  await reloadConf(fleet, region);
 }
 
 /** Runs a break, expects verify to name exactly these findings, then runs the undo and expects clean again. */

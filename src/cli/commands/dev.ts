@@ -2,7 +2,7 @@ import type { CommandModule } from 'yargs';
 import type { DevDownResult } from '../../cluster/devDown.js';
 import type { DevStatusResult } from '../../cluster/devStatus.js';
 import type { DevUpResult } from '../../cluster/devUp.js';
-import { jsonError, type CliContext, type JsonError } from '../context.js';
+import { elapsed, jsonError, type CliContext, type JsonError } from '../context.js';
 import { jsonOption, type GlobalArgs } from '../options.js';
 
 interface Args extends GlobalArgs {
@@ -60,7 +60,16 @@ export function devCommand(ctx: CliContext): CommandModule<object, Args> {
       const results: (DevUpResult | DevDownResult)[] = [];
       if (argv.action === 'up') {
         const { devUp } = await import('../../cluster/devUp.js');
-        for (const r of await devUp(config, { stateDir, env: ctx.env })) {
+        const up = await devUp(config, {
+          stateDir,
+          env: ctx.env,
+          onStart: (region) => {
+            const major = config.regions.find((r) => r.name === region)?.postgres;
+            ctx.progress(`${name(region)}starting PostgreSQL ${major}`);
+          },
+          onRegion: (r, ms) => ctx.progress(`${name(r.region)}${r.status} (${elapsed(ms)})`),
+        });
+        for (const r of up) {
           results.push(r);
           ctx.line(`${name(r.region)}${r.status.padEnd(17)}${r.error ? '' : upLine(r)}`);
         }

@@ -4,7 +4,7 @@ import type { CliContext } from '../context.js';
 import { jsonOption, type GlobalArgs } from '../options.js';
 
 interface Args extends GlobalArgs {
-  out: string;
+  dir: string;
   check: boolean;
   force: boolean;
   name?: string;
@@ -32,7 +32,12 @@ export function genMigrationsCommand(ctx: CliContext): CommandModule<object, Arg
     describe: 'Render regions.yaml into per-region SQL migrations under generated/<region>/',
     builder: (y) =>
       jsonOption(y)
-        .option('out', { type: 'string', default: 'generated', describe: 'folder of the generated migrations' })
+        .option('dir', {
+          type: 'string',
+          alias: 'out',
+          default: 'generated',
+          describe: 'folder of the generated migrations (--out is the same option)',
+        })
         .option('check', {
           type: 'boolean',
           default: false,
@@ -65,7 +70,7 @@ export function genMigrationsCommand(ctx: CliContext): CommandModule<object, Arg
       const regions = await genMigrations({
         config,
         templates,
-        outDir: argv.out,
+        outDir: argv.dir,
         check: argv.check,
         force: argv.force,
         allowDestructive: argv['allow-destructive'],
@@ -79,7 +84,7 @@ export function genMigrationsCommand(ctx: CliContext): CommandModule<object, Arg
       if (destructive.length > 0) ctx.line(`\nDestructive (review before you apply):\n${destructive.map((d) => `  ${d}`).join('\n')}`);
       ctx.result({ ok: !stale, regions } satisfies GenMigrationsJson);
       if (stale) {
-        ctx.error(`${argv.out}/ is not what ${argv.config} produces; run \`pg-residency gen-migrations\` and commit the result.`);
+        ctx.error(`${argv.dir}/ is not what ${argv.config} produces; run \`pg-residency gen-migrations\` and commit the result.`);
         ctx.fail();
       }
     },

@@ -18,11 +18,8 @@ interface Args extends GlobalArgs {
 
 const POSITIVE = /^[1-9][0-9]*$/;
 
-/** Why the flags do not fit together, or true: yargs prints the reason with the usage and exits 2. */
-function checkArgs(argv: { all: boolean; region: string[]; count?: unknown; steps?: unknown; action?: string }): true | string {
-  if (argv.all && argv.region.length > 0) {
-    return `--all and --region ${argv.region.join(', ')} contradict each other: pass --all for every region, or --region NAME for some`;
-  }
+/** Why --count and --steps do not fit, or true: a usage error, exit 2 (the region selection is checked by regionOptions). */
+function checkArgs(argv: { count?: unknown; steps?: unknown; action?: string }): true | string {
   for (const flag of ['count', 'steps'] as const) {
     const value = argv[flag];
     if (value === undefined) continue;
@@ -107,8 +104,6 @@ export function migrateCommand(ctx: CliContext): CommandModule<object, Args> {
         .example('$0 migrate up --all', 'apply every region, in waves')
         .example('$0 migrate status --all', 'exit 1 when any region has pending migrations') as never,
     handler: async (argv) => {
-      // with exitProcess(false) yargs runs the handler even after .check() failed (exit 2 already set)
-      if (ctx.exitCode !== 0) return;
       const { loadConfig } = await import('../../config/loadConfig.js');
       const config = await loadConfig(argv.config, ctx.env);
       if (argv.action === 'status') {

@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
-import type { RepairReport } from '../../verify/repairFleet.js';
-import type { CliContext } from '../context.js';
+import type { RepairProgress, RepairReport } from '../../verify/repairFleet.js';
+import { elapsed, type CliContext } from '../context.js';
 import { jsonOption, type GlobalArgs } from '../options.js';
 
 interface Args extends GlobalArgs {
@@ -10,6 +10,14 @@ interface Args extends GlobalArgs {
 
 /** `--json` result of repair. */
 export type RepairJson = RepairReport;
+
+/** A progress line on stderr: each region connected, each entity audited and repaired. */
+function progressLine(p: RepairProgress, dryRun: boolean): string {
+  if (p.kind === 'connected') return `${p.region.padEnd(12)} connected (${elapsed(p.ms)})`;
+  if (p.kind === 'audited') return `${p.entity}: ${p.keys} key(s) to repair, ${p.unrepaired} finding(s) left to you (${elapsed(p.ms)})`;
+  const regions = Object.entries(p.changesByRegion).map(([region, n]) => `${region} ${n}`);
+  return `${p.entity}: ${dryRun ? 'would change' : 'changed'} ${regions.join(', ')} (${elapsed(p.ms)})`;
+}
 
 /** `pg-residency repair`: every change, one line each, then what is left to a person. */
 export function repairCommand(ctx: CliContext): CommandModule<object, Args> {
@@ -28,7 +36,10 @@ export function repairCommand(ctx: CliContext): CommandModule<object, Args> {
         import('../../verify/repairFleet.js'),
       ]);
       const config = await loadConfig(argv.config, ctx.env);
-      const report = await repairFleet(config, ctx.env, { dryRun: argv['dry-run'] });
+      const report = await repairFleet(config, ctx.env, {
+        dryRun: argv['dry-run'],
+        onProgress: (p) => ctx.progress(progressLine(p, argv['dry-run'])),
+      });
       const verb = report.dryRun ? 'would ' : '';
       for (const c of report.changes) {
         const what = {

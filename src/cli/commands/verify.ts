@@ -44,13 +44,9 @@ export function verifyCommand(ctx: CliContext): CommandModule<object, Args> {
           default: 'generated',
           describe: 'folder of the generated migrations (what the applied ones created)',
         })
-        .check((argv) =>
-          argv.all && argv.region.length > 0 ? `--all and --region ${argv.region.join(', ')} contradict each other: pass one` : true,
-        )
         .example('$0 verify --all', 'after an incident, or from monitoring with --json')
         .example('$0 verify --region gbr', "gbr's catalog, leak channels and links; rows compared with no other region") as never,
     handler: async (argv) => {
-      if (ctx.exitCode !== 0) return;
       const [{ loadConfig }, { verifyFleet }] = await Promise.all([
         import('../../config/loadConfig.js'),
         import('../../verify/verifyFleet.js'),

@@ -5,6 +5,7 @@ import { ResidencyError } from '../errors.js';
 import { derivedNames } from '../config/derivedNames.js';
 import { entityKey, evolveShape, initialShape, type ApiShape } from './apiShape.js';
 import { entityContext } from './entityContext.js';
+import { qualified } from '../sql/quote.js';
 import { fdwServerOptions } from './fdwServerOptions.js';
 import { fleetConfig, type FleetState } from './fleetState.js';
 import { applyBlock, baseContext, codeBlock, codeId, foreignBlock, regionRowBlock, serverBlock, type PlannedBlock } from './planRegion.js';
@@ -403,6 +404,10 @@ export function planDelta(input: DeltaInput): DeltaPlan {
     const dropNew = overloadAdded
       ? input.render(newConfig, { template: 'upsert_drop', context: context(newConfig, entity, newShape, here) }).up
       : '';
+    // the first step with the read functions (issue 21): down drops them, as the file it restores has none
+    const dropReads = oldFunctions.includes(qualified(entity.schema, derivedNames(entity.name).getMany))
+      ? ''
+      : input.render(newConfig, { template: 'reads_drop', context: context(newConfig, entity, newShape, here) }).up;
     const join = (...parts: string[]) => parts.filter((p) => p !== '').join('\n\n');
     remoteFiles.push({
       slug: `functions_${entity.name}`,
@@ -412,7 +417,7 @@ export function planDelta(input: DeltaInput): DeltaPlan {
       blocks: [
         {
           up: join(lock.up, rowUp.up, functions.up),
-          down: join(lock.down, rowDown.up, oldFunctions, dropNew),
+          down: join(lock.down, dropReads, rowDown.up, oldFunctions, dropNew),
           template: 'functions',
         },
       ],

@@ -8,7 +8,18 @@ import { entityContext } from './entityContext.js';
 import { qualified } from '../sql/quote.js';
 import { fdwServerOptions } from './fdwServerOptions.js';
 import { fleetConfig, type FleetState } from './fleetState.js';
-import { applyBlock, baseContext, codeBlock, codeId, foreignBlock, regionRowBlock, serverBlock, type PlannedBlock } from './planRegion.js';
+import {
+  applyBlock,
+  baseContext,
+  codeBlock,
+  codeId,
+  foreignBlock,
+  READS_ID,
+  readsBlock,
+  regionRowBlock,
+  serverBlock,
+  type PlannedBlock,
+} from './planRegion.js';
 
 /** A block ready to compose: rendered from a template, or taken from a file already generated. */
 export interface StepBlock {
@@ -356,6 +367,27 @@ export function planDelta(input: DeltaInput): DeltaPlan {
       changes: [`server options for PostgreSQL ${here.postgres} and fdw_options`],
       destructive: [],
     });
+  }
+
+  // the reads every entity's read functions call (issue 21): created in a history
+  // without them, replaced when their template changed; before the functions
+  {
+    const reads = input.render(newConfig, readsBlock(newConfig, here));
+    const sha256 = input.codeHash([reads]);
+    const recorded = input.code[READS_ID];
+    if (recorded?.sha256 !== sha256) {
+      const old = recorded === undefined ? undefined : markedSection(input.readFile(recorded.file), READS_ID);
+      remoteFiles.push({
+        slug: 'reads',
+        phase: 'remote',
+        blocks: [old === undefined ? reads : { up: reads.up, down: old, template: 'reads' }],
+        changes: [
+          recorded === undefined ? 'create the reads across regions' : `replace the reads across regions (before: ${recorded.file})`,
+        ],
+        destructive: [],
+        creates: { id: READS_ID, sha256 },
+      });
+    }
   }
 
   // code: every entity's functions, replaced in place when what renders changed

@@ -75,6 +75,15 @@ export function readOperations(other: string): ReadOperation[] {
       rows: () => 100,
     },
     {
+      id: 'parent-group',
+      label: '`count(*) ... GROUP BY region` on the parent',
+      sql: 'SELECT region, count(*) FROM shared.identity_details GROUP BY region',
+      localSql: COUNT_BY_REGION_LOCAL,
+      takesKeys: false,
+      slow: true,
+      rows: (n) => n,
+    },
+    {
       id: 'parent-group-pw',
       label: '`count(*) ... GROUP BY region` on the parent, `enable_partitionwise_aggregate = on` (11+)',
       sql: 'SELECT region, count(*) FROM shared.identity_details GROUP BY region',

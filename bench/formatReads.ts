@@ -10,6 +10,33 @@ function cell(f: ReadFigure | undefined): string {
   return `${ms(f.medianMs)} ms (**${ratio(f.medianMs / f.floorMs)}x A**, ${ratio(f.medianMs / Math.max(f.localMs, 0.01))}x local); ${f.maxRoundTrips}/${f.roundTrips} RT; ${kb(f.bytesReceived)}`;
 }
 
+/** The reads README recommends (the read API, the directory, partitionwise GROUP BY): issue 21 wants each under 10x floor A. */
+const RECOMMENDED = ['get-many', 'count-by-region', 'count-by-region-mirrored', 'find', 'directory-count', 'parent-group-pw'];
+
+/**
+ * Issue 21's targets, checked on one run: one line each, `met` or `NOT met`
+ * with the worst figure.
+ * Pure.
+ */
+export function readTargets(result: ReadsResult): string[] {
+  const worst = (ids: readonly string[]) =>
+    result.figures
+      .filter((f) => ids.includes(f.id))
+      .reduce<ReadFigure | undefined>((a, f) => (a === undefined || f.medianMs / f.floorMs > a.medianMs / a.floorMs ? f : a), undefined);
+  const check = (what: string, ids: readonly string[], limit: number) => {
+    const f = worst(ids);
+    if (f === undefined) return `- ${what}: not measured`;
+    const r = f.medianMs / f.floorMs;
+    return `- ${what} <= ${limit}x floor A: ${r <= limit ? 'met' : 'NOT met'} (worst ${ratio(r)}x, ${f.id} from ${f.from})`;
+  };
+  return [
+    check('`get_identity_many` of 100 keys', ['get-many'], 1.5),
+    check('count by region', ['count-by-region'], 3),
+    check('a page of 100 by a mirrored filter, with details', ['find'], 3),
+    check('every recommended read', RECOMMENDED, 10),
+  ];
+}
+
 /**
  * The read suite's table, as README's "Reading across regions" shows it: one
  * row per read, one column per calling region.
@@ -31,6 +58,7 @@ export function formatReads(result: ReadsResult): string {
       return `| ${label} | ${callers.map((c) => cell(result.figures.find((f) => f.id === id && f.from === c))).join(' | ')} |`;
     }),
   ];
+  lines.push('', 'Targets (issue 21):', ...readTargets(result));
   for (const s of result.skipped) lines.push('', `Not run from ${s.from}: ${s.id} (${s.why}).`);
   for (const f of result.failures) lines.push('', `FAILED from ${f.from}: ${f.id}: ${f.message}`);
   return `${lines.join('\n')}\n`;

@@ -229,19 +229,20 @@ AS $function$
 DECLARE
   _rsd_e record;
   _rsd_f record;
-  _rsd_rest text;
+  _rsd_join text;
   _rsd_messages jsonb;
   _rsd_results jsonb;
 BEGIN
   PERFORM FROM "residency"."regions" LIMIT 1;
   SELECT * INTO _rsd_e FROM "residency"."read_entity"(pg_typeof(row_type));
   SELECT * INTO _rsd_f FROM "residency"."read_filter"(pg_typeof(row_type), filter, true);
-  _rsd_rest := '.' || quote_ident(_rsd_e.entity || '_details') || ' d'
-    || CASE WHEN _rsd_f.mirrored THEN format(' JOIN %I.%I m ON m.%I = d.%I', _rsd_e.schema_name, _rsd_e.entity, _rsd_e.key_name, _rsd_e.key_name) ELSE '' END
-    || ' WHERE true' || _rsd_f.conditions;
-  SELECT COALESCE(jsonb_object_agg(r.name, 'SELECT count(*)::text FROM ' || quote_ident(r.name) || _rsd_rest), '{}') INTO _rsd_messages
-    FROM "residency"."regions" r WHERE NOT r.is_local;
-  _rsd_results := "residency"."read_wave"(_rsd_messages, 'SELECT count(*)::text FROM ' || quote_ident(_rsd_e.here) || _rsd_rest, _rsd_e.entity);
+  _rsd_join := CASE WHEN _rsd_f.mirrored
+    THEN format(' JOIN %I.%I m ON m.%I = d.%I AND m.%I = ', _rsd_e.schema_name, _rsd_e.entity, _rsd_e.key_name, _rsd_e.key_name, _rsd_e.region_column) END;
+  SELECT COALESCE(jsonb_object_agg(r.name, 'SELECT count(*)::text FROM ' || quote_ident(r.name) || '.' || quote_ident(_rsd_e.entity || '_details')
+      || ' d' || COALESCE(_rsd_join || quote_literal(r.name), '') || ' WHERE true' || _rsd_f.conditions), '{}')
+    INTO _rsd_messages
+    FROM "residency"."regions" r;
+  _rsd_results := "residency"."read_wave"(_rsd_messages - _rsd_e.here, _rsd_messages ->> _rsd_e.here, _rsd_e.entity);
   RETURN QUERY SELECT r.name, (_rsd_results ->> r.name)::bigint FROM "residency"."regions" r ORDER BY r.name;
 END
 $function$;

@@ -2,8 +2,9 @@
 // prints its table and writes it to bench/RESULTS-reads.md. Progress goes to stderr.
 //
 //   npm run bench:reads                          3 regions, 100,000 people per region
-//   npm run bench:reads -- --regions 5 --people 20000
+//   npm run bench:reads -- --regions 5 --people 20000 --out bench/RESULTS-reads-5.md
 import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchReads } from './benchReads.js';
 import { formatReads } from './formatReads.js';
@@ -31,7 +32,8 @@ try {
   });
   const table = formatReads(result);
   process.stdout.write(table);
-  const path = fileURLToPath(new URL('./RESULTS-reads.md', import.meta.url));
+  const out = process.argv.indexOf('--out');
+  const path = out < 0 ? fileURLToPath(new URL('./RESULTS-reads.md', import.meta.url)) : resolve(process.argv[out + 1] ?? '');
   writeFileSync(path, table);
   process.stderr.write(`bench: wrote ${path}\n`);
   if (result.failures.length > 0) process.exitCode = 1;

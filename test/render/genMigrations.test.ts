@@ -125,6 +125,36 @@ test('a template change appends a step that replaces the functions it changes, a
   t.true(mem.files.get('gen/usa/0011_step2_functions_identity.sql')!.includes('-- (a fix in a new pg-residency version)'));
 });
 
+test('a history without the reads across regions gets them by an appended step, before the functions that call them', async (t) => {
+  const mem = memoryFs();
+  await run(mem.fs);
+  // a history from before issue 21: no reads recorded, functions without the read wrappers
+  const templates = await shippedTemplates();
+  for (const region of ['usa', 'gbr', 'aus']) {
+    const path = `gen/${region}/state.json`;
+    const state = JSON.parse(mem.files.get(path)!) as { code: Record<string, unknown> };
+    delete state.code.reads;
+    mem.files.set(path, `${JSON.stringify(state, null, 2)}\n`);
+  }
+  const changed = { ...templates, 'functions/header': `${templates['functions/header']!}\n-- (a fix)\n` };
+  const result = await genMigrations({
+    config: fixtureConfig('seed'),
+    templates: changed,
+    outDir: 'gen',
+    check: false,
+    force: false,
+    fs: mem.fs,
+  });
+  t.deepEqual(
+    result[0]!.files.filter((f) => f.endsWith('.sql')),
+    ['usa/0011_step2_reads.sql', 'usa/0012_step2_functions_identity.sql'],
+  );
+  const reads = mem.files.get('gen/usa/0011_step2_reads.sql')!;
+  t.true(reads.includes('CREATE OR REPLACE FUNCTION "residency"."get_many"(row_type anyelement, keys jsonb)'));
+  t.true(reads.includes('DROP FUNCTION "residency"."get_many"(anyelement, jsonb);'), 'down drops them');
+  t.true(JSON.parse(mem.files.get('gen/usa/state.json')!).code.reads.file === '0011_step2_reads.sql');
+});
+
 test('gen-migrations --check gives the same answer whatever hosts and ports the environment sets', async (t) => {
   const mem = memoryFs();
   await run(mem.fs);

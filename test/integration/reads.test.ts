@@ -204,24 +204,35 @@ test.serial('bad filters are refused with the field named, never the value; valu
   t.deepEqual(await fleet.query('aus', 'SELECT * FROM shared.get_identity_many(NULL)'), []);
 });
 
-test.serial('an app role may call the reads (EXECUTE, as the other API functions), not dblink', async (t) => {
-  const person = people.find((p) => p.region === 'aus')!;
-  const app = new pg.Client({ host: '127.0.0.1', port: fleet.ports.usa, user: 'app', password: APP_PASSWORD, database: 'residency' });
-  await app.connect();
-  try {
-    t.deepEqual((await app.query('SELECT name FROM shared.get_identity_many($1::uuid[])', [[person.uuid]])).rows, [{ name: person.name }]);
-    const counts = (await app.query('SELECT region, count FROM shared.count_identity_by_region()')).rows;
-    t.is(counts.length, 3);
-    t.is((await app.query(`SELECT * FROM shared.find_identity('{"region": "aus"}', 5)`)).rows.length, 5);
-    const denied = await app.query('SELECT residency_dblink.dblink_get_connections()').then(
-      () => 'allowed',
-      (e: { code: string }) => e.code,
-    );
-    t.is(denied, '42501');
-  } finally {
-    await app.end();
-  }
-});
+test.serial(
+  'an app role may call the reads (EXECUTE, as the other API functions), not dblink nor the helpers that build SQL',
+  async (t) => {
+    const person = people.find((p) => p.region === 'aus')!;
+    const app = new pg.Client({ host: '127.0.0.1', port: fleet.ports.usa, user: 'app', password: APP_PASSWORD, database: 'residency' });
+    await app.connect();
+    try {
+      t.deepEqual((await app.query('SELECT name FROM shared.get_identity_many($1::uuid[])', [[person.uuid]])).rows, [
+        { name: person.name },
+      ]);
+      const counts = (await app.query('SELECT region, count FROM shared.count_identity_by_region()')).rows;
+      t.is(counts.length, 3);
+      t.is((await app.query(`SELECT * FROM shared.find_identity('{"region": "aus"}', 5)`)).rows.length, 5);
+      for (const sql of [
+        'SELECT residency_dblink.dblink_get_connections()',
+        `SELECT * FROM residency.get_many(NULL::shared.identity_row, '[]')`,
+        `SELECT * FROM residency.read_wave('{}', 'SELECT 1', 'x')`,
+      ]) {
+        const denied = await app.query(sql).then(
+          () => 'allowed',
+          (e: { code: string }) => e.code,
+        );
+        t.is(denied, '42501', sql);
+      }
+    } finally {
+      await app.end();
+    }
+  },
+);
 
 test.serial('a connection broken by a restart is reopened by the next read', async (t) => {
   const client = await fleet.client('usa');

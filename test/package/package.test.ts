@@ -126,14 +126,14 @@ test('a program imports pg-residency by name, generates and migrates a fleet, re
   });
   t.deepEqual(JSON.parse(stdout), {
     generated: [
-      ['usa', 'written', 11],
-      ['gbr', 'written', 11],
-      ['aus', 'written', 11],
+      ['usa', 'written', 12],
+      ['gbr', 'written', 12],
+      ['aus', 'written', 12],
     ],
     migrated: [
-      ['usa', 'applied', 9],
-      ['gbr', 'applied', 9],
-      ['aus', 'applied', 9],
+      ['usa', 'applied', 10],
+      ['gbr', 'applied', 10],
+      ['aus', 'applied', 10],
     ],
     errorCode: 'CONFIG',
     deepImport: 'ERR_PACKAGE_PATH_NOT_EXPORTED',

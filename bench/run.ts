@@ -4,11 +4,14 @@
 //
 //   npm run bench                       generation, the runtime operations, and the floors with 3, 5 and 7 regions
 //   npm run bench -- --regions-only     only the floors with 3, 5 and 7 regions
+//   npm run bench -- --no-reads         without the read suite (npm run bench:reads runs it alone)
 //   npm run bench -- --record-today     measure the region figures on the functions of this checkout and
 //                                       record them in bench/today.json (run on the design before two-phase commit)
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { benchReads } from './benchReads.js';
 import { benchRegions, type RegionFigure, type RegionsResult } from './benchRegions.js';
+import { formatReads } from './formatReads.js';
 import { formatRegions } from './formatRegions.js';
 import { formatResults } from './formatResults.js';
 import type { RegionPlan } from './regionOperations.js';
@@ -67,12 +70,25 @@ try {
   mkdirSync(here('../docs'), { recursive: true });
   if (!recordToday) writeFileSync(here('../docs/bench-regions.svg'), svg);
   const formatted = classic === undefined ? undefined : formatResults(classic);
-  const summary = formatted === undefined ? markdown : `${formatted.summary}\n${markdown}`;
+  // the read suite (issue 21): 3 regions, 100,000 people per region
+  const reads =
+    regionsOnly || process.argv.includes('--no-reads')
+      ? undefined
+      : await benchReads({
+          regions: 3,
+          peoplePerRegion: 100_000,
+          delayMs: DELAY_MS,
+          callers: ['usa', 'aus'],
+          signal: abort.signal,
+          onProgress: progress,
+        });
+  const readsTable = reads === undefined ? '' : `\n## Reading across regions\n\n${formatReads(reads)}`;
+  const summary = `${formatted === undefined ? markdown : `${formatted.summary}\n${markdown}`}${readsTable}`;
   process.stdout.write(summary);
   const path = here(recordToday ? './RESULTS-today.md' : './RESULTS.md');
   writeFileSync(path, `${summary}\n${formatted?.traces ?? ''}`);
   progress(`wrote ${path}`);
-  if ((classic?.runtime.failures.length ?? 0) > 0 || regions.failures.length > 0) process.exitCode = 1;
+  if ((classic?.runtime.failures.length ?? 0) > 0 || regions.failures.length > 0 || (reads?.failures.length ?? 0) > 0) process.exitCode = 1;
 } catch (error) {
   process.stderr.write(`bench: failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exitCode = 1;

@@ -95,6 +95,11 @@ function buildEntityContext(_config: Config, entity: Entity, here: Region | unde
     jsonFieldsQuoted: rowColumns.map((c) => `"${c.name}"`).join(', '),
     jsonScalarNames: rowColumns.filter((c) => jsonKind(c.type) === 'scalar').map((c) => c.name),
     jsonArrayNames: rowColumns.filter((c) => jsonKind(c.type) === 'array').map((c) => c.name),
+    // the reads' filters (templates/functions/read_filter.sql.hbs): the scalar
+    // columns of the directory (any region may filter on them) and the
+    // personal ones (only an owner may, and only counts leave it)
+    filterMirrorNames: [entity.key, regionColumn, ...entity.mirrored].filter((c) => jsonKind(c.type) === 'scalar').map((c) => c.name),
+    filterResidentNames: entity.resident.filter((c) => jsonKind(c.type) === 'scalar').map((c) => c.name),
     updateRequiredNames: [...entity.mirrored, ...entity.resident].filter((c) => c.default === undefined).map((c) => c.name),
   };
 }

@@ -5,6 +5,7 @@ import { ResidencyError } from '../errors.js';
 import { derivedNames } from '../config/derivedNames.js';
 import { entityKey, evolveShape, initialShape, type ApiShape } from './apiShape.js';
 import { entityContext } from './entityContext.js';
+import { qualified } from '../sql/quote.js';
 import { fdwServerOptions } from './fdwServerOptions.js';
 import { fleetConfig, type FleetState } from './fleetState.js';
 import {
@@ -13,6 +14,8 @@ import {
   codeBlock,
   codeId,
   foreignBlock,
+  READS_ID,
+  readsBlock,
   regionRowBlock,
   runtimeBlock,
   serverBlock,
@@ -395,6 +398,27 @@ export function planDelta(input: DeltaInput): DeltaPlan {
   });
   if (runtime !== undefined) remoteFiles.push(runtime);
 
+  // the reads every entity's read functions call (issue 21): created in a history
+  // without them, replaced when their template changed; before the functions
+  {
+    const reads = input.render(newConfig, readsBlock(newConfig, here));
+    const sha256 = input.codeHash([reads]);
+    const recorded = input.code[READS_ID];
+    if (recorded?.sha256 !== sha256) {
+      const old = recorded === undefined ? undefined : markedSection(input.readFile(recorded.file), READS_ID);
+      remoteFiles.push({
+        slug: 'reads',
+        phase: 'remote',
+        blocks: [old === undefined ? reads : { up: reads.up, down: old, template: 'reads' }],
+        changes: [
+          recorded === undefined ? 'create the reads across regions' : `replace the reads across regions (before: ${recorded.file})`,
+        ],
+        destructive: [],
+        creates: [{ id: READS_ID, sha256 }],
+      });
+    }
+  }
+
   // code: every entity's functions, replaced in place when what renders changed
   for (const entity of newConfig.entities) {
     const key = entityKey(entity);
@@ -441,6 +465,10 @@ export function planDelta(input: DeltaInput): DeltaPlan {
     const dropNew = overloadAdded
       ? input.render(newConfig, { template: 'upsert_drop', context: context(newConfig, entity, newShape, here) }).up
       : '';
+    // the first step with the read functions (issue 21): down drops them, as the file it restores has none
+    const dropReads = oldFunctions.includes(qualified(entity.schema, derivedNames(entity.name).getMany))
+      ? ''
+      : input.render(newConfig, { template: 'reads_drop', context: context(newConfig, entity, newShape, here) }).up;
     const join = (...parts: string[]) => parts.filter((p) => p !== '').join('\n\n');
     remoteFiles.push({
       slug: `functions_${entity.name}`,
@@ -450,7 +478,7 @@ export function planDelta(input: DeltaInput): DeltaPlan {
       blocks: [
         {
           up: join(lock.up, rowUp.up, functions.up),
-          down: join(lock.down, rowDown.up, oldFunctions, dropNew),
+          down: join(lock.down, dropReads, rowDown.up, oldFunctions, dropNew),
           template: 'functions',
         },
       ],

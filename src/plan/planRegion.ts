@@ -154,6 +154,18 @@ export function codeBlock(config: Config, here: Region, entity: Entity, shape?: 
   };
 }
 
+/** The id under which state.json records the reads every entity's read functions call (issue 21). */
+export const READS_ID = 'reads';
+
+/**
+ * The reads across regions, once per region (templates/reads.sql.hbs): the
+ * entities' get_<e>_many, count_<e>_by_region and find_<e> call them. They are
+ * replaced (CREATE OR REPLACE) when their template changes (planDelta.ts).
+ */
+export function readsBlock(config: Config, here: Region): PlannedBlock {
+  return { template: 'reads', context: baseContext(config, here), marker: READS_ID };
+}
+
 /**
  * The migrations one region needs, in order, with the values each template
  * renders. Pure: no I/O.
@@ -216,6 +228,8 @@ export function planRegion(config: Config, regionName: string, options: PlanOpti
       ],
     });
   }
+  // before the functions, whose read functions call them
+  migrations.push({ slug: 'reads', phase: 'remote', blocks: [readsBlock(config, here)] });
   for (const entity of config.entities) {
     migrations.push({
       slug: `functions_${entity.name}`,

@@ -45,12 +45,12 @@ test('gen-migrations --check exits 1 and names the stale files; the stale messag
   const dir = scratch();
   cpSync(join(repo, 'generated'), join(dir, 'generated'), { recursive: true });
   writeFileSync(join(dir, 'generated', 'gbr', '0002_schemas.sql'), 'edited\n');
-  rmSync(join(dir, 'generated', 'aus', '0009_functions_identity.sql'));
+  rmSync(join(dir, 'generated', 'aus', '0010_functions_identity.sql'));
   const r = await run(['gen-migrations', '--check', '--out', join(dir, 'generated')]);
   t.is(r.code, 1);
   t.is(
     r.stdout,
-    'usa          up to date\ngbr          stale: gbr/0002_schemas.sql\naus          stale: aus/0009_functions_identity.sql\n',
+    'usa          up to date\ngbr          stale: gbr/0002_schemas.sql\naus          stale: aus/0010_functions_identity.sql\n',
   );
   t.is(
     r.stderr,
@@ -64,7 +64,7 @@ test('gen-migrations --check exits 1 and names the stale files; the stale messag
     regions: [
       { region: 'usa', status: 'unchanged', files: [], destructive: [], warnings: [] },
       { region: 'gbr', status: 'stale', files: ['gbr/0002_schemas.sql'], destructive: [], warnings: [] },
-      { region: 'aus', status: 'stale', files: ['aus/0009_functions_identity.sql'], destructive: [], warnings: [] },
+      { region: 'aus', status: 'stale', files: ['aus/0010_functions_identity.sql'], destructive: [], warnings: [] },
     ],
   });
 });
@@ -76,9 +76,9 @@ test('gen-migrations --json lists the files written per region', async (t) => {
   t.deepEqual(
     r.json.regions.map((g) => [g.region, g.status, (g.files as string[]).length]),
     [
-      ['usa', 'written', 11],
-      ['gbr', 'written', 11],
-      ['aus', 'written', 11],
+      ['usa', 'written', 12],
+      ['gbr', 'written', 12],
+      ['aus', 'written', 12],
     ],
   );
   t.deepEqual((r.json.regions[0]!.files as string[]).slice(0, 2), ['usa/0001_extensions.sql', 'usa/0002_schemas.sql']);
@@ -204,7 +204,8 @@ test.serial('migrate, sync, verify and dev on a real fleet: text with progress, 
       '0006_entity_identity',
       '0007_region_gbr',
       '0008_region_aus',
-      '0009_functions_identity',
+      '0009_reads',
+      '0010_functions_identity',
     ],
     unknown: [],
     modified: [],
@@ -224,7 +225,7 @@ test.serial('migrate, sync, verify and dev on a real fleet: text with progress, 
     error: { code: 'MIGRATION', message: 'region "usa": no migration is applied; run `pg-residency migrate up --all`' },
   });
   const pendingText = await run(['migrate', 'status', '--all', ...common, ...dir], env);
-  t.regex(pendingText.stdout, /^usa {10}0 applied, 9 pending, 0 unknown, 0 modified\n {13}pending {3}0001_extensions\n/);
+  t.regex(pendingText.stdout, /^usa {10}0 applied, 10 pending, 0 unknown, 0 modified\n {13}pending {3}0001_extensions\n/);
   t.true(
     pendingText.stdout.endsWith(
       '\nusa, gbr, aus are behind: run `pg-residency migrate up --all`, which applies what is pending in waves\n',
@@ -261,14 +262,14 @@ test.serial('migrate, sync, verify and dev on a real fleet: text with progress, 
       'usa          local   applied 6 (T)',
       'gbr          local   applied 6 (T)',
       'aus          local   applied 6 (T)',
-      'usa          remote  applied 3 (T)',
-      'gbr          remote  applied 3 (T)',
-      'aus          remote  applied 3 (T)',
+      'usa          remote  applied 4 (T)',
+      'gbr          remote  applied 4 (T)',
+      'aus          remote  applied 4 (T)',
     ],
   );
   t.is(
     lines[6],
-    'usa          applied: 0001_extensions, 0002_schemas, 0003_registry, 0004_link_role, 0005_two_phase, 0006_entity_identity, 0007_region_gbr, 0008_region_aus, 0009_functions_identity',
+    'usa          applied: 0001_extensions, 0002_schemas, 0003_registry, 0004_link_role, 0005_two_phase, 0006_entity_identity, 0007_region_gbr, 0008_region_aus, 0009_reads, 0010_functions_identity',
   );
   t.is(up.stderr, '');
 
@@ -278,9 +279,9 @@ test.serial('migrate, sync, verify and dev on a real fleet: text with progress, 
   t.deepEqual(
     done.json.regions.map((s) => [s.region, (s.applied as string[]).length, (s.pending as string[]).length]),
     [
-      ['usa', 9, 0],
-      ['gbr', 9, 0],
-      ['aus', 9, 0],
+      ['usa', 10, 0],
+      ['gbr', 10, 0],
+      ['aus', 10, 0],
     ],
   );
 
@@ -288,7 +289,7 @@ test.serial('migrate, sync, verify and dev on a real fleet: text with progress, 
   t.is(down.code, 0, down.stderr);
   t.deepEqual(down.json, {
     ok: true,
-    regions: [{ region: 'gbr', status: 'reverted', migrations: ['0009_functions_identity'], warnings: [] }],
+    regions: [{ region: 'gbr', status: 'reverted', migrations: ['0010_functions_identity'], warnings: [] }],
   });
   const again = await runJson(['migrate', 'up', '--region', 'gbr', ...common, ...dir], env);
   t.deepEqual(again.json, {
@@ -297,7 +298,7 @@ test.serial('migrate, sync, verify and dev on a real fleet: text with progress, 
       {
         region: 'gbr',
         status: 'applied',
-        migrations: ['0009_functions_identity'],
+        migrations: ['0010_functions_identity'],
         warnings: [],
         links: [
           { target: 'aus', auth: 'password' },
@@ -341,9 +342,9 @@ test.serial('migrate, sync, verify and dev on a real fleet: text with progress, 
       (r.links as { ok: boolean }[]).every((l) => l.ok),
     ]),
     [
-      ['usa', 1, 1, 9, true],
-      ['gbr', 1, 0, 9, true],
-      ['aus', 1, 0, 9, true],
+      ['usa', 1, 1, 10, true],
+      ['gbr', 1, 0, 10, true],
+      ['aus', 1, 0, 10, true],
     ],
   );
   t.like(verify.json.summary, {
@@ -355,7 +356,7 @@ test.serial('migrate, sync, verify and dev on a real fleet: text with progress, 
   const verifyText = await run(['verify', '--all', ...common, ...dir], env);
   t.regex(
     verifyText.stdout,
-    /^usa {10}1 directory rows, 1 personal rows, 9 migrations; links: gbr [\d.]+ ms, aus [\d.]+ ms; \d+ round trips \(\d+ ms\)$/m,
+    /^usa {10}1 directory rows, 1 personal rows, 10 migrations; links: gbr [\d.]+ ms, aus [\d.]+ ms; \d+ round trips \(\d+ ms\)$/m,
   );
   t.regex(verifyText.stdout, /^ok: 3 region\(s\) verified, 1 directory rows compared, 0 error\(s\), 0 warning\(s\) in \d+ ms$/m);
   const repair = await runJson(['repair', ...common], env);

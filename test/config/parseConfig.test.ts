@@ -248,6 +248,7 @@ test('issue 8 #7: entities whose derived names collide are refused, in their sch
   ]);
   t.deepEqual(problems(oneRegion(entity('person') + entity('person_many'))), [
     'entities[1].name: the upsert function of entity "person_many" would be named "upsert_person_many" in schema "shared", like the set-based upsert function of entity "person" (entities[0]); rename one of the entities',
+    'entities[1].name: the get function of entity "person_many" would be named "get_person_many" in schema "shared", like the batch get function of entity "person" (entities[0]); rename one of the entities',
   ]);
   t.deepEqual(problems(oneRegion(entity('person', 'one') + entity('person', 'two'))), [
     `entities[1].name: the foreign directory table of entity "person" would be named "person" in every region's schema, like the foreign directory table of entity "person" (entities[0]); rename one of the entities`,

@@ -105,3 +105,47 @@ test.serial('get, rehome and erase with hostile names', async (t) => {
   t.deepEqual((await fleet.query('Upper Case', `SELECT ${fn('erase_Odd "Entity"')}($1) AS erased`, [key]))[0], { erased: true });
   t.deepEqual(await whereIs(key), { 'we"ird': [], 'a.b': [], 'Upper Case': [] });
 });
+
+test.serial('the reads across regions (issue 21) with hostile names: get many, count by region, find', async (t) => {
+  const keys = REGIONS.map((owner, i) => `r%s ${i} '${randomUUID()}`);
+  for (const [i, owner] of REGIONS.entries())
+    await fleet.query('a.b', `SELECT ${fn('upsert_Odd "Entity"')}($1, $2, $3, $4, $5, $6)`, [
+      keys[i],
+      `m${i}@x`,
+      `p%${i}`,
+      owner,
+      "i'%",
+      '5%',
+    ]);
+  for (const caller of REGIONS) {
+    const got = await fleet.query(
+      caller,
+      `SELECT ${KEY} AS k, ${HOME} AS home, "e.mail" AS mail, "p%1$L" AS p FROM ${fn('get_Odd "Entity"_many')}($1)`,
+      [[...keys].reverse()],
+    );
+    t.deepEqual(
+      got,
+      [...REGIONS.entries()].reverse().map(([i, owner]) => ({ k: keys[i], home: owner, mail: `m${i}@x`, p: `p%${i}` })),
+      caller,
+    );
+    const counts = await fleet.query(caller, `SELECT region, count::int AS n FROM ${fn('count_Odd "Entity"_by_region')}($1)`, [
+      JSON.stringify({ "it's": "i'%", 'p%1$L': { '<>': null } }),
+    ]);
+    t.deepEqual(
+      counts,
+      [...REGIONS].sort().map((r) => ({ region: r, n: 1 })),
+      caller,
+    );
+    const page = await fleet.query(caller, `SELECT ${KEY} AS k, "e.mail" AS mail FROM ${fn('find_Odd "Entity"')}($1, 2)`, [
+      JSON.stringify({ '50%I off': '5%' }),
+    ]);
+    t.deepEqual(
+      page,
+      [...keys]
+        .sort()
+        .slice(0, 2)
+        .map((k) => ({ k, mail: `m${keys.indexOf(k)}@x` })),
+      caller,
+    );
+  }
+});

@@ -55,9 +55,9 @@ test.serial('up --all on a mixed fleet creates every object in every region; dow
   t.deepEqual(
     up.map((r) => [r.region, r.status, r.migrations.length]),
     [
-      ['usa', 'applied', 9],
-      ['gbr', 'applied', 9],
-      ['aus', 'applied', 9],
+      ['usa', 'applied', 10],
+      ['gbr', 'applied', 10],
+      ['aus', 'applied', 10],
     ],
   );
 
@@ -81,8 +81,11 @@ test.serial('up --all on a mixed fleet creates every object in every region; dow
   ]);
   t.deepEqual(usa.functions, [
     'apply_identity true search_path=pg_catalog, pg_temp,log_min_error_statement=panic',
+    'count_identity_by_region true search_path=pg_catalog, pg_temp,log_min_error_statement=panic',
     'erase_identity true search_path=pg_catalog, pg_temp,lock_timeout=5s,log_min_error_statement=panic',
+    'find_identity true search_path=pg_catalog, pg_temp,log_min_error_statement=panic',
     'get_identity true search_path=pg_catalog, pg_temp,log_min_error_statement=panic',
+    'get_identity_many true search_path=pg_catalog, pg_temp,log_min_error_statement=panic',
     'rehome_identity true search_path=pg_catalog, pg_temp,lock_timeout=5s,log_min_error_statement=panic',
     'sync_identity true search_path=pg_catalog, pg_temp,lock_timeout=5s,log_min_error_statement=panic',
     'upsert_identity true search_path=pg_catalog, pg_temp,log_min_error_statement=panic',
@@ -148,9 +151,9 @@ test.serial('up --all on a mixed fleet creates every object in every region; dow
   t.deepEqual(
     down.map((r) => [r.region, r.status, r.migrations.length]),
     [
-      ['usa', 'reverted', 9],
-      ['gbr', 'reverted', 9],
-      ['aus', 'reverted', 9],
+      ['usa', 'reverted', 10],
+      ['gbr', 'reverted', 10],
+      ['aus', 'reverted', 10],
     ],
   );
   for (const region of ['usa', 'gbr', 'aus']) {
@@ -173,20 +176,20 @@ test.serial('up --all on a mixed fleet creates every object in every region; dow
 });
 
 test.serial('status lists pending migrations and says when a region is behind', async (t) => {
-  await fleet.migrate({ direction: 'down', regions: ['gbr'], all: false, count: 2 });
+  await fleet.migrate({ direction: 'down', regions: ['gbr'], all: false, count: 3 });
   const statuses = await statusFleet(fleet.config, [], true, fleet.dir, fleet.env);
   t.deepEqual(
     statuses.map((s) => [s.region, s.applied.length, s.pending]),
     [
-      ['usa', 9, []],
-      ['gbr', 7, ['0008_region_aus', '0009_functions_identity']],
-      ['aus', 9, []],
+      ['usa', 10, []],
+      ['gbr', 7, ['0008_region_aus', '0009_reads', '0010_functions_identity']],
+      ['aus', 10, []],
     ],
   );
   const up = await fleet.migrate({ regions: ['gbr'], all: false });
   t.deepEqual(
     up.map((r) => [r.region, r.status, r.migrations]),
-    [['gbr', 'applied', ['0008_region_aus', '0009_functions_identity']]],
+    [['gbr', 'applied', ['0008_region_aus', '0009_reads', '0010_functions_identity']]],
   );
 });
 
@@ -235,7 +238,7 @@ test.serial('a failing migration leaves the region exactly as before and names t
   t.is(results[0]?.status, 'failed');
   t.is(
     results[0]!.error!.message,
-    'region "aus": 0009_functions_identity.sql failed: cannot change return type of existing function [SQLSTATE 42P13]. Nothing of this run was applied in "aus" (one transaction); fix the cause and run migrate up again.',
+    'region "aus": 0010_functions_identity.sql failed: cannot change return type of existing function [SQLSTATE 42P13]. Nothing of this run was applied in "aus" (one transaction); fix the cause and run migrate up again.',
   );
   // the functions created before the failing statement were rolled back too
   const [fns] = await fleet.query('aus', `SELECT count(*)::int AS n FROM pg_proc WHERE proname LIKE 'upsert_identity%'`);
@@ -245,7 +248,7 @@ test.serial('a failing migration leaves the region exactly as before and names t
 });
 
 test.serial('a migrate while another holds the lock stops with a clear message and applies nothing; then it applies', async (t) => {
-  await fleet.migrate({ direction: 'down', regions: ['gbr'], all: false, count: 3 });
+  await fleet.migrate({ direction: 'down', regions: ['gbr'], all: false, count: 4 });
   const applied = async () =>
     (await fleet.query('gbr', 'SELECT count(*)::int AS n, count(DISTINCT name)::int AS d FROM public.pg_residency_migrations'))[0];
   t.deepEqual(await applied(), { n: 6, d: 6 });
@@ -263,9 +266,9 @@ test.serial('a migrate while another holds the lock stops with a clear message a
   await other.query('SELECT pg_advisory_unlock($1)', [String(PG_MIGRATE_LOCK_ID)]);
   await other.end();
   const [after] = await fleet.migrate({ regions: ['gbr'], all: false });
-  t.deepEqual(after?.migrations, ['0007_region_usa', '0008_region_aus', '0009_functions_identity']);
+  t.deepEqual(after?.migrations, ['0007_region_usa', '0008_region_aus', '0009_reads', '0010_functions_identity']);
   t.is(after?.status, 'applied');
-  t.deepEqual(await applied(), { n: 9, d: 9 });
+  t.deepEqual(await applied(), { n: 10, d: 10 });
 });
 
 test.serial('an unreachable region is a clear error naming it; no region is touched', async (t) => {
@@ -277,7 +280,7 @@ test.serial('an unreachable region is a clear error naming it; no region is touc
         async (r) => (await fleet.query(r, 'SELECT count(*)::int AS n FROM public.pg_residency_migrations'))[0]?.n as number,
       ),
     );
-  t.deepEqual(await appliedIn(), [8, 8, 8]);
+  t.deepEqual(await appliedIn(), [9, 9, 9]);
   const config = {
     ...fleet.config,
     regions: fleet.config.regions.map((r) => (r.name === 'gbr' ? { ...r, url: 'postgres://postgres@127.0.0.1:1/residency' } : r)),
@@ -296,13 +299,13 @@ test.serial('an unreachable region is a clear error naming it; no region is touc
     /^region "gbr": cannot connect to postgres:\/\/postgres@127\.0\.0\.1:1\/residency \(connect ECONNREFUSED 127\.0\.0\.1:1\)\. Is the server running and reachable\?/,
   );
   // usa, before gbr, and aus, after it, still have their pending migration
-  t.deepEqual(await appliedIn(), [8, 8, 8]);
+  t.deepEqual(await appliedIn(), [9, 9, 9]);
   t.deepEqual(
     (await fleet.migrate({})).map((r) => [r.region, r.status, r.migrations]),
     [
-      ['usa', 'applied', ['0009_functions_identity']],
-      ['gbr', 'applied', ['0009_functions_identity']],
-      ['aus', 'applied', ['0009_functions_identity']],
+      ['usa', 'applied', ['0010_functions_identity']],
+      ['gbr', 'applied', ['0010_functions_identity']],
+      ['aus', 'applied', ['0010_functions_identity']],
     ],
   );
 });
@@ -311,8 +314,8 @@ test.serial('dry-run prints the SQL that would run and changes nothing', async (
   await fleet.migrate({ direction: 'down', regions: ['usa'], all: false, count: 1 });
   const [result] = await fleet.migrate({ regions: ['usa'], all: false, dryRun: true });
   t.is(result?.status, 'dry-run');
-  t.deepEqual(result?.migrations, ['0009_functions_identity']);
-  t.true(result!.sql!.startsWith('-- usa: 0009_functions_identity.sql\n-- Up Migration\n'));
+  t.deepEqual(result?.migrations, ['0010_functions_identity']);
+  t.true(result!.sql!.startsWith('-- usa: 0010_functions_identity.sql\n-- Up Migration\n'));
   const [fns] = await fleet.query('usa', `SELECT count(*)::int AS n FROM pg_proc WHERE proname = 'upsert_identity'`);
   t.is(fns?.n, 0);
   await fleet.migrate({ regions: ['usa'], all: false });

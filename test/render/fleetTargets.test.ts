@@ -43,7 +43,7 @@ test.before(async () => {
 });
 
 test('50 x 20: every region has its files, and no file is over 100 KB', (t) => {
-  t.is(fifty.size, 50 * 96, '96 files per region: 94 migrations, residency.sum, state.json');
+  t.is(fifty.size, 50 * 97, '97 files per region: 95 migrations, residency.sum, state.json');
   const [file, largest] = [...fifty].reduce((a, b) => (b[1] > a[1] ? b : a));
   t.true(largest < 100 * KB, `${file} has ${largest} bytes`);
 });
@@ -61,7 +61,10 @@ test("50 x 20: a function file's text is the same size as for 3 regions (within 
 // The target of issue 13: 59.5 MB (106.8 MB before the registry and two-phase
 // writes). The region files are 27 MB (one foreign partition per entity and
 // remote region: the N x N term), the functions 19 MB; explanations live once,
-// in the templates, not in every generated copy.
+// in the templates, not in every generated copy. Issue 21's reads add 2.3 MB:
+// their work is done once per region (15 KB), each entity gets three one-line
+// wrappers with their grants and drops (1.6 KB); the foreign partitions lost
+// their comment line (2.4 MB), so the target holds.
 test('50 x 20: under 60 MB in total', (t) => {
   const total = [...fifty.values()].reduce((a, b) => a + b, 0);
   t.true(total < 60 * MB, `${(total / MB).toFixed(1)} MB`);

@@ -45,13 +45,13 @@ test('generates every region, then regenerating changes no byte', async (t) => {
   t.deepEqual(
     first.map((r) => [r.region, r.status, r.files.length]),
     [
-      ['usa', 'written', 11],
-      ['gbr', 'written', 11],
-      ['aus', 'written', 11],
+      ['usa', 'written', 12],
+      ['gbr', 'written', 12],
+      ['aus', 'written', 12],
     ],
   );
   t.true(
-    mem.files.has('gen/usa/0009_functions_identity.sql') && mem.files.has('gen/usa/residency.sum') && mem.files.has('gen/usa/state.json'),
+    mem.files.has('gen/usa/0010_functions_identity.sql') && mem.files.has('gen/usa/residency.sum') && mem.files.has('gen/usa/state.json'),
   );
   const before = new Map(mem.files);
   mem.writes.length = 0;
@@ -120,9 +120,39 @@ test('a template change appends a step that replaces the functions it changes, a
   });
   t.deepEqual(
     result.map((r) => r.files.filter((f) => f.endsWith('.sql'))),
-    [['usa/0010_step2_functions_identity.sql'], ['gbr/0010_step2_functions_identity.sql'], ['aus/0010_step2_functions_identity.sql']],
+    [['usa/0011_step2_functions_identity.sql'], ['gbr/0011_step2_functions_identity.sql'], ['aus/0011_step2_functions_identity.sql']],
   );
-  t.true(mem.files.get('gen/usa/0010_step2_functions_identity.sql')!.includes('-- (a fix in a new pg-residency version)'));
+  t.true(mem.files.get('gen/usa/0011_step2_functions_identity.sql')!.includes('-- (a fix in a new pg-residency version)'));
+});
+
+test('a history without the reads across regions gets them by an appended step, before the functions that call them', async (t) => {
+  const mem = memoryFs();
+  await run(mem.fs);
+  // a history from before issue 21: no reads recorded, functions without the read wrappers
+  const templates = await shippedTemplates();
+  for (const region of ['usa', 'gbr', 'aus']) {
+    const path = `gen/${region}/state.json`;
+    const state = JSON.parse(mem.files.get(path)!) as { code: Record<string, unknown> };
+    delete state.code.reads;
+    mem.files.set(path, `${JSON.stringify(state, null, 2)}\n`);
+  }
+  const changed = { ...templates, 'functions/header': `${templates['functions/header']!}\n-- (a fix)\n` };
+  const result = await genMigrations({
+    config: fixtureConfig('seed'),
+    templates: changed,
+    outDir: 'gen',
+    check: false,
+    force: false,
+    fs: mem.fs,
+  });
+  t.deepEqual(
+    result[0]!.files.filter((f) => f.endsWith('.sql')),
+    ['usa/0011_step2_reads.sql', 'usa/0012_step2_functions_identity.sql'],
+  );
+  const reads = mem.files.get('gen/usa/0011_step2_reads.sql')!;
+  t.true(reads.includes('CREATE OR REPLACE FUNCTION "residency"."get_many"(row_type anyelement, keys jsonb)'));
+  t.true(reads.includes('DROP FUNCTION "residency"."get_many"(anyelement, jsonb);'), 'down drops them');
+  t.true(JSON.parse(mem.files.get('gen/usa/state.json')!).code.reads.file === '0011_step2_reads.sql');
 });
 
 test('gen-migrations --check gives the same answer whatever hosts and ports the environment sets', async (t) => {
@@ -161,8 +191,8 @@ test('a destructive change is refused without --allow-destructive, naming it, an
   );
   t.deepEqual(mem.files, before);
   const allowed = await genMigrations({ ...input, allowDestructive: true, name: 'drop-note' });
-  t.deepEqual(allowed[0]!.destructive, ['usa/0011_drop_note_contract.sql: drop mirrored column "note" of shared.identity and its values']);
-  t.true(mem.files.get('gen/usa/0011_drop_note_contract.sql')!.includes('-- DESTRUCTIVE (generated with --allow-destructive):\n'));
+  t.deepEqual(allowed[0]!.destructive, ['usa/0012_drop_note_contract.sql: drop mirrored column "note" of shared.identity and its values']);
+  t.true(mem.files.get('gen/usa/0012_drop_note_contract.sql')!.includes('-- DESTRUCTIVE (generated with --allow-destructive):\n'));
 });
 
 test('a region upgraded from PostgreSQL 10 to 16 gets native functions and the version-gated server options; no table is rebuilt', async (t) => {
@@ -182,9 +212,9 @@ test('a region upgraded from PostgreSQL 10 to 16 gets native functions and the v
   });
   t.deepEqual(
     result.map((r) => r.files.filter((f) => f.endsWith('.sql'))),
-    [['usa/0010_pg16_server_options.sql'], [], []],
+    [['usa/0011_pg16_server_options.sql'], [], []],
   );
-  const options = mem.files.get('gen/usa/0010_pg16_server_options.sql')!;
+  const options = mem.files.get('gen/usa/0011_pg16_server_options.sql')!;
   t.true(options.includes(`ALTER SERVER "gbr" OPTIONS (ADD "async_capable" 'true');`), options);
   t.true(options.includes(`ALTER SERVER "aus" OPTIONS (ADD "parallel_abort" 'true');`), options);
   t.true(options.includes(`ALTER SERVER "gbr" OPTIONS (DROP "async_capable");`), options);
@@ -213,14 +243,14 @@ test('a history generated before two-phase writes gets them by an appended step:
   });
   t.deepEqual(
     result[0]!.files.filter((f) => f.endsWith('.sql')),
-    ['usa/0010_two_phase_expand.sql', 'usa/0011_two_phase_contract_remote.sql'],
+    ['usa/0011_two_phase_expand.sql', 'usa/0012_two_phase_contract_remote.sql'],
   );
-  const expand = mem.files.get('gen/usa/0010_two_phase_expand.sql')!;
+  const expand = mem.files.get('gen/usa/0011_two_phase_expand.sql')!;
   t.true(expand.includes('-- pg-residency-phase: local\n'));
   t.true(expand.includes('CREATE EXTENSION IF NOT EXISTS dblink SCHEMA residency_dblink;'));
   t.true(expand.includes('CREATE SERVER "usa" FOREIGN DATA WRAPPER postgres_fdw;'));
   t.true(expand.includes('CREATE FUNCTION "shared"."apply_identity"(part jsonb)'));
-  const contract = mem.files.get('gen/usa/0011_two_phase_contract_remote.sql')!;
+  const contract = mem.files.get('gen/usa/0012_two_phase_contract_remote.sql')!;
   t.true(contract.includes('DROP FOREIGN TABLE "gbr"."identity_details_in";\nDROP FOREIGN TABLE "gbr"."identity";'));
   t.true(contract.includes('CREATE FOREIGN TABLE "aus"."identity_details_in" ('), 'down recreates them');
   t.is((JSON.parse(mem.files.get('gen/usa/state.json')!) as { writes?: string }).writes, 'two_phase');

@@ -32,7 +32,8 @@ test('file names are numbered, ordered, and fold hostile names with a hash', asy
       '0006_entity_identity.sql local',
       '0007_region_gbr.sql remote',
       '0008_region_aus.sql remote',
-      '0009_functions_identity.sql remote',
+      '0009_reads.sql remote',
+      '0010_functions_identity.sql remote',
     ],
   );
   const hostile = renderRegion(fixtureConfig('hostile'), 'we"ird', templates).migrations.map((m) => m.name);

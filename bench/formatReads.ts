@@ -1,0 +1,65 @@
+import type { ReadFigure, ReadsResult } from './benchReads.js';
+
+const ms = (v: number) => (v >= 100 ? v.toFixed(0) : v.toFixed(1));
+const ratio = (v: number) => (v >= 10 ? v.toFixed(0) : v.toFixed(1));
+const kb = (bytes: number) => (bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${(bytes / 1e3).toFixed(1)} KB`);
+
+/** One cell: time, its ratios to floor A and to the local database, round trips and bytes received. */
+function cell(f: ReadFigure | undefined): string {
+  if (f === undefined) return 'n/a';
+  return `${ms(f.medianMs)} ms (**${ratio(f.medianMs / f.floorMs)}x A**, ${ratio(f.medianMs / Math.max(f.localMs, 0.01))}x local); ${f.maxRoundTrips}/${f.roundTrips} RT; ${kb(f.bytesReceived)}`;
+}
+
+/** The reads README recommends (the read API, the directory, partitionwise GROUP BY): issue 21 wants each under 10x floor A. */
+const RECOMMENDED = ['get-many', 'count-by-region', 'count-by-region-mirrored', 'find', 'directory-count', 'parent-group-pw'];
+
+/**
+ * Issue 21's targets, checked on one run: one line each, `met` or `NOT met`
+ * with the worst figure.
+ * Pure.
+ */
+export function readTargets(result: ReadsResult): string[] {
+  const worst = (ids: readonly string[]) =>
+    result.figures
+      .filter((f) => ids.includes(f.id))
+      .reduce<ReadFigure | undefined>((a, f) => (a === undefined || f.medianMs / f.floorMs > a.medianMs / a.floorMs ? f : a), undefined);
+  const check = (what: string, ids: readonly string[], limit: number) => {
+    const f = worst(ids);
+    if (f === undefined) return `- ${what}: not measured`;
+    const r = f.medianMs / f.floorMs;
+    return `- ${what} <= ${limit}x floor A: ${r <= limit ? 'met' : 'NOT met'} (worst ${ratio(r)}x, ${f.id} from ${f.from})`;
+  };
+  return [
+    check('`get_identity_many` of 100 keys', ['get-many'], 1.5),
+    check('count by region', ['count-by-region'], 3),
+    check('a page of 100 by a mirrored filter, with details', ['find'], 3),
+    check('every recommended read', RECOMMENDED, 10),
+  ];
+}
+
+/**
+ * The read suite's table, as README's "Reading across regions" shows it: one
+ * row per read, one column per calling region.
+ * Pure.
+ */
+export function formatReads(result: ReadsResult): string {
+  const callers = [...new Set(result.figures.map((f) => f.from))];
+  const majorOf = (caller: string) => result.figures.find((f) => f.from === caller)?.major;
+  const ids = [...new Set(result.figures.map((f) => f.id))];
+  const lines = [
+    `Read suite: ${result.figures[0]?.regions ?? '?'} regions (${result.servers.join(', ')}), ${result.peoplePerRegion.toLocaleString('en-US')} people per region (loaded in ${(result.loadMs / 1000).toFixed(0)} s), ${result.delayMs} ms each way between regions.`,
+    `Floor A (one round trip to every other region at once): ${callers.map((c) => `${ms(result.figures.find((f) => f.from === c)!.floorMs)} ms from ${c}`).join(', ')}.`,
+    'Each cell: median time (ratio to floor A, ratio to the same question on one local database holding every region); round trips of the busiest other region / of all; bytes the other regions sent to the caller.',
+    '',
+    `| read | ${callers.map((c) => `from ${c} (PostgreSQL ${majorOf(c)})`).join(' | ')} |`,
+    `| --- | ${callers.map(() => '---').join(' | ')} |`,
+    ...ids.map((id) => {
+      const label = result.figures.find((f) => f.id === id)!.label;
+      return `| ${label} | ${callers.map((c) => cell(result.figures.find((f) => f.id === id && f.from === c))).join(' | ')} |`;
+    }),
+  ];
+  lines.push('', 'Targets (issue 21):', ...readTargets(result));
+  for (const s of result.skipped) lines.push('', `Not run from ${s.from}: ${s.id} (${s.why}).`);
+  for (const f of result.failures) lines.push('', `FAILED from ${f.from}: ${f.id}: ${f.message}`);
+  return `${lines.join('\n')}\n`;
+}

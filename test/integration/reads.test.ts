@@ -1,0 +1,252 @@
+import test from 'ava';
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { startCapturingProxy, type CapturingProxy } from '../helpers/capturingProxy.js';
+import { freePort, MIXED, startFleet, type Fleet } from '../helpers/fleet.js';
+
+// The reads of issue 21 on the mixed fleet (usa 10, gbr 11, aus 18): every
+// result is compared with a direct query of each owner, and a tap in front of
+// each region (the links run without TLS here, so the tap reads them) shows
+// which personal values left it.
+const REGIONS = ['usa', 'gbr', 'aus'] as const;
+type Region = (typeof REGIONS)[number];
+const PER_REGION = 40;
+const APP_PASSWORD = randomUUID();
+
+interface Person {
+  uuid: string;
+  region: Region;
+  name: string;
+  note: string;
+}
+
+let fleet: Fleet;
+const taps: Partial<Record<Region, CapturingProxy>> = {};
+const people: Person[] = [];
+
+test.before(async () => {
+  const ports: Record<string, number> = {};
+  for (const r of REGIONS) {
+    ports[r] = await freePort();
+    taps[r] = await startCapturingProxy(ports[r]);
+  }
+  fleet = await startFleet({
+    regions: MIXED,
+    ports,
+    fdwPorts: Object.fromEntries(REGIONS.map((r) => [r, taps[r]!.port])),
+    fdw: Object.fromEntries(REGIONS.map((r) => [r, 'sslmode: disable'])),
+    extra: 'app_roles: [app]',
+    migrate: false,
+    unsafeFast: true,
+  });
+  for (const r of REGIONS) await fleet.query(r, `CREATE ROLE app LOGIN PASSWORD '${APP_PASSWORD}'`);
+  const error = (await fleet.migrate({})).find((m) => m.error)?.error;
+  if (error) throw error;
+  for (const region of REGIONS) {
+    for (let i = 0; i < PER_REGION; i++) {
+      const uuid = randomUUID();
+      people.push({ uuid, region, name: `Person ${region} ${i} ${uuid.slice(0, 8)}`, note: i % 3 === 0 ? 'vip' : `n${i}` });
+    }
+  }
+  await fleet.query('usa', 'SELECT count(*) FROM shared.upsert_identity_many($1)', [JSON.stringify(people)]);
+});
+test.after.always(async () => {
+  await fleet?.stop();
+  await Promise.all(Object.values(taps).map((t) => t.close()));
+});
+
+/** A person as their owner stores them, read directly in the owner. */
+async function direct(person: Person) {
+  const [row] = await fleet.query(
+    person.region,
+    `SELECT m.uuid, m.region, d.name, m.note, m.created_on FROM shared.identity m JOIN "${person.region}".identity_details d USING (uuid) WHERE uuid = $1`,
+    [person.uuid],
+  );
+  return row;
+}
+
+/** What each region's tap saw while `work` ran: the bytes both ways. */
+async function tapped<T>(work: () => Promise<T>): Promise<{ result: T; seen: Record<Region, string> }> {
+  const before = Object.fromEntries(REGIONS.map((r) => [r, taps[r]!.captured().length]));
+  const result = await work();
+  const seen = Object.fromEntries(REGIONS.map((r) => [r, taps[r]!.captured().subarray(before[r]).toString('latin1')])) as Record<
+    Region,
+    string
+  >;
+  return { result, seen };
+}
+
+/** The names of `region`'s people that crossed its tap. */
+const namesSeen = (seen: Record<Region, string>, region: Region) =>
+  people
+    .filter((p) => p.region === region && seen[region].includes(p.name))
+    .map((p) => p.name)
+    .sort();
+
+async function sqlError(region: string, sql: string, params: unknown[] = []): Promise<{ code: string; message: string }> {
+  try {
+    await fleet.query(region, sql, params);
+  } catch (error) {
+    return { code: (error as { code: string }).code, message: (error as Error).message };
+  }
+  throw new Error(`expected ${sql} to fail in ${region}`);
+}
+
+for (const caller of REGIONS) {
+  test.serial(
+    `get_identity_many from ${caller}: every owner's rows as it stores them, in the order given, only the asked rows travel`,
+    async (t) => {
+      const asked = REGIONS.flatMap((r) => people.filter((p) => p.region === r).slice(5, 15));
+      const keys = [randomUUID(), ...asked.map((p) => p.uuid).reverse(), asked[0]!.uuid];
+      const { result, seen } = await tapped(() => fleet.query(caller, 'SELECT * FROM shared.get_identity_many($1::uuid[])', [keys]));
+      const expected = await Promise.all([...asked].reverse().map(direct));
+      t.deepEqual(result, expected);
+      for (const owner of REGIONS) {
+        if (owner === caller) continue;
+        t.deepEqual(
+          namesSeen(seen, owner),
+          asked
+            .filter((p) => p.region === owner)
+            .map((p) => p.name)
+            .sort(),
+          `${owner} sent only the names asked`,
+        );
+      }
+    },
+  );
+
+  test.serial(`count_identity_by_region from ${caller} equals each owner's own count, and no name travels`, async (t) => {
+    const vip = people.find((p) => p.region === 'gbr')!;
+    const filters: [object, (p: Person) => boolean][] = [
+      [{}, () => true],
+      [{ note: 'vip' }, (p) => p.note === 'vip'],
+      [{ note: { '<>': 'vip' } }, (p) => p.note !== 'vip'],
+      [{ name: vip.name }, (p) => p.name === vip.name],
+      [{ region: 'aus' }, (p) => p.region === 'aus'],
+      [{ note: null }, () => false],
+      [{ created_on: { '>=': '2000-01-01T00:00:00Z', '<': '3000-01-01' } }, () => true],
+    ];
+    for (const [filter, match] of filters) {
+      const { result, seen } = await tapped(() =>
+        fleet.query(caller, 'SELECT region, count FROM shared.count_identity_by_region($1)', [JSON.stringify(filter)]),
+      );
+      const owners = await Promise.all(
+        REGIONS.map(async (r) => {
+          const [row] = await fleet.query<{ count: string }>(r, `SELECT count(*) FROM "${r}".identity_details`);
+          return { region: r, all: Number(row!.count) };
+        }),
+      );
+      t.deepEqual(
+        result,
+        [...REGIONS].sort().map((r) => ({ region: r, count: String(people.filter((p) => p.region === r && match(p)).length) })),
+        JSON.stringify(filter),
+      );
+      t.true(
+        owners.every((o) => o.all >= PER_REGION),
+        'the owners hold their people',
+      );
+      for (const owner of REGIONS)
+        t.deepEqual(namesSeen(seen, owner).length, 'name' in filter && owner === 'gbr' && caller !== 'gbr' ? 1 : 0, owner);
+    }
+  });
+
+  test.serial(`find_identity from ${caller}: pages of a mirrored filter with details, only the page's rows travel`, async (t) => {
+    const matching = people.filter((p) => p.note === 'vip').sort((a, b) => (a.uuid < b.uuid ? -1 : 1));
+    const got: Record<string, unknown>[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const { result, seen } = await tapped(() =>
+        fleet.query(caller, 'SELECT * FROM shared.find_identity($1, 7, $2)', [JSON.stringify({ note: 'vip' }), after]),
+      );
+      const page = result;
+      for (const owner of REGIONS) {
+        if (owner === caller) continue;
+        const onPage = page.filter((r) => r.region === owner).map((r) => r.name as string);
+        t.deepEqual(namesSeen(seen, owner), onPage.sort(), `${owner} sent the page's names only`);
+      }
+      got.push(...page);
+      if (page.length < 7) break;
+      after = page[page.length - 1]!.uuid as string;
+    }
+    t.deepEqual(got, await Promise.all(matching.map(direct)));
+    const [gbrOnly] = await fleet.query(caller, 'SELECT count(*) FROM shared.find_identity($1, 1000)', [
+      JSON.stringify({ region: 'gbr', note: { '>=': 'n' } }),
+    ]);
+    t.is(Number(gbrOnly!.count), people.filter((p) => p.region === 'gbr' && p.note >= 'n').length);
+  });
+}
+
+test.serial('bad filters are refused with the field named, never the value; values are literals, not SQL', async (t) => {
+  const cases: [string, object | string, string, RegExp][] = [
+    ['count', { nickname: 'x' }, 'RS008', /unknown or unfilterable column "nickname"/],
+    ['find', { name: 'Ann' }, 'RS008', /personal column "name"/],
+    ['count', { 'note" IS NULL OR true --': 'x' }, 'RS008', /unknown or unfilterable column/],
+    ['count', { note: { LIKE: 'x' } }, 'RS009', /unknown operator "LIKE"/],
+    ['count', { note: { '< 0 OR true; --': 'x' } }, 'RS009', /unknown operator/],
+    ['count', { created_on: 'Secret Value 42' }, 'RS009', /"created_on" does not hold a valid timestamp with time zone/],
+    ['find', { note: ['a'] }, 'RS009', /holds a JSON array/],
+    ['find', { note: { '<': null } }, 'RS009', /only = \(IS NULL\)/],
+    ['count', '[1]', 'RS009', /must be a JSON object/],
+  ];
+  for (const [fn, filter, code, message] of cases) {
+    const sql = fn === 'count' ? 'SELECT * FROM shared.count_identity_by_region($1)' : 'SELECT * FROM shared.find_identity($1)';
+    const error = await sqlError('usa', sql, [typeof filter === 'string' ? filter : JSON.stringify(filter)]);
+    t.is(error.code, code, JSON.stringify(filter));
+    t.regex(error.message, message);
+    t.notRegex(error.message, /Secret Value/);
+  }
+  const [quoted] = await fleet.query('gbr', 'SELECT sum(count) AS n FROM shared.count_identity_by_region($1)', [
+    JSON.stringify({ note: "vip' OR '1'='1" }),
+  ]);
+  t.is(Number(quoted!.n), 0);
+  t.is((await sqlError('aus', 'SELECT * FROM shared.find_identity($1, 0)', ['{}'])).code, '22023');
+  t.deepEqual(await fleet.query('aus', 'SELECT * FROM shared.get_identity_many($1::uuid[])', [[]]), []);
+  t.deepEqual(await fleet.query('aus', 'SELECT * FROM shared.get_identity_many(NULL)'), []);
+});
+
+test.serial(
+  'an app role may call the reads (EXECUTE, as the other API functions), not dblink nor the helpers that build SQL',
+  async (t) => {
+    const person = people.find((p) => p.region === 'aus')!;
+    const app = new pg.Client({ host: '127.0.0.1', port: fleet.ports.usa, user: 'app', password: APP_PASSWORD, database: 'residency' });
+    await app.connect();
+    try {
+      t.deepEqual((await app.query('SELECT name FROM shared.get_identity_many($1::uuid[])', [[person.uuid]])).rows, [
+        { name: person.name },
+      ]);
+      const counts = (await app.query('SELECT region, count FROM shared.count_identity_by_region()')).rows;
+      t.is(counts.length, 3);
+      t.is((await app.query(`SELECT * FROM shared.find_identity('{"region": "aus"}', 5)`)).rows.length, 5);
+      for (const sql of [
+        'SELECT residency_dblink.dblink_get_connections()',
+        `SELECT * FROM residency.get_many(NULL::shared.identity_row, '[]')`,
+        `SELECT * FROM residency.read_wave('{}', 'SELECT 1', 'x')`,
+      ]) {
+        const denied = await app.query(sql).then(
+          () => 'allowed',
+          (e: { code: string }) => e.code,
+        );
+        t.is(denied, '42501', sql);
+      }
+    } finally {
+      await app.end();
+    }
+  },
+);
+
+test.serial('a connection broken by a restart is reopened by the next read', async (t) => {
+  const client = await fleet.client('usa');
+  const person = people.find((p) => p.region === 'gbr')!;
+  const read = () => client.query('SELECT name FROM shared.get_identity_many($1::uuid[])', [[person.uuid]]);
+  t.deepEqual((await read()).rows, [{ name: person.name }]);
+  await fleet.stopRegion('gbr');
+  const down = await read().then(
+    () => ({ code: 'none', message: '' }),
+    (e: { code: string; message: string }) => e,
+  );
+  t.is(down.code, 'RS011');
+  t.regex(down.message, /region "gbr" is unreachable/);
+  await fleet.startRegion('gbr');
+  t.deepEqual((await read()).rows, [{ name: person.name }]);
+  await client.end();
+});

@@ -4,7 +4,6 @@
 -- Wave: backfill: copies rows from another region; runs after every region's remote wave.
 -- pg-residency-phase: backfill
 -- Up Migration
--- DDL on a live fleet: wait at most this long for a lock, and never run unbounded.
 SET LOCAL lock_timeout = '2500ms';
 SET LOCAL statement_timeout = '30s';
 

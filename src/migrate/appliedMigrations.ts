@@ -32,6 +32,10 @@ export async function appliedMigrations(client: pg.Client): Promise<Applied[]> {
 
 /** Creates the checksum table when missing; run before the migrations that write to it. */
 export async function ensureChecksumsTable(client: pg.Client): Promise<void> {
+  // CREATE ... IF NOT EXISTS needs CREATE on the schema even when the table exists
+  const table = qualified(MIGRATIONS_SCHEMA, CHECKSUMS_TABLE);
+  const found = await client.query<{ found: boolean }>('SELECT to_regclass($1) IS NOT NULL AS found', [table]);
+  if (found.rows[0]?.found === true) return;
   await client.query(
     `CREATE TABLE IF NOT EXISTS ${qualified(MIGRATIONS_SCHEMA, CHECKSUMS_TABLE)} (name text PRIMARY KEY, sha256 text NOT NULL, recorded_at timestamptz NOT NULL DEFAULT now())`,
   );

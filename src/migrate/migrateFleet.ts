@@ -4,6 +4,7 @@ import type { Env } from '../config/expandEnv.js';
 import type { Config, Region } from '../config/types.js';
 import { ResidencyError, unknownRegion } from '../errors.js';
 import type { Phase } from '../format/migrationFile.js';
+import { readAdminTodo, type AdminTodo } from './adminTodo.js';
 import { appliedMigrations } from './appliedMigrations.js';
 import { connectRegion } from './connect.js';
 import { applyLinkSecrets, linkSecrets, type LinkAuthUsed, type LinkSecrets } from './linkSecrets.js';
@@ -54,6 +55,8 @@ export interface RegionMigrateResult {
   readonly links?: readonly LinkAuthUsed[];
   /** What regions.yaml weakened for this region (see linkWarnings), for the CLI to print. */
   readonly warnings: readonly string[];
+  /** After `up`: what the migrating role may not do here, with the SQL an admin runs (see docs/own-databases.md). */
+  readonly adminTodo?: readonly AdminTodo[];
 }
 
 /** The regions a command names, in regions.yaml order. */
@@ -78,6 +81,7 @@ interface Target {
   queue: MigrationFile[];
   done: string[];
   links?: LinkAuthUsed[];
+  adminTodo?: AdminTodo[];
 }
 
 /**
@@ -191,6 +195,7 @@ export async function migrateFleet(input: MigrateInput): Promise<RegionMigrateRe
       for (const target of targets) {
         try {
           await secure(target);
+          target.adminTodo = await readAdminTodo(target.client!);
         } catch (error) {
           fail(target, error);
           break;
@@ -211,6 +216,7 @@ export async function migrateFleet(input: MigrateInput): Promise<RegionMigrateRe
             migrations: t.done,
           })),
     ...(t.links !== undefined ? { links: t.links } : {}),
+    ...(t.adminTodo !== undefined && t.adminTodo.length > 0 ? { adminTodo: t.adminTodo } : {}),
     warnings: linkWarnings(t.region),
   }));
 }

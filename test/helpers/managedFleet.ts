@@ -47,7 +47,12 @@ export const APP_ROLE = 'app';
  * the database, the extensions in the schemas pg-residency expects, and on
  * 15+ the right to set the log parameters pg-residency sets.
  */
-export function adminSql(major: Major, migrator: string, migratorPassword: string, database: string): { server: string[]; database: string[] } {
+export function adminSql(
+  major: Major,
+  migrator: string,
+  migratorPassword: string,
+  database: string,
+): { server: string[]; database: string[] } {
   const m = ident(migrator);
   const logParameters = [...new Set([...linkRoleLogSettings(major).map((s) => s.name), 'log_min_error_statement'])];
   return {
@@ -76,8 +81,12 @@ export interface ManagedFleet {
   readonly ports: Readonly<Record<string, number>>;
   readonly appPassword: string;
   readonly caFile: string;
+  /** TLS settings for pg: the fleet's CA. */
+  readonly ssl: pg.ClientConfig['ssl'];
   /** A new connection to a region as `user` over verified TLS; closed by stop(). */
   connect(region: string, user: string, password: string): Promise<pg.Client>;
+  /** The bootstrap superuser, as an admin acting on what migrate printed. */
+  connectSuperuser(region: string): Promise<pg.Client>;
   /** The server log lines each region wrote since `markLogs()`. */
   logsSinceMark(): Promise<Record<string, string>>;
   markLogs(): Promise<void>;
@@ -98,7 +107,14 @@ async function debianBinaries(): Promise<PgBinaries> {
       );
     }
   }
-  return { major: 15, version: '15 (Debian)', packageDir: '/usr/lib/postgresql/15', initdb: bin('initdb'), pgCtl: bin('pg_ctl'), postgres: bin('postgres') };
+  return {
+    major: 15,
+    version: '15 (Debian)',
+    packageDir: '/usr/lib/postgresql/15',
+    initdb: bin('initdb'),
+    pgCtl: bin('pg_ctl'),
+    postgres: bin('postgres'),
+  };
 }
 
 const password = (): string => `pw-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
@@ -191,7 +207,12 @@ export async function startManagedFleet(regions: readonly ManagedRegion[] = MANA
             await client.end();
           }
         };
-        await admin('postgres', [...sql.server, `CREATE ROLE ${ident(APP_ROLE)} LOGIN PASSWORD ${literal(appPassword)}`]);
+        // the application's role, whose failing statements are not logged with their values (README, Security)
+        await admin('postgres', [
+          ...sql.server,
+          `CREATE ROLE ${ident(APP_ROLE)} LOGIN PASSWORD ${literal(appPassword)}`,
+          `ALTER ROLE ${ident(APP_ROLE)} SET log_min_error_statement = 'panic'`,
+        ]);
         await admin('residency', sql.database);
       }),
     );
@@ -200,6 +221,8 @@ export async function startManagedFleet(regions: readonly ManagedRegion[] = MANA
     throw error;
   }
 
+  // the server certificates name 127.0.0.1: verified as libpq's verify-full does
+  const ssl = { ca: await readFile(caFile, 'utf8'), rejectUnauthorized: true };
   const fleet: ManagedFleet = {
     config,
     configPath,
@@ -208,15 +231,10 @@ export async function startManagedFleet(regions: readonly ManagedRegion[] = MANA
     ports,
     appPassword,
     caFile,
+    ssl,
+    connectSuperuser: (region) => fleet.connect(region, 'postgres', superuserPassword),
     async connect(region, who, pw) {
-      const client = new pg.Client({
-        host: '127.0.0.1',
-        port: ports[region],
-        user: who,
-        password: pw,
-        database: 'residency',
-        ssl: { ca: await readFile(caFile, 'utf8'), servername: 'localhost', checkServerIdentity: () => undefined },
-      });
+      const client = new pg.Client({ host: '127.0.0.1', port: ports[region], user: who, password: pw, database: 'residency', ssl });
       client.on('error', () => undefined);
       await client.connect();
       open.push(client);

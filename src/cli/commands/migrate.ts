@@ -62,6 +62,14 @@ function printResult(ctx: CliContext, r: RegionMigrateResult): void {
     const how = (auth: string) => (auth === 'cert' ? "by the link role's certificate (no password stored)" : 'by password (SCRAM)');
     ctx.line(`${pad('')} links: ${r.links.map((l) => `to ${l.target} ${how(l.auth)}`).join(', ')}`);
   }
+  for (const todo of r.adminTodo ?? []) {
+    ctx.error(
+      `${pad(r.region)} admin to-do: ${todo.item}: the migrating role may not; as an admin, connected to this region's database, run:\n${todo.fix
+        .split('\n')
+        .map((l) => `${pad('')}   ${l}`)
+        .join('\n')}`,
+    );
+  }
 }
 
 function printStatus(ctx: CliContext, s: RegionStatus): void {

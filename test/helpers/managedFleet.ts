@@ -127,7 +127,13 @@ const password = (): string => `pw-${Math.random().toString(36).slice(2)}${Math.
  * application role. Everything after uses the migrator (the config's urls,
  * PGPASSWORD) or the application role.
  */
-export async function startManagedFleet(regions: readonly ManagedRegion[] = MANAGED_FLEET): Promise<ManagedFleet> {
+export async function startManagedFleet(
+  regions: readonly ManagedRegion[] = MANAGED_FLEET,
+  options: {
+    /** What the admin runs in each region's database instead of the documented SQL (given it), e.g. a step left out. */
+    readonly adminDatabaseSql?: (documented: readonly string[]) => string[];
+  } = {},
+): Promise<ManagedFleet> {
   const root = await mkdtemp(join(tmpdir(), 'rsd-managed-'));
   await chmod(root, 0o755);
   const stateDir = join(root, 'state');
@@ -213,7 +219,7 @@ export async function startManagedFleet(regions: readonly ManagedRegion[] = MANA
           `CREATE ROLE ${ident(APP_ROLE)} LOGIN PASSWORD ${literal(appPassword)}`,
           `ALTER ROLE ${ident(APP_ROLE)} SET log_min_error_statement = 'panic'`,
         ]);
-        await admin('residency', sql.database);
+        await admin('residency', options.adminDatabaseSql?.(sql.database) ?? sql.database);
       }),
     );
   } catch (error) {

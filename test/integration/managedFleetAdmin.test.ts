@@ -1,0 +1,97 @@
+import test from 'ava';
+import { join } from 'node:path';
+import { buildCli } from '../../src/cli/buildCli.js';
+import { genMigrations } from '../../src/render/genMigrations.js';
+import { loadTemplates } from '../../src/render/loadTemplates.js';
+import { nodeGeneratedFs } from '../../src/render/nodeGeneratedFs.js';
+import { MIGRATOR, startManagedFleet, type ManagedFleet } from '../helpers/managedFleet.js';
+
+// Issue 17, finding 2: an admin who skipped a step, or created dblink in
+// public, used to get a fleet that failed at migrate with PostgreSQL's bare
+// "permission denied", or worse, that migrated "ok" while every write failed
+// and dblink stayed executable by PUBLIC. Now migrate refuses, naming the
+// region and the SQL an admin runs; running that SQL is enough.
+let fleet: ManagedFleet;
+let dir: string;
+test.before(async () => {
+  fleet = await startManagedFleet([{ name: 'deu', postgres: 15 }], {
+    // no postgres_fdw, and dblink where a console's "enable extension" puts it
+    adminDatabaseSql: (documented) => [
+      ...documented.filter((s) => !/postgres_fdw|residency_dblink/.test(s)),
+      'CREATE EXTENSION dblink SCHEMA public',
+    ],
+  });
+  dir = join(fleet.root, 'generated');
+  await genMigrations({
+    config: fleet.config,
+    templates: await loadTemplates(),
+    outDir: dir,
+    check: false,
+    force: false,
+    fs: nodeGeneratedFs,
+  });
+});
+test.after.always(async () => {
+  await fleet?.stop();
+});
+
+async function up() {
+  let stdout = '';
+  let stderr = '';
+  const code = await buildCli({
+    argv: ['migrate', 'up', '--all', '--dir', dir, '--config', fleet.configPath, '--state-dir', join(fleet.root, 'cli'), '--json'],
+    env: Object.freeze({ ...fleet.env }),
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
+  });
+  const [region] = (JSON.parse(stdout) as { regions: { status: string; error?: { message: string } }[] }).regions;
+  return { code, status: region!.status, message: region!.error?.message ?? '', stderr };
+}
+
+/** The SQL lines of an error message after "run:", as an admin would paste them. */
+const adminSql = (message: string) =>
+  message
+    .slice(message.indexOf('run:') + 4)
+    .split(/\n|; (?=then run migrate)/)
+    .map((l) => l.trim())
+    .filter((l) => /^(CREATE|ALTER|REVOKE|GRANT)\b/.test(l))
+    .map((l) => l.replace(/;.*$/, ''));
+
+test.serial('a missing extension, then dblink in public, are refused at migrate naming the region and the admin SQL', async (t) => {
+  const first = await up();
+  t.is(first.code, 1);
+  t.is(first.status, 'failed');
+  t.regex(
+    first.message,
+    /region "deu": the extension "postgres_fdw" is not installed, and the role "migrator" may not create it \(only a superuser or a cloud's admin role may\); as an admin, connected to database "residency", run: CREATE EXTENSION IF NOT EXISTS postgres_fdw; then run migrate again/,
+  );
+  const admin = await fleet.connectSuperuser('deu');
+  await admin.query('CREATE EXTENSION postgres_fdw');
+  t.regex(
+    (await up()).message,
+    /region "deu": the role "migrator" may not use the foreign-data wrapper postgres_fdw; .*run: GRANT USAGE ON FOREIGN DATA WRAPPER postgres_fdw TO migrator;/,
+  );
+  await admin.query(`GRANT USAGE ON FOREIGN DATA WRAPPER postgres_fdw TO ${MIGRATOR}`);
+
+  // dblink in public: never "applied" with writes that cannot work
+  const dblink = await up();
+  t.is(dblink.status, 'failed');
+  t.regex(
+    dblink.message,
+    /region "deu": dblink is installed in schema "public", .*pg-residency needs it in schema residency_dblink, with EXECUTE on its functions not granted to PUBLIC/,
+  );
+  const fix = adminSql(dblink.message);
+  t.deepEqual(fix, [
+    'CREATE SCHEMA IF NOT EXISTS residency_dblink',
+    'ALTER EXTENSION dblink SET SCHEMA residency_dblink',
+    'REVOKE ALL ON SCHEMA residency_dblink FROM PUBLIC',
+    'REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA residency_dblink FROM PUBLIC',
+    'GRANT USAGE ON SCHEMA residency_dblink TO migrator',
+    'GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA residency_dblink TO migrator',
+  ]);
+  for (const statement of fix) await admin.query(statement);
+  await admin.end();
+  const done = await up();
+  t.is(done.status, 'applied', done.message);
+  t.is(done.code, 0);
+});

@@ -28,7 +28,6 @@ RETURNS SETOF "shared"."identity_upsert_result"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -113,7 +112,6 @@ CREATE OR REPLACE FUNCTION "shared"."upsert_identity_many"(rows jsonb)
 RETURNS SETOF "shared"."identity_upsert_result"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-SET log_min_error_statement = 'panic'
 AS $function$
 DECLARE
   _rsd_at bigint;
@@ -193,7 +191,6 @@ CREATE OR REPLACE FUNCTION "shared"."upsert_identity"(
 RETURNS "shared"."identity_upsert_result"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-SET log_min_error_statement = 'panic'
 AS $function$
 DECLARE
   _rsd_row "shared"."identity_row";
@@ -220,7 +217,6 @@ CREATE OR REPLACE FUNCTION "shared"."upsert_identity"(
 RETURNS "shared"."identity_upsert_result"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-SET log_min_error_statement = 'panic'
 AS $function$
 DECLARE
   _rsd_row "shared"."identity_row";
@@ -243,7 +239,6 @@ RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -302,7 +297,6 @@ RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -340,7 +334,6 @@ CREATE OR REPLACE FUNCTION "shared"."get_identity"(uuid)
 RETURNS SETOF "shared"."identity_row"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -386,7 +379,6 @@ RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -434,6 +426,21 @@ REVOKE ALL ON FUNCTION "shared"."rehome_identity"(uuid, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "shared"."erase_identity"(uuid) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "shared"."get_identity"(uuid) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "shared"."sync_identity"() FROM PUBLIC;
+
+SELECT "residency"."admin_step"(
+  pg_catalog.format('log_min_error_statement of the functions of %I.%I', 'shared', 'identity'),
+  f.statements,
+  CASE WHEN pg_catalog.current_setting('server_version_num')::integer >= 150000
+    THEN pg_catalog.format('GRANT SET ON PARAMETER log_min_error_statement TO %I;', current_user)
+      || E'\n' || pg_catalog.array_to_string(f.statements, E';\n') || ';'
+    ELSE pg_catalog.format('ALTER DATABASE %I SET log_min_error_statement = %L;', pg_catalog.current_database(), 'panic') END)
+FROM (
+  SELECT pg_catalog.array_agg(pg_catalog.format('ALTER FUNCTION %s SET log_min_error_statement = %L', p.oid::pg_catalog.regprocedure, 'panic')
+      ORDER BY p.oid::pg_catalog.regprocedure::text) AS statements
+  FROM pg_catalog.pg_proc p
+  WHERE p.pronamespace = pg_catalog.to_regnamespace(pg_catalog.quote_ident('shared'))::oid
+    AND p.proname IN ('upsert_identity_rows', 'upsert_identity_many', 'upsert_identity', 'rehome_identity', 'erase_identity', 'get_identity', 'sync_identity')
+) f;
 -- pg-residency-end: functions shared.identity
 
 -- Down Migration
@@ -455,7 +462,6 @@ RETURNS SETOF "shared"."identity_upsert_result"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -540,7 +546,6 @@ CREATE OR REPLACE FUNCTION "shared"."upsert_identity_many"(rows jsonb)
 RETURNS SETOF "shared"."identity_upsert_result"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-SET log_min_error_statement = 'panic'
 AS $function$
 DECLARE
   _rsd_at bigint;
@@ -620,7 +625,6 @@ CREATE OR REPLACE FUNCTION "shared"."upsert_identity"(
 RETURNS "shared"."identity_upsert_result"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-SET log_min_error_statement = 'panic'
 AS $function$
 DECLARE
   _rsd_row "shared"."identity_row";
@@ -642,7 +646,6 @@ RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -701,7 +704,6 @@ RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -739,7 +741,6 @@ CREATE OR REPLACE FUNCTION "shared"."get_identity"(uuid)
 RETURNS SETOF "shared"."identity_row"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -785,7 +786,6 @@ RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -832,6 +832,21 @@ REVOKE ALL ON FUNCTION "shared"."rehome_identity"(uuid, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "shared"."erase_identity"(uuid) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "shared"."get_identity"(uuid) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "shared"."sync_identity"() FROM PUBLIC;
+
+SELECT "residency"."admin_step"(
+  pg_catalog.format('log_min_error_statement of the functions of %I.%I', 'shared', 'identity'),
+  f.statements,
+  CASE WHEN pg_catalog.current_setting('server_version_num')::integer >= 150000
+    THEN pg_catalog.format('GRANT SET ON PARAMETER log_min_error_statement TO %I;', current_user)
+      || E'\n' || pg_catalog.array_to_string(f.statements, E';\n') || ';'
+    ELSE pg_catalog.format('ALTER DATABASE %I SET log_min_error_statement = %L;', pg_catalog.current_database(), 'panic') END)
+FROM (
+  SELECT pg_catalog.array_agg(pg_catalog.format('ALTER FUNCTION %s SET log_min_error_statement = %L', p.oid::pg_catalog.regprocedure, 'panic')
+      ORDER BY p.oid::pg_catalog.regprocedure::text) AS statements
+  FROM pg_catalog.pg_proc p
+  WHERE p.pronamespace = pg_catalog.to_regnamespace(pg_catalog.quote_ident('shared'))::oid
+    AND p.proname IN ('upsert_identity_rows', 'upsert_identity_many', 'upsert_identity', 'rehome_identity', 'erase_identity', 'get_identity', 'sync_identity')
+) f;
 
 -- The overload of "shared"."upsert_identity" that this step added goes.
 DROP FUNCTION "shared"."upsert_identity"(uuid, text, text, text, timestamptz, text);

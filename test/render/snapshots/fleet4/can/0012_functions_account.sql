@@ -17,7 +17,6 @@ RETURNS SETOF "billing"."account_upsert_result"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '2s'
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -102,7 +101,6 @@ CREATE OR REPLACE FUNCTION "billing"."upsert_account_many"(rows jsonb)
 RETURNS SETOF "billing"."account_upsert_result"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-SET log_min_error_statement = 'panic'
 AS $function$
 DECLARE
   _rsd_at bigint;
@@ -182,7 +180,6 @@ CREATE OR REPLACE FUNCTION "billing"."upsert_account"(
 RETURNS "billing"."account_upsert_result"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-SET log_min_error_statement = 'panic'
 AS $function$
 DECLARE
   _rsd_row "billing"."account_row";
@@ -204,7 +201,6 @@ RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '2s'
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -263,7 +259,6 @@ RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '2s'
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -301,7 +296,6 @@ CREATE OR REPLACE FUNCTION "billing"."get_account"(bigint)
 RETURNS SETOF "billing"."account_row"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -347,7 +341,6 @@ RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '2s'
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -402,6 +395,8 @@ GRANT EXECUTE ON FUNCTION "billing"."rehome_account"(bigint, text) TO "app";
 GRANT EXECUTE ON FUNCTION "billing"."erase_account"(bigint) TO "app";
 GRANT EXECUTE ON FUNCTION "billing"."get_account"(bigint) TO "app";
 GRANT EXECUTE ON FUNCTION "billing"."sync_account"() TO "app";
+GRANT USAGE ON SCHEMA "residency" TO "app";
+GRANT EXECUTE ON FUNCTION "residency"."resolve"() TO "app";
 GRANT EXECUTE ON FUNCTION "billing"."upsert_account_rows"("billing"."account_row"[]) TO "reporting";
 GRANT EXECUTE ON FUNCTION "billing"."upsert_account_many"(jsonb) TO "reporting";
 GRANT EXECUTE ON FUNCTION "billing"."upsert_account"(bigint, text, varchar(34), text, text) TO "reporting";
@@ -409,6 +404,23 @@ GRANT EXECUTE ON FUNCTION "billing"."rehome_account"(bigint, text) TO "reporting
 GRANT EXECUTE ON FUNCTION "billing"."erase_account"(bigint) TO "reporting";
 GRANT EXECUTE ON FUNCTION "billing"."get_account"(bigint) TO "reporting";
 GRANT EXECUTE ON FUNCTION "billing"."sync_account"() TO "reporting";
+GRANT USAGE ON SCHEMA "residency" TO "reporting";
+GRANT EXECUTE ON FUNCTION "residency"."resolve"() TO "reporting";
+
+SELECT "residency"."admin_step"(
+  pg_catalog.format('log_min_error_statement of the functions of %I.%I', 'billing', 'account'),
+  f.statements,
+  CASE WHEN pg_catalog.current_setting('server_version_num')::integer >= 150000
+    THEN pg_catalog.format('GRANT SET ON PARAMETER log_min_error_statement TO %I;', current_user)
+      || E'\n' || pg_catalog.array_to_string(f.statements, E';\n') || ';'
+    ELSE pg_catalog.format('ALTER DATABASE %I SET log_min_error_statement = %L;', pg_catalog.current_database(), 'panic') END)
+FROM (
+  SELECT pg_catalog.array_agg(pg_catalog.format('ALTER FUNCTION %s SET log_min_error_statement = %L', p.oid::pg_catalog.regprocedure, 'panic')
+      ORDER BY p.oid::pg_catalog.regprocedure::text) AS statements
+  FROM pg_catalog.pg_proc p
+  WHERE p.pronamespace = pg_catalog.to_regnamespace(pg_catalog.quote_ident('billing'))::oid
+    AND p.proname IN ('upsert_account_rows', 'upsert_account_many', 'upsert_account', 'rehome_account', 'erase_account', 'get_account', 'sync_account')
+) f;
 -- pg-residency-end: functions billing.account
 
 -- Down Migration

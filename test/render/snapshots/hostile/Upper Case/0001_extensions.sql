@@ -8,10 +8,44 @@
 SET LOCAL lock_timeout = '2500ms';
 SET LOCAL statement_timeout = '30s';
 
-CREATE EXTENSION IF NOT EXISTS "postgres_fdw";
+-- Extensions an admin created ahead of time are used where they are;
+-- a missing one is created here when the migrating role may (postgres_fdw
+-- and dblink need a superuser or a cloud's admin role), else refused with the
+-- SQL an admin runs (docs/own-databases.md).
+DO $function$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_catalog.pg_extension e WHERE e.extname = 'postgres_fdw') THEN
+    BEGIN
+      CREATE EXTENSION "postgres_fdw";
+    EXCEPTION WHEN insufficient_privilege THEN
+      RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = pg_catalog.format(
+        'region "%s": the extension "%s" is not installed, and the role "%s" may not create it (only a superuser or a cloud''s admin role may); as an admin, connected to database "%s", run: CREATE EXTENSION IF NOT EXISTS %I; then run migrate again (docs/own-databases.md)',
+        'Upper Case', 'postgres_fdw', current_user, pg_catalog.current_database(), 'postgres_fdw');
+    END;
+  END IF;
+END
+$function$;
+-- The servers to the other regions use postgres_fdw: its owner, or a role
+-- granted USAGE, may create them.
+DO $function$
+BEGIN
+  IF NOT pg_catalog.has_foreign_data_wrapper_privilege('postgres_fdw', 'USAGE') THEN
+    RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = pg_catalog.format(
+      'region "%s": the role "%s" may not use the foreign-data wrapper postgres_fdw; as an admin, connected to database "%s", run: GRANT USAGE ON FOREIGN DATA WRAPPER postgres_fdw TO %I; then run migrate again (docs/own-databases.md)',
+      'Upper Case', current_user, pg_catalog.current_database(), current_user);
+  END IF;
+END
+$function$;
 
 -- Down Migration
 SET LOCAL lock_timeout = '2500ms';
 SET LOCAL statement_timeout = '30s';
 
-DROP EXTENSION IF EXISTS "postgres_fdw";
+-- An extension goes only when this role owns it: an admin's stays.
+DO $function$
+BEGIN
+  IF EXISTS (SELECT FROM pg_catalog.pg_extension e WHERE e.extname = 'postgres_fdw' AND pg_catalog.pg_has_role(e.extowner, 'USAGE')) THEN
+    DROP EXTENSION "postgres_fdw";
+  END IF;
+END
+$function$;

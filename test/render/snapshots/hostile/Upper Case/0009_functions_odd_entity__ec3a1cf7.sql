@@ -17,7 +17,6 @@ RETURNS SETOF "My Schema"."Odd ""Entity""_upsert_result"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -102,7 +101,6 @@ CREATE OR REPLACE FUNCTION "My Schema"."upsert_Odd ""Entity""_many"(rows jsonb)
 RETURNS SETOF "My Schema"."Odd ""Entity""_upsert_result"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-SET log_min_error_statement = 'panic'
 AS $function$
 DECLARE
   _rsd_at bigint;
@@ -181,7 +179,6 @@ CREATE OR REPLACE FUNCTION "My Schema"."upsert_Odd ""Entity"""(
 RETURNS "My Schema"."Odd ""Entity""_upsert_result"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-SET log_min_error_statement = 'panic'
 AS $function$
 DECLARE
   _rsd_row "My Schema"."Odd ""Entity""_row";
@@ -202,7 +199,6 @@ RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -261,7 +257,6 @@ RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -299,7 +294,6 @@ CREATE OR REPLACE FUNCTION "My Schema"."get_Odd ""Entity"""(text)
 RETURNS SETOF "My Schema"."Odd ""Entity""_row"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -345,7 +339,6 @@ RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -392,6 +385,21 @@ REVOKE ALL ON FUNCTION "My Schema"."rehome_Odd ""Entity"""(text, text) FROM PUBL
 REVOKE ALL ON FUNCTION "My Schema"."erase_Odd ""Entity"""(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "My Schema"."get_Odd ""Entity"""(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "My Schema"."sync_Odd ""Entity"""() FROM PUBLIC;
+
+SELECT "residency"."admin_step"(
+  pg_catalog.format('log_min_error_statement of the functions of %I.%I', 'My Schema', 'Odd "Entity"'),
+  f.statements,
+  CASE WHEN pg_catalog.current_setting('server_version_num')::integer >= 150000
+    THEN pg_catalog.format('GRANT SET ON PARAMETER log_min_error_statement TO %I;', current_user)
+      || E'\n' || pg_catalog.array_to_string(f.statements, E';\n') || ';'
+    ELSE pg_catalog.format('ALTER DATABASE %I SET log_min_error_statement = %L;', pg_catalog.current_database(), 'panic') END)
+FROM (
+  SELECT pg_catalog.array_agg(pg_catalog.format('ALTER FUNCTION %s SET log_min_error_statement = %L', p.oid::pg_catalog.regprocedure, 'panic')
+      ORDER BY p.oid::pg_catalog.regprocedure::text) AS statements
+  FROM pg_catalog.pg_proc p
+  WHERE p.pronamespace = pg_catalog.to_regnamespace(pg_catalog.quote_ident('My Schema'))::oid
+    AND p.proname IN ('upsert_Odd "Entity"_rows', 'upsert_Odd "Entity"_many', 'upsert_Odd "Entity"', 'rehome_Odd "Entity"', 'erase_Odd "Entity"', 'get_Odd "Entity"', 'sync_Odd "Entity"')
+) f;
 -- pg-residency-end: functions My Schema.Odd "Entity"
 
 -- Down Migration

@@ -55,10 +55,54 @@ END
 $function$;
 REVOKE ALL ON FUNCTION "residency"."bind_server"(text) FROM PUBLIC;
 
+-- What an admin must do in this region because the migrating role may not
+-- (docs/own-databases.md): a step that needs a right the migrator lacks
+-- (setting a superuser-only log parameter, before PostgreSQL 15 or without
+-- GRANT SET ON PARAMETER) records here the SQL that does it, instead of
+-- failing or skipping it silently; `pg-residency migrate` prints every row
+-- after each `up`, naming the region. The fix ends by deleting its row.
+CREATE TABLE "residency"."admin_todo" (
+  item text PRIMARY KEY,
+  fix text NOT NULL
+);
+
+-- Runs `statements` (one subtransaction) when the current role may: then the
+-- to-do `todo` is done. When it may not (42501), records `admin_sql`, the SQL
+-- an admin runs instead; `statements` NULL: the caller found it may not.
+-- Returns whether it ran.
+CREATE FUNCTION "residency"."admin_step"(todo text, statements text[], admin_sql text)
+RETURNS boolean
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  _rsd_statement text;
+BEGIN
+  BEGIN
+    IF statements IS NULL THEN
+      RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege', MESSAGE = todo;
+    END IF;
+    FOREACH _rsd_statement IN ARRAY statements LOOP
+      EXECUTE _rsd_statement;
+    END LOOP;
+  EXCEPTION WHEN insufficient_privilege THEN
+    INSERT INTO "residency"."admin_todo" AS t (item, fix)
+      VALUES ($1, $3 || format(E'\nDELETE FROM "residency"."admin_todo" WHERE item = %L;', $1))
+      ON CONFLICT (item) DO UPDATE SET fix = EXCLUDED.fix;
+    RETURN false;
+  END;
+  DELETE FROM "residency"."admin_todo" t WHERE t.item = $1;
+  RETURN true;
+END
+$function$;
+REVOKE ALL ON FUNCTION "residency"."admin_step"(text, text[], text) FROM PUBLIC;
+
 -- Down Migration
 SET LOCAL lock_timeout = '2500ms';
 SET LOCAL statement_timeout = '30s';
 
+DROP FUNCTION "residency"."admin_step"(text, text[], text);
+DROP TABLE "residency"."admin_todo";
 DROP FUNCTION "residency"."bind_server"(text);
 DROP TABLE "residency"."regions";
 DROP SCHEMA "residency";

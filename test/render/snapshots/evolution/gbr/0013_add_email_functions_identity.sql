@@ -457,20 +457,7 @@ REVOKE ALL ON FUNCTION "shared"."erase_identity"(uuid) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "shared"."get_identity"(uuid) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "shared"."sync_identity"() FROM PUBLIC;
 
-SELECT "residency"."admin_step"(
-  pg_catalog.format('log_min_error_statement of the functions of %I.%I', 'shared', 'identity'),
-  f.statements,
-  CASE WHEN pg_catalog.current_setting('server_version_num')::integer >= 150000
-    THEN pg_catalog.format('GRANT SET ON PARAMETER log_min_error_statement TO %I;', current_user)
-      || E'\n' || pg_catalog.array_to_string(f.statements, E';\n') || ';'
-    ELSE pg_catalog.format('ALTER DATABASE %I SET log_min_error_statement = %L;', pg_catalog.current_database(), 'panic') END)
-FROM (
-  SELECT pg_catalog.array_agg(pg_catalog.format('ALTER FUNCTION %s SET log_min_error_statement = %L', p.oid::pg_catalog.regprocedure, 'panic')
-      ORDER BY p.oid::pg_catalog.regprocedure::text) AS statements
-  FROM pg_catalog.pg_proc p
-  WHERE p.pronamespace = pg_catalog.to_regnamespace(pg_catalog.quote_ident('shared'))::oid
-    AND p.proname IN ('upsert_identity_rows', 'upsert_identity_many', 'upsert_identity', 'rehome_identity', 'erase_identity', 'get_identity', 'sync_identity')
-) f;
+SELECT "residency"."guard_functions"('shared', 'identity', false);
 -- pg-residency-end: functions shared.identity
 
 -- Down Migration
@@ -891,20 +878,7 @@ REVOKE ALL ON FUNCTION "shared"."erase_identity"(uuid) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "shared"."get_identity"(uuid) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "shared"."sync_identity"() FROM PUBLIC;
 
-SELECT "residency"."admin_step"(
-  pg_catalog.format('log_min_error_statement of the functions of %I.%I', 'shared', 'identity'),
-  f.statements,
-  CASE WHEN pg_catalog.current_setting('server_version_num')::integer >= 150000
-    THEN pg_catalog.format('GRANT SET ON PARAMETER log_min_error_statement TO %I;', current_user)
-      || E'\n' || pg_catalog.array_to_string(f.statements, E';\n') || ';'
-    ELSE pg_catalog.format('ALTER DATABASE %I SET log_min_error_statement = %L;', pg_catalog.current_database(), 'panic') END)
-FROM (
-  SELECT pg_catalog.array_agg(pg_catalog.format('ALTER FUNCTION %s SET log_min_error_statement = %L', p.oid::pg_catalog.regprocedure, 'panic')
-      ORDER BY p.oid::pg_catalog.regprocedure::text) AS statements
-  FROM pg_catalog.pg_proc p
-  WHERE p.pronamespace = pg_catalog.to_regnamespace(pg_catalog.quote_ident('shared'))::oid
-    AND p.proname IN ('upsert_identity_rows', 'upsert_identity_many', 'upsert_identity', 'rehome_identity', 'erase_identity', 'get_identity', 'sync_identity')
-) f;
+SELECT "residency"."guard_functions"('shared', 'identity', false);
 
 -- The overload of "shared"."upsert_identity" that this step added goes.
 DROP FUNCTION "shared"."upsert_identity"(uuid, text, text, text, timestamptz, text, text);

@@ -175,13 +175,7 @@ END
 $function$;
 REVOKE ALL ON FUNCTION "billing"."apply_account"(jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION "billing"."apply_account"(jsonb) TO "residency_link";
-SELECT "residency"."admin_step"(
-  pg_catalog.format('log_min_error_statement of %I.%I', 'billing', 'apply_account'),
-  ARRAY[pg_catalog.format('ALTER FUNCTION %I.%I(jsonb) SET log_min_error_statement = %L', 'billing', 'apply_account', 'panic')],
-  CASE WHEN pg_catalog.current_setting('server_version_num')::integer >= 150000
-    THEN pg_catalog.format(E'GRANT SET ON PARAMETER log_min_error_statement TO %I;\nALTER FUNCTION %I.%I(jsonb) SET log_min_error_statement = %L;',
-      current_user, 'billing', 'apply_account', 'panic')
-    ELSE pg_catalog.format('ALTER DATABASE %I SET log_min_error_statement = %L;', pg_catalog.current_database(), 'panic') END);
+SELECT "residency"."guard_functions"('billing', 'account', true);
 
 -- Down Migration
 SET LOCAL lock_timeout = '2500ms';

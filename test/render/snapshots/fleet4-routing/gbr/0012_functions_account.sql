@@ -407,20 +407,7 @@ GRANT EXECUTE ON FUNCTION "billing"."sync_account"() TO "reporting";
 GRANT USAGE ON SCHEMA "residency" TO "reporting";
 GRANT EXECUTE ON FUNCTION "residency"."resolve"() TO "reporting";
 
-SELECT "residency"."admin_step"(
-  pg_catalog.format('log_min_error_statement of the functions of %I.%I', 'billing', 'account'),
-  f.statements,
-  CASE WHEN pg_catalog.current_setting('server_version_num')::integer >= 150000
-    THEN pg_catalog.format('GRANT SET ON PARAMETER log_min_error_statement TO %I;', current_user)
-      || E'\n' || pg_catalog.array_to_string(f.statements, E';\n') || ';'
-    ELSE pg_catalog.format('ALTER DATABASE %I SET log_min_error_statement = %L;', pg_catalog.current_database(), 'panic') END)
-FROM (
-  SELECT pg_catalog.array_agg(pg_catalog.format('ALTER FUNCTION %s SET log_min_error_statement = %L', p.oid::pg_catalog.regprocedure, 'panic')
-      ORDER BY p.oid::pg_catalog.regprocedure::text) AS statements
-  FROM pg_catalog.pg_proc p
-  WHERE p.pronamespace = pg_catalog.to_regnamespace(pg_catalog.quote_ident('billing'))::oid
-    AND p.proname IN ('upsert_account_rows', 'upsert_account_many', 'upsert_account', 'rehome_account', 'erase_account', 'get_account', 'sync_account')
-) f;
+SELECT "residency"."guard_functions"('billing', 'account', false);
 -- pg-residency-end: functions billing.account
 
 -- Down Migration

@@ -168,13 +168,7 @@ END
 $function$;
 REVOKE ALL ON FUNCTION "shared"."apply_identity"(jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION "shared"."apply_identity"(jsonb) TO "residency_link";
-SELECT "residency"."admin_step"(
-  pg_catalog.format('log_min_error_statement of %I.%I', 'shared', 'apply_identity'),
-  ARRAY[pg_catalog.format('ALTER FUNCTION %I.%I(jsonb) SET log_min_error_statement = %L', 'shared', 'apply_identity', 'panic')],
-  CASE WHEN pg_catalog.current_setting('server_version_num')::integer >= 150000
-    THEN pg_catalog.format(E'GRANT SET ON PARAMETER log_min_error_statement TO %I;\nALTER FUNCTION %I.%I(jsonb) SET log_min_error_statement = %L;',
-      current_user, 'shared', 'apply_identity', 'panic')
-    ELSE pg_catalog.format('ALTER DATABASE %I SET log_min_error_statement = %L;', pg_catalog.current_database(), 'panic') END);
+SELECT "residency"."guard_functions"('shared', 'identity', true);
 
 -- Down Migration
 SET LOCAL lock_timeout = '1000ms';

@@ -162,13 +162,7 @@ END
 $function$;
 REVOKE ALL ON FUNCTION "My Schema"."apply_Odd ""Entity"""(jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION "My Schema"."apply_Odd ""Entity"""(jsonb) TO "link ""role""";
-SELECT "residency"."admin_step"(
-  pg_catalog.format('log_min_error_statement of %I.%I', 'My Schema', 'apply_Odd "Entity"'),
-  ARRAY[pg_catalog.format('ALTER FUNCTION %I.%I(jsonb) SET log_min_error_statement = %L', 'My Schema', 'apply_Odd "Entity"', 'panic')],
-  CASE WHEN pg_catalog.current_setting('server_version_num')::integer >= 150000
-    THEN pg_catalog.format(E'GRANT SET ON PARAMETER log_min_error_statement TO %I;\nALTER FUNCTION %I.%I(jsonb) SET log_min_error_statement = %L;',
-      current_user, 'My Schema', 'apply_Odd "Entity"', 'panic')
-    ELSE pg_catalog.format('ALTER DATABASE %I SET log_min_error_statement = %L;', pg_catalog.current_database(), 'panic') END);
+SELECT "residency"."guard_functions"('My Schema', 'Odd "Entity"', true);
 
 -- Down Migration
 SET LOCAL lock_timeout = '2500ms';

@@ -386,20 +386,7 @@ REVOKE ALL ON FUNCTION "My Schema"."erase_Odd ""Entity"""(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "My Schema"."get_Odd ""Entity"""(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "My Schema"."sync_Odd ""Entity"""() FROM PUBLIC;
 
-SELECT "residency"."admin_step"(
-  pg_catalog.format('log_min_error_statement of the functions of %I.%I', 'My Schema', 'Odd "Entity"'),
-  f.statements,
-  CASE WHEN pg_catalog.current_setting('server_version_num')::integer >= 150000
-    THEN pg_catalog.format('GRANT SET ON PARAMETER log_min_error_statement TO %I;', current_user)
-      || E'\n' || pg_catalog.array_to_string(f.statements, E';\n') || ';'
-    ELSE pg_catalog.format('ALTER DATABASE %I SET log_min_error_statement = %L;', pg_catalog.current_database(), 'panic') END)
-FROM (
-  SELECT pg_catalog.array_agg(pg_catalog.format('ALTER FUNCTION %s SET log_min_error_statement = %L', p.oid::pg_catalog.regprocedure, 'panic')
-      ORDER BY p.oid::pg_catalog.regprocedure::text) AS statements
-  FROM pg_catalog.pg_proc p
-  WHERE p.pronamespace = pg_catalog.to_regnamespace(pg_catalog.quote_ident('My Schema'))::oid
-    AND p.proname IN ('upsert_Odd "Entity"_rows', 'upsert_Odd "Entity"_many', 'upsert_Odd "Entity"', 'rehome_Odd "Entity"', 'erase_Odd "Entity"', 'get_Odd "Entity"', 'sync_Odd "Entity"')
-) f;
+SELECT "residency"."guard_functions"('My Schema', 'Odd "Entity"', false);
 -- pg-residency-end: functions My Schema.Odd "Entity"
 
 -- Down Migration

@@ -97,10 +97,42 @@ END
 $function$;
 REVOKE ALL ON FUNCTION "residency"."admin_step"(text, text[], text) FROM PUBLIC;
 
+-- log_min_error_statement = panic on an entity's API functions (or, with
+-- `apply`, its apply function), every overload, so that an error raised inside
+-- one is logged without the caller's statement, which may carry personal
+-- values as literals. A superuser-only parameter, checked against the
+-- functions' owner at every call: set where the migrating role may, else an
+-- admin to-do (before 15, the database's setting instead, since only a
+-- superuser's functions may carry it). Names as config/derivedNames.ts.
+CREATE FUNCTION "residency"."guard_functions"(schema text, entity text, apply boolean)
+RETURNS boolean
+LANGUAGE sql
+SET search_path = pg_catalog, pg_temp
+AS $function$
+  SELECT "residency"."admin_step"(
+    CASE WHEN $3 THEN format('log_min_error_statement of %I.%I', $1, 'apply_' || $2)
+      ELSE format('log_min_error_statement of the functions of %I.%I', $1, $2) END,
+    f.statements,
+    CASE WHEN current_setting('server_version_num')::integer >= 150000
+      THEN format('GRANT SET ON PARAMETER log_min_error_statement TO %I;', current_user)
+        || E'\n' || array_to_string(f.statements, E';\n') || ';'
+      ELSE format('ALTER DATABASE %I SET log_min_error_statement = %L;', current_database(), 'panic') END)
+  FROM (
+    SELECT coalesce(array_agg(format('ALTER FUNCTION %s SET log_min_error_statement = %L', p.oid::regprocedure, 'panic')
+        ORDER BY p.oid::regprocedure::text), '{}') AS statements
+    FROM pg_proc p
+    WHERE p.pronamespace = to_regnamespace(quote_ident($1))::oid
+      AND p.proname = ANY (CASE WHEN $3 THEN ARRAY['apply_' || $2] ELSE ARRAY['upsert_' || $2, 'upsert_' || $2 || '_many',
+        'upsert_' || $2 || '_rows', 'rehome_' || $2, 'erase_' || $2, 'get_' || $2, 'sync_' || $2] END)
+  ) f
+$function$;
+REVOKE ALL ON FUNCTION "residency"."guard_functions"(text, text, boolean) FROM PUBLIC;
+
 -- Down Migration
 SET LOCAL lock_timeout = '2500ms';
 SET LOCAL statement_timeout = '30s';
 
+DROP FUNCTION "residency"."guard_functions"(text, text, boolean);
 DROP FUNCTION "residency"."admin_step"(text, text[], text);
 DROP TABLE "residency"."admin_todo";
 DROP FUNCTION "residency"."bind_server"(text);

@@ -35,12 +35,12 @@ test.after.always(async () => {
   await fleet?.stop();
 });
 
-async function up() {
+async function up(on: ManagedFleet = fleet, generated = dir) {
   let stdout = '';
   let stderr = '';
   const code = await buildCli({
-    argv: ['migrate', 'up', '--all', '--dir', dir, '--config', fleet.configPath, '--state-dir', join(fleet.root, 'cli'), '--json'],
-    env: Object.freeze({ ...fleet.env }),
+    argv: ['migrate', 'up', '--all', '--dir', generated, '--config', on.configPath, '--state-dir', join(on.root, 'cli'), '--json'],
+    env: Object.freeze({ ...on.env }),
     stdout: { write: (text: string) => (stdout += text) },
     stderr: { write: (text: string) => (stderr += text) },
   });
@@ -94,4 +94,35 @@ test.serial('a missing extension, then dblink in public, are refused at migrate 
   const done = await up();
   t.is(done.status, 'applied', done.message);
   t.is(done.code, 0);
+});
+
+test.serial('dblink that PUBLIC may execute is refused at migrate, naming the region and the REVOKE', async (t) => {
+  // the admin forgot the REVOKEs: CREATE EXTENSION grants EXECUTE to PUBLIC
+  const open = await startManagedFleet([{ name: 'aus', postgres: 18 }], {
+    adminDatabaseSql: (documented) => documented.filter((s) => !s.startsWith('REVOKE')),
+  });
+  try {
+    const generated = join(open.root, 'generated');
+    await genMigrations({
+      config: open.config,
+      templates: await loadTemplates(),
+      outDir: generated,
+      check: false,
+      force: false,
+      fs: nodeGeneratedFs,
+    });
+    const refused = await up(open, generated);
+    t.is(refused.code, 1);
+    t.regex(
+      refused.message,
+      /region "aus": PUBLIC may use dblink \(USAGE on schema residency_dblink or EXECUTE on its functions\), so any role could run SQL on a connection a write left open, and the role "migrator" does not own them to revoke it; .*\nREVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA residency_dblink FROM PUBLIC;\n/s,
+    );
+    const admin = await open.connectSuperuser('aus');
+    for (const statement of adminSql(refused.message)) await admin.query(statement);
+    await admin.end();
+    const done = await up(open, generated);
+    t.is(done.status, 'applied', done.message);
+  } finally {
+    await open.stop();
+  }
 });

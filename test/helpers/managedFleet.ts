@@ -19,6 +19,7 @@ import { clearStaleLock } from '../../src/cluster/staleLock.js';
 import { linkRoleLogSettings } from '../../src/plan/linkRoleSettings.js';
 import { ident, literal } from '../../src/sql/quote.js';
 import { freePort } from './freePort.js';
+import { findLeaks, homeValues, readLog, recordLogAudit } from './logAudit.js';
 import { SEED_ENTITY_YAML } from './scratchFleet.js';
 
 /** Debian's `postgresql-15` package: the distribution's server, not one from npm. */
@@ -90,6 +91,12 @@ export interface ManagedFleet {
   /** The server log lines each region wrote since `markLogs()`. */
   logsSinceMark(): Promise<Record<string, string>>;
   markLogs(): Promise<void>;
+  /**
+   * The log audit of issue 8 (no personal value in another region's server
+   * log), recorded once: call it while the fleet holds its rows; stop() runs
+   * it otherwise.
+   */
+  auditLogs(): Promise<void>;
   /** SIGKILLs a region's postmaster, as a crash would; returns its pid. */
   killRegion(region: string): Promise<number>;
   startRegion(region: string): Promise<void>;
@@ -165,8 +172,32 @@ export async function startManagedFleet(
   const open: pg.Client[] = [];
   const servers = new Map<string, { input: StartServerInput; paths: RegionPaths }>();
   const marks = new Map<string, number>();
+  // the fleet, once started: the audit and the superuser connection use its connect()
+  const self: { fleet?: ManagedFleet } = {};
+  let audited: Promise<void> | undefined;
 
+  // issue 8: no region's server log holds a personal value whose home is another
+  // region; read as the migrator (it owns the leaves), not as a superuser
+  const auditLogs = async () => {
+    const values = new Map<string, { object: string; value: string }[]>();
+    const logs = new Map<string, string>();
+    for (const [name, { paths }] of servers) {
+      const held = await self
+        .fleet!.connect(name, MIGRATOR, migratorPassword)
+        .then(async (client) => homeValues(config, name, async (sql) => (await client.query(sql)).rows as Record<string, unknown>[]))
+        .catch(() => []);
+      values.set(name, held);
+      logs.set(name, readLog(paths.logFile));
+    }
+    recordLogAudit({
+      fleet: [...servers.keys()].join(','),
+      logs: logs.size,
+      values: [...values.values()].reduce((n, v) => n + v.length, 0),
+      leaks: findLeaks(values, logs),
+    });
+  };
   const stopAll = async () => {
+    if (servers.size > 0 && self.fleet !== undefined) await (audited ??= auditLogs()).catch(() => undefined);
     await Promise.all(open.map((c) => c.end().catch(() => undefined)));
     for (const { paths } of servers.values()) {
       const pid = await postmasterPid(paths.dataDir);
@@ -238,7 +269,8 @@ export async function startManagedFleet(
     appPassword,
     caFile,
     ssl,
-    connectSuperuser: (region) => fleet.connect(region, 'postgres', superuserPassword),
+    connectSuperuser: (region) => self.fleet!.connect(region, 'postgres', superuserPassword),
+    auditLogs: () => (audited ??= auditLogs()),
     async connect(region, who, pw) {
       const client = new pg.Client({ host: '127.0.0.1', port: ports[region], user: who, password: pw, database: 'residency', ssl });
       client.on('error', () => undefined);
@@ -269,6 +301,7 @@ export async function startManagedFleet(
     },
     stop: stopAll,
   };
+  self.fleet = fleet;
   return fleet;
 }
 

@@ -15,10 +15,13 @@ let fleet: ManagedFleet;
 let dir: string;
 test.before(async () => {
   fleet = await startManagedFleet([{ name: 'deu', postgres: 15 }], {
-    // no postgres_fdw, and dblink where a console's "enable extension" puts it
+    // an admin who left out steps: no postgres_fdw, dblink where a console's
+    // "enable extension" puts it, the database not the migrator's, no CREATEROLE
     adminDatabaseSql: (documented) => [
       ...documented.filter((s) => !/postgres_fdw|residency_dblink/.test(s)),
       'CREATE EXTENSION dblink SCHEMA public',
+      `ALTER DATABASE residency OWNER TO postgres`,
+      `ALTER ROLE ${MIGRATOR} NOCREATEROLE`,
     ],
   });
   dir = join(fleet.root, 'generated');
@@ -57,44 +60,58 @@ const adminSql = (message: string) =>
     .filter((l) => /^(CREATE|ALTER|REVOKE|GRANT)\b/.test(l))
     .map((l) => l.replace(/;.*$/, ''));
 
-test.serial('a missing extension, then dblink in public, are refused at migrate naming the region and the admin SQL', async (t) => {
-  const first = await up();
-  t.is(first.code, 1);
-  t.is(first.status, 'failed');
-  t.regex(
-    first.message,
-    /region "deu": the extension "postgres_fdw" is not installed, and the role "migrator" may not create it \(only a superuser or a cloud's admin role may\); as an admin, connected to database "residency", run: CREATE EXTENSION IF NOT EXISTS postgres_fdw; then run migrate again/,
-  );
-  const admin = await fleet.connectSuperuser('deu');
-  await admin.query('CREATE EXTENSION postgres_fdw');
-  t.regex(
-    (await up()).message,
-    /region "deu": the role "migrator" may not use the foreign-data wrapper postgres_fdw; .*run: GRANT USAGE ON FOREIGN DATA WRAPPER postgres_fdw TO migrator;/,
-  );
-  await admin.query(`GRANT USAGE ON FOREIGN DATA WRAPPER postgres_fdw TO ${MIGRATOR}`);
-
-  // dblink in public: never "applied" with writes that cannot work
-  const dblink = await up();
-  t.is(dblink.status, 'failed');
-  t.regex(
-    dblink.message,
-    /region "deu": dblink is installed in schema "public", .*pg-residency needs it in schema residency_dblink, with EXECUTE on its functions not granted to PUBLIC/,
-  );
-  const fix = adminSql(dblink.message);
-  t.deepEqual(fix, [
-    'CREATE SCHEMA IF NOT EXISTS residency_dblink',
-    'ALTER EXTENSION dblink SET SCHEMA residency_dblink',
-    'REVOKE ALL ON SCHEMA residency_dblink FROM PUBLIC',
-    'REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA residency_dblink FROM PUBLIC',
-    'GRANT USAGE ON SCHEMA residency_dblink TO migrator',
-    'GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA residency_dblink TO migrator',
-  ]);
-  for (const statement of fix) await admin.query(statement);
-  await admin.end();
-  const done = await up();
-  t.is(done.status, 'applied', done.message);
-  t.is(done.code, 0);
-});
+test.serial(
+  'each missing admin step is refused at migrate, naming the region, the right and the SQL; running that SQL is enough',
+  async (t) => {
+    const steps: [RegExp, string[]][] = [
+      [
+        /^region "deu": the role "migrator" may not create pg-residency's bookkeeping tables in schema public \(it needs CREATE there; .*run: GRANT CREATE ON SCHEMA public TO migrator; then run migrate again/,
+        ['GRANT CREATE ON SCHEMA public TO migrator'],
+      ],
+      [
+        /region "deu": the role "migrator" may not create schemas in database "residency" .*run: ALTER DATABASE residency OWNER TO migrator;/,
+        ['ALTER DATABASE residency OWNER TO migrator'],
+      ],
+      [
+        /region "deu": the extension "postgres_fdw" is not installed, and the role "migrator" may not create it \(only a superuser or a cloud's admin role may\); as an admin, connected to database "residency", run: CREATE EXTENSION IF NOT EXISTS postgres_fdw; then run migrate again/,
+        ['CREATE EXTENSION IF NOT EXISTS postgres_fdw'],
+      ],
+      [
+        /region "deu": the role "migrator" may not use the foreign-data wrapper postgres_fdw; .*run: GRANT USAGE ON FOREIGN DATA WRAPPER postgres_fdw TO migrator;/,
+        ['GRANT USAGE ON FOREIGN DATA WRAPPER postgres_fdw TO migrator'],
+      ],
+      [
+        /region "deu": the role "migrator" may not create the link role "residency_link" \(it needs CREATEROLE\); as an admin run: ALTER ROLE migrator CREATEROLE;/,
+        ['ALTER ROLE migrator CREATEROLE'],
+      ],
+      // dblink in public: never "applied" with writes that cannot work
+      [
+        /region "deu": dblink is installed in schema "public", .*pg-residency needs it in schema residency_dblink, with EXECUTE on its functions not granted to PUBLIC/s,
+        [
+          'CREATE SCHEMA IF NOT EXISTS residency_dblink',
+          'ALTER EXTENSION dblink SET SCHEMA residency_dblink',
+          'REVOKE ALL ON SCHEMA residency_dblink FROM PUBLIC',
+          'REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA residency_dblink FROM PUBLIC',
+          'GRANT USAGE ON SCHEMA residency_dblink TO migrator',
+          'GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA residency_dblink TO migrator',
+        ],
+      ],
+    ];
+    const admin = await fleet.connectSuperuser('deu');
+    for (const [message, fix] of steps) {
+      const refused = await up();
+      t.is(refused.code, 1);
+      t.is(refused.status, 'failed');
+      t.regex(refused.message, message);
+      t.deepEqual(adminSql(refused.message), fix);
+      for (const statement of fix) await admin.query(statement);
+    }
+    await admin.end();
+    const done = await up();
+    t.is(done.status, 'applied', done.message);
+    t.is(done.code, 0);
+  },
+);
 
 test.serial('dblink that PUBLIC may execute is refused at migrate, naming the region and the REVOKE', async (t) => {
   // the admin forgot the REVOKEs: CREATE EXTENSION grants EXECUTE to PUBLIC

@@ -21,7 +21,13 @@ BEGIN
   SELECT oid, rolsuper, rolcreaterole, rolcreatedb, rolreplication, rolbypassrls
     INTO found_role FROM pg_catalog.pg_roles WHERE rolname = 'residency_link';
   IF NOT FOUND THEN
-    CREATE ROLE "residency_link" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS;
+    BEGIN
+      CREATE ROLE "residency_link" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS;
+    EXCEPTION WHEN insufficient_privilege THEN
+      RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = pg_catalog.format(
+        'region "%s": the role "%s" may not create the link role "%s" (it needs CREATEROLE); as an admin run: ALTER ROLE %I CREATEROLE; then run migrate again (docs/own-databases.md)',
+        'usa', current_user, 'residency_link', current_user);
+    END;
     COMMENT ON ROLE "residency_link" IS 'managed by pg-residency';
   ELSIF pg_catalog.shobj_description(found_role.oid, 'pg_authid') IS DISTINCT FROM 'managed by pg-residency' THEN
     RAISE EXCEPTION USING ERRCODE = '42710', MESSAGE = pg_catalog.format(

@@ -12,6 +12,17 @@ SET LOCAL statement_timeout = '30s';
 -- a missing one is created here when the migrating role may (postgres_fdw
 -- and dblink need a superuser or a cloud's admin role), else refused with the
 -- SQL an admin runs (docs/own-databases.md).
+-- The migrations create schemas (and 13+ trusted extensions): the database's
+-- owner (or a role granted CREATE on it) may.
+DO $function$
+BEGIN
+  IF NOT pg_catalog.has_database_privilege(pg_catalog.current_database(), 'CREATE') THEN
+    RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = pg_catalog.format(
+      'region "%s": the role "%s" may not create schemas in database "%s" (it needs to own it, or CREATE on it); as an admin run: ALTER DATABASE %I OWNER TO %I; then run migrate again (docs/own-databases.md)',
+      'we"ird', current_user, pg_catalog.current_database(), pg_catalog.current_database(), current_user);
+  END IF;
+END
+$function$;
 DO $function$
 BEGIN
   IF NOT EXISTS (SELECT FROM pg_catalog.pg_extension e WHERE e.extname = 'postgres_fdw') THEN

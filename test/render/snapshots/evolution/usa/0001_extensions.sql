@@ -8,12 +8,8 @@
 SET LOCAL lock_timeout = '2500ms';
 SET LOCAL statement_timeout = '30s';
 
--- Extensions an admin created ahead of time are used where they are;
--- a missing one is created here when the migrating role may (postgres_fdw
--- and dblink need a superuser or a cloud's admin role), else refused with the
--- SQL an admin runs (docs/own-databases.md).
--- The migrations create schemas (and 13+ trusted extensions): the database's
--- owner (or a role granted CREATE on it) may.
+-- Extensions an admin created are used where they are; a missing one is
+-- created where the migrating role may, else refused with the admin's SQL.
 DO $function$
 BEGIN
   IF NOT pg_catalog.has_database_privilege(pg_catalog.current_database(), 'CREATE') THEN
@@ -49,8 +45,6 @@ BEGIN
   END IF;
 END
 $function$;
--- The servers to the other regions use postgres_fdw: its owner, or a role
--- granted USAGE, may create them.
 DO $function$
 BEGIN
   IF NOT pg_catalog.has_foreign_data_wrapper_privilege('postgres_fdw', 'USAGE') THEN

@@ -55,21 +55,15 @@ END
 $function$;
 REVOKE ALL ON FUNCTION "residency"."bind_server"(text) FROM PUBLIC;
 
--- What an admin must do in this region because the migrating role may not
--- (docs/own-databases.md): a step that needs a right the migrator lacks
--- (setting a superuser-only log parameter, before PostgreSQL 15 or without
--- GRANT SET ON PARAMETER) records here the SQL that does it, instead of
--- failing or skipping it silently; `pg-residency migrate` prints every row
--- after each `up`, naming the region. The fix ends by deleting its row.
+-- Admin to-dos: what the migrating role may not do here, with the SQL an
+-- admin runs (migrate prints them; docs/own-databases.md).
 CREATE TABLE "residency"."admin_todo" (
   item text PRIMARY KEY,
   fix text NOT NULL
 );
 
--- Runs `statements` (one subtransaction) when the current role may: then the
--- to-do `todo` is done. When it may not (42501), records `admin_sql`, the SQL
--- an admin runs instead; `statements` NULL: the caller found it may not.
--- Returns whether it ran.
+-- Runs `statements` where the current role may (NULL: it may not), else
+-- records `admin_sql` as a to-do.
 CREATE FUNCTION "residency"."admin_step"(todo text, statements text[], admin_sql text)
 RETURNS boolean
 LANGUAGE plpgsql
@@ -97,13 +91,9 @@ END
 $function$;
 REVOKE ALL ON FUNCTION "residency"."admin_step"(text, text[], text) FROM PUBLIC;
 
--- log_min_error_statement = panic on an entity's API functions (or, with
--- `apply`, its apply function), every overload, so that an error raised inside
--- one is logged without the caller's statement, which may carry personal
--- values as literals. A superuser-only parameter, checked against the
--- functions' owner at every call: set where the migrating role may, else an
--- admin to-do (before 15, the database's setting instead, since only a
--- superuser's functions may carry it). Names as config/derivedNames.ts.
+-- log_min_error_statement = panic on an entity's API (or apply) functions:
+-- superuser-only, checked against their owner at each call; before 15 an
+-- admin sets it for the database instead. Names as config/derivedNames.ts.
 CREATE FUNCTION "residency"."guard_functions"(schema text, entity text, apply boolean)
 RETURNS boolean
 LANGUAGE sql

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { ResidencyError } from '../errors.js';
 import { literal, qualified } from '../sql/quote.js';
 
 export const MIGRATIONS_SCHEMA = 'public';
@@ -31,7 +32,21 @@ export async function appliedMigrations(client: pg.Client): Promise<Applied[]> {
 }
 
 /** Creates the checksum table when missing; run before the migrations that write to it. */
-export async function ensureChecksumsTable(client: pg.Client): Promise<void> {
+export async function ensureChecksumsTable(client: pg.Client, region: string): Promise<void> {
+  // CREATE ... IF NOT EXISTS needs CREATE on the schema even when the table exists
+  if ((await tableExists(client, CHECKSUMS_TABLE)) && (await tableExists(client, MIGRATIONS_TABLE))) return;
+  const { rows } = await client.query<{ may: boolean; role: string; roleSql: string; database: string }>(
+    `SELECT has_schema_privilege($1, 'CREATE') AS may, current_user AS role, quote_ident(current_user) AS "roleSql", current_database() AS database`,
+    [MIGRATIONS_SCHEMA],
+  );
+  const me = rows[0]!;
+  if (!me.may) {
+    throw new ResidencyError(
+      'MIGRATION',
+      `region "${region}": the role "${me.role}" may not create pg-residency's bookkeeping tables in schema ${MIGRATIONS_SCHEMA} (it needs CREATE there; on PostgreSQL 15+ the database's owner has it); as an admin, connected to database "${me.database}", run: GRANT CREATE ON SCHEMA ${MIGRATIONS_SCHEMA} TO ${me.roleSql}; then run migrate again (docs/own-databases.md)`,
+    );
+  }
+  if (await tableExists(client, CHECKSUMS_TABLE)) return;
   await client.query(
     `CREATE TABLE IF NOT EXISTS ${qualified(MIGRATIONS_SCHEMA, CHECKSUMS_TABLE)} (name text PRIMARY KEY, sha256 text NOT NULL, recorded_at timestamptz NOT NULL DEFAULT now())`,
   );

@@ -6,6 +6,7 @@ import { droppedData } from './droppedData.js';
 import { takeFleetLock } from './fleetLock.js';
 import { ResidencyError, unknownRegion } from '../errors.js';
 import type { Phase } from '../format/migrationFile.js';
+import { readAdminTodo, type AdminTodo } from './adminTodo.js';
 import { appliedMigrations } from './appliedMigrations.js';
 import { connectRegion, regionError } from './connect.js';
 import { checkRegionLinks, linkCheckError } from './linkCheck.js';
@@ -59,6 +60,8 @@ export interface RegionMigrateResult {
   readonly links?: readonly LinkAuthUsed[];
   /** What regions.yaml weakened for this region (see linkWarnings), for the CLI to print. */
   readonly warnings: readonly string[];
+  /** After `up`: what the migrating role may not do here, with the SQL an admin runs (see docs/own-databases.md). */
+  readonly adminTodo?: readonly AdminTodo[];
 }
 
 /** The regions a command names, in regions.yaml order. */
@@ -83,6 +86,7 @@ interface Target {
   queue: MigrationFile[];
   done: string[];
   links?: LinkAuthUsed[];
+  adminTodo?: AdminTodo[];
 }
 
 /**
@@ -223,6 +227,7 @@ export async function migrateFleet(input: MigrateInput): Promise<RegionMigrateRe
       for (const target of targets) {
         try {
           await secure(target);
+          target.adminTodo = await readAdminTodo(target.client!);
         } catch (error) {
           fail(target, error);
           break;
@@ -266,6 +271,7 @@ export async function migrateFleet(input: MigrateInput): Promise<RegionMigrateRe
           })),
     ...(brokenLinks.has(t.region.name) ? { status: 'failed' as const, error: brokenLinks.get(t.region.name)! } : {}),
     ...(t.links !== undefined ? { links: t.links } : {}),
+    ...(t.adminTodo !== undefined && t.adminTodo.length > 0 ? { adminTodo: t.adminTodo } : {}),
     warnings: [...linkWarnings(t.region), ...(linkNotes.has(t.region.name) ? [linkNotes.get(t.region.name)!] : [])],
   }));
 }

@@ -40,7 +40,7 @@ export async function runRegion(
     if (match) current = match[1];
   };
   let ran: { name: string }[];
-  await ensureChecksumsTable(client);
+  await ensureChecksumsTable(client, migrations.region);
   const dir = await mkdtemp(join(tmpdir(), 'rsd-run-'));
   try {
     for (const file of migrations.files) await writeFile(join(dir, file.file), withChecksum(file));

@@ -8,8 +8,10 @@ export const MANAGED_ROLE_COMMENT = 'managed by pg-residency';
  * (other regions' calls, arriving through postgres_fdw as statement text and
  * bind parameters) out of this region's server log, for the given server
  * version. Each is set with `ALTER ROLE ... SET`, which wins over the server's
- * own settings for the role's sessions. Most are superuser-only settings, so
- * migrate must run as a superuser (CREATE EXTENSION postgres_fdw needs one anyway).
+ * own settings for the role's sessions. Most are superuser-only settings:
+ * the migration sets them where the migrating role may (a superuser; 15+:
+ * GRANT SET ON PARAMETER), else records an admin to-do that migrate prints
+ * (residency.admin_step; docs/own-databases.md lists these names for the grant).
  *
  * - `log_min_messages = fatal`: errors (whose message or DETAIL may quote a
  *   value, e.g. "Failing row contains (...)") are returned to the calling

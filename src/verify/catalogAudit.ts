@@ -225,7 +225,9 @@ export function auditCatalog(config: Config, region: Region, cat: CatalogSnapsho
           'RV210',
           here,
           `user mapping for ${m.role} server ${m.server}`,
-          `logs in as ${user === undefined ? 'the local user name' : `"${user}"`}, not the link role "${config.link.role}"`,
+          m.visible === false
+            ? `its options are hidden from the verifying role (it does not own server ${m.server}), so it may log in as anyone, not the link role "${config.link.role}"`
+            : `logs in as ${user === undefined ? 'the local user name' : `"${user}"`}, not the link role "${config.link.role}"`,
           `DROP USER MAPPING FOR ${m.role === 'PUBLIC' ? 'PUBLIC' : `"${m.role}"`} SERVER "${m.server}"`,
         ),
       );

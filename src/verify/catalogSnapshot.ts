@@ -22,7 +22,8 @@ export interface CatalogSnapshot extends PrivilegeSnapshot {
   readonly constraints: readonly { schema: string; name: string; type: string; def: string }[];
   readonly foreignTables: readonly { schema: string; name: string; server: string; options: readonly string[] }[];
   readonly servers: readonly { name: string; wrapper: string; options: readonly string[] }[];
-  readonly mappings: readonly { server: string; role: string; options: readonly string[] }[];
+  /** `visible` false: the options are hidden from the verifying role (a server it does not own). */
+  readonly mappings: readonly { server: string; role: string; options: readonly string[]; visible?: boolean }[];
   readonly grants: readonly { schema: string; name: string; grantee: string; privilege: string }[];
   readonly functions: readonly { schema: string; name: string; nargs: number; md5: string; oid: number; extension: boolean }[];
   readonly types: readonly { schema: string; name: string; extension: boolean }[];
@@ -94,8 +95,11 @@ export async function readCatalog(
        JOIN pg_catalog.pg_foreign_server s ON s.oid = f.ftserver`,
     `SELECT s.srvname AS name, w.fdwname AS wrapper, coalesce(s.srvoptions, '{}') AS options
        FROM pg_catalog.pg_foreign_server s JOIN pg_catalog.pg_foreign_data_wrapper w ON w.oid = s.srvfdw`,
-    `SELECT s.srvname AS server, CASE WHEN u.umuser = 0 THEN 'PUBLIC' ELSE pg_catalog.pg_get_userbyid(u.umuser) END AS role, coalesce(u.umoptions, '{}') AS options
-       FROM pg_catalog.pg_user_mapping u JOIN pg_catalog.pg_foreign_server s ON s.oid = u.umserver`,
+    // pg_user_mappings, not pg_user_mapping (superusers only): a migrator that is
+    // not a superuser sees the options of the mappings of the servers it owns
+    `SELECT u.srvname AS server, CASE WHEN u.umuser = 0 THEN 'PUBLIC' ELSE u.usename END AS role, coalesce(u.umoptions, '{}') AS options,
+            u.umoptions IS NOT NULL AS visible
+       FROM pg_catalog.pg_user_mappings u`,
     `SELECT n.nspname AS schema, c.relname AS name, CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.pg_get_userbyid(a.grantee) END AS grantee, a.privilege_type AS privilege
        FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace, pg_catalog.aclexplode(c.relacl) a
       WHERE n.nspname = ANY (${m}) AND a.grantee <> c.relowner`,
@@ -106,9 +110,11 @@ export async function readCatalog(
       WHERE n.nspname = ANY (${m}) AND t.typtype IN ('c', 'e', 'd', 'r')
         AND (t.typtype <> 'c' OR (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = t.typrelid) = 'c')`,
     `SELECT s AS sig, pg_catalog.to_regprocedure(s)::oid::int AS oid FROM unnest(${arr(signatures)}) s`,
-    `SELECT DISTINCT n.nspname AS schema, c.relname AS name, c.relkind::text AS kind, a.attname AS column
-       FROM pg_catalog.pg_statistic st JOIN pg_catalog.pg_class c ON c.oid = st.starelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-       JOIN pg_catalog.pg_attribute a ON a.attrelid = st.starelid AND a.attnum = st.staattnum
+    // pg_stats, not pg_statistic (superusers only): the rows of every column the
+    // verifying role may read, which includes every table the migrations made
+    `SELECT DISTINCT n.nspname AS schema, c.relname AS name, c.relkind::text AS kind, st.attname AS column
+       FROM pg_catalog.pg_stats st JOIN pg_catalog.pg_namespace n ON n.nspname = st.schemaname
+       JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = st.tablename
       WHERE n.nspname = ANY (${m}) AND c.relkind IN ('f', 'p', 'r')`,
     `SELECT p.pubname AS name, p.puballtables AS all,
             coalesce((SELECT array_agg(t.schemaname || '.' || t.tablename) FROM pg_catalog.pg_publication_tables t WHERE t.pubname = p.pubname), '{}') AS tables

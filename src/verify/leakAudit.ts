@@ -172,7 +172,7 @@ export function auditLeaks(config: Config, region: Region, cat: CatalogSnapshot)
           here,
           `role ${role}`,
           `log_min_error_statement is ${level} for it: a failing call outside the generated functions (a literal cast, a typo) is logged with its text, values included`,
-          `ALTER ROLE "${role}" SET log_min_error_statement = panic (as superuser), and pass values as bind parameters`,
+          `ALTER ROLE "${role}" SET log_min_error_statement = panic (as an admin: a superuser, or the cloud's admin role), and pass values as bind parameters`,
         ),
       );
   }
@@ -186,7 +186,7 @@ export function auditLeaks(config: Config, region: Region, cat: CatalogSnapshot)
         here,
         `role ${link}`,
         `missing or changed: ${missing.map((s) => `${s.name} = ${s.value}`).join(', ')}`,
-        '`pg-residency migrate up --all` sets them again (run it as a superuser)',
+        '`pg-residency migrate up --all` sets them again where the migrating role may (a superuser; 15+: GRANT SET ON PARAMETER), else prints the SQL an admin runs (docs/own-databases.md)',
       ),
     );
 

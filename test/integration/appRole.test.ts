@@ -1,6 +1,7 @@
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { connectFleet } from '../../src/client/connectFleet.js';
 import { MIXED, startFleet, type Fleet } from '../helpers/fleet.js';
 
 // The application connects as an ordinary role listed in app_roles: it may
@@ -60,3 +61,29 @@ for (const region of ['usa', 'aus']) {
     t.deepEqual(stored, { name: 'App User' });
   });
 }
+
+test('issue 17, finding 3: connectFleet().resolve() works as an application role (it was 42501)', async (t) => {
+  const client = await connectFleet({
+    config: fleet.config,
+    env: fleet.env,
+    connections: Object.fromEntries(
+      ['usa', 'gbr', 'aus'].map((r) => [
+        r,
+        { host: '127.0.0.1', port: fleet.ports[r], user: 'app', password: APP_PASSWORD, database: 'residency' },
+      ]),
+    ),
+  });
+  try {
+    const results = await client.resolve();
+    t.deepEqual(
+      results.map((r) => [r.region, r.error?.message, r.pending]),
+      [
+        ['usa', undefined, 0],
+        ['gbr', undefined, 0],
+        ['aus', undefined, 0],
+      ],
+    );
+  } finally {
+    await client.close();
+  }
+});

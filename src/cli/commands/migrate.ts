@@ -52,13 +52,26 @@ function printStep(ctx: CliContext, direction: 'up' | 'down', step: MigrateStep)
   ctx.line(`${pad(step.region)} ${step.phase.padEnd(7)} ${verb} ${step.migrations.length} (${elapsed(step.elapsedMs)})`);
 }
 
-function printResult(ctx: CliContext, r: RegionMigrateResult): void {
+function printResult(ctx: CliContext, r: RegionMigrateResult, direction: 'up' | 'down'): void {
   const list = r.migrations.length ? `: ${r.migrations.join(', ')}` : '';
-  ctx.line(`${pad(r.region)} ${r.status}${list}`);
+  // a failed region's migrations committed before the failure: they did not fail
+  const status =
+    r.status === 'failed' && r.migrations.length > 0
+      ? `failed after ${direction === 'up' ? 'applying' : 'reverting'} ${r.migrations.length}`
+      : r.status;
+  ctx.line(`${pad(r.region)} ${status}${list}`);
   if (r.error) ctx.error(`${pad(r.region)} error [${r.error.code}]: ${r.error.message}`);
   if (r.links !== undefined && r.links.length > 0) {
     const how = (auth: string) => (auth === 'cert' ? "by the link role's certificate (no password stored)" : 'by password (SCRAM)');
     ctx.line(`${pad('')} links: ${r.links.map((l) => `to ${l.target} ${how(l.auth)}`).join(', ')}`);
+  }
+  for (const todo of r.adminTodo ?? []) {
+    ctx.error(
+      `${pad(r.region)} admin to-do: ${todo.item}: the migrating role may not; as an admin, connected to this region's database, run:\n${todo.fix
+        .split('\n')
+        .map((l) => `${pad('')}   ${l}`)
+        .join('\n')}`,
+    );
   }
 }
 
@@ -142,7 +155,7 @@ export function migrateCommand(ctx: CliContext): CommandModule<object, Args> {
         allowDestructive: argv['allow-destructive'],
       });
       if (argv['dry-run']) for (const r of results) if (r.sql) ctx.line(r.sql);
-      for (const r of results) printResult(ctx, r);
+      for (const r of results) printResult(ctx, r, direction);
       for (const warning of results.flatMap((r) => r.warnings ?? [])) ctx.error(`warning: ${warning}`);
       const ok = !results.some((r) => r.status === 'failed');
       ctx.result({ ok, regions: results.map((r) => ({ ...r, error: r.error && jsonError(r.error) })) } satisfies MigrateJson);

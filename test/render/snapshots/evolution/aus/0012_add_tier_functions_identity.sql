@@ -27,7 +27,6 @@ RETURNS SETOF "shared"."identity_upsert_result"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -112,7 +111,6 @@ CREATE OR REPLACE FUNCTION "shared"."upsert_identity_many"(rows jsonb)
 RETURNS SETOF "shared"."identity_upsert_result"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-SET log_min_error_statement = 'panic'
 AS $function$
 DECLARE
   _rsd_at bigint;
@@ -192,7 +190,6 @@ CREATE OR REPLACE FUNCTION "shared"."upsert_identity"(
 RETURNS "shared"."identity_upsert_result"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-SET log_min_error_statement = 'panic'
 AS $function$
 DECLARE
   _rsd_row "shared"."identity_row";
@@ -219,7 +216,6 @@ CREATE OR REPLACE FUNCTION "shared"."upsert_identity"(
 RETURNS "shared"."identity_upsert_result"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-SET log_min_error_statement = 'panic'
 AS $function$
 DECLARE
   _rsd_row "shared"."identity_row";
@@ -242,7 +238,6 @@ RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -301,7 +296,6 @@ RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -339,7 +333,6 @@ CREATE OR REPLACE FUNCTION "shared"."get_identity"(uuid)
 RETURNS SETOF "shared"."identity_row"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -401,7 +394,6 @@ RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -449,6 +441,8 @@ REVOKE ALL ON FUNCTION "shared"."rehome_identity"(uuid, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "shared"."erase_identity"(uuid) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "shared"."get_identity"(uuid) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "shared"."sync_identity"() FROM PUBLIC;
+
+SELECT "residency"."guard_functions"('shared', 'identity', false);
 -- pg-residency-end: functions shared.identity
 
 -- Down Migration
@@ -470,7 +464,6 @@ RETURNS SETOF "shared"."identity_upsert_result"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -555,7 +548,6 @@ CREATE OR REPLACE FUNCTION "shared"."upsert_identity_many"(rows jsonb)
 RETURNS SETOF "shared"."identity_upsert_result"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-SET log_min_error_statement = 'panic'
 AS $function$
 DECLARE
   _rsd_at bigint;
@@ -635,7 +627,6 @@ CREATE OR REPLACE FUNCTION "shared"."upsert_identity"(
 RETURNS "shared"."identity_upsert_result"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-SET log_min_error_statement = 'panic'
 AS $function$
 DECLARE
   _rsd_row "shared"."identity_row";
@@ -657,7 +648,6 @@ RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -716,7 +706,6 @@ RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -754,7 +743,6 @@ CREATE OR REPLACE FUNCTION "shared"."get_identity"(uuid)
 RETURNS SETOF "shared"."identity_row"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -816,7 +804,6 @@ RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -863,6 +850,8 @@ REVOKE ALL ON FUNCTION "shared"."rehome_identity"(uuid, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "shared"."erase_identity"(uuid) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "shared"."get_identity"(uuid) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "shared"."sync_identity"() FROM PUBLIC;
+
+SELECT "residency"."guard_functions"('shared', 'identity', false);
 
 -- The overload of "shared"."upsert_identity" that this step added goes.
 DROP FUNCTION "shared"."upsert_identity"(uuid, text, text, text, timestamptz, text);

@@ -18,7 +18,6 @@ RETURNS SETOF "billing"."account_upsert_result"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -103,7 +102,6 @@ CREATE OR REPLACE FUNCTION "billing"."upsert_account_many"(rows jsonb)
 RETURNS SETOF "billing"."account_upsert_result"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-SET log_min_error_statement = 'panic'
 AS $function$
 DECLARE
   _rsd_at bigint;
@@ -182,7 +180,6 @@ CREATE OR REPLACE FUNCTION "billing"."upsert_account"(
 RETURNS "billing"."account_upsert_result"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-SET log_min_error_statement = 'panic'
 AS $function$
 DECLARE
   _rsd_row "billing"."account_row";
@@ -203,7 +200,6 @@ RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -262,7 +258,6 @@ RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -300,7 +295,6 @@ CREATE OR REPLACE FUNCTION "billing"."get_account"(bigint)
 RETURNS SETOF "billing"."account_row"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -362,7 +356,6 @@ RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -409,6 +402,8 @@ REVOKE ALL ON FUNCTION "billing"."rehome_account"(bigint, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "billing"."erase_account"(bigint) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "billing"."get_account"(bigint) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "billing"."sync_account"() FROM PUBLIC;
+
+SELECT "residency"."guard_functions"('billing', 'account', false);
 -- pg-residency-end: functions billing.account
 
 -- Down Migration

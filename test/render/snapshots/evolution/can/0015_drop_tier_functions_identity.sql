@@ -26,7 +26,6 @@ RETURNS SETOF "shared"."identity_upsert_result"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -111,7 +110,6 @@ CREATE OR REPLACE FUNCTION "shared"."upsert_identity_many"(rows jsonb)
 RETURNS SETOF "shared"."identity_upsert_result"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-SET log_min_error_statement = 'panic'
 AS $function$
 DECLARE
   _rsd_at bigint;
@@ -191,7 +189,6 @@ CREATE OR REPLACE FUNCTION "shared"."upsert_identity"(
 RETURNS "shared"."identity_upsert_result"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-SET log_min_error_statement = 'panic'
 AS $function$
 DECLARE
   _rsd_row "shared"."identity_row";
@@ -218,7 +215,6 @@ CREATE OR REPLACE FUNCTION "shared"."upsert_identity"(
 RETURNS "shared"."identity_upsert_result"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-SET log_min_error_statement = 'panic'
 AS $function$
 DECLARE
   _rsd_row "shared"."identity_row";
@@ -246,7 +242,6 @@ CREATE OR REPLACE FUNCTION "shared"."upsert_identity"(
 RETURNS "shared"."identity_upsert_result"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-SET log_min_error_statement = 'panic'
 AS $function$
 DECLARE
   _rsd_row "shared"."identity_row";
@@ -269,7 +264,6 @@ RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -328,7 +322,6 @@ RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -366,7 +359,6 @@ CREATE OR REPLACE FUNCTION "shared"."get_identity"(uuid)
 RETURNS SETOF "shared"."identity_row"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -428,7 +420,6 @@ RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -477,6 +468,8 @@ REVOKE ALL ON FUNCTION "shared"."rehome_identity"(uuid, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "shared"."erase_identity"(uuid) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "shared"."get_identity"(uuid) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "shared"."sync_identity"() FROM PUBLIC;
+
+SELECT "residency"."guard_functions"('shared', 'identity', false);
 -- pg-residency-end: functions shared.identity
 
 -- Down Migration
@@ -497,7 +490,6 @@ RETURNS SETOF "shared"."identity_upsert_result"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -582,7 +574,6 @@ CREATE OR REPLACE FUNCTION "shared"."upsert_identity_many"(rows jsonb)
 RETURNS SETOF "shared"."identity_upsert_result"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-SET log_min_error_statement = 'panic'
 AS $function$
 DECLARE
   _rsd_at bigint;
@@ -662,7 +653,6 @@ CREATE OR REPLACE FUNCTION "shared"."upsert_identity"(
 RETURNS "shared"."identity_upsert_result"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-SET log_min_error_statement = 'panic'
 AS $function$
 DECLARE
   _rsd_row "shared"."identity_row";
@@ -689,7 +679,6 @@ CREATE OR REPLACE FUNCTION "shared"."upsert_identity"(
 RETURNS "shared"."identity_upsert_result"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-SET log_min_error_statement = 'panic'
 AS $function$
 DECLARE
   _rsd_row "shared"."identity_row";
@@ -718,7 +707,6 @@ CREATE OR REPLACE FUNCTION "shared"."upsert_identity"(
 RETURNS "shared"."identity_upsert_result"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-SET log_min_error_statement = 'panic'
 AS $function$
 DECLARE
   _rsd_row "shared"."identity_row";
@@ -742,7 +730,6 @@ RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -801,7 +788,6 @@ RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -839,7 +825,6 @@ CREATE OR REPLACE FUNCTION "shared"."get_identity"(uuid)
 RETURNS SETOF "shared"."identity_row"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -901,7 +886,6 @@ RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -950,3 +934,5 @@ REVOKE ALL ON FUNCTION "shared"."rehome_identity"(uuid, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "shared"."erase_identity"(uuid) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "shared"."get_identity"(uuid) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "shared"."sync_identity"() FROM PUBLIC;
+
+SELECT "residency"."guard_functions"('shared', 'identity', false);

@@ -27,7 +27,6 @@ RETURNS SETOF "shared"."identity_upsert_result"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -112,7 +111,6 @@ CREATE OR REPLACE FUNCTION "shared"."upsert_identity_many"(rows jsonb)
 RETURNS SETOF "shared"."identity_upsert_result"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-SET log_min_error_statement = 'panic'
 AS $function$
 DECLARE
   _rsd_at bigint;
@@ -192,7 +190,6 @@ CREATE OR REPLACE FUNCTION "shared"."upsert_identity"(
 RETURNS "shared"."identity_upsert_result"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-SET log_min_error_statement = 'panic'
 AS $function$
 DECLARE
   _rsd_row "shared"."identity_row";
@@ -219,7 +216,6 @@ CREATE OR REPLACE FUNCTION "shared"."upsert_identity"(
 RETURNS "shared"."identity_upsert_result"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-SET log_min_error_statement = 'panic'
 AS $function$
 DECLARE
   _rsd_row "shared"."identity_row";
@@ -248,7 +244,6 @@ CREATE OR REPLACE FUNCTION "shared"."upsert_identity"(
 RETURNS "shared"."identity_upsert_result"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-SET log_min_error_statement = 'panic'
 AS $function$
 DECLARE
   _rsd_row "shared"."identity_row";
@@ -272,7 +267,6 @@ RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -331,7 +325,6 @@ RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -369,7 +362,6 @@ CREATE OR REPLACE FUNCTION "shared"."get_identity"(uuid)
 RETURNS SETOF "shared"."identity_row"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -431,7 +423,6 @@ RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -480,6 +471,8 @@ REVOKE ALL ON FUNCTION "shared"."rehome_identity"(uuid, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "shared"."erase_identity"(uuid) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "shared"."get_identity"(uuid) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "shared"."sync_identity"() FROM PUBLIC;
+
+SELECT "residency"."guard_functions"('shared', 'identity', false);
 -- pg-residency-end: functions shared.identity
 
 -- Down Migration
@@ -501,7 +494,6 @@ RETURNS SETOF "shared"."identity_upsert_result"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -586,7 +578,6 @@ CREATE OR REPLACE FUNCTION "shared"."upsert_identity_many"(rows jsonb)
 RETURNS SETOF "shared"."identity_upsert_result"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-SET log_min_error_statement = 'panic'
 AS $function$
 DECLARE
   _rsd_at bigint;
@@ -666,7 +657,6 @@ CREATE OR REPLACE FUNCTION "shared"."upsert_identity"(
 RETURNS "shared"."identity_upsert_result"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-SET log_min_error_statement = 'panic'
 AS $function$
 DECLARE
   _rsd_row "shared"."identity_row";
@@ -693,7 +683,6 @@ CREATE OR REPLACE FUNCTION "shared"."upsert_identity"(
 RETURNS "shared"."identity_upsert_result"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-SET log_min_error_statement = 'panic'
 AS $function$
 DECLARE
   _rsd_row "shared"."identity_row";
@@ -716,7 +705,6 @@ RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -775,7 +763,6 @@ RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -813,7 +800,6 @@ CREATE OR REPLACE FUNCTION "shared"."get_identity"(uuid)
 RETURNS SETOF "shared"."identity_row"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -875,7 +861,6 @@ RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -923,6 +908,8 @@ REVOKE ALL ON FUNCTION "shared"."rehome_identity"(uuid, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "shared"."erase_identity"(uuid) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "shared"."get_identity"(uuid) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "shared"."sync_identity"() FROM PUBLIC;
+
+SELECT "residency"."guard_functions"('shared', 'identity', false);
 
 -- The overload of "shared"."upsert_identity" that this step added goes.
 DROP FUNCTION "shared"."upsert_identity"(uuid, text, text, text, timestamptz, text, text);

@@ -12,10 +12,65 @@ SET LOCAL statement_timeout = '20s';
 -- a named connection a function left open belongs to the session, and
 -- whoever holds EXECUTE on dblink's functions could run SQL on it as the link
 -- role.
-CREATE SCHEMA residency_dblink;
-REVOKE ALL ON SCHEMA residency_dblink FROM PUBLIC;
-CREATE EXTENSION IF NOT EXISTS dblink SCHEMA residency_dblink;
-REVOKE ALL ON ALL FUNCTIONS IN SCHEMA residency_dblink FROM PUBLIC;
+-- An admin may have created both (docs/own-databases.md), since only a
+-- superuser (or a cloud's admin role) may create dblink; else they are
+-- created here. dblink found anywhere else, or executable by PUBLIC, is
+-- refused with the SQL that fixes it.
+DO $function$
+DECLARE
+  _rsd_schema text;
+  _rsd_fix text := pg_catalog.format(E'as an admin (a superuser, or the cloud\'s admin role), connected to database "%s", run:\n'
+    'CREATE SCHEMA IF NOT EXISTS residency_dblink;\n'
+    '%s'
+    'REVOKE ALL ON SCHEMA residency_dblink FROM PUBLIC;\n'
+    'REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA residency_dblink FROM PUBLIC;\n'
+    'GRANT USAGE ON SCHEMA residency_dblink TO %I;\n'
+    'GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA residency_dblink TO %I;\n'
+    'then run migrate again (docs/own-databases.md)', pg_catalog.current_database(),
+    CASE WHEN EXISTS (SELECT FROM pg_catalog.pg_extension e WHERE e.extname = 'dblink')
+      THEN E'ALTER EXTENSION dblink SET SCHEMA residency_dblink;\n'
+      ELSE E'CREATE EXTENSION IF NOT EXISTS dblink SCHEMA residency_dblink;\n' END,
+    current_user, current_user);
+BEGIN
+  SELECT n.nspname INTO _rsd_schema FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
+    WHERE e.extname = 'dblink';
+  IF FOUND AND _rsd_schema <> 'residency_dblink' THEN
+    RAISE EXCEPTION USING ERRCODE = '55000', MESSAGE = pg_catalog.format(
+      'region "%s": dblink is installed in schema "%s", where every role that may use that schema may run SQL on a connection a write left open; pg-residency needs it in schema residency_dblink, with EXECUTE on its functions not granted to PUBLIC (anything else that calls dblink must then name residency_dblink); %s',
+      'aus', _rsd_schema, _rsd_fix);
+  END IF;
+  IF NOT FOUND THEN
+    CREATE SCHEMA IF NOT EXISTS residency_dblink;
+    BEGIN
+      CREATE EXTENSION dblink SCHEMA residency_dblink;
+    EXCEPTION WHEN insufficient_privilege THEN
+      RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = pg_catalog.format(
+        'region "%s": the extension dblink is not installed, and the role "%s" may not create it (only a superuser or a cloud''s admin role may); %s',
+        'aus', current_user, _rsd_fix);
+    END;
+  END IF;
+  -- no one but the migrating role (and the functions it owns) may use it
+  IF pg_catalog.has_schema_privilege('public', 'residency_dblink', 'USAGE') OR EXISTS (
+      SELECT FROM pg_catalog.pg_proc p WHERE p.pronamespace = 'residency_dblink'::regnamespace
+        AND pg_catalog.has_function_privilege('public', p.oid, 'EXECUTE')) THEN
+    IF pg_catalog.pg_has_role((SELECT e.extowner FROM pg_catalog.pg_extension e WHERE e.extname = 'dblink'), 'USAGE')
+        AND pg_catalog.pg_has_role((SELECT n.nspowner FROM pg_catalog.pg_namespace n WHERE n.nspname = 'residency_dblink'), 'USAGE') THEN
+      REVOKE ALL ON SCHEMA residency_dblink FROM PUBLIC;
+      REVOKE ALL ON ALL FUNCTIONS IN SCHEMA residency_dblink FROM PUBLIC;
+    ELSE
+      RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = pg_catalog.format(
+        'region "%s": PUBLIC may use dblink (USAGE on schema residency_dblink or EXECUTE on its functions), so any role could run SQL on a connection a write left open, and the role "%s" does not own them to revoke it; %s',
+        'aus', current_user, _rsd_fix);
+    END IF;
+  END IF;
+  IF NOT pg_catalog.has_schema_privilege('residency_dblink', 'USAGE')
+      OR NOT pg_catalog.has_function_privilege('residency_dblink.dblink_connect(text, text)', 'EXECUTE') THEN
+    RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = pg_catalog.format(
+      'region "%s": the role "%s" may not use dblink (USAGE on schema residency_dblink and EXECUTE on its functions); %s',
+      'aus', current_user, _rsd_fix);
+  END IF;
+END
+$function$;
 
 -- This region reaches itself as it reaches the others: the loopback that
 -- runs a write's local part in a transaction of its own, whose commit is the
@@ -430,9 +485,11 @@ GRANT EXECUTE ON FUNCTION "residency"."decide"(text) TO "residency_link";
 -- whose coordinator has no record and no longer runs the write, leaves the
 -- others (coordinator unreachable or still running), and deletes this region's
 -- commit records that no region holds a prepared part of any more.
+-- SECURITY DEFINER: the application's roles may run it (granted with the
+-- API), without any right on dblink or the user mappings.
 CREATE FUNCTION "residency"."resolve"()
 RETURNS TABLE (gid text, coordinator text, outcome text)
-LANGUAGE plpgsql
+LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
@@ -536,5 +593,15 @@ DROP TABLE "residency"."commit_records";
 REVOKE USAGE ON SCHEMA "residency" FROM "residency_link";
 DROP USER MAPPING FOR PUBLIC SERVER "aus";
 DROP SERVER "aus";
-DROP EXTENSION dblink;
-DROP SCHEMA residency_dblink;
+-- dblink and its schema go only when this role owns them: an admin's stay.
+DO $function$
+BEGIN
+  IF EXISTS (SELECT FROM pg_catalog.pg_extension e WHERE e.extname = 'dblink' AND pg_catalog.pg_has_role(e.extowner, 'USAGE')) THEN
+    DROP EXTENSION dblink;
+  END IF;
+  IF EXISTS (SELECT FROM pg_catalog.pg_namespace n WHERE n.nspname = 'residency_dblink' AND pg_catalog.pg_has_role(n.nspowner, 'USAGE')
+      AND NOT EXISTS (SELECT FROM pg_catalog.pg_extension e WHERE e.extnamespace = n.oid)) THEN
+    DROP SCHEMA residency_dblink;
+  END IF;
+END
+$function$;

@@ -7,12 +7,69 @@
 SET LOCAL lock_timeout = '1000ms';
 SET LOCAL statement_timeout = '20s';
 
-CREATE EXTENSION IF NOT EXISTS "postgres_fdw";
-CREATE EXTENSION IF NOT EXISTS "uuid-ossp";
+-- Extensions an admin created are used where they are; a missing one is
+-- created where the migrating role may, else refused with the admin's SQL.
+DO $function$
+BEGIN
+  IF NOT pg_catalog.has_database_privilege(pg_catalog.current_database(), 'CREATE') THEN
+    RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = pg_catalog.format(
+      'region "%s": the role "%s" may not create schemas in database "%s" (it needs to own it, or CREATE on it); as an admin run: ALTER DATABASE %I OWNER TO %I; then run migrate again (docs/own-databases.md)',
+      'usa', current_user, pg_catalog.current_database(), pg_catalog.current_database(), current_user);
+  END IF;
+END
+$function$;
+DO $function$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_catalog.pg_extension e WHERE e.extname = 'postgres_fdw') THEN
+    BEGIN
+      CREATE EXTENSION "postgres_fdw";
+    EXCEPTION WHEN insufficient_privilege THEN
+      RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = pg_catalog.format(
+        'region "%s": the extension "%s" is not installed, and the role "%s" may not create it (only a superuser or a cloud''s admin role may); as an admin, connected to database "%s", run: CREATE EXTENSION IF NOT EXISTS %I; then run migrate again (docs/own-databases.md)',
+        'usa', 'postgres_fdw', current_user, pg_catalog.current_database(), 'postgres_fdw');
+    END;
+  END IF;
+END
+$function$;
+DO $function$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_catalog.pg_extension e WHERE e.extname = 'uuid-ossp') THEN
+    BEGIN
+      CREATE EXTENSION "uuid-ossp";
+    EXCEPTION WHEN insufficient_privilege THEN
+      RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = pg_catalog.format(
+        'region "%s": the extension "%s" is not installed, and the role "%s" may not create it (only a superuser or a cloud''s admin role may); as an admin, connected to database "%s", run: CREATE EXTENSION IF NOT EXISTS %I; then run migrate again (docs/own-databases.md)',
+        'usa', 'uuid-ossp', current_user, pg_catalog.current_database(), 'uuid-ossp');
+    END;
+  END IF;
+END
+$function$;
+DO $function$
+BEGIN
+  IF NOT pg_catalog.has_foreign_data_wrapper_privilege('postgres_fdw', 'USAGE') THEN
+    RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = pg_catalog.format(
+      'region "%s": the role "%s" may not use the foreign-data wrapper postgres_fdw; as an admin, connected to database "%s", run: GRANT USAGE ON FOREIGN DATA WRAPPER postgres_fdw TO %I; then run migrate again (docs/own-databases.md)',
+      'usa', current_user, pg_catalog.current_database(), current_user);
+  END IF;
+END
+$function$;
 
 -- Down Migration
 SET LOCAL lock_timeout = '1000ms';
 SET LOCAL statement_timeout = '20s';
 
-DROP EXTENSION IF EXISTS "uuid-ossp";
-DROP EXTENSION IF EXISTS "postgres_fdw";
+-- An extension goes only when this role owns it: an admin's stays.
+DO $function$
+BEGIN
+  IF EXISTS (SELECT FROM pg_catalog.pg_extension e WHERE e.extname = 'uuid-ossp' AND pg_catalog.pg_has_role(e.extowner, 'USAGE')) THEN
+    DROP EXTENSION "uuid-ossp";
+  END IF;
+END
+$function$;
+DO $function$
+BEGIN
+  IF EXISTS (SELECT FROM pg_catalog.pg_extension e WHERE e.extname = 'postgres_fdw' AND pg_catalog.pg_has_role(e.extowner, 'USAGE')) THEN
+    DROP EXTENSION "postgres_fdw";
+  END IF;
+END
+$function$;

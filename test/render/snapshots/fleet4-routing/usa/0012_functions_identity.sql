@@ -16,7 +16,6 @@ RETURNS SETOF "shared"."identity_upsert_result"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '2s'
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -101,7 +100,6 @@ CREATE OR REPLACE FUNCTION "shared"."upsert_identity_many"(rows jsonb)
 RETURNS SETOF "shared"."identity_upsert_result"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-SET log_min_error_statement = 'panic'
 AS $function$
 DECLARE
   _rsd_at bigint;
@@ -181,7 +179,6 @@ CREATE OR REPLACE FUNCTION "shared"."upsert_identity"(
 RETURNS "shared"."identity_upsert_result"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-SET log_min_error_statement = 'panic'
 AS $function$
 DECLARE
   _rsd_row "shared"."identity_row";
@@ -203,7 +200,6 @@ RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '2s'
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -262,7 +258,6 @@ RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '2s'
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -300,7 +295,6 @@ CREATE OR REPLACE FUNCTION "shared"."get_identity"(uuid)
 RETURNS SETOF "shared"."identity_row"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -368,7 +362,6 @@ RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '2s'
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -423,6 +416,8 @@ GRANT EXECUTE ON FUNCTION "shared"."rehome_identity"(uuid, text) TO "app";
 GRANT EXECUTE ON FUNCTION "shared"."erase_identity"(uuid) TO "app";
 GRANT EXECUTE ON FUNCTION "shared"."get_identity"(uuid) TO "app";
 GRANT EXECUTE ON FUNCTION "shared"."sync_identity"() TO "app";
+GRANT USAGE ON SCHEMA "residency" TO "app";
+GRANT EXECUTE ON FUNCTION "residency"."resolve"() TO "app";
 GRANT EXECUTE ON FUNCTION "shared"."upsert_identity_rows"("shared"."identity_row"[]) TO "reporting";
 GRANT EXECUTE ON FUNCTION "shared"."upsert_identity_many"(jsonb) TO "reporting";
 GRANT EXECUTE ON FUNCTION "shared"."upsert_identity"(uuid, text, text, text, timestamptz) TO "reporting";
@@ -430,6 +425,10 @@ GRANT EXECUTE ON FUNCTION "shared"."rehome_identity"(uuid, text) TO "reporting";
 GRANT EXECUTE ON FUNCTION "shared"."erase_identity"(uuid) TO "reporting";
 GRANT EXECUTE ON FUNCTION "shared"."get_identity"(uuid) TO "reporting";
 GRANT EXECUTE ON FUNCTION "shared"."sync_identity"() TO "reporting";
+GRANT USAGE ON SCHEMA "residency" TO "reporting";
+GRANT EXECUTE ON FUNCTION "residency"."resolve"() TO "reporting";
+
+SELECT "residency"."guard_functions"('shared', 'identity', false);
 -- pg-residency-end: functions shared.identity
 
 -- Down Migration

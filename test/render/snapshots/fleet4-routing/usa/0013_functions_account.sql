@@ -16,7 +16,6 @@ RETURNS SETOF "billing"."account_upsert_result"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '2s'
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -101,7 +100,6 @@ CREATE OR REPLACE FUNCTION "billing"."upsert_account_many"(rows jsonb)
 RETURNS SETOF "billing"."account_upsert_result"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-SET log_min_error_statement = 'panic'
 AS $function$
 DECLARE
   _rsd_at bigint;
@@ -181,7 +179,6 @@ CREATE OR REPLACE FUNCTION "billing"."upsert_account"(
 RETURNS "billing"."account_upsert_result"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-SET log_min_error_statement = 'panic'
 AS $function$
 DECLARE
   _rsd_row "billing"."account_row";
@@ -203,7 +200,6 @@ RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '2s'
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -262,7 +258,6 @@ RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '2s'
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -300,7 +295,6 @@ CREATE OR REPLACE FUNCTION "billing"."get_account"(bigint)
 RETURNS SETOF "billing"."account_row"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -368,7 +362,6 @@ RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '2s'
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -423,6 +416,8 @@ GRANT EXECUTE ON FUNCTION "billing"."rehome_account"(bigint, text) TO "app";
 GRANT EXECUTE ON FUNCTION "billing"."erase_account"(bigint) TO "app";
 GRANT EXECUTE ON FUNCTION "billing"."get_account"(bigint) TO "app";
 GRANT EXECUTE ON FUNCTION "billing"."sync_account"() TO "app";
+GRANT USAGE ON SCHEMA "residency" TO "app";
+GRANT EXECUTE ON FUNCTION "residency"."resolve"() TO "app";
 GRANT EXECUTE ON FUNCTION "billing"."upsert_account_rows"("billing"."account_row"[]) TO "reporting";
 GRANT EXECUTE ON FUNCTION "billing"."upsert_account_many"(jsonb) TO "reporting";
 GRANT EXECUTE ON FUNCTION "billing"."upsert_account"(bigint, text, varchar(34), text, text) TO "reporting";
@@ -430,6 +425,10 @@ GRANT EXECUTE ON FUNCTION "billing"."rehome_account"(bigint, text) TO "reporting
 GRANT EXECUTE ON FUNCTION "billing"."erase_account"(bigint) TO "reporting";
 GRANT EXECUTE ON FUNCTION "billing"."get_account"(bigint) TO "reporting";
 GRANT EXECUTE ON FUNCTION "billing"."sync_account"() TO "reporting";
+GRANT USAGE ON SCHEMA "residency" TO "reporting";
+GRANT EXECUTE ON FUNCTION "residency"."resolve"() TO "reporting";
+
+SELECT "residency"."guard_functions"('billing', 'account', false);
 -- pg-residency-end: functions billing.account
 
 -- Down Migration

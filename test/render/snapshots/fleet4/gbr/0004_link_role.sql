@@ -22,7 +22,13 @@ BEGIN
   SELECT oid, rolsuper, rolcreaterole, rolcreatedb, rolreplication, rolbypassrls
     INTO found_role FROM pg_catalog.pg_roles WHERE rolname = 'residency_link';
   IF NOT FOUND THEN
-    CREATE ROLE "residency_link" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS;
+    BEGIN
+      CREATE ROLE "residency_link" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS;
+    EXCEPTION WHEN insufficient_privilege THEN
+      RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = pg_catalog.format(
+        'region "%s": the role "%s" may not create the link role "%s" (it needs CREATEROLE); as an admin run: ALTER ROLE %I CREATEROLE; then run migrate again (docs/own-databases.md)',
+        'gbr', current_user, 'residency_link', current_user);
+    END;
     COMMENT ON ROLE "residency_link" IS 'managed by pg-residency';
   ELSIF pg_catalog.shobj_description(found_role.oid, 'pg_authid') IS DISTINCT FROM 'managed by pg-residency' THEN
     RAISE EXCEPTION USING ERRCODE = '42710', MESSAGE = pg_catalog.format(
@@ -41,22 +47,46 @@ ALTER ROLE "residency_link" LOGIN NOINHERIT;
 ALTER ROLE "residency_link" SET lock_timeout = '2s';
 ALTER ROLE "residency_link" SET statement_timeout = '20s';
 -- Other regions' calls arrive in this role's sessions, values included: keep
--- them out of this region's server log (settings this version has).
-ALTER ROLE "residency_link" SET "log_min_messages" = 'fatal';
-ALTER ROLE "residency_link" SET "log_min_error_statement" = 'panic';
-ALTER ROLE "residency_link" SET "log_error_verbosity" = 'terse';
-ALTER ROLE "residency_link" SET "log_statement" = 'none';
-ALTER ROLE "residency_link" SET "log_min_duration_statement" = '-1';
-ALTER ROLE "residency_link" SET "log_transaction_sample_rate" = '0';
-ALTER ROLE "residency_link" SET "log_min_duration_sample" = '-1';
-ALTER ROLE "residency_link" SET "log_parameter_max_length" = '0';
-ALTER ROLE "residency_link" SET "log_parameter_max_length_on_error" = '0';
+-- them out of this region's server log (settings this version has). Most are
+-- superuser-only parameters: set here when the migrating role may (a
+-- superuser; 15+: GRANT SET ON PARAMETER), else recorded for an admin in
+-- "residency"."admin_todo", which migrate prints.
+SELECT "residency"."admin_step"(
+  pg_catalog.format('log settings of the link role %I', 'residency_link'),
+  ARRAY[
+    pg_catalog.format('ALTER ROLE %I SET %I = %L', 'residency_link', 'log_min_messages', 'fatal'),
+    pg_catalog.format('ALTER ROLE %I SET %I = %L', 'residency_link', 'log_min_error_statement', 'panic'),
+    pg_catalog.format('ALTER ROLE %I SET %I = %L', 'residency_link', 'log_error_verbosity', 'terse'),
+    pg_catalog.format('ALTER ROLE %I SET %I = %L', 'residency_link', 'log_statement', 'none'),
+    pg_catalog.format('ALTER ROLE %I SET %I = %L', 'residency_link', 'log_min_duration_statement', '-1'),
+    pg_catalog.format('ALTER ROLE %I SET %I = %L', 'residency_link', 'log_transaction_sample_rate', '0'),
+    pg_catalog.format('ALTER ROLE %I SET %I = %L', 'residency_link', 'log_min_duration_sample', '-1'),
+    pg_catalog.format('ALTER ROLE %I SET %I = %L', 'residency_link', 'log_parameter_max_length', '0'),
+    pg_catalog.format('ALTER ROLE %I SET %I = %L', 'residency_link', 'log_parameter_max_length_on_error', '0')
+  ],
+  pg_catalog.concat_ws(E'\n',
+    pg_catalog.format('ALTER ROLE %I SET %I = %L;', 'residency_link', 'log_min_messages', 'fatal'),
+    pg_catalog.format('ALTER ROLE %I SET %I = %L;', 'residency_link', 'log_min_error_statement', 'panic'),
+    pg_catalog.format('ALTER ROLE %I SET %I = %L;', 'residency_link', 'log_error_verbosity', 'terse'),
+    pg_catalog.format('ALTER ROLE %I SET %I = %L;', 'residency_link', 'log_statement', 'none'),
+    pg_catalog.format('ALTER ROLE %I SET %I = %L;', 'residency_link', 'log_min_duration_statement', '-1'),
+    pg_catalog.format('ALTER ROLE %I SET %I = %L;', 'residency_link', 'log_transaction_sample_rate', '0'),
+    pg_catalog.format('ALTER ROLE %I SET %I = %L;', 'residency_link', 'log_min_duration_sample', '-1'),
+    pg_catalog.format('ALTER ROLE %I SET %I = %L;', 'residency_link', 'log_parameter_max_length', '0'),
+    pg_catalog.format('ALTER ROLE %I SET %I = %L;', 'residency_link', 'log_parameter_max_length_on_error', '0')
+  ));
 GRANT USAGE ON SCHEMA "billing" TO "residency_link";
 GRANT USAGE ON SCHEMA "shared" TO "residency_link";
 GRANT USAGE ON SCHEMA "gbr" TO "residency_link";
 -- Before PostgreSQL 15 every role may create objects in public; 15 took that
--- away from PUBLIC, and so does this (down leaves it so).
-REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+-- away from PUBLIC, and so does this (down leaves it so). Only public's owner
+-- may (a REVOKE by anyone else only warns): otherwise an admin does it.
+SELECT "residency"."admin_step"('CREATE on schema public for PUBLIC',
+  CASE WHEN NOT pg_catalog.has_schema_privilege('public', 'public', 'CREATE') THEN '{}'::text[]
+    WHEN pg_catalog.pg_has_role((SELECT n.nspowner FROM pg_catalog.pg_namespace n WHERE n.nspname = 'public'), 'USAGE')
+    THEN ARRAY['REVOKE CREATE ON SCHEMA public FROM PUBLIC'] END,
+  -- the migrating role keeps CREATE there: its bookkeeping tables live in public
+  pg_catalog.format(E'REVOKE CREATE ON SCHEMA public FROM PUBLIC;\nGRANT CREATE ON SCHEMA public TO %I;', current_user));
 
 -- Down Migration
 SET LOCAL lock_timeout = '1000ms';

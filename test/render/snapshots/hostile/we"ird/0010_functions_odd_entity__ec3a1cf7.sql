@@ -16,7 +16,6 @@ RETURNS SETOF "My Schema"."Odd ""Entity""_upsert_result"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -101,7 +100,6 @@ CREATE OR REPLACE FUNCTION "My Schema"."upsert_Odd ""Entity""_many"(rows jsonb)
 RETURNS SETOF "My Schema"."Odd ""Entity""_upsert_result"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-SET log_min_error_statement = 'panic'
 AS $function$
 DECLARE
   _rsd_at bigint;
@@ -180,7 +178,6 @@ CREATE OR REPLACE FUNCTION "My Schema"."upsert_Odd ""Entity"""(
 RETURNS "My Schema"."Odd ""Entity""_upsert_result"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-SET log_min_error_statement = 'panic'
 AS $function$
 DECLARE
   _rsd_row "My Schema"."Odd ""Entity""_row";
@@ -201,7 +198,6 @@ RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -260,7 +256,6 @@ RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -298,7 +293,6 @@ CREATE OR REPLACE FUNCTION "My Schema"."get_Odd ""Entity"""(text)
 RETURNS SETOF "My Schema"."Odd ""Entity""_row"
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -360,7 +354,6 @@ RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -407,6 +400,8 @@ REVOKE ALL ON FUNCTION "My Schema"."rehome_Odd ""Entity"""(text, text) FROM PUBL
 REVOKE ALL ON FUNCTION "My Schema"."erase_Odd ""Entity"""(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "My Schema"."get_Odd ""Entity"""(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "My Schema"."sync_Odd ""Entity"""() FROM PUBLIC;
+
+SELECT "residency"."guard_functions"('My Schema', 'Odd "Entity"', false);
 -- pg-residency-end: functions My Schema.Odd "Entity"
 
 -- Down Migration

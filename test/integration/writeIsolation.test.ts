@@ -168,6 +168,45 @@ for (const [how, setup] of [
   });
 }
 
+test.serial('issue 19 finding 4: a write cancelled while a part runs (statement_timeout) ends the loopback at once; resolve rolls back a part that prepared later', async (t) => {
+  const key = randomUUID();
+  await fleet.query('usa', "SELECT shared.upsert_identity($1, 'Before', 'gbr', 'b')", [key]);
+  // gbr's part of the next update waits for this row lock
+  const holder = await fleet.client('gbr');
+  await holder.query('BEGIN');
+  await holder.query('SELECT 1 FROM shared.identity WHERE uuid = $1 FOR UPDATE', [key]);
+  const session = await fleet.client('usa');
+  await session.query("SET statement_timeout = '1s'");
+  const started = performance.now();
+  const cancelled = await outcome(session.query("SELECT * FROM shared.upsert_identity($1, 'Cancelled', 'gbr', 'c')", [key]));
+  t.is(cancelled.code, '57014', cancelled.message);
+  t.true(performance.now() - started < 4000, `${Math.round(performance.now() - started)} ms`);
+  t.is(await loopbacksInTransaction('usa'), 0);
+  t.deepEqual(await prepared(), nonePrepared);
+  await holder.query('ROLLBACK');
+  // gbr's part (its connection dropped while it waited) ran on once the lock was free
+  let held: Record<string, number> = {};
+  for (let i = 0; i < 50; i++) {
+    held = await prepared();
+    const [busy] = await fleet.query('gbr', "SELECT 1 FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%apply_identity%'");
+    if (busy === undefined) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  t.true(held.gbr! <= 1);
+  const resolved = await resolveFleet(fleet.config, [], true, fleet.env);
+  t.deepEqual(
+    resolved.map((r) => r.pending),
+    [0, 0, 0],
+  );
+  t.deepEqual(await prepared(), nonePrepared);
+  t.deepEqual(await rowsOf(key), everywhere('dir gbr b', 'gbr', 'Before'));
+  await session.query('RESET statement_timeout');
+  const again = await outcome(session.query("SELECT * FROM shared.upsert_identity($1, 'Again', 'gbr', 'a')", [key]));
+  t.is(again.code, 'none', again.message);
+  t.deepEqual(await rowsOf(key), everywhere('dir gbr a', 'gbr', 'Again'));
+  recordCase(t);
+});
+
 test.serial('issue 19 finding 4: a write cancelled after its decision succeeds with a WARNING; resolve finishes it without the session', async (t) => {
   const key = randomUUID();
   const session = await paused('usa', 'before_commit_prepared', 30);

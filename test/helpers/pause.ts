@@ -24,7 +24,9 @@ export async function waitForPause(
     );
     if (sleeping !== undefined) {
       const held = await Promise.all(
-        others.map((r) => fleet.query<{ gid: string }>(r, 'SELECT gid FROM pg_prepared_xacts WHERE gid LIKE $1', [`pg-residency:${region}:%`])),
+        others.map((r) =>
+          fleet.query<{ gid: string }>(r, 'SELECT gid FROM pg_prepared_xacts WHERE gid LIKE $1', [`pg-residency:${region}:%`]),
+        ),
       );
       const gids = held.map((rows) => new Set(rows.map((x) => x.gid)));
       const common = [...(gids[0] ?? [])].filter((g) => gids.every((s) => s.has(g)));

@@ -36,7 +36,9 @@ const everywhere = (dir: string, owner: string, name: string) =>
 const nowhere = { usa: [], gbr: [], aus: [] };
 async function prepared() {
   return Object.fromEntries(
-    await Promise.all(REGIONS.map(async (r) => [r, (await fleet.query<{ n: number }>(r, 'SELECT count(*)::int AS n FROM pg_prepared_xacts'))[0]!.n])),
+    await Promise.all(
+      REGIONS.map(async (r) => [r, (await fleet.query<{ n: number }>(r, 'SELECT count(*)::int AS n FROM pg_prepared_xacts'))[0]!.n]),
+    ),
   );
 }
 const nonePrepared = { usa: 0, gbr: 0, aus: 0 };
@@ -109,20 +111,23 @@ test.serial('issue 19 finding 2: a rehome does not overwrite a concurrent acknow
   recordCase(t);
 });
 
-test.serial('issue 19 finding 2: an update does not overwrite a concurrent rehome (the upsert reads the new owner under the claim)', async (t) => {
-  const key = randomUUID();
-  await fleet.query('usa', "SELECT shared.upsert_identity($1, 'name-v1', 'usa', 'note-v1')", [key]);
-  const mover = await paused('aus', 'before_commit_prepared', 2);
-  const rehome = outcome(mover.query("SELECT shared.rehome_identity($1, 'gbr') AS moved", [key]));
-  await waitForPause(fleet, 'aus', 'before_commit_prepared');
-  // usa's directory still names usa: the upsert waits for the claim, then finds the key in gbr
-  const update = await outcome(fleet.query('usa', "SELECT * FROM shared.upsert_identity($1, 'name-v2', 'usa', 'note-v2')", [key]));
-  t.deepEqual((await rehome).rows, [{ moved: true }]);
-  t.is(update.code, 'RS003', update.message);
-  t.deepEqual(await rowsOf(key), everywhere('dir gbr note-v1', 'gbr', 'name-v1'));
-  t.deepEqual(await prepared(), nonePrepared);
-  recordCase(t);
-});
+test.serial(
+  'issue 19 finding 2: an update does not overwrite a concurrent rehome (the upsert reads the new owner under the claim)',
+  async (t) => {
+    const key = randomUUID();
+    await fleet.query('usa', "SELECT shared.upsert_identity($1, 'name-v1', 'usa', 'note-v1')", [key]);
+    const mover = await paused('aus', 'before_commit_prepared', 2);
+    const rehome = outcome(mover.query("SELECT shared.rehome_identity($1, 'gbr') AS moved", [key]));
+    await waitForPause(fleet, 'aus', 'before_commit_prepared');
+    // usa's directory still names usa: the upsert waits for the claim, then finds the key in gbr
+    const update = await outcome(fleet.query('usa', "SELECT * FROM shared.upsert_identity($1, 'name-v2', 'usa', 'note-v2')", [key]));
+    t.deepEqual((await rehome).rows, [{ moved: true }]);
+    t.is(update.code, 'RS003', update.message);
+    t.deepEqual(await rowsOf(key), everywhere('dir gbr note-v1', 'gbr', 'name-v1'));
+    t.deepEqual(await prepared(), nonePrepared);
+    recordCase(t);
+  },
+);
 
 /** The coordinator's loopback sessions (the link role's) still inside a transaction. */
 async function loopbacksInTransaction(region: string): Promise<number> {
@@ -160,7 +165,7 @@ for (const [how, setup] of [
     t.deepEqual(await rowsOf(key), nowhere);
     // another writer of the key is not held up, and the same session writes again without RS012
     await fleet.query('aus', "SELECT shared.upsert_identity($1, 'Other', 'gbr', 'o')", [key]);
-    await session.query("RESET residency.test_pause; RESET statement_timeout");
+    await session.query('RESET residency.test_pause; RESET statement_timeout');
     const again = await outcome(session.query("SELECT * FROM shared.upsert_identity($1, 'Again', 'gbr', 'a')", [key]));
     t.is(again.code, 'none', again.message);
     t.deepEqual(await rowsOf(key), everywhere('dir gbr a', 'gbr', 'Again'));
@@ -168,74 +173,80 @@ for (const [how, setup] of [
   });
 }
 
-test.serial('issue 19 finding 4: a write cancelled while a part runs (statement_timeout) ends the loopback at once; resolve rolls back a part that prepared later', async (t) => {
-  const key = randomUUID();
-  await fleet.query('usa', "SELECT shared.upsert_identity($1, 'Before', 'gbr', 'b')", [key]);
-  // gbr's part of the next update waits for this row lock
-  const holder = await fleet.client('gbr');
-  await holder.query('BEGIN');
-  await holder.query('SELECT 1 FROM shared.identity WHERE uuid = $1 FOR UPDATE', [key]);
-  const session = await fleet.client('usa');
-  await session.query("SET statement_timeout = '1s'");
-  const started = performance.now();
-  const cancelled = await outcome(session.query("SELECT * FROM shared.upsert_identity($1, 'Cancelled', 'gbr', 'c')", [key]));
-  t.is(cancelled.code, '57014', cancelled.message);
-  t.true(performance.now() - started < 4000, `${Math.round(performance.now() - started)} ms`);
-  t.is(await loopbacksInTransaction('usa'), 0);
-  t.deepEqual(await prepared(), nonePrepared);
-  await holder.query('ROLLBACK');
-  // gbr's part (its connection dropped while it waited) ran on once the lock was free
-  let held: Record<string, number> = {};
-  for (let i = 0; i < 50; i++) {
-    held = await prepared();
-    const [busy] = await fleet.query('gbr', "SELECT 1 FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%apply_identity%'");
-    if (busy === undefined) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  t.true(held.gbr! <= 1);
-  const resolved = await resolveFleet(fleet.config, [], true, fleet.env);
-  t.deepEqual(
-    resolved.map((r) => r.pending),
-    [0, 0, 0],
-  );
-  t.deepEqual(await prepared(), nonePrepared);
-  t.deepEqual(await rowsOf(key), everywhere('dir gbr b', 'gbr', 'Before'));
-  await session.query('RESET statement_timeout');
-  const again = await outcome(session.query("SELECT * FROM shared.upsert_identity($1, 'Again', 'gbr', 'a')", [key]));
-  t.is(again.code, 'none', again.message);
-  t.deepEqual(await rowsOf(key), everywhere('dir gbr a', 'gbr', 'Again'));
-  recordCase(t);
-});
+test.serial(
+  'issue 19 finding 4: a write cancelled while a part runs (statement_timeout) ends the loopback at once; resolve rolls back a part that prepared later',
+  async (t) => {
+    const key = randomUUID();
+    await fleet.query('usa', "SELECT shared.upsert_identity($1, 'Before', 'gbr', 'b')", [key]);
+    // gbr's part of the next update waits for this row lock
+    const holder = await fleet.client('gbr');
+    await holder.query('BEGIN');
+    await holder.query('SELECT 1 FROM shared.identity WHERE uuid = $1 FOR UPDATE', [key]);
+    const session = await fleet.client('usa');
+    await session.query("SET statement_timeout = '1s'");
+    const started = performance.now();
+    const cancelled = await outcome(session.query("SELECT * FROM shared.upsert_identity($1, 'Cancelled', 'gbr', 'c')", [key]));
+    t.is(cancelled.code, '57014', cancelled.message);
+    t.true(performance.now() - started < 4000, `${Math.round(performance.now() - started)} ms`);
+    t.is(await loopbacksInTransaction('usa'), 0);
+    t.deepEqual(await prepared(), nonePrepared);
+    await holder.query('ROLLBACK');
+    // gbr's part (its connection dropped while it waited) ran on once the lock was free
+    let held: Record<string, number> = {};
+    for (let i = 0; i < 50; i++) {
+      held = await prepared();
+      const [busy] = await fleet.query('gbr', "SELECT 1 FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%apply_identity%'");
+      if (busy === undefined) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    t.true(held.gbr! <= 1);
+    const resolved = await resolveFleet(fleet.config, [], true, fleet.env);
+    t.deepEqual(
+      resolved.map((r) => r.pending),
+      [0, 0, 0],
+    );
+    t.deepEqual(await prepared(), nonePrepared);
+    t.deepEqual(await rowsOf(key), everywhere('dir gbr b', 'gbr', 'Before'));
+    await session.query('RESET statement_timeout');
+    const again = await outcome(session.query("SELECT * FROM shared.upsert_identity($1, 'Again', 'gbr', 'a')", [key]));
+    t.is(again.code, 'none', again.message);
+    t.deepEqual(await rowsOf(key), everywhere('dir gbr a', 'gbr', 'Again'));
+    recordCase(t);
+  },
+);
 
-test.serial('issue 19 finding 4: a write cancelled after its decision succeeds with a WARNING; resolve finishes it without the session', async (t) => {
-  const key = randomUUID();
-  const session = await paused('usa', 'before_commit_prepared', 30);
-  await session.query("SET statement_timeout = '1s'");
-  const warnings: string[] = [];
-  session.on('notice', (n) => warnings.push(`${n.severity} ${n.code}: ${n.message}`));
-  const call = await outcome(session.query("SELECT * FROM shared.upsert_identity($1, 'Decided', 'gbr', 'd')", [key]));
-  t.is(call.code, 'none', call.message);
-  t.deepEqual(call.rows, [{ uuid: key, created: true, owned_here: false }]);
-  t.true(
-    warnings.some((w) => /^WARNING 01RS1: cancelled after the decision: the write is committed; pg-residency resolve finishes/.test(w)),
-    warnings.join('\n'),
-  );
-  t.deepEqual(await prepared(), { usa: 0, gbr: 1, aus: 1 });
-  t.is(await loopbacksInTransaction('usa'), 0);
-  // the session stays open and idle: resolve does not wait for it
-  const resolved = await resolveFleet(fleet.config, [], true, fleet.env);
-  t.deepEqual(
-    resolved.map((r) => [r.region, r.committed, r.pending]),
-    [
-      ['usa', 0, 0],
-      ['gbr', 1, 0],
-      ['aus', 1, 0],
-    ],
-  );
-  t.deepEqual(await rowsOf(key), everywhere('dir gbr d', 'gbr', 'Decided'));
-  t.deepEqual(await prepared(), nonePrepared);
-  recordCase(t);
-});
+test.serial(
+  'issue 19 finding 4: a write cancelled after its decision succeeds with a WARNING; resolve finishes it without the session',
+  async (t) => {
+    const key = randomUUID();
+    const session = await paused('usa', 'before_commit_prepared', 30);
+    await session.query("SET statement_timeout = '1s'");
+    const warnings: string[] = [];
+    session.on('notice', (n) => warnings.push(`${n.severity} ${n.code}: ${n.message}`));
+    const call = await outcome(session.query("SELECT * FROM shared.upsert_identity($1, 'Decided', 'gbr', 'd')", [key]));
+    t.is(call.code, 'none', call.message);
+    t.deepEqual(call.rows, [{ uuid: key, created: true, owned_here: false }]);
+    t.true(
+      warnings.some((w) => /^WARNING 01RS1: cancelled after the decision: the write is committed; pg-residency resolve finishes/.test(w)),
+      warnings.join('\n'),
+    );
+    t.deepEqual(await prepared(), { usa: 0, gbr: 1, aus: 1 });
+    t.is(await loopbacksInTransaction('usa'), 0);
+    // the session stays open and idle: resolve does not wait for it
+    const resolved = await resolveFleet(fleet.config, [], true, fleet.env);
+    t.deepEqual(
+      resolved.map((r) => [r.region, r.committed, r.pending]),
+      [
+        ['usa', 0, 0],
+        ['gbr', 1, 0],
+        ['aus', 1, 0],
+      ],
+    );
+    t.deepEqual(await rowsOf(key), everywhere('dir gbr d', 'gbr', 'Decided'));
+    t.deepEqual(await prepared(), nonePrepared);
+    recordCase(t);
+  },
+);
 
 test.serial('issue 19 finding 5: write calls refuse a read-only transaction before sending anything (25006)', async (t) => {
   const key = randomUUID();

@@ -62,9 +62,11 @@ test("50 x 20: a function file's text is the same size as for 3 regions (within 
 // writes). The region files are 27 MB (one foreign partition per entity and
 // remote region: the N x N term), the functions 19 MB; explanations live once,
 // in the templates, not in every generated copy.
-test('50 x 20: under 60 MB in total', (t) => {
+// Issue 19 added 3.2 MB (62.7 MB): every write reads its rows through the
+// loopback under its keys' claim, and the write functions end a cancelled call.
+test('50 x 20: under 63 MB in total', (t) => {
   const total = [...fifty.values()].reduce((a, b) => a + b, 0);
-  t.true(total < 60 * MB, `${(total / MB).toFixed(1)} MB`);
+  t.true(total < 63 * MB, `${(total / MB).toFixed(1)} MB`);
 });
 
 // Writes through dblink need only the foreign partition per remote region and

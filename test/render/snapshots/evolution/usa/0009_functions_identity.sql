@@ -56,25 +56,14 @@ BEGIN
     RAISE EXCEPTION USING ERRCODE = 'RS005',
       MESSAGE = format('%s %s appears more than once in one call', 'identity', _rsd_key);
   END IF;
-  SELECT m."uuid", m."region" INTO _rsd_key, _rsd_region
-    FROM "shared"."identity" m JOIN unnest($1) x ON x."uuid" = m."uuid"
-    WHERE m."region" <> x."region" LIMIT 1;
-  IF FOUND THEN
-    RAISE EXCEPTION USING ERRCODE = 'RS003',
-      MESSAGE = format('%s %s belongs to region "%s"; to move its personal data call %s(key, new_region)',
-        'identity', _rsd_key, _rsd_region, '"shared"."rehome_identity"');
-  END IF;
   _rsd_owners := ARRAY(SELECT DISTINCT x."region" FROM unnest($1) x);
 
   FOR _rsd_attempt IN 1..2 LOOP
     BEGIN
       _rsd_st := NULL;
-      _rsd_st := "residency"."tx_open"(ARRAY(SELECT r.name FROM "residency"."regions" r), _rsd_owners,
-        jsonb_build_object('usa', format('SELECT %s(%L::jsonb)', '"shared"."apply_identity"', jsonb_build_object(
-          'o', (SELECT r.ordinal FROM "residency"."regions" r WHERE r.is_local),
-          'look', to_jsonb(ARRAY(SELECT x."uuid" FROM unnest($1) x))))));
-      _rsd_dir := ARRAY(SELECT m FROM jsonb_populate_recordset(NULL::"shared"."identity",
-        (_rsd_st->'reads'->>'usa')::jsonb->'dir') m);
+      _rsd_st := "residency"."tx_open"(ARRAY(SELECT r.name FROM "residency"."regions" r), _rsd_owners, '{}',
+        jsonb_build_object('fn', '"shared"."apply_identity"', 'owner', 'region', 'keys', to_jsonb(ARRAY(SELECT x."uuid" FROM unnest($1) x))));
+      _rsd_dir := ARRAY(SELECT m FROM jsonb_populate_recordset(NULL::"shared"."identity", _rsd_st->'dir') m);
       SELECT m."uuid", m."region" INTO _rsd_key, _rsd_region
         FROM unnest(_rsd_dir) m JOIN unnest($1) x ON x."uuid" = m."uuid"
         WHERE m."region" <> x."region" LIMIT 1;
@@ -104,19 +93,12 @@ BEGIN
               || CASE WHEN t ? 'e' THEN jsonb_build_object('e', t->>'r') ELSE '{}' END
               || CASE WHEN t->>'r' = g.r THEN '{"p": true}'::jsonb ELSE '{}' END)
             FROM jsonb_array_elements(_rsd_patches) t))))
-        FROM jsonb_array_elements_text(_rsd_st->'involved') g(r)),
-        jsonb_build_object('fn', '"shared"."apply_identity"', 'part', jsonb_build_object('o', _rsd_st->'o',
-          'qkeys', to_jsonb(ARRAY(SELECT x."uuid" FROM unnest($1) x)))));
+        FROM jsonb_array_elements_text(_rsd_st->'involved') g(r)));
       EXIT;
     EXCEPTION WHEN SQLSTATE 'RS012' THEN
       IF _rsd_attempt = 2 THEN RAISE; END IF;
     WHEN query_canceled THEN
-      IF "residency"."tx_decided"(_rsd_st) THEN
-        RAISE WARNING USING ERRCODE = '01RS1',
-          MESSAGE = format('cancelled after the decision: the write is committed; pg-residency resolve finishes its parts still prepared (%s)', _rsd_st->>'gid');
-        EXIT;
-      END IF;
-      PERFORM "residency"."tx_cancel"(_rsd_st);
+      IF "residency"."tx_interrupted"(_rsd_st) THEN EXIT; END IF;
       RAISE;
     END;
   END LOOP;
@@ -245,7 +227,6 @@ DECLARE
   _rsd_detail jsonb;
   _rsd_here text;
   _rsd_o integer;
-  _rsd_reads jsonb;
   _rsd_st jsonb;
   _rsd_attempt integer;
   _rsd_moved boolean := true;
@@ -273,15 +254,10 @@ BEGIN
   FOR _rsd_attempt IN 1..2 LOOP
     BEGIN
       _rsd_st := NULL;
-      _rsd_reads := jsonb_build_object(_rsd_here, format('SELECT %s(%L::jsonb)', '"shared"."apply_identity"',
-        jsonb_build_object('o', _rsd_o, 'look', jsonb_build_array($1))
-          || CASE WHEN _rsd_old = _rsd_here THEN jsonb_build_object('read', jsonb_build_array($1)) ELSE '{}' END));
-      IF _rsd_old <> _rsd_here THEN
-        _rsd_reads := _rsd_reads || jsonb_build_object(_rsd_old, format('SELECT %s(%L::jsonb)', '"shared"."apply_identity"',
-          jsonb_build_object('o', _rsd_o, 'read', jsonb_build_array($1))));
-      END IF;
-      _rsd_st := "residency"."tx_open"(ARRAY(SELECT r.name FROM "residency"."regions" r), ARRAY[_rsd_old, $2], _rsd_reads);
-      _rsd_dir := (_rsd_st->'reads'->>_rsd_here)::jsonb->'dir'->0;
+      _rsd_st := "residency"."tx_open"(ARRAY(SELECT r.name FROM "residency"."regions" r), ARRAY[_rsd_old, $2],
+        jsonb_build_object(_rsd_old, format('SELECT %s(%L::jsonb)', '"shared"."apply_identity"', jsonb_build_object('o', _rsd_o, 'read', jsonb_build_array($1)))),
+        jsonb_build_object('fn', '"shared"."apply_identity"', 'owner', 'region', 'keys', jsonb_build_array($1)));
+      _rsd_dir := _rsd_st->'dir'->0;
       IF _rsd_dir IS NULL THEN
         PERFORM "residency"."tx_cancel"(_rsd_st, false);
         RAISE EXCEPTION USING ERRCODE = 'RS004', MESSAGE = format('%s %s not found; nothing to rehome', 'identity', $1);
@@ -303,19 +279,13 @@ BEGIN
               CASE WHEN g.r = $2 AND _rsd_detail IS NOT NULL
                 THEN jsonb_build_object('x', _rsd_dir || (_rsd_detail - 'region'), 'e', _rsd_old, 'p', true)
                 ELSE jsonb_build_object('x', _rsd_dir, 'e', _rsd_old) END))))
-          FROM jsonb_array_elements_text(_rsd_st->'involved') g(r)),
-          jsonb_build_object('fn', '"shared"."apply_identity"', 'part', jsonb_build_object('o', _rsd_st->'o', 'qkeys', jsonb_build_array($1))));
+          FROM jsonb_array_elements_text(_rsd_st->'involved') g(r)));
       END IF;
       EXIT;
     EXCEPTION WHEN SQLSTATE 'RS012' THEN
       IF _rsd_attempt = 2 THEN RAISE; END IF;
     WHEN query_canceled THEN
-      IF "residency"."tx_decided"(_rsd_st) THEN
-        RAISE WARNING USING ERRCODE = '01RS1',
-          MESSAGE = format('cancelled after the decision: the write is committed; pg-residency resolve finishes its parts still prepared (%s)', _rsd_st->>'gid');
-        EXIT;
-      END IF;
-      PERFORM "residency"."tx_cancel"(_rsd_st);
+      IF "residency"."tx_interrupted"(_rsd_st) THEN EXIT; END IF;
       RAISE;
     END;
   END LOOP;
@@ -333,8 +303,6 @@ AS $function$
 #variable_conflict use_column
 DECLARE
   _rsd_owner text;
-  _rsd_now text;
-  _rsd_r text;
   _rsd_result jsonb;
   _rsd_st jsonb;
   _rsd_attempt integer;
@@ -349,36 +317,19 @@ BEGIN
     BEGIN
       _rsd_st := NULL;
       _rsd_st := "residency"."tx_open"(ARRAY(SELECT r.name FROM "residency"."regions" r),
-        CASE WHEN _rsd_owner IS NULL THEN ARRAY(SELECT r.name FROM "residency"."regions" r) ELSE ARRAY[_rsd_owner] END,
-        jsonb_build_object('usa', format('SELECT %s(%L::jsonb)', '"shared"."apply_identity"', jsonb_build_object(
-          'o', (SELECT r.ordinal FROM "residency"."regions" r WHERE r.is_local), 'look', jsonb_build_array($1)))));
-      _rsd_now := (_rsd_st->'reads'->>'usa')::jsonb->'dir'->0->>'region';
-      SELECT x INTO _rsd_r FROM jsonb_array_elements_text(_rsd_st->'down') x
-        WHERE _rsd_now IS NULL OR x = _rsd_now LIMIT 1;
-      IF FOUND THEN
-        PERFORM "residency"."tx_cancel"(_rsd_st, false);
-        RAISE EXCEPTION USING ERRCODE = 'RS011',
-          MESSAGE = format('region "%s" is unreachable and this write needs it (it owns the personal data); nothing was written: retry when it is back', _rsd_r);
-      END IF;
-      _rsd_st := _rsd_st || jsonb_build_object('required', (_rsd_st->'required') || COALESCE(to_jsonb(_rsd_now), '[]'));
+        CASE WHEN _rsd_owner IS NULL THEN ARRAY(SELECT r.name FROM "residency"."regions" r) ELSE ARRAY[_rsd_owner] END, '{}',
+        jsonb_build_object('fn', '"shared"."apply_identity"', 'owner', 'region', 'keys', jsonb_build_array($1)));
       _rsd_result := "residency"."tx_finish"(_rsd_st, (
         SELECT jsonb_object_agg(g.r, format('SELECT %s(%L::jsonb)', '"shared"."apply_identity"', jsonb_build_object(
           'o', _rsd_st->'o',
           'queue', CASE WHEN g.r = _rsd_st->>'here' THEN _rsd_st->'down' ELSE '[]' END,
           'drop', jsonb_build_array($1))))
-        FROM jsonb_array_elements_text(_rsd_st->'involved') g(r)),
-        CASE WHEN _rsd_now IS NOT NULL THEN
-          jsonb_build_object('fn', '"shared"."apply_identity"', 'part', jsonb_build_object('o', _rsd_st->'o', 'qkeys', jsonb_build_array($1))) END);
+        FROM jsonb_array_elements_text(_rsd_st->'involved') g(r)));
       EXIT;
     EXCEPTION WHEN SQLSTATE 'RS012' THEN
       IF _rsd_attempt = 2 THEN RAISE; END IF;
     WHEN query_canceled THEN
-      IF "residency"."tx_decided"(_rsd_st) THEN
-        RAISE WARNING USING ERRCODE = '01RS1',
-          MESSAGE = format('cancelled after the decision: the write is committed; pg-residency resolve finishes its parts still prepared (%s)', _rsd_st->>'gid');
-        EXIT;
-      END IF;
-      PERFORM "residency"."tx_cancel"(_rsd_st);
+      IF "residency"."tx_interrupted"(_rsd_st) THEN EXIT; END IF;
       RAISE;
     END;
   END LOOP;
@@ -455,10 +406,9 @@ BEGIN
       FOR _rsd_attempt IN 1..2 LOOP
         BEGIN
           _rsd_st := NULL;
-          _rsd_st := "residency"."tx_open"(ARRAY[_rsd_r.name], ARRAY[_rsd_r.name],
-            jsonb_build_object('usa', format('SELECT %s(%L::jsonb)', '"shared"."apply_identity"', jsonb_build_object(
-              'o', (SELECT r.ordinal FROM "residency"."regions" r WHERE r.is_local), 'look', to_jsonb(_rsd_keys)))));
-          _rsd_dir := (_rsd_st->'reads'->>'usa')::jsonb->'dir';
+          _rsd_st := "residency"."tx_open"(ARRAY[_rsd_r.name], ARRAY[_rsd_r.name], '{}',
+            jsonb_build_object('fn', '"shared"."apply_identity"', 'owner', 'region', 'keys', to_jsonb(_rsd_keys)));
+          _rsd_dir := _rsd_st->'dir';
           PERFORM "residency"."tx_finish"(_rsd_st, jsonb_build_object(
             _rsd_r.name, format('SELECT %s(%L::jsonb)', '"shared"."apply_identity"', jsonb_build_object('o', _rsd_st->'o',
               'sync', COALESCE((SELECT jsonb_agg(jsonb_build_object('x', d)) FROM jsonb_array_elements(_rsd_dir) d), '[]'),
@@ -470,12 +420,7 @@ BEGIN
     EXCEPTION WHEN SQLSTATE 'RS012' THEN
       IF _rsd_attempt = 2 THEN RAISE; END IF;
     WHEN query_canceled THEN
-      IF "residency"."tx_decided"(_rsd_st) THEN
-        RAISE WARNING USING ERRCODE = '01RS1',
-          MESSAGE = format('cancelled after the decision: the write is committed; pg-residency resolve finishes its parts still prepared (%s)', _rsd_st->>'gid');
-        EXIT;
-      END IF;
-      PERFORM "residency"."tx_cancel"(_rsd_st);
+      IF "residency"."tx_interrupted"(_rsd_st) THEN EXIT; END IF;
       RAISE;
     END;
   END LOOP;

@@ -117,7 +117,6 @@ BEGIN
 END
 $function$;
 
--- Drops the session's connection to a region, if it has one.
 CREATE FUNCTION "residency"."drop_conn"(region text)
 RETURNS void
 LANGUAGE plpgsql
@@ -130,13 +129,6 @@ BEGIN
 END
 $function$;
 
--- When a wave stops waiting for a region's answer (the link timeout): twice
--- the caller's lock_timeout and a second (a part may wait lock_timeout for a
--- key's claim), at most 30 s; `capped` (a region the write can do without),
--- never past 60% of what is left of the statement's statement_timeout, so a
--- write that does not need a silent region still decides within it. (A wait
--- on a region the write needs ends at statement_timeout too: it is
--- interruptible.)
 CREATE FUNCTION "residency"."link_deadline"(capped boolean)
 RETURNS timestamptz
 LANGUAGE sql VOLATILE
@@ -149,10 +141,6 @@ AS $function$
       + 0.6 * (statement_timestamp() + current_setting('statement_timeout')::interval - clock_timestamp()) END)
 $function$;
 
--- Waits until a connection's next result is ready (true) or the deadline
--- passes (false), checking for interrupts: dblink_get_result on a silent
--- remote ignores cancel, statement_timeout and terminate on 10 and 11. Spins
--- briefly first (pg_sleep sleeps at least 1 ms, most answers come sooner).
 CREATE FUNCTION "residency"."await"(conn text, deadline timestamptz)
 RETURNS boolean
 LANGUAGE plpgsql
@@ -286,13 +274,6 @@ BEGIN
 END
 $function$;
 
--- Ends a write interrupted (cancel, statement_timeout) or refused before its
--- decision, whatever each connection is doing: the loopback's running
--- statement is cancelled, a remote still running its part is dropped (should
--- that part prepare, it has no commit record: the resolver rolls it back),
--- then every transaction rolls back and, once parts were sent (`sent`), every
--- part prepared under the write's gid rolls back prepared. Bounded (2 s per
--- step): it runs when statement_timeout has already fired.
 CREATE FUNCTION "residency"."tx_cancel"(st jsonb, sent boolean DEFAULT true)
 RETURNS void
 LANGUAGE plpgsql
@@ -351,8 +332,6 @@ BEGIN
 END
 $function$;
 
--- Whether a write's decision was made: its loopback transaction (the txid in
--- its gid) committed, with the commit record.
 CREATE FUNCTION "residency"."tx_decided"(st jsonb)
 RETURNS boolean
 LANGUAGE sql VOLATILE
@@ -361,19 +340,37 @@ AS $function$
   SELECT COALESCE(txid_status(split_part($1->>'gid', ':', 3)::bigint) = 'committed', false)
 $function$;
 
+CREATE FUNCTION "residency"."tx_interrupted"(st jsonb)
+RETURNS boolean
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  IF "residency"."tx_decided"(st) THEN
+    RAISE WARNING USING ERRCODE = '01RS1',
+      MESSAGE = format('cancelled after the decision: the write is committed; pg-residency resolve finishes its parts still prepared (%s)', st->>'gid');
+    RETURN true;
+  END IF;
+  PERFORM "residency"."tx_cancel"(st);
+  RETURN false;
+END
+$function$;
+
 -- First phase of a write: refuses a read-only transaction, connects to the
 -- regions (the local one through the loopback), raises RS011 when a region in
 -- `required` is unreachable, opens the loopback transaction (synchronous_commit
 -- on: its commit is the decision) and, for a region given in `reads`, a
--- transaction that runs that statement: the loopback's claims the write's
+-- transaction that runs that statement. The loopback claims the write's
 -- keys and reads this region's directory rows (every decision the write makes
--- is taken on them, under the claim), a rehome's old owner reads and locks
+-- is taken on them, under the claim: `look` {"fn": the entity's apply
+-- function, "keys": [...], "owner": its region column}, returned as "dir"; the
+-- owner each names must be reachable), a rehome's old owner reads and locks
 -- the row its part will delete. Returns the write's state: gid, the
 -- coordinator's ordinal, the regions involved, required and down, the reads'
 -- results. The gid carries the coordinator region, the loopback's txid and a
 -- random part: a crashed server hands out again txids that never reached its
 -- WAL. Cancelled, it ends what it opened before raising.
-CREATE FUNCTION "residency"."tx_open"(regions text[], required text[], reads jsonb DEFAULT '{}')
+CREATE FUNCTION "residency"."tx_open"(regions text[], required text[], reads jsonb DEFAULT '{}', look jsonb DEFAULT NULL)
 RETURNS jsonb
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -405,6 +402,7 @@ BEGIN
     _rsd_involved := ARRAY(SELECT x FROM unnest(_rsd_involved) x WHERE NOT x = ANY (_rsd_down) ORDER BY 1);
     _rsd_messages := jsonb_build_object(_rsd_here,
       'BEGIN; SET TRANSACTION ISOLATION LEVEL READ COMMITTED; SET LOCAL synchronous_commit = on; SELECT txid_current()::text'
+        || COALESCE(format('; SELECT %s(%L::jsonb)', look->>'fn', jsonb_build_object('o', _rsd_ordinal, 'look', look->'keys')), '')
         || COALESCE('; ' || (reads->>_rsd_here), ''));
     FOR _rsd_r IN SELECT k FROM jsonb_object_keys(reads) k WHERE k <> _rsd_here LOOP
       _rsd_messages := _rsd_messages || jsonb_build_object(_rsd_r, 'BEGIN; SET TRANSACTION ISOLATION LEVEL READ COMMITTED; ' || (reads->>_rsd_r));
@@ -429,6 +427,16 @@ BEGIN
     RAISE EXCEPTION USING ERRCODE = _rsd_wave.failures->_rsd_r->>'state',
       MESSAGE = format('region "%s": %s', _rsd_r, _rsd_wave.failures->_rsd_r->>'message');
   END IF;
+  -- the owner of every key found under its claim must be reachable (it may differ from the caller's guess)
+  IF look IS NOT NULL THEN
+    required := required || ARRAY(SELECT d->>(look->>'owner') FROM jsonb_array_elements((_rsd_wave.results->_rsd_here->>4)::jsonb->'dir') d);
+    SELECT x INTO _rsd_r FROM unnest(_rsd_down) x WHERE x = ANY (required) LIMIT 1;
+    IF FOUND THEN
+      PERFORM "residency"."tx_cancel"(jsonb_build_object('here', _rsd_here, 'involved', ARRAY(SELECT jsonb_object_keys(_rsd_messages))), false);
+      RAISE EXCEPTION USING ERRCODE = 'RS011',
+        MESSAGE = format('region "%s" is unreachable and this write needs it (it owns the personal data); nothing was written: retry when it is back', _rsd_r);
+    END IF;
+  END IF;
   _rsd_txid := _rsd_wave.results->_rsd_here->>3;
   FOR _rsd_r IN SELECT k FROM jsonb_object_keys(reads) k LOOP
     _rsd_reads := _rsd_reads || jsonb_build_object(_rsd_r, _rsd_wave.results->_rsd_r->>-1);
@@ -437,7 +445,9 @@ BEGIN
     'gid', format('pg-residency:%s:%s:%s', _rsd_here, _rsd_txid, substr(md5(random()::text || clock_timestamp()::text), 1, 16)),
     'here', _rsd_here, 'o', _rsd_ordinal, 'involved', to_jsonb(_rsd_involved), 'down', to_jsonb(_rsd_down),
     'required', to_jsonb(required),
-    'open', (SELECT COALESCE(jsonb_agg(k), '[]') FROM jsonb_object_keys(reads) k), 'reads', _rsd_reads);
+    'open', (SELECT COALESCE(jsonb_agg(k), '[]') FROM jsonb_object_keys(reads) k), 'reads', _rsd_reads)
+    || CASE WHEN look IS NULL THEN '{}' ELSE jsonb_build_object('fn', look->'fn', 'keys', look->'keys',
+      'dir', (_rsd_wave.results->_rsd_here->>4)::jsonb->'dir') END;
 END
 $function$;
 
@@ -446,7 +456,7 @@ $function$;
 -- `<part>; INSERT <commit record>`, all before collecting any. A region not in
 -- the write's `required` that does not answer within the link timeout is
 -- treated as unreachable: dropped, and its rows queued in the outbox by
--- `requeue` ({"fn": apply function, "part": {"o", "qkeys"}}) on the loopback.
+-- the apply function `look` named (tx_open) on the loopback.
 -- On an error (or a required region's timeout, RS011) rolls every part back
 -- at once and raises the region's SQLSTATE naming it; else commits the
 -- loopback (the decision), then COMMIT PREPARED everywhere in parallel. A
@@ -455,7 +465,7 @@ $function$;
 -- committed and `pg-residency resolve` (any region's) finishes it. Cancelled
 -- before the decision it raises 57014, leaving the caller to end the parts
 -- (tx_cancel). Returns each part's result.
-CREATE FUNCTION "residency"."tx_finish"(st jsonb, parts jsonb, requeue jsonb DEFAULT NULL)
+CREATE FUNCTION "residency"."tx_finish"(st jsonb, parts jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -486,14 +496,14 @@ BEGIN
   SELECT * INTO _rsd_wave FROM "residency"."wave"(_rsd_messages, NULL,
     ARRAY(SELECT jsonb_array_elements_text(COALESCE(st->'required', '[]') || COALESCE(st->'open', '[]'))) || _rsd_here);
   -- regions that need not be reached and did not answer: unreachable, their rows queued
-  IF requeue IS NOT NULL THEN
+  IF st ? 'fn' THEN
     _rsd_late := ARRAY(SELECT f.key FROM jsonb_each(_rsd_wave.failures) f
       WHERE (f.value->>'timeout')::boolean AND f.key <> _rsd_here AND NOT COALESCE(st->'required', '[]') ? f.key AND NOT st->'open' ? f.key);
     IF cardinality(_rsd_late) > 0 AND cardinality(_rsd_late) = (SELECT count(*) FROM jsonb_object_keys(_rsd_wave.failures)) THEN
       st := st || jsonb_build_object('involved', (SELECT jsonb_agg(x) FROM jsonb_array_elements_text(st->'involved') x WHERE NOT x = ANY (_rsd_late)),
         'down', (st->'down') || to_jsonb(_rsd_late));
       SELECT * INTO _rsd_queued FROM "residency"."wave"(jsonb_build_object(_rsd_here,
-        format('SELECT %s(%L::jsonb)', requeue->>'fn', (requeue->'part') || jsonb_build_object('queue', _rsd_late))), NULL, ARRAY[_rsd_here]);
+        format('SELECT %s(%L::jsonb)', st->>'fn', jsonb_build_object('o', st->'o', 'qkeys', st->'keys', 'queue', _rsd_late))), NULL, ARRAY[_rsd_here]);
       _rsd_wave.results := _rsd_wave.results - _rsd_late;
       _rsd_wave.failures := _rsd_queued.failures;
       IF _rsd_wave.failures = '{}' THEN
@@ -741,8 +751,9 @@ REVOKE ALL ON FUNCTION "residency"."wave"(jsonb, interval, text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."tx_abort"(jsonb, text[], jsonb) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."tx_cancel"(jsonb, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."tx_decided"(jsonb) FROM PUBLIC;
-REVOKE ALL ON FUNCTION "residency"."tx_open"(text[], text[], jsonb) FROM PUBLIC;
-REVOKE ALL ON FUNCTION "residency"."tx_finish"(jsonb, jsonb, jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION "residency"."tx_interrupted"(jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION "residency"."tx_open"(text[], text[], jsonb, jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION "residency"."tx_finish"(jsonb, jsonb) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."claim"(text, text[], integer) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."resolve"() FROM PUBLIC;
 
@@ -753,8 +764,9 @@ SET LOCAL statement_timeout = '20s';
 DROP FUNCTION "residency"."decide"(text);
 DROP FUNCTION "residency"."resolve"();
 DROP FUNCTION "residency"."claim"(text, text[], integer);
-DROP FUNCTION "residency"."tx_finish"(jsonb, jsonb, jsonb);
-DROP FUNCTION "residency"."tx_open"(text[], text[], jsonb);
+DROP FUNCTION "residency"."tx_finish"(jsonb, jsonb);
+DROP FUNCTION "residency"."tx_open"(text[], text[], jsonb, jsonb);
+DROP FUNCTION "residency"."tx_interrupted"(jsonb);
 DROP FUNCTION "residency"."tx_decided"(jsonb);
 DROP FUNCTION "residency"."tx_cancel"(jsonb, boolean);
 DROP FUNCTION "residency"."tx_abort"(jsonb, text[], jsonb);

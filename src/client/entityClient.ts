@@ -115,6 +115,8 @@ export function entityClient<Row extends object>(entity: Entity, fleet: FleetAcc
       return result(out!);
     },
     async upsertMany(rows, options) {
+      // an empty batch writes nothing: no region is contacted
+      if (rows.length === 0) return [];
       const homes = new Set(rows.map(homeOf));
       const [shared] = homes;
       const region = where(options, homes.size === 1 ? shared : undefined);

@@ -34,9 +34,25 @@ export type Purpose = 'migrate' | 'status' | 'sync' | 'verify' | 'demo' | 'dev' 
 export interface ConnectOptions {
   /** How long to wait for the server; 10 s by default. */
   readonly connectTimeoutMs?: number;
+  /**
+   * Bounds every query of the session: the server's `statement_timeout`, and
+   * a client-side wait a little longer (a hung server cancels nothing), after
+   * which the query fails with a message naming the bound. Default: none.
+   */
+  readonly queryTimeoutMs?: number;
   /** The command the session is for, shown as `application_name`: `pg-residency migrate`. */
   readonly purpose?: Purpose;
 }
+
+/** How much longer than `statement_timeout` the client waits for a server that does not answer. */
+const QUERY_TIMEOUT_GRACE_MS = 2_000;
+
+/**
+ * The per-region bound of the commands that only read or finish writes
+ * (`migrate status`, `verify`, `resolve`): a region that does not answer
+ * within it is reported as failed, and the others still are.
+ */
+export const REGION_QUERY_TIMEOUT_MS = 60_000;
 
 /**
  * Opens a client with the settings every pg-residency session has:
@@ -50,6 +66,9 @@ export async function openClient(config: pg.ClientConfig, options: ConnectOption
     ...config,
     application_name: config.application_name ?? (options.purpose === undefined ? 'pg-residency' : `pg-residency ${options.purpose}`),
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+    ...(options.queryTimeoutMs === undefined
+      ? {}
+      : { statement_timeout: options.queryTimeoutMs, query_timeout: options.queryTimeoutMs + QUERY_TIMEOUT_GRACE_MS }),
   });
   client.on('error', () => undefined);
   try {
@@ -113,6 +132,13 @@ export function missingPassword(region: Region, cause?: unknown): ResidencyError
  */
 export function regionError(region: string, error: unknown, next?: string): ResidencyError {
   if (error instanceof ResidencyError) return error;
+  if (error instanceof Error && error.message === 'Query read timeout') {
+    return new ResidencyError(
+      'CONNECTION',
+      `region "${region}": no answer within the per-region time limit; is its server hung or overloaded? The other regions are reported as usual`,
+      { cause: error },
+    );
+  }
   const sqlstate = (error as { code?: unknown }).code;
   return new ResidencyError(
     'MIGRATION',

@@ -4,7 +4,7 @@ import type { Config, Region } from '../config/types.js';
 import { REGISTRY_SCHEMA } from '../config/derivedNames.js';
 import { ResidencyError } from '../errors.js';
 import { qualified } from '../sql/quote.js';
-import { connectRegion } from './connect.js';
+import { connectRegion, REGION_QUERY_TIMEOUT_MS, regionError } from './connect.js';
 import { selectRegions } from './migrateFleet.js';
 
 /** What `residency.resolve()` did with one prepared part or commit record. */
@@ -61,7 +61,7 @@ export async function resolveFleet(
 async function resolveRegion(region: Region, env: Env): Promise<RegionResolveResult> {
   const empty = { region: region.name, committed: 0, rolledBack: 0, pending: 0, recordsDeleted: 0, parts: [] };
   try {
-    const client = await connectRegion(region, env);
+    const client = await connectRegion(region, env, { queryTimeoutMs: REGION_QUERY_TIMEOUT_MS });
     try {
       const { rows } = await client.query<ResolvedPart>(`SELECT gid, coordinator, outcome FROM ${qualified(REGISTRY_SCHEMA, 'resolve')}()`);
       const count = (outcome: ResolvedPart['outcome']) => rows.filter((r) => r.outcome === outcome).length;
@@ -80,8 +80,8 @@ async function resolveRegion(region: Region, env: Env): Promise<RegionResolveRes
     return {
       ...empty,
       error:
-        error instanceof ResidencyError
-          ? error
+        error instanceof ResidencyError || (error as Error).message === 'Query read timeout'
+          ? regionError(region.name, error)
           : new ResidencyError('MIGRATION', `region "${region.name}": ${(error as Error).message}`, { cause: error }),
     };
   }

@@ -14,7 +14,7 @@ const OPTIONAL_OPTIONS = ['sslrootcert', 'sslcrl'] as const;
  * `sslrootcert`, a revocation list in `sslcrl`). They differ per environment
  * (dev, staging, production), so they are never in a generated file:
  * `migrate` binds them from regions.yaml.
- * @example serverConnectionOptions(gbr) // { host: 'gbr.internal', port: '5432', dbname: 'residency', sslmode: 'verify-full', sslrootcert: '/etc/pg/ca.crt' }
+ * @example serverConnectionOptions(gbr) // { host: 'gbr.internal', port: '5432', dbname: 'residency', sslmode: 'verify-full', connect_timeout: '2', sslrootcert: '/etc/pg/ca.crt' }
  */
 export function serverConnectionOptions(target: Region): Record<string, string> {
   const { fdw } = target;
@@ -23,6 +23,9 @@ export function serverConnectionOptions(target: Region): Record<string, string> 
     port: String(fdw.port),
     dbname: fdw.dbname,
     sslmode: fdw.sslmode,
+    // a region that does not answer a connect within 2 s is unreachable: on
+    // 10 and 11 a backend inside a connect ignores cancel and statement_timeout
+    connect_timeout: '2',
     ...(fdw.sslrootcert !== undefined ? { sslrootcert: fdw.sslrootcert } : {}),
     ...(fdw.sslcrl !== undefined ? { sslcrl: fdw.sslcrl } : {}),
   };

@@ -2,7 +2,7 @@ import type { Env } from '../config/expandEnv.js';
 import type { Config } from '../config/types.js';
 import type { ResidencyError } from '../errors.js';
 import { appliedMigrations } from './appliedMigrations.js';
-import { regionError, withRegion } from './connect.js';
+import { regionError, REGION_QUERY_TIMEOUT_MS, withRegion } from './connect.js';
 import { selectRegions } from './migrateFleet.js';
 import { stalePreparedSql } from './preparedParts.js';
 import { readRegionMigrations } from './regionMigrations.js';
@@ -55,7 +55,7 @@ export async function statusFleet(config: Config, names: readonly string[], all:
                 .map((a) => a.name),
             };
           },
-          { purpose: 'status' },
+          { purpose: 'status', queryTimeoutMs: REGION_QUERY_TIMEOUT_MS },
         );
       } catch (error) {
         return { ...empty, error: regionError(region.name, error) };

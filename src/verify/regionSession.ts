@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { Env } from '../config/expandEnv.js';
 import type { Region } from '../config/types.js';
-import { connectRegion } from '../migrate/connect.js';
+import { connectRegion, REGION_QUERY_TIMEOUT_MS } from '../migrate/connect.js';
 
 /**
  * A connection to one region that counts its round trips. Row hashes are
@@ -24,7 +24,7 @@ const SESSION =
   "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; SET extra_float_digits = 3; SET bytea_output = 'hex'";
 
 export async function openSession(region: Region, env: Env, options: { readOnly: boolean }): Promise<RegionSession> {
-  const client = await connectRegion(region, env);
+  const client = await connectRegion(region, env, { queryTimeoutMs: REGION_QUERY_TIMEOUT_MS });
   let trips = 0;
   const session: RegionSession = {
     region,

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { regionPaths } from '../../src/cluster/regionPaths.js';
 import type { ScratchFleet } from './scratchFleet.js';
@@ -28,4 +28,40 @@ export async function crashRegion(fleet: ScratchFleet, region: string): Promise<
     if (state === 'Z' || state === 'X') return pid;
     await sleep(10);
   }
+}
+
+/** Every process of a region's server: its postmaster and the postmaster's children. */
+function serverPids(fleet: ScratchFleet, region: string): number[] {
+  const postmaster = postmasterPid(fleet, region);
+  const children: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === postmaster) children.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return [postmaster, ...children];
+}
+
+/**
+ * SIGSTOPs every process of a region's server (by pid), as a hung host would
+ * look: connections are accepted by the kernel and never answered. Returns
+ * the function that SIGCONTs them; call it in a `finally`.
+ */
+export function freezeRegion(fleet: ScratchFleet, region: string): () => void {
+  const pids = serverPids(fleet, region);
+  for (const pid of pids) process.kill(pid, 'SIGSTOP');
+  return () => {
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGCONT');
+      } catch {
+        // gone
+      }
+    }
+  };
 }

@@ -67,8 +67,13 @@ DECLARE
 BEGIN
   PERFORM "residency"."claim"('shared' || '.' || 'identity',
     ARRAY(SELECT e->'x'->>'uuid' FROM jsonb_array_elements(COALESCE(part->'rows', '[]') || COALESCE(part->'sync', '[]')) e
-      UNION ALL SELECT jsonb_array_elements_text(COALESCE(part->'drop', '[]') || COALESCE(part->'read', '[]'))),
+      UNION ALL SELECT jsonb_array_elements_text(COALESCE(part->'drop', '[]') || COALESCE(part->'read', '[]') || COALESCE(part->'look', '[]'))),
     (part->>'o')::integer);
+
+  IF part ? 'look' THEN
+    _rsd_out := _rsd_out || jsonb_build_object('dir', (SELECT COALESCE(jsonb_agg(to_jsonb(m)), '[]') FROM "shared"."identity" m
+      WHERE m."uuid" = ANY (ARRAY(SELECT jsonb_array_elements_text(part->'look')::uuid))));
+  END IF;
 
   IF part ? 'read' THEN
     _rsd_out := _rsd_out || jsonb_build_object('rows', (SELECT COALESCE(jsonb_agg(to_jsonb(d)), '[]') FROM (
@@ -150,7 +155,7 @@ BEGIN
     INSERT INTO "shared"."identity_outbox" ("region", "uuid")
       SELECT q, k FROM jsonb_array_elements_text(part->'queue') q,
         (SELECT (e->'x'->>'uuid')::uuid FROM jsonb_array_elements(COALESCE(part->'rows', '[]')) e
-         UNION SELECT jsonb_array_elements_text(COALESCE(part->'drop', '[]'))::uuid) keys(k)
+         UNION SELECT jsonb_array_elements_text(COALESCE(part->'drop', '[]') || COALESCE(part->'qkeys', '[]'))::uuid) keys(k)
       ON CONFLICT DO NOTHING;
   END IF;
 

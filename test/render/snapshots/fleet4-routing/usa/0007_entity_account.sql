@@ -72,8 +72,13 @@ DECLARE
 BEGIN
   PERFORM "residency"."claim"('billing' || '.' || 'account',
     ARRAY(SELECT e->'x'->>'id' FROM jsonb_array_elements(COALESCE(part->'rows', '[]') || COALESCE(part->'sync', '[]')) e
-      UNION ALL SELECT jsonb_array_elements_text(COALESCE(part->'drop', '[]') || COALESCE(part->'read', '[]'))),
+      UNION ALL SELECT jsonb_array_elements_text(COALESCE(part->'drop', '[]') || COALESCE(part->'read', '[]') || COALESCE(part->'look', '[]'))),
     (part->>'o')::integer);
+
+  IF part ? 'look' THEN
+    _rsd_out := _rsd_out || jsonb_build_object('dir', (SELECT COALESCE(jsonb_agg(to_jsonb(m)), '[]') FROM "billing"."account" m
+      WHERE m."id" = ANY (ARRAY(SELECT jsonb_array_elements_text(part->'look')::bigint))));
+  END IF;
 
   IF part ? 'read' THEN
     _rsd_out := _rsd_out || jsonb_build_object('rows', (SELECT COALESCE(jsonb_agg(to_jsonb(d)), '[]') FROM (
@@ -155,7 +160,7 @@ BEGIN
     INSERT INTO "billing"."account_outbox" ("home", "id")
       SELECT q, k FROM jsonb_array_elements_text(part->'queue') q,
         (SELECT (e->'x'->>'id')::bigint FROM jsonb_array_elements(COALESCE(part->'rows', '[]')) e
-         UNION SELECT jsonb_array_elements_text(COALESCE(part->'drop', '[]'))::bigint) keys(k)
+         UNION SELECT jsonb_array_elements_text(COALESCE(part->'drop', '[]') || COALESCE(part->'qkeys', '[]'))::bigint) keys(k)
       ON CONFLICT DO NOTHING;
   END IF;
 

@@ -65,8 +65,13 @@ DECLARE
 BEGIN
   PERFORM "residency"."claim"('My Schema' || '.' || 'Odd "Entity"',
     ARRAY(SELECT e->'x'->>'Key "Col"' FROM jsonb_array_elements(COALESCE(part->'rows', '[]') || COALESCE(part->'sync', '[]')) e
-      UNION ALL SELECT jsonb_array_elements_text(COALESCE(part->'drop', '[]') || COALESCE(part->'read', '[]'))),
+      UNION ALL SELECT jsonb_array_elements_text(COALESCE(part->'drop', '[]') || COALESCE(part->'read', '[]') || COALESCE(part->'look', '[]'))),
     (part->>'o')::integer);
+
+  IF part ? 'look' THEN
+    _rsd_out := _rsd_out || jsonb_build_object('dir', (SELECT COALESCE(jsonb_agg(to_jsonb(m)), '[]') FROM "My Schema"."Odd ""Entity""" m
+      WHERE m."Key ""Col""" = ANY (ARRAY(SELECT jsonb_array_elements_text(part->'look')::text))));
+  END IF;
 
   IF part ? 'read' THEN
     _rsd_out := _rsd_out || jsonb_build_object('rows', (SELECT COALESCE(jsonb_agg(to_jsonb(d)), '[]') FROM (
@@ -148,7 +153,7 @@ BEGIN
     INSERT INTO "My Schema"."Odd ""Entity""_outbox" ("Home Region", "Key ""Col""")
       SELECT q, k FROM jsonb_array_elements_text(part->'queue') q,
         (SELECT (e->'x'->>'Key "Col"')::text FROM jsonb_array_elements(COALESCE(part->'rows', '[]')) e
-         UNION SELECT jsonb_array_elements_text(COALESCE(part->'drop', '[]'))::text) keys(k)
+         UNION SELECT jsonb_array_elements_text(COALESCE(part->'drop', '[]') || COALESCE(part->'qkeys', '[]'))::text) keys(k)
       ON CONFLICT DO NOTHING;
   END IF;
 

@@ -28,7 +28,11 @@ DECLARE
   _rsd_patches jsonb;
   _rsd_st jsonb;
   _rsd_attempt integer;
+  _rsd_dir "shared"."identity"[];
 BEGIN
+  IF $1 IS NULL OR cardinality($1) = 0 THEN
+    RETURN;
+  END IF;
   PERFORM FROM "residency"."regions" LIMIT 1;
   IF EXISTS (SELECT FROM unnest($1) x WHERE x."uuid" IS NULL) THEN
     RAISE EXCEPTION USING ERRCODE = 'RS002',
@@ -50,30 +54,34 @@ BEGIN
     RAISE EXCEPTION USING ERRCODE = 'RS005',
       MESSAGE = format('%s %s appears more than once in one call', 'identity', _rsd_key);
   END IF;
-  SELECT m."uuid", m."region" INTO _rsd_key, _rsd_region
-    FROM "shared"."identity" m JOIN unnest($1) x ON x."uuid" = m."uuid"
-    WHERE m."region" <> x."region" LIMIT 1;
-  IF FOUND THEN
-    RAISE EXCEPTION USING ERRCODE = 'RS003',
-      MESSAGE = format('%s %s belongs to region "%s"; to move its personal data call %s(key, new_region)',
-        'identity', _rsd_key, _rsd_region, '"shared"."rehome_identity"');
-  END IF;
-  _rsd_existing := ARRAY(
-    SELECT m."uuid" FROM "shared"."identity" m JOIN unnest($1) x ON x."uuid" = m."uuid");
-  _rsd_new := ARRAY(
-    SELECT ROW("x"."uuid", "x"."region", "x"."note", COALESCE("x"."created_on", now()), "x"."name")::"shared"."identity_row"
-    FROM unnest($1) x WHERE NOT (x."uuid" = ANY (_rsd_existing)));
   _rsd_owners := ARRAY(SELECT DISTINCT x."region" FROM unnest($1) x);
-
-  _rsd_patches := COALESCE((SELECT jsonb_agg(jsonb_build_object('r', n."region", 'x', to_jsonb(n)))
-    FROM unnest(_rsd_new) n), '[]') || COALESCE((SELECT jsonb_agg(jsonb_build_object('r', x."region", 'e', true,
-      'x', (to_jsonb(x) || jsonb_build_object('created_on', COALESCE(x."created_on", m."created_on")))
-        - ARRAY(SELECT f FROM unnest(ARRAY[]::text[]) f WHERE to_jsonb(x)->f = 'null'::jsonb)))
-    FROM unnest($1) x JOIN "shared"."identity" m ON m."uuid" = x."uuid"), '[]');
 
   FOR _rsd_attempt IN 1..2 LOOP
     BEGIN
-      _rsd_st := "residency"."tx_open"(ARRAY(SELECT r.name FROM "residency"."regions" r), _rsd_owners);
+      _rsd_st := NULL;
+      _rsd_st := "residency"."tx_open"(ARRAY(SELECT r.name FROM "residency"."regions" r), _rsd_owners, '{}',
+        jsonb_build_object('fn', '"shared"."apply_identity"', 'owner', 'region', 'keys', to_jsonb(ARRAY(SELECT x."uuid" FROM unnest($1) x))));
+      _rsd_dir := ARRAY(SELECT m FROM jsonb_populate_recordset(NULL::"shared"."identity", _rsd_st->'dir') m);
+      SELECT m."uuid", m."region" INTO _rsd_key, _rsd_region
+        FROM unnest(_rsd_dir) m JOIN unnest($1) x ON x."uuid" = m."uuid"
+        WHERE m."region" <> x."region" LIMIT 1;
+      IF FOUND THEN
+        PERFORM "residency"."tx_cancel"(_rsd_st, false);
+        RAISE EXCEPTION USING ERRCODE = 'RS003',
+          MESSAGE = format('%s %s belongs to region "%s"; to move its personal data call %s(key, new_region)',
+            'identity', _rsd_key, _rsd_region, '"shared"."rehome_identity"');
+      END IF;
+      _rsd_existing := ARRAY(SELECT m."uuid" FROM unnest(_rsd_dir) m);
+      _rsd_new := ARRAY(
+        SELECT ROW("x"."uuid", "x"."region", "x"."note", COALESCE("x"."created_on", now()), "x"."name")::"shared"."identity_row"
+        FROM unnest($1) x WHERE NOT (x."uuid" = ANY (_rsd_existing)));
+
+      _rsd_patches := COALESCE((SELECT jsonb_agg(jsonb_build_object('r', n."region", 'x', to_jsonb(n)))
+        FROM unnest(_rsd_new) n), '[]') || COALESCE((SELECT jsonb_agg(jsonb_build_object('r', x."region", 'e', true,
+          'x', (to_jsonb(x) || jsonb_build_object('created_on', COALESCE(x."created_on", m."created_on")))
+            - ARRAY(SELECT f FROM unnest(ARRAY[]::text[]) f WHERE to_jsonb(x)->f = 'null'::jsonb)))
+        FROM unnest($1) x JOIN unnest(_rsd_dir) m ON m."uuid" = x."uuid"), '[]');
+
       PERFORM "residency"."tx_finish"(_rsd_st, (
         SELECT jsonb_object_agg(g.r, format('SELECT %s(%L::jsonb)', '"shared"."apply_identity"', jsonb_build_object(
           'o', _rsd_st->'o',
@@ -87,6 +95,9 @@ BEGIN
       EXIT;
     EXCEPTION WHEN SQLSTATE 'RS012' THEN
       IF _rsd_attempt = 2 THEN RAISE; END IF;
+    WHEN query_canceled THEN
+      IF "residency"."tx_interrupted"(_rsd_st) THEN EXIT; END IF;
+      RAISE;
     END;
   END LOOP;
 
@@ -113,6 +124,9 @@ BEGIN
   IF $1 IS NULL OR jsonb_typeof($1) <> 'array' THEN
     RAISE EXCEPTION USING ERRCODE = 'RS009',
       MESSAGE = format('%s: rows must be a JSON array of objects, got %s', 'identity', COALESCE('a JSON ' || jsonb_typeof($1), 'NULL'));
+  END IF;
+  IF jsonb_array_length($1) = 0 THEN
+    RETURN;
   END IF;
   SELECT e.n, jsonb_typeof(e.value) INTO _rsd_at, _rsd_type
     FROM jsonb_array_elements($1) WITH ORDINALITY e(value, n) WHERE jsonb_typeof(e.value) <> 'object' ORDER BY e.n LIMIT 1;
@@ -206,8 +220,11 @@ DECLARE
   _rsd_old text;
   _rsd_dir jsonb;
   _rsd_detail jsonb;
+  _rsd_here text;
+  _rsd_o integer;
   _rsd_st jsonb;
   _rsd_attempt integer;
+  _rsd_moved boolean := true;
 BEGIN
   IF $1 IS NULL THEN
     RAISE EXCEPTION USING ERRCODE = 'RS002',
@@ -221,35 +238,53 @@ BEGIN
     RAISE EXCEPTION USING ERRCODE = 'RS001',
       MESSAGE = format('unknown region "%s"; regions.yaml defines %s', $2, (SELECT string_agg(format('"%s"', r.name), ', ' ORDER BY r.ordinal) FROM "residency"."regions" r));
   END IF;
-  SELECT m."region", to_jsonb(m) INTO _rsd_old, _rsd_dir FROM "shared"."identity" m WHERE m."uuid" = $1;
+  SELECT r.name, r.ordinal INTO _rsd_here, _rsd_o FROM "residency"."regions" r WHERE r.is_local;
+  SELECT m."region" INTO _rsd_old FROM "shared"."identity" m WHERE m."uuid" = $1;
   IF NOT FOUND THEN
     RAISE EXCEPTION USING ERRCODE = 'RS004', MESSAGE = format('%s %s not found; nothing to rehome', 'identity', $1);
   END IF;
   IF _rsd_old = $2 THEN
     RETURN false;
   END IF;
-  _rsd_dir := _rsd_dir || jsonb_build_object('region', $2);
   FOR _rsd_attempt IN 1..2 LOOP
     BEGIN
+      _rsd_st := NULL;
       _rsd_st := "residency"."tx_open"(ARRAY(SELECT r.name FROM "residency"."regions" r), ARRAY[_rsd_old, $2],
-        jsonb_build_object(_rsd_old, format('SELECT %s(%L::jsonb)', '"shared"."apply_identity"', jsonb_build_object(
-          'o', (SELECT r.ordinal FROM "residency"."regions" r WHERE r.is_local), 'read', jsonb_build_array($1)))));
-      _rsd_detail := (_rsd_st->'reads'->>_rsd_old)::jsonb->'rows'->0;
-      PERFORM "residency"."tx_finish"(_rsd_st, (
-        SELECT jsonb_object_agg(g.r, format('SELECT %s(%L::jsonb)', '"shared"."apply_identity"', jsonb_build_object(
-          'o', _rsd_st->'o',
-          'queue', CASE WHEN g.r = _rsd_st->>'here' THEN _rsd_st->'down' ELSE '[]' END,
-          'rows', jsonb_build_array(
-            CASE WHEN g.r = $2 AND _rsd_detail IS NOT NULL
-              THEN jsonb_build_object('x', _rsd_dir || (_rsd_detail - 'region'), 'e', _rsd_old, 'p', true)
-              ELSE jsonb_build_object('x', _rsd_dir, 'e', _rsd_old) END))))
-        FROM jsonb_array_elements_text(_rsd_st->'involved') g(r)));
+        jsonb_build_object(_rsd_old, format('SELECT %s(%L::jsonb)', '"shared"."apply_identity"', jsonb_build_object('o', _rsd_o, 'read', jsonb_build_array($1)))),
+        jsonb_build_object('fn', '"shared"."apply_identity"', 'owner', 'region', 'keys', jsonb_build_array($1)));
+      _rsd_dir := _rsd_st->'dir'->0;
+      IF _rsd_dir IS NULL THEN
+        PERFORM "residency"."tx_cancel"(_rsd_st, false);
+        RAISE EXCEPTION USING ERRCODE = 'RS004', MESSAGE = format('%s %s not found; nothing to rehome', 'identity', $1);
+      ELSIF _rsd_dir->>'region' = $2 THEN
+        PERFORM "residency"."tx_cancel"(_rsd_st, false);
+        _rsd_moved := false;
+      ELSIF _rsd_dir->>'region' <> _rsd_old THEN
+        PERFORM "residency"."tx_cancel"(_rsd_st, false);
+        RAISE EXCEPTION USING ERRCODE = 'RS006',
+          MESSAGE = format('%s %s changed region while this call ran; retry it', 'identity', $1);
+      ELSE
+        _rsd_dir := _rsd_dir || jsonb_build_object('region', $2);
+        _rsd_detail := (_rsd_st->'reads'->>_rsd_old)::jsonb->'rows'->0;
+        PERFORM "residency"."tx_finish"(_rsd_st, (
+          SELECT jsonb_object_agg(g.r, format('SELECT %s(%L::jsonb)', '"shared"."apply_identity"', jsonb_build_object(
+            'o', _rsd_st->'o',
+            'queue', CASE WHEN g.r = _rsd_st->>'here' THEN _rsd_st->'down' ELSE '[]' END,
+            'rows', jsonb_build_array(
+              CASE WHEN g.r = $2 AND _rsd_detail IS NOT NULL
+                THEN jsonb_build_object('x', _rsd_dir || (_rsd_detail - 'region'), 'e', _rsd_old, 'p', true)
+                ELSE jsonb_build_object('x', _rsd_dir, 'e', _rsd_old) END))))
+          FROM jsonb_array_elements_text(_rsd_st->'involved') g(r)));
+      END IF;
       EXIT;
     EXCEPTION WHEN SQLSTATE 'RS012' THEN
       IF _rsd_attempt = 2 THEN RAISE; END IF;
+    WHEN query_canceled THEN
+      IF "residency"."tx_interrupted"(_rsd_st) THEN EXIT; END IF;
+      RAISE;
     END;
   END LOOP;
-  RETURN true;
+  RETURN _rsd_moved;
 END
 $function$;
 
@@ -274,8 +309,10 @@ BEGIN
   SELECT m."region" INTO _rsd_owner FROM "shared"."identity" m WHERE m."uuid" = $1;
   FOR _rsd_attempt IN 1..2 LOOP
     BEGIN
+      _rsd_st := NULL;
       _rsd_st := "residency"."tx_open"(ARRAY(SELECT r.name FROM "residency"."regions" r),
-        CASE WHEN _rsd_owner IS NULL THEN ARRAY(SELECT r.name FROM "residency"."regions" r) ELSE ARRAY[_rsd_owner] END);
+        CASE WHEN _rsd_owner IS NULL THEN ARRAY(SELECT r.name FROM "residency"."regions" r) ELSE ARRAY[_rsd_owner] END, '{}',
+        jsonb_build_object('fn', '"shared"."apply_identity"', 'owner', 'region', 'keys', jsonb_build_array($1)));
       _rsd_result := "residency"."tx_finish"(_rsd_st, (
         SELECT jsonb_object_agg(g.r, format('SELECT %s(%L::jsonb)', '"shared"."apply_identity"', jsonb_build_object(
           'o', _rsd_st->'o',
@@ -285,6 +322,9 @@ BEGIN
       EXIT;
     EXCEPTION WHEN SQLSTATE 'RS012' THEN
       IF _rsd_attempt = 2 THEN RAISE; END IF;
+    WHEN query_canceled THEN
+      IF "residency"."tx_interrupted"(_rsd_st) THEN EXIT; END IF;
+      RAISE;
     END;
   END LOOP;
   RETURN EXISTS (SELECT FROM jsonb_each(_rsd_result) e WHERE (e.value->>'erased')::bigint > 0);
@@ -363,6 +403,7 @@ DECLARE
   _rsd_done bigint := 0;
   _rsd_r record;
   _rsd_st jsonb;
+  _rsd_dir jsonb;
   _rsd_attempt integer;
 BEGIN
   FOR _rsd_r IN SELECT r.name FROM "residency"."regions" r
@@ -372,18 +413,23 @@ BEGIN
     BEGIN
       FOR _rsd_attempt IN 1..2 LOOP
         BEGIN
-          _rsd_st := "residency"."tx_open"(ARRAY[_rsd_r.name], ARRAY[_rsd_r.name]);
+          _rsd_st := NULL;
+          _rsd_st := "residency"."tx_open"(ARRAY[_rsd_r.name], ARRAY[_rsd_r.name], '{}',
+            jsonb_build_object('fn', '"shared"."apply_identity"', 'owner', 'region', 'keys', to_jsonb(_rsd_keys)));
+          _rsd_dir := _rsd_st->'dir';
           PERFORM "residency"."tx_finish"(_rsd_st, jsonb_build_object(
             _rsd_r.name, format('SELECT %s(%L::jsonb)', '"shared"."apply_identity"', jsonb_build_object('o', _rsd_st->'o',
-              'sync', COALESCE((SELECT jsonb_agg(jsonb_build_object('x', to_jsonb(m))) FROM "shared"."identity" m
-                WHERE m."uuid" = ANY (_rsd_keys)), '[]'),
+              'sync', COALESCE((SELECT jsonb_agg(jsonb_build_object('x', d)) FROM jsonb_array_elements(_rsd_dir) d), '[]'),
               'drop', to_jsonb(ARRAY(SELECT k FROM unnest(_rsd_keys) k
-                WHERE NOT EXISTS (SELECT FROM "shared"."identity" m WHERE m."uuid" = k))))),
+                WHERE NOT EXISTS (SELECT FROM jsonb_array_elements(_rsd_dir) d WHERE (d->>'uuid')::uuid = k))))),
             _rsd_st->>'here', format('SELECT %s(%L::jsonb)', '"shared"."apply_identity"', jsonb_build_object('o', _rsd_st->'o',
               'dequeue', jsonb_build_object('region', _rsd_r.name, 'keys', to_jsonb(_rsd_keys))))));
       EXIT;
     EXCEPTION WHEN SQLSTATE 'RS012' THEN
       IF _rsd_attempt = 2 THEN RAISE; END IF;
+    WHEN query_canceled THEN
+      IF "residency"."tx_interrupted"(_rsd_st) THEN EXIT; END IF;
+      RAISE;
     END;
   END LOOP;
       _rsd_done := _rsd_done + cardinality(_rsd_keys);

@@ -125,7 +125,11 @@ RETURNS text
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $function$
-  SELECT string_agg(format('%s=''%s''', split_part(o, '=', 1),
+  -- first a default connect_timeout (a later keyword wins: a server option
+  -- connect_timeout overrides it): a region that does not answer a connect
+  -- within 2 s is unreachable; on 10 and 11 a backend inside dblink_connect
+  -- ignores cancel and statement_timeout, so only this bounds it
+  SELECT 'connect_timeout=''2'' ' || string_agg(format('%s=''%s''', split_part(o, '=', 1),
       replace(replace(substr(o, strpos(o, '=') + 1), '\', '\\'), '''', '\''')), ' ')
   FROM unnest((SELECT s.srvoptions FROM pg_foreign_server s WHERE s.srvname = $1)
     || (SELECT u.umoptions FROM pg_user_mappings u
@@ -137,7 +141,12 @@ $function$;
 -- Opens the session's named connection to each region once and reuses it.
 -- Returns the regions it could not reach, each with libpq's own reason
 -- (dblink's DETAIL: a refused connection, a missing root certificate, a
--- failed password), for RS011 and migrate's link check to name.
+-- failed password), for RS011 and migrate's link check to name. A connect is
+-- bounded by libpq's connect_timeout (see connstr) on 10 to 16; from 17 on,
+-- dblink connects interruptibly but ignores connect_timeout, so there
+-- statement_timeout ends a connect to a silent region: that region, and any
+-- not yet connected, are then unreachable (the write goes on without them,
+-- its time spent).
 CREATE FUNCTION "residency"."connect_failures"(regions text[])
 RETURNS jsonb
 LANGUAGE plpgsql
@@ -147,9 +156,14 @@ DECLARE
   _rsd_r text;
   _rsd_why text;
   _rsd_down jsonb := '{}';
+  _rsd_expired boolean := false;
 BEGIN
   FOREACH _rsd_r IN ARRAY regions LOOP
     IF 'pg-residency:' || _rsd_r = ANY (COALESCE(residency_dblink.dblink_get_connections(), '{}')) THEN
+      CONTINUE;
+    END IF;
+    IF _rsd_expired THEN
+      _rsd_down := _rsd_down || jsonb_build_object(_rsd_r, 'not tried: statement_timeout reached');
       CONTINUE;
     END IF;
     BEGIN
@@ -158,6 +172,14 @@ BEGIN
       GET STACKED DIAGNOSTICS _rsd_why = PG_EXCEPTION_DETAIL;
       _rsd_down := _rsd_down || jsonb_build_object(_rsd_r,
         regexp_replace(btrim(COALESCE(NULLIF(_rsd_why, ''), SQLERRM), E' \n\t'), '\s+', ' ', 'g'));
+    WHEN query_canceled THEN
+      IF current_setting('statement_timeout')::interval > interval '0'
+          AND clock_timestamp() >= statement_timestamp() + current_setting('statement_timeout')::interval - interval '20 ms' THEN
+        _rsd_down := _rsd_down || jsonb_build_object(_rsd_r, 'no answer before statement_timeout');
+        _rsd_expired := true;
+      ELSE
+        RAISE;
+      END IF;
     END;
   END LOOP;
   RETURN _rsd_down;
@@ -173,9 +195,55 @@ AS $function$
   SELECT ARRAY(SELECT r FROM jsonb_object_keys("residency"."connect_failures"($1)) r ORDER BY array_position($1, r))
 $function$;
 
+CREATE FUNCTION "residency"."drop_conn"(region text)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  IF 'pg-residency:' || region = ANY (COALESCE(residency_dblink.dblink_get_connections(), '{}')) THEN
+    PERFORM residency_dblink.dblink_disconnect('pg-residency:' || region);
+  END IF;
+END
+$function$;
+
+CREATE FUNCTION "residency"."link_deadline"(capped boolean)
+RETURNS timestamptz
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+  SELECT LEAST(
+    clock_timestamp() + LEAST(interval '30 s', CASE WHEN current_setting('lock_timeout')::interval > interval '0'
+      THEN 2 * current_setting('lock_timeout')::interval + interval '1 s' ELSE interval '30 s' END),
+    CASE WHEN $1 AND current_setting('statement_timeout')::interval > interval '0' THEN clock_timestamp()
+      + 0.6 * (statement_timestamp() + current_setting('statement_timeout')::interval - clock_timestamp()) END)
+$function$;
+
+CREATE FUNCTION "residency"."await"(conn text, deadline timestamptz)
+RETURNS boolean
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  _rsd_start timestamptz := clock_timestamp();
+BEGIN
+  LOOP
+    IF residency_dblink.dblink_is_busy(conn) = 0 THEN
+      RETURN true;
+    END IF;
+    IF clock_timestamp() >= deadline THEN
+      RETURN false;
+    END IF;
+    IF clock_timestamp() - _rsd_start > interval '300 microseconds' THEN
+      PERFORM pg_sleep(CASE WHEN clock_timestamp() - _rsd_start < interval '50 ms' THEN 0.001 ELSE 0.005 END);
+    END IF;
+  END LOOP;
+END
+$function$;
+
 -- Every result of what was sent on a connection, one text per statement; raises
--- the first error with the remote's SQLSTATE.
-CREATE FUNCTION "residency"."drain"(conn text)
+-- the first error with the remote's SQLSTATE, RS011 when the deadline passes.
+CREATE FUNCTION "residency"."drain"(conn text, deadline timestamptz)
 RETURNS text[]
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -185,6 +253,9 @@ DECLARE
   _rsd_got text[];
 BEGIN
   LOOP
+    IF NOT "residency"."await"(conn, deadline) THEN
+      RAISE EXCEPTION USING ERRCODE = 'RS011', MESSAGE = 'no answer within the link timeout';
+    END IF;
     _rsd_got := ARRAY(SELECT t.v FROM residency_dblink.dblink_get_result(conn) AS t(v text));
     EXIT WHEN cardinality(_rsd_got) = 0;
     _rsd_all := _rsd_all || _rsd_got[1];
@@ -195,8 +266,12 @@ $function$;
 
 -- Sends one message on each connection, then collects them all: n regions
 -- cost the round trip of the farthest. Returns {region: [results]} and
--- {region: {"state": sqlstate, "message": ...}} for the failed ones.
-CREATE FUNCTION "residency"."wave"(messages jsonb, OUT results jsonb, OUT failures jsonb)
+-- {region: {"state": sqlstate, "message": ...}} for the failed ones; a region
+-- that does not answer by the link timeout (or `bound`) is disconnected and
+-- fails with "timeout": true. The regions in `needed` get the link timeout
+-- not capped by statement_timeout.
+CREATE FUNCTION "residency"."wave"(messages jsonb, bound interval DEFAULT NULL, needed text[] DEFAULT '{}',
+  OUT results jsonb, OUT failures jsonb)
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $function$
@@ -204,6 +279,9 @@ DECLARE
   _rsd_r record;
   _rsd_state text;
   _rsd_message text;
+  _rsd_capped timestamptz := COALESCE(clock_timestamp() + bound, "residency"."link_deadline"(true));
+  _rsd_uncapped timestamptz := COALESCE(clock_timestamp() + bound, "residency"."link_deadline"(false));
+  _rsd_deadline timestamptz;
 BEGIN
   results := '{}';
   failures := '{}';
@@ -213,17 +291,29 @@ BEGIN
     END IF;
   END LOOP;
   FOR _rsd_r IN SELECT m.key AS region FROM jsonb_each(messages) m WHERE NOT failures ? m.key ORDER BY m.key LOOP
+    _rsd_deadline := CASE WHEN _rsd_r.region = ANY (needed) THEN _rsd_uncapped ELSE _rsd_capped END;
     BEGIN
-      results := results || jsonb_build_object(_rsd_r.region, to_jsonb("residency"."drain"('pg-residency:' || _rsd_r.region)));
+      results := results || jsonb_build_object(_rsd_r.region, to_jsonb("residency"."drain"('pg-residency:' || _rsd_r.region, _rsd_deadline)));
     EXCEPTION WHEN OTHERS THEN
       GET STACKED DIAGNOSTICS _rsd_state = RETURNED_SQLSTATE, _rsd_message = MESSAGE_TEXT;
+      IF _rsd_state = 'RS011' THEN
+        PERFORM "residency"."drop_conn"(_rsd_r.region);
+        failures := failures || jsonb_build_object(_rsd_r.region, jsonb_build_object('state', 'RS011', 'message',
+          'did not answer within the link timeout (treated as unreachable)', 'broken', true, 'timeout', true));
+        CONTINUE;
+      END IF;
       failures := failures || jsonb_build_object(_rsd_r.region, jsonb_build_object('state', _rsd_state, 'message', _rsd_message,
         -- 25001: a connection an interrupted call left inside a transaction
         'broken', _rsd_state LIKE '08%' OR _rsd_state LIKE '57P0_' OR _rsd_state = '25001'));
       BEGIN
-        PERFORM "residency"."drain"('pg-residency:' || _rsd_r.region);
+        PERFORM "residency"."drain"('pg-residency:' || _rsd_r.region, _rsd_deadline);
       EXCEPTION WHEN OTHERS THEN
-        NULL;
+        -- (a timeout here leaves the connection busy: drop it)
+        GET STACKED DIAGNOSTICS _rsd_state = RETURNED_SQLSTATE;
+        IF _rsd_state = 'RS011' THEN
+          PERFORM "residency"."drop_conn"(_rsd_r.region);
+          failures := jsonb_set(failures, ARRAY[_rsd_r.region, 'broken'], 'true');
+        END IF;
       END;
     END;
   END LOOP;
@@ -246,32 +336,119 @@ DECLARE
 BEGIN
   FOR _rsd_r IN SELECT jsonb_array_elements_text(st->'involved') LOOP
     IF (failures->_rsd_r->>'broken')::boolean THEN
-      PERFORM residency_dblink.dblink_disconnect('pg-residency:' || _rsd_r);
+      PERFORM "residency"."drop_conn"(_rsd_r);
     ELSIF _rsd_r = ANY (prepared) THEN
       _rsd_messages := _rsd_messages || jsonb_build_object(_rsd_r, format('ROLLBACK PREPARED %L', st->>'gid'));
     ELSE
       _rsd_messages := _rsd_messages || jsonb_build_object(_rsd_r, 'ROLLBACK');
     END IF;
   END LOOP;
-  SELECT * INTO _rsd_wave FROM "residency"."wave"(_rsd_messages);
+  SELECT * INTO _rsd_wave FROM "residency"."wave"(_rsd_messages, interval '2 s');
   FOR _rsd_r IN SELECT jsonb_object_keys(_rsd_wave.failures) LOOP
     IF (_rsd_wave.failures->_rsd_r->>'broken')::boolean THEN
-      PERFORM residency_dblink.dblink_disconnect('pg-residency:' || _rsd_r);
+      PERFORM "residency"."drop_conn"(_rsd_r);
     END IF;
   END LOOP;
 END
 $function$;
 
--- First phase of a write: connects to the regions (the local one through
--- the loopback), raises RS011 when a region in `required` is unreachable,
--- opens the loopback transaction (synchronous_commit on: its commit is the
--- decision) and, for a region given in `reads`, a transaction that runs that
--- statement (a rehome reads and locks the old owner's row in the part that
--- will delete it). Returns the write's state: gid, the coordinator's ordinal,
--- the regions involved and those down, the reads' results.
--- The gid carries the coordinator region, the loopback's txid and a random
--- part: a crashed server hands out again txids that never reached its WAL.
-CREATE FUNCTION "residency"."tx_open"(regions text[], required text[], reads jsonb DEFAULT '{}')
+CREATE FUNCTION "residency"."tx_cancel"(st jsonb, sent boolean DEFAULT true)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  _rsd_r text;
+  _rsd_conn text;
+  _rsd_messages jsonb := '{}';
+  _rsd_wave record;
+  _rsd_deadline timestamptz := clock_timestamp() + interval '2 s';
+  _rsd_n integer;
+BEGIN
+  IF st IS NULL THEN
+    RETURN;
+  END IF;
+  FOR _rsd_r IN SELECT x FROM jsonb_array_elements_text(st->'involved') x
+      WHERE sent OR x = st->>'here' OR COALESCE(st->'open', '[]') ? x LOOP
+    _rsd_conn := 'pg-residency:' || _rsd_r;
+    CONTINUE WHEN NOT _rsd_conn = ANY (COALESCE(residency_dblink.dblink_get_connections(), '{}'));
+    IF residency_dblink.dblink_is_busy(_rsd_conn) = 1 THEN
+      IF _rsd_r <> st->>'here' THEN
+        PERFORM "residency"."drop_conn"(_rsd_r);
+        CONTINUE;
+      END IF;
+      PERFORM residency_dblink.dblink_cancel_query(_rsd_conn);
+    END IF;
+    -- what is left to read (errors included)
+    _rsd_n := 0;
+    LOOP
+      _rsd_n := _rsd_n + 1;
+      IF _rsd_n > 100 OR NOT "residency"."await"(_rsd_conn, _rsd_deadline) THEN
+        PERFORM "residency"."drop_conn"(_rsd_r);
+        EXIT;
+      END IF;
+      BEGIN
+        EXIT WHEN NOT EXISTS (SELECT FROM residency_dblink.dblink_get_result(_rsd_conn) AS t(v text));
+      EXCEPTION WHEN OTHERS THEN
+        NULL;
+      END;
+    END LOOP;
+    IF _rsd_conn = ANY (COALESCE(residency_dblink.dblink_get_connections(), '{}')) THEN
+      _rsd_messages := _rsd_messages || jsonb_build_object(_rsd_r, 'ROLLBACK');
+    END IF;
+  END LOOP;
+  SELECT * INTO _rsd_wave FROM "residency"."wave"(_rsd_messages, interval '2 s');
+  IF sent AND st->>'gid' IS NOT NULL THEN
+    SELECT * INTO _rsd_wave FROM "residency"."wave"((SELECT COALESCE(jsonb_object_agg(k, format('ROLLBACK PREPARED %L', st->>'gid')), '{}')
+      FROM jsonb_object_keys(_rsd_messages) k WHERE k <> st->>'here' AND NOT _rsd_wave.failures ? k), interval '2 s');
+  END IF;
+  FOR _rsd_r IN SELECT jsonb_object_keys(_rsd_wave.failures) LOOP
+    IF (_rsd_wave.failures->_rsd_r->>'broken')::boolean THEN
+      PERFORM "residency"."drop_conn"(_rsd_r);
+    END IF;
+  END LOOP;
+END
+$function$;
+
+CREATE FUNCTION "residency"."tx_decided"(st jsonb)
+RETURNS boolean
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+  SELECT COALESCE(txid_status(split_part($1->>'gid', ':', 3)::bigint) = 'committed', false)
+$function$;
+
+CREATE FUNCTION "residency"."tx_interrupted"(st jsonb)
+RETURNS boolean
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  IF "residency"."tx_decided"(st) THEN
+    RAISE WARNING USING ERRCODE = '01RS1',
+      MESSAGE = format('cancelled after the decision: the write is committed; pg-residency resolve finishes its parts still prepared (%s)', st->>'gid');
+    RETURN true;
+  END IF;
+  PERFORM "residency"."tx_cancel"(st);
+  RETURN false;
+END
+$function$;
+
+-- First phase of a write: refuses a read-only transaction, connects to the
+-- regions (the local one through the loopback), raises RS011 when a region in
+-- `required` is unreachable, opens the loopback transaction (synchronous_commit
+-- on: its commit is the decision) and, for a region given in `reads`, a
+-- transaction that runs that statement. The loopback claims the write's
+-- keys and reads this region's directory rows (every decision the write makes
+-- is taken on them, under the claim: `look` {"fn": the entity's apply
+-- function, "keys": [...], "owner": its region column}, returned as "dir"; the
+-- owner each names must be reachable), a rehome's old owner reads and locks
+-- the row its part will delete. Returns the write's state: gid, the
+-- coordinator's ordinal, the regions involved, required and down, the reads'
+-- results. The gid carries the coordinator region, the loopback's txid and a
+-- random part: a crashed server hands out again txids that never reached its
+-- WAL. Cancelled, it ends what it opened before raising.
+CREATE FUNCTION "residency"."tx_open"(regions text[], required text[], reads jsonb DEFAULT '{}', look jsonb DEFAULT NULL)
 RETURNS jsonb
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -288,32 +465,57 @@ DECLARE
   _rsd_txid text;
   _rsd_reads jsonb := '{}';
 BEGIN
+  IF current_setting('transaction_read_only') = 'on' THEN
+    RAISE EXCEPTION USING ERRCODE = '25006',
+      MESSAGE = 'a write call cannot run in a read-only transaction: it commits in every region whatever the caller''s transaction does; nothing was written';
+  END IF;
   SELECT r.name, r.ordinal INTO _rsd_here, _rsd_ordinal FROM "residency"."regions" r WHERE r.is_local;
   _rsd_involved := ARRAY(SELECT DISTINCT x FROM unnest(regions || _rsd_here) x ORDER BY 1);
-  _rsd_unreachable := "residency"."connect_failures"(_rsd_involved);
-  _rsd_down := ARRAY(SELECT k FROM jsonb_object_keys(_rsd_unreachable) k ORDER BY k);
-  SELECT x INTO _rsd_r FROM unnest(_rsd_down) x WHERE x = ANY (required) OR x = _rsd_here LIMIT 1;
-  IF FOUND THEN
-    RAISE EXCEPTION USING ERRCODE = 'RS011',
-      MESSAGE = format('region "%s" is unreachable and this write needs it (it owns the personal data); nothing was written: retry when it is back (libpq: %s)', _rsd_r, _rsd_unreachable->>_rsd_r);
-  END IF;
-  _rsd_involved := ARRAY(SELECT x FROM unnest(_rsd_involved) x WHERE NOT x = ANY (_rsd_down) ORDER BY 1);
-  _rsd_messages := jsonb_build_object(_rsd_here,
-    'BEGIN; SET TRANSACTION ISOLATION LEVEL READ COMMITTED; SET LOCAL synchronous_commit = on; SELECT txid_current()::text'
-      || COALESCE('; ' || (reads->>_rsd_here), ''));
-  FOR _rsd_r IN SELECT k FROM jsonb_object_keys(reads) k WHERE k <> _rsd_here LOOP
-    _rsd_messages := _rsd_messages || jsonb_build_object(_rsd_r, 'BEGIN; SET TRANSACTION ISOLATION LEVEL READ COMMITTED; ' || (reads->>_rsd_r));
-  END LOOP;
-  SELECT * INTO _rsd_wave FROM "residency"."wave"(_rsd_messages);
+  BEGIN
+    _rsd_unreachable := "residency"."connect_failures"(_rsd_involved);
+    _rsd_down := ARRAY(SELECT k FROM jsonb_object_keys(_rsd_unreachable) k ORDER BY k);
+    SELECT x INTO _rsd_r FROM unnest(_rsd_down) x WHERE x = ANY (required) OR x = _rsd_here LIMIT 1;
+    IF FOUND THEN
+      RAISE EXCEPTION USING ERRCODE = 'RS011',
+        MESSAGE = format('region "%s" is unreachable and this write needs it (it owns the personal data); nothing was written: retry when it is back (libpq: %s)', _rsd_r, _rsd_unreachable->>_rsd_r);
+    END IF;
+    _rsd_involved := ARRAY(SELECT x FROM unnest(_rsd_involved) x WHERE NOT x = ANY (_rsd_down) ORDER BY 1);
+    _rsd_messages := jsonb_build_object(_rsd_here,
+      'BEGIN; SET TRANSACTION ISOLATION LEVEL READ COMMITTED; SET LOCAL synchronous_commit = on; SELECT txid_current()::text'
+        || COALESCE(format('; SELECT %s(%L::jsonb)', look->>'fn', jsonb_build_object('o', _rsd_ordinal, 'look', look->'keys')), '')
+        || COALESCE('; ' || (reads->>_rsd_here), ''));
+    FOR _rsd_r IN SELECT k FROM jsonb_object_keys(reads) k WHERE k <> _rsd_here LOOP
+      _rsd_messages := _rsd_messages || jsonb_build_object(_rsd_r, 'BEGIN; SET TRANSACTION ISOLATION LEVEL READ COMMITTED; ' || (reads->>_rsd_r));
+    END LOOP;
+    SELECT * INTO _rsd_wave FROM "residency"."wave"(_rsd_messages, NULL, ARRAY(SELECT jsonb_object_keys(_rsd_messages)));
+  EXCEPTION WHEN query_canceled THEN
+    PERFORM "residency"."tx_cancel"(jsonb_build_object('here', _rsd_here,
+      'involved', ARRAY(SELECT jsonb_object_keys(_rsd_messages))), false);
+    RAISE;
+  END;
   IF _rsd_wave.failures <> '{}' THEN
     PERFORM "residency"."tx_abort"(jsonb_build_object('involved', ARRAY(SELECT jsonb_object_keys(_rsd_messages))), '{}', _rsd_wave.failures);
     SELECT k INTO _rsd_r FROM jsonb_object_keys(_rsd_wave.failures) k ORDER BY k LIMIT 1;
+    IF (_rsd_wave.failures->_rsd_r->>'timeout')::boolean THEN
+      RAISE EXCEPTION USING ERRCODE = 'RS011',
+        MESSAGE = format('region "%s" %s and this write needs it; nothing was written: retry when it is back', _rsd_r, _rsd_wave.failures->_rsd_r->>'message');
+    END IF;
     IF (_rsd_wave.failures->_rsd_r->>'broken')::boolean THEN
       -- a connection opened by an earlier call broke (its server restarted): dropped; the caller retries once
       RAISE EXCEPTION USING ERRCODE = 'RS012', MESSAGE = format('region "%s": %s', _rsd_r, _rsd_wave.failures->_rsd_r->>'message');
     END IF;
     RAISE EXCEPTION USING ERRCODE = _rsd_wave.failures->_rsd_r->>'state',
       MESSAGE = format('region "%s": %s', _rsd_r, _rsd_wave.failures->_rsd_r->>'message');
+  END IF;
+  -- the owner of every key found under its claim must be reachable (it may differ from the caller's guess)
+  IF look IS NOT NULL THEN
+    required := required || ARRAY(SELECT d->>(look->>'owner') FROM jsonb_array_elements((_rsd_wave.results->_rsd_here->>4)::jsonb->'dir') d);
+    SELECT x INTO _rsd_r FROM unnest(_rsd_down) x WHERE x = ANY (required) LIMIT 1;
+    IF FOUND THEN
+      PERFORM "residency"."tx_cancel"(jsonb_build_object('here', _rsd_here, 'involved', ARRAY(SELECT jsonb_object_keys(_rsd_messages))), false);
+      RAISE EXCEPTION USING ERRCODE = 'RS011',
+        MESSAGE = format('region "%s" is unreachable and this write needs it (it owns the personal data); nothing was written: retry when it is back', _rsd_r);
+    END IF;
   END IF;
   _rsd_txid := _rsd_wave.results->_rsd_here->>3;
   FOR _rsd_r IN SELECT k FROM jsonb_object_keys(reads) k LOOP
@@ -322,18 +524,27 @@ BEGIN
   RETURN jsonb_build_object(
     'gid', format('pg-residency:%s:%s:%s', _rsd_here, _rsd_txid, substr(md5(random()::text || clock_timestamp()::text), 1, 16)),
     'here', _rsd_here, 'o', _rsd_ordinal, 'involved', to_jsonb(_rsd_involved), 'down', to_jsonb(_rsd_down),
-    'open', (SELECT COALESCE(jsonb_agg(k), '[]') FROM jsonb_object_keys(reads) k), 'reads', _rsd_reads);
+    'required', to_jsonb(required),
+    'open', (SELECT COALESCE(jsonb_agg(k), '[]') FROM jsonb_object_keys(reads) k), 'reads', _rsd_reads)
+    || CASE WHEN look IS NULL THEN '{}' ELSE jsonb_build_object('fn', look->'fn', 'keys', look->'keys',
+      'dir', (_rsd_wave.results->_rsd_here->>4)::jsonb->'dir') END;
 END
 $function$;
 
 -- Second phase: sends every region its part (`parts`: {region: statement})
 -- in one message, `BEGIN; <part>; PREPARE TRANSACTION '<gid>'`, the loopback
--- `<part>; INSERT <commit record>`, all before collecting any; on an error
--- rolls every part back at once and raises the region's SQLSTATE naming it;
--- else commits the loopback (the decision), then COMMIT PREPARED everywhere in
--- parallel. A COMMIT PREPARED that fails after the decision does not fail the
--- write: a WARNING names the region and `pg-residency resolve` finishes it.
--- Returns each part's result.
+-- `<part>; INSERT <commit record>`, all before collecting any. A region not in
+-- the write's `required` that does not answer within the link timeout is
+-- treated as unreachable: dropped, and its rows queued in the outbox by
+-- the apply function `look` named (tx_open) on the loopback.
+-- On an error (or a required region's timeout, RS011) rolls every part back
+-- at once and raises the region's SQLSTATE naming it; else commits the
+-- loopback (the decision), then COMMIT PREPARED everywhere in parallel. A
+-- COMMIT PREPARED that fails after the decision, or a cancel or
+-- statement_timeout after it, does not fail the write: a WARNING says it is
+-- committed and `pg-residency resolve` (any region's) finishes it. Cancelled
+-- before the decision it raises 57014, leaving the caller to end the parts
+-- (tx_cancel). Returns each part's result.
 CREATE FUNCTION "residency"."tx_finish"(st jsonb, parts jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql
@@ -344,10 +555,13 @@ DECLARE
   _rsd_gid text := st->>'gid';
   _rsd_messages jsonb := '{}';
   _rsd_wave record;
+  _rsd_queued record;
   _rsd_r text;
   _rsd_out jsonb := '{}';
   _rsd_prepared text[];
+  _rsd_late text[];
   _rsd_warned boolean := false;
+  _rsd_status text;
 BEGIN
   FOR _rsd_r IN SELECT jsonb_array_elements_text(st->'involved') LOOP
     IF _rsd_r = _rsd_here THEN
@@ -359,11 +573,34 @@ BEGIN
           || (parts->>_rsd_r) || format('; PREPARE TRANSACTION %L', _rsd_gid));
     END IF;
   END LOOP;
-  SELECT * INTO _rsd_wave FROM "residency"."wave"(_rsd_messages);
+  SELECT * INTO _rsd_wave FROM "residency"."wave"(_rsd_messages, NULL,
+    ARRAY(SELECT jsonb_array_elements_text(COALESCE(st->'required', '[]') || COALESCE(st->'open', '[]'))) || _rsd_here);
+  -- regions that need not be reached and did not answer: unreachable, their rows queued
+  IF st ? 'fn' THEN
+    _rsd_late := ARRAY(SELECT f.key FROM jsonb_each(_rsd_wave.failures) f
+      WHERE (f.value->>'timeout')::boolean AND f.key <> _rsd_here AND NOT COALESCE(st->'required', '[]') ? f.key AND NOT st->'open' ? f.key);
+    IF cardinality(_rsd_late) > 0 AND cardinality(_rsd_late) = (SELECT count(*) FROM jsonb_object_keys(_rsd_wave.failures)) THEN
+      st := st || jsonb_build_object('involved', (SELECT jsonb_agg(x) FROM jsonb_array_elements_text(st->'involved') x WHERE NOT x = ANY (_rsd_late)),
+        'down', (st->'down') || to_jsonb(_rsd_late));
+      SELECT * INTO _rsd_queued FROM "residency"."wave"(jsonb_build_object(_rsd_here,
+        format('SELECT %s(%L::jsonb)', st->>'fn', jsonb_build_object('o', st->'o', 'qkeys', st->'keys', 'queue', _rsd_late))), NULL, ARRAY[_rsd_here]);
+      _rsd_wave.results := _rsd_wave.results - _rsd_late;
+      _rsd_wave.failures := _rsd_queued.failures;
+      IF _rsd_wave.failures = '{}' THEN
+        FOREACH _rsd_r IN ARRAY _rsd_late LOOP
+          RAISE WARNING USING MESSAGE = format('region "%s" did not answer within the link timeout: its rows are queued (pg-residency sync replays them)', _rsd_r);
+        END LOOP;
+      END IF;
+    END IF;
+  END IF;
   IF _rsd_wave.failures <> '{}' THEN
     _rsd_prepared := ARRAY(SELECT k FROM jsonb_object_keys(_rsd_wave.results) k WHERE k <> _rsd_here);
     PERFORM "residency"."tx_abort"(st, _rsd_prepared, _rsd_wave.failures);
     SELECT k INTO _rsd_r FROM jsonb_object_keys(_rsd_wave.failures) k ORDER BY k LIMIT 1;
+    IF (_rsd_wave.failures->_rsd_r->>'timeout')::boolean THEN
+      RAISE EXCEPTION USING ERRCODE = 'RS011',
+        MESSAGE = format('region "%s" %s and this write needs it; nothing was written: retry when it is back', _rsd_r, _rsd_wave.failures->_rsd_r->>'message');
+    END IF;
     -- only broken connections (every prepared part was rolled back above): the caller may retry once
     IF NOT EXISTS (SELECT FROM jsonb_each(_rsd_wave.failures) f WHERE NOT (f.value->>'broken')::boolean) THEN
       RAISE EXCEPTION USING ERRCODE = 'RS012', MESSAGE = format('region "%s": %s', _rsd_r, _rsd_wave.failures->_rsd_r->>'message');
@@ -377,17 +614,22 @@ BEGIN
   END LOOP;
 
   -- the decision
+  PERFORM "residency"."test_pause"('before_decision');
   BEGIN
-    PERFORM "residency"."test_pause"('before_decision');
+    SELECT * INTO _rsd_wave FROM "residency"."wave"(jsonb_build_object(_rsd_here, 'COMMIT'), NULL, ARRAY[_rsd_here]);
   EXCEPTION WHEN query_canceled THEN
-    -- cancelled (or statement_timeout) before the decision: end every part now
-    PERFORM "residency"."tx_abort"(st, ARRAY(SELECT x FROM jsonb_array_elements_text(st->'involved') x WHERE x <> _rsd_here), '{}');
-    RAISE;
+    -- cancelled while the loopback commits: its transaction's status says whether it did
+    PERFORM "residency"."await"('pg-residency:' || _rsd_here, clock_timestamp() + interval '2 s');
+    _rsd_status := txid_status(split_part(_rsd_gid, ':', 3)::bigint);
+    IF _rsd_status IS DISTINCT FROM 'committed' THEN
+      RAISE;
+    END IF;
+    PERFORM "residency"."drop_conn"(_rsd_here);
+    _rsd_wave.failures := '{}';
   END;
-  SELECT * INTO _rsd_wave FROM "residency"."wave"(jsonb_build_object(_rsd_here, 'COMMIT'));
   IF _rsd_wave.failures <> '{}' THEN
     IF (_rsd_wave.failures->_rsd_here->>'broken')::boolean THEN
-      PERFORM residency_dblink.dblink_disconnect('pg-residency:' || _rsd_here);
+      PERFORM "residency"."drop_conn"(_rsd_here);
       RAISE EXCEPTION USING ERRCODE = '08006',
         MESSAGE = format('region "%s": the connection was lost while this write committed; whether it did is decided by its commit record (%s): run pg-residency resolve', _rsd_here, _rsd_gid);
     END IF;
@@ -402,16 +644,27 @@ BEGIN
   FOR _rsd_r IN SELECT x FROM jsonb_array_elements_text(st->'involved') x WHERE x <> _rsd_here LOOP
     _rsd_messages := _rsd_messages || jsonb_build_object(_rsd_r, format('COMMIT PREPARED %L', _rsd_gid));
   END LOOP;
-  PERFORM "residency"."test_pause"('before_commit_prepared');
-  SELECT * INTO _rsd_wave FROM "residency"."wave"(_rsd_messages);
+  BEGIN
+    PERFORM "residency"."test_pause"('before_commit_prepared');
+    SELECT * INTO _rsd_wave FROM "residency"."wave"(_rsd_messages);
+  EXCEPTION WHEN query_canceled THEN
+    -- cancelled after the decision: the write is committed; a part whose
+    -- COMMIT PREPARED was not confirmed is left to the resolver
+    FOR _rsd_r IN SELECT k FROM jsonb_object_keys(_rsd_messages) k LOOP
+      PERFORM "residency"."drop_conn"(_rsd_r);
+    END LOOP;
+    RAISE WARNING USING ERRCODE = '01RS1',
+      MESSAGE = format('cancelled after the decision: the write is committed; pg-residency resolve finishes its parts still prepared (%s)', _rsd_gid);
+    RETURN _rsd_out;
+  END;
   FOR _rsd_r IN SELECT jsonb_object_keys(_rsd_wave.failures) LOOP
     IF (_rsd_wave.failures->_rsd_r->>'broken')::boolean THEN
-      PERFORM residency_dblink.dblink_disconnect('pg-residency:' || _rsd_r);
+      PERFORM "residency"."drop_conn"(_rsd_r);
     END IF;
     -- 42704: the resolver already committed it
     IF _rsd_wave.failures->_rsd_r->>'state' <> '42704' THEN
       _rsd_warned := true;
-      RAISE WARNING USING MESSAGE = format('region "%s": the write is committed, but its part there is still prepared (%s); pg-residency resolve commits it',
+      RAISE WARNING USING ERRCODE = '01RS1', MESSAGE = format('region "%s": the write is committed, but its part there is still prepared (%s); pg-residency resolve commits it',
         _rsd_r, _rsd_wave.failures->_rsd_r->>'message');
     END IF;
   END LOOP;
@@ -500,6 +753,7 @@ DECLARE
   _rsd_down text[];
   _rsd_held text[] := '{}';
   _rsd_r text;
+  _rsd_wave record;
 BEGIN
   SELECT r.name INTO _rsd_here FROM "residency"."regions" r WHERE r.is_local;
   PERFORM "residency"."connect"(ARRAY[_rsd_here]);
@@ -512,13 +766,15 @@ BEGIN
     ELSIF cardinality("residency"."connect"(ARRAY[_rsd_p.coordinator])) > 0 THEN
       _rsd_decision := 'pending';
     ELSE
-      BEGIN
-        SELECT t.d INTO _rsd_decision FROM residency_dblink.dblink('pg-residency:' || _rsd_p.coordinator,
-          format('SELECT "residency"."decide"(%L)', _rsd_p.gid)) AS t(d text);
-      EXCEPTION WHEN OTHERS THEN
-        PERFORM residency_dblink.dblink_disconnect('pg-residency:' || _rsd_p.coordinator);
+      -- bounded by the link timeout: a silent coordinator leaves it pending
+      SELECT * INTO _rsd_wave FROM "residency"."wave"(jsonb_build_object(_rsd_p.coordinator,
+        format('SELECT "residency"."decide"(%L)', _rsd_p.gid)));
+      IF _rsd_wave.failures <> '{}' THEN
+        PERFORM "residency"."drop_conn"(_rsd_p.coordinator);
         _rsd_decision := 'pending';
-      END;
+      ELSE
+        _rsd_decision := _rsd_wave.results->_rsd_p.coordinator->>0;
+      END IF;
     END IF;
     IF _rsd_decision = 'commit' THEN
       PERFORM residency_dblink.dblink_exec('pg-residency:' || _rsd_here, format('COMMIT PREPARED %L', _rsd_p.gid));
@@ -538,9 +794,18 @@ BEGIN
     _rsd_down := "residency"."connect"(_rsd_others);
     IF cardinality(_rsd_down) = 0 THEN
       BEGIN
+        -- (one text per region: its gids as an array literal)
+        SELECT * INTO _rsd_wave FROM "residency"."wave"((SELECT jsonb_object_agg(o,
+          format('SELECT COALESCE(array_agg(gid), ''{}'')::text FROM pg_prepared_xacts WHERE left(gid, %s) = %L',
+            length('pg-residency:' || _rsd_here || ':'), 'pg-residency:' || _rsd_here || ':')) FROM unnest(_rsd_others) o));
+        IF _rsd_wave.failures <> '{}' THEN
+          FOR _rsd_r IN SELECT jsonb_object_keys(_rsd_wave.failures) LOOP
+            PERFORM "residency"."drop_conn"(_rsd_r);
+          END LOOP;
+          RAISE EXCEPTION 'a region did not answer';
+        END IF;
         FOREACH _rsd_r IN ARRAY _rsd_others LOOP
-          _rsd_held := _rsd_held || ARRAY(SELECT t.g FROM residency_dblink.dblink('pg-residency:' || _rsd_r,
-            format('SELECT gid FROM pg_prepared_xacts WHERE left(gid, %s) = %L', length('pg-residency:' || _rsd_here || ':'), 'pg-residency:' || _rsd_here || ':')) AS t(g text));
+          _rsd_held := _rsd_held || (_rsd_wave.results->_rsd_r->>0)::text[];
         END LOOP;
         FOR gid IN DELETE FROM "residency"."commit_records" c
             WHERE NOT c.gid = ANY (_rsd_held) AND NOT EXISTS (SELECT FROM pg_prepared_xacts x WHERE x.gid = c.gid)
@@ -561,10 +826,16 @@ REVOKE ALL ON FUNCTION "residency"."test_pause"(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."connstr"(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."connect_failures"(text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."connect"(text[]) FROM PUBLIC;
-REVOKE ALL ON FUNCTION "residency"."drain"(text) FROM PUBLIC;
-REVOKE ALL ON FUNCTION "residency"."wave"(jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION "residency"."drop_conn"(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION "residency"."link_deadline"(boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION "residency"."await"(text, timestamptz) FROM PUBLIC;
+REVOKE ALL ON FUNCTION "residency"."drain"(text, timestamptz) FROM PUBLIC;
+REVOKE ALL ON FUNCTION "residency"."wave"(jsonb, interval, text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."tx_abort"(jsonb, text[], jsonb) FROM PUBLIC;
-REVOKE ALL ON FUNCTION "residency"."tx_open"(text[], text[], jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION "residency"."tx_cancel"(jsonb, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION "residency"."tx_decided"(jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION "residency"."tx_interrupted"(jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION "residency"."tx_open"(text[], text[], jsonb, jsonb) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."tx_finish"(jsonb, jsonb) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."claim"(text, text[], integer) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."resolve"() FROM PUBLIC;
@@ -579,10 +850,16 @@ DROP FUNCTION "residency"."decide"(text);
 DROP FUNCTION "residency"."resolve"();
 DROP FUNCTION "residency"."claim"(text, text[], integer);
 DROP FUNCTION "residency"."tx_finish"(jsonb, jsonb);
-DROP FUNCTION "residency"."tx_open"(text[], text[], jsonb);
+DROP FUNCTION "residency"."tx_open"(text[], text[], jsonb, jsonb);
+DROP FUNCTION "residency"."tx_interrupted"(jsonb);
+DROP FUNCTION "residency"."tx_decided"(jsonb);
+DROP FUNCTION "residency"."tx_cancel"(jsonb, boolean);
 DROP FUNCTION "residency"."tx_abort"(jsonb, text[], jsonb);
-DROP FUNCTION "residency"."wave"(jsonb);
-DROP FUNCTION "residency"."drain"(text);
+DROP FUNCTION "residency"."wave"(jsonb, interval, text[]);
+DROP FUNCTION "residency"."drain"(text, timestamptz);
+DROP FUNCTION "residency"."await"(text, timestamptz);
+DROP FUNCTION "residency"."link_deadline"(boolean);
+DROP FUNCTION "residency"."drop_conn"(text);
 DROP FUNCTION "residency"."connect"(text[]);
 DROP FUNCTION "residency"."connect_failures"(text[]);
 DROP FUNCTION "residency"."test_pause"(text);

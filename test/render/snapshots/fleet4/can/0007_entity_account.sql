@@ -62,7 +62,6 @@ CREATE FUNCTION "billing"."apply_account"(part jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -174,6 +173,7 @@ END
 $function$;
 REVOKE ALL ON FUNCTION "billing"."apply_account"(jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION "billing"."apply_account"(jsonb) TO "residency_link";
+SELECT "residency"."guard_functions"('billing', 'account', true);
 -- pg-residency-end: apply billing.account
 
 -- Down Migration

@@ -61,7 +61,6 @@ CREATE FUNCTION "shared"."apply_identity"(part jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -173,6 +172,7 @@ END
 $function$;
 REVOKE ALL ON FUNCTION "shared"."apply_identity"(jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION "shared"."apply_identity"(jsonb) TO "residency_link";
+SELECT "residency"."guard_functions"('shared', 'identity', true);
 -- pg-residency-end: apply shared.identity
 
 -- Down Migration

@@ -21,6 +21,14 @@ CREATE TABLE "residency"."regions" (
 INSERT INTO "residency"."regions" (name, ordinal, is_local) VALUES ('usa', 1, true);
 
 -- pg-residency-begin: runtime registry
+-- Admin to-dos: what the migrating role may not do here, with the SQL an
+-- admin runs (migrate prints them; docs/own-databases.md). With the runtime
+-- functions (IF NOT EXISTS): a fleet from before them gets it with their step.
+CREATE TABLE IF NOT EXISTS "residency"."admin_todo" (
+  item text PRIMARY KEY,
+  fix text NOT NULL
+);
+
 -- Host, port and database differ per environment, so no generated file names
 -- them: `pg-residency migrate` puts them in a table of its session, and a
 -- migration that creates a server calls this in the same transaction.
@@ -61,6 +69,62 @@ BEGIN
 END
 $function$;
 REVOKE ALL ON FUNCTION "residency"."bind_server"(text) FROM PUBLIC;
+
+-- Runs `statements` where the current role may (NULL: it may not), else
+-- records `admin_sql` as a to-do.
+CREATE FUNCTION "residency"."admin_step"(todo text, statements text[], admin_sql text)
+RETURNS boolean
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  _rsd_statement text;
+BEGIN
+  BEGIN
+    IF statements IS NULL THEN
+      RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege', MESSAGE = todo;
+    END IF;
+    FOREACH _rsd_statement IN ARRAY statements LOOP
+      EXECUTE _rsd_statement;
+    END LOOP;
+  EXCEPTION WHEN insufficient_privilege THEN
+    INSERT INTO "residency"."admin_todo" AS t (item, fix)
+      VALUES ($1, $3 || format(E'\nDELETE FROM "residency"."admin_todo" WHERE item = %L;', $1))
+      ON CONFLICT (item) DO UPDATE SET fix = EXCLUDED.fix;
+    RETURN false;
+  END;
+  DELETE FROM "residency"."admin_todo" t WHERE t.item = $1;
+  RETURN true;
+END
+$function$;
+REVOKE ALL ON FUNCTION "residency"."admin_step"(text, text[], text) FROM PUBLIC;
+
+-- log_min_error_statement = panic on an entity's API (or apply) functions:
+-- superuser-only, checked against their owner at each call; before 15 an
+-- admin sets it for the database instead. Names as config/derivedNames.ts.
+CREATE FUNCTION "residency"."guard_functions"(schema text, entity text, apply boolean)
+RETURNS boolean
+LANGUAGE sql
+SET search_path = pg_catalog, pg_temp
+AS $function$
+  SELECT "residency"."admin_step"(
+    CASE WHEN $3 THEN format('log_min_error_statement of %I.%I', $1, 'apply_' || $2)
+      ELSE format('log_min_error_statement of the functions of %I.%I', $1, $2) END,
+    f.statements,
+    CASE WHEN current_setting('server_version_num')::integer >= 150000
+      THEN format('GRANT SET ON PARAMETER log_min_error_statement TO %I;', current_user)
+        || E'\n' || array_to_string(f.statements, E';\n') || ';'
+      ELSE format('ALTER DATABASE %I SET log_min_error_statement = %L;', current_database(), 'panic') END)
+  FROM (
+    SELECT coalesce(array_agg(format('ALTER FUNCTION %s SET log_min_error_statement = %L', p.oid::regprocedure, 'panic')
+        ORDER BY p.oid::regprocedure::text), '{}') AS statements
+    FROM pg_proc p
+    WHERE p.pronamespace = to_regnamespace(quote_ident($1))::oid
+      AND p.proname = ANY (CASE WHEN $3 THEN ARRAY['apply_' || $2] ELSE ARRAY['upsert_' || $2, 'upsert_' || $2 || '_many',
+        'upsert_' || $2 || '_rows', 'rehome_' || $2, 'erase_' || $2, 'get_' || $2, 'sync_' || $2] END)
+  ) f
+$function$;
+REVOKE ALL ON FUNCTION "residency"."guard_functions"(text, text, boolean) FROM PUBLIC;
 -- pg-residency-end: runtime registry
 
 -- Down Migration
@@ -68,8 +132,11 @@ SET LOCAL lock_timeout = '1000ms';
 SET LOCAL statement_timeout = '20s';
 
 -- pg-residency-begin: runtime registry
+DROP FUNCTION "residency"."guard_functions"(text, text, boolean);
+DROP FUNCTION "residency"."admin_step"(text, text[], text);
 DROP FUNCTION "residency"."bind_server"(text);
 -- pg-residency-end: runtime registry
 
+DROP TABLE IF EXISTS "residency"."admin_todo";
 DROP TABLE "residency"."regions";
 DROP SCHEMA "residency";

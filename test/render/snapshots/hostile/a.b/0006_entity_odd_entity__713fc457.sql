@@ -55,7 +55,6 @@ CREATE FUNCTION "My Schema"."apply_Odd ""Entity"""(part jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-SET log_min_error_statement = 'panic'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -167,6 +166,7 @@ END
 $function$;
 REVOKE ALL ON FUNCTION "My Schema"."apply_Odd ""Entity"""(jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION "My Schema"."apply_Odd ""Entity"""(jsonb) TO "link ""role""";
+SELECT "residency"."guard_functions"('My Schema', 'Odd "Entity"', true);
 -- pg-residency-end: apply My Schema.Odd "Entity"
 
 -- Down Migration

@@ -1,5 +1,6 @@
 import yargs from 'yargs';
 import { CliContext, type CliIo } from './context.js';
+import { packageVersion } from './packageVersion.js';
 import { STATE_DIR, withSecretsFile } from './secrets.js';
 import { demoCommand } from './commands/demo.js';
 import { devCommand } from './commands/dev.js';
@@ -60,7 +61,7 @@ export async function buildCli(io: CliIo): Promise<number> {
       ctx.fail(2);
     })
     .help()
-    .version();
+    .version(packageVersion());
   try {
     await cli.parseAsync([...io.argv], {}, (_error, _argv, output) => {
       // --help and --version: yargs hands the text here instead of printing it

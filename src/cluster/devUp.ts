@@ -16,6 +16,7 @@ import { resolveBinaries } from './resolveBinaries.js';
 import { runningServer } from './runningServer.js';
 import { serverEnv } from './serverEnv.js';
 import { makeServerDir } from './serverOwnedFiles.js';
+import { checkBinariesInstalled } from './missingBinaries.js';
 import { serverUser, type ServerUser } from './serverUser.js';
 import { clearStaleLock } from './staleLock.js';
 import { devTlsPaths, ensureDevTls, serverTlsFiles } from './devTls.js';
@@ -73,14 +74,16 @@ interface FleetContext {
  * whose server already runs is reported `already-running`. Its database is
  * created in either case when missing. One region failing does not stop the
  * others; see each result's `error`.
- * @throws ResidencyError CLUSTER only when nothing can be attempted (no state
- *   directory, or root without a `postgres` OS user)
+ * @throws ResidencyError CLUSTER only when nothing can be attempted (a major's
+ *   embedded server not installed: the message holds the `npm i -D` command;
+ *   no state directory; root without a `postgres` OS user)
  * @example
  * const results = await devUp(config, { stateDir: '.pg-residency' });
  * // [{ region: 'usa', status: 'started', major: 10, host: '127.0.0.1', port: 54310, dataDir: '.pg-residency/usa/data' }, ...]
  */
 export async function devUp(config: Config, options: DevUpOptions): Promise<DevUpResult[]> {
   const env = options.env ?? process.env;
+  await checkBinariesInstalled(config.regions);
   const user = await serverUser();
   await prepareStateDir(options.stateDir, user);
   await ensureDevSecrets(config, options.stateDir);

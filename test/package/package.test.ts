@@ -189,6 +189,12 @@ test('the packed package installs without the embedded servers; a program import
   });
   // the CLI from the install agrees with what the library generated
   t.like(await cli(app, ['gen-migrations', '--check', '--config', fleet.configPath, '--out', out], fleet.env), { code: 0 });
+  // lint works without squawk-cli installed, and says what it did not check
+  writeFileSync(join(app, 'report.sql'), 'CREATE VIEW people AS SELECT name FROM shared.identity_details;\n');
+  const lint = await cli(app, ['lint', 'report.sql', '--config', fleet.configPath], {});
+  t.is(lint.code, 1, lint.stderr);
+  t.regex(lint.stdout, /^report\.sql:1:40: error RL001 /);
+  t.regex(lint.stdout, /\nnote: squawk is not installed, so locking rules were not checked; add it with: npm i -D squawk-cli\n/);
   // and the regions really hold what it reported
   for (const region of ['usa', 'gbr', 'aus']) {
     const [row] = await fleet.query(region, 'SELECT count(*)::int AS n FROM public.pg_residency_migrations');

@@ -27,7 +27,7 @@ export function lintCommand(ctx: CliContext): CommandModule<object, Args> {
           default: true,
           describe: "also run squawk's locking rules when squawk-cli is installed (--no-squawk: skip)",
         })
-        .check((argv) => ((argv.files).length > 0 ? true : 'name the SQL files or folders to lint'))
+        .check((argv) => (argv.files.length > 0 ? true : 'name the SQL files or folders to lint'))
         .example('$0 lint migrations/', 'lint every .sql file under migrations/')
         .example('$0 lint migrations/ --format github', 'in a GitHub Actions step: annotate the pull request') as never,
     handler: async (argv) => {

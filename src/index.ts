@@ -38,6 +38,10 @@ export { verifyFleet, type Finding, type Link, type RegionVerify, type VerifyOpt
 export { RULES, type RuleId } from './verify/rules.js';
 export { repairFleet, type RepairChange, type RepairOptions, type RepairReport } from './verify/repairFleet.js';
 
+// gen-types: the application's TypeScript types from regions.yaml
+export { genTypes, type GenTypesInput, type GenTypesResult } from './typegen/genTypes.js';
+export { renderTypes } from './typegen/renderTypes.js';
+
 // lint: residency rules (and squawk) over hand-written SQL
 export { lintFiles, type LintOptions, type LintReport } from './lint/lintFiles.js';
 export { lintSql, type SqlFile } from './lint/lintSql.js';
@@ -52,7 +56,7 @@ export { devStatus, type DevStatusOptions, type DevStatusResult } from './cluste
 export { devEnv } from './cluster/devSecrets.js';
 
 // The application's client: pooled sessions per region, the SQL API per entity
-export { connectFleet, type ConnectFleetOptions, type FleetClient } from './client/connectFleet.js';
+export { connectFleet, type ConnectFleetOptions, type EntityTypes, type FleetClient, type UntypedEntities } from './client/connectFleet.js';
 export { type CallOptions, type EntityClient, type EntityRow, type UpsertResult } from './client/entityClient.js';
 export { FleetCallError, RETRYABLE_SQLSTATES } from './client/callError.js';
 

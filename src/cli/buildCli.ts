@@ -5,6 +5,7 @@ import { STATE_DIR, withSecretsFile } from './secrets.js';
 import { demoCommand } from './commands/demo.js';
 import { devCommand } from './commands/dev.js';
 import { genMigrationsCommand } from './commands/genMigrations.js';
+import { genTypesCommand } from './commands/genTypes.js';
 import { lintCommand } from './commands/lint.js';
 import { migrateCommand } from './commands/migrate.js';
 import { repairCommand } from './commands/repair.js';
@@ -50,6 +51,7 @@ export async function buildCli(io: CliIo): Promise<number> {
     .command(devCommand(ctx))
     .command(demoCommand(ctx))
     .command(lintCommand(ctx))
+    .command(genTypesCommand(ctx))
     .demandCommand(1, 'name a command; see --help')
     .strict()
     .recommendCommands()

@@ -46,6 +46,7 @@ import {
   type RegionGenResult,
   type RegionMigrateResult,
 } from 'pg-residency';
+import type { Entities, Identity, IdentityKey, Region } from './residency-types.js';
 
 const [configPath, outDir] = process.argv.slice(2) as [string, string];
 const config: Config = await loadConfig(configPath, process.env);
@@ -67,14 +68,14 @@ const migrated: RegionMigrateResult[] = await migrateFleet({
   dryRun: false,
 });
 // the application's client, by name: write in gbr, read from aus, a refused call's SQLSTATE
-const fleet = await connectFleet({ config, env: process.env, defaultRegion: 'usa' });
-const people: EntityClient<{ uuid: string; region: string; name: string | null; note?: string | null }> = fleet.entity('identity');
-const key = '7139f8aa-7f93-4657-83ad-b7d74a22159f';
+const fleet = await connectFleet<Entities, Region>({ config, env: process.env, defaultRegion: 'usa' });
+const people: EntityClient<Identity, IdentityKey, Region> = fleet.entity('identity');
+const key: IdentityKey = '7139f8aa-7f93-4657-83ad-b7d74a22159f';
 const written = await people.upsert({ uuid: key, region: 'gbr', name: 'Da Queen', note: null });
 const read = await people.get(key, { region: 'aus' });
 let sqlstate: string | undefined;
 try {
-  await people.rehome(key, 'nowhere');
+  await people.rehome(key, 'nowhere' as Region);
 } catch (error) {
   if (error instanceof FleetCallError) sqlstate = error.sqlstate;
 }
@@ -144,13 +145,14 @@ test('the packed package installs without the embedded servers; a program import
         skipLibCheck: false,
         types: ['node'],
       },
-      files: ['main.ts'],
+      files: ['main.ts', 'residency-types.ts'],
     }),
   );
+  fleet = await fleetStarted;
+  // the application's entity types, from the fleet's regions.yaml
+  t.like(await cli(app, ['gen-types', '--config', fleet.configPath, '--out', 'residency-types.ts'], {}), { code: 0 });
   // type-checks the program against the emitted declarations, and compiles it
   execFileSync(process.execPath, [join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', app], { cwd: app });
-
-  fleet = await fleetStarted;
   const out = join(app, 'generated');
   // the command line from the install: its own version, and no server to start without the dev install
   t.like(await cli(app, ['--version'], {}), { code: 0, stdout: `${ownVersion}\n` });

@@ -46,7 +46,7 @@ export interface EntityClient<Row extends object = EntityRow, Key = unknown, Reg
   upsert(row: Row, options?: CallOptions<RegionName>): Promise<UpsertResult<Key>>;
   /**
    * Creates or updates many rows in one call (`upsert_<entity>_many`), strict
-   * about absent and null fields (see the README). Runs in the rows' home
+   * about absent and null fields (see docs/reference/library.md). Runs in the rows' home
    * region when they all share one.
    */
   upsertMany(rows: readonly Row[], options?: CallOptions<RegionName>): Promise<UpsertResult<Key>[]>;

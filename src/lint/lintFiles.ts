@@ -45,7 +45,7 @@ async function sqlFiles(path: string, cwd: string): Promise<string[]> {
 
 /**
  * Lints the SQL a team writes next to the generated history: residency rules
- * (RL001-RL007, see the README) on every statement, and squawk's locking rules
+ * (RL001-RL007, see docs/reference/lint.md) on every statement, and squawk's locking rules
  * when squawk-cli is installed.
  * @throws ResidencyError CONFIG when a path does not exist
  * @example const report = await lintFiles({ config, paths: ['migrations'] }); // { ok: false, findings: [...], notes: [] }

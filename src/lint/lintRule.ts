@@ -20,7 +20,7 @@ export interface RuleHit {
 
 /** A residency lint rule: a stable id, a level, and a check of one statement. */
 export interface LintRule {
-  /** `RL001`...: stable, printed in every finding and listed in the README. */
+  /** `RL001`...: stable, printed in every finding and listed in docs/reference/lint.md. */
   readonly id: string;
   readonly level: LintLevel;
   /** One line: what the rule finds. */

@@ -11,6 +11,7 @@ import { buildCli } from '../../src/cli/buildCli.js';
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const docs = [
   'README.md',
+  'SECURITY.md',
   ...readdirSync(join(repo, 'docs'), { recursive: true })
     .map(String)
     .filter((f) => f.endsWith('.md'))

@@ -114,6 +114,8 @@ test('the packed package installs without the embedded servers; a program import
   const fleetStarted = startFleet({ regions: MIXED, migrate: false });
   fleetStarted.catch(() => undefined);
   app = mkdtempSync(join(tmpdir(), 'rsd-app-'));
+  const started = performance.now();
+  const lap = (what: string) => t.log(`${what}: ${((performance.now() - started) / 1000).toFixed(1)} s`);
   const packed = JSON.parse(await npm(['pack', '--json', '--ignore-scripts', '--pack-destination', app], repo)) as [{ filename: string }];
   writeFileSync(
     join(app, 'package.json'),
@@ -127,6 +129,7 @@ test('the packed package installs without the embedded servers; a program import
   );
   // from npm's cache when it holds them; an application's plain install otherwise
   await npm(['install', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], app);
+  lap('packed and installed');
   const installed = diskUsage(join(app, 'node_modules'));
   t.log(`a consumer's node_modules: ${(installed / 2 ** 20).toFixed(1)} MB`);
   t.true(installed < 40 * 2 ** 20, `${installed} bytes`);
@@ -149,10 +152,12 @@ test('the packed package installs without the embedded servers; a program import
     }),
   );
   fleet = await fleetStarted;
+  lap('fleet started');
   // the application's entity types, from the fleet's regions.yaml
   t.like(await cli(app, ['gen-types', '--config', fleet.configPath, '--out', 'residency-types.ts'], {}), { code: 0 });
   // type-checks the program against the emitted declarations, and compiles it
   execFileSync(process.execPath, [join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', app], { cwd: app });
+  lap('type-checked');
   const out = join(app, 'generated');
   // the command line from the install: its own version, and no server to start without the dev install
   t.like(await cli(app, ['--version'], {}), { code: 0, stdout: `${ownVersion}\n` });

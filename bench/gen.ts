@@ -148,12 +148,12 @@ export function benchAppend(regions: number, entities: number, templates?: strin
   }
 }
 
-// decimal units, as issue 13's targets and README's tables
+// decimal units, as issue 13's targets and docs/benchmarks.md's tables
 const kb = (bytes: number) => `${(bytes / 1000).toFixed(0)} KB`;
 const mb = (bytes: number) => `${(bytes / 1_000_000).toFixed(1)} MB`;
 const seconds = (ms: number) => (ms < 1000 ? `${ms.toFixed(0)} ms` : `${(ms / 1000).toFixed(2)} s`);
 
-/** The rows as a markdown table, as README's benchmark section shows them. */
+/** The rows as a markdown table, as docs/benchmarks.md shows them. */
 export function formatGenTable(rows: readonly GenRow[], append: AppendRow | undefined): string {
   const lines = [
     '| fleet | time (median) | files | bytes | largest file | appended by one more region, per existing region |',

@@ -42,6 +42,17 @@ export { doctorFleet, type DoctorOptions, type DoctorReport, type RegionDoctor }
 export type { DoctorFinding } from './doctor/doctorFinding.js';
 export { adminSetupSql, type AdminSetup, type AdminSetupInput } from './doctor/adminSetupSql.js';
 
+// gen-types: the application's TypeScript types from regions.yaml
+export { genTypes, type GenTypesInput, type GenTypesResult } from './typegen/genTypes.js';
+export { renderTypes } from './typegen/renderTypes.js';
+
+// lint: residency rules (and squawk) over hand-written SQL
+export { lintFiles, type LintOptions, type LintReport } from './lint/lintFiles.js';
+export { lintSql, type SqlFile } from './lint/lintSql.js';
+export type { LintFinding, LintLevel } from './lint/lintFinding.js';
+export { LINT_RULES } from './lint/lintRules.js';
+export type { LintRule } from './lint/lintRule.js';
+
 // dev up | down | status
 export { devUp, type DevUpOptions, type DevUpResult } from './cluster/devUp.js';
 export { devDown, type DevDownOptions, type DevDownResult } from './cluster/devDown.js';
@@ -49,7 +60,7 @@ export { devStatus, type DevStatusOptions, type DevStatusResult } from './cluste
 export { devEnv } from './cluster/devSecrets.js';
 
 // The application's client: pooled sessions per region, the SQL API per entity
-export { connectFleet, type ConnectFleetOptions, type FleetClient } from './client/connectFleet.js';
+export { connectFleet, type ConnectFleetOptions, type EntityTypes, type FleetClient, type UntypedEntities } from './client/connectFleet.js';
 export { type CallOptions, type EntityClient, type EntityRow, type UpsertResult } from './client/entityClient.js';
 export { FleetCallError, RETRYABLE_SQLSTATES } from './client/callError.js';
 

@@ -2,11 +2,14 @@ import yargs, { type CommandModule } from 'yargs';
 import { CliContext, type CliIo } from './context.js';
 import { UsageError } from './usageError.js';
 import { usageFromYargs, type CommandShape } from './usageFromYargs.js';
+import { packageVersion } from './packageVersion.js';
 import { STATE_DIR, withSecretsFile } from './secrets.js';
 import { demoCommand } from './commands/demo.js';
 import { devCommand } from './commands/dev.js';
 import { doctorCommand } from './commands/doctor.js';
 import { genMigrationsCommand } from './commands/genMigrations.js';
+import { genTypesCommand } from './commands/genTypes.js';
+import { lintCommand } from './commands/lint.js';
 import { migrateCommand } from './commands/migrate.js';
 import { repairCommand } from './commands/repair.js';
 import { syncCommand } from './commands/sync.js';
@@ -37,6 +40,8 @@ export async function buildCli(io: CliIo): Promise<number> {
     repairCommand(ctx),
     devCommand(ctx),
     demoCommand(ctx),
+    lintCommand(ctx),
+    genTypesCommand(ctx),
   ] as never;
   const shapes = commands.map(commandShape);
   let cli = yargs()
@@ -70,7 +75,7 @@ export async function buildCli(io: CliIo): Promise<number> {
       throw usageFromYargs(message, io.argv, shapes);
     })
     .help()
-    .version();
+    .version(packageVersion());
   try {
     await cli.parseAsync([...io.argv], {}, (_error, _argv, output) => {
       // --help and --version: yargs hands the text here instead of printing it

@@ -6,7 +6,7 @@ export function jsonOption<T>(y: Argv<T>) {
   return y.option('json', {
     type: 'boolean',
     default: false,
-    describe: 'print the result as one JSON document on stdout (shapes in README.md); errors stay on stderr',
+    describe: 'print the result as one JSON document on stdout (shapes in docs/reference/commands.md); errors stay on stderr',
   });
 }
 

@@ -22,7 +22,7 @@ const SAFE_MESSAGE = /^(RS|40|55|08|57|53|42|23)/;
 /**
  * A call of a generated SQL function that PostgreSQL refused. `sqlstate` is
  * the server's code (`RS001` unknown region, `RS003` owned by another region,
- * `RS004` not found, `40001` retry, ...; see the README's SQL API), `region`
+ * `RS004` not found, `40001` retry, ...; see docs/reference/sql-api.md), `region`
  * the region the call ran in. The original error is the `cause`.
  */
 export class FleetCallError extends ResidencyError {

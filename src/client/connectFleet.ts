@@ -29,16 +29,43 @@ export interface ConnectFleetOptions {
   readonly homeCacheSize?: number;
 }
 
-/** A fleet of regions seen through long-lived pooled sessions. */
-export interface FleetClient {
-  readonly regions: readonly string[];
-  readonly defaultRegion: string;
+/** The types of one entity, as `pg-residency gen-types` writes them: its row and its key. */
+export interface EntityTypes {
+  readonly row: object;
+  readonly key: unknown;
+}
+
+/** No entity types known: `fleet.entity()` then takes a row type argument. */
+export type UntypedEntities = Record<never, EntityTypes>;
+
+/**
+ * A fleet of regions seen through long-lived pooled sessions. Typed by the
+ * `Entities` and `Region` that `pg-residency gen-types` writes:
+ * `connectFleet<Entities, Region>(...)`.
+ */
+export interface FleetClient<
+  Entities extends { readonly [K in keyof Entities]: EntityTypes } = UntypedEntities,
+  RegionName extends string = string,
+> {
+  readonly regions: readonly RegionName[];
+  readonly defaultRegion: RegionName;
+  /**
+   * The API of one entity of the config, by name, typed from `Entities`.
+   * @example const people = fleet.entity('identity'); // EntityClient<Identity, IdentityKey, Region>
+   */
+  entity<Name extends keyof Entities & string>(name: Name): EntityClient<Entities[Name]['row'], Entities[Name]['key'], RegionName>;
   /**
    * The API of one entity of the config, by name (and schema, when two
-   * schemas hold an entity of that name).
+   * schemas hold an entity of that name), with a row type of your own. When
+   * the client is typed (`Entities` given), only with a schema: a misspelt
+   * name does not compile.
    * @example const people = fleet.entity<{ uuid: string; region: string; name: string | null }>('identity');
    */
-  entity<Row extends object = EntityRow>(name: string, schema?: string): EntityClient<Row>;
+  entity<Row extends object = EntityRow>(
+    name: [keyof Entities] extends [never] ? string : never,
+    schema?: string,
+  ): EntityClient<Row, unknown, RegionName>;
+  entity<Row extends object = EntityRow>(name: string, schema: string): EntityClient<Row, unknown, RegionName>;
   /**
    * Runs `residency.resolve()` in every region at once: prepared parts of
    * writes whose coordinator crashed are committed or rolled back from the
@@ -67,7 +94,10 @@ const APPLICATION_NAME = 'pg-residency client';
  * await people.get('7139f8aa-7f93-4657-83ad-b7d74a22159f'); // read in gbr, where the row lives
  * await fleet.close();
  */
-export async function connectFleet(options: ConnectFleetOptions): Promise<FleetClient> {
+export async function connectFleet<
+  Entities extends { readonly [K in keyof Entities]: EntityTypes } = UntypedEntities,
+  RegionName extends string = string,
+>(options: ConnectFleetOptions): Promise<FleetClient<Entities, RegionName>> {
   const env = options.env ?? process.env;
   const config = typeof options.config === 'string' ? await loadConfig(options.config, env) : options.config;
   const regions = config.regions.map((r) => r.name);
@@ -111,26 +141,28 @@ export async function connectFleet(options: ConnectFleetOptions): Promise<FleetC
 
   const clients = new Map<string, EntityClient>();
   let closed: Promise<void> | undefined;
-  return {
+  const entity = (name: string, schema?: string): EntityClient => {
+    const matches = config.entities.filter((e) => e.name === name && (schema === undefined || e.schema === schema));
+    if (matches.length !== 1) {
+      const known = config.entities.map((e) => `"${e.schema}.${e.name}"`).join(', ');
+      const what = schema === undefined ? `"${name}"` : `"${schema}.${name}"`;
+      throw new ResidencyError(
+        'CONFIG',
+        matches.length === 0
+          ? `unknown entity ${what}; regions.yaml defines ${known}`
+          : `entity ${what} is defined in several schemas; name the schema: ${known}`,
+      );
+    }
+    const entity = matches[0]!;
+    const id = `${entity.schema}.${entity.name}`;
+    if (!clients.has(id)) clients.set(id, entityClient(entity, access));
+    return clients.get(id)!;
+  };
+  const client: FleetClient = {
     regions,
     defaultRegion,
-    entity<Row extends object = EntityRow>(name: string, schema?: string): EntityClient<Row> {
-      const matches = config.entities.filter((e) => e.name === name && (schema === undefined || e.schema === schema));
-      if (matches.length !== 1) {
-        const known = config.entities.map((e) => `"${e.schema}.${e.name}"`).join(', ');
-        const what = schema === undefined ? `"${name}"` : `"${schema}.${name}"`;
-        throw new ResidencyError(
-          'CONFIG',
-          matches.length === 0
-            ? `unknown entity ${what}; regions.yaml defines ${known}`
-            : `entity ${what} is defined in several schemas; name the schema: ${known}`,
-        );
-      }
-      const entity = matches[0]!;
-      const id = `${entity.schema}.${entity.name}`;
-      if (!clients.has(id)) clients.set(id, entityClient(entity, access));
-      return clients.get(id) as unknown as EntityClient<Row>;
-    },
+    // the rows are the application's to type (gen-types or its own): nothing here checks them
+    entity,
     async resolve() {
       return Promise.all(
         regions.map(async (region): Promise<RegionResolveResult> => {
@@ -159,4 +191,6 @@ export async function connectFleet(options: ConnectFleetOptions): Promise<FleetC
     },
     close: () => (closed ??= Promise.all([...pools.values()].map((p) => p.end())).then(() => undefined)),
   };
+  // the region names are the config's: gen-types wrote RegionName from the same regions.yaml
+  return client as unknown as FleetClient<Entities, RegionName>;
 }

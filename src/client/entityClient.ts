@@ -12,13 +12,13 @@ import type { HomeCache } from './homeCache.js';
 export type EntityRow = Readonly<Record<string, unknown>>;
 
 /** Where a call runs: by default the row's home region when the client knows it, else the fleet's default region. */
-export interface CallOptions {
-  readonly region?: string;
+export interface CallOptions<RegionName extends string = string> {
+  readonly region?: RegionName;
 }
 
 /** What an upsert reports per row. */
-export interface UpsertResult {
-  readonly key: unknown;
+export interface UpsertResult<Key = unknown> {
+  readonly key: Key;
   /** True for a new row. */
   readonly created: boolean;
   /** True when the region the call ran in owns the row. */
@@ -28,9 +28,10 @@ export interface UpsertResult {
 /**
  * The generated SQL API of one entity, called through the fleet's pools. Each
  * write is one call of one generated function, atomic across the fleet and
- * complete when it returns.
+ * complete when it returns. `Row`, `Key` and `RegionName` come from the types
+ * `pg-residency gen-types` writes (or an interface of your own).
  */
-export interface EntityClient<Row extends object = EntityRow> {
+export interface EntityClient<Row extends object = EntityRow, Key = unknown, RegionName extends string = string> {
   /** `schema.name` of the entity. */
   readonly entity: string;
   readonly keyColumn: string;
@@ -42,19 +43,19 @@ export interface EntityClient<Row extends object = EntityRow> {
    * for a new row). A field that is not a column is refused (RS008) before
    * anything is sent.
    */
-  upsert(row: Row, options?: CallOptions): Promise<UpsertResult>;
+  upsert(row: Row, options?: CallOptions<RegionName>): Promise<UpsertResult<Key>>;
   /**
    * Creates or updates many rows in one call (`upsert_<entity>_many`), strict
-   * about absent and null fields (see the README). Runs in the rows' home
+   * about absent and null fields (see docs/reference/library.md). Runs in the rows' home
    * region when they all share one.
    */
-  upsertMany(rows: readonly Row[], options?: CallOptions): Promise<UpsertResult[]>;
+  upsertMany(rows: readonly Row[], options?: CallOptions<RegionName>): Promise<UpsertResult<Key>[]>;
   /** The whole row by key (`get_<entity>`), or undefined. */
-  get(key: unknown, options?: CallOptions): Promise<Row | undefined>;
+  get(key: Key, options?: CallOptions<RegionName>): Promise<Row | undefined>;
   /** Moves the personal row to `newRegion` (`rehome_<entity>`); false when it already lives there. */
-  rehome(key: unknown, newRegion: string, options?: CallOptions): Promise<boolean>;
+  rehome(key: Key, newRegion: RegionName, options?: CallOptions<RegionName>): Promise<boolean>;
   /** Erases the row everywhere (`erase_<entity>`); false when there was nothing to erase. */
-  erase(key: unknown, options?: CallOptions): Promise<boolean>;
+  erase(key: Key, options?: CallOptions<RegionName>): Promise<boolean>;
 }
 
 /** How an entity client reaches the fleet: provided by connectFleet. */
@@ -95,7 +96,7 @@ export function entityClient<Row extends object>(entity: Entity, fleet: FleetAcc
       throw new FleetCallError(region, called, 'RS008', message, undefined);
     }
   };
-  const result = (row: ResultRow): UpsertResult => ({ key: row[key], created: row.created, ownedHere: row.owned_here });
+  const result = (row: ResultRow): UpsertResult<never> => ({ key: row[key] as never, created: row.created, ownedHere: row.owned_here });
 
   return {
     entity: label,

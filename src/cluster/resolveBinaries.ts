@@ -28,48 +28,62 @@ export interface PgBinaries {
  * @example await resolveBinaries(18, 'aus') // { pgCtl: '/app/node_modules/pg18/native/bin/pg_ctl', ... }
  */
 export async function resolveBinaries(major: Major, region: string): Promise<PgBinaries> {
+  const found = await locateBinaries(major);
+  if (found === undefined) throw notInstalled(major, region);
+  const { packageDir, version } = found;
+  if (Number(version.split('.')[0]) !== major) {
+    throw notInstalled(
+      major,
+      region,
+      `${packageDir} holds PostgreSQL ${version}, not ${major}; reinstall it with: ${installCommand(major)}`,
+    );
+  }
+  const bin = join(packageDir, 'native', 'bin');
+  const binaries: PgBinaries = {
+    major,
+    version,
+    packageDir,
+    initdb: join(bin, 'initdb'),
+    pgCtl: join(bin, 'pg_ctl'),
+    postgres: join(bin, 'postgres'),
+  };
+  for (const program of [binaries.initdb, binaries.pgCtl, binaries.postgres]) {
+    try {
+      await access(program, constants.X_OK);
+    } catch (error) {
+      throw notInstalled(major, region, `${program} is missing or not executable; reinstall it with: ${installCommand(major)}`, error);
+    }
+  }
+  try {
+    await hydrateSymlinks(packageDir);
+  } catch (error) {
+    throw clusterError(
+      region,
+      `cannot recreate the library symlinks of ${packageDir} (${(error as Error).message}); run: (cd ${packageDir} && node scripts/hydrate-symlinks.js)`,
+      error,
+    );
+  }
+  return binaries;
+}
+
+/**
+ * The package aliased `pg<major>` and its version, looked up the way Node
+ * resolves pg-residency's own dependencies, then from the working directory
+ * (a project that installed the binaries beside a global pg-residency).
+ */
+export async function locateBinaries(major: Major): Promise<{ packageDir: string; version: string } | undefined> {
   const alias = binariesPackageAlias(major);
   // Not require.resolve(`${alias}/package.json`): these packages' "exports" hide it.
-  const searchPaths = createRequire(import.meta.url).resolve.paths(alias) ?? [];
+  const searchPaths = new Set([
+    ...(createRequire(import.meta.url).resolve.paths(alias) ?? []),
+    ...(createRequire(join(process.cwd(), 'index.js')).resolve.paths(alias) ?? []),
+  ]);
   for (const nodeModules of searchPaths) {
     const packageDir = join(nodeModules, alias);
     const version = await packageVersion(packageDir);
-    if (version === undefined) continue;
-    if (Number(version.split('.')[0]) !== major) {
-      throw notInstalled(
-        major,
-        region,
-        `${packageDir} holds PostgreSQL ${version}, not ${major}; reinstall it with: ${installCommand(major)}`,
-      );
-    }
-    const bin = join(packageDir, 'native', 'bin');
-    const binaries: PgBinaries = {
-      major,
-      version,
-      packageDir,
-      initdb: join(bin, 'initdb'),
-      pgCtl: join(bin, 'pg_ctl'),
-      postgres: join(bin, 'postgres'),
-    };
-    for (const program of [binaries.initdb, binaries.pgCtl, binaries.postgres]) {
-      try {
-        await access(program, constants.X_OK);
-      } catch (error) {
-        throw notInstalled(major, region, `${program} is missing or not executable; reinstall it with: ${installCommand(major)}`, error);
-      }
-    }
-    try {
-      await hydrateSymlinks(packageDir);
-    } catch (error) {
-      throw clusterError(
-        region,
-        `cannot recreate the library symlinks of ${packageDir} (${(error as Error).message}); run: (cd ${packageDir} && node scripts/hydrate-symlinks.js)`,
-        error,
-      );
-    }
-    return binaries;
+    if (version !== undefined) return { packageDir, version };
   }
-  throw notInstalled(major, region);
+  return undefined;
 }
 
 async function packageVersion(packageDir: string): Promise<string | undefined> {

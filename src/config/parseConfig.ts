@@ -148,7 +148,7 @@ function zodProblems(error: z.ZodError): ConfigProblem[] {
     if (issue.code === 'unrecognized_keys') {
       return {
         path: formatPath(issue.path),
-        message: `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}; see the regions.yaml reference in README.md`,
+        message: `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}; see docs/reference/regions-yaml.md`,
       };
     }
     if (issue.code === 'invalid_type' && issue.input === undefined) {

@@ -2,7 +2,7 @@
 import type { SqlExpr, SqlType } from './columnGrammar.js';
 
 export type ConfiguredMode = 'auto' | 'native' | 'routing';
-/** How a region's writes reach foreign partitions: see README "Modes". */
+/** How a region's writes reach foreign partitions: see docs/design.md "Modes". */
 export type Mode = 'native' | 'routing';
 
 export const SUPPORTED_MAJORS = [10, 11, 12, 13, 14, 15, 16, 17, 18] as const;

@@ -2,7 +2,7 @@ import { RULES, type RuleId } from './rules.js';
 
 /**
  * One thing verify found. The `--json` shape: stable field names, the rule by
- * its id (README "Residency proof" lists them). `detail` and `fix` name keys,
+ * its id (docs/reference/verify.md "Residency proof" lists them). `detail` and `fix` name keys,
  * regions and objects, never a personal value.
  */
 export interface Finding {

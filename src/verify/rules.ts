@@ -1,6 +1,6 @@
 /**
  * The rules `pg-residency verify` checks, by stable id. The ids, names and
- * levels are part of the `--json` contract (README "Residency proof"): a rule
+ * levels are part of the `--json` contract (docs/reference/verify.md "Residency proof"): a rule
  * keeps its id for as long as it exists, and a new check gets a new id.
  *
  * RV1xx rows, RV2xx catalog drift, RV3xx leak channels, RV4xx reachability.

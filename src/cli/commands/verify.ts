@@ -10,7 +10,7 @@ interface Args extends GlobalArgs {
   json: boolean;
 }
 
-/** `--json` result of verify: a stable contract (README "Residency proof"). */
+/** `--json` result of verify: a stable contract (docs/reference/verify.md "Residency proof"). */
 export interface VerifyJson {
   /** False on any error-level finding or unread region (exit 1). */
   readonly ok: boolean;

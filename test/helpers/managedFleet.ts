@@ -216,8 +216,12 @@ export async function startManagedFleet(
         const address = { ...regionAddress(region), user: 'postgres', database: 'postgres', password: superuserPassword };
         const childEnv = serverEnv(process.env, []);
         await initDataDir({ region: r.name, binaries, user, paths, address, superuserPassword, env: childEnv });
-        // who connects is the point of this fleet: every connection is logged
-        await appendFile(join(paths.dataDir, 'postgresql.conf'), "\nlog_connections = on\nlog_line_prefix = '%m [%p] '\n");
+        // who connects is the point of this fleet: every connection is logged; and DDL
+        // statements, as many production servers log them: no link password may be among them
+        await appendFile(
+          join(paths.dataDir, 'postgresql.conf'),
+          "\nlog_connections = on\nlog_statement = 'ddl'\nlog_line_prefix = '%m [%p] '\n",
+        );
         const files = serverTlsFiles(stateDir, r.name);
         const input: StartServerInput = {
           region: r.name,

@@ -49,7 +49,7 @@ test('issue 17 finding 4: no link password in any server log with log_statement 
       // nothing to apply: the passwords are set again all the same
       t.true((await fleet.migrate({})).every((r) => r.status === 'nothing-to-do' && r.links !== undefined));
       t.true((await statusFleet(fleet.config, [], true, fleet.dir, fleet.env)).every((s) => s.pending.length === 0));
-      t.true((await fleet.migrate({ direction: 'down' })).every((r) => r.status === 'reverted'));
+      t.true((await fleet.migrate({ direction: 'down', allowDestructive: true })).every((r) => r.status === 'reverted'));
     }
     for (const region of fleet.config.regions) {
       const log = readLog(regionPaths(fleet.stateDir, region.name, fleet.ports[region.name]!).logFile);

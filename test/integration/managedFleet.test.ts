@@ -168,7 +168,7 @@ test.serial('every command works as a migrator that is not a superuser, on 10, 1
   await fleet.auditLogs();
 
   // migrate down as the migrator: every file reverted, the admin's extensions left in place
-  const revert = await json('migrate', 'down', '--all', '--dir', dir);
+  const revert = await json('migrate', 'down', '--all', '--allow-destructive', '--dir', dir);
   t.is(revert.code, 0, revert.stderr + revert.stdout);
   t.deepEqual(
     revert.json.regions.map((r) => r.status),
@@ -177,7 +177,11 @@ test.serial('every command works as a migrator that is not a superuser, on 10, 1
 
   // nobody but the migrator and the application role connected after the admin's setup
   const logs = await fleet.logsSinceMark();
+  const linkPassword = fleet.env.PG_RESIDENCY_LINK_PASSWORD!;
   for (const region of regions) {
+    // issue 17: log_statement = 'ddl' on every region, up, status and down done: the link password is in no log
+    t.true(logs[region]!.includes('statement: '), `${region}: statements are logged`);
+    t.false(logs[region]!.includes(linkPassword), `${region}: the link password is in the server log`);
     const users = new Set([...logs[region]!.matchAll(/connection authorized: user=(\S+)/g)].map((m) => m[1]));
     t.false(users.has('postgres'), `${region}: a superuser connected`);
     t.true(users.has(MIGRATOR), `${region}: the migrator's connections are logged`);

@@ -54,6 +54,7 @@ const findings = async () =>
 test.serial(
   'issue 17 #5: the link role cannot write a leaf or a directory directly (42501), and reads them, on 10, 11 and 18',
   async (t) => {
+    recordCase(t, 5, 0, 17);
     const key = randomUUID();
     const app = await asApp('usa');
     try {
@@ -99,13 +100,13 @@ test.serial(
       }
     }
     t.deepEqual(await fleet.query('usa', 'SELECT name FROM usa.identity_details WHERE uuid = $1', [key]), [{ name: 'Link Probe' }]);
-    recordCase(t, 5, 0, 17);
   },
 );
 
 test.serial(
   'issue 17 #5: with those rights every API call works across regions as an app role, and resolve finishes a write',
   async (t) => {
+    recordCase(t, 5, 0, 17);
     const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
     const usa = await asApp('usa');
     const aus = await asApp('aus');
@@ -172,13 +173,13 @@ test.serial(
     );
     t.deepEqual(await fleet.query('aus', 'SELECT name FROM aus.identity_details WHERE uuid = $1', [e]), [{ name: 'Eve Resolved' }]);
     t.deepEqual(await findings(), []);
-    recordCase(t, 5, 0, 17);
   },
 );
 
 test.serial(
   'issue 17 #6: an app role that sets residency.test_pause gets a WARNING and no pause; a test-hooks session pauses',
   async (t) => {
+    recordCase(t, 6, 0, 17);
     const app = await asApp('usa');
     const notices: string[] = [];
     app.on('notice', (n) => notices.push(`${n.severity}: ${n.message}`));
@@ -199,11 +200,11 @@ test.serial(
     const started = performance.now();
     await su.query('SELECT shared.upsert_identity($1, $2, $3, $4)', [randomUUID(), 'Paused', 'gbr', 'n']);
     t.true(performance.now() - started >= 1000);
-    recordCase(t, 6, 0, 17);
   },
 );
 
 test.serial('verify: RV213 to RV216 read from real servers, each with its fix', async (t) => {
+  recordCase(t, 6, 0, 17); // verify saw neither max_prepared_transactions nor dblink's schema and grants
   t.deepEqual(await findings(), []);
   const link = fleet.config.link.role;
   await fleet.query('usa', `GRANT INSERT, UPDATE ON usa.identity_details TO ${link}`);
@@ -251,5 +252,4 @@ test.serial('verify: RV213 to RV216 read from real servers, each with its fix', 
   for (const f of (await verifyFleet(fleet.config, fleet.env, { dir: fleet.dir })).findings)
     if (!f.fix.startsWith('ALTER SYSTEM')) await fleet.query(f.region, f.fix.replace("as dblink's owner: ", ''));
   t.deepEqual(await findings(), []);
-  recordCase(t, 6, 0, 17); // verify saw neither max_prepared_transactions nor dblink's schema and grants
 });

@@ -14,6 +14,7 @@ import { readLog } from '../helpers/logAudit.js';
 // libpq's own reason (RS011, verify's RV401).
 
 test('issue 17 finding 1: a regions.yaml without TLS paths (the README reference) on the dev fleet writes across regions', async (t) => {
+  recordCase(t);
   const fleet = await startFleet({ regions: MIXED, linkCert: false, rootCert: false });
   try {
     t.true(fleet.config.regions.every((r) => r.fdw.sslrootcert === undefined && r.fdw.sslmode === 'verify-full'));
@@ -28,10 +29,10 @@ test('issue 17 finding 1: a regions.yaml without TLS paths (the README reference
   } finally {
     await fleet.stop();
   }
-  recordCase(t);
 });
 
 test('issue 17 finding 4: no link password in any server log with log_statement ddl, then mod, after migrate up, status and down', async (t) => {
+  recordCase(t);
   const fleet = await startFleet({ regions: MIXED, migrate: false });
   try {
     const passwords = [...new Set(fleet.config.regions.map((r) => fleet.env[r.fdw.passwordEnv]!))];
@@ -65,7 +66,6 @@ test('issue 17 finding 4: no link password in any server log with log_statement 
   } finally {
     await fleet.stop();
   }
-  recordCase(t);
 });
 
 /** The CLI in-process, against a scratch fleet's state directory and environment. */
@@ -84,6 +84,7 @@ async function cli(argv: string[], env: Readonly<Record<string, string>>) {
 const MISSING_CA = '/nonexistent/pg-residency-17/ca.crt';
 
 test('issue 17 finding 1: a broken link (wrong sslrootcert) makes migrate up exit 1 naming the link, the certificate and the fix; RS011 and RV401 carry the reason', async (t) => {
+  recordCase(t);
   const fleet = await startFleet({ regions: MIXED, rootCert: false, migrate: false, fdw: { gbr: `sslrootcert: ${MISSING_CA}` } });
   try {
     const args = ['--config', fleet.configPath, '--state-dir', fleet.stateDir, 'migrate', 'up', '--all', '--dir', fleet.dir];
@@ -142,5 +143,4 @@ test('issue 17 finding 1: a broken link (wrong sslrootcert) makes migrate up exi
   } finally {
     await fleet.stop();
   }
-  recordCase(t);
 });

@@ -66,6 +66,7 @@ async function paused(region: string, point: string, seconds: number): Promise<p
 }
 
 test.serial('issue 19 finding 1: an erase decided but not yet committed everywhere is not undone by a rehome of the key', async (t) => {
+  recordCase(t, 1, 0, 19);
   const key = randomUUID();
   await fleet.query('aus', "SELECT shared.upsert_identity($1, 'Eve', 'aus', 'n1')", [key]);
   const eraser = await paused('aus', 'before_commit_prepared', 2);
@@ -77,10 +78,10 @@ test.serial('issue 19 finding 1: an erase decided but not yet committed everywhe
   t.is(rehome.code, 'RS004', rehome.message);
   t.deepEqual(await rowsOf(key), nowhere);
   t.deepEqual(await prepared(), nonePrepared);
-  recordCase(t);
 });
 
 test.serial('issue 19 finding 1: rehome then erase of one key, from two regions at once, serialise', async (t) => {
+  recordCase(t, 1, 0, 19);
   const key = randomUUID();
   await fleet.query('usa', "SELECT shared.upsert_identity($1, 'Ray', 'usa', 'n1')", [key]);
   const mover = await paused('usa', 'before_commit_prepared', 1);
@@ -94,10 +95,10 @@ test.serial('issue 19 finding 1: rehome then erase of one key, from two regions 
   t.deepEqual(erase.rows, [{ erased: true }], erase.message);
   t.deepEqual(await rowsOf(key), nowhere);
   t.deepEqual(await prepared(), nonePrepared);
-  recordCase(t);
 });
 
 test.serial('issue 19 finding 2: a rehome does not overwrite a concurrent acknowledged update', async (t) => {
+  recordCase(t, 2, 0, 19);
   const key = randomUUID();
   await fleet.query('usa', "SELECT shared.upsert_identity($1, 'name-v1', 'usa', 'note-v1')", [key]);
   const writer = await paused('aus', 'before_commit_prepared', 2);
@@ -108,7 +109,6 @@ test.serial('issue 19 finding 2: a rehome does not overwrite a concurrent acknow
   t.deepEqual(rehome.rows, [{ moved: true }], rehome.message);
   t.deepEqual(await rowsOf(key), everywhere('dir gbr note-v2', 'gbr', 'name-v2'));
   t.deepEqual(await prepared(), nonePrepared);
-  recordCase(t);
 });
 
 test.serial(
@@ -176,6 +176,7 @@ for (const [how, setup] of [
 test.serial(
   'issue 19 finding 4: a write cancelled while a part runs (statement_timeout) ends the loopback at once; resolve rolls back a part that prepared later',
   async (t) => {
+    recordCase(t, 4, 0, 19);
     const key = randomUUID();
     await fleet.query('usa', "SELECT shared.upsert_identity($1, 'Before', 'gbr', 'b')", [key]);
     // gbr's part of the next update waits for this row lock
@@ -211,13 +212,13 @@ test.serial(
     const again = await outcome(session.query("SELECT * FROM shared.upsert_identity($1, 'Again', 'gbr', 'a')", [key]));
     t.is(again.code, 'none', again.message);
     t.deepEqual(await rowsOf(key), everywhere('dir gbr a', 'gbr', 'Again'));
-    recordCase(t);
   },
 );
 
 test.serial(
   'issue 19 finding 4: a write cancelled after its decision succeeds with a WARNING; resolve finishes it without the session',
   async (t) => {
+    recordCase(t, 4, 0, 19);
     const key = randomUUID();
     const session = await paused('usa', 'before_commit_prepared', 30);
     await session.query("SET statement_timeout = '1s'");
@@ -244,11 +245,11 @@ test.serial(
     );
     t.deepEqual(await rowsOf(key), everywhere('dir gbr d', 'gbr', 'Decided'));
     t.deepEqual(await prepared(), nonePrepared);
-    recordCase(t);
   },
 );
 
 test.serial('issue 19 finding 5: write calls refuse a read-only transaction before sending anything (25006)', async (t) => {
+  recordCase(t, 5, 0, 19);
   const key = randomUUID();
   await fleet.query('usa', "SELECT shared.upsert_identity($1, 'Ro', 'usa', 'n')", [key]);
   const records = async () => fleet.query('usa', 'SELECT count(*)::int AS n FROM residency.commit_records');
@@ -272,10 +273,10 @@ test.serial('issue 19 finding 5: write calls refuse a read-only transaction befo
   t.deepEqual(await rowsOf(key), everywhere('dir usa n', 'usa', 'Ro'));
   t.deepEqual(await records(), before, 'no commit record');
   t.deepEqual(await prepared(), nonePrepared);
-  recordCase(t);
 });
 
 test.serial('issue 19 finding 7: empty batches return no rows and contact no region', async (t) => {
+  recordCase(t, 7, 0, 19);
   const session = await fleet.client('aus');
   t.deepEqual((await session.query("SELECT * FROM shared.upsert_identity_many('[]')")).rows, []);
   t.deepEqual((await session.query('SELECT * FROM shared.upsert_identity_rows(ARRAY[]::shared.identity_row[])')).rows, []);
@@ -287,5 +288,4 @@ test.serial('issue 19 finding 7: empty batches return no rows and contact no reg
   } finally {
     await client.close();
   }
-  recordCase(t);
 });

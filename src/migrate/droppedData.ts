@@ -1,4 +1,5 @@
 import { loadModule, parseSync } from 'libpg-query';
+import { REGISTRY_SCHEMA } from '../config/derivedNames.js';
 import { migrationSection } from '../format/migrationSection.js';
 
 type Names = readonly { readonly String?: { readonly sval?: string } }[];
@@ -13,8 +14,10 @@ const quoted = (...parts: (string | undefined)[]) =>
 /**
  * What reverting a migration file would destroy: each table its down section
  * drops, and each column it drops from a table (foreign tables hold no rows
- * of their own, so dropping one loses nothing). Read with PostgreSQL's own
- * parser, from the file's bytes.
+ * of their own, so dropping one loses nothing). pg-residency's own tables in
+ * its `residency` schema (the registry, commit records, admin to-dos) are its
+ * bookkeeping, not the application's rows, and are not counted. Read with
+ * PostgreSQL's own parser, from the file's bytes.
  * @example await droppedData(content) // ['table "shared"."identity"', 'column "tier" of "shared"."identity"']
  */
 export async function droppedData(content: string): Promise<string[]> {
@@ -24,7 +27,11 @@ export async function droppedData(content: string): Promise<string[]> {
   for (const { stmt } of parsed.stmts ?? []) {
     const drop = stmt.DropStmt as { removeType?: string; objects?: readonly { List?: { items?: Names } }[] } | undefined;
     if (drop?.removeType === 'OBJECT_TABLE')
-      for (const o of drop.objects ?? []) dropped.push(`table ${quoted(...(o.List?.items ?? []).map((n) => n.String?.sval))}`);
+      for (const o of drop.objects ?? []) {
+        const name = (o.List?.items ?? []).map((n) => n.String?.sval);
+        if (name.length === 2 && name[0] === REGISTRY_SCHEMA) continue;
+        dropped.push(`table ${quoted(...name)}`);
+      }
     const alter = stmt.AlterTableStmt as
       { objtype?: string; relation?: RangeVar; cmds?: readonly { AlterTableCmd?: { subtype?: string; name?: string } }[] } | undefined;
     if (alter?.objtype === 'OBJECT_TABLE')

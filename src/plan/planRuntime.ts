@@ -73,7 +73,12 @@ export function planRuntime(input: RuntimeInput): StepFile | undefined {
     const recorded = input.code[object.id];
     if (recorded?.sha256 === sha256) continue;
     const old = recorded === undefined ? legacyText(input, object) : recordedText(input, object.id, recorded.file);
-    blocks.push({ up: join(old.down, now.up), down: join(now.down, old.up), template: object.block.template });
+    // a history from before: the registry's functions now come with a table its
+    // state did not have (admin_todo, created IF NOT EXISTS); down takes it away
+    // again, or reverting that history's registry file could not drop its schema
+    const legacyState =
+      recorded === undefined && object.id === runtimeId('registry') ? `DROP TABLE IF EXISTS "residency"."admin_todo";` : '';
+    blocks.push({ up: join(old.down, now.up), down: join(now.down, legacyState, old.up), template: object.block.template });
     creates.push({ id: object.id, sha256 });
     changes.push(`replace ${object.id.replace(/^runtime /, 'the runtime functions of ')}${recorded ? ` (before: ${recorded.file})` : ''}`);
   }

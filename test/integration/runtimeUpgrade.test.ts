@@ -109,7 +109,12 @@ test.serial('a history from the version before gets one runtime step per region,
   for (const r of results) {
     t.is(r.status, 'written', r.region);
     const sql = r.files.filter((f) => f.endsWith('.sql'));
-    t.deepEqual(sql, [`${r.region}/0010_upgrade_runtime.sql`], `${r.region}: only the runtime step is appended`);
+    // the runtime, the reads (new in this version) and the entity functions that call them; no config step
+    t.deepEqual(
+      sql,
+      [`${r.region}/0010_upgrade_runtime.sql`, `${r.region}/0011_upgrade_reads.sql`, `${r.region}/0012_upgrade_functions_identity.sql`],
+      `${r.region}: only code steps are appended`,
+    );
   }
   const step = readFileSync(join(fleet.dir, 'usa', '0010_upgrade_runtime.sql'), 'utf8');
   t.regex(step, /replace the runtime functions of two_phase/);
@@ -147,10 +152,10 @@ test.serial('a changed two-phase template appends a step that replaces only the 
   for (const r of results) {
     t.deepEqual(
       r.files.filter((f) => f.endsWith('.sql')),
-      [`${r.region}/0010_fix_runtime.sql`],
+      [`${r.region}/0011_fix_runtime.sql`],
       `${r.region}: one runtime step`,
     );
-    const step = readFileSync(join(fleet.dir, r.region, '0010_fix_runtime.sql'), 'utf8');
+    const step = readFileSync(join(fleet.dir, r.region, '0011_fix_runtime.sql'), 'utf8');
     t.regex(step, /replace the runtime functions of two_phase \(before: 0005_two_phase\.sql\)/);
     t.notRegex(step, /replace the runtime functions of registry|replace apply/, 'nothing else is replaced');
   }
@@ -161,7 +166,7 @@ test.serial('a changed two-phase template appends a step that replaces only the 
   await migrateOk({ direction: 'down', steps: 1 });
   for (const region of REGIONS) t.is(await probe(region), 'v1', `${region} runs the old body again after down`);
   await writesWork(t, 'fix reverted');
-  t.deepEqual(readdirSync(join(fleet.dir, 'usa')).filter((f) => f.endsWith('.sql')).length, 10);
+  t.deepEqual(readdirSync(join(fleet.dir, 'usa')).filter((f) => f.endsWith('.sql')).length, 11);
 });
 
 // Issue 18, finding 7: one lock for the whole fleet run.
@@ -198,5 +203,5 @@ test.serial('a migrate run stops before touching any region while another run ho
     statuses.some((s) => s !== 'applied,applied,applied' && !s.includes('applied')),
     `the other run applied nothing: ${statuses.join(' | ')}`,
   );
-  t.deepEqual(await pending(), [10, 10, 10]);
+  t.deepEqual(await pending(), [11, 11, 11]);
 });

@@ -121,7 +121,8 @@ AS $function$
     FROM pg_proc p
     WHERE p.pronamespace = to_regnamespace(quote_ident($1))::oid
       AND p.proname = ANY (CASE WHEN $3 THEN ARRAY['apply_' || $2] ELSE ARRAY['upsert_' || $2, 'upsert_' || $2 || '_many',
-        'upsert_' || $2 || '_rows', 'rehome_' || $2, 'erase_' || $2, 'get_' || $2, 'sync_' || $2] END)
+        'upsert_' || $2 || '_rows', 'rehome_' || $2, 'erase_' || $2, 'get_' || $2, 'sync_' || $2,
+        'get_' || $2 || '_many', 'count_' || $2 || '_by_region', 'find_' || $2] END)
   ) f
 $function$;
 REVOKE ALL ON FUNCTION "residency"."guard_functions"(text, text, boolean) FROM PUBLIC;

@@ -499,8 +499,8 @@ test('issue 17 finding 4: a password in a url (user info or ?password=) is maske
     await run([...config, 'verify', '--all', '--json'], env),
     await run([...config, 'sync', '--all'], env),
     await run([...config, 'resolve', '--all'], env),
-    await run([...config, 'repair', '--all'], env),
-    await run([...config, 'repair', '--all', '--json'], env),
+    await run([...config, 'repair'], env),
+    await run([...config, 'repair', '--json'], env),
     await run([...config, 'migrate', 'up', '--all'], env),
   ];
   for (const r of runs) {

@@ -64,10 +64,10 @@ test.serial('up --all on a mixed fleet creates every object in every region; dow
   const p = fleet.ports;
   const usa = await catalog('usa');
   t.deepEqual(usa.servers, [
-    `aus fetch_size=1000,host=127.0.0.1,port=${p.aus},dbname=residency,sslmode=verify-full,sslrootcert=../../.tls/ca.crt`,
-    `gbr fetch_size=1000,host=127.0.0.1,port=${p.gbr},dbname=residency,sslmode=verify-full,sslrootcert=../../.tls/ca.crt`,
+    `aus fetch_size=1000,host=127.0.0.1,port=${p.aus},dbname=residency,sslmode=verify-full,connect_timeout=2,sslrootcert=../../.tls/ca.crt`,
+    `gbr fetch_size=1000,host=127.0.0.1,port=${p.gbr},dbname=residency,sslmode=verify-full,connect_timeout=2,sslrootcert=../../.tls/ca.crt`,
     // the loopback, for this region's part of two-phase writes
-    `usa host=127.0.0.1,port=${p.usa},dbname=residency,sslmode=verify-full,sslrootcert=../../.tls/ca.crt`,
+    `usa host=127.0.0.1,port=${p.usa},dbname=residency,sslmode=verify-full,connect_timeout=2,sslrootcert=../../.tls/ca.crt`,
   ]);
   t.deepEqual(usa.mappings, [
     'aus public user=residency_link,password=***',
@@ -94,9 +94,9 @@ test.serial('up --all on a mixed fleet creates every object in every region; dow
   ]);
   const aus = await catalog('aus');
   t.deepEqual(aus.servers, [
-    `aus host=127.0.0.1,port=${p.aus},dbname=residency,sslmode=verify-full,sslrootcert=../../.tls/ca.crt`,
-    `gbr async_capable=true,batch_size=100,keep_connections=on,parallel_commit=true,parallel_abort=true,fetch_size=1000,host=127.0.0.1,port=${p.gbr},dbname=residency,sslmode=verify-full,sslrootcert=../../.tls/ca.crt`,
-    `usa async_capable=true,batch_size=100,keep_connections=on,parallel_commit=true,parallel_abort=true,fetch_size=1000,host=127.0.0.1,port=${p.usa},dbname=residency,sslmode=verify-full,sslrootcert=../../.tls/ca.crt`,
+    `aus host=127.0.0.1,port=${p.aus},dbname=residency,sslmode=verify-full,connect_timeout=2,sslrootcert=../../.tls/ca.crt`,
+    `gbr async_capable=true,batch_size=100,keep_connections=on,parallel_commit=true,parallel_abort=true,fetch_size=1000,host=127.0.0.1,port=${p.gbr},dbname=residency,sslmode=verify-full,connect_timeout=2,sslrootcert=../../.tls/ca.crt`,
+    `usa async_capable=true,batch_size=100,keep_connections=on,parallel_commit=true,parallel_abort=true,fetch_size=1000,host=127.0.0.1,port=${p.usa},dbname=residency,sslmode=verify-full,connect_timeout=2,sslrootcert=../../.tls/ca.crt`,
   ]);
   t.deepEqual(
     aus.foreignPartitions.map((s) => s.split(' ')[0]),

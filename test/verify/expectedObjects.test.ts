@@ -11,7 +11,8 @@ test('the objects the committed usa migrations create, read from the files', asy
     .sort()
     .map((f) => readFileSync(`${dir}/${f}`, 'utf8'));
   const e = await expectedObjects(files);
-  t.deepEqual([...e.schemas].sort(), ['aus', 'gbr', 'residency', 'residency_dblink', 'shared', 'usa']);
+  // residency_dblink is created in a DO block only where the admin did not (issue 17): not an expected object
+  t.deepEqual([...e.schemas].sort(), ['aus', 'gbr', 'residency', 'shared', 'usa']);
   t.true(e.relations.has('usa.identity_details'));
   t.true(e.relations.has('gbr.identity_details'));
   t.true(e.relations.has('shared.identity_outbox'));

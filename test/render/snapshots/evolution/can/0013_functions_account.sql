@@ -376,14 +376,14 @@ END
 $function$;
 
 CREATE OR REPLACE FUNCTION "billing"."get_account_many"(keys bigint[]) RETURNS SETOF "billing"."account_row"
-LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET log_min_error_statement = 'panic'
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $function$SELECT * FROM "residency"."get_many"(NULL::"billing"."account_row", to_jsonb($1))$function$;
 CREATE OR REPLACE FUNCTION "billing"."count_account_by_region"(filter jsonb DEFAULT '{}') RETURNS TABLE (region text, count bigint)
-LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET log_min_error_statement = 'panic'
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $function$SELECT * FROM "residency"."count_by_region"(NULL::"billing"."account_row", $1)$function$;
 CREATE OR REPLACE FUNCTION "billing"."find_account"(filter jsonb DEFAULT '{}', page_size integer DEFAULT 100, after bigint DEFAULT NULL)
 RETURNS SETOF "billing"."account_row"
-LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET log_min_error_statement = 'panic'
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $function$SELECT * FROM "residency"."find"(NULL::"billing"."account_row", $1, $2, to_jsonb($3))$function$;
 REVOKE ALL ON FUNCTION "billing"."get_account_many"(bigint[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "billing"."count_account_by_region"(jsonb) FROM PUBLIC;

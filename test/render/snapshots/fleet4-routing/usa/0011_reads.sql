@@ -186,7 +186,6 @@ CREATE OR REPLACE FUNCTION "residency"."get_many"(row_type anyelement, keys json
 RETURNS SETOF anyelement
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
-SET log_min_error_statement = 'panic'
 AS $function$
 DECLARE
   _rsd_e record;
@@ -223,7 +222,6 @@ CREATE OR REPLACE FUNCTION "residency"."count_by_region"(row_type anyelement, fi
 RETURNS TABLE (region text, count bigint)
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
-SET log_min_error_statement = 'panic'
 AS $function$
 DECLARE
   _rsd_e record;
@@ -250,7 +248,6 @@ CREATE OR REPLACE FUNCTION "residency"."find"(row_type anyelement, filter jsonb,
 RETURNS SETOF anyelement
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
-SET log_min_error_statement = 'panic'
 AS $function$
 DECLARE
   _rsd_e record;

@@ -378,14 +378,14 @@ END
 $function$;
 
 CREATE OR REPLACE FUNCTION "shared"."get_identity_many"(keys uuid[]) RETURNS SETOF "shared"."identity_row"
-LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET log_min_error_statement = 'panic'
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $function$SELECT * FROM "residency"."get_many"(NULL::"shared"."identity_row", to_jsonb($1))$function$;
 CREATE OR REPLACE FUNCTION "shared"."count_identity_by_region"(filter jsonb DEFAULT '{}') RETURNS TABLE (region text, count bigint)
-LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET log_min_error_statement = 'panic'
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $function$SELECT * FROM "residency"."count_by_region"(NULL::"shared"."identity_row", $1)$function$;
 CREATE OR REPLACE FUNCTION "shared"."find_identity"(filter jsonb DEFAULT '{}', page_size integer DEFAULT 100, after uuid DEFAULT NULL)
 RETURNS SETOF "shared"."identity_row"
-LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET log_min_error_statement = 'panic'
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $function$SELECT * FROM "residency"."find"(NULL::"shared"."identity_row", $1, $2, to_jsonb($3))$function$;
 REVOKE ALL ON FUNCTION "shared"."get_identity_many"(uuid[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "shared"."count_identity_by_region"(jsonb) FROM PUBLIC;

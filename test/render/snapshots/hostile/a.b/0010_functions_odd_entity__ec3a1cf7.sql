@@ -376,14 +376,14 @@ END
 $function$;
 
 CREATE OR REPLACE FUNCTION "My Schema"."get_Odd ""Entity""_many"(keys text[]) RETURNS SETOF "My Schema"."Odd ""Entity""_row"
-LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET log_min_error_statement = 'panic'
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $function$SELECT * FROM "residency"."get_many"(NULL::"My Schema"."Odd ""Entity""_row", to_jsonb($1))$function$;
 CREATE OR REPLACE FUNCTION "My Schema"."count_Odd ""Entity""_by_region"(filter jsonb DEFAULT '{}') RETURNS TABLE (region text, count bigint)
-LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET log_min_error_statement = 'panic'
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $function$SELECT * FROM "residency"."count_by_region"(NULL::"My Schema"."Odd ""Entity""_row", $1)$function$;
 CREATE OR REPLACE FUNCTION "My Schema"."find_Odd ""Entity"""(filter jsonb DEFAULT '{}', page_size integer DEFAULT 100, after text DEFAULT NULL)
 RETURNS SETOF "My Schema"."Odd ""Entity""_row"
-LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET log_min_error_statement = 'panic'
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $function$SELECT * FROM "residency"."find"(NULL::"My Schema"."Odd ""Entity""_row", $1, $2, to_jsonb($3))$function$;
 REVOKE ALL ON FUNCTION "My Schema"."get_Odd ""Entity""_many"(text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "My Schema"."count_Odd ""Entity""_by_region"(jsonb) FROM PUBLIC;

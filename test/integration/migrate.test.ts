@@ -145,7 +145,7 @@ test.serial('up --all on a mixed fleet creates every object in every region; dow
     /^region "usa": migrate down would destroy data: 0006_entity_identity\.sql drops table "shared"\."identity_outbox"; .* Pass --allow-destructive to revert it, or revert fewer migrations/,
   );
   for (const region of ['usa', 'gbr', 'aus'])
-    t.deepEqual(await fleet.query(region, 'SELECT count(*)::int AS n FROM public.pg_residency_migrations'), [{ n: 9 }], region);
+    t.deepEqual(await fleet.query(region, 'SELECT count(*)::int AS n FROM public.pg_residency_migrations'), [{ n: 10 }], region);
 
   const down = await fleet.migrate({ direction: 'down', allowDestructive: true });
   t.deepEqual(

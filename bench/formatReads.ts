@@ -10,7 +10,7 @@ function cell(f: ReadFigure | undefined): string {
   return `${ms(f.medianMs)} ms (**${ratio(f.medianMs / f.floorMs)}x A**, ${ratio(f.medianMs / Math.max(f.localMs, 0.01))}x local); ${f.maxRoundTrips}/${f.roundTrips} RT; ${kb(f.bytesReceived)}`;
 }
 
-/** The reads README recommends (the read API, the directory, partitionwise GROUP BY): issue 21 wants each under 10x floor A. */
+/** The reads docs/guides/reading.md recommends (the read API, the directory, partitionwise GROUP BY): issue 21 wants each under 10x floor A. */
 const RECOMMENDED = ['get-many', 'count-by-region', 'count-by-region-mirrored', 'find', 'directory-count', 'parent-group-pw'];
 
 /**
@@ -38,7 +38,7 @@ export function readTargets(result: ReadsResult): string[] {
 }
 
 /**
- * The read suite's table, as README's "Reading across regions" shows it: one
+ * The read suite's table, as docs/guides/reading.md shows it: one
  * row per read, one column per calling region.
  * Pure.
  */

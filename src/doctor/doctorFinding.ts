@@ -1,6 +1,6 @@
 /**
  * One thing doctor found in a region that blocks pg-residency (`error`) or
- * weakens it (`warning`). The `--json` shape: stable ids (README "doctor").
+ * weakens it (`warning`). The `--json` shape: stable ids (docs/reference/doctor.md).
  * `fix` is the exact SQL or setting that removes the finding; `detail` and
  * `fix` never hold a password.
  */

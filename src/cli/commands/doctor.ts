@@ -9,7 +9,7 @@ interface Args extends GlobalArgs {
   json: boolean;
 }
 
-/** `--json` result of doctor: a stable contract (README "pg-residency doctor"). */
+/** `--json` result of doctor: a stable contract (docs/reference/doctor.md). */
 export interface DoctorJson {
   /** False when anything blocks (exit 1). */
   readonly ok: boolean;

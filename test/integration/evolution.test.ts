@@ -262,7 +262,10 @@ test.serial(
       catalogs[5]!.usa!.some((s) => s.startsWith('function shared.upsert_identity(') && s.includes('tier text')),
       'the retired parameter stays',
     );
-    t.false(catalogs[6]!.usa!.some((s) => /\bcan\b/.test(s)), 'nothing of region can is left in usa');
+    t.false(
+      catalogs[6]!.usa!.some((s) => /\bcan\b/.test(s)),
+      'nothing of region can is left in usa',
+    );
 
     // down, one step at a time: back to the previous step's catalog
     for (let i = VERSIONS.length - 1; i >= 1; i -= 1) {

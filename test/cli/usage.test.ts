@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildCli } from '../../src/cli/buildCli.js';
 import { closest } from '../../src/cli/closest.js';
+import { recordCase } from '../helpers/catalogue.js';
 
 // Issue 19 #6 and issue 22 #3: every usage error is refused before anything
 // runs, exits 2, prints at most three lines (the problem, a "did you mean",
@@ -59,6 +60,7 @@ async function usage(t: ExecutionContext, argv: string[], expected: readonly str
 }
 
 test('a mistyped option is refused before the command runs: repair --dryrun repairs nothing, names --dry-run', async (t) => {
+  recordCase(t, 6, 0, 19);
   const config = deadConfig();
   await usage(
     t,
@@ -71,6 +73,7 @@ test('a mistyped option is refused before the command runs: repair --dryrun repa
 });
 
 test('dev down --bogus stops nothing', async (t) => {
+  recordCase(t, 6, 0, 19);
   const config = deadConfig();
   await usage(
     t,
@@ -80,6 +83,7 @@ test('dev down --bogus stops nothing', async (t) => {
 });
 
 test('gen-migrations --bogus-flag writes no file', async (t) => {
+  recordCase(t, 6, 0, 19);
   const out = join(scratch(), 'generated');
   await usage(
     t,
@@ -96,6 +100,7 @@ test('gen-migrations --bogus-flag writes no file', async (t) => {
 });
 
 test('sync and resolve refuse unknown options and a contradictory or missing region selection', async (t) => {
+  recordCase(t, 6, 0, 19);
   const config = deadConfig();
   for (const command of ['sync', 'resolve', 'verify', 'migrate up', 'migrate status']) {
     const words = command.split(' ');

@@ -23,7 +23,7 @@ const of = (findings: readonly { rule: string; region: string; key?: string }[],
 test.serial(
   'issue 19 #9: a decided write still prepared is RV109 "run resolve", not an orphan; repair leaves its directory row; resolve finishes it',
   async (t) => {
-    recordCase(t, 9);
+    recordCase(t, 9, 0, 19);
     const key = randomUUID();
     const usa = await fleet.client('usa');
     // usa creates a key owned by gbr and is killed after its decision: usa's directory row is
@@ -61,7 +61,7 @@ test.serial(
 test.serial(
   'issue 19 #9: the owner lost its own directory row: the advice is repair (rehome fails there with RS004), and repair fixes it',
   async (t) => {
-    recordCase(t, 9);
+    recordCase(t, 9, 0, 19);
     const key = randomUUID();
     await fleet.query('usa', "SELECT shared.upsert_identity($1, 'Holder', 'gbr', 'n')", [key]);
     await fleet.query('gbr', 'DELETE FROM shared.identity WHERE uuid = $1', [key]);

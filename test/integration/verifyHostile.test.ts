@@ -27,7 +27,7 @@ test.after.always(async () => {
 });
 
 test.serial('issue 19 #8: verify is clean on a fleet with a region named r$function$1, before and after writes', async (t) => {
-  recordCase(t, 8);
+  recordCase(t, 8, 0, 19);
   const empty = await verifyFleet(fleet.config, fleet.env, { dir: fleet.dir });
   t.deepEqual(
     empty.findings.map((f) => `${f.rule} ${f.region} ${f.object}`),

@@ -152,6 +152,7 @@ test('a mistyped command or action gets a "did you mean", and no help dump', asy
 });
 
 test('demo --json is refused before any server starts', async (t) => {
+  recordCase(t, 10, 0, 19); // it left three servers on the demo's ports, so npm test then npm run demo failed
   const stateDir = scratch();
   const r = await run(['demo', '--json'], stateDir);
   t.is(r.code, 2);

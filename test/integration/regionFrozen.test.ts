@@ -44,6 +44,7 @@ for (const [frozen, coordinator] of [
   test.serial(
     `issue 19 finding 3: with ${frozen} stopped, a write from ${coordinator} (PostgreSQL ${major(coordinator)}) that does not need it returns within statement_timeout and queues its row`,
     async (t) => {
+      recordCase(t, 3, 0, 19);
       // a session that already holds links to every region, and a fresh one
       const warm = await fleet.client(coordinator);
       await warm.query("SELECT shared.upsert_identity($1, 'Warm-up', $2, 'w')", [randomUUID(), coordinator]);
@@ -116,7 +117,6 @@ for (const [frozen, coordinator] of [
         report.findings.map((f) => `${f.rule} ${f.region} ${f.key ?? ''} ${f.detail}`),
         [],
       );
-      recordCase(t);
     },
   );
 }

@@ -84,11 +84,17 @@ export function regionOperations(ctx: RegionContext): Operation[] {
       // hand-written transaction: the local directory row and personal row,
       // one INSERT into each other region's directory through a foreign table
       // of the bench's own (the functions no longer use foreign directory tables).
+      // The link role may not write a directory (issue 17: least privilege), so
+      // each remote gets a table of the directory's shape that it may write.
       prepare: async (count) => {
         await c.query('CREATE SCHEMA IF NOT EXISTS bench_fdw');
         for (const r of remotes) {
+          await ctx.proxied[r]!.query(
+            'CREATE TABLE IF NOT EXISTS public.bench_floor_directory (uuid uuid PRIMARY KEY, region text NOT NULL, note text, created_on timestamptz NOT NULL)',
+          );
+          await ctx.proxied[r]!.query('GRANT INSERT ON public.bench_floor_directory TO PUBLIC');
           await c.query(
-            `CREATE FOREIGN TABLE IF NOT EXISTS ${qualified('bench_fdw', r)} (uuid uuid, region text, note text, created_on timestamptz) SERVER ${qualified(r)} OPTIONS (schema_name 'shared', table_name 'identity')`,
+            `CREATE FOREIGN TABLE IF NOT EXISTS ${qualified('bench_fdw', r)} (uuid uuid, region text, note text, created_on timestamptz) SERVER ${qualified(r)} OPTIONS (schema_name 'public', table_name 'bench_floor_directory')`,
           );
         }
         return each(count, () => async () => {

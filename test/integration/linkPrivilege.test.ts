@@ -6,6 +6,7 @@ import pg from 'pg';
 import { resolveFleet } from '../../src/migrate/resolveFleet.js';
 import { verifyFleet } from '../../src/verify/verifyFleet.js';
 import { recordCase } from '../helpers/catalogue.js';
+import { waitForPause } from '../helpers/pause.js';
 import { MIXED, startFleet, type Fleet } from '../helpers/fleet.js';
 
 // Issue 17, findings 5 and 6, on a durable mixed fleet (usa 10, gbr 11, aus
@@ -156,10 +157,8 @@ test.serial(
     await gbr.query("SET residency.test_pause = 'before_commit_prepared'");
     const [{ pid }] = (await gbr.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows as [{ pid: number }];
     const call = gbr.query("SELECT shared.upsert_identity($1, 'Eve Resolved', 'aus', 'n')", [e]).catch(() => undefined);
-    for (let i = 0; i < 200; i++) {
-      if ((await fleet.query('gbr', "SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event = 'PgSleep'", [pid])).length > 0) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    // by the state the pause leaves, not the sleep alone: a write also sleeps while it polls for answers
+    await waitForPause(fleet, 'gbr', 'before_commit_prepared');
     await fleet.query('gbr', 'SELECT pg_terminate_backend($1)', [pid]);
     await call;
     const resolved = await resolveFleet(fleet.config, [], true, fleet.env);

@@ -1,6 +1,6 @@
 import type { LintLevel } from './lintFinding.js';
 import type { ResidencyModel } from './residencyModel.js';
-import type { AstFields } from './sqlAst.js';
+import type { AstFields } from '../sql/sqlAst.js';
 
 /** One statement as a rule sees it: its node type and fields. */
 export interface LintStatement {

@@ -4,7 +4,7 @@ import type { LintFinding } from './lintFinding.js';
 import { LINT_RULES } from './lintRules.js';
 import type { LintRule, LintStatement } from './lintRule.js';
 import { residencyModel } from './residencyModel.js';
-import type { AstFields } from './sqlAst.js';
+import type { AstFields } from '../sql/sqlAst.js';
 
 /** A SQL file to lint: its path as findings print it, and its text. */
 export interface SqlFile {

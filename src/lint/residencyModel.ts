@@ -1,6 +1,6 @@
 import { derivedNames, REGISTRY_SCHEMA } from '../config/derivedNames.js';
 import type { Config, Entity } from '../config/types.js';
-import type { TableRef } from './sqlAst.js';
+import type { TableRef } from '../sql/sqlAst.js';
 
 /** A table that holds personal rows, known from regions.yaml. */
 export interface PersonalTable {

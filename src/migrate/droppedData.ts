@@ -1,9 +1,7 @@
-import { loadModule, parseSync } from 'libpg-query';
 import { REGISTRY_SCHEMA } from '../config/derivedNames.js';
 import { migrationSection } from '../format/migrationSection.js';
-
-type Names = readonly { readonly String?: { readonly sval?: string } }[];
-type RangeVar = { readonly schemaname?: string; readonly relname?: string };
+import { loadSqlParser, parseStatements } from '../sql/parseSql.js';
+import { names, nodeOf, tableRef } from '../sql/sqlAst.js';
 
 const quoted = (...parts: (string | undefined)[]) =>
   parts
@@ -21,23 +19,25 @@ const quoted = (...parts: (string | undefined)[]) =>
  * @example await droppedData(content) // ['table "shared"."identity"', 'column "tier" of "shared"."identity"']
  */
 export async function droppedData(content: string): Promise<string[]> {
-  await loadModule();
-  const parsed = parseSync(migrationSection(content, 'down')) as { stmts?: readonly { stmt: Record<string, unknown> }[] };
+  await loadSqlParser();
   const dropped: string[] = [];
-  for (const { stmt } of parsed.stmts ?? []) {
-    const drop = stmt.DropStmt as { removeType?: string; objects?: readonly { List?: { items?: Names } }[] } | undefined;
+  for (const { stmt } of parseStatements(migrationSection(content, 'down'))) {
+    const drop = nodeOf(stmt, 'DropStmt');
     if (drop?.removeType === 'OBJECT_TABLE')
-      for (const o of drop.objects ?? []) {
-        const name = (o.List?.items ?? []).map((n) => n.String?.sval);
+      for (const o of Array.isArray(drop.objects) ? drop.objects : []) {
+        const name = names(nodeOf(o, 'List')?.items);
         if (name.length === 2 && name[0] === REGISTRY_SCHEMA) continue;
         dropped.push(`table ${quoted(...name)}`);
       }
-    const alter = stmt.AlterTableStmt as
-      { objtype?: string; relation?: RangeVar; cmds?: readonly { AlterTableCmd?: { subtype?: string; name?: string } }[] } | undefined;
-    if (alter?.objtype === 'OBJECT_TABLE')
-      for (const c of alter.cmds ?? [])
-        if (c.AlterTableCmd?.subtype === 'AT_DropColumn')
-          dropped.push(`column ${quoted(c.AlterTableCmd.name)} of ${quoted(alter.relation?.schemaname, alter.relation?.relname)}`);
+    const alter = nodeOf(stmt, 'AlterTableStmt');
+    if (alter?.objtype === 'OBJECT_TABLE') {
+      const relation = tableRef(alter.relation);
+      for (const c of Array.isArray(alter.cmds) ? alter.cmds : []) {
+        const cmd = nodeOf(c, 'AlterTableCmd');
+        if (cmd?.subtype === 'AT_DropColumn' && typeof cmd.name === 'string')
+          dropped.push(`column ${quoted(cmd.name)} of ${quoted(relation?.schemaname, relation?.relname)}`);
+      }
+    }
   }
   return dropped;
 }

@@ -8,7 +8,7 @@ import { parseState, renderState, STATE_FILE, STATE_FORMAT, type StateFile } fro
 import { entityKey, initialShape, type ApiShape } from '../plan/apiShape.js';
 import { fleetState } from '../plan/fleetState.js';
 import { planDelta, type StepFile } from '../plan/planDelta.js';
-import { loadLegacyParser } from '../plan/legacyRuntimeSql.js';
+import { loadSqlParser } from '../sql/parseSql.js';
 import { blockRenderer, codeHash, composeBlocks, renderRegion, timeoutsBlock, type TemplateSources } from './renderRegion.js';
 
 /** The narrow file access generation needs; tests pass an in-memory one. */
@@ -106,7 +106,7 @@ export async function genMigrations(input: GenMigrationsInput): Promise<RegionGe
     );
 
   // a history from before runtime objects were recorded is read with PostgreSQL's parser (planRuntime.ts)
-  if ([...states.values()].some((s) => s !== undefined && s.code['runtime registry'] === undefined)) await loadLegacyParser();
+  if ([...states.values()].some((s) => s !== undefined && s.code['runtime registry'] === undefined)) await loadSqlParser();
   const work: RegionWork[] = [];
   let fleetShapes: Record<string, ApiShape> | undefined;
   // regions with a history first: a region joining the fleet takes their API shape

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { loadModule, parseSync } from 'libpg-query';
+import { parseSync } from 'libpg-query';
+import { loadSqlParser } from '../sql/parseSql.js';
 import { ResidencyError } from '../errors.js';
 import { ident } from '../sql/quote.js';
 
@@ -73,16 +74,13 @@ function upSection(content: string): string {
 /** Parameters a function is called with (pronargs): OUT and TABLE columns are not among them. */
 const INPUT_MODES = new Set(['FUNC_PARAM_DEFAULT', 'FUNC_PARAM_IN', 'FUNC_PARAM_INOUT', 'FUNC_PARAM_VARIADIC']);
 
-let parser: Promise<void> | undefined;
-
 /**
  * The objects a region's applied files leave behind, in the order applied.
  * Loads the parser (WebAssembly) on the first call. A file the parser
  * refuses is an error naming it (by position in the list).
  */
 export async function expectedObjects(upFiles: readonly string[]): Promise<ExpectedObjects> {
-  parser ??= loadModule();
-  await parser;
+  await loadSqlParser();
   const schemas = new Set<string>();
   const relations = new Set<string>();
   const types = new Set<string>();

@@ -1,12 +1,13 @@
 import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { legacyRuntimeSql, loadLegacyParser } from '../../src/plan/legacyRuntimeSql.js';
+import { legacyRuntimeSql } from '../../src/plan/legacyRuntimeSql.js';
+import { loadSqlParser } from '../../src/sql/parseSql.js';
 
 const fixture = (name: string) => readFileSync(fileURLToPath(new URL(`../fixtures/history-0.2/usa/${name}`, import.meta.url)), 'utf8');
 
 test.before(async () => {
-  await loadLegacyParser();
+  await loadSqlParser();
 });
 
 test('the registry file of a 0.2 history yields bind_server and its revoke, and its drop', (t) => {

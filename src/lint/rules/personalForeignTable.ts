@@ -1,6 +1,6 @@
 import type { LintRule } from '../lintRule.js';
 import { tableName } from '../residencyModel.js';
-import { nodeOf, option, stringOf, tableRef, type AstFields } from '../sqlAst.js';
+import { nodeOf, option, stringOf, tableRef, type AstFields } from '../../sql/sqlAst.js';
 
 /**
  * RL006: a foreign table (or IMPORT FOREIGN SCHEMA) that points at a personal

@@ -1,6 +1,6 @@
 import type { LintRule } from '../lintRule.js';
 import type { ResidencyModel } from '../residencyModel.js';
-import { collect, names, nodeOf, option, stringOf, tableRef, type TableRef } from '../sqlAst.js';
+import { collect, names, nodeOf, option, stringOf, tableRef, type TableRef } from '../../sql/sqlAst.js';
 
 const WRITES = [
   { pattern: /\binsert\s+into\s+((?:"[^"]+"|[\w$]+)(?:\.(?:"[^"]+"|[\w$]+))?)/gi, kind: 'table' },

@@ -1,6 +1,6 @@
 import type { LintRule } from '../lintRule.js';
 import { tableName, type PersonalTable, type ResidencyModel } from '../residencyModel.js';
-import { names, nodeOf, option, stringOf, tableRef, type AstFields } from '../sqlAst.js';
+import { names, nodeOf, option, stringOf, tableRef, type AstFields } from '../../sql/sqlAst.js';
 
 function grantees(list: unknown): string[] {
   return (Array.isArray(list) ? list : []).map((item) => {

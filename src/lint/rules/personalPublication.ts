@@ -1,6 +1,6 @@
 import type { LintRule, RuleHit } from '../lintRule.js';
 import { tableName } from '../residencyModel.js';
-import { nodeOf, tableRef, type AstFields } from '../sqlAst.js';
+import { nodeOf, tableRef, type AstFields } from '../../sql/sqlAst.js';
 
 /**
  * RL004: a publication of a personal table (by name, FOR TABLES IN SCHEMA of

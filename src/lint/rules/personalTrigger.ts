@@ -1,6 +1,6 @@
 import type { LintRule } from '../lintRule.js';
 import { tableName } from '../residencyModel.js';
-import { tableRef } from '../sqlAst.js';
+import { tableRef } from '../../sql/sqlAst.js';
 
 /**
  * RL002: a trigger or rule on a personal table. It runs on every write of a

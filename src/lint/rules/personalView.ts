@@ -1,6 +1,6 @@
 import type { LintRule, RuleHit } from '../lintRule.js';
 import { apiHint, tableName, whoseRows, type PersonalTable, type ResidencyModel } from '../residencyModel.js';
-import { collect, columnRefParts, tableRef, type AstFields, type TableRef } from '../sqlAst.js';
+import { collect, columnRefParts, tableRef, type AstFields, type TableRef } from '../../sql/sqlAst.js';
 
 /** The personal columns a query's select lists expose from the personal tables it reads. */
 export function exposedColumns(query: unknown, model: ResidencyModel): { table: PersonalTable; ref: TableRef; columns: string[] }[] {

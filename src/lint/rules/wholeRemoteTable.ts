@@ -1,7 +1,7 @@
 import { derivedNames } from '../../config/derivedNames.js';
 import type { LintRule, RuleHit } from '../lintRule.js';
 import { tableName, type PersonalTable } from '../residencyModel.js';
-import { collect, columnRefParts, nodeOf, tableRef, type AstFields, type TableRef } from '../sqlAst.js';
+import { collect, columnRefParts, nodeOf, tableRef, type AstFields, type TableRef } from '../../sql/sqlAst.js';
 
 /** The tables a SELECT reads in its own FROM clause (joins included, subqueries not: they are SELECTs of their own). */
 function fromTables(select: AstFields): TableRef[] {

@@ -9,6 +9,7 @@ import { regionAddress } from './regionAddress.js';
 import { regionPaths } from './regionPaths.js';
 import { runningServer } from './runningServer.js';
 import { stopServer } from './stopServer.js';
+import { stopDevPooler } from './devPooler.js';
 import { toClusterError } from './toClusterError.js';
 
 /** Options of {@link devDown}. */
@@ -55,6 +56,8 @@ async function regionDown(region: Region, stateDir: string, purge: boolean): Pro
   const paths = regionPaths(stateDir, region.name, regionAddress(region).port);
   const result = { region: region.name, dataDir: paths.dataDir };
   try {
+    // the pooler first: its server connections would only be cut
+    if (region.pooler !== undefined) await stopDevPooler(stateDir, region);
     const running = await runningServer(paths.dataDir);
     if (running !== undefined && !(await stopServer(running.pid, paths.dataDir))) {
       throw clusterError(region.name, `its server (pid ${running.pid}) did not stop within 30 s; see ${paths.logFile}`);

@@ -23,6 +23,7 @@ import { clearStaleLock } from './staleLock.js';
 import { devTlsPaths, ensureDevTls, serverTlsFiles } from './devTls.js';
 import { hbaNameProblem } from './serverHba.js';
 import { startServer, type ServerSecurity } from './startServer.js';
+import { pgbouncerBinary, startDevPooler } from './devPooler.js';
 import { toClusterError } from './toClusterError.js';
 
 /** Options of {@link devUp}. */
@@ -55,6 +56,8 @@ export interface DevUpResult {
   readonly recoveredFrom?: number;
   /** Why it failed; the message names the region and what to do. */
   readonly error?: ResidencyError;
+  /** The region's link pooler (regions.yaml `pooler:`), when it has one and it runs. */
+  readonly pooler?: { readonly host: string; readonly port: number; readonly status: 'started' | 'already-running' };
 }
 
 interface FleetContext {
@@ -91,6 +94,7 @@ interface FleetContext {
 export async function devUp(config: Config, options: DevUpOptions): Promise<DevUpResult[]> {
   const env = options.env ?? process.env;
   await checkBinariesInstalled(config.regions);
+  if (config.regions.some((r) => r.pooler !== undefined)) pgbouncerBinary();
   const user = await serverUser();
   await prepareStateDir(options.stateDir, user);
   await ensureDevSecrets(config, options.stateDir);
@@ -135,7 +139,10 @@ async function regionUp(region: Region, context: FleetContext): Promise<DevUpRes
   const paths = regionPaths(context.stateDir, region.name, address.port);
   const result = { region: region.name, major: region.postgres, host: address.host, port: address.port, dataDir: paths.dataDir };
   try {
-    return { ...result, ...(await bringUp(region, address, paths, context)) };
+    const up = await bringUp(region, address, paths, context);
+    if (region.pooler === undefined) return { ...result, ...up };
+    const pooler = await startDevPooler(context.config, region, context.stateDir, context.user, poolerPassword(context.config, context.fleetEnv));
+    return { ...result, ...up, pooler: { host: pooler.host, port: pooler.port, status: pooler.status } };
   } catch (error) {
     return { ...result, status: 'failed', error: toClusterError(region.name, error) };
   }
@@ -232,6 +239,18 @@ function serverSecurity(config: Config, region: Region, stateDir: string): Serve
       linkTlsOnly: !['disable', 'allow', 'prefer'].includes(region.fdw.sslmode),
     },
   };
+}
+
+/**
+ * The link password a pooler logs in with: the one the regions reached by
+ * password share (parseConfig refuses a pooler when they do not), else the
+ * link role's own (for PgBouncer's console).
+ */
+function poolerPassword(config: Config, fleetEnv: Readonly<Record<string, string>>): string {
+  const variable = config.regions.find((r) => r.fdw.auth === 'password')?.fdw.passwordEnv ?? config.link.passwordEnv;
+  const value = fleetEnv[variable];
+  if (value === undefined) throw new ResidencyError('CLUSTER', `no link password for the pooler: ${variable} is not set`);
+  return value;
 }
 
 /** Maps each region that shares host and port with an earlier region to that region's name. */

@@ -7,7 +7,17 @@ import { redactUrl } from './redact.js';
 import { defaultProblem, KEY_TYPES, parseType, sqlExpr, sqlType, type SqlExpr, type SqlType } from './columnGrammar.js';
 import { derivedNames, DBLINK_SCHEMA, REGISTRY_SCHEMA } from './derivedNames.js';
 import { typeLimitProblem } from './typeLimits.js';
-import { SSL_MODES, SUPPORTED_MAJORS, type Column, type Config, type Entity, type Major, type Region, type SslMode } from './types.js';
+import {
+  SSL_MODES,
+  SUPPORTED_MAJORS,
+  type Column,
+  type Config,
+  type Entity,
+  type Major,
+  type Pooler,
+  type Region,
+  type SslMode,
+} from './types.js';
 
 const MULTI_WORD_HINT = 'double precision, character varying, timestamp with time zone and the like';
 /** Column names the generated objects use themselves; a key (or any column) so named would collide. */
@@ -54,6 +64,15 @@ const regionSchema = z.strictObject({
       sslmode: z.string().optional(),
       sslrootcert: z.string().optional(),
       sslcrl: z.string().optional(),
+    })
+    .optional(),
+  pooler: z
+    .strictObject({
+      host: z.string().optional(),
+      port: z.union([z.number().int(), z.string()]),
+      pool_size: z.number().int().optional(),
+      sslmode: z.string().optional(),
+      sslrootcert: z.string().optional(),
     })
     .optional(),
 });
@@ -273,6 +292,33 @@ function sslmode(check: Checker, path: string, value: string | undefined): SslMo
   return 'verify-full';
 }
 
+/** The most server connections a pooler may hold to one region; more would defeat the point of a pool. */
+export const MAX_POOL_SIZE = 1000;
+
+/** A region's `pooler:`, its defaults taken from the region's own fdw settings. */
+function buildPooler(
+  check: Checker,
+  path: string,
+  raw: NonNullable<RawRegion['pooler']>,
+  fdw: { host: string; sslmode: SslMode; sslrootcert: string | undefined },
+): Pooler {
+  const host = raw.host !== undefined ? check.expand(`${path}.host`, raw.host) : fdw.host;
+  if (host === '') check.add(`${path}.host`, 'is empty; name the host this region\'s server reaches its pooler on');
+  const portText = check.expand(`${path}.port`, String(raw.port));
+  const port = Number(portText);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) check.add(`${path}.port`, `${JSON.stringify(portText)} is not a TCP port`);
+  const poolSize = raw.pool_size ?? 8;
+  if (poolSize < 1 || poolSize > MAX_POOL_SIZE)
+    check.add(`${path}.pool_size`, `${poolSize} is not a pool size; use 1 to ${MAX_POOL_SIZE} (default 8) server connections per region`);
+  return {
+    host,
+    port,
+    poolSize,
+    sslmode: raw.sslmode !== undefined ? sslmode(check, `${path}.sslmode`, raw.sslmode) : fdw.sslmode,
+    sslrootcert: raw.sslrootcert !== undefined ? check.filePath(`${path}.sslrootcert`, raw.sslrootcert) : fdw.sslrootcert,
+  };
+}
+
 function buildRegion(
   check: Checker,
   raw: RawConfig,
@@ -312,21 +358,23 @@ function buildRegion(
     );
   }
   const mode = configured === 'auto' ? (major === 10 ? 'routing' : 'native') : configured;
+  const fdw = {
+    host,
+    port,
+    dbname: fdwDb,
+    passwordEnv: check.envName(`${path}.fdw.password_env`, r.fdw?.password_env ?? linkPasswordEnv),
+    sslmode: sslmode(check, `${path}.fdw.sslmode`, r.fdw?.sslmode),
+    sslmodeExplicit: r.fdw?.sslmode !== undefined,
+    sslrootcert: check.filePath(`${path}.fdw.sslrootcert`, r.fdw?.sslrootcert),
+    sslcrl: check.filePath(`${path}.fdw.sslcrl`, r.fdw?.sslcrl),
+  };
   return {
     name: regionName,
     url,
-    fdw: {
-      host,
-      port,
-      dbname: fdwDb,
-      passwordEnv: check.envName(`${path}.fdw.password_env`, r.fdw?.password_env ?? linkPasswordEnv),
-      sslmode: sslmode(check, `${path}.fdw.sslmode`, r.fdw?.sslmode),
-      sslmodeExplicit: r.fdw?.sslmode !== undefined,
-      sslrootcert: check.filePath(`${path}.fdw.sslrootcert`, r.fdw?.sslrootcert),
-      sslcrl: check.filePath(`${path}.fdw.sslcrl`, r.fdw?.sslcrl),
-    },
+    fdw,
     postgres: major,
     mode,
+    ...(r.pooler === undefined ? {} : { pooler: buildPooler(check, `${path}.pooler`, r.pooler, fdw) }),
   };
 }
 
@@ -369,6 +417,40 @@ function buildEntity(check: Checker, e: RawEntity, index: number): Entity {
     }
   }
   return entity;
+}
+
+/**
+ * A pooler logs in to every region as the link role with one secret (a user
+ * has one entry in PgBouncer's auth_file): regions it reaches by password
+ * must share one password variable. And a pooler cannot listen where a
+ * region's server does.
+ */
+function checkPoolers(check: Checker, regions: readonly { index: number; region: Region }[]): void {
+  const passwords = [...new Set(regions.filter(({ region }) => region.fdw.auth === 'password').map(({ region }) => region.fdw.passwordEnv))];
+  const servers = new Map(regions.map(({ region }) => [`${region.fdw.host}:${region.fdw.port}`, region.name]));
+  for (const { index, region } of regions) {
+    if (region.pooler === undefined) continue;
+    if (passwords.length > 1) {
+      check.add(
+        `regions[${index}].pooler`,
+        `a pooler logs in to every region as the link role with one password, but the regions reached by password use ${passwords.join(', ')}; give them one fdw.password_env (or the link role a certificate, link.sslcert)`,
+      );
+    }
+    const clash = servers.get(`${region.pooler.host}:${region.pooler.port}`);
+    if (clash !== undefined)
+      check.add(
+        `regions[${index}].pooler.port`,
+        `${region.pooler.host}:${region.pooler.port} is where region "${clash}"'s server listens; give the pooler a port of its own`,
+      );
+  }
+  checkUnique(
+    check,
+    regions.flatMap(({ index, region }) =>
+      region.pooler === undefined
+        ? []
+        : [{ path: `regions[${index}].pooler.port`, key: `${region.pooler.host}:${region.pooler.port}`, label: `the pooler ${region.pooler.host}:${region.pooler.port}` }],
+    ),
+  );
 }
 
 function checkUnique(check: Checker, items: readonly { path: string; key: string; label: string }[]): void {
@@ -504,6 +586,7 @@ export function parseConfig(text: string, source: string, env: Env): Config {
     } satisfies Region,
   }));
   const entities = raw.entities.flatMap((e, i) => (e === undefined ? [] : [{ index: i, entity: buildEntity(check, e, i) }]));
+  checkPoolers(check, regions);
   regions.forEach(({ index, region: r }) => {
     const user = urlUser(r.url);
     if (user !== undefined && user === link.role) {

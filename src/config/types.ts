@@ -50,6 +50,25 @@ export interface FdwTarget {
   readonly auth: LinkAuth;
 }
 
+/**
+ * A connection pooler (PgBouncer in transaction mode) beside a region: that
+ * region's links (dblink parts, postgres_fdw reads, the loopback) connect to
+ * it, and it holds at most `poolSize` server connections to each region of
+ * the fleet (itself included), each reached as a database named after the
+ * region. See docs/own-databases.md, "A link pooler".
+ */
+export interface Pooler {
+  /** Where this region's server reaches the pooler (usually the same machine). */
+  readonly host: string;
+  readonly port: number;
+  /** Server connections the pooler keeps to each region at most (PgBouncer's pool_size). */
+  readonly poolSize: number;
+  /** How this region's server checks the pooler's certificate; default the region's own fdw.sslmode. */
+  readonly sslmode: SslMode;
+  /** The CA the pooler's certificate is checked against; default the region's own fdw.sslrootcert. */
+  readonly sslrootcert: string | undefined;
+}
+
 export interface Region {
   readonly name: string;
   /** How the CLI connects, environment variables already expanded. */
@@ -58,6 +77,8 @@ export interface Region {
   readonly fdw: FdwTarget;
   readonly postgres: Major;
   readonly mode: Mode;
+  /** The pooler this region's links go through; undefined: each link connects to its region directly. */
+  readonly pooler?: Pooler | undefined;
 }
 
 export interface Entity {

@@ -4,7 +4,7 @@ import type { Config, LinkAuth, Region } from '../config/types.js';
 import { ResidencyError } from '../errors.js';
 import { MANAGED_ROLE_COMMENT } from '../plan/linkRoleSettings.js';
 import { ident, literal } from '../sql/quote.js';
-import { isPrintableAscii, scramVerifier } from './scramVerifier.js';
+import { isPrintableAscii, linkVerifier } from './scramVerifier.js';
 
 export interface LinkSecrets {
   /** The password of this region's own link role. */
@@ -90,7 +90,8 @@ function escapeFormat(text: string): string {
  * accepts one (its `fdw.auth`), else that region's password.
  * Idempotent; run after every `up`. No password is in any statement's text:
  * each goes to the server as a bind parameter (see defineSecretSetter), the
- * link role's own as its SCRAM verifier where it is ASCII.
+ * link role's own as its SCRAM verifier where it is ASCII (the same in every
+ * region that shares the password, see linkVerifier).
  * Returns what each link uses.
  */
 export async function applyLinkSecrets(client: pg.Client, config: Config, region: Region, secrets: LinkSecrets): Promise<LinkAuthUsed[]> {
@@ -107,7 +108,8 @@ export async function applyLinkSecrets(client: pg.Client, config: Config, region
   }
   await defineSecretSetter(client);
   if (role.rows[0] !== undefined) {
-    const stored = isPrintableAscii(secrets.own) ? scramVerifier(secrets.own) : secrets.own;
+    // the same verifier in every region sharing the password: a link pooler's auth_file holds it (linkVerifier)
+    const stored = isPrintableAscii(secrets.own) ? linkVerifier(secrets.own, config.link.role) : secrets.own;
     await setWithSecret(client, `ALTER ROLE ${escapeFormat(ident(config.link.role))} PASSWORD %L`, stored);
   }
   const { rows } = await client.query<{ srvname: string; options: string[] }>(

@@ -185,7 +185,7 @@ export async function migrateFleet(input: MigrateInput): Promise<RegionMigrateRe
         target.client = await connectRegion(target.region, input.env, { purpose: 'migrate' });
         if (!input.dryRun) await takeFleetLock(target.client, target.region);
         if (input.direction === 'up') await requirePreparedTransactions(target.client, target.region);
-        if (!input.dryRun) await prepareBindings(target.client, input.config);
+        if (!input.dryRun) await prepareBindings(target.client, input.config, target.region);
         const applied = await appliedMigrations(target.client);
         target.queue = regionQueue(target.migrations, applied, {
           direction: input.direction,
@@ -212,7 +212,7 @@ export async function migrateFleet(input: MigrateInput): Promise<RegionMigrateRe
     // the region's link-role password and its servers' connection options and
     // passwords: after every up, and before a backfill, which reads another region
     const secure = async (target: Target) => {
-      await bindServers(target.client!, input.config);
+      await bindServers(target.client!, input.config, target.region);
       target.links = await applyLinkSecrets(target.client!, input.config, target.region, target.secrets!);
     };
     if (results.size === 0 && !input.dryRun) {

@@ -19,3 +19,19 @@ export function scramVerifier(password: string, salt: Buffer = randomBytes(16), 
 export function isPrintableAscii(password: string): boolean {
   return /^[\x20-\x7e]*$/.test(password);
 }
+
+/**
+ * The link role's verifier: its salt derived from the password and the role,
+ * so every region that shares the password stores the same verifier, byte for
+ * byte. A link pooler needs that: PgBouncer logs in to a server with the
+ * SCRAM keys a client proved to it only when its auth_file holds the
+ * server's very verifier, and one auth_file line serves every region. A
+ * random salt protects a guessable password from precomputed tables; the
+ * link password is a long random secret (`dev up` makes 24 random bytes;
+ * docs/own-databases.md asks the same), which none can cover.
+ * @example linkVerifier('secret', 'residency_link') === linkVerifier('secret', 'residency_link') // true
+ */
+export function linkVerifier(password: string, role: string): string {
+  const salt = createHmac('sha256', Buffer.from(password, 'utf8')).update(`pg-residency link verifier salt:${role}`).digest().subarray(0, 16);
+  return scramVerifier(password, salt);
+}

@@ -13,11 +13,26 @@ const OPTIONAL_OPTIONS = ['sslrootcert', 'sslcrl'] as const;
  * it is, and how its certificate is checked (`sslmode`, the CA in
  * `sslrootcert`, a revocation list in `sslcrl`). They differ per environment
  * (dev, staging, production), so they are never in a generated file:
- * `migrate` binds them from regions.yaml.
+ * `migrate` binds them from regions.yaml. When the calling region (`from`)
+ * has a pooler, its links go there instead: the pooler's host and port, the
+ * database named after `target` (the pooler's alias for it), the pooler's
+ * sslmode and CA; the pooler reaches `target` itself.
  * @example serverConnectionOptions(gbr) // { host: 'gbr.internal', port: '5432', dbname: 'residency', sslmode: 'verify-full', connect_timeout: '2', sslrootcert: '/etc/pg/ca.crt' }
+ * @example serverConnectionOptions(gbr, usa) // { host: '127.0.0.1', port: '6432', dbname: 'gbr', sslmode: 'verify-full', connect_timeout: '2', ... }
  */
-export function serverConnectionOptions(target: Region): Record<string, string> {
+export function serverConnectionOptions(target: Region, from?: Region): Record<string, string> {
   const { fdw } = target;
+  const pooler = from?.pooler;
+  if (pooler !== undefined) {
+    return {
+      host: pooler.host,
+      port: String(pooler.port),
+      dbname: target.name,
+      sslmode: pooler.sslmode,
+      connect_timeout: '2',
+      ...(pooler.sslrootcert !== undefined ? { sslrootcert: pooler.sslrootcert } : {}),
+    };
+  }
   return {
     host: fdw.host,
     port: String(fdw.port),
@@ -32,15 +47,16 @@ export function serverConnectionOptions(target: Region): Record<string, string> 
 }
 
 /**
- * Fills this session's bindings table with every region's connection options,
+ * Fills this session's bindings table with every region's connection options
+ * as region `from` reaches them,
  * so that a migration creating a server binds them in its own transaction
  * (`SELECT residency.bind_server('gbr')`).
  */
-export async function prepareBindings(client: pg.Client, config: Config): Promise<void> {
+export async function prepareBindings(client: pg.Client, config: Config, from: Region): Promise<void> {
   await client.query(`CREATE TEMP TABLE IF NOT EXISTS ${ident(BINDINGS_TABLE)} (server text PRIMARY KEY, options text[] NOT NULL)`);
   await client.query(`TRUNCATE pg_temp.${ident(BINDINGS_TABLE)}`);
   for (const region of config.regions) {
-    const options = Object.entries(serverConnectionOptions(region)).map(([k, v]) => `${k}=${v}`);
+    const options = Object.entries(serverConnectionOptions(region, from)).map(([k, v]) => `${k}=${v}`);
     await client.query(`INSERT INTO pg_temp.${ident(BINDINGS_TABLE)} (server, options) VALUES ($1, $2)`, [region.name, options]);
   }
 }
@@ -51,7 +67,7 @@ export async function prepareBindings(client: pg.Client, config: Config): Promis
  * host, port or TLS setting in regions.yaml takes effect on the next
  * `migrate up`; a CA or revocation list no longer set is dropped.
  */
-export async function bindServers(client: pg.Client, config: Config): Promise<void> {
+export async function bindServers(client: pg.Client, config: Config, from: Region): Promise<void> {
   const { rows } = await client.query<{ srvname: string; srvoptions: string[] | null }>(
     `SELECT s.srvname, s.srvoptions FROM pg_catalog.pg_foreign_server s
        JOIN pg_catalog.pg_foreign_data_wrapper w ON w.oid = s.srvfdw WHERE w.fdwname = 'postgres_fdw'`,
@@ -60,7 +76,7 @@ export async function bindServers(client: pg.Client, config: Config): Promise<vo
     const region = config.regions.find((r) => r.name === srvname);
     if (region === undefined) continue;
     const current = new Map((srvoptions ?? []).map((o) => [o.slice(0, o.indexOf('=')), o.slice(o.indexOf('=') + 1)]));
-    const wanted = serverConnectionOptions(region);
+    const wanted = serverConnectionOptions(region, from);
     const changes = Object.entries(wanted)
       .filter(([k, v]) => current.get(k) !== v)
       .map(([k, v]) => `${current.has(k) ? 'SET' : 'ADD'} ${ident(k)} ${literal(v)}`);

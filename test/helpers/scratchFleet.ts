@@ -69,6 +69,11 @@ export interface ScratchFleetOptions {
    * False: a regions.yaml as the README's reference writes it, no TLS paths.
    */
   readonly rootCert?: boolean;
+  /**
+   * Give every region a link pooler (PgBouncer, transaction mode) on a free
+   * port with this pool size; its port is in `poolerPorts`. Default: none.
+   */
+  readonly pooler?: { readonly poolSize: number };
   /** Apply the migrations (`migrate up --all`); default true. */
   readonly migrate?: boolean;
   /**
@@ -90,6 +95,8 @@ export interface ScratchFleet {
   readonly env: Readonly<Record<string, string>>;
   /** Each region's real server port. */
   readonly ports: Readonly<Record<string, number>>;
+  /** Each region's link pooler port, when the fleet has poolers. */
+  readonly poolerPorts: Readonly<Record<string, number>>;
   /** A new direct connection to a region, as the superuser; closed by stop(). */
   client(region: string): Promise<pg.Client>;
   /** One query on one region, on a connection of its own. */
@@ -112,7 +119,11 @@ function superuser(port: number, env: Readonly<Record<string, string>>): pg.Clie
 /** The dev fleet's TLS files as the servers see them: relative to each data directory, as in the root regions.yaml. */
 const TLS_FROM_DATA_DIR = '../../.tls';
 
-function fleetYaml(options: ScratchFleetOptions, ports: Readonly<Record<string, number>>): string {
+function fleetYaml(
+  options: ScratchFleetOptions,
+  ports: Readonly<Record<string, number>>,
+  poolerPorts: Readonly<Record<string, number>> = {},
+): string {
   return [
     `mode: ${options.mode ?? 'auto'}`,
     options.extra ?? '',
@@ -124,7 +135,9 @@ function fleetYaml(options: ScratchFleetOptions, ports: Readonly<Record<string, 
         ...(options.rootCert === false ? [] : [`sslrootcert: ${TLS_FROM_DATA_DIR}/ca.crt`]),
         ...(options.fdw?.[r.name] === undefined ? [] : [options.fdw[r.name]]),
       ];
-      return `  - { name: ${r.name}, url: "postgres://postgres@127.0.0.1:${ports[r.name]}/residency", postgres: ${r.postgres}, fdw: { ${fdw.join(', ')} } }`;
+      const pooler =
+        poolerPorts[r.name] === undefined ? '' : `, pooler: { host: 127.0.0.1, port: ${poolerPorts[r.name]}, pool_size: ${options.pooler!.poolSize} }`;
+      return `  - { name: ${r.name}, url: "postgres://postgres@127.0.0.1:${ports[r.name]}/residency", postgres: ${r.postgres}, fdw: { ${fdw.join(', ')} }${pooler} }`;
     }),
     'entities:',
     options.entities ?? SEED_ENTITY_YAML,
@@ -144,6 +157,7 @@ export async function startScratchFleet(options: ScratchFleetOptions): Promise<S
   const dir = join(root, 'generated');
   const configPath = join(root, 'regions.yaml');
   const ports: Record<string, number> = {};
+  const poolerPorts: Record<string, number> = {};
   const open: pg.Client[] = [];
   let config: Config | undefined;
   let stopped: Promise<void> | undefined;
@@ -181,7 +195,8 @@ export async function startScratchFleet(options: ScratchFleetOptions): Promise<S
 
   try {
     for (const r of options.regions) ports[r.name] = options.ports?.[r.name] ?? (await freePort());
-    const yaml = fleetYaml(options, ports);
+    if (options.pooler !== undefined) for (const r of options.regions) poolerPorts[r.name] = await freePort();
+    const yaml = fleetYaml(options, ports, poolerPorts);
     writeFileSync(configPath, yaml);
     config = parseConfig(yaml, configPath, {});
     const failed = (await devUp(config, { stateDir, env: {}, unsafeFast: options.unsafeFast === true })).find((r) => r.error)?.error;
@@ -201,6 +216,7 @@ export async function startScratchFleet(options: ScratchFleetOptions): Promise<S
     dir,
     env,
     ports,
+    poolerPorts,
     async client(region) {
       const client = superuser(ports[region]!, env);
       await client.connect();

@@ -4,6 +4,8 @@ import { startScratchFleet, type ScratchRegion } from '../test/helpers/scratchFl
 import type { Config } from '../src/config/types.js';
 import { ident, literal } from '../src/sql/quote.js';
 import { startDelayProxy, type DelayProxy, type ProxyCounters } from './delayProxy.js';
+import { startDevPooler, stopDevPooler } from '../src/cluster/devPooler.js';
+import { serverUser } from '../src/cluster/serverUser.js';
 
 export type BenchRegion = ScratchRegion;
 
@@ -28,6 +30,8 @@ export interface ProxiedFleet {
 export interface ProxiedFleetOptions {
   readonly regions: readonly BenchRegion[];
   readonly delayMs: number;
+  /** A link pooler (PgBouncer) beside every region, with this pool size; it reaches the other regions through their proxies. */
+  readonly pooler?: { readonly poolSize: number };
 }
 
 /**
@@ -45,11 +49,31 @@ export async function startProxiedFleet(options: ProxiedFleetOptions): Promise<P
       proxies[r.name] = await startDelayProxy({ targetHost: '127.0.0.1', targetPort: ports[r.name]!, delayMs: options.delayMs });
     }
     const fdwPorts = Object.fromEntries(Object.entries(proxies).map(([name, p]) => [name, p.port]));
-    const fleet = await startScratchFleet({ regions: options.regions, ports, fdwPorts, unsafeFast: true });
+    const fleet = await startScratchFleet({
+      regions: options.regions,
+      ports,
+      fdwPorts,
+      unsafeFast: true,
+      ...(options.pooler === undefined ? {} : { pooler: options.pooler }),
+    });
+    if (options.pooler !== undefined) {
+      // each pooler reaches its own region on its own machine: restarted with
+      // that region's real port, so only traffic between regions pays the delay
+      const user = await serverUser();
+      const password = fleet.env[fleet.config.link.passwordEnv]!;
+      for (const r of fleet.config.regions) {
+        const local = {
+          ...fleet.config,
+          regions: fleet.config.regions.map((x) => (x === r ? { ...x, fdw: { ...x.fdw, port: ports[r.name]! } } : x)),
+        };
+        await stopDevPooler(fleet.stateDir, r);
+        await startDevPooler(local, r, fleet.stateDir, user, password);
+      }
+    }
     // A region reaches itself (the two-phase writes' loopback connection) on
     // its own machine: point its server for itself at the real port, so that
     // only traffic between regions pays the delay and is counted.
-    for (const r of options.regions) {
+    for (const r of options.pooler === undefined ? options.regions : []) {
       const admin = await fleet.client(r.name);
       const { rows } = await admin.query<{ port: boolean }>(
         "SELECT 'port' = ANY (SELECT split_part(o, '=', 1) FROM unnest(srvoptions) o) AS port FROM pg_foreign_server WHERE srvname = $1",

@@ -56,7 +56,10 @@ export function pgbouncerBinary(env: NodeJS.ProcessEnv = process.env): string {
       // not here
     }
   }
-  throw new ResidencyError('CLUSTER', `regions.yaml gives a region a link pooler, which dev up runs with PgBouncer, and pgbouncer is not installed: ${PGBOUNCER_INSTALL_HINT}`);
+  throw new ResidencyError(
+    'CLUSTER',
+    `regions.yaml gives a region a link pooler, which dev up runs with PgBouncer, and pgbouncer is not installed: ${PGBOUNCER_INSTALL_HINT}`,
+  );
 }
 
 /** The pid of the region's running dev pooler, from its pid file, or undefined. */

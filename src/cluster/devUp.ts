@@ -141,7 +141,13 @@ async function regionUp(region: Region, context: FleetContext): Promise<DevUpRes
   try {
     const up = await bringUp(region, address, paths, context);
     if (region.pooler === undefined) return { ...result, ...up };
-    const pooler = await startDevPooler(context.config, region, context.stateDir, context.user, poolerPassword(context.config, context.fleetEnv));
+    const pooler = await startDevPooler(
+      context.config,
+      region,
+      context.stateDir,
+      context.user,
+      poolerPassword(context.config, context.fleetEnv),
+    );
     return { ...result, ...up, pooler: { host: pooler.host, port: pooler.port, status: pooler.status } };
   } catch (error) {
     return { ...result, status: 'failed', error: toClusterError(region.name, error) };

@@ -87,7 +87,9 @@ export function renderPoolerIni(config: Config, region: Region, files: PoolerFil
     `pidfile = ${files.pidFile}`,
     `server_tls_sslmode = ${serverMode}`,
     ...(files.caFile === undefined ? [] : [`server_tls_ca_file = ${files.caFile}`]),
-    ...(files.linkCert === undefined ? [] : [`server_tls_cert_file = ${files.linkCert.cert}`, `server_tls_key_file = ${files.linkCert.key}`]),
+    ...(files.linkCert === undefined
+      ? []
+      : [`server_tls_cert_file = ${files.linkCert.cert}`, `server_tls_key_file = ${files.linkCert.key}`]),
     ...(clientTls && files.serverCert !== undefined
       ? [
           'client_tls_sslmode = require',
@@ -112,7 +114,9 @@ export function renderPoolerHba(config: Config, region: Region): string {
   const type = TLS_MODES.includes(pooler.sslmode) ? 'hostssl' : 'host';
   const role = iniName(config.link.role);
   const lines = config.regions.flatMap((r) =>
-    ['0.0.0.0/0', '::0/0'].map((address) => `${type} ${iniName(r.name)} ${role} ${address} ${r.fdw.auth === 'cert' ? 'cert' : 'scram-sha-256'}`),
+    ['0.0.0.0/0', '::0/0'].map(
+      (address) => `${type} ${iniName(r.name)} ${role} ${address} ${r.fdw.auth === 'cert' ? 'cert' : 'scram-sha-256'}`,
+    ),
   );
   lines.push(`${type} pgbouncer ${role} 0.0.0.0/0 scram-sha-256`, `${type} pgbouncer ${role} ::0/0 scram-sha-256`);
   lines.push('host all all 0.0.0.0/0 reject', 'host all all ::0/0 reject');

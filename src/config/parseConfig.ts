@@ -303,7 +303,7 @@ function buildPooler(
   fdw: { host: string; sslmode: SslMode; sslrootcert: string | undefined },
 ): Pooler {
   const host = raw.host !== undefined ? check.expand(`${path}.host`, raw.host) : fdw.host;
-  if (host === '') check.add(`${path}.host`, 'is empty; name the host this region\'s server reaches its pooler on');
+  if (host === '') check.add(`${path}.host`, "is empty; name the host this region's server reaches its pooler on");
   const portText = check.expand(`${path}.port`, String(raw.port));
   const port = Number(portText);
   if (!Number.isInteger(port) || port < 1 || port > 65535) check.add(`${path}.port`, `${JSON.stringify(portText)} is not a TCP port`);
@@ -426,7 +426,9 @@ function buildEntity(check: Checker, e: RawEntity, index: number): Entity {
  * region's server does.
  */
 function checkPoolers(check: Checker, regions: readonly { index: number; region: Region }[]): void {
-  const passwords = [...new Set(regions.filter(({ region }) => region.fdw.auth === 'password').map(({ region }) => region.fdw.passwordEnv))];
+  const passwords = [
+    ...new Set(regions.filter(({ region }) => region.fdw.auth === 'password').map(({ region }) => region.fdw.passwordEnv)),
+  ];
   const servers = new Map(regions.map(({ region }) => [`${region.fdw.host}:${region.fdw.port}`, region.name]));
   for (const { index, region } of regions) {
     if (region.pooler === undefined) continue;
@@ -448,7 +450,13 @@ function checkPoolers(check: Checker, regions: readonly { index: number; region:
     regions.flatMap(({ index, region }) =>
       region.pooler === undefined
         ? []
-        : [{ path: `regions[${index}].pooler.port`, key: `${region.pooler.host}:${region.pooler.port}`, label: `the pooler ${region.pooler.host}:${region.pooler.port}` }],
+        : [
+            {
+              path: `regions[${index}].pooler.port`,
+              key: `${region.pooler.host}:${region.pooler.port}`,
+              label: `the pooler ${region.pooler.host}:${region.pooler.port}`,
+            },
+          ],
     ),
   );
 }

@@ -7,6 +7,7 @@ import { selectRegions } from '../migrate/migrateFleet.js';
 import type { DoctorFinding } from './doctorFinding.js';
 import { doctorRules } from './doctorRules.js';
 import { readDoctorSnapshot } from './readDoctorSnapshot.js';
+import { readPoolerProbe } from './readPoolerProbe.js';
 
 export type { DoctorFinding } from './doctorFinding.js';
 
@@ -51,8 +52,10 @@ async function checkRegion(
     if (late) throw new Error('connected after the deadline');
     // statement_timeout bounds each statement (a link probe's connect has its own connect_timeout)
     await client.query(`SET statement_timeout = ${Math.max(1000, Math.floor(timeoutMs / 2))}; BEGIN TRANSACTION READ ONLY`);
-    const snapshot = await readDoctorSnapshot(client, config, region);
+    const read = await readDoctorSnapshot(client, config, region);
     await client.query('ROLLBACK');
+    const pooler = await readPoolerProbe(config, region, env, Math.max(1000, Math.floor(timeoutMs / 4)));
+    const snapshot = pooler === undefined ? read : { ...read, pooler };
     return { region: region.name, findings: doctorRules({ config, region, snapshot, envSet }) };
   })().finally(() => client?.end().catch(() => undefined));
   const deadline = new Promise<never>((_, reject) => {

@@ -4,6 +4,7 @@ import { connectionTls } from './rules/connectionTls.js';
 import { dblink } from './rules/dblink.js';
 import { extensions } from './rules/extensions.js';
 import { linkPasswordEnv } from './rules/linkPasswordEnv.js';
+import { linkPooler } from './rules/linkPooler.js';
 import { linkTls } from './rules/linkTls.js';
 import { logSettings } from './rules/logSettings.js';
 import { maxPreparedTransactions } from './rules/maxPreparedTransactions.js';
@@ -23,6 +24,7 @@ export const DOCTOR_RULES: readonly DoctorRule[] = [
   parameterPrivileges,
   maxPreparedTransactions,
   linkTls,
+  linkPooler,
   logSettings,
   linkPasswordEnv,
 ];

@@ -53,6 +53,20 @@ export interface DoctorSnapshot {
    * not migrated, dblink not usable here).
    */
   readonly linkProbes: readonly { readonly server: string; readonly ok: boolean; readonly error?: string }[];
+  /**
+   * The region's link pooler (regions.yaml `pooler:`) as its console
+   * (`SHOW DATABASES`) answers the link role; absent when the region has none.
+   */
+  readonly pooler?: PoolerProbe;
   /** Files named in regions.yaml looked up on this server (superusers only): path as given, whether it exists (null: not known). */
   readonly files: readonly { readonly path: string; readonly exists: boolean | null }[];
+}
+
+/** What doctor read from a region's link pooler (PgBouncer's console). */
+export interface PoolerProbe {
+  /** Whether the console answered; `error` says why not. */
+  readonly reachable: boolean;
+  readonly error?: string;
+  /** Each database the pooler serves: its pool mode (the pooler's default when the database sets none) and pool size. */
+  readonly databases: readonly { readonly name: string; readonly poolMode: string; readonly poolSize: number }[];
 }

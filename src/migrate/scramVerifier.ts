@@ -32,6 +32,9 @@ export function isPrintableAscii(password: string): boolean {
  * @example linkVerifier('secret', 'residency_link') === linkVerifier('secret', 'residency_link') // true
  */
 export function linkVerifier(password: string, role: string): string {
-  const salt = createHmac('sha256', Buffer.from(password, 'utf8')).update(`pg-residency link verifier salt:${role}`).digest().subarray(0, 16);
+  const salt = createHmac('sha256', Buffer.from(password, 'utf8'))
+    .update(`pg-residency link verifier salt:${role}`)
+    .digest()
+    .subarray(0, 16);
   return scramVerifier(password, salt);
 }

@@ -136,7 +136,9 @@ function fleetYaml(
         ...(options.fdw?.[r.name] === undefined ? [] : [options.fdw[r.name]]),
       ];
       const pooler =
-        poolerPorts[r.name] === undefined ? '' : `, pooler: { host: 127.0.0.1, port: ${poolerPorts[r.name]}, pool_size: ${options.pooler!.poolSize} }`;
+        poolerPorts[r.name] === undefined
+          ? ''
+          : `, pooler: { host: 127.0.0.1, port: ${poolerPorts[r.name]}, pool_size: ${options.pooler!.poolSize} }`;
       return `  - { name: ${r.name}, url: "postgres://postgres@127.0.0.1:${ports[r.name]}/residency", postgres: ${r.postgres}, fdw: { ${fdw.join(', ')} }${pooler} }`;
     }),
     'entities:',

@@ -50,7 +50,7 @@ test.serial('every link of a region goes to its pooler, whose server connections
   for (const caller of REGIONS) {
     const servers = await fleet.query<{ srvname: string; options: string[] }>(
       caller,
-      "SELECT srvname, srvoptions AS options FROM pg_foreign_server WHERE srvname = ANY ($1) ORDER BY srvname",
+      'SELECT srvname, srvoptions AS options FROM pg_foreign_server WHERE srvname = ANY ($1) ORDER BY srvname',
       [[...REGIONS]],
     );
     t.is(servers.length, 3, `${caller}: a server per region, the loopback included`);
@@ -71,111 +71,133 @@ test.serial('every link of a region goes to its pooler, whose server connections
   t.is(row?.v, 'pg_catalog,3,postgres');
 });
 
-test.serial('writes and reads through the poolers: upsert from each region, get_ and the parent everywhere, nothing left prepared', async (t) => {
-  const keys: Record<string, string> = {};
-  for (const caller of REGIONS) {
-    for (const owner of REGIONS) {
-      const key = randomUUID();
-      keys[`${caller}:${owner}`] = key;
-      await fleet.query(caller, 'SELECT shared.upsert_identity($1, $2, $3, $4)', [key, `${owner} by ${caller}`, owner, 'n']);
-    }
-  }
-  for (const reader of REGIONS) {
-    for (const [label, key] of Object.entries(keys)) {
-      const owner = label.split(':')[1]!;
-      const byCaller = label.split(':')[0]!;
-      t.deepEqual(await fleet.query(reader, 'SELECT name FROM shared.get_identity($1)', [key]), [{ name: `${owner} by ${byCaller}` }], `${reader}: get_ ${label}`);
-    }
-    // the parent: its foreign partitions read the other regions through postgres_fdw's cursors
-    const counted = await fleet.query<{ region: string; n: number }>(
-      reader,
-      'SELECT region, count(*)::int AS n FROM shared.identity_details WHERE uuid = ANY ($1) GROUP BY region ORDER BY region',
-      [Object.values(keys)],
-    );
-    t.deepEqual(counted, [
-      { region: 'aus', n: 3 },
-      { region: 'gbr', n: 3 },
-      { region: 'usa', n: 3 },
-    ]);
-  }
-  for (const region of REGIONS) t.deepEqual(await fleet.query(region, 'SELECT gid FROM pg_prepared_xacts'), [], region);
-});
-
-test.serial(`link sessions stay within the pools: 3 regions x 16 sessions writing at once, at most 3 x ${POOL_SIZE} per region`, async (t) => {
-  const sessions = await Promise.all(
-    REGIONS.flatMap((region) =>
-      Array.from({ length: 16 }, async () => {
-        const client = new pg.Client({ host: '127.0.0.1', port: fleet.ports[region], user: 'postgres', password: fleet.env.PGPASSWORD, database: 'residency' });
-        await client.connect();
-        return { region, client };
-      }),
-    ),
-  );
-  const most: Record<string, number> = { usa: 0, gbr: 0, aus: 0 };
-  const mostPrepared: Record<string, number> = { usa: 0, gbr: 0, aus: 0 };
-  let writing = true;
-  const sampler = (async () => {
-    while (writing) {
-      for (const region of REGIONS) {
-        const [{ n, p }] = (await fleet.query<{ n: number; p: number }>(
-          region,
-          'SELECT (SELECT count(*)::int FROM pg_stat_activity WHERE usename = $1) AS n, (SELECT count(*)::int FROM pg_prepared_xacts) AS p',
-          [fleet.config.link.role],
-        )) as [{ n: number; p: number }];
-        most[region] = Math.max(most[region]!, n);
-        mostPrepared[region] = Math.max(mostPrepared[region]!, p);
+test.serial(
+  'writes and reads through the poolers: upsert from each region, get_ and the parent everywhere, nothing left prepared',
+  async (t) => {
+    const keys: Record<string, string> = {};
+    for (const caller of REGIONS) {
+      for (const owner of REGIONS) {
+        const key = randomUUID();
+        keys[`${caller}:${owner}`] = key;
+        await fleet.query(caller, 'SELECT shared.upsert_identity($1, $2, $3, $4)', [key, `${owner} by ${caller}`, owner, 'n']);
       }
-      await sleep(10);
     }
-  })();
-  const codes = new Map<string, number>();
-  const written: string[] = [];
-  try {
-    await Promise.all(
-      sessions.map(async ({ client }, i) => {
-        for (let n = 0; n < 6; n += 1) {
-          const key = randomUUID();
-          const owner = REGIONS[(i + n) % 3]!;
-          const { code } = await failure(client.query('SELECT shared.upsert_identity($1, $2, $3, $4)', [key, 'load', owner, 'n']));
-          codes.set(code, (codes.get(code) ?? 0) + 1);
-          if (code === 'none') written.push(key);
-        }
-      }),
-    );
-  } finally {
-    writing = false;
-    await sampler;
-    await Promise.all(sessions.map(({ client }) => client.end()));
-  }
-  t.log('outcomes', Object.fromEntries(codes), 'link backends at most', most, 'prepared at most', mostPrepared);
-  // fresh random keys: only a false abort of the claims (issue 20's other side) may fail one
-  t.true([...codes.keys()].every((c) => c === 'none' || c === '40001'), JSON.stringify(Object.fromEntries(codes)));
-  t.true(written.length >= 48 * 6 * 0.9);
-  for (const region of REGIONS) {
-    t.true(most[region]! <= 3 * POOL_SIZE, `${region}: ${most[region]} link sessions, more than 3 poolers x ${POOL_SIZE}`);
-    t.true(most[region]! > 0, `${region}: sampled no link session at all`);
-    const [{ n }] = (await fleet.query<{ n: number }>(region, 'SELECT count(*)::int AS n FROM shared.identity WHERE uuid = ANY ($1)', [
-      written,
-    ])) as [{ n: number }];
-    t.is(n, written.length, `${region}: the directory holds every acknowledged write`);
-  }
-});
+    for (const reader of REGIONS) {
+      for (const [label, key] of Object.entries(keys)) {
+        const owner = label.split(':')[1]!;
+        const byCaller = label.split(':')[0]!;
+        t.deepEqual(
+          await fleet.query(reader, 'SELECT name FROM shared.get_identity($1)', [key]),
+          [{ name: `${owner} by ${byCaller}` }],
+          `${reader}: get_ ${label}`,
+        );
+      }
+      // the parent: its foreign partitions read the other regions through postgres_fdw's cursors
+      const counted = await fleet.query<{ region: string; n: number }>(
+        reader,
+        'SELECT region, count(*)::int AS n FROM shared.identity_details WHERE uuid = ANY ($1) GROUP BY region ORDER BY region',
+        [Object.values(keys)],
+      );
+      t.deepEqual(counted, [
+        { region: 'aus', n: 3 },
+        { region: 'gbr', n: 3 },
+        { region: 'usa', n: 3 },
+      ]);
+    }
+    for (const region of REGIONS) t.deepEqual(await fleet.query(region, 'SELECT gid FROM pg_prepared_xacts'), [], region);
+  },
+);
 
-test.serial('a new session first write reaches every region on the pools warm server connections: no region opens a link session for it', async (t) => {
-  // warm: a write from usa has each pool hold a server connection
-  await fleet.query('usa', 'SELECT shared.upsert_identity($1, $2, $3, $4)', [randomUUID(), 'warm', 'gbr', 'n']);
-  const before = await linkBackends();
-  const since = new Date();
-  // a new application session (a new backend: its dblink links are new libpq connections, to the pooler)
-  await fleet.query('usa', 'SELECT shared.upsert_identity($1, $2, $3, $4)', [randomUUID(), 'first', 'aus', 'n']);
-  const after = await linkBackends();
-  for (const region of REGIONS) {
-    const opened = after[region]!.filter((b) => b.started >= since);
-    t.deepEqual(opened, [], `${region}: link sessions opened for the new session's first write`);
-    t.true(after[region]!.length <= 3 * POOL_SIZE);
-    t.true(before[region]!.length > 0);
-  }
-});
+test.serial(
+  `link sessions stay within the pools: 3 regions x 16 sessions writing at once, at most 3 x ${POOL_SIZE} per region`,
+  async (t) => {
+    const sessions = await Promise.all(
+      REGIONS.flatMap((region) =>
+        Array.from({ length: 16 }, async () => {
+          const client = new pg.Client({
+            host: '127.0.0.1',
+            port: fleet.ports[region],
+            user: 'postgres',
+            password: fleet.env.PGPASSWORD,
+            database: 'residency',
+          });
+          await client.connect();
+          return { region, client };
+        }),
+      ),
+    );
+    const most: Record<string, number> = { usa: 0, gbr: 0, aus: 0 };
+    const mostPrepared: Record<string, number> = { usa: 0, gbr: 0, aus: 0 };
+    let writing = true;
+    const sampler = (async () => {
+      while (writing) {
+        for (const region of REGIONS) {
+          const [{ n, p }] = (await fleet.query<{ n: number; p: number }>(
+            region,
+            'SELECT (SELECT count(*)::int FROM pg_stat_activity WHERE usename = $1) AS n, (SELECT count(*)::int FROM pg_prepared_xacts) AS p',
+            [fleet.config.link.role],
+          )) as [{ n: number; p: number }];
+          most[region] = Math.max(most[region]!, n);
+          mostPrepared[region] = Math.max(mostPrepared[region]!, p);
+        }
+        await sleep(10);
+      }
+    })();
+    const codes = new Map<string, number>();
+    const written: string[] = [];
+    try {
+      await Promise.all(
+        sessions.map(async ({ client }, i) => {
+          for (let n = 0; n < 6; n += 1) {
+            const key = randomUUID();
+            const owner = REGIONS[(i + n) % 3]!;
+            const { code } = await failure(client.query('SELECT shared.upsert_identity($1, $2, $3, $4)', [key, 'load', owner, 'n']));
+            codes.set(code, (codes.get(code) ?? 0) + 1);
+            if (code === 'none') written.push(key);
+          }
+        }),
+      );
+    } finally {
+      writing = false;
+      await sampler;
+      await Promise.all(sessions.map(({ client }) => client.end()));
+    }
+    t.log('outcomes', Object.fromEntries(codes), 'link backends at most', most, 'prepared at most', mostPrepared);
+    // fresh random keys: only a false abort of the claims (issue 20's other side) may fail one
+    t.true(
+      [...codes.keys()].every((c) => c === 'none' || c === '40001'),
+      JSON.stringify(Object.fromEntries(codes)),
+    );
+    t.true(written.length >= 48 * 6 * 0.9);
+    for (const region of REGIONS) {
+      t.true(most[region]! <= 3 * POOL_SIZE, `${region}: ${most[region]} link sessions, more than 3 poolers x ${POOL_SIZE}`);
+      t.true(most[region]! > 0, `${region}: sampled no link session at all`);
+      const [{ n }] = (await fleet.query<{ n: number }>(region, 'SELECT count(*)::int AS n FROM shared.identity WHERE uuid = ANY ($1)', [
+        written,
+      ])) as [{ n: number }];
+      t.is(n, written.length, `${region}: the directory holds every acknowledged write`);
+    }
+  },
+);
+
+test.serial(
+  'a new session first write reaches every region on the pools warm server connections: no region opens a link session for it',
+  async (t) => {
+    // warm: a write from usa has each pool hold a server connection
+    await fleet.query('usa', 'SELECT shared.upsert_identity($1, $2, $3, $4)', [randomUUID(), 'warm', 'gbr', 'n']);
+    const before = await linkBackends();
+    const since = new Date();
+    // a new application session (a new backend: its dblink links are new libpq connections, to the pooler)
+    await fleet.query('usa', 'SELECT shared.upsert_identity($1, $2, $3, $4)', [randomUUID(), 'first', 'aus', 'n']);
+    const after = await linkBackends();
+    for (const region of REGIONS) {
+      const opened = after[region]!.filter((b) => b.started >= since);
+      t.deepEqual(opened, [], `${region}: link sessions opened for the new session's first write`);
+      t.true(after[region]!.length <= 3 * POOL_SIZE);
+      t.true(before[region]!.length > 0);
+    }
+  },
+);
 
 test.serial('a coordinator killed after its decision through the pooler: resolve commits its prepared parts', async (t) => {
   const key = randomUUID();

@@ -1,0 +1,270 @@
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import { literal, qualified } from '../src/sql/quote.js';
+import { startProxiedFleet, type ProxiedFleet } from './proxiedFleet.js';
+import { regionFleet } from './regionFleets.js';
+
+/** One operation under load: a write of a fresh random key from `caller`. */
+type LoadOp = 'upsert' | 'floor-fdw';
+
+export interface LoadOptions {
+  /** Region counts, e.g. [3, 5]. */
+  readonly counts: readonly number[];
+  /** Clients per calling region, e.g. [1, 4, 16, 32]. */
+  readonly clients: readonly number[];
+  /** How long each cell runs, after a short warm-up. */
+  readonly seconds: number;
+  readonly delayMs: number;
+  readonly poolSize: number;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (text: string) => void;
+}
+
+/** One cell: an operation at a concurrency, from one region or from all. */
+export interface LoadCell {
+  readonly regions: number;
+  readonly op: LoadOp;
+  readonly from: 'one' | 'all';
+  readonly clientsPerRegion: number;
+  readonly calls: number;
+  readonly perSecond: number;
+  readonly p50: number;
+  readonly p95: number;
+  readonly p99: number;
+  /** Calls that failed with 40001 (a false abort: every key is fresh). */
+  readonly aborts: number;
+  /** Other failures, by SQLSTATE. */
+  readonly errors: Readonly<Record<string, number>>;
+  /** Link-role backends on a region's server, most sampled over all regions. */
+  readonly linkSessions: number;
+  /** Prepared transactions on a region's server, most sampled over all regions. */
+  readonly prepared: number;
+}
+
+export interface FirstCall {
+  readonly regions: number;
+  /** A new session's first write, in ms and in round trips (2 x delay). */
+  readonly firstMs: number;
+  /** The same session's next writes (median). */
+  readonly warmMs: number;
+  /** Connections the delay proxies accepted during the first write: new links across the WAN. */
+  readonly wanConnects: number;
+}
+
+export interface LoadResult {
+  readonly delayMs: number;
+  readonly poolSize: number;
+  readonly seconds: number;
+  readonly cells: readonly LoadCell[];
+  readonly firstCalls: readonly FirstCall[];
+  readonly failures: readonly string[];
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** The hand-written postgres_fdw transaction of the region benchmark's floor: the person here, the directory row in every other region. */
+async function prepareFloor(fleet: ProxiedFleet): Promise<void> {
+  const names = fleet.config.regions.map((r) => r.name);
+  for (const caller of names) {
+    const c = await fleet.client(caller);
+    await c.query('CREATE SCHEMA IF NOT EXISTS bench_fdw');
+    await c.query(
+      'CREATE TABLE IF NOT EXISTS public.bench_floor_directory (uuid uuid PRIMARY KEY, region text NOT NULL, note text, created_on timestamptz NOT NULL)',
+    );
+    await c.query('GRANT INSERT ON public.bench_floor_directory TO PUBLIC');
+    for (const r of names.filter((n) => n !== caller)) {
+      await c.query(
+        `CREATE FOREIGN TABLE IF NOT EXISTS ${qualified('bench_fdw', r)} (uuid uuid, region text, note text, created_on timestamptz) SERVER ${qualified(r)} OPTIONS (schema_name 'public', table_name 'bench_floor_directory')`,
+      );
+    }
+  }
+}
+
+function floorSql(caller: string, remotes: readonly string[]): string {
+  const uuid = literal(randomUUID());
+  return [
+    'BEGIN',
+    `INSERT INTO shared.identity (uuid, region, note) VALUES (${uuid}, ${literal(caller)}, 'load')`,
+    `INSERT INTO ${qualified(caller, 'identity_details')} (uuid, region, name) VALUES (${uuid}, ${literal(caller)}, 'load')`,
+    ...remotes.map(
+      (r) =>
+        `INSERT INTO ${qualified('bench_fdw', r)} (uuid, region, note, created_on) VALUES (${uuid}, ${literal(caller)}, 'load', now())`,
+    ),
+    'COMMIT',
+  ].join(';\n');
+}
+
+/** Samples the link sessions and prepared transactions of every region until stopped; returns the most seen. */
+function sampler(clients: readonly pg.Client[], role: string): { stop: () => Promise<{ links: number; prepared: number }> } {
+  let running = true;
+  let links = 0;
+  let prepared = 0;
+  const loop = (async () => {
+    while (running) {
+      for (const c of clients) {
+        const { rows } = await c.query<{ n: number; p: number }>(
+          'SELECT (SELECT count(*)::int FROM pg_stat_activity WHERE usename = $1) AS n, (SELECT count(*)::int FROM pg_prepared_xacts) AS p',
+          [role],
+        );
+        links = Math.max(links, rows[0]!.n);
+        prepared = Math.max(prepared, rows[0]!.p);
+      }
+      await sleep(50);
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return { links, prepared };
+    },
+  };
+}
+
+async function runCell(
+  fleet: ProxiedFleet,
+  op: LoadOp,
+  from: 'one' | 'all',
+  perRegion: number,
+  seconds: number,
+  samplers: readonly pg.Client[],
+  signal?: AbortSignal,
+): Promise<LoadCell> {
+  const names = fleet.config.regions.map((r) => r.name);
+  const callers = from === 'one' ? [names[0]!] : names;
+  const sessions = await Promise.all(
+    callers.flatMap((caller) => Array.from({ length: perRegion }, async () => ({ caller, client: await fleet.client(caller) }))),
+  );
+  const call = (caller: string, client: pg.Client) =>
+    op === 'upsert'
+      ? client.query('SELECT shared.upsert_identity($1, $2, $3, $4)', [
+          randomUUID(),
+          'load',
+          names[Math.floor(Math.random() * names.length)],
+          'load',
+        ])
+      : client.query(
+          floorSql(
+            caller,
+            names.filter((n) => n !== caller),
+          ),
+        );
+  // warm-up: every session connected and its links open
+  await Promise.all(sessions.map(({ caller, client }) => call(caller, client).catch(() => undefined)));
+  const latencies: number[] = [];
+  const errors: Record<string, number> = {};
+  let aborts = 0;
+  const sample = sampler(samplers, fleet.config.link.role);
+  const start = performance.now();
+  const end = start + seconds * 1000;
+  await Promise.all(
+    sessions.map(async ({ caller, client }) => {
+      while (performance.now() < end && !signal?.aborted) {
+        const t0 = performance.now();
+        try {
+          await call(caller, client);
+          latencies.push(performance.now() - t0);
+        } catch (error) {
+          const code = (error as { code?: string }).code ?? 'other';
+          if (op === 'floor-fdw') await client.query('ROLLBACK').catch(() => undefined);
+          if (code === '40001') aborts += 1;
+          else errors[code] = (errors[code] ?? 0) + 1;
+        }
+      }
+    }),
+  );
+  const elapsed = (performance.now() - start) / 1000;
+  const seen = await sample.stop();
+  await Promise.all(sessions.map(({ client }) => client.end().catch(() => undefined)));
+  latencies.sort((a, b) => a - b);
+  return {
+    regions: names.length,
+    op,
+    from,
+    clientsPerRegion: perRegion,
+    calls: latencies.length + aborts + Object.values(errors).reduce((a, b) => a + b, 0),
+    perSecond: latencies.length / elapsed,
+    p50: percentile(latencies, 50),
+    p95: percentile(latencies, 95),
+    p99: percentile(latencies, 99),
+    aborts,
+    errors,
+    linkSessions: seen.links,
+    prepared: seen.prepared,
+  };
+}
+
+/** A new session's first write against its next ones, and the WAN connections the first one opened. */
+async function firstCall(fleet: ProxiedFleet, runs: number): Promise<FirstCall> {
+  const names = fleet.config.regions.map((r) => r.name);
+  const write = (c: pg.Client) => c.query('SELECT shared.upsert_identity($1, $2, $3, $4)', [randomUUID(), 'first', names[1], 'first']);
+  const firsts: number[] = [];
+  const warms: number[] = [];
+  let wan = 0;
+  for (let i = 0; i < runs; i += 1) {
+    const c = await fleet.client(names[0]!);
+    const before = Object.values(fleet.counters()).reduce((n, x) => n + x.connections, 0);
+    let t0 = performance.now();
+    await write(c);
+    firsts.push(performance.now() - t0);
+    wan += Object.values(fleet.counters()).reduce((n, x) => n + x.connections, 0) - before;
+    for (let j = 0; j < 3; j += 1) {
+      t0 = performance.now();
+      await write(c);
+      warms.push(performance.now() - t0);
+    }
+    await c.end();
+  }
+  firsts.sort((a, b) => a - b);
+  warms.sort((a, b) => a - b);
+  return { regions: names.length, firstMs: percentile(firsts, 50), warmMs: percentile(warms, 50), wanConnects: wan / runs };
+}
+
+/**
+ * The load suite (issue 20): on fleets of each count, with a link pooler
+ * beside every region and a delay proxy in front of every server, fresh-key
+ * writes (`upsert_identity`) and the hand-written postgres_fdw transaction,
+ * from one region and from all, at each concurrency: throughput, latency
+ * percentiles, false aborts (40001), the most link sessions and prepared
+ * transactions one region held; and a new session's first write.
+ */
+export async function benchLoad(options: LoadOptions): Promise<LoadResult> {
+  const cells: LoadCell[] = [];
+  const firstCalls: FirstCall[] = [];
+  const failures: string[] = [];
+  for (const count of options.counts) {
+    options.onProgress?.(`load: ${count} regions, pool size ${options.poolSize}`);
+    const fleet = await startProxiedFleet({
+      regions: regionFleet(count),
+      delayMs: options.delayMs,
+      pooler: { poolSize: options.poolSize },
+    });
+    try {
+      await prepareFloor(fleet);
+      const samplers = await Promise.all(fleet.config.regions.map((r) => fleet.client(r.name)));
+      firstCalls.push(await firstCall(fleet, 5));
+      for (const clients of options.clients) {
+        for (const from of ['one', 'all'] as const) {
+          for (const op of ['upsert', 'floor-fdw'] as const) {
+            if (options.signal?.aborted) throw options.signal.reason as Error;
+            const cell = await runCell(fleet, op, from, clients, options.seconds, samplers, options.signal);
+            options.onProgress?.(
+              `load: ${count} regions, ${op} from ${from}, ${clients}/region: ${cell.perSecond.toFixed(0)}/s p50 ${cell.p50.toFixed(1)} p99 ${cell.p99.toFixed(1)} aborts ${cell.aborts} links ${cell.linkSessions}`,
+            );
+            for (const [code, n] of Object.entries(cell.errors))
+              failures.push(`${count} regions ${op} from ${from} x${clients}: ${n} x ${code}`);
+            cells.push(cell);
+          }
+        }
+      }
+    } finally {
+      await fleet.stop();
+    }
+  }
+  return { delayMs: options.delayMs, poolSize: options.poolSize, seconds: options.seconds, cells, firstCalls, failures };
+}

@@ -1,0 +1,44 @@
+import type { LoadCell, LoadResult } from './benchLoad.js';
+
+const ms = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '-');
+
+/** The share of calls that were false aborts, in percent. */
+function abortShare(cell: LoadCell): string {
+  return cell.calls === 0 ? '-' : `${((100 * cell.aborts) / cell.calls).toFixed(2)}%`;
+}
+
+/**
+ * The load suite's report: per fleet size, caller set and concurrency, the
+ * write beside the hand-written postgres_fdw transaction of the same run
+ * (throughput ratio, percentiles, false aborts, link sessions and prepared
+ * transactions one region held at most), then a new session's first write.
+ */
+export function formatLoad(result: LoadResult, load: string): string {
+  const lines = [
+    `Load: fresh random keys, ${result.delayMs} ms each way between regions (delay proxies), a link pooler (PgBouncer 1.18, transaction mode, pool_size ${result.poolSize}) beside every region; ${result.seconds} s per cell; load average at the start: ${load}.`,
+    '',
+    '| regions | from | clients/region | upsert/s | fdw tx/s | ratio | upsert p50 / p95 / p99 ms | fdw tx p50 / p99 ms | 40001 | link sessions (max/region) | prepared (max/region) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  const writes = result.cells.filter((c) => c.op === 'upsert');
+  for (const w of writes) {
+    const f = result.cells.find(
+      (c) => c.op === 'floor-fdw' && c.regions === w.regions && c.from === w.from && c.clientsPerRegion === w.clientsPerRegion,
+    );
+    lines.push(
+      `| ${w.regions} | ${w.from === 'one' ? 'usa' : 'all'} | ${w.clientsPerRegion} | ${w.perSecond.toFixed(0)} | ${f ? f.perSecond.toFixed(0) : '-'} | ${f && f.perSecond > 0 ? `${(w.perSecond / f.perSecond).toFixed(2)}x` : '-'} | ${ms(w.p50)} / ${ms(w.p95)} / ${ms(w.p99)} | ${f ? `${ms(f.p50)} / ${ms(f.p99)}` : '-'} | ${w.aborts} (${abortShare(w)}) | ${w.linkSessions} (fdw tx: ${f?.linkSessions ?? '-'}) | ${w.prepared} |`,
+    );
+  }
+  lines.push(
+    '',
+    `| regions | first write of a new session | warm write | difference in round trips (${2 * result.delayMs} ms) | WAN connections opened by the first write |`,
+    '| --- | --- | --- | --- | --- |',
+  );
+  for (const f of result.firstCalls) {
+    lines.push(
+      `| ${f.regions} | ${ms(f.firstMs)} ms | ${ms(f.warmMs)} ms | ${((f.firstMs - f.warmMs) / (2 * result.delayMs)).toFixed(2)} | ${f.wanConnects.toFixed(1)} |`,
+    );
+  }
+  if (result.failures.length > 0) lines.push('', 'Failures other than 40001:', ...result.failures.map((f) => `- ${f}`));
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,82 @@
+import test from 'ava';
+import { parseConfig } from '../../../src/config/parseConfig.js';
+import type { DoctorSnapshot } from '../../../src/doctor/doctorSnapshot.js';
+import { linkPooler } from '../../../src/doctor/rules/linkPooler.js';
+import { input, readySnapshot } from '../doctorFixture.js';
+
+const POOLED = parseConfig(
+  `
+regions:
+  - { name: usa, url: "postgres://m@db.usa.example:5432/residency", postgres: 10, pooler: { port: 6432, pool_size: 40 } }
+  - { name: gbr, url: "postgres://m@db.gbr.example:5432/residency", postgres: 15, pooler: { port: 6432, pool_size: 40 } }
+  - { name: aus, url: "postgres://m@db.aus.example:5432/residency", postgres: 18, pooler: { port: 6432, pool_size: 40 } }
+entities:
+  - name: identity
+    key: { name: uuid, type: uuid }
+    resident: [{ name: name, type: text }]
+`,
+  'regions.yaml',
+  {},
+);
+
+const probe = (modes: Record<string, string>): DoctorSnapshot['pooler'] => ({
+  reachable: true,
+  databases: Object.entries(modes).map(([name, poolMode]) => ({ name, poolMode, poolSize: 40 })),
+});
+const run = (snapshot: DoctorSnapshot) => linkPooler({ config: POOLED, region: POOLED.regions[1]!, snapshot, envSet: new Set() });
+
+test('no pooler in regions.yaml: nothing', (t) => {
+  t.deepEqual(linkPooler(input(readySnapshot())), []);
+});
+
+test('a pooler serving every region in transaction mode, pools that fit: nothing', (t) => {
+  t.deepEqual(
+    run(
+      readySnapshot({
+        pooler: probe({ usa: 'transaction', gbr: 'transaction', aus: 'transaction' }),
+        settings: { max_connections: '200', max_prepared_transactions: '100' },
+      }),
+    ),
+    [],
+  );
+});
+
+test('an unreachable pooler is an error naming where it was looked for', (t) => {
+  const [f] = run(readySnapshot({ pooler: { reachable: false, error: 'connect ECONNREFUSED', databases: [] } }));
+  t.is(f?.id, 'pooler-unreachable');
+  t.is(f?.level, 'error');
+  t.regex(f!.detail, /db\.gbr\.example:6432.*ECONNREFUSED/);
+});
+
+test('statement mode is an error, session mode a warning, a missing region an error', (t) => {
+  const findings = run(
+    readySnapshot({
+      pooler: probe({ usa: 'statement', gbr: 'session' }),
+      settings: { max_connections: '200', max_prepared_transactions: '100' },
+    }),
+  );
+  t.deepEqual(
+    findings.map((f) => [f.id, f.level]),
+    [
+      ['pooler-pool-mode', 'error'],
+      ['pooler-pool-mode', 'warning'],
+      ['pooler-database-missing', 'error'],
+    ],
+  );
+  t.regex(findings[2]!.fix, /aus = host=db\.aus\.example port=5432 dbname=residency/);
+});
+
+test('pools larger than max_connections or max_prepared_transactions allow are warnings', (t) => {
+  const findings = run(
+    readySnapshot({
+      pooler: probe({ usa: 'transaction', gbr: 'transaction', aus: 'transaction' }),
+      settings: { max_connections: '100', max_prepared_transactions: '64' },
+    }),
+  );
+  t.deepEqual(
+    findings.map((f) => f.id),
+    ['pooler-pool-size-connections', 'pooler-pool-size-prepared'],
+  );
+  t.regex(findings[0]!.detail, /may open 120 link sessions here/);
+  t.regex(findings[1]!.detail, /by 80 \(their pool_size\), and max_prepared_transactions is 64/);
+});

@@ -18,6 +18,8 @@ export interface LoadOptions {
   readonly seconds: number;
   readonly delayMs: number;
   readonly poolSize: number;
+  /** Region counts whose new session's first write is measured, with and without poolers. */
+  readonly firstCallCounts: readonly number[];
   readonly signal?: AbortSignal;
   readonly onProgress?: (text: string) => void;
 }
@@ -45,11 +47,15 @@ export interface LoadCell {
 
 export interface FirstCall {
   readonly regions: number;
-  /** A new session's first write, in ms and in round trips (2 x delay). */
+  /** Whether the links went through a pooler beside each region. */
+  readonly pooled: boolean;
+  /** A new session's first write (median ms). */
   readonly firstMs: number;
-  /** The same session's next writes (median). */
+  /** The same session's next writes (median ms). */
   readonly warmMs: number;
-  /** Connections the delay proxies accepted during the first write: new links across the WAN. */
+  /** A new session opening its links to every region and nothing else (`residency.connect_failures`, median ms). */
+  readonly connectMs: number;
+  /** Connections the delay proxies accepted during a first write: new links across the WAN. */
   readonly wanConnects: number;
 }
 
@@ -199,30 +205,52 @@ async function runCell(
   };
 }
 
-/** A new session's first write against its next ones, and the WAN connections the first one opened. */
-async function firstCall(fleet: ProxiedFleet, runs: number): Promise<FirstCall> {
+/** A new session's first write against its next ones, the time its links take to open, and the WAN connections the first write opened. */
+async function firstCall(fleet: ProxiedFleet, pooled: boolean, runs: number): Promise<FirstCall> {
   const names = fleet.config.regions.map((r) => r.name);
   const write = (c: pg.Client) => c.query('SELECT shared.upsert_identity($1, $2, $3, $4)', [randomUUID(), 'first', names[1], 'first']);
+  const wanTotal = () => Object.values(fleet.counters()).reduce((n, x) => n + x.connections, 0);
+  const timed = async (work: () => Promise<unknown>) => {
+    const t0 = performance.now();
+    await work();
+    return performance.now() - t0;
+  };
   const firsts: number[] = [];
   const warms: number[] = [];
+  const connects: number[] = [];
   let wan = 0;
-  for (let i = 0; i < runs; i += 1) {
+  // warm-up: the pools (or nothing, unpooled) and the server's caches
+  for (let i = 0; i < 2; i += 1) {
     const c = await fleet.client(names[0]!);
-    const before = Object.values(fleet.counters()).reduce((n, x) => n + x.connections, 0);
-    let t0 = performance.now();
     await write(c);
-    firsts.push(performance.now() - t0);
-    wan += Object.values(fleet.counters()).reduce((n, x) => n + x.connections, 0) - before;
-    for (let j = 0; j < 3; j += 1) {
-      t0 = performance.now();
-      await write(c);
-      warms.push(performance.now() - t0);
-    }
     await c.end();
   }
-  firsts.sort((a, b) => a - b);
-  warms.sort((a, b) => a - b);
-  return { regions: names.length, firstMs: percentile(firsts, 50), warmMs: percentile(warms, 50), wanConnects: wan / runs };
+  for (let i = 0; i < runs; i += 1) {
+    const c = await fleet.client(names[0]!);
+    await c.query('SELECT 1');
+    const before = wanTotal();
+    firsts.push(await timed(() => write(c)));
+    wan += wanTotal() - before;
+    for (let j = 0; j < 3; j += 1) warms.push(await timed(() => write(c)));
+    await c.end();
+    const linksOnly = await fleet.client(names[0]!);
+    await linksOnly.query('SELECT 1');
+    connects.push(await timed(() => linksOnly.query('SELECT residency.connect_failures($1)', [names])));
+    await linksOnly.end();
+  }
+  const median = (xs: number[]) =>
+    percentile(
+      [...xs].sort((a, b) => a - b),
+      50,
+    );
+  return {
+    regions: names.length,
+    pooled,
+    firstMs: median(firsts),
+    warmMs: median(warms),
+    connectMs: median(connects),
+    wanConnects: wan / runs,
+  };
 }
 
 /**
@@ -237,33 +265,45 @@ export async function benchLoad(options: LoadOptions): Promise<LoadResult> {
   const cells: LoadCell[] = [];
   const firstCalls: FirstCall[] = [];
   const failures: string[] = [];
-  for (const count of options.counts) {
-    options.onProgress?.(`load: ${count} regions, pool size ${options.poolSize}`);
-    const fleet = await startProxiedFleet({
-      regions: regionFleet(count),
-      delayMs: options.delayMs,
-      pooler: { poolSize: options.poolSize },
-    });
-    try {
-      await prepareFloor(fleet);
-      const samplers = await Promise.all(fleet.config.regions.map((r) => fleet.client(r.name)));
-      firstCalls.push(await firstCall(fleet, 5));
-      for (const clients of options.clients) {
-        for (const from of ['one', 'all'] as const) {
-          for (const op of ['upsert', 'floor-fdw'] as const) {
-            if (options.signal?.aborted) throw options.signal.reason as Error;
-            const cell = await runCell(fleet, op, from, clients, options.seconds, samplers, options.signal);
-            options.onProgress?.(
-              `load: ${count} regions, ${op} from ${from}, ${clients}/region: ${cell.perSecond.toFixed(0)}/s p50 ${cell.p50.toFixed(1)} p99 ${cell.p99.toFixed(1)} aborts ${cell.aborts} links ${cell.linkSessions}`,
-            );
-            for (const [code, n] of Object.entries(cell.errors))
-              failures.push(`${count} regions ${op} from ${from} x${clients}: ${n} x ${code}`);
-            cells.push(cell);
+  const counts = [...new Set([...options.counts, ...options.firstCallCounts])].sort((a, b) => a - b);
+  for (const count of counts) {
+    for (const pooled of [true, false]) {
+      const loaded = pooled && options.counts.includes(count);
+      if (!loaded && !options.firstCallCounts.includes(count)) continue;
+      options.onProgress?.(`load: ${count} regions, ${pooled ? `pool size ${options.poolSize}` : 'no pooler'}`);
+      const fleet = await startProxiedFleet({
+        regions: regionFleet(count),
+        delayMs: options.delayMs,
+        ...(pooled ? { pooler: { poolSize: options.poolSize } } : {}),
+      });
+      try {
+        if (options.firstCallCounts.includes(count)) {
+          const first = await firstCall(fleet, pooled, 5);
+          options.onProgress?.(
+            `load: ${count} regions, ${pooled ? 'pooled' : 'direct'}: first write ${first.firstMs.toFixed(1)} ms, warm ${first.warmMs.toFixed(1)} ms, links ${first.connectMs.toFixed(1)} ms`,
+          );
+          firstCalls.push(first);
+        }
+        if (!loaded) continue;
+        await prepareFloor(fleet);
+        const samplers = await Promise.all(fleet.config.regions.map((r) => fleet.client(r.name)));
+        for (const clients of options.clients) {
+          for (const from of ['one', 'all'] as const) {
+            for (const op of ['upsert', 'floor-fdw'] as const) {
+              if (options.signal?.aborted) throw options.signal.reason as Error;
+              const cell = await runCell(fleet, op, from, clients, options.seconds, samplers, options.signal);
+              options.onProgress?.(
+                `load: ${count} regions, ${op} from ${from}, ${clients}/region: ${cell.perSecond.toFixed(0)}/s p50 ${cell.p50.toFixed(1)} p99 ${cell.p99.toFixed(1)} aborts ${cell.aborts} links ${cell.linkSessions}`,
+              );
+              for (const [code, n] of Object.entries(cell.errors))
+                failures.push(`${count} regions ${op} from ${from} x${clients}: ${n} x ${code}`);
+              cells.push(cell);
+            }
           }
         }
+      } finally {
+        await fleet.stop();
       }
-    } finally {
-      await fleet.stop();
     }
   }
   return { delayMs: options.delayMs, poolSize: options.poolSize, seconds: options.seconds, cells, firstCalls, failures };

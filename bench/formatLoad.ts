@@ -29,14 +29,17 @@ export function formatLoad(result: LoadResult, load: string): string {
       `| ${w.regions} | ${w.from === 'one' ? 'usa' : 'all'} | ${w.clientsPerRegion} | ${w.perSecond.toFixed(0)} | ${f ? f.perSecond.toFixed(0) : '-'} | ${f && f.perSecond > 0 ? `${(w.perSecond / f.perSecond).toFixed(2)}x` : '-'} | ${ms(w.p50)} / ${ms(w.p95)} / ${ms(w.p99)} | ${f ? `${ms(f.p50)} / ${ms(f.p99)}` : '-'} | ${w.aborts} (${abortShare(w)}) | ${w.linkSessions} (fdw tx: ${f?.linkSessions ?? '-'}) | ${w.prepared} |`,
     );
   }
+  const rt = 2 * result.delayMs;
   lines.push(
     '',
-    `| regions | first write of a new session | warm write | difference in round trips (${2 * result.delayMs} ms) | WAN connections opened by the first write |`,
-    '| --- | --- | --- | --- | --- |',
+    `A new session's first write (from usa, owner gbr) against the same session's next writes, medians; a round trip is ${rt} ms:`,
+    '',
+    '| regions | links | first write | warm write | first - warm, in round trips | opening the links alone | WAN connections opened by the first write |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
   );
   for (const f of result.firstCalls) {
     lines.push(
-      `| ${f.regions} | ${ms(f.firstMs)} ms | ${ms(f.warmMs)} ms | ${((f.firstMs - f.warmMs) / (2 * result.delayMs)).toFixed(2)} | ${f.wanConnects.toFixed(1)} |`,
+      `| ${f.regions} | ${f.pooled ? 'pooler' : 'direct'} | ${ms(f.firstMs)} ms | ${ms(f.warmMs)} ms | ${((f.firstMs - f.warmMs) / rt).toFixed(2)} | ${ms(f.connectMs)} ms (${(f.connectMs / rt).toFixed(2)} round trips) | ${f.wanConnects.toFixed(1)} |`,
     );
   }
   if (result.failures.length > 0) lines.push('', 'Failures other than 40001:', ...result.failures.map((f) => `- ${f}`));

@@ -5,11 +5,15 @@
 //   npm run bench                       generation, the runtime operations, and the floors with 3, 5 and 7 regions
 //   npm run bench -- --regions-only     only the floors with 3, 5 and 7 regions
 //   npm run bench -- --no-reads         without the read suite (npm run bench:reads runs it alone)
+//   npm run bench -- --no-load          without the load suite (npm run bench:load runs it alone; BENCH_LOAD_SHORT=1: a short one)
 //   npm run bench -- --record-today     measure the region figures on the functions of this checkout and
 //                                       record them in bench/today.json (run on the design before two-phase commit)
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { benchLoad } from './benchLoad.js';
 import { benchReads } from './benchReads.js';
+import { formatLoad } from './formatLoad.js';
+import { loadAverage, loadOptions } from './loadOptions.js';
 import { benchRegions, type RegionFigure, type RegionsResult } from './benchRegions.js';
 import { formatReads } from './formatReads.js';
 import { formatRegions } from './formatRegions.js';
@@ -83,12 +87,25 @@ try {
           onProgress: progress,
         });
   const readsTable = reads === undefined ? '' : `\n## Reading across regions\n\n${formatReads(reads)}`;
-  const summary = `${formatted === undefined ? markdown : `${formatted.summary}\n${markdown}`}${readsTable}`;
+  // the load suite (issue 20): writes under load through link poolers, beside the hand-written transaction
+  const startLoad = loadAverage();
+  const load =
+    regionsOnly || process.argv.includes('--no-load')
+      ? undefined
+      : await benchLoad({ ...loadOptions(process.env), signal: abort.signal, onProgress: progress });
+  const loadTable = load === undefined ? '' : `\n## Writes under load\n\n${formatLoad(load, startLoad)}`;
+  const summary = `${formatted === undefined ? markdown : `${formatted.summary}\n${markdown}`}${readsTable}${loadTable}`;
   process.stdout.write(summary);
   const path = here(recordToday ? './RESULTS-today.md' : './RESULTS.md');
   writeFileSync(path, `${summary}\n${formatted?.traces ?? ''}`);
   progress(`wrote ${path}`);
-  if ((classic?.runtime.failures.length ?? 0) > 0 || regions.failures.length > 0 || (reads?.failures.length ?? 0) > 0) process.exitCode = 1;
+  if (
+    (classic?.runtime.failures.length ?? 0) > 0 ||
+    regions.failures.length > 0 ||
+    (reads?.failures.length ?? 0) > 0 ||
+    (load?.failures.length ?? 0) > 0
+  )
+    process.exitCode = 1;
 } catch (error) {
   process.stderr.write(`bench: failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exitCode = 1;

@@ -53,7 +53,7 @@ export interface FirstCall {
   readonly firstMs: number;
   /** The same session's next writes (median ms). */
   readonly warmMs: number;
-  /** A new session opening its links to every region and nothing else (`residency.connect_failures`, median ms). */
+  /** A new session opening its links to every region and nothing else (`residency.connect_failures`, dblink already loaded; median ms). */
   readonly connectMs: number;
   /** Connections the delay proxies accepted during a first write: new links across the WAN. */
   readonly wanConnects: number;
@@ -233,8 +233,9 @@ async function firstCall(fleet: ProxiedFleet, pooled: boolean, runs: number): Pr
     wan += wanTotal() - before;
     for (let j = 0; j < 3; j += 1) warms.push(await timed(() => write(c)));
     await c.end();
+    // a new session opening its links alone: dblink's library loaded and the function compiled first
     const linksOnly = await fleet.client(names[0]!);
-    await linksOnly.query('SELECT 1');
+    await linksOnly.query("SELECT residency_dblink.dblink_get_connections(), residency.connect_failures('{}')");
     connects.push(await timed(() => linksOnly.query('SELECT residency.connect_failures($1)', [names])));
     await linksOnly.end();
   }

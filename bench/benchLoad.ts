@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import pg from 'pg';
+import type pg from 'pg';
 import { literal, qualified } from '../src/sql/quote.js';
 import { startProxiedFleet, type ProxiedFleet } from './proxiedFleet.js';
 import { regionFleet } from './regionFleets.js';

@@ -294,7 +294,7 @@ export async function benchLoad(options: LoadOptions): Promise<LoadResult> {
               if (options.signal?.aborted) throw options.signal.reason as Error;
               const cell = await runCell(fleet, op, from, clients, options.seconds, samplers, options.signal);
               options.onProgress?.(
-                `load: ${count} regions, ${op} from ${from}, ${clients}/region: ${cell.perSecond.toFixed(0)}/s p50 ${cell.p50.toFixed(1)} p99 ${cell.p99.toFixed(1)} aborts ${cell.aborts} links ${cell.linkSessions}`,
+                `load: ${count} regions, ${op} from ${from}, ${clients}/region: ${cell.perSecond.toFixed(0)}/s p50 ${cell.p50.toFixed(1)} p99 ${cell.p99.toFixed(1)} aborts ${cell.aborts} errors ${JSON.stringify(cell.errors)} links ${cell.linkSessions} prepared ${cell.prepared}`,
               );
               for (const [code, n] of Object.entries(cell.errors))
                 failures.push(`${count} regions ${op} from ${from} x${clients}: ${n} x ${code}`);

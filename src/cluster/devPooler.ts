@@ -46,8 +46,11 @@ export function devPoolerPaths(stateDir: string, region: Region): { dir: string;
  * in /usr/sbin, which a non-login PATH may lack).
  * @throws ResidencyError CLUSTER naming how to install it
  */
-export function pgbouncerBinary(env: NodeJS.ProcessEnv = process.env): string {
-  const dirs = [...(env.PATH ?? '').split(delimiter), '/usr/sbin', '/usr/local/sbin', '/usr/bin', '/usr/local/bin'].filter(Boolean);
+export function pgbouncerBinary(
+  env: NodeJS.ProcessEnv = process.env,
+  systemDirs: readonly string[] = ['/usr/sbin', '/usr/local/sbin', '/usr/bin', '/usr/local/bin'],
+): string {
+  const dirs = [...(env.PATH ?? '').split(delimiter), ...systemDirs].filter(Boolean);
   for (const dir of dirs) {
     try {
       accessSync(join(dir, 'pgbouncer'), constants.X_OK);

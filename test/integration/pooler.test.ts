@@ -2,6 +2,9 @@ import test from 'ava';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
+import { startDevPooler, stopDevPooler } from '../../src/cluster/devPooler.js';
+import { serverUser } from '../../src/cluster/serverUser.js';
+import { doctorFleet } from '../../src/doctor/doctorFleet.js';
 import { resolveFleet } from '../../src/migrate/resolveFleet.js';
 import { MIXED, startFleet, type Fleet } from '../helpers/fleet.js';
 import { waitForPause } from '../helpers/pause.js';
@@ -224,3 +227,41 @@ test.serial('a coordinator killed after its decision through the pooler: resolve
   }
   t.deepEqual(await fleet.query('aus', 'SELECT name FROM ONLY aus.identity_details WHERE uuid = $1', [key]), [{ name: 'Crash' }]);
 });
+
+test.serial(
+  'doctor: the poolers answer in transaction mode and the pools fit; a stopped pooler is an error for its region only',
+  async (t) => {
+    const ready = await doctorFleet(fleet.config, fleet.env);
+    t.deepEqual(
+      ready.regions.map((r) => [r.region, r.findings.filter((f) => f.id.startsWith('pooler-')).map((f) => f.id)]),
+      [
+        ['usa', []],
+        ['gbr', []],
+        ['aus', []],
+      ],
+    );
+    const usa = fleet.config.regions[0]!;
+    t.true(await stopDevPooler(fleet.stateDir, usa));
+    try {
+      const report = await doctorFleet(fleet.config, fleet.env);
+      t.false(report.ok);
+      t.deepEqual(
+        report.regions.map((r) => [r.region, r.findings.filter((f) => f.id.startsWith('pooler-')).map((f) => f.id)]),
+        [
+          ['usa', ['pooler-unreachable']],
+          ['gbr', []],
+          ['aus', []],
+        ],
+      );
+      // the links of usa fail as an unreachable region's would
+      const { code } = await failure(fleet.query('usa', 'SELECT shared.upsert_identity($1, $2, $3, $4)', [randomUUID(), 'x', 'gbr', 'n']));
+      t.is(code, 'RS011');
+    } finally {
+      await startDevPooler(fleet.config, usa, fleet.stateDir, await serverUser(), fleet.env[fleet.config.link.passwordEnv]!);
+    }
+    t.is(
+      (await failure(fleet.query('usa', 'SELECT shared.upsert_identity($1, $2, $3, $4)', [randomUUID(), 'x', 'gbr', 'n']))).code,
+      'none',
+    );
+  },
+);

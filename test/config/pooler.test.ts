@@ -1,0 +1,119 @@
+import test from 'ava';
+import { pgbouncerBinary } from '../../src/cluster/devPooler.js';
+import { renderAuthFile, renderPoolerHba, renderPoolerIni } from '../../src/cluster/poolerConfig.js';
+import { parseConfig } from '../../src/config/parseConfig.js';
+import { ConfigError } from '../../src/errors.js';
+import { serverConnectionOptions } from '../../src/migrate/serverBinding.js';
+import { linkVerifier, scramVerifier } from '../../src/migrate/scramVerifier.js';
+
+const yaml = (usa: string, gbr = '', link = '') => `
+${link}
+regions:
+  - { name: usa, url: "postgres://m@127.0.0.1:5432/residency", postgres: 15, fdw: { sslrootcert: /ca.crt }${usa} }
+  - { name: gbr, url: "postgres://m@127.0.0.1:5433/residency", postgres: 15${gbr} }
+entities:
+  - name: identity
+    key: { name: uuid, type: uuid }
+    resident: [{ name: name, type: text }]
+`;
+const problems = (text: string) => {
+  try {
+    parseConfig(text, 'regions.yaml', {});
+    return [];
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    return error.problems.map((p) => `${p.path}: ${p.message}`);
+  }
+};
+
+test('pooler: defaults from the region (host, sslmode, sslrootcert), pool size 8', (t) => {
+  const config = parseConfig(yaml(', pooler: { port: 6432 }'), 'regions.yaml', {});
+  t.deepEqual(config.regions[0]!.pooler, { host: '127.0.0.1', port: 6432, poolSize: 8, sslmode: 'verify-full', sslrootcert: '/ca.crt' });
+  t.is(config.regions[1]!.pooler, undefined);
+});
+
+test('pooler: a bad port or pool size, a port a server or another pooler has, and two link passwords are refused', (t) => {
+  t.deepEqual(problems(yaml(', pooler: { port: 70000, pool_size: 0 }')), [
+    'regions[0].pooler.port: "70000" is not a TCP port',
+    'regions[0].pooler.pool_size: 0 is not a pool size; use 1 to 1000 (default 8) server connections per region',
+  ]);
+  t.deepEqual(problems(yaml(', pooler: { port: 5433 }')), [
+    `regions[0].pooler.port: 127.0.0.1:5433 is where region "gbr"'s server listens; give the pooler a port of its own`,
+  ]);
+  t.deepEqual(problems(yaml(', pooler: { port: 6432 }', ', pooler: { port: 6432 }')), [
+    'regions[1].pooler.port: the pooler 127.0.0.1:6432 is already defined at regions[0].pooler.port',
+  ]);
+  t.deepEqual(problems(yaml(', pooler: { port: 6432 }', ', fdw: { password_env: GBR_LINK }')), [
+    'regions[0].pooler: a pooler logs in to every region as the link role with one password, but the regions reached by password use PG_RESIDENCY_LINK_PASSWORD, GBR_LINK; give them one fdw.password_env (or the link role a certificate, link.sslcert)',
+  ]);
+  t.deepEqual(problems(yaml(', pooler: { port: 6432, extra: 1 }')), [
+    'regions[0].pooler: unknown key "extra"; see docs/reference/regions-yaml.md',
+  ]);
+});
+
+test('a region with a pooler binds every server to it, database = the target region; without one, to the region', (t) => {
+  const config = parseConfig(yaml(', pooler: { port: 6432 }'), 'regions.yaml', {});
+  const [usa, gbr] = config.regions as [(typeof config.regions)[0], (typeof config.regions)[0]];
+  t.deepEqual(serverConnectionOptions(gbr, usa), {
+    host: '127.0.0.1',
+    port: '6432',
+    dbname: 'gbr',
+    sslmode: 'verify-full',
+    connect_timeout: '2',
+    sslrootcert: '/ca.crt',
+  });
+  t.deepEqual(serverConnectionOptions(usa, gbr), {
+    host: '127.0.0.1',
+    port: '5432',
+    dbname: 'residency',
+    sslmode: 'verify-full',
+    connect_timeout: '2',
+    sslrootcert: '/ca.crt',
+  });
+  t.deepEqual(serverConnectionOptions(usa), serverConnectionOptions(usa, gbr));
+});
+
+test('the pooler files: transaction mode, a database per region with the pool and postgres_fdw settings, SCRAM or cert per region, no secret but the verifier', (t) => {
+  const config = parseConfig(yaml(', pooler: { port: 6432, pool_size: 4 }'), 'regions.yaml', {});
+  const usa = config.regions[0]!;
+  const files = {
+    authFile: '/s/usa/pooler/userlist.txt',
+    hbaFile: '/s/usa/pooler/hba.conf',
+    logFile: '/s/usa/pooler/pgbouncer.log',
+    pidFile: '/s/usa/pooler/pgbouncer.pid',
+    caFile: '/s/.tls/ca.crt',
+    serverCert: { cert: '/s/.tls/usa.crt', key: '/s/.tls/usa.key' },
+    linkCert: undefined,
+  };
+  const ini = renderPoolerIni(config, usa, files);
+  t.regex(ini, /^pool_mode = transaction$/m);
+  t.regex(
+    ini,
+    /^usa = host=127\.0\.0\.1 port=5432 dbname=residency pool_size=4 max_db_connections=4 connect_query='SET search_path = pg_catalog; SET extra_float_digits = 3; SET intervalstyle = postgres'$/m,
+  );
+  t.regex(ini, /^gbr = host=127\.0\.0\.1 port=5433 /m);
+  t.regex(ini, /^server_tls_sslmode = verify-full$/m);
+  t.regex(ini, /^client_tls_sslmode = require$/m);
+  t.notRegex(ini, /password/i);
+  const hba = renderPoolerHba(config, usa);
+  t.regex(hba, /^hostssl usa residency_link 0\.0\.0\.0\/0 scram-sha-256$/m);
+  t.regex(hba, /^host all all 0\.0\.0\.0\/0 reject$/m);
+  const verifier = linkVerifier('secret', 'residency_link');
+  t.is(renderAuthFile('residency_link', verifier), `"residency_link" "${verifier}"\n`);
+});
+
+test('the link verifier is the same for one password and role, a SCRAM verifier of that password', (t) => {
+  const one = linkVerifier('secret', 'residency_link');
+  t.is(linkVerifier('secret', 'residency_link'), one);
+  t.not(linkVerifier('secret', 'other_link'), one);
+  t.not(linkVerifier('other', 'residency_link'), one);
+  const salt = Buffer.from(one.split('$')[1]!.split(':')[1]!, 'base64');
+  t.is(scramVerifier('secret', salt), one);
+});
+
+test('dev up without PgBouncer installed says how to install it', (t) => {
+  const error = t.throws(() => pgbouncerBinary({ PATH: '' }, []));
+  t.is((error as { code?: string }).code, 'CLUSTER');
+  t.regex(error.message, /pgbouncer is not installed: install PgBouncer 1\.18 or newer \(Debian and Ubuntu: apt-get install -y pgbouncer/);
+  t.regex(error.message, /or remove pooler: from the region in regions\.yaml/);
+});

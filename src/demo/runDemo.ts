@@ -53,7 +53,9 @@ export async function runDemo(input: DemoInput): Promise<void> {
   step('Starting one PostgreSQL server per region');
   for (const r of await devUp(config, { stateDir: input.stateDir, env: input.env })) {
     if (r.error) throw r.error;
-    report(`${r.region.padEnd(6)} PostgreSQL ${r.major} on ${r.host}:${r.port} (${r.status})`);
+    report(
+      `${r.region.padEnd(6)} PostgreSQL ${r.major} on ${r.host}:${r.port} (${r.status})${r.pooler === undefined ? '' : `, link pooler on ${r.pooler.host}:${r.pooler.port}`}`,
+    );
   }
   const env = await devEnv(input.stateDir, input.env);
 

@@ -21,7 +21,7 @@ export interface DevJson {
 }
 
 const upLine = (r: DevUpResult) =>
-  `PostgreSQL ${r.major} on ${r.host}:${r.port}  data ${r.dataDir}${r.recoveredFrom === undefined ? '' : `  (recovered after a crash: removed the stale postmaster.pid of pid ${r.recoveredFrom})`}`;
+  `PostgreSQL ${r.major} on ${r.host}:${r.port}${r.pooler === undefined ? '' : `  link pooler on ${r.pooler.host}:${r.pooler.port}`}  data ${r.dataDir}${r.recoveredFrom === undefined ? '' : `  (recovered after a crash: removed the stale postmaster.pid of pid ${r.recoveredFrom})`}`;
 const downLine = (r: DevDownResult) => `data ${r.dataDir}${r.purged ? ' (deleted)' : ''}`;
 const statusLine = (s: DevStatusResult) =>
   `${s.running ? `running  PostgreSQL ${s.major} on ${s.host}:${s.port}  pid ${s.pid}` : 'stopped'}  data ${s.dataDir}`;

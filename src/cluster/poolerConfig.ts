@@ -72,7 +72,8 @@ export function renderPoolerIni(config: Config, region: Region, files: PoolerFil
     'pool_mode = transaction',
     `default_pool_size = ${pooler.poolSize}`,
     'reserve_pool_size = 0',
-    'max_client_conn = 2000',
+    // under the default open-files limit of 1024 (PgBouncer warns above it)
+    'max_client_conn = 900',
     'auth_type = hba',
     `auth_hba_file = ${files.hbaFile}`,
     `auth_file = ${files.authFile}`,

@@ -115,8 +115,8 @@ export interface DevPoolerResult {
  * the server account), after writing its ini, hba and auth files under
  * `<stateDir>/<region>/pooler/`. The auth file holds the link role's SCRAM
  * verifier (the one migrate stores, see linkVerifier), never its password;
- * it is mode 0600, like secrets.env. A pooler already running is restarted
- * only when its files changed (not at all here: it is reported running).
+ * it is mode 0600, like secrets.env. A pooler already running is kept when
+ * its ini is unchanged, else stopped and started with the new files.
  * @throws ResidencyError CLUSTER naming the region: pgbouncer missing, the port taken, a start that failed (with its log's last lines)
  */
 export async function startDevPooler(
@@ -135,8 +135,14 @@ export async function startDevPooler(
     ...files,
     linkCert: config.link.sslcert === undefined ? undefined : { cert: resolve(tls.linkCert), key: resolve(tls.linkKey) },
   };
+  const iniText = renderPoolerIni(config, region, withCert);
   const running = await runningPooler(stateDir, region);
-  if (running !== undefined) return { status: 'already-running', pid: running, host: pooler.host, port: pooler.port };
+  if (running !== undefined) {
+    // regions.yaml unchanged: keep it (and its warm connections); changed: start it again with the new files
+    if ((await readFile(ini, 'utf8').catch(() => '')) === iniText)
+      return { status: 'already-running', pid: running, host: pooler.host, port: pooler.port };
+    await stopDevPooler(stateDir, region);
+  }
   const availability = await portAvailability(pooler.host, pooler.port);
   if (availability !== 'free') {
     throw clusterError(
@@ -147,7 +153,7 @@ export async function startDevPooler(
     );
   }
   await makeServerDir(dir, user);
-  await writeServerFile(ini, renderPoolerIni(config, region, withCert), user);
+  await writeServerFile(ini, iniText, user);
   await writeServerFile(files.hbaFile, renderPoolerHba(config, region), user);
   await writeServerFile(files.authFile, renderAuthFile(config.link.role, linkVerifier(linkPassword, config.link.role)), user);
   await rm(files.pidFile, { force: true });

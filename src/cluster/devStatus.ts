@@ -1,5 +1,6 @@
 import type { Config, Major } from '../config/types.js';
 import { dataDirMajor } from './dataDirMajor.js';
+import { runningPooler } from './devPooler.js';
 import { regionAddress } from './regionAddress.js';
 import { regionPaths } from './regionPaths.js';
 import { runningServer } from './runningServer.js';
@@ -22,6 +23,8 @@ export interface DevStatusResult {
   readonly port: number;
   readonly dataDir: string;
   readonly pid?: number;
+  /** The region's link pooler (regions.yaml `pooler:`), when it has one: where, and its pid when it runs. */
+  readonly pooler?: { readonly host: string; readonly port: number; readonly pid?: number };
 }
 
 /**
@@ -34,7 +37,11 @@ export async function devStatus(config: Config, options: DevStatusOptions): Prom
     config.regions.map(async (region) => {
       const address = regionAddress(region);
       const { dataDir } = regionPaths(options.stateDir, region.name, address.port);
-      const [running, initialisedBy] = await Promise.all([runningServer(dataDir), dataDirMajor(dataDir)]);
+      const [running, initialisedBy, pooler] = await Promise.all([
+        runningServer(dataDir),
+        dataDirMajor(dataDir),
+        region.pooler === undefined ? undefined : runningPooler(options.stateDir, region),
+      ]);
       return {
         region: region.name,
         running: running !== undefined,
@@ -44,6 +51,9 @@ export async function devStatus(config: Config, options: DevStatusOptions): Prom
         port: running?.port ?? address.port,
         dataDir,
         ...(running === undefined ? {} : { pid: running.pid }),
+        ...(region.pooler === undefined
+          ? {}
+          : { pooler: { host: region.pooler.host, port: region.pooler.port, ...(pooler === undefined ? {} : { pid: pooler }) } }),
       };
     }),
   );

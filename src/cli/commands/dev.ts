@@ -24,7 +24,7 @@ const upLine = (r: DevUpResult) =>
   `PostgreSQL ${r.major} on ${r.host}:${r.port}${r.pooler === undefined ? '' : `  link pooler on ${r.pooler.host}:${r.pooler.port}`}  data ${r.dataDir}${r.recoveredFrom === undefined ? '' : `  (recovered after a crash: removed the stale postmaster.pid of pid ${r.recoveredFrom})`}`;
 const downLine = (r: DevDownResult) => `data ${r.dataDir}${r.purged ? ' (deleted)' : ''}`;
 const statusLine = (s: DevStatusResult) =>
-  `${s.running ? `running  PostgreSQL ${s.major} on ${s.host}:${s.port}  pid ${s.pid}` : 'stopped'}  data ${s.dataDir}`;
+  `${s.running ? `running  PostgreSQL ${s.major} on ${s.host}:${s.port}  pid ${s.pid}` : 'stopped'}${s.pooler === undefined ? '' : `  link pooler on ${s.pooler.host}:${s.pooler.port} ${s.pooler.pid === undefined ? 'stopped' : `pid ${s.pooler.pid}`}`}  data ${s.dataDir}`;
 
 /** `pg-residency dev up|down|status`: the local fleet, one line per region. */
 export function devCommand(ctx: CliContext): CommandModule<object, Args> {

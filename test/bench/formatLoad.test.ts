@@ -1,0 +1,41 @@
+import test from 'ava';
+import type { LoadCell } from '../../bench/benchLoad.js';
+import { formatLoad } from '../../bench/formatLoad.js';
+
+const cell = (op: LoadCell['op'], perSecond: number, extra: Partial<LoadCell> = {}): LoadCell => ({
+  regions: 3,
+  op,
+  from: 'all',
+  clientsPerRegion: 32,
+  calls: 1000,
+  perSecond,
+  p50: 10,
+  p95: 20,
+  p99: 30,
+  aborts: 0,
+  errors: {},
+  linkSessions: 24,
+  prepared: 16,
+  ...extra,
+});
+
+test('the load table puts each write beside the hand-written transaction of the same cell, then the first writes in round trips', (t) => {
+  const text = formatLoad(
+    {
+      delayMs: 5,
+      poolSize: 8,
+      seconds: 10,
+      cells: [cell('upsert', 150, { aborts: 10 }), cell('floor-fdw', 100)],
+      firstCalls: [{ regions: 3, pooled: true, firstMs: 80, warmMs: 60, connectMs: 9, wanConnects: 0 }],
+      failures: ['3 regions upsert from all x32: 2 x 53200'],
+    },
+    '1.00, 1.00, 1.00',
+  );
+  t.regex(text, /pool_size 8\) beside every region; 10 s per cell; load average at the start: 1\.00, 1\.00, 1\.00\./);
+  t.regex(
+    text,
+    /^\| 3 \| all \| 32 \| 150 \| 100 \| 1\.50x \| 10\.0 \/ 20\.0 \/ 30\.0 \| 10\.0 \/ 30\.0 \| 10 \(1\.00%\) \| 24 \(fdw tx: 24\) \| 16 \|$/m,
+  );
+  t.regex(text, /^\| 3 \| pooler \| 80\.0 ms \| 60\.0 ms \| 2\.00 \| 9\.0 ms \(0\.90 round trips\) \| 0\.0 \|$/m);
+  t.regex(text, /- 3 regions upsert from all x32: 2 x 53200/);
+});

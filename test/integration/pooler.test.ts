@@ -265,3 +265,29 @@ test.serial(
     );
   },
 );
+
+test.serial(
+  'a fleet whose regions take the link role certificate: the poolers present it, no password on any leg, writes and reads work',
+  async (t) => {
+    const certFleet = await startFleet({
+      regions: [
+        { name: 'usa', postgres: 18 },
+        { name: 'gbr', postgres: 18 },
+      ],
+      pooler: { poolSize: 2 },
+      unsafeFast: true,
+    });
+    try {
+      t.true(certFleet.config.regions.every((r) => r.fdw.auth === 'cert'));
+      const key = randomUUID();
+      await certFleet.query('usa', 'SELECT shared.upsert_identity($1, $2, $3, $4)', [key, 'Cert', 'gbr', 'n']);
+      t.deepEqual(await certFleet.query('usa', 'SELECT name FROM shared.get_identity($1)', [key]), [{ name: 'Cert' }]);
+      t.deepEqual(await certFleet.query('gbr', 'SELECT region FROM shared.identity WHERE uuid = $1', [key]), [{ region: 'gbr' }]);
+      // the user mappings hold the certificate, no password
+      const mappings = await certFleet.query<{ options: string[] }>('usa', 'SELECT umoptions AS options FROM pg_user_mappings');
+      t.true(mappings.length > 0 && mappings.every((m) => !m.options.some((o) => o.startsWith('password='))));
+    } finally {
+      await certFleet.stop();
+    }
+  },
+);

@@ -20,7 +20,7 @@ export type { Env } from './config/expandEnv.js';
 export { loadConfig } from './config/loadConfig.js';
 export { parseConfig } from './config/parseConfig.js';
 export { redactSecrets, redactUrl } from './config/redact.js';
-export type { Column, Config, ConfiguredMode, Entity, FdwTarget, Major, Mode, Region } from './config/types.js';
+export type { Column, Config, ConfiguredMode, Entity, FdwTarget, Major, Mode, Pooler, Region } from './config/types.js';
 
 // gen-migrations
 export { genMigrations, type GeneratedFs, type GenMigrationsInput, type RegionGenResult } from './render/genMigrations.js';

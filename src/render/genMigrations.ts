@@ -7,9 +7,17 @@ import { renderHeader } from '../format/migrationFile.js';
 import { parseState, renderState, STATE_FILE, STATE_FORMAT, type StateFile } from '../format/stateFile.js';
 import { entityKey, initialShape, type ApiShape } from '../plan/apiShape.js';
 import { fleetState } from '../plan/fleetState.js';
-import { planDelta, type StepFile } from '../plan/planDelta.js';
+import { planStep, type StepFile } from '../plan/planStep.js';
 import { loadSqlParser } from '../sql/parseSql.js';
-import { blockRenderer, codeHash, composeBlocks, renderRegion, timeoutsBlock, type TemplateSources } from './renderRegion.js';
+import {
+  blockRenderer,
+  codeHash,
+  composeBlocks,
+  registryLockBlock,
+  renderRegion,
+  timeoutsBlock,
+  type TemplateSources,
+} from './renderRegion.js';
 
 /** The narrow file access generation needs; tests pass an in-memory one. */
 export interface GeneratedFs {
@@ -105,7 +113,7 @@ export async function genMigrations(input: GenMigrationsInput): Promise<RegionGe
       c.regions.find((r) => r.name === region)!,
     );
 
-  // a history from before runtime objects were recorded is read with PostgreSQL's parser (planRuntime.ts)
+  // a history from before runtime objects were recorded is read with PostgreSQL's parser (ops/replaceCode.ts)
   if ([...states.values()].some((s) => s !== undefined && s.code['runtime registry'] === undefined)) await loadSqlParser();
   const work: RegionWork[] = [];
   let fleetShapes: Record<string, ApiShape> | undefined;
@@ -164,7 +172,7 @@ export async function genMigrations(input: GenMigrationsInput): Promise<RegionGe
       item.problems.push(`${dir}/${STATE_FILE} records region ${JSON.stringify(state.region)}; restore the folder from version control`);
       continue;
     }
-    const delta = planDelta({
+    const delta = planStep({
       region: region.name,
       from: state.fleet,
       to,
@@ -191,7 +199,10 @@ export async function genMigrations(input: GenMigrationsInput): Promise<RegionGe
       continue;
     }
     const here = config.regions.find((r) => r.name === region.name)!;
-    const timeouts = rendererFor(config, region.name)(timeoutsBlock(config));
+    const preludes = {
+      timeouts: rendererFor(config, region.name)(timeoutsBlock(config)),
+      lock: { ...rendererFor(config, region.name)(registryLockBlock()), template: 'registry_lock' },
+    };
     let index = nextIndex(existingFiles.keys());
     const names: string[] = [];
     const code = { ...state.code };
@@ -199,7 +210,7 @@ export async function genMigrations(input: GenMigrationsInput): Promise<RegionGe
     for (const file of delta.files) {
       const name = migrationFileName(index, `${stepName.replaceAll('-', '_')}_${file.slug}`);
       index += 1;
-      const content = renderStepFile(file, here, timeouts, state.steps.length + 1, stepName);
+      const content = renderStepFile(file, here, preludes, state.steps.length + 1, stepName);
       item.writes.set(name, content);
       names.push(name);
       all.push({ name, content });
@@ -257,18 +268,19 @@ function initialShapes(config: Config): Record<string, ApiShape> {
   return Object.fromEntries(config.entities.map((e) => [entityKey(e), initialShape(e)]));
 }
 
-/** An appended file: header with its step and wave, then lock and statement timeouts, then its blocks. */
+/** An appended file: header with its step and wave, then lock and statement timeouts (and the registry lock), then its blocks. */
 function renderStepFile(
   file: StepFile,
   region: Config['regions'][number],
-  timeouts: { up: string; down: string },
+  preludes: { timeouts: { up: string; down: string }; lock: { up: string; down: string; template: string } },
   step: number,
   name: string,
 ): string {
+  const { timeouts, lock } = preludes;
   const header = renderHeader({
     sources: [
       ...new Set(
-        file.blocks.map((b) =>
+        [...(file.lock === 'listed' ? [lock] : []), ...file.blocks].map((b) =>
           b.template.endsWith('.sql') ? `the up and down of ${b.template}, swapped` : `templates/${b.template}.sql.hbs`,
         ),
       ),
@@ -280,8 +292,6 @@ function renderStepFile(
   });
   // the registry lock is a prelude: taken before any DDL in both directions
   // (as a block it would run last on down, which reverses the blocks)
-  const lock = file.blocks.find((b) => b.template === 'registry_lock');
-  const blocks = file.blocks.filter((b) => b.template !== 'registry_lock');
-  const prelude = lock === undefined ? timeouts : { up: `${timeouts.up}\n\n${lock.up}`, down: `${timeouts.down}\n\n${lock.down}` };
-  return header + composeBlocks(blocks, prelude);
+  const prelude = file.lock === 'none' ? timeouts : { up: `${timeouts.up}\n\n${lock.up}`, down: `${timeouts.down}\n\n${lock.down}` };
+  return header + composeBlocks(file.blocks, prelude);
 }

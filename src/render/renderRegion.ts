@@ -1,4 +1,5 @@
 import type { Config } from '../config/types.js';
+import { REGISTRY_SCHEMA } from '../config/derivedNames.js';
 import { ResidencyError } from '../errors.js';
 import { renderHeader, type Phase } from '../format/migrationFile.js';
 import { composeSections, markSection, sectionBodies } from '../format/migrationSection.js';
@@ -190,6 +191,13 @@ export function timeoutsBlock(config: Config): PlannedBlock {
     context: { timeouts: { ...config.timeouts, lockTimeout: halfDuration(config.timeouts.lockTimeout) } },
   };
 }
+
+/** `LOCK TABLE residency.regions` for a step that changes what calls in flight use (a prelude in both directions). */
+export function registryLockBlock(): PlannedBlock {
+  return { template: 'registry_lock', context: REGISTRY_LOCK_CONTEXT };
+}
+
+const REGISTRY_LOCK_CONTEXT = { registrySchema: REGISTRY_SCHEMA };
 
 /** Half a PostgreSQL duration (`5s` -> `2500ms`); the config stage accepts `<n>`, `<n>ms`, `<n>s`, `<n>min`, `<n>h`. */
 function halfDuration(duration: string): string {

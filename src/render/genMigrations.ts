@@ -9,6 +9,9 @@ import { entityKey, initialShape, type ApiShape } from '../plan/apiShape.js';
 import { fleetState } from '../plan/fleetState.js';
 import { planStep, type StepFile } from '../plan/planStep.js';
 import { loadSqlParser } from '../sql/parseSql.js';
+import { sqlObjects, type ObjectEvent } from '../sql/sqlObjects.js';
+import { MANIFEST_FILE, MANIFEST_FORMAT, parseManifest, renderManifest } from '../format/manifestFile.js';
+import { blockObjects } from './blockObjects.js';
 import {
   blockRenderer,
   codeHash,
@@ -113,8 +116,9 @@ export async function genMigrations(input: GenMigrationsInput): Promise<RegionGe
       c.regions.find((r) => r.name === region)!,
     );
 
-  // a history from before runtime objects were recorded is read with PostgreSQL's parser (ops/replaceCode.ts)
-  if ([...states.values()].some((s) => s !== undefined && s.code['runtime registry'] === undefined)) await loadSqlParser();
+  // the manifest records what each file creates, read with PostgreSQL's parser (blockObjects.ts);
+  // so is a history from before runtime objects were recorded (ops/replaceCode.ts)
+  await loadSqlParser();
   const work: RegionWork[] = [];
   let fleetShapes: Record<string, ApiShape> | undefined;
   // regions with a history first: a region joining the fleet takes their API shape
@@ -154,15 +158,25 @@ export async function genMigrations(input: GenMigrationsInput): Promise<RegionGe
         writes: 'two_phase',
         steps: [{ step: 1, name: 'initial', files: rendered.migrations.map((m) => m.name) }],
       };
-      item.writes.set(SUM_FILE, rendered.sum);
+      const manifest = renderManifest({
+        format: MANIFEST_FORMAT,
+        region: region.name,
+        files: Object.fromEntries(rendered.migrations.map((m) => [m.name, fileObjects(m.blocks, `${dir}/${m.name}`)])),
+      });
+      item.writes.set(MANIFEST_FILE, manifest);
+      item.writes.set(SUM_FILE, renderSum([...rendered.migrations, { name: MANIFEST_FILE, content: manifest }]));
       item.writes.set(STATE_FILE, renderState(newState));
       continue;
     }
     const sum = await fs.read(`${dir}/${SUM_FILE}`);
+    const manifestText = await fs.read(`${dir}/${MANIFEST_FILE}`);
     const integrity = sumProblems(
       sum ?? '',
       [...existingFiles].map(([name, content]) => ({ name, content })),
+      manifestText,
     );
+    if (manifestText === undefined && (sum ?? '').includes(`\n${MANIFEST_FILE} `))
+      integrity.push({ file: MANIFEST_FILE, message: `${MANIFEST_FILE} is listed in ${SUM_FILE} but missing` });
     if (integrity.length > 0) {
       item.problems.push(...integrity.map((p) => `${dir}/: ${p.message}`));
       for (const p of integrity) item.writes.set(p.file, '');
@@ -207,6 +221,11 @@ export async function genMigrations(input: GenMigrationsInput): Promise<RegionGe
     const names: string[] = [];
     const code = { ...state.code };
     const all = [...existingFiles].map(([name, content]) => ({ name, content }));
+    // a history generated before manifests gets one now, its files parsed once
+    const recorded = parseManifest(manifestText, `${dir}/${MANIFEST_FILE}`);
+    const objects: Record<string, readonly ObjectEvent[]> = {
+      ...Object.fromEntries(all.map((f) => [f.name, recorded?.files[f.name] ?? sqlObjects(f.content, `${dir}/${f.name}`)])),
+    };
     for (const file of delta.files) {
       const name = migrationFileName(index, `${stepName.replaceAll('-', '_')}_${file.slug}`);
       index += 1;
@@ -216,7 +235,10 @@ export async function genMigrations(input: GenMigrationsInput): Promise<RegionGe
       all.push({ name, content });
       item.destructive.push(...file.destructive.map((d) => `${region.name}/${name}: ${d}`));
       for (const c of file.creates ?? []) code[c.id] = { file: name, sha256: c.sha256 };
+      objects[name] = fileObjects(file.blocks, `${dir}/${name}`);
     }
+    const manifest = renderManifest({ format: MANIFEST_FORMAT, region: region.name, files: objects });
+    item.writes.set(MANIFEST_FILE, manifest);
     const newState: StateFile = {
       ...state,
       fleet: to,
@@ -225,7 +247,7 @@ export async function genMigrations(input: GenMigrationsInput): Promise<RegionGe
       writes: 'two_phase',
       steps: [...state.steps, { step: state.steps.length + 1, name: stepName, files: names }],
     };
-    item.writes.set(SUM_FILE, renderSum(all));
+    item.writes.set(SUM_FILE, renderSum([...all, { name: MANIFEST_FILE, content: manifest }]));
     item.writes.set(STATE_FILE, renderState(newState));
   }
 
@@ -262,6 +284,11 @@ export async function genMigrations(input: GenMigrationsInput): Promise<RegionGe
     });
   }
   return results;
+}
+
+/** What a file's up section creates and drops: its blocks' (the preludes create nothing). */
+function fileObjects(blocks: readonly { readonly up: string }[], label: string): ObjectEvent[] {
+  return blocks.flatMap((b) => blockObjects(b, label));
 }
 
 function initialShapes(config: Config): Record<string, ApiShape> {

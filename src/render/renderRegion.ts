@@ -19,6 +19,8 @@ export interface RenderedMigration extends NamedContent {
   readonly phase: Phase;
   /** The replaceable objects it creates (its marked blocks), each with the hash of what rendered for it. */
   readonly creates: readonly { readonly id: string; readonly sha256: string }[];
+  /** Its blocks as rendered, in order (for the manifest of what it creates). */
+  readonly blocks: readonly RenderedBlock[];
 }
 
 export interface RenderedRegion {
@@ -120,6 +122,7 @@ export function renderRegion(config: Config, regionName: string, templates: Temp
       content: header + composeBlocks(blocks, timeouts),
       phase: migration.phase,
       creates: migration.blocks.flatMap((b, i) => (b.marker === undefined ? [] : [{ id: b.marker, sha256: codeHash([blocks[i]!]) }])),
+      blocks,
     };
   });
   return { region: regionName, migrations, sum: renderSum(migrations) };

@@ -11,7 +11,7 @@ import { planStep, type StepFile } from '../plan/planStep.js';
 import { loadSqlParser } from '../sql/parseSql.js';
 import { sqlObjects, type ObjectEvent } from '../sql/sqlObjects.js';
 import { MANIFEST_FILE, MANIFEST_FORMAT, parseManifest, renderManifest } from '../format/manifestFile.js';
-import { blockObjects } from './blockObjects.js';
+import { fileObjects } from './blockObjects.js';
 import {
   blockRenderer,
   codeHash,
@@ -284,11 +284,6 @@ export async function genMigrations(input: GenMigrationsInput): Promise<RegionGe
     });
   }
   return results;
-}
-
-/** What a file's up section creates and drops: its blocks' (the preludes create nothing). */
-function fileObjects(blocks: readonly { readonly up: string }[], label: string): ObjectEvent[] {
-  return blocks.flatMap((b) => blockObjects(b, label));
 }
 
 function initialShapes(config: Config): Record<string, ApiShape> {

@@ -72,82 +72,84 @@ export function sqlObjects(content: string, label: string): ObjectEvent[] {
   } catch (error) {
     throw new ResidencyError('MIGRATION', `${label} cannot be parsed: ${(error as Error).message}`, { cause: error });
   }
+  return stmts.flatMap(({ stmt }) => (stmt === undefined ? [] : statementObjects(stmt)));
+}
+
+/** What one parsed statement (libpg-query's node) creates, drops or grants (see sqlObjects). */
+export function statementObjects(stmt: Readonly<Record<string, unknown>>): ObjectEvent[] {
   const events: ObjectEvent[] = [];
-  for (const { stmt } of stmts) {
-    if (stmt === undefined) continue;
-    const [kind, body] = Object.entries(stmt)[0] as [string, Record<string, unknown>];
-    switch (kind) {
-      case 'CreateSchemaStmt':
-        events.push({ do: 'create', kind: 'schema', name: body.schemaname as string });
-        break;
-      case 'CreateStmt':
-      case 'CreateForeignTableStmt': {
-        const rel = (kind === 'CreateStmt' ? body.relation : (body.base as { relation: RangeVar }).relation) as RangeVar;
-        events.push({ do: 'create', kind: 'relation', name: relation(rel) });
-        break;
-      }
-      case 'ViewStmt':
-        events.push({ do: 'create', kind: 'relation', name: relation(body.view as RangeVar) });
-        break;
-      case 'CreateSeqStmt':
-        events.push({ do: 'create', kind: 'relation', name: relation(body.sequence as RangeVar) });
-        break;
-      case 'CreateTableAsStmt':
-        events.push({ do: 'create', kind: 'relation', name: relation((body.into as { rel: RangeVar }).rel) });
-        break;
-      case 'CompositeTypeStmt':
-        events.push({ do: 'create', kind: 'type', name: relation(body.typevar as RangeVar) });
-        break;
-      case 'CreateEnumStmt':
-      case 'CreateRangeStmt':
-        events.push({ do: 'create', kind: 'type', name: qualify(names(body.typeName as Node[])) });
-        break;
-      case 'CreateForeignServerStmt':
-        events.push({ do: 'create', kind: 'server', name: body.servername as string });
-        break;
-      case 'CreateFunctionStmt': {
-        const name = qualify(names(body.funcname as Node[]));
-        const params = ((body.parameters ?? []) as Node[]).map((p) => p.FunctionParameter as { mode: string });
-        const nargs = params.filter((p) => INPUT_MODES.has(p.mode)).length;
-        const as = ((body.options ?? []) as Node[]).map((o) => o.DefElem as { defname: string; arg: Node }).find((o) => o.defname === 'as');
-        const source = as === undefined ? undefined : ((as.arg.List as { items: Node[] } | undefined)?.items ?? [as.arg]);
-        // prosrc is the first string of AS (the second, for C functions, is a link symbol)
-        const hash = source !== undefined && source.length > 0 ? md5(sval(source[0])) : undefined;
-        events.push({ do: 'create', kind: 'function', name, nargs, ...(hash === undefined ? {} : { md5: hash }) });
-        break;
-      }
-      case 'GrantStmt':
-        // ON FUNCTION f(...), not ON ALL FUNCTIONS IN SCHEMA s
-        if (
-          body.targtype === 'ACL_TARGET_OBJECT' &&
-          ['OBJECT_FUNCTION', 'OBJECT_PROCEDURE', 'OBJECT_ROUTINE'].includes(body.objtype as string)
-        ) {
-          for (const o of (body.objects ?? []) as Node[]) {
-            const s = signature(o.ObjectWithArgs as ObjectWithArgs);
-            events.push({ do: 'grant', kind: 'function', name: s.name, signature: s.sig });
-          }
-        }
-        break;
-      case 'DropStmt': {
-        const removed = body.removeType as string;
-        for (const object of (body.objects ?? []) as Node[]) {
-          if (DROPPED_RELATIONS.has(removed))
-            events.push({ do: 'drop', kind: 'relation', name: qualify(names((object.List as { items: Node[] }).items)) });
-          else if (removed === 'OBJECT_TYPE')
-            events.push({ do: 'drop', kind: 'type', name: qualify(names((object.TypeName as TypeName).names)) });
-          else if (removed === 'OBJECT_SCHEMA') events.push({ do: 'drop', kind: 'schema', name: sval(object) });
-          else if (removed === 'OBJECT_FOREIGN_SERVER') events.push({ do: 'drop', kind: 'server', name: sval(object) });
-          else if (removed === 'OBJECT_FUNCTION' || removed === 'OBJECT_PROCEDURE' || removed === 'OBJECT_ROUTINE') {
-            const o = object.ObjectWithArgs as ObjectWithArgs;
-            const s = signature(o);
-            events.push({ do: 'drop', kind: 'function', name: s.name, nargs: (o.objargs ?? []).length, signature: s.sig });
-          }
-        }
-        break;
-      }
-      default:
-        break;
+  const [kind, body] = Object.entries(stmt)[0] as [string, Record<string, unknown>];
+  switch (kind) {
+    case 'CreateSchemaStmt':
+      events.push({ do: 'create', kind: 'schema', name: body.schemaname as string });
+      break;
+    case 'CreateStmt':
+    case 'CreateForeignTableStmt': {
+      const rel = (kind === 'CreateStmt' ? body.relation : (body.base as { relation: RangeVar }).relation) as RangeVar;
+      events.push({ do: 'create', kind: 'relation', name: relation(rel) });
+      break;
     }
+    case 'ViewStmt':
+      events.push({ do: 'create', kind: 'relation', name: relation(body.view as RangeVar) });
+      break;
+    case 'CreateSeqStmt':
+      events.push({ do: 'create', kind: 'relation', name: relation(body.sequence as RangeVar) });
+      break;
+    case 'CreateTableAsStmt':
+      events.push({ do: 'create', kind: 'relation', name: relation((body.into as { rel: RangeVar }).rel) });
+      break;
+    case 'CompositeTypeStmt':
+      events.push({ do: 'create', kind: 'type', name: relation(body.typevar as RangeVar) });
+      break;
+    case 'CreateEnumStmt':
+    case 'CreateRangeStmt':
+      events.push({ do: 'create', kind: 'type', name: qualify(names(body.typeName as Node[])) });
+      break;
+    case 'CreateForeignServerStmt':
+      events.push({ do: 'create', kind: 'server', name: body.servername as string });
+      break;
+    case 'CreateFunctionStmt': {
+      const name = qualify(names(body.funcname as Node[]));
+      const params = ((body.parameters ?? []) as Node[]).map((p) => p.FunctionParameter as { mode: string });
+      const nargs = params.filter((p) => INPUT_MODES.has(p.mode)).length;
+      const as = ((body.options ?? []) as Node[]).map((o) => o.DefElem as { defname: string; arg: Node }).find((o) => o.defname === 'as');
+      const source = as === undefined ? undefined : ((as.arg.List as { items: Node[] } | undefined)?.items ?? [as.arg]);
+      // prosrc is the first string of AS (the second, for C functions, is a link symbol)
+      const hash = source !== undefined && source.length > 0 ? md5(sval(source[0])) : undefined;
+      events.push({ do: 'create', kind: 'function', name, nargs, ...(hash === undefined ? {} : { md5: hash }) });
+      break;
+    }
+    case 'GrantStmt':
+      // ON FUNCTION f(...), not ON ALL FUNCTIONS IN SCHEMA s
+      if (
+        body.targtype === 'ACL_TARGET_OBJECT' &&
+        ['OBJECT_FUNCTION', 'OBJECT_PROCEDURE', 'OBJECT_ROUTINE'].includes(body.objtype as string)
+      ) {
+        for (const o of (body.objects ?? []) as Node[]) {
+          const s = signature(o.ObjectWithArgs as ObjectWithArgs);
+          events.push({ do: 'grant', kind: 'function', name: s.name, signature: s.sig });
+        }
+      }
+      break;
+    case 'DropStmt': {
+      const removed = body.removeType as string;
+      for (const object of (body.objects ?? []) as Node[]) {
+        if (DROPPED_RELATIONS.has(removed))
+          events.push({ do: 'drop', kind: 'relation', name: qualify(names((object.List as { items: Node[] }).items)) });
+        else if (removed === 'OBJECT_TYPE')
+          events.push({ do: 'drop', kind: 'type', name: qualify(names((object.TypeName as TypeName).names)) });
+        else if (removed === 'OBJECT_SCHEMA') events.push({ do: 'drop', kind: 'schema', name: sval(object) });
+        else if (removed === 'OBJECT_FOREIGN_SERVER') events.push({ do: 'drop', kind: 'server', name: sval(object) });
+        else if (removed === 'OBJECT_FUNCTION' || removed === 'OBJECT_PROCEDURE' || removed === 'OBJECT_ROUTINE') {
+          const o = object.ObjectWithArgs as ObjectWithArgs;
+          const s = signature(o);
+          events.push({ do: 'drop', kind: 'function', name: s.name, nargs: (o.objargs ?? []).length, signature: s.sig });
+        }
+      }
+      break;
+    }
+    default:
+      break;
   }
   return events;
 }

@@ -115,3 +115,59 @@ test('regions.yaml: renamed_from may not name the column itself, a column that s
     message: /the key cannot be renamed/,
   });
 });
+
+test('gen-migrations: a rename appends the functions file (and contract for a resident column); renamed_from left in regions.yaml appends nothing more; a bad one is refused naming the region', async (t) => {
+  const { genMigrations } = await import('../../../src/render/genMigrations.js');
+  const { shippedTemplates } = await import('../../helpers/fixtures.js');
+  const files = new Map<string, string>();
+  const fs = {
+    read: (p: string) => Promise.resolve(files.get(p)),
+    write: (p: string, c: string) => Promise.resolve(void files.set(p, c)),
+    list: (d: string) =>
+      Promise.resolve(
+        [...files.keys()]
+          .filter((p) => p.startsWith(`${d}/`) && !p.slice(d.length + 1).includes('/'))
+          .map((p) => p.slice(d.length + 1))
+          .sort(),
+      ),
+    remove: (p: string) => Promise.resolve(void files.delete(p)),
+  };
+  const run = async (yaml: string, name: string) =>
+    genMigrations({ config: config(yaml), templates: await shippedTemplates(), outDir: 'g', check: false, force: false, name, fs });
+  await run(base, 'initial');
+  const to = renamed(
+    '      - { name: level, type: text, renamed_from: tier }',
+    '      - { name: display_name, type: text, renamed_from: full_name }',
+  );
+  const step = await run(to, 'rename');
+  t.deepEqual(
+    step.find((r) => r.region === 'usa')!.files.filter((f) => f.endsWith('.sql')),
+    ['usa/0011_rename_functions_identity.sql', 'usa/0012_rename_contract.sql'],
+  );
+  const state = JSON.parse(files.get('g/usa/state.json')!) as { shapes: Record<string, { params: { name: string; column?: string }[] }> };
+  t.deepEqual(
+    state.shapes['shared.identity']!.params.filter((p) => p.column !== undefined).map((p) => [p.name, p.column]),
+    [
+      ['full_name', 'display_name'],
+      ['tier', 'level'],
+    ],
+  );
+  t.regex(files.get('g/usa/0011_rename_functions_identity.sql')!, /--   rename mirrored column "tier" of shared\.identity to "level"/);
+  t.true(files.get('g/usa/manifest.json')!.includes('"0012_rename_contract.sql": []'));
+  t.deepEqual(
+    (await run(to, 'again')).map((r) => r.status),
+    ['unchanged', 'unchanged', 'unchanged'],
+  );
+  const resident = '      - { name: display_name, type: text }';
+  await t.throwsAsync(
+    run(renamed('      - { name: level, type: text }\n      - { name: rank, type: text, renamed_from: grade }', resident), 'bad'),
+    {
+      message:
+        /region "usa": shared\.identity: column "rank" is renamed_from "grade", which shared\.identity did not have in the previous step/,
+    },
+  );
+  // the old name stays a parameter of upsert_identity: a new column cannot take it
+  await t.throwsAsync(run(renamed('      - { name: level, type: text }\n      - { name: tier, type: text }', resident), 'reuse'), {
+    message: /column "tier" was renamed to "level" by an earlier step/,
+  });
+});

@@ -152,7 +152,7 @@ test('gen-migrations: a rename appends the functions file (and contract for a re
       ['tier', 'level'],
     ],
   );
-  t.regex(files.get('g/usa/0011_rename_functions_identity.sql')!, /--   rename mirrored column "tier" of shared\.identity to "level"/);
+  t.regex(files.get('g/usa/0011_rename_functions_identity.sql')!, /-- {3}rename mirrored column "tier" of shared\.identity to "level"/);
   t.true(files.get('g/usa/manifest.json')!.includes('"0012_rename_contract.sql": []'));
   t.deepEqual(
     (await run(to, 'again')).map((r) => r.status),

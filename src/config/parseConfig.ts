@@ -50,6 +50,7 @@ const columnSchema = z.strictObject({
   type: z.string(),
   not_null: z.boolean().optional(),
   default: z.string().optional(),
+  renamed_from: z.string().optional(),
 });
 const regionSchema = z.strictObject({
   name,
@@ -244,6 +245,8 @@ class Checker {
       type: sqlType(raw.type) ?? (raw.type as SqlType),
       notNull: raw.not_null ?? false,
       default: raw.default === undefined ? undefined : (sqlExpr(raw.default) ?? (raw.default as SqlExpr)),
+      // only when given: a column without it records the same state as before
+      ...(raw.renamed_from === undefined ? {} : { renamedFrom: this.identifier(`${path}.renamed_from`, raw.renamed_from) }),
     };
   }
 }
@@ -406,6 +409,20 @@ function buildEntity(check: Checker, e: RawEntity, index: number): Entity {
     const first = seen.get(columnName);
     if (first !== undefined) check.add(columnPath, `column "${columnName}" is already defined at ${first}`);
     else seen.set(columnName, columnPath);
+  }
+  if (entity.key.renamedFrom !== undefined)
+    check.add(`${path}.key.renamed_from`, 'the key cannot be renamed; add a new entity and move the rows');
+  for (const list of ['mirrored', 'resident'] as const) {
+    entity[list].forEach((c, i) => {
+      if (c.renamedFrom === undefined) return;
+      const at = `${path}.${list}[${i}].renamed_from`;
+      if (c.renamedFrom === c.name) check.add(at, `"${c.renamedFrom}" is the column's own name; remove renamed_from`);
+      else if (seen.has(c.renamedFrom))
+        check.add(
+          at,
+          `"${c.renamedFrom}" is still a column of this entity (${seen.get(c.renamedFrom)}); a column renamed from it cannot coexist with it`,
+        );
+    });
   }
   if (Buffer.byteLength(entity.name) <= 63) {
     for (const derived of Object.values(derivedNames(entity.name))) {

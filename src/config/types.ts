@@ -15,6 +15,12 @@ export interface Column {
   readonly notNull: boolean;
   /** A SQL expression, evaluated with search_path pg_catalog inside generated functions (only the validator brands one). */
   readonly default: SqlExpr | undefined;
+  /**
+   * regions.yaml `renamed_from`: the column's name before this step. The step
+   * renames it (data kept) instead of dropping one column and adding another.
+   * Ignored once the previous state has the new name already.
+   */
+  readonly renamedFrom?: string;
 }
 
 /** libpq's sslmode values, weakest first. */

@@ -28,20 +28,45 @@ export function renderSum(files: readonly NamedContent[]): string {
   return `${h1(...lines)}\n${lines.join('\n')}\n`;
 }
 
+/** The region's manifest of created objects (manifestFile.ts): when there is one, the sum's last line covers it. */
+const MANIFEST_NAME = 'manifest.json';
+
 /**
  * Compares files on disk with a recorded sum. Returns one message per problem,
  * naming the first file that differs; empty when they agree.
  */
-export function verifySum(sum: string, files: readonly NamedContent[]): string[] {
-  return sumProblems(sum, files).map((p) => p.message);
+export function verifySum(sum: string, files: readonly NamedContent[], manifest?: string): string[] {
+  return sumProblems(sum, files, manifest).map((p) => p.message);
 }
 
 /**
  * The files that disagree with a recorded sum, each with why: edited, missing,
- * not listed, or out of order. Empty when they agree.
+ * not listed, or out of order. Empty when they agree. The migrations come
+ * first in the chain, the manifest (manifest.json) last: a caller that does
+ * not read the manifest (migrate) passes none and checks the migrations only.
  */
-export function sumProblems(sum: string, files: readonly NamedContent[]): { file: string; message: string }[] {
-  const lines = sum.trimEnd().split('\n').slice(1);
+export function sumProblems(sum: string, files: readonly NamedContent[], manifest?: string): { file: string; message: string }[] {
+  const all = sum.trimEnd().split('\n').slice(1);
+  const listsManifest = all.at(-1)?.split(' ')[0] === MANIFEST_NAME;
+  const lines = listsManifest ? all.slice(0, -1) : all;
+  if (manifest !== undefined) {
+    const problems = sqlProblems(lines, files);
+    if (problems.length > 0) return problems;
+    if (!listsManifest) return [{ file: MANIFEST_NAME, message: `${MANIFEST_NAME} is not listed in ${SUM_FILE}` }];
+    const computed = renderSum([...files, { name: MANIFEST_NAME, content: manifest }])
+      .trimEnd()
+      .split('\n')
+      .at(-1);
+    if (computed !== all.at(-1))
+      return [
+        { file: MANIFEST_NAME, message: `${MANIFEST_NAME} was edited after it was generated (its checksum does not match ${SUM_FILE})` },
+      ];
+    return [];
+  }
+  return sqlProblems(lines, files);
+}
+
+function sqlProblems(lines: readonly string[], files: readonly NamedContent[]): { file: string; message: string }[] {
   const expected = lines.map((line) => line.split(' ')[0] ?? '');
   const actual = files.map((f) => f.name);
   const problems: { file: string; message: string }[] = [];

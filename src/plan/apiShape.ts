@@ -15,7 +15,21 @@ export interface ApiParam {
   readonly optional: boolean;
   /** The column is gone; the parameter is kept for old callers and ignored. */
   readonly retired: boolean;
+  /**
+   * The column it writes, when a step renamed that column (`renamed_from`):
+   * a function's parameter keeps the name it was created with (PostgreSQL
+   * cannot rename one in place), so callers by name keep working.
+   */
+  readonly column?: string;
 }
+
+/** The column a parameter writes. */
+export function paramColumn(p: ApiParam): string {
+  return p.column ?? p.name;
+}
+
+/** Columns renamed by a step: new name -> old name. */
+export type Renames = ReadonlyMap<string, string>;
 
 /** `schema.name`: how state.json keys an entity. */
 export function entityKey(entity: Pick<Entity, 'schema' | 'name'>): string {
@@ -38,22 +52,38 @@ export function initialParams(entity: Entity): ApiParam[] {
  * appended (optional), dropped ones retired, a column re-added with its old
  * type takes its old place again.
  */
-export function evolveParams(previous: readonly ApiParam[], entity: Entity): ApiParam[] {
+export function evolveParams(previous: readonly ApiParam[], entity: Entity, renames: Renames = new Map()): ApiParam[] {
   const columns = new Map([entity.key, ...entity.resident, ...entity.mirrored].map((c) => [c.name, c] as const));
-  const params = previous.map((p) => {
+  const renamedTo = new Map([...renames].map(([to, from]) => [from, to]));
+  const params = previous.map((p): ApiParam => {
     if (p.name === entity.regionColumn) return p;
-    const column = columns.get(p.name);
-    if (column === undefined) return { ...p, retired: true };
+    const name = renamedTo.get(paramColumn(p)) ?? paramColumn(p);
+    const column = columns.get(name);
+    const writes: ApiParam = {
+      name: p.name,
+      type: p.type,
+      optional: p.optional,
+      retired: p.retired,
+      ...(name === p.name ? {} : { column: name }),
+    };
+    if (column === undefined) return { ...writes, retired: true };
     if (column.type !== p.type) {
       throw new ResidencyError(
         'CONFIG',
-        `${entityKey(entity)}: column "${p.name}" has type ${column.type}, but ${entity.schema}.upsert_${entity.name} keeps a parameter "${p.name}" of type ${p.type} (from an earlier step) so that old callers keep working; give the column type ${p.type} or another name`,
+        `${entityKey(entity)}: column "${name}" has type ${column.type}, but ${entity.schema}.upsert_${entity.name} keeps a parameter "${p.name}" of type ${p.type} (from an earlier step) so that old callers keep working; give the column type ${p.type} or another name`,
       );
     }
-    return { ...p, retired: false };
+    return { ...writes, retired: false };
   });
   for (const column of columns.values()) {
-    if (!params.some((p) => p.name === column.name)) params.push({ name: column.name, type: column.type, optional: true, retired: false });
+    if (params.some((p) => paramColumn(p) === column.name)) continue;
+    const renamed = params.find((p) => p.name === column.name);
+    if (renamed !== undefined)
+      throw new ResidencyError(
+        'CONFIG',
+        `${entityKey(entity)}: column "${column.name}" was renamed to "${paramColumn(renamed)}" by an earlier step, and ${entity.schema}.upsert_${entity.name} keeps a parameter of that name for old callers; give the new column another name`,
+      );
+    params.push({ name: column.name, type: column.type, optional: true, retired: false });
   }
   return params;
 }
@@ -94,9 +124,12 @@ export function initialShape(entity: Entity): ApiShape {
 }
 
 /** The shape after a change of the entity's columns. */
-export function evolveShape(previous: ApiShape, entity: Entity): ApiShape {
+export function evolveShape(previous: ApiShape, entity: Entity, renames: Renames = new Map()): ApiShape {
   const columns = new Map(rowColumns(entity).map((c) => [c.name, c] as const));
-  const row = previous.row.map((a) => {
+  const renamedTo = new Map([...renames].map(([to, from]) => [from, to]));
+  const row = previous.row.map((attribute) => {
+    const renamed = renamedTo.get(attribute.name);
+    const a = renamed === undefined ? attribute : { ...attribute, name: renamed };
     const column = columns.get(a.name);
     if (column === undefined) return { ...a, retired: true };
     if (column.type !== a.type) {
@@ -108,7 +141,7 @@ export function evolveShape(previous: ApiShape, entity: Entity): ApiShape {
     return { ...a, retired: false };
   });
   for (const c of columns.values()) if (!row.some((a) => a.name === c.name)) row.push({ name: c.name, type: c.type, retired: false });
-  const params = evolveParams(previous.params, entity);
+  const params = evolveParams(previous.params, entity, renames);
   const arities = params.length > previous.params.length ? [...previous.arities, params.length] : previous.arities;
   return { params, arities, row };
 }

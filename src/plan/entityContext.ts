@@ -2,7 +2,7 @@ import { derivedNames } from '../config/derivedNames.js';
 import { TEXT_TYPE } from '../config/columnGrammar.js';
 import type { Column, Config, Entity, Region } from '../config/types.js';
 import { qualified } from '../sql/quote.js';
-import { initialShape, type ApiShape } from './apiShape.js';
+import { initialShape, paramColumn, type ApiParam, type ApiShape } from './apiShape.js';
 
 /**
  * What the entity templates (tables, foreign tables, functions) render for one
@@ -44,7 +44,12 @@ function buildEntityContext(_config: Config, entity: Entity, here: Region | unde
     resident: residentNames.has(a.name),
     retired: a.retired,
   }));
-  const position = (name: string) => params.findIndex((p) => p.name === name) + 1;
+  const position = (name: string) => params.findIndex((p) => paramColumn(p) === name) + 1;
+  // a parameter keeps the name it was created with; a renamed column's is its old name
+  const paramColumnOf = (p: ApiParam): Column => {
+    const column = byName.get(paramColumn(p)) ?? { name: p.name, type: p.type, notNull: false, default: undefined };
+    return column.name === p.name ? column : { ...column, name: p.name };
+  };
   return {
     ...entity,
     names,
@@ -60,7 +65,7 @@ function buildEntityContext(_config: Config, entity: Entity, here: Region | unde
     newRowColumns: rowColumns.map((c) => (c.name === entity.key.name ? { ...c, default: undefined } : c)),
     newDetailColumns: [{ ...entity.key, default: undefined }, regionColumn, ...entity.resident],
     params: params.map((p, index) => ({
-      column: byName.get(p.name) ?? { name: p.name, type: p.type, notNull: false, default: undefined },
+      column: paramColumnOf(p),
       position: index + 1,
       optional: p.optional,
       retired: p.retired,
@@ -78,7 +83,7 @@ function buildEntityContext(_config: Config, entity: Entity, here: Region | unde
     // a later one takes every parameter (a shorter call is the older one's)
     overloads: shape.arities.map((arity, i) => ({
       params: params.slice(0, arity).map((p, index) => ({
-        column: byName.get(p.name) ?? { name: p.name, type: p.type, notNull: false, default: undefined },
+        column: paramColumnOf(p),
         position: index + 1,
         optional: i === 0 && p.optional,
       })),
@@ -92,6 +97,9 @@ function buildEntityContext(_config: Config, entity: Entity, here: Region | unde
     // must be scalars or arrays, and which an update must give (absent and
     // null mean the same only for a column with a default)
     jsonFieldNames: rowColumns.map((c) => c.name),
+    // fields renamed by a step (renamed_from): JSON with the old name still
+    // works, mapped to the new one, for callers of the previous version
+    renamedFields: params.filter((p) => p.column !== undefined && !p.retired).map((p) => ({ from: p.name, to: p.column! })),
     jsonFieldsQuoted: rowColumns.map((c) => `"${c.name}"`).join(', '),
     jsonScalarNames: rowColumns.filter((c) => jsonKind(c.type) === 'scalar').map((c) => c.name),
     jsonArrayNames: rowColumns.filter((c) => jsonKind(c.type) === 'array').map((c) => c.name),

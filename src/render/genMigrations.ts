@@ -7,9 +7,20 @@ import { renderHeader } from '../format/migrationFile.js';
 import { parseState, renderState, STATE_FILE, STATE_FORMAT, type StateFile } from '../format/stateFile.js';
 import { entityKey, initialShape, type ApiShape } from '../plan/apiShape.js';
 import { fleetState } from '../plan/fleetState.js';
-import { planDelta, type StepFile } from '../plan/planDelta.js';
+import { planStep, type StepFile } from '../plan/planStep.js';
 import { loadSqlParser } from '../sql/parseSql.js';
-import { blockRenderer, codeHash, composeBlocks, renderRegion, timeoutsBlock, type TemplateSources } from './renderRegion.js';
+import { sqlObjects, type ObjectEvent } from '../sql/sqlObjects.js';
+import { MANIFEST_FILE, MANIFEST_FORMAT, parseManifest, renderManifest } from '../format/manifestFile.js';
+import { fileObjects } from './blockObjects.js';
+import {
+  blockRenderer,
+  codeHash,
+  composeBlocks,
+  registryLockBlock,
+  renderRegion,
+  timeoutsBlock,
+  type TemplateSources,
+} from './renderRegion.js';
 
 /** The narrow file access generation needs; tests pass an in-memory one. */
 export interface GeneratedFs {
@@ -105,8 +116,9 @@ export async function genMigrations(input: GenMigrationsInput): Promise<RegionGe
       c.regions.find((r) => r.name === region)!,
     );
 
-  // a history from before runtime objects were recorded is read with PostgreSQL's parser (planRuntime.ts)
-  if ([...states.values()].some((s) => s !== undefined && s.code['runtime registry'] === undefined)) await loadSqlParser();
+  // the manifest records what each file creates, read with PostgreSQL's parser (blockObjects.ts);
+  // so is a history from before runtime objects were recorded (ops/replaceCode.ts)
+  await loadSqlParser();
   const work: RegionWork[] = [];
   let fleetShapes: Record<string, ApiShape> | undefined;
   // regions with a history first: a region joining the fleet takes their API shape
@@ -146,15 +158,25 @@ export async function genMigrations(input: GenMigrationsInput): Promise<RegionGe
         writes: 'two_phase',
         steps: [{ step: 1, name: 'initial', files: rendered.migrations.map((m) => m.name) }],
       };
-      item.writes.set(SUM_FILE, rendered.sum);
+      const manifest = renderManifest({
+        format: MANIFEST_FORMAT,
+        region: region.name,
+        files: Object.fromEntries(rendered.migrations.map((m) => [m.name, fileObjects(m.blocks, `${dir}/${m.name}`)])),
+      });
+      item.writes.set(MANIFEST_FILE, manifest);
+      item.writes.set(SUM_FILE, renderSum([...rendered.migrations, { name: MANIFEST_FILE, content: manifest }]));
       item.writes.set(STATE_FILE, renderState(newState));
       continue;
     }
     const sum = await fs.read(`${dir}/${SUM_FILE}`);
+    const manifestText = await fs.read(`${dir}/${MANIFEST_FILE}`);
     const integrity = sumProblems(
       sum ?? '',
       [...existingFiles].map(([name, content]) => ({ name, content })),
+      manifestText,
     );
+    if (manifestText === undefined && (sum ?? '').includes(`\n${MANIFEST_FILE} `))
+      integrity.push({ file: MANIFEST_FILE, message: `${MANIFEST_FILE} is listed in ${SUM_FILE} but missing` });
     if (integrity.length > 0) {
       item.problems.push(...integrity.map((p) => `${dir}/: ${p.message}`));
       for (const p of integrity) item.writes.set(p.file, '');
@@ -164,7 +186,7 @@ export async function genMigrations(input: GenMigrationsInput): Promise<RegionGe
       item.problems.push(`${dir}/${STATE_FILE} records region ${JSON.stringify(state.region)}; restore the folder from version control`);
       continue;
     }
-    const delta = planDelta({
+    const delta = planStep({
       region: region.name,
       from: state.fleet,
       to,
@@ -191,21 +213,32 @@ export async function genMigrations(input: GenMigrationsInput): Promise<RegionGe
       continue;
     }
     const here = config.regions.find((r) => r.name === region.name)!;
-    const timeouts = rendererFor(config, region.name)(timeoutsBlock(config));
+    const preludes = {
+      timeouts: rendererFor(config, region.name)(timeoutsBlock(config)),
+      lock: { ...rendererFor(config, region.name)(registryLockBlock()), template: 'registry_lock' },
+    };
     let index = nextIndex(existingFiles.keys());
     const names: string[] = [];
     const code = { ...state.code };
     const all = [...existingFiles].map(([name, content]) => ({ name, content }));
+    // a history generated before manifests gets one now, its files parsed once
+    const recorded = parseManifest(manifestText, `${dir}/${MANIFEST_FILE}`);
+    const objects: Record<string, readonly ObjectEvent[]> = {
+      ...Object.fromEntries(all.map((f) => [f.name, recorded?.files[f.name] ?? sqlObjects(f.content, `${dir}/${f.name}`)])),
+    };
     for (const file of delta.files) {
       const name = migrationFileName(index, `${stepName.replaceAll('-', '_')}_${file.slug}`);
       index += 1;
-      const content = renderStepFile(file, here, timeouts, state.steps.length + 1, stepName);
+      const content = renderStepFile(file, here, preludes, state.steps.length + 1, stepName);
       item.writes.set(name, content);
       names.push(name);
       all.push({ name, content });
       item.destructive.push(...file.destructive.map((d) => `${region.name}/${name}: ${d}`));
       for (const c of file.creates ?? []) code[c.id] = { file: name, sha256: c.sha256 };
+      objects[name] = fileObjects(file.blocks, `${dir}/${name}`);
     }
+    const manifest = renderManifest({ format: MANIFEST_FORMAT, region: region.name, files: objects });
+    item.writes.set(MANIFEST_FILE, manifest);
     const newState: StateFile = {
       ...state,
       fleet: to,
@@ -214,7 +247,7 @@ export async function genMigrations(input: GenMigrationsInput): Promise<RegionGe
       writes: 'two_phase',
       steps: [...state.steps, { step: state.steps.length + 1, name: stepName, files: names }],
     };
-    item.writes.set(SUM_FILE, renderSum(all));
+    item.writes.set(SUM_FILE, renderSum([...all, { name: MANIFEST_FILE, content: manifest }]));
     item.writes.set(STATE_FILE, renderState(newState));
   }
 
@@ -257,18 +290,19 @@ function initialShapes(config: Config): Record<string, ApiShape> {
   return Object.fromEntries(config.entities.map((e) => [entityKey(e), initialShape(e)]));
 }
 
-/** An appended file: header with its step and wave, then lock and statement timeouts, then its blocks. */
+/** An appended file: header with its step and wave, then lock and statement timeouts (and the registry lock), then its blocks. */
 function renderStepFile(
   file: StepFile,
   region: Config['regions'][number],
-  timeouts: { up: string; down: string },
+  preludes: { timeouts: { up: string; down: string }; lock: { up: string; down: string; template: string } },
   step: number,
   name: string,
 ): string {
+  const { timeouts, lock } = preludes;
   const header = renderHeader({
     sources: [
       ...new Set(
-        file.blocks.map((b) =>
+        [...(file.lock === 'listed' ? [lock] : []), ...file.blocks].map((b) =>
           b.template.endsWith('.sql') ? `the up and down of ${b.template}, swapped` : `templates/${b.template}.sql.hbs`,
         ),
       ),
@@ -280,8 +314,6 @@ function renderStepFile(
   });
   // the registry lock is a prelude: taken before any DDL in both directions
   // (as a block it would run last on down, which reverses the blocks)
-  const lock = file.blocks.find((b) => b.template === 'registry_lock');
-  const blocks = file.blocks.filter((b) => b.template !== 'registry_lock');
-  const prelude = lock === undefined ? timeouts : { up: `${timeouts.up}\n\n${lock.up}`, down: `${timeouts.down}\n\n${lock.down}` };
-  return header + composeBlocks(blocks, prelude);
+  const prelude = file.lock === 'none' ? timeouts : { up: `${timeouts.up}\n\n${lock.up}`, down: `${timeouts.down}\n\n${lock.down}` };
+  return header + composeBlocks(file.blocks, prelude);
 }

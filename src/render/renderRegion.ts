@@ -1,4 +1,5 @@
 import type { Config } from '../config/types.js';
+import { REGISTRY_SCHEMA } from '../config/derivedNames.js';
 import { ResidencyError } from '../errors.js';
 import { renderHeader, type Phase } from '../format/migrationFile.js';
 import { composeSections, markSection, sectionBodies } from '../format/migrationSection.js';
@@ -18,6 +19,8 @@ export interface RenderedMigration extends NamedContent {
   readonly phase: Phase;
   /** The replaceable objects it creates (its marked blocks), each with the hash of what rendered for it. */
   readonly creates: readonly { readonly id: string; readonly sha256: string }[];
+  /** Its blocks as rendered, in order (for the manifest of what it creates). */
+  readonly blocks: readonly RenderedBlock[];
 }
 
 export interface RenderedRegion {
@@ -119,6 +122,7 @@ export function renderRegion(config: Config, regionName: string, templates: Temp
       content: header + composeBlocks(blocks, timeouts),
       phase: migration.phase,
       creates: migration.blocks.flatMap((b, i) => (b.marker === undefined ? [] : [{ id: b.marker, sha256: codeHash([blocks[i]!]) }])),
+      blocks,
     };
   });
   return { region: regionName, migrations, sum: renderSum(migrations) };
@@ -190,6 +194,13 @@ export function timeoutsBlock(config: Config): PlannedBlock {
     context: { timeouts: { ...config.timeouts, lockTimeout: halfDuration(config.timeouts.lockTimeout) } },
   };
 }
+
+/** `LOCK TABLE residency.regions` for a step that changes what calls in flight use (a prelude in both directions). */
+export function registryLockBlock(): PlannedBlock {
+  return { template: 'registry_lock', context: REGISTRY_LOCK_CONTEXT };
+}
+
+const REGISTRY_LOCK_CONTEXT = { registrySchema: REGISTRY_SCHEMA };
 
 /** Half a PostgreSQL duration (`5s` -> `2500ms`); the config stage accepts `<n>`, `<n>ms`, `<n>s`, `<n>min`, `<n>h`. */
 function halfDuration(duration: string): string {

@@ -11,7 +11,7 @@ import { selectRegions } from '../migrate/migrateFleet.js';
 import { qualified } from '../sql/quote.js';
 import { auditCatalog } from './catalogAudit.js';
 import { managedSchemas, readCatalog } from './catalogSnapshot.js';
-import { expectedObjects, type ExpectedObjects } from './expectedObjects.js';
+import { expectedObjectsIn, type ExpectedObjects } from './expectedObjects.js';
 import type { Finding } from './finding.js';
 import { auditLeaks } from './leakAudit.js';
 import { auditPrivileges } from './privilegeAudit.js';
@@ -101,7 +101,8 @@ async function expectedFor(
   // files of another fleet or history would expect other objects: only the applied bytes count
   if (files.some((f, i) => applied[i]!.sha256 !== null && applied[i]!.sha256 !== sha256(f))) return { applied: applied.length, skipped };
   try {
-    return { applied: applied.length, expected: await expectedObjects(files) };
+    const inOrder = applied.map((a, i) => ({ file: `${a.name}.sql`, content: files[i]! }));
+    return { applied: applied.length, expected: await expectedObjectsIn(join(dir, region), inOrder) };
   } catch (error) {
     return {
       applied: applied.length,

@@ -43,7 +43,7 @@ test.before(async () => {
 });
 
 test('50 x 20: every region has its files, and no file is over 100 KB', (t) => {
-  t.is(fifty.size, 50 * 97, '97 files per region: 95 migrations, residency.sum, state.json');
+  t.is(fifty.size, 50 * 98, '98 files per region: 95 migrations, residency.sum, state.json, manifest.json');
   const [file, largest] = [...fifty].reduce((a, b) => (b[1] > a[1] ? b : a));
   t.true(largest < 100 * KB, `${file} has ${largest} bytes`);
 });
@@ -66,10 +66,12 @@ test("50 x 20: a function file's text is the same size as for 3 regions (within 
 // issue 19's claims before reads and cancel handling in the write functions
 // (3.2 MB); the foreign partitions lost their comment line (-2.4 MB). 63.3 MB:
 // the bound is 64 MB until the write functions' shared parts move into the
-// runtime library (once per region, not per entity).
-test('50 x 20: under 64 MB in total', (t) => {
+// runtime library (once per region, not per entity). Issue 18's manifest.json
+// (what each file creates, for verify: 1,000 foreign tables and 500 functions
+// a region) adds 3.9 MB: 67.2 MB, bound 68 MB.
+test('50 x 20: under 68 MB in total', (t) => {
   const total = [...fifty.values()].reduce((a, b) => a + b, 0);
-  t.true(total < 64 * MB, `${(total / MB).toFixed(1)} MB`);
+  t.true(total < 68 * MB, `${(total / MB).toFixed(1)} MB`);
 });
 
 // Writes through dblink need only the foreign partition per remote region and

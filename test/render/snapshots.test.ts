@@ -38,13 +38,16 @@ for (const fixture of ['seed', 'seed-routing', 'fleet4', 'fleet4-routing', 'host
     }
     const dir = folder(fixture);
     if (fixture === 'seed') {
-      // generated/ also holds state.json: expect what gen-migrations writes, generated afresh in memory
+      // generated/ also holds state.json and manifest.json (which residency.sum then covers too):
+      // expect what gen-migrations writes, generated afresh in memory
       const written = new Map<string, string>();
       await genMigrations({ config, templates, outDir: 'out', check: false, force: false, fs: memoryFs(written) });
       for (const region of config.regions) {
-        const path = join(region.name, 'state.json');
-        t.truthy(written.get(join('out', path)), path);
-        expected.set(path, written.get(join('out', path))!);
+        for (const file of ['state.json', 'manifest.json', 'residency.sum']) {
+          const path = join(region.name, file);
+          t.truthy(written.get(join('out', path)), path);
+          expected.set(path, written.get(join('out', path))!);
+        }
       }
     }
     if (update && fixture !== 'seed') {

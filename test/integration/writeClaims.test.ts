@@ -1,0 +1,172 @@
+import test from 'ava';
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { MIXED, startFleet, type Fleet } from '../helpers/fleet.js';
+import { waitForPause } from '../helpers/pause.js';
+
+// Issue 20: claims on keys, not buckets, and a full server reported as full.
+// Before, keys were hashed into 1,024 claim buckets per entity, and two
+// writes of different keys in one bucket aborted or waited on each other.
+const REGIONS = ['usa', 'gbr', 'aus'] as const;
+let fleet: Fleet;
+test.before(async () => {
+  fleet = await startFleet({ regions: MIXED, extra: 'timeouts: { lock_timeout: 3s }', unsafeFast: true });
+});
+test.after.always(async () => {
+  await fleet?.stop();
+});
+
+const failure = (promise: Promise<unknown>) =>
+  promise.then(
+    () => ({ code: 'none', message: 'it succeeded' }),
+    (e: { code: string; message: string }) => ({ code: e.code, message: e.message }),
+  );
+
+/** The claim bucket a key of shared.identity fell into before issue 20 (hashtext & 1023). */
+async function oldBuckets(keys: readonly string[]): Promise<Map<string, number>> {
+  const rows = await fleet.query<{ k: string; b: number }>(
+    'gbr',
+    "SELECT k, hashtext('shared.identity:' || k) & 1023 AS b FROM unnest($1::text[]) k",
+    [keys],
+  );
+  return new Map(rows.map((r) => [r.k, r.b]));
+}
+
+/** Two new keys that share the old claim bucket: found among random keys, so the test is deterministic. */
+async function collidingPair(): Promise<[string, string]> {
+  const keys = Array.from({ length: 200 }, () => randomUUID());
+  const buckets = await oldBuckets(keys);
+  const seen = new Map<number, string>();
+  for (const key of keys) {
+    const bucket = buckets.get(key)!;
+    const other = seen.get(bucket);
+    if (other !== undefined) return [other, key];
+    seen.set(bucket, key);
+  }
+  throw new Error('no two of 200 random keys share a bucket of 1024 (odds about 1 in 10^8)');
+}
+
+async function prepared(): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const region of REGIONS) out[region] = (await fleet.query(region, 'SELECT gid FROM pg_prepared_xacts')).length;
+  return out;
+}
+
+/** Starts a write of `key` in `region` that holds its claims, prepared everywhere, until its decision (`seconds`). */
+async function held(region: string, key: string, seconds: number) {
+  const client = await fleet.client(region);
+  await client.query(`SET residency.test_pause = 'before_decision'; SET residency.test_pause_seconds = '${seconds}'`);
+  const call = client.query("SELECT * FROM shared.upsert_identity($1, 'Held', 'gbr', 'held')", [key]);
+  await waitForPause(fleet, region);
+  // (wrapped: an async function returning the promise itself would wait for it)
+  return { call };
+}
+
+test.serial('two writes of different keys that share an old claim bucket never abort or wait on each other', async (t) => {
+  // both orders, the holder earlier and later in regions.yaml than the second write
+  for (const [first, second] of [
+    ['gbr', 'aus'],
+    ['gbr', 'usa'],
+  ] as const) {
+    const [a, b] = await collidingPair();
+    const { call: holding } = await held(first, a, 2);
+    const started = performance.now();
+    const other = await failure(fleet.query(second, "SELECT * FROM shared.upsert_identity($1, 'Other', 'gbr', 'other')", [b]));
+    const took = performance.now() - started;
+    t.is(other.code, 'none', `${second} writing ${b} while ${first} holds ${a}: ${other.message}`);
+    t.true(took < 1000, `${second} did not wait for ${first} (${Math.round(took)} ms)`);
+    t.deepEqual((await holding).rows, [{ uuid: a, created: true, owned_here: true }]);
+    for (const region of REGIONS) {
+      const rows = await fleet.query(region, 'SELECT uuid, note FROM shared.identity WHERE uuid = ANY ($1::uuid[]) ORDER BY note', [
+        [a, b],
+      ]);
+      t.deepEqual(
+        rows.map((r) => r.note),
+        ['held', 'other'],
+        region,
+      );
+    }
+  }
+  t.deepEqual(await prepared(), { usa: 0, gbr: 0, aus: 0 });
+});
+
+test.serial('a write of the same key still gets 40001 with its documented message', async (t) => {
+  const key = randomUUID();
+  const { call: holding } = await held('gbr', key, 3);
+  const started = performance.now();
+  const second = await failure(fleet.query('aus', "SELECT shared.upsert_identity($1, 'Other', 'gbr', 'x')", [key]));
+  t.deepEqual(second, { code: '40001', message: 'region "aus": shared.identity: a concurrent write of the same key holds it; retry' });
+  t.true(performance.now() - started < 600, 'gave way at once');
+  t.deepEqual((await holding).rows, [{ uuid: key, created: true, owned_here: true }]);
+  const [dir] = await fleet.query('aus', 'SELECT note FROM shared.identity WHERE uuid = $1', [key]);
+  t.is(dir?.note, 'held');
+});
+
+test.serial('a batch of more than 256 keys claims buckets: a key in one of them meets it, a key in another does not', async (t) => {
+  const batch = Array.from({ length: 300 }, () => randomUUID());
+  const buckets = await oldBuckets(batch);
+  const taken = new Set(buckets.values());
+  const candidates = Array.from({ length: 100 }, () => randomUUID());
+  const candidateBuckets = await oldBuckets(candidates);
+  const inside = candidates.find((k) => taken.has(candidateBuckets.get(k)!))!;
+  const outside = candidates.find((k) => !taken.has(candidateBuckets.get(k)!))!;
+  t.truthy(inside);
+  t.truthy(outside);
+  const client = await fleet.client('gbr');
+  await client.query("SET residency.test_pause = 'before_decision'; SET residency.test_pause_seconds = '2'");
+  const rows = JSON.stringify(batch.map((uuid) => ({ uuid, region: 'gbr', name: 'Batch', note: 'batch' })));
+  const call = client.query('SELECT count(*)::int AS n FROM shared.upsert_identity_many($1)', [rows]);
+  await waitForPause(fleet, 'gbr');
+  const free = await failure(fleet.query('aus', "SELECT shared.upsert_identity($1, 'Free', 'gbr', 'free')", [outside]));
+  t.is(free.code, 'none', free.message);
+  const met = await failure(fleet.query('aus', "SELECT shared.upsert_identity($1, 'Met', 'gbr', 'met')", [inside]));
+  t.is(met.code, '40001');
+  t.is(
+    met.message,
+    'region "aus": shared.identity: a concurrent write holds a key of the same claim bucket (a batch of more than 256 keys claims buckets); retry',
+  );
+  t.deepEqual((await call).rows, [{ n: 300 }]);
+});
+
+test.serial(
+  'a server out of prepared transactions is reported as full (RS013, naming the region and the setting), never unreachable, nothing queued',
+  async (t) => {
+    await fleet.query('aus', 'ALTER SYSTEM SET max_prepared_transactions = 1');
+    await fleet.stopRegion('aus');
+    await fleet.startRegion('aus');
+    try {
+      // a write of gbr's holds aus's one slot until its decision
+      const { call: holding } = await held('gbr', randomUUID(), 5);
+      for (const [caller, owner] of [
+        ['usa', 'gbr'], // aus holds only the directory row: it used to be queued (or RS011)
+        ['usa', 'aus'], // aus owns the personal row
+      ] as const) {
+        const key = randomUUID();
+        const full = await failure(fleet.query(caller, 'SELECT shared.upsert_identity($1, $2, $3, $4)', [key, 'Full', owner, 'full']));
+        t.is(full.code, 'RS013', full.message);
+        t.regex(
+          full.message,
+          /^region "aus" is full: maximum number of prepared transactions reached \(Increase "?max_prepared_transactions"? \(currently 1\)\.\); nothing was written: retry, and raise max_prepared_transactions, which must cover every write in flight in the fleet/,
+        );
+        for (const region of REGIONS) {
+          t.deepEqual(
+            await fleet.query(region, 'SELECT uuid FROM shared.identity WHERE uuid = $1', [key]),
+            [],
+            `${region}: nothing written`,
+          );
+          t.deepEqual(
+            await fleet.query(region, 'SELECT uuid FROM shared.identity_outbox WHERE uuid = $1', [key]),
+            [],
+            `${region}: nothing queued`,
+          );
+        }
+      }
+      await holding;
+      t.deepEqual(await prepared(), { usa: 0, gbr: 0, aus: 0 });
+    } finally {
+      await fleet.query('aus', 'ALTER SYSTEM RESET max_prepared_transactions');
+      await fleet.stopRegion('aus');
+      await fleet.startRegion('aus');
+    }
+  },
+);

@@ -267,7 +267,7 @@ test.serial('migrate refuses a region whose max_prepared_transactions is 0, nami
     t.is(aus?.status, 'failed');
     t.is(
       aus?.error?.message,
-      'region "aus": max_prepared_transactions is 0, and pg-residency writes across regions with two-phase commit (PREPARE TRANSACTION). Set max_prepared_transactions in its postgresql.conf (at least max_connections; the local fleet uses 20) and restart the server, then run migrate again',
+      'region "aus": max_prepared_transactions is 0, and pg-residency writes across regions with two-phase commit (PREPARE TRANSACTION). Set max_prepared_transactions in its postgresql.conf (one slot per write the other regions may have in flight at once: the sum of their max_connections, docs/guides/sizing.md) and restart the server, then run migrate again',
     );
   } finally {
     await fleet.query('aus', 'ALTER SYSTEM RESET max_prepared_transactions');

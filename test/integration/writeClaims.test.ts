@@ -135,6 +135,22 @@ test.serial(
     await fleet.stopRegion('aus');
     await fleet.startRegion('aus');
     try {
+      // migrate warns with each region's own max_connections (doctor assumes them)
+      const migrated = await fleet.migrate({});
+      t.deepEqual(
+        migrated.map((r) => [r.region, r.status, r.warnings.filter((w) => w.includes('max_prepared_transactions'))]),
+        [
+          ['usa', 'nothing-to-do', []],
+          ['gbr', 'nothing-to-do', []],
+          [
+            'aus',
+            'nothing-to-do',
+            [
+              'region "aus": max_prepared_transactions is 1, but the other regions may have 120 writes in flight at once (max_connections: usa 60, gbr 60), each holding a part prepared here: under that load writes fail with RS013 ("full"). Raise it to 120 (a restart setting) or bound the writers (docs/guides/sizing.md)',
+            ],
+          ],
+        ],
+      );
       // a write of gbr's holds aus's one slot until its decision
       const { call: holding } = await held('gbr', randomUUID(), 5);
       for (const [caller, owner] of [
@@ -168,5 +184,44 @@ test.serial(
       await fleet.stopRegion('aus');
       await fleet.startRegion('aus');
     }
+  },
+);
+
+test.serial(
+  'why a write waits for COMMIT PREPARED: at the moment its decision is durable, a read in another region still sees the old row without waiting',
+  async (t) => {
+    // issue 20 asked to return once every part is prepared and the decision is durable, sending
+    // COMMIT PREPARED without waiting. A write paused right there (before_commit_prepared: the
+    // decision committed, every other part prepared) is what a caller would have been told is
+    // done; readers in the other regions do not wait on a prepared transaction (MVCC): the
+    // directory, the parent and get_ show the old values. So a call keeps its second round trip.
+    const key = randomUUID();
+    await fleet.query('usa', "SELECT shared.upsert_identity($1, 'Old', 'aus', 'old')", [key]);
+    const client = await fleet.client('gbr');
+    await client.query("SET residency.test_pause = 'before_commit_prepared'; SET residency.test_pause_seconds = '3'");
+    const call = client.query("SELECT shared.upsert_identity($1, 'New', 'aus', 'new')", [key]);
+    await waitForPause(fleet, 'gbr', 'before_commit_prepared');
+    t.deepEqual(await fleet.query('gbr', 'SELECT note FROM shared.identity WHERE uuid = $1', [key]), [{ note: 'new' }], 'the decision');
+    const started = performance.now();
+    t.deepEqual(await fleet.query('usa', 'SELECT note FROM shared.identity WHERE uuid = $1', [key]), [{ note: 'old' }], 'usa directory');
+    t.deepEqual(
+      await fleet.query('usa', 'SELECT name FROM shared.identity_details WHERE uuid = $1', [key]),
+      [{ name: 'Old' }],
+      'usa parent',
+    );
+    t.deepEqual(
+      await fleet.query('usa', 'SELECT name, note FROM shared.get_identity($1)', [key]),
+      [{ name: 'Old', note: 'old' }],
+      'usa get_identity',
+    );
+    t.deepEqual(await fleet.query('aus', 'SELECT name FROM aus.identity_details WHERE uuid = $1', [key]), [{ name: 'Old' }], 'aus leaf');
+    t.true(performance.now() - started < 1500, 'no read waited for the prepared parts');
+    await call;
+    for (const region of REGIONS)
+      t.deepEqual(
+        await fleet.query(region, 'SELECT name, note FROM shared.get_identity($1)', [key]),
+        [{ name: 'New', note: 'new' }],
+        `${region} once the call returned`,
+      );
   },
 );

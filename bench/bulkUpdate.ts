@@ -39,16 +39,16 @@ try {
       await client.query('SELECT count(*) FROM shared.upsert_identity_many($1)', [JSON.stringify(chunk)]);
     }
     const ms = performance.now() - started;
-    console.log(`${label.padEnd(8)} ${rows} rows in batches of ${batch}: ${(ms / 1000).toFixed(2)} s`);
+    process.stdout.write(`${label.padEnd(8)} ${rows} rows in batches of ${batch}: ${(ms / 1000).toFixed(2)} s\n`);
     if (profile) {
       await new Promise((r) => setTimeout(r, 1000)); // (statistics are sent when a backend goes idle)
-      console.log(await stats());
+      process.stdout.write(`${await stats()}\n`);
     }
     return ms;
   };
   const insert = await run('insert', 'first');
   const update = await run('update', 'second');
-  console.log(`update / insert: ${(update / insert).toFixed(2)}x`);
+  process.stdout.write(`update / insert: ${(update / insert).toFixed(2)}x\n`);
 } finally {
   await fleet.stop();
 }

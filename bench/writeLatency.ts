@@ -14,7 +14,7 @@ const result = await benchRegions({
 });
 const floor = result.figures.find((f) => f.id === 'floor-parallel')?.medianMs ?? NaN;
 for (const f of result.figures)
-  console.log(
-    `${f.id.padEnd(24)} ${f.medianMs.toFixed(1).padStart(7)} ms  ${(f.medianMs / floor).toFixed(2)}x floor-parallel  round trips ${f.roundTrips} (max ${f.maxPerRegion})`,
+  process.stdout.write(
+    `${f.id.padEnd(24)} ${f.medianMs.toFixed(1).padStart(7)} ms  ${(f.medianMs / floor).toFixed(2)}x floor-parallel  round trips ${f.roundTrips} (max ${f.maxPerRegion})\n`,
   );
-for (const f of result.failures) console.log(`FAILED ${f.id}: ${f.message}`);
+for (const f of result.failures) process.stdout.write(`FAILED ${f.id}: ${f.message}\n`);

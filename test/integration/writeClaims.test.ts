@@ -252,3 +252,35 @@ test.serial(
     t.deepEqual(await prepared(), { usa: 0, gbr: 0, aus: 0 });
   },
 );
+
+test.serial('a server out of connection slots is reported as full (RS013), not unreachable, and nothing is queued', async (t) => {
+  // 2 connection slots beyond the 3 reserved for superusers
+  await fleet.query('aus', 'ALTER SYSTEM SET max_connections = 5');
+  await fleet.stopRegion('aus');
+  await fleet.startRegion('aus');
+  try {
+    // two sessions of usa write: each keeps its link session in aus, the 2 slots
+    for (let i = 0; i < 2; i++) {
+      const session = await fleet.client('usa');
+      await session.query("SELECT shared.upsert_identity($1, 'P', 'usa', 'n')", [randomUUID()]);
+    }
+    // gbr's session cannot open its link to aus, which holds no row of this write but its directory row
+    const key = randomUUID();
+    const full = await failure(fleet.query('gbr', "SELECT shared.upsert_identity($1, 'P', 'gbr', 'n')", [key]));
+    t.is(full.code, 'RS013', full.message);
+    t.regex(
+      full.message,
+      /^region "aus" is full: it refused the link connection \(.*(connection slots are reserved|too many clients).*\); nothing was written: retry, and raise max_connections there or bound the links with a pooler/,
+    );
+    for (const region of ['usa', 'gbr'])
+      t.deepEqual(
+        await fleet.query(region, 'SELECT uuid FROM shared.identity_outbox WHERE uuid = $1', [key]),
+        [],
+        `${region}: nothing queued`,
+      );
+  } finally {
+    await fleet.query('aus', 'ALTER SYSTEM RESET max_connections');
+    await fleet.stopRegion('aus');
+    await fleet.startRegion('aus');
+  }
+});

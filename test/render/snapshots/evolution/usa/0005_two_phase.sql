@@ -91,8 +91,9 @@ GRANT INSERT ON "residency"."commit_records" TO "residency_link";
 
 -- pg-residency-begin: runtime two_phase
 -- Test-only (README): `SET residency.test_pause = 'before_decision'` (every
--- part prepared, the loopback not committed) or 'before_commit_prepared' (the
--- decision committed) makes a write wait there for residency.test_pause_seconds
+-- part prepared, the loopback not committed), 'before_commit_prepared' (the
+-- decision committed) or 'before_claim' (the write's age taken, nothing sent)
+-- makes a write wait there for residency.test_pause_seconds
 -- (default an hour), so a test can kill or race it. Any role may SET a custom
 -- setting, and a pause holds prepared parts and key locks: it is honoured only
 -- when the session's login role (session_user, not the function owner) is a

@@ -19,8 +19,12 @@ export interface ServerSettingsInput {
   readonly tls: { readonly certFile: string; readonly keyFile: string; readonly caFile: string };
 }
 
-/** Prepared transactions a dev server may hold: two-phase commit across regions needs them. */
-export const MAX_PREPARED_TRANSACTIONS = 20;
+/**
+ * Prepared transactions a dev server may hold: two-phase commit across
+ * regions needs one per write the other regions may have in flight at once
+ * (docs/guides/sizing.md): the max_connections (60) of two other regions.
+ */
+export const MAX_PREPARED_TRANSACTIONS = 120;
 
 /**
  * The settings of a dev server, as postgresql.conf text: where it listens,

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import type { Env } from '../config/expandEnv.js';
 import type { Config, Region } from '../config/types.js';
+import { preparedBudget } from '../doctor/preparedBudget.js';
 import { droppedData } from './droppedData.js';
 import { takeFleetLock } from './fleetLock.js';
 import { ResidencyError, unknownRegion } from '../errors.js';
@@ -123,13 +124,42 @@ async function runWaves(
  * allows no prepared transaction would fail every write. Refused before any
  * migration runs.
  */
-async function requirePreparedTransactions(client: pg.Client, region: Region): Promise<void> {
-  const { rows } = await client.query<{ max_prepared_transactions: string }>('SHOW max_prepared_transactions');
-  if (Number(rows[0]?.max_prepared_transactions) > 0) return;
+async function requirePreparedTransactions(client: pg.Client, region: Region): Promise<PreparedSettings> {
+  const { rows } = await client.query<{ slots: string; connections: string }>(
+    "SELECT current_setting('max_prepared_transactions') AS slots, current_setting('max_connections') AS connections",
+  );
+  const settings = { slots: Number(rows[0]?.slots), connections: Number(rows[0]?.connections) };
+  if (settings.slots > 0) return settings;
   throw new ResidencyError(
     'MIGRATION',
-    `region "${region.name}": max_prepared_transactions is 0, and pg-residency writes across regions with two-phase commit (PREPARE TRANSACTION). Set max_prepared_transactions in its postgresql.conf (at least max_connections; the local fleet uses 20) and restart the server, then run migrate again`,
+    `region "${region.name}": max_prepared_transactions is 0, and pg-residency writes across regions with two-phase commit (PREPARE TRANSACTION). Set max_prepared_transactions in its postgresql.conf (one slot per write the other regions may have in flight at once: the sum of their max_connections, docs/guides/sizing.md) and restart the server, then run migrate again`,
   );
+}
+
+/** A region's max_prepared_transactions and max_connections, as migrate read them. */
+interface PreparedSettings {
+  readonly slots: number;
+  readonly connections: number;
+}
+
+/**
+ * The prepared-transaction budget (issue 20): a warning when a region allows
+ * fewer prepared transactions than the writes the other regions may have in
+ * flight at once (each region's max_connections, read by this run; a region
+ * outside the run is assumed to allow as many as the checked one).
+ */
+function preparedBudgetWarning(config: Config, region: string, read: ReadonlyMap<string, PreparedSettings>): string | undefined {
+  const own = read.get(region);
+  if (own === undefined) return undefined;
+  const budget = preparedBudget({
+    region,
+    regions: config.regions.map((r) => r.name),
+    writers: Object.fromEntries([...read].map(([name, s]) => [name, s.connections])),
+    assumed: own.connections,
+  });
+  if (own.slots >= budget.needed) return undefined;
+  const assumed = budget.assumed.length === 0 ? '' : `; ${budget.assumed.join(', ')} not read by this run: assumed like this one`;
+  return `region "${region}": max_prepared_transactions is ${own.slots}, but the other regions may have ${budget.needed} writes in flight at once (max_connections: ${budget.shares.join(', ')}${assumed}), each holding a part prepared here: under that load writes fail with RS013 ("full"). Raise it to ${budget.needed} (a restart setting) or bound the writers (docs/guides/sizing.md)`;
 }
 
 /**
@@ -170,6 +200,8 @@ export async function migrateFleet(input: MigrateInput): Promise<RegionMigrateRe
   const results = new Map<string, Omit<RegionMigrateResult, 'warnings'>>();
   /** Regions migrated whose links fail (checkRegionLinks): failed, the others keep their status. */
   const brokenLinks = new Map<string, ResidencyError>();
+  /** Each region's prepared-transaction settings, read before an up. */
+  const prepared = new Map<string, PreparedSettings>();
   /** Links that fail to regions this run did not migrate: warnings. */
   const linkNotes = new Map<string, string>();
   const fail = (target: Target, error: unknown) => {
@@ -184,7 +216,7 @@ export async function migrateFleet(input: MigrateInput): Promise<RegionMigrateRe
       try {
         target.client = await connectRegion(target.region, input.env, { purpose: 'migrate' });
         if (!input.dryRun) await takeFleetLock(target.client, target.region);
-        if (input.direction === 'up') await requirePreparedTransactions(target.client, target.region);
+        if (input.direction === 'up') prepared.set(target.region.name, await requirePreparedTransactions(target.client, target.region));
         if (!input.dryRun) await prepareBindings(target.client, input.config, target.region);
         const applied = await appliedMigrations(target.client);
         target.queue = regionQueue(target.migrations, applied, {
@@ -272,6 +304,10 @@ export async function migrateFleet(input: MigrateInput): Promise<RegionMigrateRe
     ...(brokenLinks.has(t.region.name) ? { status: 'failed' as const, error: brokenLinks.get(t.region.name)! } : {}),
     ...(t.links !== undefined ? { links: t.links } : {}),
     ...(t.adminTodo !== undefined && t.adminTodo.length > 0 ? { adminTodo: t.adminTodo } : {}),
-    warnings: [...linkWarnings(t.region), ...(linkNotes.has(t.region.name) ? [linkNotes.get(t.region.name)!] : [])],
+    warnings: [
+      ...linkWarnings(t.region),
+      ...(linkNotes.has(t.region.name) ? [linkNotes.get(t.region.name)!] : []),
+      ...[preparedBudgetWarning(input.config, t.region.name, prepared)].filter((w) => w !== undefined),
+    ],
   }));
 }

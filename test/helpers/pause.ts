@@ -7,12 +7,15 @@ import type { ScratchFleet } from './scratchFleet.js';
  * holds a part prepared under a gid of `region`'s, for 'before_commit_prepared'
  * `region` holds its commit record, and the writing backend sleeps. (A write
  * also sleeps briefly while it polls for a region's answer, so the sleep alone
- * does not tell the pause.) Returns the write's gid.
+ * does not tell the pause.) Returns the write's gid. For 'before_claim' (the
+ * write took its age and has sent nothing yet): a backend that has slept for
+ * over 100 ms since its statement started while no region holds a part of
+ * `region`'s; returns ''.
  */
 export async function waitForPause(
   fleet: ScratchFleet,
   region: string,
-  point: 'before_decision' | 'before_commit_prepared' = 'before_decision',
+  point: 'before_claim' | 'before_decision' | 'before_commit_prepared' = 'before_decision',
   timeoutMs = 10_000,
 ): Promise<string> {
   const others = fleet.config.regions.map((r) => r.name).filter((r) => r !== region);
@@ -22,7 +25,13 @@ export async function waitForPause(
       region,
       "SELECT 1 FROM pg_stat_activity WHERE wait_event = 'PgSleep' AND query ~ '(upsert|rehome|erase|sync)_' AND pid <> pg_backend_pid()",
     );
-    if (sleeping !== undefined) {
+    if (sleeping !== undefined && point === 'before_claim') {
+      const [paused] = await fleet.query(
+        region,
+        "SELECT 1 FROM pg_stat_activity WHERE wait_event = 'PgSleep' AND query ~ '(upsert|rehome|erase|sync)_' AND clock_timestamp() - query_start > interval '100 ms' AND pid <> pg_backend_pid()",
+      );
+      if (paused !== undefined) return '';
+    } else if (sleeping !== undefined) {
       const held = await Promise.all(
         others.map((r) =>
           fleet.query<{ gid: string }>(r, 'SELECT gid FROM pg_prepared_xacts WHERE gid LIKE $1', [`pg-residency:${region}:%`]),

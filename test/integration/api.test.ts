@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { SEED_UPSERTS, seedSelects } from '../../src/demo/seedWalkthrough.js';
 import { MIXED, startFleet, type Fleet } from '../helpers/fleet.js';
+import { waitForPause } from '../helpers/pause.js';
 import { untilPaused } from '../helpers/poll.js';
 
 // usa runs PostgreSQL 10 (routing mode), gbr 11 and aus 18 (native mode). Every
@@ -195,7 +196,16 @@ test.serial('a writer that never commits cannot hang another region past the loc
   const key = randomUUID();
   const aus = await fleet.client('aus');
   const usa = await fleet.client('usa');
-  // aus's write holds the key, prepared in every region, and does not decide (test-only pause)
+  // usa's write takes its age first and stops before claiming (test-only pause), so that it is the
+  // older of the two and waits (wait-die by age, issue 20); aus's write then holds the key,
+  // prepared in every region, and does not decide
+  await usa.query("SET residency.test_pause = 'before_claim'; SET residency.test_pause_seconds = '1.5'");
+  const started = Date.now();
+  const waiter = usa.query("SELECT shared.upsert_identity($1, 'Waiter', 'usa', 'n')", [key]).then(
+    () => undefined,
+    (e: pg.DatabaseError) => e,
+  );
+  await waitForPause(fleet, 'usa', 'before_claim');
   await aus.query("SET residency.test_pause = 'before_decision'");
   const [{ pid }] = (await aus.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows as [{ pid: number }];
   const holder = aus.query("SELECT shared.upsert_identity($1, 'Holder', 'aus', 'n')", [key]).then(
@@ -203,12 +213,8 @@ test.serial('a writer that never commits cannot hang another region past the loc
     (e: { code: string }) => e.code,
   );
   await untilPaused(fleet, 'aus', 'before_decision');
-  const started = Date.now();
-  const error = await usa.query("SELECT shared.upsert_identity($1, 'Waiter', 'usa', 'n')", [key]).then(
-    () => undefined,
-    (e: pg.DatabaseError) => e,
-  );
-  const waited = Date.now() - started;
+  const error = await waiter;
+  const waited = Date.now() - started - 1500;
   // cancelled before its decision, the holder ends every part it prepared
   await fleet.query('aus', 'SELECT pg_cancel_backend($1)', [pid]);
   t.is(await holder, '57014');

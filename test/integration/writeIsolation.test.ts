@@ -11,8 +11,9 @@ import { waitForPause } from '../helpers/pause.js';
 // Issue 19, findings 1, 2, 4, 5 and 7: concurrent writes of one key never undo
 // an acknowledged write (every write decides on rows read under its keys'
 // claim), a cancelled write cleans up at once, write calls refuse a read-only
-// transaction, and empty batches write nothing. usa, gbr, aus are positions
-// 1, 2, 3 in regions.yaml (wait-die: usa waits for aus, aus gives way to usa).
+// transaction, and empty batches write nothing. Wait-die by the write's age
+// (issue 20): a write that meets a key held by an older one gives way at once
+// (40001); retried once that one is done, it reads what it committed.
 const REGIONS = ['usa', 'gbr', 'aus'] as const;
 let fleet: Fleet;
 test.before(async () => {
@@ -72,9 +73,12 @@ test.serial('issue 19 finding 1: an erase decided but not yet committed everywhe
   const eraser = await paused('aus', 'before_commit_prepared', 2);
   const erase = outcome(eraser.query('SELECT shared.erase_identity($1) AS erased', [key]));
   await waitForPause(fleet, 'aus', 'before_commit_prepared');
-  // usa's directory still names aus (its part of the erase is prepared): the rehome waits for the key's claim
-  const rehome = await outcome(fleet.query('usa', "SELECT shared.rehome_identity($1, 'gbr') AS moved", [key]));
+  // usa's directory still names aus (its part of the erase is prepared): the rehome, younger, gives
+  // way at the key's claim; retried after the erase, it finds no key
+  const first = await outcome(fleet.query('usa', "SELECT shared.rehome_identity($1, 'gbr') AS moved", [key]));
+  t.is(first.code, '40001', first.message);
   t.deepEqual((await erase).rows, [{ erased: true }]);
+  const rehome = await outcome(fleet.query('usa', "SELECT shared.rehome_identity($1, 'gbr') AS moved", [key]));
   t.is(rehome.code, 'RS004', rehome.message);
   t.deepEqual(await rowsOf(key), nowhere);
   t.deepEqual(await prepared(), nonePrepared);
@@ -87,7 +91,7 @@ test.serial('issue 19 finding 1: rehome then erase of one key, from two regions 
   const mover = await paused('usa', 'before_commit_prepared', 1);
   const rehome = outcome(mover.query("SELECT shared.rehome_identity($1, 'gbr') AS moved", [key]));
   await waitForPause(fleet, 'usa', 'before_commit_prepared');
-  // aus is later than usa: it gives way at once (40001); retried after the rehome, it erases
+  // aus's erase is younger: it gives way at once (40001); retried after the rehome, it erases
   const first = await outcome(fleet.query('aus', 'SELECT shared.erase_identity($1) AS erased', [key]));
   t.true(['40001', 'none'].includes(first.code), first.message);
   t.deepEqual((await rehome).rows, [{ moved: true }]);
@@ -104,8 +108,11 @@ test.serial('issue 19 finding 2: a rehome does not overwrite a concurrent acknow
   const writer = await paused('aus', 'before_commit_prepared', 2);
   const update = outcome(writer.query("SELECT * FROM shared.upsert_identity($1, 'name-v2', 'usa', 'note-v2')", [key]));
   await waitForPause(fleet, 'aus', 'before_commit_prepared');
-  const rehome = await outcome(fleet.query('usa', "SELECT shared.rehome_identity($1, 'gbr') AS moved", [key]));
+  // the rehome, younger, gives way at the key's claim; retried, it moves the updated values
+  const first = await outcome(fleet.query('usa', "SELECT shared.rehome_identity($1, 'gbr') AS moved", [key]));
+  t.is(first.code, '40001', first.message);
   t.deepEqual((await update).rows, [{ uuid: key, created: false, owned_here: false }]);
+  const rehome = await outcome(fleet.query('usa', "SELECT shared.rehome_identity($1, 'gbr') AS moved", [key]));
   t.deepEqual(rehome.rows, [{ moved: true }], rehome.message);
   t.deepEqual(await rowsOf(key), everywhere('dir gbr note-v2', 'gbr', 'name-v2'));
   t.deepEqual(await prepared(), nonePrepared);
@@ -119,9 +126,12 @@ test.serial(
     const mover = await paused('aus', 'before_commit_prepared', 2);
     const rehome = outcome(mover.query("SELECT shared.rehome_identity($1, 'gbr') AS moved", [key]));
     await waitForPause(fleet, 'aus', 'before_commit_prepared');
-    // usa's directory still names usa: the upsert waits for the claim, then finds the key in gbr
-    const update = await outcome(fleet.query('usa', "SELECT * FROM shared.upsert_identity($1, 'name-v2', 'usa', 'note-v2')", [key]));
+    // usa's directory still names usa: the upsert, younger, gives way at the claim; retried, it
+    // reads the key's new owner under the claim
+    const first = await outcome(fleet.query('usa', "SELECT * FROM shared.upsert_identity($1, 'name-v2', 'usa', 'note-v2')", [key]));
+    t.is(first.code, '40001', first.message);
     t.deepEqual((await rehome).rows, [{ moved: true }]);
+    const update = await outcome(fleet.query('usa', "SELECT * FROM shared.upsert_identity($1, 'name-v2', 'usa', 'note-v2')", [key]));
     t.is(update.code, 'RS003', update.message);
     t.deepEqual(await rowsOf(key), everywhere('dir gbr note-v1', 'gbr', 'name-v1'));
     t.deepEqual(await prepared(), nonePrepared);

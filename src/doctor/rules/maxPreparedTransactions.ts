@@ -1,20 +1,42 @@
 import { adminSql } from '../adminSetupSql.js';
 import { doctorFinding } from '../doctorFinding.js';
 import type { DoctorRule } from '../doctorRule.js';
+import { preparedBudget } from '../preparedBudget.js';
 
-/** Two-phase writes PREPARE a part in every region they touch: with 0 slots every write across regions fails. */
-export const maxPreparedTransactions: DoctorRule = ({ snapshot }) => {
+/**
+ * Two-phase writes PREPARE a part in every region they touch but their
+ * coordinator's: with 0 slots every write across regions fails (error); with
+ * fewer slots than the other regions' writes in flight, writes fail with
+ * RS013 "full" under load (warning). Doctor reads one region: the other
+ * regions' write concurrency is assumed to be this server's max_connections
+ * (migrate reads each region's own, docs/guides/sizing.md).
+ */
+export const maxPreparedTransactions: DoctorRule = ({ config, region, snapshot }) => {
   const slots = Number.parseInt(snapshot.settings.max_prepared_transactions ?? '', 10);
-  if (!Number.isFinite(slots) || slots > 0) return [];
+  if (!Number.isFinite(slots)) return [];
   const connections = Number.parseInt(snapshot.settings.max_connections ?? '', 10);
-  const suggested = Number.isFinite(connections) && connections > 0 ? connections : 100;
+  const assumed = Number.isFinite(connections) && connections > 0 ? connections : 100;
+  const budget = preparedBudget({ region: region.name, regions: config.regions.map((r) => r.name), writers: {}, assumed });
+  const needed = Math.max(budget.needed, 1);
+  const restart = `-- then restart the server (on a managed service set the parameter in its console)`;
+  if (slots === 0)
+    return [
+      doctorFinding(
+        'max-prepared-transactions',
+        'error',
+        'the server cannot prepare transactions',
+        'max_prepared_transactions is 0: every write that touches another region fails at PREPARE TRANSACTION',
+        `${adminSql.maxPreparedTransactions(needed)} ${restart}; one slot per write the other regions may have in flight (${budget.shares.join(', ')}: max_connections ${assumed} each, assumed like this server's; docs/guides/sizing.md)`,
+      ),
+    ];
+  if (slots >= budget.needed) return [];
   return [
     doctorFinding(
-      'max-prepared-transactions',
-      'error',
-      'the server cannot prepare transactions',
-      'max_prepared_transactions is 0: every write that touches another region fails at PREPARE TRANSACTION',
-      `${adminSql.maxPreparedTransactions(suggested)} -- then restart the server (one slot per connection: max_connections is ${suggested}; on a managed service set the parameter in its console)`,
+      'prepared-transactions-budget',
+      'warning',
+      'fewer prepared transactions than the writes in flight',
+      `max_prepared_transactions is ${slots}, but the other regions may have ${budget.needed} writes in flight at once (${budget.shares.join(', ')}: assumed to allow max_connections ${assumed} like this server), each holding a part prepared here: under that load writes fail with RS013 ("full")`,
+      `${adminSql.maxPreparedTransactions(needed)} ${restart}; or bound the writers (docs/guides/sizing.md)`,
     ),
   ];
 };

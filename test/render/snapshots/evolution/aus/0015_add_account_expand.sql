@@ -82,13 +82,13 @@ BEGIN
 
   IF part ? 'look' THEN
     _rsd_out := _rsd_out || jsonb_build_object('dir', (SELECT COALESCE(jsonb_agg(to_jsonb(m)), '[]') FROM "billing"."account" m
-      WHERE m."id" = ANY (ARRAY(SELECT jsonb_array_elements_text(part->'look')::bigint))));
+      WHERE m."id" IN (SELECT jsonb_array_elements_text(part->'look')::bigint)));
   END IF;
 
   IF part ? 'read' THEN
     _rsd_out := _rsd_out || jsonb_build_object('rows', (SELECT COALESCE(jsonb_agg(to_jsonb(d)), '[]') FROM (
       SELECT * FROM "aus"."account_details" l
-      WHERE l."id" = ANY (ARRAY(SELECT jsonb_array_elements_text(part->'read')::bigint))
+      WHERE l."id" IN (SELECT jsonb_array_elements_text(part->'read')::bigint)
       FOR UPDATE) d));
   END IF;
 
@@ -148,7 +148,7 @@ BEGIN
 
   IF part ? 'sync' THEN
     DELETE FROM "billing"."account" m
-      WHERE m."id" = ANY (ARRAY(SELECT (e->'x'->>'id')::bigint FROM jsonb_array_elements(part->'sync') e));
+      WHERE m."id" IN (SELECT (e->'x'->>'id')::bigint FROM jsonb_array_elements(part->'sync') e);
     INSERT INTO "billing"."account"
       SELECT (jsonb_populate_record(NULL::"billing"."account", e->'x')).* FROM jsonb_array_elements(part->'sync') e;
   END IF;
@@ -172,7 +172,7 @@ BEGIN
   IF part ? 'dequeue' THEN
     DELETE FROM "billing"."account_outbox" o
       WHERE o."region" = part->'dequeue'->>'region'
-        AND o."id" = ANY (ARRAY(SELECT jsonb_array_elements_text(part->'dequeue'->'keys')::bigint));
+        AND o."id" IN (SELECT jsonb_array_elements_text(part->'dequeue'->'keys')::bigint);
   END IF;
   RETURN _rsd_out;
 END

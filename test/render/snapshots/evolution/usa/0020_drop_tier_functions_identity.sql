@@ -30,7 +30,6 @@ AS $function$
 #variable_conflict use_column
 DECLARE
   _rsd_new "shared"."identity_row"[];
-  _rsd_existing uuid[];
   _rsd_key uuid;
   _rsd_region text;
   _rsd_count bigint;
@@ -81,10 +80,9 @@ BEGIN
           MESSAGE = format('%s %s belongs to region "%s"; to move its personal data call %s(key, new_region)',
             'identity', _rsd_key, _rsd_region, '"shared"."rehome_identity"');
       END IF;
-      _rsd_existing := ARRAY(SELECT m."uuid" FROM unnest(_rsd_dir) m);
       _rsd_new := ARRAY(
         SELECT ROW("x"."uuid", "x"."region", "x"."note", COALESCE("x"."created_on", now()), "x"."name", "x"."tier", "x"."email")::"shared"."identity_row"
-        FROM unnest($1) x WHERE NOT (x."uuid" = ANY (_rsd_existing)));
+        FROM unnest($1) x WHERE NOT EXISTS (SELECT FROM unnest(_rsd_dir) m WHERE m."uuid" = x."uuid"));
 
       _rsd_patches := COALESCE((SELECT jsonb_agg(jsonb_build_object('r', n."region", 'x', to_jsonb(n)))
         FROM unnest(_rsd_new) n), '[]') || COALESCE((SELECT jsonb_agg(jsonb_build_object('r', x."region", 'e', true,
@@ -112,8 +110,9 @@ BEGIN
   END LOOP;
 
   RETURN QUERY
-    SELECT x."uuid", NOT (x."uuid" = ANY (_rsd_existing)), x."region" = 'usa'
-    FROM unnest($1) x;
+    SELECT x."uuid", m."uuid" IS NULL, x."region" = 'usa'
+    FROM unnest($1) WITH ORDINALITY x LEFT JOIN unnest(_rsd_dir) m ON m."uuid" = x."uuid"
+    ORDER BY x.ordinality;
 END
 $function$;
 
@@ -302,7 +301,7 @@ BEGIN
     RAISE EXCEPTION USING ERRCODE = 'RS001',
       MESSAGE = format('unknown region "%s"; regions.yaml defines %s', $2, (SELECT string_agg(format('"%s"', r.name), ', ' ORDER BY r.ordinal) FROM "residency"."regions" r));
   END IF;
-  SELECT r.name, r.ordinal INTO _rsd_here, _rsd_o FROM "residency"."regions" r WHERE r.is_local;
+  SELECT r.name, "residency"."write_age"() INTO _rsd_here, _rsd_o FROM "residency"."regions" r WHERE r.is_local;
   SELECT m."region" INTO _rsd_old FROM "shared"."identity" m WHERE m."uuid" = $1;
   IF NOT FOUND THEN
     RAISE EXCEPTION USING ERRCODE = 'RS004', MESSAGE = format('%s %s not found; nothing to rehome', 'identity', $1);
@@ -315,7 +314,7 @@ BEGIN
       _rsd_st := NULL;
       _rsd_st := "residency"."tx_open"(ARRAY(SELECT r.name FROM "residency"."regions" r), ARRAY[_rsd_old, $2],
         jsonb_build_object(_rsd_old, format('SELECT %s(%L::jsonb)', '"shared"."apply_identity"', jsonb_build_object('o', _rsd_o, 'read', jsonb_build_array($1)))),
-        jsonb_build_object('fn', '"shared"."apply_identity"', 'owner', 'region', 'keys', jsonb_build_array($1)));
+        jsonb_build_object('fn', '"shared"."apply_identity"', 'owner', 'region', 'keys', jsonb_build_array($1)), _rsd_o);
       _rsd_dir := _rsd_st->'dir'->0;
       IF _rsd_dir IS NULL THEN
         PERFORM "residency"."tx_cancel"(_rsd_st, false);
@@ -540,7 +539,6 @@ AS $function$
 #variable_conflict use_column
 DECLARE
   _rsd_new "shared"."identity_row"[];
-  _rsd_existing uuid[];
   _rsd_key uuid;
   _rsd_region text;
   _rsd_count bigint;
@@ -591,10 +589,9 @@ BEGIN
           MESSAGE = format('%s %s belongs to region "%s"; to move its personal data call %s(key, new_region)',
             'identity', _rsd_key, _rsd_region, '"shared"."rehome_identity"');
       END IF;
-      _rsd_existing := ARRAY(SELECT m."uuid" FROM unnest(_rsd_dir) m);
       _rsd_new := ARRAY(
         SELECT ROW("x"."uuid", "x"."region", "x"."note", COALESCE("x"."created_on", now()), "x"."name", COALESCE("x"."tier", 'basic'), "x"."email")::"shared"."identity_row"
-        FROM unnest($1) x WHERE NOT (x."uuid" = ANY (_rsd_existing)));
+        FROM unnest($1) x WHERE NOT EXISTS (SELECT FROM unnest(_rsd_dir) m WHERE m."uuid" = x."uuid"));
 
       _rsd_patches := COALESCE((SELECT jsonb_agg(jsonb_build_object('r', n."region", 'x', to_jsonb(n)))
         FROM unnest(_rsd_new) n), '[]') || COALESCE((SELECT jsonb_agg(jsonb_build_object('r', x."region", 'e', true,
@@ -622,8 +619,9 @@ BEGIN
   END LOOP;
 
   RETURN QUERY
-    SELECT x."uuid", NOT (x."uuid" = ANY (_rsd_existing)), x."region" = 'usa'
-    FROM unnest($1) x;
+    SELECT x."uuid", m."uuid" IS NULL, x."region" = 'usa'
+    FROM unnest($1) WITH ORDINALITY x LEFT JOIN unnest(_rsd_dir) m ON m."uuid" = x."uuid"
+    ORDER BY x.ordinality;
 END
 $function$;
 
@@ -814,7 +812,7 @@ BEGIN
     RAISE EXCEPTION USING ERRCODE = 'RS001',
       MESSAGE = format('unknown region "%s"; regions.yaml defines %s', $2, (SELECT string_agg(format('"%s"', r.name), ', ' ORDER BY r.ordinal) FROM "residency"."regions" r));
   END IF;
-  SELECT r.name, r.ordinal INTO _rsd_here, _rsd_o FROM "residency"."regions" r WHERE r.is_local;
+  SELECT r.name, "residency"."write_age"() INTO _rsd_here, _rsd_o FROM "residency"."regions" r WHERE r.is_local;
   SELECT m."region" INTO _rsd_old FROM "shared"."identity" m WHERE m."uuid" = $1;
   IF NOT FOUND THEN
     RAISE EXCEPTION USING ERRCODE = 'RS004', MESSAGE = format('%s %s not found; nothing to rehome', 'identity', $1);
@@ -827,7 +825,7 @@ BEGIN
       _rsd_st := NULL;
       _rsd_st := "residency"."tx_open"(ARRAY(SELECT r.name FROM "residency"."regions" r), ARRAY[_rsd_old, $2],
         jsonb_build_object(_rsd_old, format('SELECT %s(%L::jsonb)', '"shared"."apply_identity"', jsonb_build_object('o', _rsd_o, 'read', jsonb_build_array($1)))),
-        jsonb_build_object('fn', '"shared"."apply_identity"', 'owner', 'region', 'keys', jsonb_build_array($1)));
+        jsonb_build_object('fn', '"shared"."apply_identity"', 'owner', 'region', 'keys', jsonb_build_array($1)), _rsd_o);
       _rsd_dir := _rsd_st->'dir'->0;
       IF _rsd_dir IS NULL THEN
         PERFORM "residency"."tx_cancel"(_rsd_st, false);

@@ -20,7 +20,6 @@ AS $function$
 #variable_conflict use_column
 DECLARE
   _rsd_new "billing"."account_row"[];
-  _rsd_existing bigint[];
   _rsd_key bigint;
   _rsd_region text;
   _rsd_count bigint;
@@ -71,10 +70,9 @@ BEGIN
           MESSAGE = format('%s %s belongs to region "%s"; to move its personal data call %s(key, new_region)',
             'account', _rsd_key, _rsd_region, '"billing"."rehome_account"');
       END IF;
-      _rsd_existing := ARRAY(SELECT m."id" FROM unnest(_rsd_dir) m);
       _rsd_new := ARRAY(
         SELECT ROW("x"."id", "x"."home", COALESCE("x"."plan", 'free'), "x"."email", "x"."iban")::"billing"."account_row"
-        FROM unnest($1) x WHERE NOT (x."id" = ANY (_rsd_existing)));
+        FROM unnest($1) x WHERE NOT EXISTS (SELECT FROM unnest(_rsd_dir) m WHERE m."id" = x."id"));
 
       _rsd_patches := COALESCE((SELECT jsonb_agg(jsonb_build_object('r', n."home", 'x', to_jsonb(n)))
         FROM unnest(_rsd_new) n), '[]') || COALESCE((SELECT jsonb_agg(jsonb_build_object('r', x."home", 'e', true,
@@ -102,8 +100,9 @@ BEGIN
   END LOOP;
 
   RETURN QUERY
-    SELECT x."id", NOT (x."id" = ANY (_rsd_existing)), x."home" = 'aus'
-    FROM unnest($1) x;
+    SELECT x."id", m."id" IS NULL, x."home" = 'aus'
+    FROM unnest($1) WITH ORDINALITY x LEFT JOIN unnest(_rsd_dir) m ON m."id" = x."id"
+    ORDER BY x.ordinality;
 END
 $function$;
 
@@ -238,7 +237,7 @@ BEGIN
     RAISE EXCEPTION USING ERRCODE = 'RS001',
       MESSAGE = format('unknown region "%s"; regions.yaml defines %s', $2, (SELECT string_agg(format('"%s"', r.name), ', ' ORDER BY r.ordinal) FROM "residency"."regions" r));
   END IF;
-  SELECT r.name, r.ordinal INTO _rsd_here, _rsd_o FROM "residency"."regions" r WHERE r.is_local;
+  SELECT r.name, "residency"."write_age"() INTO _rsd_here, _rsd_o FROM "residency"."regions" r WHERE r.is_local;
   SELECT m."home" INTO _rsd_old FROM "billing"."account" m WHERE m."id" = $1;
   IF NOT FOUND THEN
     RAISE EXCEPTION USING ERRCODE = 'RS004', MESSAGE = format('%s %s not found; nothing to rehome', 'account', $1);
@@ -251,7 +250,7 @@ BEGIN
       _rsd_st := NULL;
       _rsd_st := "residency"."tx_open"(ARRAY(SELECT r.name FROM "residency"."regions" r), ARRAY[_rsd_old, $2],
         jsonb_build_object(_rsd_old, format('SELECT %s(%L::jsonb)', '"billing"."apply_account"', jsonb_build_object('o', _rsd_o, 'read', jsonb_build_array($1)))),
-        jsonb_build_object('fn', '"billing"."apply_account"', 'owner', 'home', 'keys', jsonb_build_array($1)));
+        jsonb_build_object('fn', '"billing"."apply_account"', 'owner', 'home', 'keys', jsonb_build_array($1)), _rsd_o);
       _rsd_dir := _rsd_st->'dir'->0;
       IF _rsd_dir IS NULL THEN
         PERFORM "residency"."tx_cancel"(_rsd_st, false);

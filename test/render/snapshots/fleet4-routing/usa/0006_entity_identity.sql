@@ -75,13 +75,13 @@ BEGIN
 
   IF part ? 'look' THEN
     _rsd_out := _rsd_out || jsonb_build_object('dir', (SELECT COALESCE(jsonb_agg(to_jsonb(m)), '[]') FROM "shared"."identity" m
-      WHERE m."uuid" = ANY (ARRAY(SELECT jsonb_array_elements_text(part->'look')::uuid))));
+      WHERE m."uuid" IN (SELECT jsonb_array_elements_text(part->'look')::uuid)));
   END IF;
 
   IF part ? 'read' THEN
     _rsd_out := _rsd_out || jsonb_build_object('rows', (SELECT COALESCE(jsonb_agg(to_jsonb(d)), '[]') FROM (
       SELECT * FROM "usa"."identity_details" l
-      WHERE l."uuid" = ANY (ARRAY(SELECT jsonb_array_elements_text(part->'read')::uuid))
+      WHERE l."uuid" IN (SELECT jsonb_array_elements_text(part->'read')::uuid)
       FOR UPDATE) d));
   END IF;
 
@@ -141,7 +141,7 @@ BEGIN
 
   IF part ? 'sync' THEN
     DELETE FROM "shared"."identity" m
-      WHERE m."uuid" = ANY (ARRAY(SELECT (e->'x'->>'uuid')::uuid FROM jsonb_array_elements(part->'sync') e));
+      WHERE m."uuid" IN (SELECT (e->'x'->>'uuid')::uuid FROM jsonb_array_elements(part->'sync') e);
     INSERT INTO "shared"."identity"
       SELECT (jsonb_populate_record(NULL::"shared"."identity", e->'x')).* FROM jsonb_array_elements(part->'sync') e;
   END IF;
@@ -165,7 +165,7 @@ BEGIN
   IF part ? 'dequeue' THEN
     DELETE FROM "shared"."identity_outbox" o
       WHERE o."region" = part->'dequeue'->>'region'
-        AND o."uuid" = ANY (ARRAY(SELECT jsonb_array_elements_text(part->'dequeue'->'keys')::uuid));
+        AND o."uuid" IN (SELECT jsonb_array_elements_text(part->'dequeue'->'keys')::uuid);
   END IF;
   RETURN _rsd_out;
 END

@@ -91,8 +91,9 @@ GRANT INSERT ON "residency"."commit_records" TO "residency_link";
 
 -- pg-residency-begin: runtime two_phase
 -- Test-only (README): `SET residency.test_pause = 'before_decision'` (every
--- part prepared, the loopback not committed) or 'before_commit_prepared' (the
--- decision committed) makes a write wait there for residency.test_pause_seconds
+-- part prepared, the loopback not committed), 'before_commit_prepared' (the
+-- decision committed) or 'before_claim' (the write's age taken, nothing sent)
+-- makes a write wait there for residency.test_pause_seconds
 -- (default an hour), so a test can kill or race it. Any role may SET a custom
 -- setting, and a pause holds prepared parts and key locks: it is honoured only
 -- when the session's login role (session_user, not the function owner) is a
@@ -207,18 +208,6 @@ BEGIN
 END
 $function$;
 
-CREATE FUNCTION "residency"."link_deadline"(capped boolean)
-RETURNS timestamptz
-LANGUAGE sql VOLATILE
-SET search_path = pg_catalog, pg_temp
-AS $function$
-  SELECT LEAST(
-    clock_timestamp() + LEAST(interval '30 s', CASE WHEN current_setting('lock_timeout')::interval > interval '0'
-      THEN 2 * current_setting('lock_timeout')::interval + interval '1 s' ELSE interval '30 s' END),
-    CASE WHEN $1 AND current_setting('statement_timeout')::interval > interval '0' THEN clock_timestamp()
-      + 0.6 * (statement_timestamp() + current_setting('statement_timeout')::interval - clock_timestamp()) END)
-$function$;
-
 CREATE FUNCTION "residency"."await"(conn text, deadline timestamptz)
 RETURNS boolean
 LANGUAGE plpgsql
@@ -241,35 +230,17 @@ BEGIN
 END
 $function$;
 
--- Every result of what was sent on a connection, one text per statement; raises
--- the first error with the remote's SQLSTATE, RS011 when the deadline passes.
-CREATE FUNCTION "residency"."drain"(conn text, deadline timestamptz)
-RETURNS text[]
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $function$
-DECLARE
-  _rsd_all text[] := '{}';
-  _rsd_got text[];
-BEGIN
-  LOOP
-    IF NOT "residency"."await"(conn, deadline) THEN
-      RAISE EXCEPTION USING ERRCODE = 'RS011', MESSAGE = 'no answer within the link timeout';
-    END IF;
-    _rsd_got := ARRAY(SELECT t.v FROM residency_dblink.dblink_get_result(conn) AS t(v text));
-    EXIT WHEN cardinality(_rsd_got) = 0;
-    _rsd_all := _rsd_all || _rsd_got[1];
-  END LOOP;
-  RETURN _rsd_all;
-END
-$function$;
-
--- Sends one message on each connection, then collects them all: n regions
--- cost the round trip of the farthest. Returns {region: [results]} and
--- {region: {"state": sqlstate, "message": ...}} for the failed ones; a region
--- that does not answer by the link timeout (or `bound`) is disconnected and
--- fails with "timeout": true. The regions in `needed` get the link timeout
--- not capped by statement_timeout.
+-- Sends one message on each connection, then collects them all in one
+-- polling loop: n regions cost the round trip of the farthest, and one sleep
+-- serves every region still busy (dblink_is_busy between short pg_sleeps: a
+-- bare dblink wait ignores cancel, statement_timeout and terminate on 10 and
+-- 11; from 17 on dblink_get_result is interruptible, but a wait in it would
+-- not end at the link timeout). Returns {region: [results, one text per
+-- statement]} and {region: {"state": sqlstate, "message": ..., "hint": ...}}
+-- for the failed ones (the first error, every result read); a region that
+-- does not answer by the link timeout (or `bound`) is disconnected and fails
+-- with "timeout": true. The regions in `needed` get the link timeout not
+-- capped by statement_timeout.
 CREATE FUNCTION "residency"."wave"(messages jsonb, bound interval DEFAULT NULL, needed text[] DEFAULT '{}',
   OUT results jsonb, OUT failures jsonb)
 LANGUAGE plpgsql
@@ -279,44 +250,116 @@ DECLARE
   _rsd_r record;
   _rsd_state text;
   _rsd_message text;
-  _rsd_capped timestamptz := COALESCE(clock_timestamp() + bound, "residency"."link_deadline"(true));
-  _rsd_uncapped timestamptz := COALESCE(clock_timestamp() + bound, "residency"."link_deadline"(false));
-  _rsd_deadline timestamptz;
+  _rsd_hint text;
+  -- the link timeout, when a wave stops waiting for a region's answer: twice the
+  -- caller's lock_timeout and a second (a part may wait lock_timeout for a key's
+  -- claim), at most 30 s; for a region not `needed` (the write can do without
+  -- it), never past 60% of what is left of statement_timeout, so a write that
+  -- does not need a silent region still decides within it (a wait on a needed
+  -- region ends at statement_timeout too: it is interruptible). Computed here,
+  -- not in a function of its own: each call of a function with SET costs.
+  _rsd_lock interval := current_setting('lock_timeout')::interval;
+  _rsd_statement interval := current_setting('statement_timeout')::interval;
+  _rsd_uncapped timestamptz := clock_timestamp() + COALESCE(bound,
+    LEAST(interval '30 s', CASE WHEN _rsd_lock > interval '0' THEN 2 * _rsd_lock + interval '1 s' ELSE interval '30 s' END));
+  _rsd_capped timestamptz := CASE WHEN bound IS NULL AND _rsd_statement > interval '0'
+    THEN LEAST(_rsd_uncapped, clock_timestamp() + 0.6 * (statement_timestamp() + _rsd_statement - clock_timestamp()))
+    ELSE _rsd_uncapped END;
+  _rsd_regions text[] := '{}';
+  _rsd_deadlines timestamptz[] := '{}';
+  _rsd_done boolean[];
+  _rsd_v text[];
+  _rsd_i integer;
+  _rsd_busy integer;
+  _rsd_start timestamptz;
 BEGIN
   results := '{}';
   failures := '{}';
   FOR _rsd_r IN SELECT m.key AS region, m.value #>> '{}' AS sql FROM jsonb_each(messages) m ORDER BY m.key LOOP
     IF residency_dblink.dblink_send_query('pg-residency:' || _rsd_r.region, _rsd_r.sql) <> 1 THEN
       failures := failures || jsonb_build_object(_rsd_r.region, jsonb_build_object('state', '08006', 'message', 'the connection is broken', 'broken', true));
+    ELSE
+      _rsd_regions := _rsd_regions || _rsd_r.region;
+      _rsd_deadlines := _rsd_deadlines || CASE WHEN _rsd_r.region = ANY (needed) THEN _rsd_uncapped ELSE _rsd_capped END;
+      results := results || jsonb_build_object(_rsd_r.region, '[]'::jsonb);
     END IF;
   END LOOP;
-  FOR _rsd_r IN SELECT m.key AS region FROM jsonb_each(messages) m WHERE NOT failures ? m.key ORDER BY m.key LOOP
-    _rsd_deadline := CASE WHEN _rsd_r.region = ANY (needed) THEN _rsd_uncapped ELSE _rsd_capped END;
-    BEGIN
-      results := results || jsonb_build_object(_rsd_r.region, to_jsonb("residency"."drain"('pg-residency:' || _rsd_r.region, _rsd_deadline)));
-    EXCEPTION WHEN OTHERS THEN
-      GET STACKED DIAGNOSTICS _rsd_state = RETURNED_SQLSTATE, _rsd_message = MESSAGE_TEXT;
-      IF _rsd_state = 'RS011' THEN
-        PERFORM "residency"."drop_conn"(_rsd_r.region);
-        failures := failures || jsonb_build_object(_rsd_r.region, jsonb_build_object('state', 'RS011', 'message',
-          'did not answer within the link timeout (treated as unreachable)', 'broken', true, 'timeout', true));
+  _rsd_done := array_fill(false, ARRAY[cardinality(_rsd_regions)]);
+  _rsd_start := clock_timestamp();
+  LOOP
+    _rsd_busy := 0;
+    FOR _rsd_i IN 1..cardinality(_rsd_regions) LOOP
+      CONTINUE WHEN _rsd_done[_rsd_i];
+      IF residency_dblink.dblink_is_busy('pg-residency:' || _rsd_regions[_rsd_i]) = 1 THEN
+        IF clock_timestamp() >= _rsd_deadlines[_rsd_i] THEN
+          -- (a busy connection cannot be reused: dropped)
+          PERFORM "residency"."drop_conn"(_rsd_regions[_rsd_i]);
+          results := results - _rsd_regions[_rsd_i];
+          failures := failures || jsonb_build_object(_rsd_regions[_rsd_i], COALESCE(failures->_rsd_regions[_rsd_i], jsonb_build_object('state', 'RS011',
+            'message', 'did not answer within the link timeout (treated as unreachable)', 'timeout', true)) || '{"broken": true}');
+          _rsd_done[_rsd_i] := true;
+        ELSE
+          _rsd_busy := _rsd_busy + 1;
+        END IF;
         CONTINUE;
       END IF;
-      failures := failures || jsonb_build_object(_rsd_r.region, jsonb_build_object('state', _rsd_state, 'message', _rsd_message,
-        -- 25001: a connection an interrupted call left inside a transaction
-        'broken', _rsd_state LIKE '08%' OR _rsd_state LIKE '57P0_' OR _rsd_state = '25001'));
+      -- every result that is ready (the next one may be on its way)
       BEGIN
-        PERFORM "residency"."drain"('pg-residency:' || _rsd_r.region, _rsd_deadline);
+        LOOP
+          _rsd_v := ARRAY(SELECT t.v FROM residency_dblink.dblink_get_result('pg-residency:' || _rsd_regions[_rsd_i]) AS t(v text));
+          IF cardinality(_rsd_v) = 0 THEN
+            _rsd_done[_rsd_i] := true;
+            EXIT;
+          END IF;
+          IF results ? _rsd_regions[_rsd_i] THEN
+            results := jsonb_set(results, ARRAY[_rsd_regions[_rsd_i]], (results->_rsd_regions[_rsd_i]) || to_jsonb(_rsd_v[1]));
+          END IF;
+          EXIT WHEN residency_dblink.dblink_is_busy('pg-residency:' || _rsd_regions[_rsd_i]) = 1;
+        END LOOP;
       EXCEPTION WHEN OTHERS THEN
-        -- (a timeout here leaves the connection busy: drop it)
-        GET STACKED DIAGNOSTICS _rsd_state = RETURNED_SQLSTATE;
-        IF _rsd_state = 'RS011' THEN
-          PERFORM "residency"."drop_conn"(_rsd_r.region);
-          failures := jsonb_set(failures, ARRAY[_rsd_r.region, 'broken'], 'true');
+        GET STACKED DIAGNOSTICS _rsd_state = RETURNED_SQLSTATE, _rsd_message = MESSAGE_TEXT, _rsd_hint = PG_EXCEPTION_HINT;
+        IF NOT failures ? _rsd_regions[_rsd_i] THEN
+          failures := failures || jsonb_build_object(_rsd_regions[_rsd_i], jsonb_build_object('state', _rsd_state, 'message', _rsd_message,
+            'hint', NULLIF(_rsd_hint, ''),
+            -- 25001: a connection an interrupted call left inside a transaction
+            'broken', _rsd_state LIKE '08%' OR _rsd_state LIKE '57P0_' OR _rsd_state = '25001'));
         END IF;
+        results := results - _rsd_regions[_rsd_i];
       END;
-    END;
+      IF NOT _rsd_done[_rsd_i] THEN
+        _rsd_busy := _rsd_busy + 1;
+      END IF;
+    END LOOP;
+    EXIT WHEN _rsd_busy = 0;
+    -- most local answers come within a fraction of a millisecond; pg_sleep sleeps at least 1 ms
+    IF clock_timestamp() - _rsd_start > interval '200 microseconds' THEN
+      PERFORM pg_sleep(CASE WHEN clock_timestamp() - _rsd_start < interval '50 ms' THEN 0.001 ELSE 0.005 END);
+    END IF;
   END LOOP;
+  -- a failed region's results are not returned
+  results := results - ARRAY(SELECT jsonb_object_keys(failures));
+END
+$function$;
+
+-- Raises a region's failure (a wave's {"state", "message", "hint"}) with its
+-- SQLSTATE, the message naming the region; a server out of prepared
+-- transactions or of lock table space (53200) is full, RS013: it is not
+-- unreachable, and a write never queues a full region's rows.
+CREATE FUNCTION "residency"."part_error"(region text, failure jsonb)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  IF failure->>'state' = '53200' THEN
+    RAISE EXCEPTION USING ERRCODE = 'RS013', MESSAGE = format(
+      'region "%s" is full: %s%s; nothing was written: retry, and raise %s there (a restart setting; docs/guides/sizing.md)',
+      region, failure->>'message', COALESCE(' (' || (failure->>'hint') || ')', ''),
+      CASE WHEN failure->>'message' LIKE '%prepared transactions%'
+        THEN 'max_prepared_transactions, which must cover every write in flight in the fleet (each holds a part in every region)'
+        ELSE 'max_locks_per_transaction' END);
+  END IF;
+  RAISE EXCEPTION USING ERRCODE = failure->>'state', MESSAGE = format('region "%s": %s', region, failure->>'message');
 END
 $function$;
 
@@ -444,18 +487,19 @@ $function$;
 -- function, "keys": [...], "owner": its region column}, returned as "dir"; the
 -- owner each names must be reachable), a rehome's old owner reads and locks
 -- the row its part will delete. Returns the write's state: gid, the
--- coordinator's ordinal, the regions involved, required and down, the reads'
+-- write's age (`o`: `age`, else taken now; see claim), the regions involved, required and down, the reads'
 -- results. The gid carries the coordinator region, the loopback's txid and a
 -- random part: a crashed server hands out again txids that never reached its
 -- WAL. Cancelled, it ends what it opened before raising.
-CREATE FUNCTION "residency"."tx_open"(regions text[], required text[], reads jsonb DEFAULT '{}', look jsonb DEFAULT NULL)
+CREATE FUNCTION "residency"."tx_open"(regions text[], required text[], reads jsonb DEFAULT '{}', look jsonb DEFAULT NULL,
+  age integer DEFAULT NULL)
 RETURNS jsonb
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
   _rsd_here text;
-  _rsd_ordinal bigint;
+  _rsd_age integer := COALESCE(age, "residency"."write_age"());
   _rsd_down text[];
   _rsd_unreachable jsonb;
   _rsd_involved text[];
@@ -469,10 +513,21 @@ BEGIN
     RAISE EXCEPTION USING ERRCODE = '25006',
       MESSAGE = 'a write call cannot run in a read-only transaction: it commits in every region whatever the caller''s transaction does; nothing was written';
   END IF;
-  SELECT r.name, r.ordinal INTO _rsd_here, _rsd_ordinal FROM "residency"."regions" r WHERE r.is_local;
+  SELECT r.name INTO _rsd_here FROM "residency"."regions" r WHERE r.is_local;
+  IF current_setting('residency.test_pause', true) <> '' THEN
+    PERFORM "residency"."test_pause"('before_claim');
+  END IF;
   _rsd_involved := ARRAY(SELECT DISTINCT x FROM unnest(regions || _rsd_here) x ORDER BY 1);
   BEGIN
     _rsd_unreachable := "residency"."connect_failures"(_rsd_involved);
+    -- a server out of connection slots answered: full, not unreachable (its rows are never queued)
+    SELECT u.key INTO _rsd_r FROM jsonb_each_text(_rsd_unreachable) u
+      WHERE u.value ~* 'too many clients|too many connections|connection slots are reserved' ORDER BY u.key LIMIT 1;
+    IF FOUND THEN
+      RAISE EXCEPTION USING ERRCODE = 'RS013', MESSAGE = format(
+        'region "%s" is full: it refused the link connection (%s); nothing was written: retry, and raise max_connections there or bound the links with a pooler (docs/guides/sizing.md)',
+        _rsd_r, _rsd_unreachable->>_rsd_r);
+    END IF;
     _rsd_down := ARRAY(SELECT k FROM jsonb_object_keys(_rsd_unreachable) k ORDER BY k);
     SELECT x INTO _rsd_r FROM unnest(_rsd_down) x WHERE x = ANY (required) OR x = _rsd_here LIMIT 1;
     IF FOUND THEN
@@ -482,7 +537,7 @@ BEGIN
     _rsd_involved := ARRAY(SELECT x FROM unnest(_rsd_involved) x WHERE NOT x = ANY (_rsd_down) ORDER BY 1);
     _rsd_messages := jsonb_build_object(_rsd_here,
       'BEGIN; SET TRANSACTION ISOLATION LEVEL READ COMMITTED; SET LOCAL synchronous_commit = on; SELECT txid_current()::text'
-        || COALESCE(format('; SELECT %s(%L::jsonb)', look->>'fn', jsonb_build_object('o', _rsd_ordinal, 'look', look->'keys')), '')
+        || COALESCE(format('; SELECT %s(%L::jsonb)', look->>'fn', jsonb_build_object('o', _rsd_age, 'look', look->'keys')), '')
         || COALESCE('; ' || (reads->>_rsd_here), ''));
     FOR _rsd_r IN SELECT k FROM jsonb_object_keys(reads) k WHERE k <> _rsd_here LOOP
       _rsd_messages := _rsd_messages || jsonb_build_object(_rsd_r, 'BEGIN; SET TRANSACTION ISOLATION LEVEL READ COMMITTED; ' || (reads->>_rsd_r));
@@ -504,8 +559,7 @@ BEGIN
       -- a connection opened by an earlier call broke (its server restarted): dropped; the caller retries once
       RAISE EXCEPTION USING ERRCODE = 'RS012', MESSAGE = format('region "%s": %s', _rsd_r, _rsd_wave.failures->_rsd_r->>'message');
     END IF;
-    RAISE EXCEPTION USING ERRCODE = _rsd_wave.failures->_rsd_r->>'state',
-      MESSAGE = format('region "%s": %s', _rsd_r, _rsd_wave.failures->_rsd_r->>'message');
+    PERFORM "residency"."part_error"(_rsd_r, _rsd_wave.failures->_rsd_r);
   END IF;
   -- the owner of every key found under its claim must be reachable (it may differ from the caller's guess)
   IF look IS NOT NULL THEN
@@ -523,7 +577,7 @@ BEGIN
   END LOOP;
   RETURN jsonb_build_object(
     'gid', format('pg-residency:%s:%s:%s', _rsd_here, _rsd_txid, substr(md5(random()::text || clock_timestamp()::text), 1, 16)),
-    'here', _rsd_here, 'o', _rsd_ordinal, 'involved', to_jsonb(_rsd_involved), 'down', to_jsonb(_rsd_down),
+    'here', _rsd_here, 'o', _rsd_age, 'involved', to_jsonb(_rsd_involved), 'down', to_jsonb(_rsd_down),
     'required', to_jsonb(required),
     'open', (SELECT COALESCE(jsonb_agg(k), '[]') FROM jsonb_object_keys(reads) k), 'reads', _rsd_reads)
     || CASE WHEN look IS NULL THEN '{}' ELSE jsonb_build_object('fn', look->'fn', 'keys', look->'keys',
@@ -605,8 +659,7 @@ BEGIN
     IF NOT EXISTS (SELECT FROM jsonb_each(_rsd_wave.failures) f WHERE NOT (f.value->>'broken')::boolean) THEN
       RAISE EXCEPTION USING ERRCODE = 'RS012', MESSAGE = format('region "%s": %s', _rsd_r, _rsd_wave.failures->_rsd_r->>'message');
     END IF;
-    RAISE EXCEPTION USING ERRCODE = _rsd_wave.failures->_rsd_r->>'state',
-      MESSAGE = format('region "%s": %s', _rsd_r, _rsd_wave.failures->_rsd_r->>'message');
+    PERFORM "residency"."part_error"(_rsd_r, _rsd_wave.failures->_rsd_r);
   END IF;
   FOR _rsd_r IN SELECT jsonb_object_keys(_rsd_wave.results) LOOP
     -- a part's result: the value of its statement, before PREPARE (or the record)
@@ -614,7 +667,9 @@ BEGIN
   END LOOP;
 
   -- the decision
-  PERFORM "residency"."test_pause"('before_decision');
+  IF current_setting('residency.test_pause', true) <> '' THEN
+    PERFORM "residency"."test_pause"('before_decision');
+  END IF;
   BEGIN
     SELECT * INTO _rsd_wave FROM "residency"."wave"(jsonb_build_object(_rsd_here, 'COMMIT'), NULL, ARRAY[_rsd_here]);
   EXCEPTION WHEN query_canceled THEN
@@ -635,8 +690,7 @@ BEGIN
     END IF;
     PERFORM "residency"."tx_abort"(st - 'involved' || jsonb_build_object('involved', (st->'involved') - _rsd_here),
       ARRAY(SELECT x FROM jsonb_array_elements_text(st->'involved') x WHERE x <> _rsd_here), '{}');
-    RAISE EXCEPTION USING ERRCODE = _rsd_wave.failures->_rsd_here->>'state',
-      MESSAGE = format('region "%s": %s', _rsd_here, _rsd_wave.failures->_rsd_here->>'message');
+    PERFORM "residency"."part_error"(_rsd_here, _rsd_wave.failures->_rsd_here);
   END IF;
 
   -- committed: finish every part in parallel
@@ -645,7 +699,9 @@ BEGIN
     _rsd_messages := _rsd_messages || jsonb_build_object(_rsd_r, format('COMMIT PREPARED %L', _rsd_gid));
   END LOOP;
   BEGIN
-    PERFORM "residency"."test_pause"('before_commit_prepared');
+    IF current_setting('residency.test_pause', true) <> '' THEN
+      PERFORM "residency"."test_pause"('before_commit_prepared');
+    END IF;
     SELECT * INTO _rsd_wave FROM "residency"."wave"(_rsd_messages);
   EXCEPTION WHEN query_canceled THEN
     -- cancelled after the decision: the write is committed; a part whose
@@ -676,34 +732,84 @@ BEGIN
 END
 $function$;
 
+-- A write's age for wait-die (see claim): its coordinator's clock when the
+-- write starts, in quarter milliseconds, wrapped into an integer (compared
+-- modulo 2^32: writes in flight are never 6 days apart). Every part of the
+-- write carries it ("o"), so two writes of one key compare the same ages in
+-- every region, and no region is favoured (clocks kept in step by NTP).
+CREATE FUNCTION "residency"."write_age"()
+RETURNS integer
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+  SELECT ((floor(extract(epoch FROM clock_timestamp()) * 4000)::bigint % 4294967296) - 2147483648)::integer
+$function$;
+
+CREATE FUNCTION "residency"."claim_yield"(tag text, bucket integer, age integer, buckets boolean)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  -- (each age against ours modulo 2^32: negative or 0 is older or as old)
+  IF (SELECT min(((l.objid::bigint - age + 6442450944) % 4294967296) - 2147483648) FROM pg_locks l
+      WHERE l.locktype = 'advisory' AND l.objsubid = 2 AND l.classid::bigint = 1381188608 + bucket AND l.granted
+        AND l.database = (SELECT d.oid FROM pg_database d WHERE d.datname = current_database())
+        AND l.pid IS DISTINCT FROM pg_backend_pid()) <= 0 THEN
+    RAISE EXCEPTION USING ERRCODE = '40001', MESSAGE = CASE WHEN buckets
+      THEN format('%s: a concurrent write holds a key of the same claim bucket (a batch of more than 256 keys claims buckets); retry', tag)
+      ELSE format('%s: a concurrent write of the same key holds it; retry', tag) END;
+  END IF;
+END
+$function$;
+
 -- Wait-die on the keys a part writes, so two writes of one key never wait on
--- each other across servers (no deadlock detector sees such a cycle): each
--- part announces its coordinator's position in regions.yaml; a part that
--- meets a claim announced by a region at the same or an earlier position
--- gives way at once (40001, retry), one from an earlier region waits (bounded
--- by lock_timeout). Keys are hashed into 1024 buckets per entity, so a batch
--- of any size holds at most 2048 locks.
-CREATE FUNCTION "residency"."claim"(tag text, keys text[], ordinal integer)
+-- each other across servers (no deadlock detector sees such a cycle). Each
+-- key is claimed by an exclusive advisory lock on a 64-bit hash of the
+-- entity and the key (two 32-bit hashtext: PostgreSQL 10 has no
+-- hashtextextended), so two writes of different keys never meet. Each part
+-- announces its write's age (write_age) in the key's claim bucket (one of
+-- 1024 per entity: a shared lock whose second half is the age) and holds the
+-- bucket's lock shared. A part that meets a claim gives way at once (40001,
+-- retry) when a write as old or older announced itself in that bucket; else
+-- (every holder is younger) it waits, bounded by lock_timeout (55P03). A part
+-- of more than 256 keys claims its buckets instead (the bucket's lock
+-- exclusive, at most 1024), so a batch of any size holds at most 2048
+-- advisory locks per region; it meets every write of a key in those buckets.
+-- A batch of up to 256 keys holds at most 3 locks per key.
+CREATE FUNCTION "residency"."claim"(tag text, keys text[], age integer)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
-  _rsd_b integer;
-  _rsd_holder bigint;
+  _rsd_c record;
+  _rsd_b integer := -1;
+  _rsd_buckets boolean := cardinality(keys) > 256
+    AND (SELECT count(DISTINCT k) FROM unnest(keys) k) > 256;
 BEGIN
-  FOR _rsd_b IN SELECT DISTINCT hashtext(tag || ':' || k) & 1023 FROM unnest(keys) k ORDER BY 1 LOOP
-    PERFORM pg_advisory_xact_lock_shared(1381188608 + _rsd_b, ordinal);
-    CONTINUE WHEN pg_try_advisory_xact_lock((1381188608::bigint << 32) + _rsd_b);
-    SELECT min(l.objid::bigint) INTO _rsd_holder FROM pg_locks l
-      WHERE l.locktype = 'advisory' AND l.objsubid = 2 AND l.classid::bigint = 1381188608 + _rsd_b AND l.granted
-        AND l.database = (SELECT d.oid FROM pg_database d WHERE d.datname = current_database())
-        AND l.pid IS DISTINCT FROM pg_backend_pid();
-    IF _rsd_holder <= ordinal THEN
-      RAISE EXCEPTION USING ERRCODE = '40001',
-        MESSAGE = format('%s: a concurrent write of the same key holds it; retry', tag);
+  FOR _rsd_c IN SELECT DISTINCT h.a & 1023 AS b,
+        CASE WHEN NOT _rsd_buckets THEN (h.a::bigint << 32) | (hashtext(h.s || '#')::bigint & 4294967295) END AS k
+      FROM unnest(keys) k, LATERAL (SELECT tag || ':' || k AS s, hashtext(tag || ':' || k) AS a) h
+      ORDER BY 1, 2 LOOP
+    IF _rsd_c.b <> _rsd_b THEN
+      _rsd_b := _rsd_c.b;
+      PERFORM pg_advisory_xact_lock_shared(1381188608 + _rsd_b, age);
+      IF _rsd_buckets THEN
+        CONTINUE WHEN pg_try_advisory_xact_lock((1381188608::bigint << 32) + _rsd_b);
+        PERFORM "residency"."claim_yield"(tag, _rsd_b, age, true);
+        PERFORM pg_advisory_xact_lock((1381188608::bigint << 32) + _rsd_b);
+        CONTINUE;
+      END IF;
+      IF NOT pg_try_advisory_xact_lock_shared((1381188608::bigint << 32) + _rsd_b) THEN
+        -- a batch of more than 256 keys holds the bucket
+        PERFORM "residency"."claim_yield"(tag, _rsd_b, age, true);
+        PERFORM pg_advisory_xact_lock_shared((1381188608::bigint << 32) + _rsd_b);
+      END IF;
     END IF;
-    PERFORM pg_advisory_xact_lock((1381188608::bigint << 32) + _rsd_b);
+    CONTINUE WHEN _rsd_buckets OR pg_try_advisory_xact_lock(_rsd_c.k);
+    PERFORM "residency"."claim_yield"(tag, _rsd_b, age, false);
+    PERFORM pg_advisory_xact_lock(_rsd_c.k);
   END LOOP;
 END
 $function$;
@@ -827,16 +933,17 @@ REVOKE ALL ON FUNCTION "residency"."connstr"(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."connect_failures"(text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."connect"(text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."drop_conn"(text) FROM PUBLIC;
-REVOKE ALL ON FUNCTION "residency"."link_deadline"(boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."await"(text, timestamptz) FROM PUBLIC;
-REVOKE ALL ON FUNCTION "residency"."drain"(text, timestamptz) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."wave"(jsonb, interval, text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION "residency"."part_error"(text, jsonb) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."tx_abort"(jsonb, text[], jsonb) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."tx_cancel"(jsonb, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."tx_decided"(jsonb) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."tx_interrupted"(jsonb) FROM PUBLIC;
-REVOKE ALL ON FUNCTION "residency"."tx_open"(text[], text[], jsonb, jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION "residency"."tx_open"(text[], text[], jsonb, jsonb, integer) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."tx_finish"(jsonb, jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION "residency"."write_age"() FROM PUBLIC;
+REVOKE ALL ON FUNCTION "residency"."claim_yield"(text, integer, integer, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."claim"(text, text[], integer) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."resolve"() FROM PUBLIC;
 -- pg-residency-end: runtime two_phase
@@ -849,16 +956,17 @@ SET LOCAL statement_timeout = '20s';
 DROP FUNCTION "residency"."decide"(text);
 DROP FUNCTION "residency"."resolve"();
 DROP FUNCTION "residency"."claim"(text, text[], integer);
+DROP FUNCTION "residency"."claim_yield"(text, integer, integer, boolean);
+DROP FUNCTION "residency"."write_age"();
 DROP FUNCTION "residency"."tx_finish"(jsonb, jsonb);
-DROP FUNCTION "residency"."tx_open"(text[], text[], jsonb, jsonb);
+DROP FUNCTION "residency"."tx_open"(text[], text[], jsonb, jsonb, integer);
 DROP FUNCTION "residency"."tx_interrupted"(jsonb);
 DROP FUNCTION "residency"."tx_decided"(jsonb);
 DROP FUNCTION "residency"."tx_cancel"(jsonb, boolean);
+DROP FUNCTION "residency"."part_error"(text, jsonb);
 DROP FUNCTION "residency"."tx_abort"(jsonb, text[], jsonb);
 DROP FUNCTION "residency"."wave"(jsonb, interval, text[]);
-DROP FUNCTION "residency"."drain"(text, timestamptz);
 DROP FUNCTION "residency"."await"(text, timestamptz);
-DROP FUNCTION "residency"."link_deadline"(boolean);
 DROP FUNCTION "residency"."drop_conn"(text);
 DROP FUNCTION "residency"."connect"(text[]);
 DROP FUNCTION "residency"."connect_failures"(text[]);

@@ -69,13 +69,13 @@ BEGIN
 
   IF part ? 'look' THEN
     _rsd_out := _rsd_out || jsonb_build_object('dir', (SELECT COALESCE(jsonb_agg(to_jsonb(m)), '[]') FROM "My Schema"."Odd ""Entity""" m
-      WHERE m."Key ""Col""" = ANY (ARRAY(SELECT jsonb_array_elements_text(part->'look')::text))));
+      WHERE m."Key ""Col""" IN (SELECT jsonb_array_elements_text(part->'look')::text)));
   END IF;
 
   IF part ? 'read' THEN
     _rsd_out := _rsd_out || jsonb_build_object('rows', (SELECT COALESCE(jsonb_agg(to_jsonb(d)), '[]') FROM (
       SELECT * FROM "a.b"."Odd ""Entity""_details" l
-      WHERE l."Key ""Col""" = ANY (ARRAY(SELECT jsonb_array_elements_text(part->'read')::text))
+      WHERE l."Key ""Col""" IN (SELECT jsonb_array_elements_text(part->'read')::text)
       FOR UPDATE) d));
   END IF;
 
@@ -135,7 +135,7 @@ BEGIN
 
   IF part ? 'sync' THEN
     DELETE FROM "My Schema"."Odd ""Entity""" m
-      WHERE m."Key ""Col""" = ANY (ARRAY(SELECT (e->'x'->>'Key "Col"')::text FROM jsonb_array_elements(part->'sync') e));
+      WHERE m."Key ""Col""" IN (SELECT (e->'x'->>'Key "Col"')::text FROM jsonb_array_elements(part->'sync') e);
     INSERT INTO "My Schema"."Odd ""Entity"""
       SELECT (jsonb_populate_record(NULL::"My Schema"."Odd ""Entity""", e->'x')).* FROM jsonb_array_elements(part->'sync') e;
   END IF;
@@ -159,7 +159,7 @@ BEGIN
   IF part ? 'dequeue' THEN
     DELETE FROM "My Schema"."Odd ""Entity""_outbox" o
       WHERE o."Home Region" = part->'dequeue'->>'region'
-        AND o."Key ""Col""" = ANY (ARRAY(SELECT jsonb_array_elements_text(part->'dequeue'->'keys')::text));
+        AND o."Key ""Col""" IN (SELECT jsonb_array_elements_text(part->'dequeue'->'keys')::text);
   END IF;
   RETURN _rsd_out;
 END

@@ -20,7 +20,6 @@ AS $function$
 #variable_conflict use_column
 DECLARE
   _rsd_new "My Schema"."Odd ""Entity""_row"[];
-  _rsd_existing text[];
   _rsd_key text;
   _rsd_region text;
   _rsd_count bigint;
@@ -71,10 +70,9 @@ BEGIN
           MESSAGE = format('%s %s belongs to region "%s"; to move its personal data call %s(key, new_region)',
             'Odd "Entity"', _rsd_key, _rsd_region, '"My Schema"."rehome_Odd ""Entity"""');
       END IF;
-      _rsd_existing := ARRAY(SELECT m."Key ""Col""" FROM unnest(_rsd_dir) m);
       _rsd_new := ARRAY(
         SELECT ROW("x"."Key ""Col""", "x"."Home Region", COALESCE("x"."it's", 'it''s'), "x"."e.mail")::"My Schema"."Odd ""Entity""_row"
-        FROM unnest($1) x WHERE NOT (x."Key ""Col""" = ANY (_rsd_existing)));
+        FROM unnest($1) x WHERE NOT EXISTS (SELECT FROM unnest(_rsd_dir) m WHERE m."Key ""Col""" = x."Key ""Col"""));
 
       _rsd_patches := COALESCE((SELECT jsonb_agg(jsonb_build_object('r', n."Home Region", 'x', to_jsonb(n)))
         FROM unnest(_rsd_new) n), '[]') || COALESCE((SELECT jsonb_agg(jsonb_build_object('r', x."Home Region", 'e', true,
@@ -102,8 +100,9 @@ BEGIN
   END LOOP;
 
   RETURN QUERY
-    SELECT x."Key ""Col""", NOT (x."Key ""Col""" = ANY (_rsd_existing)), x."Home Region" = 'a.b'
-    FROM unnest($1) x;
+    SELECT x."Key ""Col""", m."Key ""Col""" IS NULL, x."Home Region" = 'a.b'
+    FROM unnest($1) WITH ORDINALITY x LEFT JOIN unnest(_rsd_dir) m ON m."Key ""Col""" = x."Key ""Col"""
+    ORDER BY x.ordinality;
 END
 $function$;
 
@@ -236,7 +235,7 @@ BEGIN
     RAISE EXCEPTION USING ERRCODE = 'RS001',
       MESSAGE = format('unknown region "%s"; regions.yaml defines %s', $2, (SELECT string_agg(format('"%s"', r.name), ', ' ORDER BY r.ordinal) FROM "residency"."regions" r));
   END IF;
-  SELECT r.name, r.ordinal INTO _rsd_here, _rsd_o FROM "residency"."regions" r WHERE r.is_local;
+  SELECT r.name, "residency"."write_age"() INTO _rsd_here, _rsd_o FROM "residency"."regions" r WHERE r.is_local;
   SELECT m."Home Region" INTO _rsd_old FROM "My Schema"."Odd ""Entity""" m WHERE m."Key ""Col""" = $1;
   IF NOT FOUND THEN
     RAISE EXCEPTION USING ERRCODE = 'RS004', MESSAGE = format('%s %s not found; nothing to rehome', 'Odd "Entity"', $1);
@@ -249,7 +248,7 @@ BEGIN
       _rsd_st := NULL;
       _rsd_st := "residency"."tx_open"(ARRAY(SELECT r.name FROM "residency"."regions" r), ARRAY[_rsd_old, $2],
         jsonb_build_object(_rsd_old, format('SELECT %s(%L::jsonb)', '"My Schema"."apply_Odd ""Entity"""', jsonb_build_object('o', _rsd_o, 'read', jsonb_build_array($1)))),
-        jsonb_build_object('fn', '"My Schema"."apply_Odd ""Entity"""', 'owner', 'Home Region', 'keys', jsonb_build_array($1)));
+        jsonb_build_object('fn', '"My Schema"."apply_Odd ""Entity"""', 'owner', 'Home Region', 'keys', jsonb_build_array($1)), _rsd_o);
       _rsd_dir := _rsd_st->'dir'->0;
       IF _rsd_dir IS NULL THEN
         PERFORM "residency"."tx_cancel"(_rsd_st, false);

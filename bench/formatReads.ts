@@ -49,6 +49,11 @@ export function formatReads(result: ReadsResult): string {
   const lines = [
     `Read suite: ${result.figures[0]?.regions ?? '?'} regions (${result.servers.join(', ')}), ${result.peoplePerRegion.toLocaleString('en-US')} people per region (loaded in ${(result.loadMs / 1000).toFixed(0)} s), ${result.delayMs} ms each way between regions.`,
     `Floor A (one round trip to every other region at once): ${callers.map((c) => `${ms(result.figures.find((f) => f.from === c)!.floorMs)} ms from ${c}`).join(', ')}.`,
+    ...(result.machine === undefined
+      ? []
+      : [
+          `Machine: ${result.machine.cores} cores, 1-minute load average ${result.machine.loadStart.toFixed(1)} at the start and ${result.machine.loadEnd.toFixed(1)} at the end (other work on the machine slows the CPU-bound part of each read; the ratios are within this run).`,
+        ]),
     'Each cell: median time (ratio to floor A, ratio to the same question on one local database holding every region); round trips of the busiest other region / of all; bytes the other regions sent to the caller.',
     '',
     `| read | ${callers.map((c) => `from ${c} (PostgreSQL ${majorOf(c)})`).join(' | ')} |`,

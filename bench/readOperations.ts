@@ -9,6 +9,12 @@ export interface ReadOperation {
   readonly takesKeys: boolean;
   /** Session settings for this read (`SET` before, `RESET` after), e.g. the planner's. */
   readonly settings?: Readonly<Record<string, string>>;
+  /**
+   * Options of the caller's foreign servers for the other regions during this
+   * read (`ALTER SERVER ... OPTIONS`, restored after): a planner setting's
+   * measured effect.
+   */
+  readonly serverOptions?: Readonly<Record<string, string>>;
   /** The lowest major the read runs on (a setting it needs); the suite skips it below. */
   readonly minMajor?: number;
   /** Fewer timed runs for the reads that ship whole tables. */
@@ -73,6 +79,27 @@ export function readOperations(other: string): ReadOperation[] {
       localSql: JOIN_LOCAL,
       takesKeys: true,
       rows: () => 100,
+    },
+    {
+      id: 'parent-count-serial',
+      label: '`count(*)` on the parent, the servers without `async_capable` (14+; 10 to 13 always read the partitions one by one)',
+      sql: 'SELECT count(*) FROM shared.identity_details',
+      localSql: COUNT_LOCAL,
+      takesKeys: false,
+      serverOptions: { async_capable: 'false' },
+      minMajor: 14,
+      slow: true,
+      rows: () => 1,
+    },
+    {
+      id: 'parent-count-fetch',
+      label: '`count(*)` on the parent, `fetch_size` 10000 (default 1000)',
+      sql: 'SELECT count(*) FROM shared.identity_details',
+      localSql: COUNT_LOCAL,
+      takesKeys: false,
+      serverOptions: { fetch_size: '10000' },
+      slow: true,
+      rows: () => 1,
     },
     {
       id: 'parent-group',

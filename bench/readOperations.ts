@@ -138,9 +138,17 @@ export function readOperations(other: string): ReadOperation[] {
     },
     {
       id: 'count-by-region-mirrored',
-      label: `**\`count_identity_by_region('{"note": "vip"}')\`** (each owner joins its directory copy)`,
+      label: `**\`count_identity_by_region('{"note": "vip"}')\`** (each owner joins its directory copy; for a mirrored condition the local directory answers, below)`,
       sql: `SELECT * FROM shared.count_identity_by_region('{"note": "vip"}')`,
       localSql: `SELECT d.region, count(*) FROM bench_local.identity_details d JOIN bench_local.identity m ON m.uuid = d.uuid WHERE m.note = 'vip' GROUP BY d.region`,
+      takesKeys: false,
+      rows: (n) => n,
+    },
+    {
+      id: 'count-by-region-personal',
+      label: `**\`count_identity_by_region('{"name": {">=": "Person u"}}')\`**: a condition on a personal column, counted by each owner`,
+      sql: `SELECT * FROM shared.count_identity_by_region('{"name": {">=": "Person u"}}')`,
+      localSql: `SELECT region, count(*) FROM bench_local.identity_details WHERE name >= 'Person u' GROUP BY region`,
       takesKeys: false,
       rows: (n) => n,
     },

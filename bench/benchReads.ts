@@ -67,7 +67,7 @@ const DETAIL_ROWS = `SELECT md5(r.name || ':' || i)::uuid, r.name, 'Person ' || 
  * `bench_local` copy of the whole fleet in plain local tables: the "one local
  * database" the reads are compared with.
  */
-export async function load(clients: Record<string, pg.Client>, regions: readonly string[], callers: readonly string[], perRegion: number) {
+async function load(clients: Record<string, pg.Client>, regions: readonly string[], callers: readonly string[], perRegion: number) {
   await Promise.all(
     regions.map(async (r) => {
       const c = clients[r]!;
@@ -167,7 +167,7 @@ export async function benchReads(input: ReadsInput): Promise<ReadsResult> {
   }
 }
 
-export async function measure(
+async function measure(
   fleet: ProxiedFleet,
   c: pg.Client,
   caller: string,

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
+import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
-import { ident } from '../src/sql/quote.js';
+import { ident, literal } from '../src/sql/quote.js';
 import { median } from './median.js';
 import { startProxiedFleet, type ProxiedFleet } from './proxiedFleet.js';
 import { readOperations, type ReadOperation } from './readOperations.js';
@@ -35,6 +36,8 @@ export interface ReadsResult {
   readonly figures: readonly ReadFigure[];
   readonly skipped: readonly { readonly id: string; readonly from: string; readonly why: string }[];
   readonly failures: readonly { readonly id: string; readonly from: string; readonly message: string }[];
+  /** The machine's cores and its 1-minute load average when the suite started and ended (other work skews the figures). */
+  readonly machine?: { readonly cores: number; readonly loadStart: number; readonly loadEnd: number };
 }
 
 export interface ReadsInput {
@@ -97,6 +100,7 @@ async function timed(work: () => Promise<unknown>): Promise<number> {
  */
 export async function benchReads(input: ReadsInput): Promise<ReadsResult> {
   const progress = input.onProgress ?? (() => undefined);
+  const loadStart = loadavg()[0] ?? 0;
   const fleetRegions = regionFleet(input.regions);
   const names = fleetRegions.map((r) => r.name);
   progress(`reads: starting ${fleetRegions.map((r) => `${r.name} (${r.postgres})`).join(', ')}`);
@@ -156,6 +160,7 @@ export async function benchReads(input: ReadsInput): Promise<ReadsResult> {
       figures,
       skipped,
       failures,
+      machine: { cores: cpus().length, loadStart, loadEnd: loadavg()[0] ?? 0 },
     };
   } finally {
     await fleet.stop();
@@ -179,7 +184,21 @@ async function measure(
   const maxTrips: number[] = [];
   const bytes: number[] = [];
   for (const [name, value] of Object.entries(op.settings ?? {})) await c.query(`SET ${ident(name)} = '${value}'`);
+  const restore: string[] = [];
   try {
+    for (const [name, value] of Object.entries(op.serverOptions ?? {})) {
+      for (const r of remotes) {
+        const { rows } = await c.query<{ value: string }>(
+          "SELECT substr(o, strpos(o, '=') + 1) AS value FROM pg_foreign_server s, unnest(s.srvoptions) o WHERE s.srvname = $1 AND split_part(o, '=', 1) = $2",
+          [r, name],
+        );
+        const old = rows[0]?.value;
+        await c.query(`ALTER SERVER ${ident(r)} OPTIONS (${old === undefined ? 'ADD' : 'SET'} ${ident(name)} ${literal(value)})`);
+        restore.push(
+          `ALTER SERVER ${ident(r)} OPTIONS (${old === undefined ? `DROP ${ident(name)}` : `SET ${ident(name)} ${literal(old)}`})`,
+        );
+      }
+    }
     for (let i = 0; i < warmup + runs; i++) {
       const before = fleet.counters();
       const start = performance.now();
@@ -198,6 +217,7 @@ async function measure(
     }
   } finally {
     for (const name of Object.keys(op.settings ?? {})) await c.query(`RESET ${ident(name)}`);
+    for (const sql of restore) await c.query(sql);
   }
   const local: number[] = [];
   for (let i = 0; i < warmup + runs; i++) {

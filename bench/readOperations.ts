@@ -9,6 +9,12 @@ export interface ReadOperation {
   readonly takesKeys: boolean;
   /** Session settings for this read (`SET` before, `RESET` after), e.g. the planner's. */
   readonly settings?: Readonly<Record<string, string>>;
+  /**
+   * Options of the caller's foreign servers for the other regions during this
+   * read (`ALTER SERVER ... OPTIONS`, restored after): a planner setting's
+   * measured effect.
+   */
+  readonly serverOptions?: Readonly<Record<string, string>>;
   /** The lowest major the read runs on (a setting it needs); the suite skips it below. */
   readonly minMajor?: number;
   /** Fewer timed runs for the reads that ship whole tables. */
@@ -75,6 +81,27 @@ export function readOperations(other: string): ReadOperation[] {
       rows: () => 100,
     },
     {
+      id: 'parent-count-serial',
+      label: '`count(*)` on the parent, the servers without `async_capable` (14+; 10 to 13 always read the partitions one by one)',
+      sql: 'SELECT count(*) FROM shared.identity_details',
+      localSql: COUNT_LOCAL,
+      takesKeys: false,
+      serverOptions: { async_capable: 'false' },
+      minMajor: 14,
+      slow: true,
+      rows: () => 1,
+    },
+    {
+      id: 'parent-count-fetch',
+      label: '`count(*)` on the parent, `fetch_size` 10000 (default 1000)',
+      sql: 'SELECT count(*) FROM shared.identity_details',
+      localSql: COUNT_LOCAL,
+      takesKeys: false,
+      serverOptions: { fetch_size: '10000' },
+      slow: true,
+      rows: () => 1,
+    },
+    {
       id: 'parent-group',
       label: '`count(*) ... GROUP BY region` on the parent',
       sql: 'SELECT region, count(*) FROM shared.identity_details GROUP BY region',
@@ -111,9 +138,17 @@ export function readOperations(other: string): ReadOperation[] {
     },
     {
       id: 'count-by-region-mirrored',
-      label: `**\`count_identity_by_region('{"note": "vip"}')\`** (each owner joins its directory copy)`,
+      label: `**\`count_identity_by_region('{"note": "vip"}')\`** (each owner joins its directory copy; for a mirrored condition the local directory answers, below)`,
       sql: `SELECT * FROM shared.count_identity_by_region('{"note": "vip"}')`,
       localSql: `SELECT d.region, count(*) FROM bench_local.identity_details d JOIN bench_local.identity m ON m.uuid = d.uuid WHERE m.note = 'vip' GROUP BY d.region`,
+      takesKeys: false,
+      rows: (n) => n,
+    },
+    {
+      id: 'count-by-region-personal',
+      label: `**\`count_identity_by_region('{"name": {">=": "Person u"}}')\`**: a condition on a personal column, counted by each owner`,
+      sql: `SELECT * FROM shared.count_identity_by_region('{"name": {">=": "Person u"}}')`,
+      localSql: `SELECT region, count(*) FROM bench_local.identity_details WHERE name >= 'Person u' GROUP BY region`,
       takesKeys: false,
       rows: (n) => n,
     },

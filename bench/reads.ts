@@ -3,6 +3,7 @@
 //
 //   npm run bench:reads                          3 regions, 100,000 people per region
 //   npm run bench:reads -- --regions 5 --people 20000 --out bench/RESULTS-reads-5.md
+//   PG_RESIDENCY_BENCH_READS_PEOPLE=10000 PG_RESIDENCY_BENCH_READS_REGIONS=5 npm run bench:reads   (the defaults)
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +17,8 @@ process.once('SIGTERM', () => abort.abort(new Error('terminated')));
 
 const option = (name: string, fallback: number): number => {
   const at = process.argv.indexOf(`--${name}`);
-  const value = at < 0 ? fallback : Number(process.argv[at + 1]);
+  const env = process.env[`PG_RESIDENCY_BENCH_READS_${name.toUpperCase()}`];
+  const value = at >= 0 ? Number(process.argv[at + 1]) : env !== undefined && env !== '' ? Number(env) : fallback;
   if (!Number.isSafeInteger(value) || value < 1) throw new Error(`--${name} takes a positive integer`);
   return value;
 };

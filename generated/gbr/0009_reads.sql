@@ -10,20 +10,25 @@ SET LOCAL statement_timeout = '30s';
 -- pg-residency-begin: reads
 CREATE OR REPLACE FUNCTION "residency"."read_entity"(row_type regtype,
   OUT schema_name text, OUT schema_oid oid, OUT entity text, OUT key_name text, OUT key_type text, OUT region_column text, OUT here text)
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $function$
-  SELECT n.nspname::text, n.oid, left(t.typname, -4), k.attname::text, format_type(k.atttypid, k.atttypmod), p.attname::text,
-    (SELECT r.name FROM "residency"."regions" r WHERE r.is_local)
-  FROM pg_type t
-  JOIN pg_namespace n ON n.oid = t.typnamespace
-  JOIN pg_class dir ON dir.relnamespace = t.typnamespace AND dir.relname = left(t.typname, -4) AND dir.relkind = 'r'
-  JOIN pg_index i ON i.indrelid = dir.oid AND i.indisprimary
-  JOIN pg_attribute k ON k.attrelid = dir.oid AND k.attnum = i.indkey[0]
-  JOIN pg_class det ON det.relnamespace = t.typnamespace AND det.relname = left(t.typname, -4) || '_details'
-  JOIN pg_partitioned_table pt ON pt.partrelid = det.oid
-  JOIN pg_attribute p ON p.attrelid = det.oid AND p.attnum = pt.partattrs[0]
-  WHERE t.oid = row_type
+DECLARE
+  _rsd_dir oid;
+  _rsd_det oid;
+BEGIN
+  SELECT n.nspname::text, n.oid, left(t.typname, -4) INTO schema_name, schema_oid, entity
+    FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE t.oid = row_type;
+  SELECT c.oid INTO _rsd_dir FROM pg_class c WHERE c.relnamespace = schema_oid AND c.relname = entity AND c.relkind = 'r';
+  SELECT c.oid INTO _rsd_det FROM pg_class c WHERE c.relnamespace = schema_oid AND c.relname = entity || '_details';
+  SELECT a.attname::text, format_type(a.atttypid, a.atttypmod) INTO key_name, key_type
+    FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+    WHERE i.indrelid = _rsd_dir AND i.indisprimary;
+  SELECT a.attname::text INTO region_column
+    FROM pg_partitioned_table pt JOIN pg_attribute a ON a.attrelid = pt.partrelid AND a.attnum = pt.partattrs[0]
+    WHERE pt.partrelid = _rsd_det;
+  SELECT r.name INTO here FROM "residency"."regions" r WHERE r.is_local;
+END
 $function$;
 
 CREATE OR REPLACE FUNCTION "residency"."read_filter"(row_type regtype, filter jsonb, personal boolean,
@@ -190,7 +195,9 @@ AS $function$
 DECLARE
   _rsd_e record;
   _rsd_select text;
+  _rsd_owners jsonb;
   _rsd_messages jsonb;
+  _rsd_local jsonb;
   _rsd_results jsonb;
 BEGIN
   PERFORM FROM "residency"."regions" LIMIT 1;
@@ -198,23 +205,36 @@ BEGIN
     RETURN;
   END IF;
   SELECT * INTO _rsd_e FROM "residency"."read_entity"(pg_typeof(row_type));
-  _rsd_select := 'SELECT COALESCE(pg_catalog.jsonb_agg(pg_catalog.to_jsonb(d)), ''[]'')::text FROM %I.' || replace(quote_ident(_rsd_e.entity || '_details'), '%', '%%')
-    || ' d WHERE d.' || replace(quote_ident(_rsd_e.key_name), '%', '%%') || ' = ANY (ARRAY(SELECT pg_catalog.jsonb_array_elements_text(%L::jsonb))::' || replace(_rsd_e.key_type, '%', '%%') || '[])';
-  EXECUTE format('SELECT COALESCE(jsonb_object_agg(o.region, format($2, o.region, o.keys)), ''{}'') FROM (
-      SELECT m.%1$I AS region, to_jsonb(array_agg(DISTINCT m.%2$I))::text AS keys FROM %3$I.%4$I m
-      JOIN "residency"."regions" r ON r.name = m.%1$I AND NOT r.is_local
+  EXECUTE format('SELECT COALESCE(jsonb_object_agg(o.region, o.keys), ''{}'') FROM (
+      SELECT m.%1$I AS region, jsonb_agg(to_jsonb(m.%2$I)) AS keys FROM %3$I.%4$I m
+      JOIN "residency"."regions" r ON r.name = m.%1$I
       WHERE m.%2$I = ANY (ARRAY(SELECT jsonb_array_elements_text($1))::%5$s[]) GROUP BY 1) o',
     _rsd_e.region_column, _rsd_e.key_name, _rsd_e.schema_name, _rsd_e.entity, _rsd_e.key_type)
-    INTO _rsd_messages USING keys, _rsd_select;
-  _rsd_results := "residency"."read_wave"(_rsd_messages, format(_rsd_select, _rsd_e.here, keys::text), _rsd_e.entity);
-  RETURN QUERY EXECUTE format('SELECT (jsonb_populate_record($1, to_jsonb(m) || COALESCE(d.v - %1$L, ''{}''))).*
-      FROM (SELECT u.k, min(u.n) AS n FROM jsonb_array_elements_text($2) WITH ORDINALITY u(k, n) GROUP BY u.k) u
-      JOIN %3$I.%4$I m ON m.%2$I = u.k::%5$s
-      JOIN "residency"."regions" r ON r.name = m.%1$I
-      LEFT JOIN (SELECT e.value AS v FROM jsonb_each_text($3) x, jsonb_array_elements(x.value::jsonb) e) d ON (d.v ->> %2$L)::%5$s = m.%2$I
-      ORDER BY u.n',
-    _rsd_e.region_column, _rsd_e.key_name, _rsd_e.schema_name, _rsd_e.entity, _rsd_e.key_type)
-    USING row_type, keys, _rsd_results;
+    INTO _rsd_owners USING keys;
+  _rsd_select := 'WITH k(t) AS (SELECT pg_catalog.jsonb_array_elements_text(%L::jsonb))'
+    || ' SELECT COALESCE(pg_catalog.jsonb_object_agg(k.t, pg_catalog.to_jsonb(d)), ''{}'') FROM k JOIN %I.'
+    || replace(quote_ident(_rsd_e.entity || '_details'), '%', '%%') || ' d ON d.' || replace(quote_ident(_rsd_e.key_name), '%', '%%')
+    || ' = k.t::' || replace(_rsd_e.key_type, '%', '%%') || ' WHERE d.' || replace(quote_ident(_rsd_e.key_name), '%', '%%')
+    || ' = ANY (ARRAY(SELECT k.t FROM k)::' || replace(_rsd_e.key_type, '%', '%%') || '[])';
+  SELECT COALESCE(jsonb_object_agg(o.key, format(_rsd_select, o.value, o.key)), '{}') INTO _rsd_messages
+    FROM jsonb_each(_rsd_owners) o WHERE o.key <> _rsd_e.here;
+  _rsd_local := "residency"."read_wave"(_rsd_messages, format('SELECT pg_catalog.jsonb_build_object(''directory'', (
+      SELECT COALESCE(pg_catalog.jsonb_agg(pg_catalog.to_jsonb(m) ORDER BY u.n), ''[]'')
+      FROM (SELECT u.k, pg_catalog.min(u.n) AS n FROM pg_catalog.jsonb_array_elements_text(%1$L::jsonb) WITH ORDINALITY u(k, n) GROUP BY u.k) u
+      JOIN %2$I.%3$I m ON m.%4$I = u.k::%5$s
+      WHERE m.%4$I = ANY (ARRAY(SELECT pg_catalog.jsonb_array_elements_text(%1$L::jsonb))::%5$s[])), ''rows'', (%6$s))::text',
+    keys, _rsd_e.schema_name, _rsd_e.entity, _rsd_e.key_name, _rsd_e.key_type,
+    COALESCE(format(_rsd_select, _rsd_owners -> _rsd_e.here, _rsd_e.here), 'NULL')), _rsd_e.entity);
+  SELECT COALESCE(jsonb_object_agg(x.key, x.value::jsonb), '{}') INTO _rsd_results
+    FROM jsonb_each_text(_rsd_local) x WHERE x.key <> _rsd_e.here;
+  _rsd_local := (_rsd_local ->> _rsd_e.here)::jsonb;
+  _rsd_results := _rsd_results || jsonb_build_object(_rsd_e.here, _rsd_local -> 'rows');
+  RETURN QUERY SELECT p.*
+    FROM jsonb_array_elements(_rsd_local -> 'directory') WITH ORDINALITY m(v, n)
+    JOIN "residency"."regions" r ON r.name = m.v ->> _rsd_e.region_column
+    CROSS JOIN LATERAL jsonb_populate_record(row_type,
+      m.v || COALESCE((_rsd_results #> ARRAY[r.name, m.v ->> _rsd_e.key_name]) - _rsd_e.region_column, '{}')) p
+    ORDER BY m.n;
 END
 $function$;
 

@@ -2,7 +2,7 @@ import test from 'ava';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { startCapturingProxy, type CapturingProxy } from '../helpers/capturingProxy.js';
-import { freePort, MIXED, startFleet, type Fleet } from '../helpers/fleet.js';
+import { freePort, MIXED, SEED_ENTITY, startFleet, type Fleet } from '../helpers/fleet.js';
 
 // The reads of issue 21 on the mixed fleet (usa 10, gbr 11, aus 18): every
 // result is compared with a direct query of each owner, and a tap in front of
@@ -36,6 +36,17 @@ test.before(async () => {
     fdwPorts: Object.fromEntries(REGIONS.map((r) => [r, taps[r]!.port])),
     fdw: Object.fromEntries(REGIONS.map((r) => [r, 'sslmode: disable'])),
     extra: 'app_roles: [app]',
+    // a key the regions print differently (their TimeZone): get_many matches
+    // each owner's answer by the caller's own text of the key
+    entities: `${SEED_ENTITY}
+  - name: visit
+    schema: shared
+    key: { name: at, type: timestamptz }
+    mirrored:
+      - { name: place, type: text }
+    resident:
+      - { name: who, type: text }
+`,
     migrate: false,
     unsafeFast: true,
   });
@@ -175,6 +186,41 @@ for (const caller of REGIONS) {
     t.is(Number(gbrOnly!.count), people.filter((p) => p.region === 'gbr' && p.note >= 'n').length);
   });
 }
+
+test.serial(
+  'get_visit_many: a timestamptz key read by owners in other time zones, each row from the owner the directory names',
+  async (t) => {
+    await fleet.query('gbr', "ALTER ROLE residency_link SET timezone = 'Asia/Tokyo'");
+    await fleet.query('aus', "ALTER ROLE residency_link SET timezone = 'America/Los_Angeles'");
+    const visits = REGIONS.map((region, i) => ({
+      at: `2024-03-0${i + 1}T10:20:30.123456Z`,
+      region,
+      place: `p${i}`,
+      who: `Visitor ${region}`,
+    }));
+    await fleet.query('usa', 'SELECT count(*) FROM shared.upsert_visit_many($1)', [JSON.stringify(visits)]);
+    // a stray copy of the aus visit in gbr's leaf: the directory names aus, so gbr is not asked for it
+    await fleet.query('gbr', "INSERT INTO gbr.visit_details (at, region, who) VALUES ($1, 'gbr', 'Stray copy')", [visits[2]!.at]);
+    for (const caller of REGIONS) {
+      const client = await fleet.client(caller);
+      try {
+        await client.query(`SET timezone = 'Europe/Berlin'`);
+        const { rows } = await client.query<{ at: Date; region: string; who: string }>(
+          'SELECT at, region, who FROM shared.get_visit_many($1::timestamptz[])',
+          [[...visits].reverse().map((v) => v.at)],
+        );
+        t.deepEqual(
+          rows.map((r) => [r.at.toISOString(), r.region, r.who]),
+          [...visits].reverse().map((v) => [v.at.replace('123456Z', '123Z'), v.region, v.who]),
+          caller,
+        );
+      } finally {
+        await client.end();
+      }
+    }
+    for (const r of ['gbr', 'aus']) await fleet.query(r, 'ALTER ROLE residency_link RESET timezone');
+  },
+);
 
 test.serial('bad filters are refused with the field named, never the value; values are literals, not SQL', async (t) => {
   const cases: [string, object | string, string, RegExp][] = [

@@ -47,6 +47,7 @@ const expected: Record<string, [line: number, column: number][]> = {
   RL007: [
     [2, 18],
     [3, 49],
+    [4, 51],
   ],
 };
 
@@ -84,7 +85,7 @@ test('messages name the object, the personal table and what it does; fixes name 
   const [scan] = await lintSql(config, [fixture('RL007')], only('RL007'));
   t.is(
     scan?.fix,
-    "filter on the region (WHERE region = '<region>': partition pruning reads one region) or read one row with shared.get_identity(uuid)",
+    "filter the parent itself on the region (WHERE region = '<region>': partition pruning reads one region), or ask the owners: shared.get_identity_many(keys) for rows by key, shared.count_identity_by_region(filter) for counts, shared.find_identity(filter, page_size) for a page by mirrored columns (docs/guides/reading.md)",
   );
   const [fn] = await lintSql(config, [fixture('RL003')], only('RL003'));
   t.is(fn?.level, 'warning');

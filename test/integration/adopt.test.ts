@@ -1,0 +1,211 @@
+import test from 'ava';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import pg from 'pg';
+import { buildCli } from '../../src/cli/buildCli.js';
+import type { AdoptJson } from '../../src/cli/commands/adopt.js';
+import { MIXED, startFleet, type Fleet } from '../helpers/fleet.js';
+import { until } from '../helpers/poll.js';
+
+// adopt on a mixed fleet (usa on 10, gbr on 11, aus on 18) from a source
+// database "legacy" on aus's server: a CRM-like table of people mapped to
+// regions with CASE, some with a country no region takes.
+let fleet: Fleet;
+let source: pg.Client;
+let sourceUrl: string;
+const PEOPLE = 6_000;
+
+test.before(async () => {
+  fleet = await startFleet({ regions: MIXED });
+  await fleet.query('aus', 'CREATE DATABASE legacy');
+  sourceUrl = `postgres://postgres@127.0.0.1:${fleet.ports.aus}/legacy`;
+  source = new pg.Client({ host: '127.0.0.1', port: fleet.ports.aus, user: 'postgres', database: 'legacy', password: fleet.env.PGPASSWORD });
+  source.on('error', () => undefined);
+  await source.connect();
+  await source.query(`CREATE TABLE people (id uuid PRIMARY KEY, country text, note text, created timestamptz NOT NULL, full_name text)`);
+  // countries: GB, AU, US, and every 50th FR (no region), every 97th NULL; names with tabs, newlines, backslashes, quotes
+  await source.query(
+    `INSERT INTO people SELECT md5('p' || i)::uuid,
+        CASE WHEN i % 97 = 0 THEN NULL WHEN i % 50 = 0 THEN 'FR' ELSE (ARRAY['GB', 'AU', 'US'])[i % 3 + 1] END,
+        CASE WHEN i % 7 = 0 THEN NULL ELSE 'note ' || i END,
+        timestamptz '2020-01-01 00:00:00+00' + i * interval '1 minute',
+        'Person ' || i || CASE WHEN i % 11 = 0 THEN E'\\t"quoted"\\nback\\\\slash ' || chr(233) ELSE '' END
+       FROM generate_series(1, ${PEOPLE}) i`,
+  );
+});
+test.after.always(async () => {
+  await source?.end().catch(() => undefined);
+  await fleet?.stop();
+});
+
+const QUERY = `SELECT id AS uuid, CASE country WHEN 'GB' THEN 'gbr' WHEN 'AU' THEN 'aus' WHEN 'US' THEN 'usa' END AS region,
+  note, created AS created_on, full_name AS name FROM people`;
+
+async function adopt(...argv: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const code = await buildCli({
+    argv: ['adopt', '--config', fleet.configPath, '--state-dir', fleet.stateDir, '--entity', 'shared.identity', '--from', sourceUrl, ...argv],
+    env: {},
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
+  });
+  return { code, stdout, stderr, json: argv.includes('--json') && stdout !== '' ? (JSON.parse(stdout) as AdoptJson) : undefined };
+}
+
+/** What the source says each region must hold: directory rows (all placed keys) and personal rows (its own). */
+async function expected() {
+  const { rows } = await source.query<{ key: string; region: string; note: string | null; created: string; name: string | null }>(
+    `SELECT id::text AS key, r AS region, note, to_char(created AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') AS created, full_name AS name
+       FROM (SELECT p.*, CASE country WHEN 'GB' THEN 'gbr' WHEN 'AU' THEN 'aus' WHEN 'US' THEN 'usa' END AS r FROM people p) q
+      WHERE r IS NOT NULL ORDER BY 1`,
+  );
+  return rows;
+}
+
+/** Every region's directory equals the source's placed rows; each leaf holds exactly its own people's names, and nothing personal is anywhere else. */
+async function assertFleetEqualsSource(t: import('ava').ExecutionContext) {
+  const want = await expected();
+  for (const region of ['usa', 'gbr', 'aus']) {
+    const directory = await fleet.query<{ key: string; region: string; note: string | null; created: string }>(
+      region,
+      `SELECT uuid::text AS key, region, note, to_char(created_on AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') AS created FROM ONLY shared.identity ORDER BY 1`,
+    );
+    t.deepEqual(
+      directory,
+      want.map(({ key, region: r, note, created }) => ({ key, region: r, note, created })),
+      `${region}: directory`,
+    );
+    const leaf = await fleet.query<{ key: string; region: string; name: string | null }>(
+      region,
+      `SELECT uuid::text AS key, region, name FROM ONLY ${region}.identity_details ORDER BY 1`,
+    );
+    t.deepEqual(
+      leaf,
+      want.filter((w) => w.region === region).map(({ key, region: r, name }) => ({ key, region: r, name })),
+      `${region}: its own people's personal rows, and only theirs`,
+    );
+  }
+}
+
+test.serial('maps rows with CASE: directory everywhere, names only in the owner, unknown regions reported by key and copied nowhere; a second run writes nothing', async (t) => {
+  const first = await adopt('--query', QUERY, '--batch', '1000', '--json');
+  t.is(first.code, 0, first.stdout + first.stderr);
+  const r = first.json!;
+  t.true(r.ok);
+  t.is(r.source.rows, PEOPLE);
+  const unplaced = await source.query<{ key: string; country: string | null }>(
+    `SELECT id::text AS key, country FROM people WHERE country IS NULL OR country = 'FR' ORDER BY 1`,
+  );
+  t.is(r.unplaced.count, unplaced.rows.length);
+  t.deepEqual(
+    [...r.unplaced.keys].sort((a, b) => a.key.localeCompare(b.key)),
+    unplaced.rows.map((u) => ({ key: u.key, region: null })),
+  );
+  t.is(r.source.placed, PEOPLE - unplaced.rows.length);
+  for (const s of r.regions) t.is(s.directoryRows, r.source.placed, s.region);
+  t.is(
+    r.regions.reduce((n, s) => n + s.personalRows, 0),
+    r.source.placed,
+  );
+  await assertFleetEqualsSource(t);
+  // the JSON names keys only: no name, no note
+  t.false(first.stdout.includes('Person '));
+  t.false(first.stdout.includes('note '));
+  // checkpoints: one per range and region, keys and hashes only
+  const [cp] = await fleet.query<{ n: number }>('gbr', `SELECT count(*)::int AS n FROM residency_adopt.ranges WHERE entity = 'shared.identity'`);
+  t.is(cp!.n, r.source.ranges);
+
+  const second = await adopt('--query', QUERY, '--batch', '1000', '--json');
+  t.is(second.code, 0, second.stderr);
+  for (const s of second.json!.regions) {
+    t.is(s.directoryRows + s.personalRows + s.moved + s.deleted, 0, s.region);
+    t.is(s.rangesSame, second.json!.source.ranges, s.region);
+  }
+  const check = await adopt('--query', QUERY, '--batch', '1000', '--check');
+  t.is(check.code, 0, check.stdout + check.stderr);
+  t.regex(check.stdout, /^ok: shared\.identity: 6000 source rows in 6 ranges, \d+ placed, compared in/m);
+});
+
+/** An empty fleet again (directory, leaves, checkpoints), the source as the before hook made it. */
+async function resetFleet() {
+  for (const region of ['usa', 'gbr', 'aus'])
+    await fleet.query(
+      region,
+      `TRUNCATE shared.identity, ${region}.identity_details; DO $$ BEGIN IF to_regclass('residency_adopt.ranges') IS NOT NULL THEN TRUNCATE residency_adopt.ranges; END IF; END $$`,
+    );
+}
+
+test.serial('cut-over pass: only changed rows are copied; an owner change moves the personal row; deletions are reported, then removed with --delete', async (t) => {
+  await resetFleet();
+  t.is((await adopt('--query', QUERY, '--batch', '500')).code, 0);
+  // the old system keeps running: an edit, a new person, a move from GB to AU, a deletion
+  const [edited, moved, deleted] = (await source.query<{ id: string }>(`SELECT id::text FROM people WHERE country = 'GB' ORDER BY id LIMIT 3`)).rows.map(
+    (r) => r.id,
+  );
+  await source.query(`UPDATE people SET full_name = 'Edited', note = 'edited' WHERE id = $1`, [edited]);
+  await source.query(`UPDATE people SET country = 'AU' WHERE id = $1`, [moved]);
+  await source.query(`DELETE FROM people WHERE id = $1`, [deleted]);
+  await source.query(`INSERT INTO people VALUES ('00000000-0000-4000-8000-000000000001', 'US', 'new', now(), 'Newcomer')`);
+
+  const pass = await adopt('--query', QUERY, '--batch', '500', '--json');
+  t.is(pass.code, 1, 'the deleted key is still in the fleet');
+  const r = pass.json!;
+  const byRegion = Object.fromEntries(r.regions.map((s) => [s.region, s]));
+  // directory: the edit, the move, the newcomer in every region; personal: edit in gbr, move into aus, newcomer in usa
+  for (const region of ['usa', 'gbr', 'aus']) t.is(byRegion[region]!.directoryRows, 3, region);
+  t.is(byRegion.gbr!.personalRows, 1);
+  t.is(byRegion.aus!.personalRows, 1);
+  t.is(byRegion.usa!.personalRows, 1);
+  t.is(byRegion.gbr!.moved, 1, "the moved person's name left gbr");
+  t.deepEqual(
+    [...r.extra.keys].sort((a, b) => a.region.localeCompare(b.region)),
+    [
+      { region: 'aus', key: deleted },
+      { region: 'gbr', key: deleted },
+      { region: 'gbr', key: deleted },
+      { region: 'usa', key: deleted },
+    ].sort((a, b) => a.region.localeCompare(b.region)),
+  );
+  t.is(r.mismatched.count, 0);
+  t.regex(pass.stdout, /keys in the fleet that the source does not yield/);
+
+  const removal = await adopt('--query', QUERY, '--batch', '500', '--delete', '--json');
+  t.is(removal.code, 0, removal.stdout + removal.stderr);
+  t.deepEqual(
+    removal.json!.regions.map((s) => [s.region, s.deleted]),
+    [
+      ['usa', 1],
+      ['gbr', 2],
+      ['aus', 1],
+    ],
+  );
+  await assertFleetEqualsSource(t);
+});
+
+test.serial('verification: a planted mismatch makes --check exit 1 naming the key and region; adopt repairs it and exits 0', async (t) => {
+  await resetFleet();
+  t.is((await adopt('--query', QUERY)).code, 0);
+  const [{ id } = { id: '' }] = (await source.query<{ id: string }>(`SELECT id::text FROM people WHERE country = 'US' ORDER BY id LIMIT 1`)).rows;
+  await fleet.query('aus', `UPDATE shared.identity SET note = 'planted' WHERE uuid = $1`, [id]);
+  await fleet.query('usa', `UPDATE usa.identity_details SET name = 'planted' WHERE uuid = $1`, [id]);
+  const check = await adopt('--query', QUERY, '--check', '--json');
+  t.is(check.code, 1);
+  t.deepEqual(check.json!.mismatched, { count: 2, keys: [{ region: 'usa', key: id }, { region: 'aus', key: id }] });
+  t.false(check.stdout.includes('planted'));
+  const text = await adopt('--query', QUERY, '--check');
+  t.is(text.code, 1);
+  t.regex(text.stdout, new RegExp(`keys that differ from the source: 2\\n  usa ${id}\\n  aus ${id}\\n`));
+  t.regex(text.stdout, /^FAILED: shared\.identity/m);
+  const fix = await adopt('--query', QUERY, '--json');
+  t.is(fix.code, 0);
+  t.deepEqual(
+    fix.json!.regions.map((s) => [s.region, s.directoryRows, s.personalRows, s.rangesWritten]),
+    [
+      ['usa', 0, 1, 1],
+      ['gbr', 0, 0, 0],
+      ['aus', 1, 0, 1],
+    ],
+  );
+  await assertFleetEqualsSource(t);
+});

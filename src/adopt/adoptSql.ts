@@ -102,6 +102,18 @@ UNION ALL SELECT 'l', d.${k}::text, ${rowHash(c.leaf, 'd')} FROM ONLY ${t.leaf} 
   };
 }
 
+/** The row hashes here of the given keys: directory rows of $1 (text[]), this region's personal rows of $2; `t` as rangeKeysSql. */
+export function keysHashSql(entity: Entity, region: string): string {
+  const c = adoptColumns(entity);
+  const t = adoptTables(entity, region);
+  const k = ident(entity.key.name);
+  const type = entity.key.type;
+  // joined with unnest, not `= ANY ($1)`: a table loaded in this transaction has no statistics, and a
+  // sequential scan would search the whole array for every row
+  return `SELECT 'd' AS t, m.${k}::text AS key, ${rowHash(c.directory, 'm')} AS h FROM unnest($1::text[]::${type}[]) q(k) JOIN ONLY ${t.directory} m ON m.${k} = q.k
+UNION ALL SELECT 'l', d.${k}::text, ${rowHash(c.leaf, 'd')} FROM unnest($2::text[]::${type}[]) q(k) JOIN ONLY ${t.leaf} d ON d.${k} = q.k`;
+}
+
 /** A per-session staging table shaped like `table` (its columns and NOT NULLs), emptied at each commit. */
 export function stagingName(entity: Entity, part: 'directory' | 'leaf'): string {
   const tag = createHash('md5').update(`${entity.schema}.${entity.name}`).digest('hex').slice(0, 12);
@@ -129,7 +141,7 @@ export function upsertSql(entity: Entity, region: string, part: 'directory' | 'l
 
 /** Deletes the given keys ($1, text[]) from the directory or this region's leaf. */
 export function deleteKeysSql(entity: Entity, region: string, part: 'directory' | 'leaf'): string {
-  return `DELETE FROM ONLY ${adoptTables(entity, region)[part]} t WHERE t.${ident(entity.key.name)} = ANY ($1::text[]::${entity.key.type}[])`;
+  return `DELETE FROM ONLY ${adoptTables(entity, region)[part]} t USING unnest($1::text[]::${entity.key.type}[]) q(k) WHERE t.${ident(entity.key.name)} = q.k`;
 }
 
 /** Where adopt keeps its checkpoints: one row per range it wrote in the region, keys and hashes only. */

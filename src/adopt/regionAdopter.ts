@@ -16,6 +16,7 @@ import {
   checkpointSql,
   copyInSql,
   deleteKeysSql,
+  keysHashSql,
   rangeHashSql,
   rangeKeysSql,
   stagingName,
@@ -23,7 +24,7 @@ import {
   upsertSql,
   type KeyRange,
 } from './adoptSql.js';
-import { rangeDiff, type FleetKey, type RangeDiff } from './rangeDiff.js';
+import { isEmptyDiff, rangeDiff, type FleetKey, type RangeDiff } from './rangeDiff.js';
 import type { SourceBatch, SourceRow } from './sourceBatch.js';
 
 /** What adopt did with one range in one region. */
@@ -61,14 +62,20 @@ type Hashes = { dn: number; dh: string | null; ln: number; lh: string | null };
 /**
  * One region's side of an adopt run, on one session that holds the fleet lock
  * for the whole run (no migrate meanwhile, no second adopt). Ranges are taken
- * in order, one transaction each: compared by hash, and only when they differ,
- * compared by key, written through COPY (straight into the tables when the
- * range is empty here, else through a staging table and an upsert), checked
- * again by hash, and checkpointed, all before COMMIT. Personal rows reach only
- * their owner's session: the directory part of a row is cut from it here.
+ * in order, one transaction each: compared by hash (or, right after a range
+ * that differed, by key at once), and only when they differ, compared by key,
+ * written through COPY (straight into the tables when the range is empty
+ * here, else through a staging table and an upsert), read back and compared
+ * with the source, and checkpointed, all before COMMIT. Personal rows reach
+ * only their owner's session: the directory part of a row is cut from it
+ * here. Key lists are joined with unnest, never `= ANY`: a table loaded in
+ * the same transaction has no statistics, and a sequential scan would search
+ * the array for every row.
  */
 export class RegionAdopter {
   private tail: Promise<unknown> = Promise.resolve();
+  /** Whether the last range taken here differed from the source. */
+  private lastDiffered = false;
   private readonly columns: AdoptColumns;
 
   private constructor(
@@ -125,37 +132,44 @@ export class RegionAdopter {
   }
 
   private async adopt(batch: SourceBatch): Promise<RangeOutcome> {
-    const expected = { dh: batch.directoryHash, lh: batch.personalHash.get(this.region) ?? null };
-    const before = await this.hashes(batch.range);
-    if (before.dh === expected.dh && before.lh === expected.lh) return outcome({ same: true });
-    const diff = rangeDiff(batch, this.region, before.dn + before.ln === 0 ? [] : await this.keys(batch.range));
-    if (this.options.check) {
-      return outcome({
-        mismatched: [...new Set([...diff.directory.map((r) => r.key), ...diff.personal.map((r) => r.key), ...diff.moved])],
-        extra: [...new Set([...diff.extraDirectory, ...diff.extraPersonal])],
-      });
+    let fleet: FleetKey[];
+    if (this.lastDiffered) {
+      // the previous range differed (a first run, a cut-over pass): this one likely does too, compare by key at once
+      fleet = await this.keys(batch.range);
+    } else {
+      const before = await this.hashes(batch.range);
+      if (before.dh === batch.directoryHash && before.lh === (batch.personalHash.get(this.region) ?? null)) return outcome({ same: true });
+      fleet = before.dn + before.ln === 0 ? [] : await this.keys(batch.range);
     }
+    const diff = rangeDiff(batch, this.region, fleet);
+    const extra = [...new Set([...diff.extraDirectory, ...diff.extraPersonal])];
+    this.lastDiffered = !isEmptyDiff(diff);
+    if (!this.lastDiffered) return outcome({ same: true });
+    const changed = [...new Set([...diff.directory.map((r) => r.key), ...diff.personal.map((r) => r.key), ...diff.moved])];
+    if (this.options.check) return outcome({ mismatched: changed, extra });
+    if (changed.length === 0 && !this.options.deleteExtra) return outcome({ extra });
     await this.client.query('BEGIN');
     try {
-      let bytes = await this.write('directory', diff.directory, before.dn === 0);
-      bytes += await this.write('leaf', diff.personal, before.ln === 0);
+      let bytes = await this.write('directory', diff.directory, !fleet.some((f) => f.t === 'd'));
+      bytes += await this.write('leaf', diff.personal, !fleet.some((f) => f.t === 'l'));
       const moved = await this.remove('leaf', diff.moved);
       const deleted = this.options.deleteExtra
         ? (await this.remove('directory', diff.extraDirectory)) + (await this.remove('leaf', diff.extraPersonal))
         : 0;
-      const after = await this.hashes(batch.range);
-      let left: RangeDiff | undefined;
-      if (after.dh !== expected.dh || after.lh !== expected.lh) left = rangeDiff(batch, this.region, await this.keys(batch.range));
+      // the verification: the keys compared equal before stay so (nobody else writes them, see adoptEntity);
+      // the keys written or removed are read back and compared with the source: by the range's hash when
+      // they are most of it (an index range scan), else one by one
+      const mismatched = changed.length * 2 > batch.rows.length ? await this.rehash(batch) : await this.recheck(diff);
       await this.client.query(checkpointSql, [
         `${this.entity.schema}.${this.entity.name}`,
         batch.ordinal,
         batch.range.lo,
         batch.range.hi,
         this.options.fingerprint,
-        after.dn,
-        after.ln,
-        after.dh,
-        after.lh,
+        batch.rows.length,
+        batch.rows.filter((r) => r.owner === this.region).length,
+        batch.directoryHash,
+        batch.personalHash.get(this.region) ?? null,
       ]);
       await this.client.query('COMMIT');
       return outcome({
@@ -164,13 +178,42 @@ export class RegionAdopter {
         moved,
         deleted,
         bytes,
-        mismatched: left ? [...new Set([...left.directory.map((r) => r.key), ...left.personal.map((r) => r.key), ...left.moved])] : [],
-        extra: left ? [...new Set([...left.extraDirectory, ...left.extraPersonal])] : [],
+        mismatched,
+        extra: this.options.deleteExtra ? [] : extra,
       });
     } catch (error) {
       await this.client.query('ROLLBACK').catch(() => undefined);
       throw error;
     }
+  }
+
+  /** Keys of the range whose rows here are not now what the source holds (extra keys aside). */
+  private async rehash(batch: SourceBatch): Promise<string[]> {
+    const after = await this.hashes(batch.range);
+    if (after.dh === batch.directoryHash && after.lh === (batch.personalHash.get(this.region) ?? null)) return [];
+    const left = rangeDiff(batch, this.region, await this.keys(batch.range));
+    return [...new Set([...left.directory.map((r) => r.key), ...left.personal.map((r) => r.key), ...left.moved])];
+  }
+
+  /** Keys written or removed whose rows here are not now what the source holds. */
+  private async recheck(diff: RangeDiff): Promise<string[]> {
+    const directory = new Map(diff.directory.map((r) => [r.key, r.directoryHash]));
+    const personal = new Map(diff.personal.map((r) => [r.key, r.personalHash]));
+    const gone = {
+      d: new Set(this.options.deleteExtra ? diff.extraDirectory : []),
+      l: new Set([...diff.moved, ...(this.options.deleteExtra ? diff.extraPersonal : [])]),
+    };
+    const { rows } = await this.client.query<FleetKey>(keysHashSql(this.entity, this.region), [
+      [...directory.keys(), ...gone.d],
+      [...personal.keys(), ...gone.l],
+    ]);
+    const seen = { d: new Map<string, string>(), l: new Map<string, string>() };
+    for (const r of rows) seen[r.t].set(r.key, r.h);
+    const wrong = new Set<string>();
+    for (const [key, h] of directory) if (seen.d.get(key) !== h) wrong.add(key);
+    for (const [key, h] of personal) if (seen.l.get(key) !== h) wrong.add(key);
+    for (const t of ['d', 'l'] as const) for (const key of gone[t]) if (seen[t].has(key)) wrong.add(key);
+    return [...wrong];
   }
 
   private async hashes(range: KeyRange): Promise<Hashes> {

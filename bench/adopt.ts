@@ -6,7 +6,7 @@
 // then the cut-over pass after 1% of the source rows changed, and a pass
 // with nothing changed. Every adopt run includes its verification (each
 // range hashed again in every region after its write) and doctor's preflight.
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';

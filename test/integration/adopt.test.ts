@@ -1,4 +1,4 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -81,7 +81,7 @@ async function expected() {
 }
 
 /** Every region's directory equals the source's placed rows; each leaf holds exactly its own people's names, and nothing personal is anywhere else. */
-async function assertFleetEqualsSource(t: import('ava').ExecutionContext) {
+async function assertFleetEqualsSource(t: ExecutionContext) {
   const want = await expected();
   for (const region of ['usa', 'gbr', 'aus']) {
     const directory = await fleet.query<{ key: string; region: string; note: string | null; created: string }>(

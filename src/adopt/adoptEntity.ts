@@ -134,6 +134,7 @@ export async function adoptEntity(input: AdoptInput): Promise<AdoptReport> {
   const source = await SourceSession.open(input.from, input.env);
   const adopters: RegionAdopter[] = [];
   let timer: NodeJS.Timeout | undefined;
+  let counting: ReturnType<typeof countSource> | undefined;
   try {
     await source.checkColumns(entity, input.query);
     const options = {
@@ -146,7 +147,8 @@ export async function adoptEntity(input: AdoptInput): Promise<AdoptReport> {
     for (const region of input.config.regions) adopters.push(await RegionAdopter.open(region, input.env, entity, options));
 
     let total: number | undefined;
-    countSource(input.from, input.env, input.query).then(
+    counting = countSource(input.from, input.env, input.query);
+    counting.total.then(
       (n) => (total = n),
       () => undefined, // the ETA only
     );
@@ -211,7 +213,7 @@ export async function adoptEntity(input: AdoptInput): Promise<AdoptReport> {
     };
   } finally {
     if (timer) clearInterval(timer);
-    await Promise.all([source.close(), ...adopters.map((a) => a.close())]);
+    await Promise.all([source.close(), counting?.stop(), ...adopters.map((a) => a.close())]);
   }
 }
 

@@ -77,15 +77,32 @@ export class SourceSession {
   }
 }
 
-/** How many rows the query yields, counted on a session of its own (only the ETA needs it). */
-export async function countSource(url: string, env: Readonly<Record<string, string | undefined>>, query: string): Promise<number> {
-  const client = await connectSource(url, env);
-  try {
+/**
+ * How many rows the query yields, counted on a session of its own while the
+ * rows flow (only the ETA needs it): `total` settles with the count, or never
+ * when it fails; `stop` ends the session, a count still running included.
+ */
+export function countSource(
+  url: string,
+  env: Readonly<Record<string, string | undefined>>,
+  query: string,
+): { readonly total: Promise<number>; stop(): Promise<void> } {
+  let client: pg.Client | undefined;
+  let stopped = false;
+  const total = (async () => {
+    client = await connectSource(url, env);
+    if (stopped) throw new Error('stopped');
     await client.query('SET default_transaction_read_only = on; SET statement_timeout = 0');
     return Number((await client.query<{ n: string }>(sourceCountSql(query))).rows[0]?.n ?? 0);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+  })();
+  total.catch(() => undefined);
+  return {
+    total,
+    async stop() {
+      stopped = true;
+      await client?.end().catch(() => undefined);
+    },
+  };
 }
 
 async function connectSource(url: string, env: Readonly<Record<string, string | undefined>>): Promise<pg.Client> {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { buildCli } from '../../src/cli/buildCli.js';
 import type { AdoptJson } from '../../src/cli/commands/adopt.js';
+import { verifyFleet } from '../../src/verify/verifyFleet.js';
 import { MIXED, startFleet, type Fleet } from '../helpers/fleet.js';
 import { until } from '../helpers/poll.js';
 
@@ -213,6 +214,10 @@ test.serial(
       ],
     );
     await assertFleetEqualsSource(t);
+    // and the fleet's own audit agrees: no finding in any region (adopt's checkpoint schema is not the application's)
+    const audit = await verifyFleet(fleet.config, fleet.env, { dir: fleet.dir });
+    t.deepEqual(audit.findings, []);
+    t.true(audit.ok);
   },
 );
 

@@ -102,6 +102,54 @@ UNION ALL SELECT 'l', d.${k}::text, ${rowHash(c.leaf, 'd')} FROM ONLY ${t.leaf} 
   };
 }
 
+/**
+ * Per bucket of the range (`width_bucket(key, thresholds)`, thresholds the
+ * last parameter), md5 of the row hashes in key order: `t` 'd' for directory
+ * rows, 'l' for this region's personal rows.
+ */
+export function bucketHashSql(
+  entity: Entity,
+  region: string,
+  range: KeyRange,
+  thresholds: readonly string[],
+): { sql: string; params: unknown[] } {
+  const c = adoptColumns(entity);
+  const t = adoptTables(entity, region);
+  const { where: dw, params } = rangeWhere(entity, 'm', range);
+  const lw = rangeWhere(entity, 'd', range).where;
+  const n = params.length + 1;
+  const k = (alias: string) => keyOrder(entity, `${alias}.${ident(entity.key.name)}`);
+  const bucket = (alias: string) => `width_bucket(${k(alias)}, $${n}::text[]::${entity.key.type}[])`;
+  return {
+    sql: `SELECT 'd' AS t, ${bucket('m')} AS b, md5(string_agg(${rowHash(c.directory, 'm')}, '' ORDER BY ${k('m')})) AS h FROM ONLY ${t.directory} m WHERE ${dw} GROUP BY 2
+UNION ALL SELECT 'l', ${bucket('d')}, md5(string_agg(${rowHash(c.leaf, 'd')}, '' ORDER BY ${k('d')})) FROM ONLY ${t.leaf} d WHERE ${lw} GROUP BY 2`,
+    params: [...params, thresholds],
+  };
+}
+
+/** Every key here in the given buckets ($n+1, int[]) of the range, with its row hash, as rangeKeysSql. */
+export function bucketKeysSql(
+  entity: Entity,
+  region: string,
+  range: KeyRange,
+  thresholds: readonly string[],
+  buckets: readonly number[],
+): { sql: string; params: unknown[] } {
+  const c = adoptColumns(entity);
+  const t = adoptTables(entity, region);
+  const { where: dw, params } = rangeWhere(entity, 'm', range);
+  const lw = rangeWhere(entity, 'd', range).where;
+  const n = params.length + 1;
+  const k = ident(entity.key.name);
+  const inBuckets = (alias: string) =>
+    `width_bucket(${keyOrder(entity, `${alias}.${k}`)}, $${n}::text[]::${entity.key.type}[]) = ANY ($${n + 1}::int[])`;
+  return {
+    sql: `SELECT 'd' AS t, m.${k}::text AS key, ${rowHash(c.directory, 'm')} AS h FROM ONLY ${t.directory} m WHERE ${dw} AND ${inBuckets('m')}
+UNION ALL SELECT 'l', d.${k}::text, ${rowHash(c.leaf, 'd')} FROM ONLY ${t.leaf} d WHERE ${lw} AND ${inBuckets('d')}`,
+    params: [...params, thresholds, buckets],
+  };
+}
+
 /** The row hashes here of the given keys: directory rows of $1 (text[]), this region's personal rows of $2; `t` as rangeKeysSql. */
 export function keysHashSql(entity: Entity, region: string): string {
   const c = adoptColumns(entity);

@@ -15,6 +15,8 @@ import {
   checkpointDdl,
   checkpointSql,
   copyInSql,
+  bucketHashSql,
+  bucketKeysSql,
   deleteKeysSql,
   keysHashSql,
   rangeHashSql,
@@ -25,7 +27,7 @@ import {
   type KeyRange,
 } from './adoptSql.js';
 import { isEmptyDiff, rangeDiff, type FleetKey, type RangeDiff } from './rangeDiff.js';
-import type { SourceBatch, SourceRow } from './sourceBatch.js';
+import { BUCKET_ROWS, rangeBuckets, type SourceBatch, type SourceRow } from './sourceBatch.js';
 
 /** What adopt did with one range in one region. */
 export interface RangeOutcome {
@@ -133,15 +135,17 @@ export class RegionAdopter {
 
   private async adopt(batch: SourceBatch): Promise<RangeOutcome> {
     let fleet: FleetKey[];
+    let rows = batch.rows;
     if (this.lastDiffered) {
-      // the previous range differed (a first run, a cut-over pass): this one likely does too, compare by key at once
-      fleet = await this.keys(batch.range);
+      // the previous range differed (a first run, a cut-over pass): this one likely does too, so it is
+      // compared bucket by bucket at once, and only the keys of the buckets that differ are read
+      ({ rows, fleet } = await this.byBuckets(batch));
     } else {
       const before = await this.hashes(batch.range);
       if (before.dh === batch.directoryHash && before.lh === (batch.personalHash.get(this.region) ?? null)) return outcome({ same: true });
       fleet = before.dn + before.ln === 0 ? [] : await this.keys(batch.range);
     }
-    const diff = rangeDiff(batch, this.region, fleet);
+    const diff = rangeDiff({ ...batch, rows }, this.region, fleet);
     const extra = [...new Set([...diff.extraDirectory, ...diff.extraPersonal])];
     this.lastDiffered = !isEmptyDiff(diff);
     if (!this.lastDiffered) return outcome({ same: true });
@@ -150,8 +154,19 @@ export class RegionAdopter {
     if (changed.length === 0 && !this.options.deleteExtra) return outcome({ extra });
     await this.client.query('BEGIN');
     try {
-      let bytes = await this.write('directory', diff.directory, !fleet.some((f) => f.t === 'd'));
-      bytes += await this.write('leaf', diff.personal, !fleet.some((f) => f.t === 'l'));
+      // rows none of whose keys are here go straight into the table
+      const here = { d: new Set<string>(), l: new Set<string>() };
+      for (const f of fleet) here[f.t].add(f.key);
+      let bytes = await this.write(
+        'directory',
+        diff.directory,
+        diff.directory.every((r) => !here.d.has(r.key)),
+      );
+      bytes += await this.write(
+        'leaf',
+        diff.personal,
+        diff.personal.every((r) => !here.l.has(r.key)),
+      );
       const moved = await this.remove('leaf', diff.moved);
       const deleted = this.options.deleteExtra
         ? (await this.remove('directory', diff.extraDirectory)) + (await this.remove('leaf', diff.extraPersonal))
@@ -219,6 +234,25 @@ export class RegionAdopter {
   private async hashes(range: KeyRange): Promise<Hashes> {
     const { sql, params } = rangeHashSql(this.entity, this.region, range);
     return (await this.client.query<Hashes>(sql, params)).rows[0]!;
+  }
+
+  /** The rows of the buckets that differ here, and every key here in them. */
+  private async byBuckets(batch: SourceBatch): Promise<{ rows: readonly SourceRow[]; fleet: FleetKey[] }> {
+    const source = rangeBuckets(batch, this.region);
+    const q = bucketHashSql(this.entity, this.region, batch.range, source.thresholds);
+    const { rows: here } = await this.client.query<{ t: 'd' | 'l'; b: number; h: string }>(q.sql, q.params);
+    const fleet = { d: new Map<number, string>(), l: new Map<number, string>() };
+    for (const r of here) fleet[r.t].set(r.b, r.h);
+    const differing: number[] = [];
+    const last = Math.max(source.directory.length - 1, ...fleet.d.keys(), ...fleet.l.keys());
+    for (let b = 0; b <= last; b++)
+      if (fleet.d.get(b) !== source.directory[b] || fleet.l.get(b) !== source.personal.get(b)) differing.push(b);
+    if (differing.length === 0) return { rows: [], fleet: [] };
+    const k = bucketKeysSql(this.entity, this.region, batch.range, source.thresholds, differing);
+    return {
+      rows: differing.flatMap((b) => batch.rows.slice(b * BUCKET_ROWS, (b + 1) * BUCKET_ROWS)),
+      fleet: (await this.client.query<FleetKey>(k.sql, k.params)).rows,
+    };
   }
 
   private async keys(range: KeyRange): Promise<FleetKey[]> {

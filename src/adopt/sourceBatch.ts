@@ -126,3 +126,36 @@ export class SourceBatcher {
     return batch;
   }
 }
+
+/** Rows per bucket when a differing range is compared bucket by bucket. */
+export const BUCKET_ROWS = 16;
+
+/** A range cut into buckets of BUCKET_ROWS placed rows, as `width_bucket(key, thresholds)` buckets the fleet's keys. */
+export interface RangeBuckets {
+  /** The key starting each bucket after the first (bucket b holds keys >= thresholds[b - 1] and < thresholds[b]). */
+  readonly thresholds: readonly string[];
+  /** Per bucket, md5 of its directory row hashes in key order. */
+  readonly directory: readonly string[];
+  /** Per bucket, md5 of the region's personal row hashes (absent: none). */
+  readonly personal: ReadonlyMap<number, string>;
+}
+
+/** The buckets of a range for one region. Pure. */
+export function rangeBuckets(batch: SourceBatch, region: string): RangeBuckets {
+  const thresholds: string[] = [];
+  const directory: string[] = [];
+  const personal = new Map<number, string>();
+  for (let start = 0; start < batch.rows.length; start += BUCKET_ROWS) {
+    const b = start / BUCKET_ROWS;
+    if (start > 0) thresholds.push(batch.rows[start]!.key);
+    const d = createHash('md5');
+    let p: ReturnType<typeof createHash> | undefined;
+    for (const r of batch.rows.slice(start, start + BUCKET_ROWS)) {
+      d.update(r.directoryHash);
+      if (r.owner === region) (p ??= createHash('md5')).update(r.personalHash);
+    }
+    directory.push(d.digest('hex'));
+    if (p) personal.set(b, p.digest('hex'));
+  }
+  return { thresholds, directory, personal };
+}

@@ -57,14 +57,21 @@ export interface KeyRange {
   readonly hi: string | null;
 }
 
-/** `alias.key > $n AND alias.key <= $m` for the bounds a range has, and their parameters. */
+/**
+ * `alias.key > $n AND alias.key <= $m` for the bounds a range has, and their
+ * parameters. Every key parameter here is typed as the key (or an array of
+ * it), so the server parses it once at bind: `$1::text::type` or
+ * `$1::text[]::type[]` would be cast again for every row where the cast is
+ * not folded (a stable input function such as timestamptz's; an array before
+ * PostgreSQL 11: a bucket query took 10 s a range on 10).
+ */
 export function rangeWhere(entity: Entity, alias: string, range: KeyRange): { where: string; params: string[] } {
   const k = keyOrder(entity, `${alias}.${ident(entity.key.name)}`);
   const t = entity.key.type;
   const parts: string[] = [];
   const params: string[] = [];
-  if (range.lo !== null) parts.push(`${k} > $${params.push(range.lo)}::text::${t}`);
-  if (range.hi !== null) parts.push(`${k} <= $${params.push(range.hi)}::text::${t}`);
+  if (range.lo !== null) parts.push(`${k} > $${params.push(range.lo)}::${t}`);
+  if (range.hi !== null) parts.push(`${k} <= $${params.push(range.hi)}::${t}`);
   return { where: parts.length === 0 ? 'true' : parts.join(' AND '), params };
 }
 
@@ -119,7 +126,7 @@ export function bucketHashSql(
   const lw = rangeWhere(entity, 'd', range).where;
   const n = params.length + 1;
   const k = (alias: string) => keyOrder(entity, `${alias}.${ident(entity.key.name)}`);
-  const bucket = (alias: string) => `width_bucket(${k(alias)}, $${n}::text[]::${entity.key.type}[])`;
+  const bucket = (alias: string) => `width_bucket(${k(alias)}, $${n}::${entity.key.type}[])`;
   return {
     sql: `SELECT 'd' AS t, ${bucket('m')} AS b, md5(string_agg(${rowHash(c.directory, 'm')}, '' ORDER BY ${k('m')})) AS h FROM ONLY ${t.directory} m WHERE ${dw} GROUP BY 2
 UNION ALL SELECT 'l', ${bucket('d')}, md5(string_agg(${rowHash(c.leaf, 'd')}, '' ORDER BY ${k('d')})) FROM ONLY ${t.leaf} d WHERE ${lw} GROUP BY 2`,
@@ -142,7 +149,7 @@ export function bucketKeysSql(
   const n = params.length + 1;
   const k = ident(entity.key.name);
   const inBuckets = (alias: string) =>
-    `width_bucket(${keyOrder(entity, `${alias}.${k}`)}, $${n}::text[]::${entity.key.type}[]) = ANY ($${n + 1}::int[])`;
+    `width_bucket(${keyOrder(entity, `${alias}.${k}`)}, $${n}::${entity.key.type}[]) = ANY ($${n + 1}::int[])`;
   return {
     sql: `SELECT 'd' AS t, m.${k}::text AS key, ${rowHash(c.directory, 'm')} AS h FROM ONLY ${t.directory} m WHERE ${dw} AND ${inBuckets('m')}
 UNION ALL SELECT 'l', d.${k}::text, ${rowHash(c.leaf, 'd')} FROM ONLY ${t.leaf} d WHERE ${lw} AND ${inBuckets('d')}`,
@@ -150,7 +157,7 @@ UNION ALL SELECT 'l', d.${k}::text, ${rowHash(c.leaf, 'd')} FROM ONLY ${t.leaf} 
   };
 }
 
-/** The row hashes here of the given keys: directory rows of $1 (text[]), this region's personal rows of $2; `t` as rangeKeysSql. */
+/** The row hashes here of the given keys: directory rows of $1 (key[]), this region's personal rows of $2; `t` as rangeKeysSql. */
 export function keysHashSql(entity: Entity, region: string): string {
   const c = adoptColumns(entity);
   const t = adoptTables(entity, region);
@@ -158,8 +165,8 @@ export function keysHashSql(entity: Entity, region: string): string {
   const type = entity.key.type;
   // joined with unnest, not `= ANY ($1)`: a table loaded in this transaction has no statistics, and a
   // sequential scan would search the whole array for every row
-  return `SELECT 'd' AS t, m.${k}::text AS key, ${rowHash(c.directory, 'm')} AS h FROM unnest($1::text[]::${type}[]) q(k) JOIN ONLY ${t.directory} m ON m.${k} = q.k
-UNION ALL SELECT 'l', d.${k}::text, ${rowHash(c.leaf, 'd')} FROM unnest($2::text[]::${type}[]) q(k) JOIN ONLY ${t.leaf} d ON d.${k} = q.k`;
+  return `SELECT 'd' AS t, m.${k}::text AS key, ${rowHash(c.directory, 'm')} AS h FROM unnest($1::${type}[]) q(k) JOIN ONLY ${t.directory} m ON m.${k} = q.k
+UNION ALL SELECT 'l', d.${k}::text, ${rowHash(c.leaf, 'd')} FROM unnest($2::${type}[]) q(k) JOIN ONLY ${t.leaf} d ON d.${k} = q.k`;
 }
 
 /** A per-session staging table shaped like `table` (its columns and NOT NULLs), emptied at each commit. */
@@ -187,9 +194,9 @@ export function upsertSql(entity: Entity, region: string, part: 'directory' | 'l
   ON CONFLICT (${ident(entity.key.name)}) DO UPDATE SET ${set}`;
 }
 
-/** Deletes the given keys ($1, text[]) from the directory or this region's leaf. */
+/** Deletes the given keys ($1, key[]) from the directory or this region's leaf. */
 export function deleteKeysSql(entity: Entity, region: string, part: 'directory' | 'leaf'): string {
-  return `DELETE FROM ONLY ${adoptTables(entity, region)[part]} t USING unnest($1::text[]::${entity.key.type}[]) q(k) WHERE t.${ident(entity.key.name)} = q.k`;
+  return `DELETE FROM ONLY ${adoptTables(entity, region)[part]} t USING unnest($1::${entity.key.type}[]) q(k) WHERE t.${ident(entity.key.name)} = q.k`;
 }
 
 /** Where adopt keeps its checkpoints: one row per range it wrote in the region, keys and hashes only. */

@@ -5,7 +5,7 @@ import { progressLine } from '../../src/adopt/adoptProgress.js';
 import { bareQuery, rangeWhere, sourceCopySql } from '../../src/adopt/adoptSql.js';
 import { copyValue } from '../../src/adopt/copyText.js';
 import { rangeDiff } from '../../src/adopt/rangeDiff.js';
-import { SourceBatcher } from '../../src/adopt/sourceBatch.js';
+import { BUCKET_ROWS, rangeBuckets, SourceBatcher } from '../../src/adopt/sourceBatch.js';
 import { parseConfig } from '../../src/config/parseConfig.js';
 
 const config = parseConfig(
@@ -49,7 +49,7 @@ SELECT * FROM people
   ORDER BY s."uuid") TO STDOUT`,
   );
   t.regex(sourceCopySql(odd, 'SELECT 1'), /ORDER BY s\."code" COLLATE "C"\) TO STDOUT$/);
-  t.deepEqual(rangeWhere(odd, 'm', { lo: 'a', hi: null }), { where: 'm."code" COLLATE "C" > $1::text::text', params: ['a'] });
+  t.deepEqual(rangeWhere(odd, 'm', { lo: 'a', hi: null }), { where: 'm."code" COLLATE "C" > $1::text', params: ['a'] });
   t.deepEqual(rangeWhere(identity, 'm', { lo: null, hi: null }), { where: 'true', params: [] });
 });
 
@@ -136,4 +136,38 @@ test('progress: rows/s, and share and ETA once the total is known', (t) => {
     progressLine('shared.identity', { rows: 1_500, total: undefined, elapsedMs: 1_000 }),
     'adopt shared.identity: 1,500 rows, 1,500 rows/s',
   );
+});
+
+test('buckets of a range: BUCKET_ROWS placed rows each, thresholds the keys that start them, hashes as string_agg per bucket', (t) => {
+  const b = new SourceBatcher(adoptColumns(identity), new Set(['usa', 'gbr']), 1000);
+  const keys = Array.from({ length: BUCKET_ROWS * 2 + 3 }, (_, i) => `k${String(i).padStart(3, '0')}`);
+  for (const [i, key] of keys.entries()) b.push(line(key, i % 2 === 0 ? 'usa' : 'gbr'));
+  const batch = b.end();
+  const usa = rangeBuckets(batch, 'usa');
+  t.deepEqual(usa.thresholds, [keys[BUCKET_ROWS], keys[BUCKET_ROWS * 2]]);
+  t.is(usa.directory.length, 3);
+  t.is(
+    usa.directory[2],
+    md5(
+      keys
+        .slice(BUCKET_ROWS * 2)
+        .map((k) => md5(`d${k}n`))
+        .join(''),
+    ),
+  );
+  t.is(
+    usa.personal.get(0),
+    md5(
+      keys
+        .slice(0, BUCKET_ROWS)
+        .filter((_, i) => i % 2 === 0)
+        .map((k) => md5(`l${k}x`))
+        .join(''),
+    ),
+  );
+  t.deepEqual(rangeBuckets(new SourceBatcher(adoptColumns(identity), new Set(['usa']), 10).end(), 'usa'), {
+    thresholds: [],
+    directory: [],
+    personal: new Map(),
+  });
 });

@@ -5,7 +5,7 @@ import pg from 'pg';
 import { buildCli } from '../../src/cli/buildCli.js';
 import type { AdoptJson } from '../../src/cli/commands/adopt.js';
 import { verifyFleet } from '../../src/verify/verifyFleet.js';
-import { MIXED, startFleet, type Fleet } from '../helpers/fleet.js';
+import { MIXED, SEED_ENTITY, startFleet, type Fleet } from '../helpers/fleet.js';
 import { until } from '../helpers/poll.js';
 
 // adopt on a mixed fleet (usa on 10, gbr on 11, aus on 18) from a source
@@ -17,7 +17,16 @@ let sourceUrl: string;
 const PEOPLE = 6_000;
 
 test.before(async () => {
-  fleet = await startFleet({ regions: MIXED });
+  fleet = await startFleet({
+    regions: MIXED,
+    entities: `${SEED_ENTITY}
+  - name: account
+    schema: crm
+    key: { name: code, type: text }
+    mirrored: [{ name: plan, type: text }]
+    resident: [{ name: email, type: text }]
+`,
+  });
   await fleet.query('aus', 'CREATE DATABASE legacy');
   sourceUrl = `postgres://postgres@127.0.0.1:${fleet.ports.aus}/legacy`;
   source = new pg.Client({
@@ -323,7 +332,7 @@ test.serial(
   async (t) => {
     const wrongEntity = await buildCliRun(['adopt', '--entity', 'shared.people', '--from', sourceUrl, '--query', QUERY]);
     t.is(wrongEntity.code, 1);
-    t.is(wrongEntity.stderr, 'error [CONFIG]: regions.yaml has no entity "shared.people"; it has "shared.identity"\n');
+    t.is(wrongEntity.stderr, 'error [CONFIG]: regions.yaml has no entity "shared.people"; it has "shared.identity", "crm.account"\n');
     const columns = await adopt('--query', 'SELECT id AS uuid, country AS region, note, full_name AS name, 1 AS extra FROM people');
     t.is(columns.code, 1);
     t.is(
@@ -372,3 +381,57 @@ async function buildCliRun(argv: string[]) {
   });
   return { code, stdout, stderr };
 }
+
+test.serial(
+  'a text key is ordered byte-wise on both sides (COLLATE "C"): ranges and buckets agree whatever the collations; a changed row is found in its bucket',
+  async (t) => {
+    await source.query(`CREATE TABLE accounts (code text PRIMARY KEY, region text, plan text, email text)`);
+    // upper and lower case, accents and digits sort differently under a language collation than byte-wise
+    await source.query(
+      `INSERT INTO accounts SELECT (ARRAY['a', 'B', 'é', 'Z', '1', 'ü'])[i % 6 + 1] || i, (ARRAY['usa', 'gbr', 'aus'])[i % 3 + 1], 'plan ' || i, 'mail' || i || '@example.org'
+       FROM generate_series(1, 900) i`,
+    );
+    const query = 'SELECT code, region, plan, email FROM accounts';
+    const run = (...more: string[]) =>
+      buildCliRun(['adopt', '--entity', 'crm.account', '--from', sourceUrl, '--query', query, '--batch', '100', '--json', ...more]);
+    const first = await run();
+    t.is(first.code, 0, first.stdout + first.stderr);
+    const again = await run();
+    t.is(again.code, 0);
+    t.deepEqual(
+      (JSON.parse(again.stdout) as AdoptJson).regions.map((s) => s.rangesSame),
+      [9, 9, 9],
+    );
+    // one change in every range: every range after the first is compared bucket by bucket
+    await source.query(
+      `UPDATE accounts SET email = 'changed-' || code WHERE code IN (SELECT code FROM accounts ORDER BY code COLLATE "C" OFFSET 50 ROWS) AND (hashtext(code) & 15) = 0`,
+    );
+    const changed = (await source.query<{ n: number }>(`SELECT count(*)::int AS n FROM accounts WHERE email LIKE 'changed-%'`)).rows[0]!.n;
+    const pass = await run();
+    t.is(pass.code, 0, pass.stdout);
+    const report = JSON.parse(pass.stdout) as AdoptJson;
+    t.is(
+      report.regions.reduce((n, s) => n + s.personalRows, 0),
+      changed,
+    );
+    t.deepEqual(
+      report.regions.map((s) => s.directoryRows),
+      [0, 0, 0],
+    );
+    const want = (
+      await source.query<{ code: string; region: string; plan: string; email: string }>(
+        'SELECT code, region, plan, email FROM accounts ORDER BY code COLLATE "C"',
+      )
+    ).rows;
+    for (const region of ['usa', 'gbr', 'aus']) {
+      t.deepEqual(
+        await fleet.query(region, `SELECT code, region, plan FROM ONLY crm.account ORDER BY code COLLATE "C"`),
+        want.map(({ code, region: r, plan }) => ({ code, region: r, plan })),
+      );
+      t.deepEqual(
+        await fleet.query(region, `SELECT code, region, email FROM ONLY ${region}.account_details ORDER BY code COLLATE "C"`),
+        want.filter((w) => w.region === region).map(({ code, region: r, email }) => ({ code, region: r, email })),
+      );
+    }
+  },
+);

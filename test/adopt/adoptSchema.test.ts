@@ -1,6 +1,6 @@
 import test from 'ava';
 import { parseConfig } from '../../src/config/parseConfig.js';
-import { ConfigError } from '../../src/errors.js';
+import type { ConfigError } from '../../src/errors.js';
 
 const problems = (yaml: string) => {
   try {

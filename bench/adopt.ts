@@ -58,8 +58,10 @@ try {
   log(`plain COPY: ${Math.round(copyMs)} ms`);
   await usa.end();
 
-  const adopt = async (label: string): Promise<{ label: string; ms: number; report: AdoptReport }> => {
+  const adopt = async (label: string): Promise<{ label: string; ms: number; report: AdoptReport; rss: number }> => {
     const a0 = performance.now();
+    let rss = process.memoryUsage().rss;
+    const sampler = setInterval(() => (rss = Math.max(rss, process.memoryUsage().rss)), 100);
     const report = await adoptEntity({
       config: fleet.config,
       env: fleet.env,
@@ -71,9 +73,10 @@ try {
       progressEveryMs: 5000,
     });
     const ms = performance.now() - a0;
+    clearInterval(sampler);
     if (!report.ok) throw new Error(`${label}: adopt did not end ok: ${JSON.stringify({ ...report, regions: undefined })}`);
     log(`${label}: ${Math.round(ms)} ms`);
-    return { label, ms, report };
+    return { label, ms, report, rss };
   };
   const first = await adopt('first run');
   await source.query(`UPDATE people SET note = note || ' (changed)' WHERE n % 100 = 0`);
@@ -87,11 +90,12 @@ try {
     [
       `adopt bench: ${rows.toLocaleString('en')} people, --batch ${batch}; ${machine.cores} cores (${machine.cpuModel}), load ${machine.load} at start, node ${machine.node}`,
       '',
-      '| run | wall time | rows/s (source rows) | rows written (directory + personal, all regions) |',
-      '| --- | --- | --- | --- |',
-      `| plain COPY into one table on one server (usa) | ${(copyMs / 1000).toFixed(2)} s | ${rate(copyMs)} | ${rows.toLocaleString('en')} |`,
+      '| run | wall time | rows/s (source rows) | rows written (directory + personal, all regions) | × plain COPY | peak RSS of the process |',
+      '| --- | --- | --- | --- | --- | --- |',
+      `| plain COPY into one table on one server (usa) | ${(copyMs / 1000).toFixed(2)} s | ${rate(copyMs)} | ${rows.toLocaleString('en')} | 1.00x | |`,
       ...[first, changed, again].map(
-        (r) => `| adopt, ${r.label} (verified) | ${(r.ms / 1000).toFixed(2)} s | ${rate(r.ms)} | ${written(r.report)} |`,
+        (r) =>
+          `| adopt, ${r.label} (verified) | ${(r.ms / 1000).toFixed(2)} s | ${rate(r.ms)} | ${written(r.report)} | ${(r.ms / copyMs).toFixed(2)}x | ${Math.round(r.rss / 2 ** 20)} MiB |`,
       ),
       '',
       `adopt's first run took ${(first.ms / copyMs).toFixed(2)}x the plain COPY.`,

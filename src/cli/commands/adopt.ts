@@ -53,6 +53,11 @@ export function adoptCommand(ctx: CliContext): CommandModule<object, Args> {
           default: false,
           describe: 'compare only, write nothing; exit 1 while the fleet differs from the source',
         })
+        .check((argv) =>
+          Number.isInteger(argv.batch) && argv.batch >= 1
+            ? true
+            : `--batch must be a whole number of rows, at least 1 (got ${String(argv.batch)})`,
+        )
         .example(
           `$0 adopt --entity shared.identity --from postgres://reader@old-db/crm --query "SELECT id AS uuid, CASE country WHEN 'GB' THEN 'gbr' WHEN 'AU' THEN 'aus' ELSE 'usa' END AS region, note, created_on, full_name AS name FROM people"`,
           'copy everyone in; run again any time: only what changed is copied',

@@ -4,6 +4,7 @@ import { UsageError } from './usageError.js';
 import { usageFromYargs, type CommandShape } from './usageFromYargs.js';
 import { packageVersion } from './packageVersion.js';
 import { STATE_DIR, withSecretsFile } from './secrets.js';
+import { adoptCommand } from './commands/adopt.js';
 import { demoCommand } from './commands/demo.js';
 import { devCommand } from './commands/dev.js';
 import { doctorCommand } from './commands/doctor.js';
@@ -42,6 +43,7 @@ export async function buildCli(io: CliIo): Promise<number> {
     demoCommand(ctx),
     lintCommand(ctx),
     genTypesCommand(ctx),
+    adoptCommand(ctx),
   ] as never;
   const shapes = commands.map(commandShape);
   let cli = yargs()

@@ -4,6 +4,9 @@ export const REGISTRY_SCHEMA = 'residency';
 /** The schema two-phase writes install dblink in (templates/two_phase.sql.hbs): reserved like REGISTRY_SCHEMA. */
 export const DBLINK_SCHEMA = 'residency_dblink';
 
+/** The schema `pg-residency adopt` keeps its checkpoints in (keys, counts and hashes): reserved like REGISTRY_SCHEMA. */
+export const ADOPT_SCHEMA = 'residency_adopt';
+
 /**
  * The names pg-residency derives from an entity name. Kept in one place so the
  * validator checks exactly the names the templates will create.

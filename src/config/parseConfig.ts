@@ -5,7 +5,7 @@ import { identifierProblem } from '../sql/quote.js';
 import { expandEnv, type Env } from './expandEnv.js';
 import { redactUrl } from './redact.js';
 import { defaultProblem, KEY_TYPES, parseType, sqlExpr, sqlType, type SqlExpr, type SqlType } from './columnGrammar.js';
-import { derivedNames, DBLINK_SCHEMA, REGISTRY_SCHEMA } from './derivedNames.js';
+import { ADOPT_SCHEMA, derivedNames, DBLINK_SCHEMA, REGISTRY_SCHEMA } from './derivedNames.js';
 import { typeLimitProblem } from './typeLimits.js';
 import {
   SSL_MODES,
@@ -27,15 +27,16 @@ const RESERVED_COLUMNS = new Map<string, { everyColumn: boolean; why: string }>(
   ['owned_here', { everyColumn: false, why: 'the upsert result type has a column of that name beside the key' }],
 ]);
 /** Schema names a region (whose schema holds its leaves) may not take. */
-const RESERVED_REGION_NAMES = ['information_schema', 'public', REGISTRY_SCHEMA, DBLINK_SCHEMA];
+const RESERVED_REGION_NAMES = ['information_schema', 'public', REGISTRY_SCHEMA, DBLINK_SCHEMA, ADOPT_SCHEMA];
 /** Schema names an entity may not live in; `public` is allowed there. */
-const RESERVED_ENTITY_SCHEMAS = ['information_schema', REGISTRY_SCHEMA, DBLINK_SCHEMA];
+const RESERVED_ENTITY_SCHEMAS = ['information_schema', REGISTRY_SCHEMA, DBLINK_SCHEMA, ADOPT_SCHEMA];
 
 /** Why a name cannot be a schema of ours, or undefined. */
 function reservedSchema(value: string, reserved: readonly string[]): string | undefined {
   if (value.startsWith('pg_')) return 'names starting with "pg_" are reserved for PostgreSQL\'s system schemas';
   if (value === REGISTRY_SCHEMA) return "it is pg-residency's own schema (the region registry)";
   if (value === DBLINK_SCHEMA) return "it is pg-residency's own schema (the dblink extension of two-phase writes)";
+  if (value === ADOPT_SCHEMA) return "it is pg-residency's own schema (adopt's checkpoints)";
   if (reserved.includes(value))
     return value === 'public' ? 'the public schema belongs to the database' : "it is PostgreSQL's system schema";
   return undefined;

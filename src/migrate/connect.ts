@@ -29,7 +29,7 @@ export function tlsOptions(region: Region): ReturnType<typeof parse> & pg.Client
 }
 
 /** Which command a session is for: PostgreSQL shows it as `application_name` (pg_stat_activity, the server log). */
-export type Purpose = 'migrate' | 'status' | 'sync' | 'verify' | 'demo' | 'dev' | 'doctor';
+export type Purpose = 'migrate' | 'status' | 'sync' | 'verify' | 'demo' | 'dev' | 'doctor' | 'adopt';
 
 export interface ConnectOptions {
   /** How long to wait for the server; 10 s by default. */

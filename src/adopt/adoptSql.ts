@@ -1,0 +1,228 @@
+import { createHash } from 'node:crypto';
+import { ADOPT_SCHEMA } from '../config/derivedNames.js';
+import type { Entity } from '../config/types.js';
+import { ident, qualified } from '../sql/quote.js';
+import { adoptColumns, adoptTables, keyOrder, rowHash } from './adoptColumns.js';
+
+/**
+ * The SQL adopt runs, built from regions.yaml's names (quoted) and, for the
+ * source only, the user's query (run as it is, inside a READ ONLY
+ * transaction). Hashes are md5 of `row(...)::text` of the values cast to the
+ * entity's types, computed by PostgreSQL on both sides, so a value compares
+ * equal when the fleet stores what the source holds.
+ */
+
+/**
+ * Session settings of every adopt session, source and regions: text output of
+ * dates, intervals, floats and bytea must not depend on a server's defaults,
+ * or the same value would hash differently in two places.
+ */
+export const ADOPT_SESSION_SETTINGS = [
+  "SET DateStyle = 'ISO, YMD'",
+  "SET IntervalStyle = 'postgres'",
+  "SET TimeZone = 'UTC'",
+  'SET extra_float_digits = 3',
+  "SET bytea_output = 'hex'",
+].join('; ');
+
+/** The user's query without trailing semicolons and blanks: it is nested as a subquery. */
+export function bareQuery(query: string): string {
+  return query.replace(/[\s;]+$/u, '');
+}
+
+/** The columns the query yields, without reading a row. */
+export const sourceColumnsSql = (query: string) => `SELECT * FROM (\n${bareQuery(query)}\n) q LIMIT 0`;
+
+/** How many rows the query yields (for the ETA only). */
+export const sourceCountSql = (query: string) => `SELECT count(*)::bigint AS n FROM (\n${bareQuery(query)}\n) q`;
+
+/**
+ * The source's rows in key order as COPY text: the entity's columns cast to
+ * its types (key, region, mirrored..., resident...), then md5 of the
+ * directory part and md5 of the personal part.
+ */
+export function sourceCopySql(entity: Entity, query: string): string {
+  const c = adoptColumns(entity);
+  const cast = c.all.map((name) => `q.${ident(name)}::${c.types.get(name)} AS ${ident(name)}`).join(', ');
+  return `COPY (SELECT s.*, ${rowHash(c.directory, 's')}, ${rowHash(c.leaf, 's')}
+  FROM (SELECT ${cast} FROM (
+${bareQuery(query)}
+) q) s
+  ORDER BY ${keyOrder(entity, `s.${ident(entity.key.name)}`)}) TO STDOUT`;
+}
+
+/** A range of keys: after `lo` (exclusive, none: from the start) up to `hi` (inclusive, none: to the end). */
+export interface KeyRange {
+  readonly lo: string | null;
+  readonly hi: string | null;
+}
+
+/**
+ * `alias.key > $n AND alias.key <= $m` for the bounds a range has, and their
+ * parameters. Every key parameter here is typed as the key (or an array of
+ * it), so the server parses it once at bind: `$1::text::type` or
+ * `$1::text[]::type[]` would be cast again for every row where the cast is
+ * not folded (a stable input function such as timestamptz's; an array before
+ * PostgreSQL 11: a bucket query took 10 s a range on 10).
+ */
+export function rangeWhere(entity: Entity, alias: string, range: KeyRange): { where: string; params: string[] } {
+  const k = keyOrder(entity, `${alias}.${ident(entity.key.name)}`);
+  const t = entity.key.type;
+  const parts: string[] = [];
+  const params: string[] = [];
+  if (range.lo !== null) parts.push(`${k} > $${params.push(range.lo)}::${t}`);
+  if (range.hi !== null) parts.push(`${k} <= $${params.push(range.hi)}::${t}`);
+  return { where: parts.length === 0 ? 'true' : parts.join(' AND '), params };
+}
+
+/**
+ * One row: the range's directory rows here (count, md5 of their row hashes in
+ * key order) and this region's personal rows in it (the same). A range holding
+ * nothing has hash NULL.
+ */
+export function rangeHashSql(entity: Entity, region: string, range: KeyRange): { sql: string; params: string[] } {
+  const c = adoptColumns(entity);
+  const t = adoptTables(entity, region);
+  const { where: dw, params } = rangeWhere(entity, 'm', range);
+  const lw = rangeWhere(entity, 'd', range).where;
+  const k = (alias: string) => keyOrder(entity, `${alias}.${ident(entity.key.name)}`);
+  return {
+    sql: `SELECT (SELECT count(*)::int FROM ONLY ${t.directory} m WHERE ${dw}) AS dn,
+  (SELECT md5(string_agg(${rowHash(c.directory, 'm')}, '' ORDER BY ${k('m')})) FROM ONLY ${t.directory} m WHERE ${dw}) AS dh,
+  (SELECT count(*)::int FROM ONLY ${t.leaf} d WHERE ${lw}) AS ln,
+  (SELECT md5(string_agg(${rowHash(c.leaf, 'd')}, '' ORDER BY ${k('d')})) FROM ONLY ${t.leaf} d WHERE ${lw}) AS lh`,
+    params,
+  };
+}
+
+/** Every key of the range here with its row hash: `t` 'd' for a directory row, 'l' for a personal row of this region's leaf. */
+export function rangeKeysSql(entity: Entity, region: string, range: KeyRange): { sql: string; params: string[] } {
+  const c = adoptColumns(entity);
+  const t = adoptTables(entity, region);
+  const { where: dw, params } = rangeWhere(entity, 'm', range);
+  const lw = rangeWhere(entity, 'd', range).where;
+  const k = ident(entity.key.name);
+  return {
+    sql: `SELECT 'd' AS t, m.${k}::text AS key, ${rowHash(c.directory, 'm')} AS h FROM ONLY ${t.directory} m WHERE ${dw}
+UNION ALL SELECT 'l', d.${k}::text, ${rowHash(c.leaf, 'd')} FROM ONLY ${t.leaf} d WHERE ${lw}`,
+    params,
+  };
+}
+
+/**
+ * Per bucket of the range (`width_bucket(key, thresholds)`, thresholds the
+ * last parameter), md5 of the row hashes in key order: `t` 'd' for directory
+ * rows, 'l' for this region's personal rows.
+ */
+export function bucketHashSql(
+  entity: Entity,
+  region: string,
+  range: KeyRange,
+  thresholds: readonly string[],
+): { sql: string; params: unknown[] } {
+  const c = adoptColumns(entity);
+  const t = adoptTables(entity, region);
+  const { where: dw, params } = rangeWhere(entity, 'm', range);
+  const lw = rangeWhere(entity, 'd', range).where;
+  const n = params.length + 1;
+  const k = (alias: string) => keyOrder(entity, `${alias}.${ident(entity.key.name)}`);
+  const bucket = (alias: string) => `width_bucket(${k(alias)}, $${n}::${entity.key.type}[])`;
+  return {
+    sql: `SELECT 'd' AS t, ${bucket('m')} AS b, md5(string_agg(${rowHash(c.directory, 'm')}, '' ORDER BY ${k('m')})) AS h FROM ONLY ${t.directory} m WHERE ${dw} GROUP BY 2
+UNION ALL SELECT 'l', ${bucket('d')}, md5(string_agg(${rowHash(c.leaf, 'd')}, '' ORDER BY ${k('d')})) FROM ONLY ${t.leaf} d WHERE ${lw} GROUP BY 2`,
+    params: [...params, thresholds],
+  };
+}
+
+/** Every key here in the given buckets ($n+1, int[]) of the range, with its row hash, as rangeKeysSql. */
+export function bucketKeysSql(
+  entity: Entity,
+  region: string,
+  range: KeyRange,
+  thresholds: readonly string[],
+  buckets: readonly number[],
+): { sql: string; params: unknown[] } {
+  const c = adoptColumns(entity);
+  const t = adoptTables(entity, region);
+  const { where: dw, params } = rangeWhere(entity, 'm', range);
+  const lw = rangeWhere(entity, 'd', range).where;
+  const n = params.length + 1;
+  const k = ident(entity.key.name);
+  const inBuckets = (alias: string) =>
+    `width_bucket(${keyOrder(entity, `${alias}.${k}`)}, $${n}::${entity.key.type}[]) = ANY ($${n + 1}::int[])`;
+  return {
+    sql: `SELECT 'd' AS t, m.${k}::text AS key, ${rowHash(c.directory, 'm')} AS h FROM ONLY ${t.directory} m WHERE ${dw} AND ${inBuckets('m')}
+UNION ALL SELECT 'l', d.${k}::text, ${rowHash(c.leaf, 'd')} FROM ONLY ${t.leaf} d WHERE ${lw} AND ${inBuckets('d')}`,
+    params: [...params, thresholds, buckets],
+  };
+}
+
+/** The row hashes here of the given keys: directory rows of $1 (key[]), this region's personal rows of $2; `t` as rangeKeysSql. */
+export function keysHashSql(entity: Entity, region: string): string {
+  const c = adoptColumns(entity);
+  const t = adoptTables(entity, region);
+  const k = ident(entity.key.name);
+  const type = entity.key.type;
+  // joined with unnest, not `= ANY ($1)`: a table loaded in this transaction has no statistics, and a
+  // sequential scan would search the whole array for every row
+  return `SELECT 'd' AS t, m.${k}::text AS key, ${rowHash(c.directory, 'm')} AS h FROM unnest($1::${type}[]) q(k) JOIN ONLY ${t.directory} m ON m.${k} = q.k
+UNION ALL SELECT 'l', d.${k}::text, ${rowHash(c.leaf, 'd')} FROM unnest($2::${type}[]) q(k) JOIN ONLY ${t.leaf} d ON d.${k} = q.k`;
+}
+
+/** A per-session staging table shaped like `table` (its columns and NOT NULLs), emptied at each commit. */
+export function stagingName(entity: Entity, part: 'directory' | 'leaf'): string {
+  const tag = createHash('md5').update(`${entity.schema}.${entity.name}`).digest('hex').slice(0, 12);
+  return qualified('pg_temp', `adopt_${part === 'directory' ? 'd' : 'l'}_${tag}`);
+}
+
+export function stagingSql(entity: Entity, region: string, part: 'directory' | 'leaf'): string {
+  return `CREATE TEMP TABLE IF NOT EXISTS ${stagingName(entity, part).replace(/^"pg_temp"\./, '')} (LIKE ${adoptTables(entity, region)[part]}) ON COMMIT DELETE ROWS`;
+}
+
+/** COPY into a table (or its staging table), the given columns in their order. */
+export const copyInSql = (table: string, columns: readonly string[]) => `COPY ${table} (${columns.map(ident).join(', ')}) FROM STDIN`;
+
+/** The staged rows into the table: new keys inserted, existing ones overwritten. */
+export function upsertSql(entity: Entity, region: string, part: 'directory' | 'leaf'): string {
+  const c = adoptColumns(entity)[part];
+  const list = c.map(ident).join(', ');
+  const set = c
+    .filter((name) => name !== entity.key.name)
+    .map((name) => `${ident(name)} = EXCLUDED.${ident(name)}`)
+    .join(', ');
+  return `INSERT INTO ${adoptTables(entity, region)[part]} AS t (${list}) SELECT ${list} FROM ${stagingName(entity, part)}
+  ON CONFLICT (${ident(entity.key.name)}) DO UPDATE SET ${set}`;
+}
+
+/** Deletes the given keys ($1, key[]) from the directory or this region's leaf. */
+export function deleteKeysSql(entity: Entity, region: string, part: 'directory' | 'leaf'): string {
+  return `DELETE FROM ONLY ${adoptTables(entity, region)[part]} t USING unnest($1::${entity.key.type}[]) q(k) WHERE t.${ident(entity.key.name)} = q.k`;
+}
+
+/** Where adopt keeps its checkpoints: one row per range it wrote in the region, keys and hashes only. */
+export const CHECKPOINT_TABLE = qualified(ADOPT_SCHEMA, 'ranges');
+
+/** Creates the checkpoint schema and table when missing (the first adopt in a region). */
+export const checkpointDdl = `CREATE SCHEMA IF NOT EXISTS ${ident(ADOPT_SCHEMA)};
+CREATE TABLE IF NOT EXISTS ${CHECKPOINT_TABLE} (
+  entity text NOT NULL,
+  -- position of the range in the source's key order, and its bounds (lo exclusive, hi inclusive; NULL: open)
+  ordinal integer NOT NULL,
+  lo text,
+  hi text,
+  -- md5 of the source query: which source the range came from
+  source text NOT NULL,
+  directory_rows integer NOT NULL,
+  personal_rows integer NOT NULL,
+  directory_hash text,
+  personal_hash text,
+  adopted_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (entity, ordinal)
+)`;
+
+/** Records a range as written and verified here ($1 entity ... $9 personal hash). */
+export const checkpointSql = `INSERT INTO ${CHECKPOINT_TABLE} AS c (entity, ordinal, lo, hi, source, directory_rows, personal_rows, directory_hash, personal_hash)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+  ON CONFLICT (entity, ordinal) DO UPDATE SET lo = EXCLUDED.lo, hi = EXCLUDED.hi, source = EXCLUDED.source,
+    directory_rows = EXCLUDED.directory_rows, personal_rows = EXCLUDED.personal_rows,
+    directory_hash = EXCLUDED.directory_hash, personal_hash = EXCLUDED.personal_hash, adopted_at = now()`;

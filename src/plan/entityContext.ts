@@ -87,7 +87,7 @@ function buildEntityContext(_config: Config, entity: Entity, here: Region | unde
         const at = position(column.name);
         return at > 0 && at <= arity && !column.retired ? [{ name: column.name, position: at }] : [];
       }),
-    })),
+    })).map((o) => ({ ...o, rowFieldChunks: chunks(o.rowFields, 50) })),
     // upsert_<entity>_many's checks of its JSON: the fields it takes, which
     // must be scalars or arrays, and which an update must give (absent and
     // null mean the same only for a column with a default)
@@ -102,6 +102,13 @@ function buildEntityContext(_config: Config, entity: Entity, here: Region | unde
     filterResidentNames: entity.resident.filter((c) => jsonKind(c.type) === 'scalar').map((c) => c.name),
     updateRequiredNames: [...entity.mirrored, ...entity.resident].filter((c) => c.default === undefined).map((c) => c.name),
   };
+}
+
+/** The list in runs of at most `size` (jsonb_build_object takes at most 100 arguments: 50 fields). */
+function chunks<T>(list: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  return out;
 }
 
 /**

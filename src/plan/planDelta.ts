@@ -14,6 +14,8 @@ import {
   codeBlock,
   codeId,
   foreignBlock,
+  functionGrantsBlock,
+  overloadBlock,
   READS_ID,
   readsBlock,
   regionRowBlock,
@@ -318,11 +320,14 @@ export function planDelta(input: DeltaInput): DeltaPlan {
     const droppedRoles = from.appRoles.filter((r) => !to.appRoles.includes(r));
     if (addedRoles.length > 0) {
       expandLocal.push(render(newConfig, 'app_grants', { entity: entityContext(newConfig, entity, here), roles: addedRoles }));
+      // the functions as they are before this step (an overload it adds is granted where it is created)
+      expandLocal.push(input.render(newConfig, functionGrantsBlock(newConfig, here, entity, addedRoles, input.shapes[key] ?? initialShape(old))));
       expandLocalChanges.push(`grant ${key} to ${addedRoles.map(q).join(', ')}`);
     }
     if (droppedRoles.length > 0) {
       contractLocal.push(
         inverse(render(oldConfig, 'app_grants', { entity: entityContext(oldConfig, entity, hereBefore), roles: droppedRoles })),
+        inverse(input.render(oldConfig, functionGrantsBlock(oldConfig, hereBefore, entity, droppedRoles, shapes[key]))),
       );
       contractLocalChanges.push(`revoke ${key} from ${droppedRoles.map(q).join(', ')}`);
     }
@@ -426,12 +431,40 @@ export function planDelta(input: DeltaInput): DeltaPlan {
     const functions = input.render(newConfig, codeBlock(newConfig, here, entity, shapes[key]));
     const sha256 = input.codeHash([functions]);
     const recorded = input.code[id];
-    if (recorded?.sha256 === sha256) continue;
-    if (recorded === undefined) {
+    const overloads = (from = 0) => input.render(newConfig, overloadBlock(newConfig, here, entity, shapes[key], from));
+    if (recorded?.sha256 === sha256) {
+      // a column added: the row type's new attribute and the overload that takes it, nothing replaced
+      const oldShape = input.shapes[key] ?? initialShape(oldEntities.get(key)!);
+      const newShape = shapes[key]!;
+      if (newShape.arities.length === oldShape.arities.length && newShape.row.length === oldShape.row.length) continue;
+      const added = newShape.row.slice(oldShape.row.length);
+      const type = { schema: entity.schema, type: derivedNames(entity.name).row };
+      const lock = render(newConfig, 'registry_lock', {});
+      const rowUp = render(newConfig, 'row_type', { ...type, add: added, drop: [] });
+      const rowDown = render(newConfig, 'row_type', { ...type, add: [], drop: added.map((a) => a.name).reverse() });
+      const fresh = newShape.arities.length > oldShape.arities.length ? overloads(oldShape.arities.length) : undefined;
+      const join = (...parts: string[]) => parts.filter((p) => p !== '').join('\n\n');
       remoteFiles.push({
         slug: `functions_${entity.name}`,
         phase: 'remote',
-        blocks: [functions],
+        blocks: [
+          {
+            up: join(lock.up, added.length > 0 ? rowUp.up : '', fresh?.up ?? ''),
+            down: join(lock.down, fresh?.down ?? '', added.length > 0 ? rowDown.up : ''),
+            template: 'functions',
+          },
+        ],
+        changes: [`the row type of ${key} and the upsert overload that takes its new columns (the functions stay: ${recorded.file})`],
+        destructive: [],
+      });
+      continue;
+    }
+    if (recorded === undefined) {
+      const roles = newConfig.appRoles.length > 0 ? [input.render(newConfig, functionGrantsBlock(newConfig, here, entity, newConfig.appRoles, shapes[key]))] : [];
+      remoteFiles.push({
+        slug: `functions_${entity.name}`,
+        phase: 'remote',
+        blocks: [functions, overloads(), ...roles],
         changes: [`create the functions of ${key}`],
         destructive: [],
         creates: [{ id, sha256 }],
@@ -477,7 +510,7 @@ export function planDelta(input: DeltaInput): DeltaPlan {
       // down restores the row type, then the functions as ${recorded.file} created them
       blocks: [
         {
-          up: join(lock.up, rowUp.up, functions.up),
+          up: join(lock.up, rowUp.up, functions.up, overloads().up),
           down: join(lock.down, dropReads, rowDown.up, oldFunctions, dropNew),
           template: 'functions',
         },

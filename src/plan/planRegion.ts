@@ -154,6 +154,30 @@ export function codeBlock(config: Config, here: Region, entity: Entity, shape?: 
   };
 }
 
+/**
+ * Overloads of `upsert_<entity>` (all, or those from the `from`-th on): thin
+ * wrappers of the column-agnostic write, each created once and never replaced
+ * by a later step (a column added appends one; templates/upsert_overload.sql.hbs).
+ */
+export function overloadBlock(config: Config, here: Region, entity: Entity, shape?: ApiShape, from = 0): PlannedBlock {
+  const context = entityContext(config, entity, here, shape);
+  return {
+    template: 'upsert_overload',
+    context: { ...baseContext(config, here), entity: { ...context, overloads: context.overloads.slice(from) } },
+  };
+}
+
+/**
+ * The application roles' EXECUTE grants on an entity's API: their own block,
+ * so a role added or removed replaces no function (templates/function_grants.sql.hbs).
+ */
+export function functionGrantsBlock(config: Config, here: Region, entity: Entity, roles: readonly string[], shape?: ApiShape): PlannedBlock {
+  return {
+    template: 'function_grants',
+    context: { ...baseContext(config, here), entity: entityContext(config, entity, here, shape), roles },
+  };
+}
+
 /** The id under which state.json records the reads every entity's read functions call (issue 21). */
 export const READS_ID = 'reads';
 
@@ -234,7 +258,13 @@ export function planRegion(config: Config, regionName: string, options: PlanOpti
     migrations.push({
       slug: `functions_${entity.name}`,
       phase: 'remote',
-      blocks: [codeBlock(config, here, entity, options.shapes?.[entityKey(entity)])],
+      blocks: [
+        codeBlock(config, here, entity, options.shapes?.[entityKey(entity)]),
+        overloadBlock(config, here, entity, options.shapes?.[entityKey(entity)]),
+        ...(config.appRoles.length > 0
+          ? [functionGrantsBlock(config, here, entity, config.appRoles, options.shapes?.[entityKey(entity)])]
+          : []),
+      ],
     });
   }
   if (options.backfillFrom !== undefined) {

@@ -24,6 +24,7 @@ import {
   type PlannedBlock,
 } from './planRegion.js';
 import { planRuntime } from './planRuntime.js';
+import { defaultFill } from './defaultFill.js';
 
 /** A block ready to compose: rendered from a template, or taken from a file already generated. */
 export interface StepBlock {
@@ -69,6 +70,11 @@ export interface DeltaInput {
    * write tables dropped once the functions no longer use them.
    */
   readonly twoPhase: boolean;
+  /**
+   * When the step is generated (ISO 8601), the same for every region: existing
+   * rows of a column added with a default like now() get this time (defaultFill.ts).
+   */
+  readonly generatedAt?: string;
 }
 
 export interface DeltaPlan {
@@ -123,6 +129,7 @@ export function planDelta(input: DeltaInput): DeltaPlan {
   const render = (config: Config, template: string, context: object): StepBlock =>
     input.render(config, { template, context: { ...baseContext(config, config === oldConfig ? hereBefore : here), ...context } });
   const refused: string[] = [];
+  const generatedAt = input.generatedAt ?? new Date().toISOString();
   const destroy = (what: string) => {
     if (!input.allowDestructive) refused.push(`${what} (destructive: generate with --allow-destructive)`);
     return what;
@@ -287,7 +294,19 @@ export function planDelta(input: DeltaInput): DeltaPlan {
                   ...othersBefore.map((t) => ({ schema: t.name, name: table.name, foreign: true })),
                 ]
               : [];
-          expandLocal.push(render(newConfig, 'column_add', { table, foreign: false, column, noStatistics }));
+          // existing rows get the default, the same in every region (issue 18)
+          const fill = column.default === undefined ? undefined : defaultFill(column.default, generatedAt);
+          if (fill?.kind === 'refused') {
+            refused.push(`${key}: new column ${q(name)}: ${fill.why}`);
+            continue;
+          }
+          const fillFast = fill !== undefined && here.postgres >= 11;
+          const filling = {
+            fillFast,
+            fillAt: fill?.kind === 'generatedAt' ? fill.at : undefined,
+            fillTable: fill === undefined || fillFast ? undefined : list === 'mirrored' ? table : { schema: here.name, name: table.name },
+          };
+          expandLocal.push(render(newConfig, 'column_add', { table, foreign: false, column, noStatistics, ...filling }));
           expandLocalChanges.push(`add ${list} column ${q(name)} to ${key}`);
           continue;
         }
@@ -300,7 +319,13 @@ export function planDelta(input: DeltaInput): DeltaPlan {
         const defaultChanged = was.default !== column.default;
         const notNullChanged = was.notNull !== column.notNull;
         if (defaultChanged || notNullChanged) {
-          const context = { table, foreign: false, column: name, from: was, to: column, defaultChanged, notNullChanged };
+          // a default given to a column that had none fills its NULLs (as ADD COLUMN ... DEFAULT would)
+          const fill = was.default === undefined && column.default !== undefined ? defaultFill(column.default, generatedAt) : undefined;
+          const filling =
+            fill === undefined || fill.kind === 'refused'
+              ? {}
+              : { fillAt: fill.kind === 'generatedAt' ? fill.at : undefined, fillTable: list === 'mirrored' ? table : { schema: here.name, name: table.name } };
+          const context = { table, foreign: false, column: name, from: was, to: column, defaultChanged, notNullChanged, ...filling };
           expandLocal.push(render(newConfig, 'column_alter', context));
           expandLocalChanges.push(
             `change ${defaultChanged ? 'the default' : ''}${defaultChanged && notNullChanged ? ' and ' : ''}${notNullChanged ? 'the nullability' : ''} of column ${q(name)} of ${key}`,

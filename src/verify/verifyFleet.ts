@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Env } from '../config/expandEnv.js';
@@ -80,7 +80,7 @@ async function expectedFor(
   session: RegionSession,
   region: string,
   dir: string,
-): Promise<{ applied: number; expected?: ExpectedObjects; skipped?: string }> {
+): Promise<{ applied: number; expected?: ExpectedObjects; skipped?: string; pending: string[] }> {
   const [present] = await session.query<{ migrations: boolean; sums: boolean }>(
     'SELECT to_regclass($1) IS NOT NULL AS migrations, to_regclass($2) IS NOT NULL AS sums',
     [qualified(MIGRATIONS_SCHEMA, MIGRATIONS_TABLE), qualified(MIGRATIONS_SCHEMA, CHECKSUMS_TABLE)],
@@ -91,20 +91,27 @@ async function expectedFor(
     `SELECT m.name, ${present.sums ? 'c.sha256' : 'NULL::text AS sha256'} FROM ${qualified(MIGRATIONS_SCHEMA, MIGRATIONS_TABLE)} m
        ${present.sums ? `LEFT JOIN ${qualified(MIGRATIONS_SCHEMA, CHECKSUMS_TABLE)} c ON c.name = m.name` : ''} ORDER BY m.run_on, m.id`,
   );
+  // the generated files not applied here yet: a rollout in progress (RV402)
+  const names = new Set(applied.map((a) => a.name));
+  const pending = (await readdir(join(dir, region)).catch(() => [] as string[]))
+    .filter((f) => f.endsWith('.sql') && !names.has(f.replace(/\.sql$/, '')))
+    .sort();
   const skipped = `objects made by the migrations (RV201 for them, RV202, RV207): ${join(dir, region)}/ does not hold the files this region applied`;
   let files: string[];
   try {
     files = await Promise.all(applied.map((a) => readFile(join(dir, region, `${a.name}.sql`), 'utf8')));
   } catch {
-    return { applied: applied.length, skipped };
+    return { applied: applied.length, skipped, pending };
   }
   // files of another fleet or history would expect other objects: only the applied bytes count
-  if (files.some((f, i) => applied[i]!.sha256 !== null && applied[i]!.sha256 !== sha256(f))) return { applied: applied.length, skipped };
+  if (files.some((f, i) => applied[i]!.sha256 !== null && applied[i]!.sha256 !== sha256(f)))
+    return { applied: applied.length, skipped, pending };
   try {
-    return { applied: applied.length, expected: await expectedObjects(files) };
+    return { applied: applied.length, expected: await expectedObjects(files), pending };
   } catch (error) {
     return {
       applied: applied.length,
+      pending,
       skipped: `objects made by the migrations (RV201 for them, RV202, RV207): ${(error as Error).message}`,
     };
   }
@@ -127,12 +134,16 @@ export async function verifyFleet(config: Config, env: Env, options: VerifyOptio
     options.regions === undefined || options.regions.length === 0 ? [...config.regions] : selectRegions(config, options.regions, false);
   const dir = options.dir ?? 'generated';
   const sessions = new Map<string, RegionSession>();
-  const partial = new Map<string, { applied: number; links: Link[]; skipped: string[]; findings: Finding[]; error?: ResidencyError }>();
+  const partial = new Map<
+    string,
+    { applied: number; pending?: string[]; links: Link[]; skipped: string[]; findings: Finding[]; error?: ResidencyError }
+  >();
   try {
     await Promise.all(
       selected.map(async (region: Region) => {
         const state = { applied: 0, links: [] as Link[], skipped: [] as string[], findings: [] as Finding[] } as {
           applied: number;
+          pending?: string[];
           links: Link[];
           skipped: string[];
           findings: Finding[];
@@ -142,8 +153,9 @@ export async function verifyFleet(config: Config, env: Env, options: VerifyOptio
         let session: RegionSession | undefined;
         try {
           session = await openSession(region, env, { readOnly: true });
-          const { applied, expected, skipped } = await expectedFor(session, region.name, dir);
+          const { applied, expected, skipped, pending } = await expectedFor(session, region.name, dir);
           state.applied = applied;
+          state.pending = pending;
           if (skipped) state.skipped.push(skipped);
           const catalog = await readCatalog(
             session,
@@ -165,10 +177,36 @@ export async function verifyFleet(config: Config, env: Env, options: VerifyOptio
       }),
     );
     let rows: EntityRows[] = [];
-    try {
-      rows = await auditRows(config, sessions);
-    } catch (error) {
-      for (const region of sessions.keys()) partial.get(region)!.error = wrap(region, error);
+    // a rollout in progress (migrate up --region, region by region): the regions
+    // behind have other columns than regions.yaml says; rows are compared once
+    // every region runs the same step
+    const behind = selected.filter((r) => (partial.get(r.name)!.pending?.length ?? 0) > 0 && sessions.has(r.name));
+    for (const r of behind) {
+      const pending = partial.get(r.name)!.pending!;
+      partial.get(r.name)!.findings.push({
+        rule: 'RV402',
+        name: RULES.RV402.name,
+        level: 'warning',
+        region: r.name,
+        object: `migrations ${pending[0]}`,
+        detail: `rollout in progress: regions ${behind.map((b) => `"${b.name}"`).join(', ')} behind ("${r.name}" has ${pending.length} generated file(s) not applied, from ${pending[0]})`,
+        fix: `run \`pg-residency migrate up --all\` (or \`migrate up --region ${r.name}\`); verify compares rows once every region runs the same step`,
+      });
+    }
+    if (behind.length > 0) {
+      for (const s of partial.values()) s.skipped.push(`rows (RV1xx): rollout in progress, regions ${behind.map((b) => `"${b.name}"`).join(', ')} behind`);
+    } else {
+      try {
+        rows = await auditRows(config, sessions);
+      } catch (error) {
+        for (const region of sessions.keys()) partial.get(region)!.error = wrap(region, error);
+        // the failed statement aborted each transaction: start them again, so the links are tested for what they are
+        await Promise.all(
+          [...sessions.values()].map((s) =>
+            s.query('ROLLBACK; BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY').catch(() => undefined),
+          ),
+        );
+      }
     }
     await Promise.all(
       [...sessions].map(async ([region, s]) => {

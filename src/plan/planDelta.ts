@@ -147,6 +147,14 @@ export function planDelta(input: DeltaInput): DeltaPlan {
   const shapes: Record<string, ApiShape> = { ...input.shapes };
 
   const expandLocalCreates: { id: string; sha256: string }[] = [];
+  /**
+   * A default like now() given in this step: the local wave sets the time the
+   * step was generated, the remote wave (every region has the column then) the
+   * expression itself (templates/column_default.sql.hbs), by entity.
+   */
+  const laterDefaults = new Map<string, StepBlock[]>();
+  const deferDefault = (key: string, context: object) =>
+    laterDefaults.set(key, [...(laterDefaults.get(key) ?? []), render(newConfig, 'column_default', context)]);
   /** A block rendered for the expand file; a marked one (runtime code) is recorded as created there. */
   const expand = (block: PlannedBlock) => {
     const rendered = input.render(newConfig, block);
@@ -307,6 +315,7 @@ export function planDelta(input: DeltaInput): DeltaPlan {
             fillTable: fill === undefined || fillFast ? undefined : list === 'mirrored' ? table : { schema: here.name, name: table.name },
           };
           expandLocal.push(render(newConfig, 'column_add', { table, foreign: false, column, noStatistics, ...filling }));
+          if (filling.fillAt !== undefined) deferDefault(key, { table, column, fillAt: filling.fillAt });
           expandLocalChanges.push(`add ${list} column ${q(name)} to ${key}`);
           continue;
         }
@@ -326,6 +335,7 @@ export function planDelta(input: DeltaInput): DeltaPlan {
               ? {}
               : { fillAt: fill.kind === 'generatedAt' ? fill.at : undefined, fillTable: list === 'mirrored' ? table : { schema: here.name, name: table.name } };
           const context = { table, foreign: false, column: name, from: was, to: column, defaultChanged, notNullChanged, ...filling };
+          if ('fillAt' in filling && filling.fillAt !== undefined) deferDefault(key, { table, column, fillAt: filling.fillAt });
           expandLocal.push(render(newConfig, 'column_alter', context));
           expandLocalChanges.push(
             `change ${defaultChanged ? 'the default' : ''}${defaultChanged && notNullChanged ? ' and ' : ''}${notNullChanged ? 'the nullability' : ''} of column ${q(name)} of ${key}`,
@@ -461,7 +471,18 @@ export function planDelta(input: DeltaInput): DeltaPlan {
       // a column added: the row type's new attribute and the overload that takes it, nothing replaced
       const oldShape = input.shapes[key] ?? initialShape(oldEntities.get(key)!);
       const newShape = shapes[key]!;
-      if (newShape.arities.length === oldShape.arities.length && newShape.row.length === oldShape.row.length) continue;
+      const later = laterDefaults.get(key) ?? [];
+      if (newShape.arities.length === oldShape.arities.length && newShape.row.length === oldShape.row.length) {
+        if (later.length > 0)
+          remoteFiles.push({
+            slug: `defaults_${entity.name}`,
+            phase: 'remote',
+            blocks: [render(newConfig, 'registry_lock', {}), ...later],
+            changes: [`the defaults of ${key} for new rows, once every region ran the local wave`],
+            destructive: [],
+          });
+        continue;
+      }
       const added = newShape.row.slice(oldShape.row.length);
       const type = { schema: entity.schema, type: derivedNames(entity.name).row };
       const lock = render(newConfig, 'registry_lock', {});
@@ -474,8 +495,8 @@ export function planDelta(input: DeltaInput): DeltaPlan {
         phase: 'remote',
         blocks: [
           {
-            up: join(lock.up, added.length > 0 ? rowUp.up : '', fresh?.up ?? ''),
-            down: join(lock.down, fresh?.down ?? '', added.length > 0 ? rowDown.up : ''),
+            up: join(lock.up, ...later.map((b) => b.up), added.length > 0 ? rowUp.up : '', fresh?.up ?? ''),
+            down: join(lock.down, fresh?.down ?? '', added.length > 0 ? rowDown.up : '', ...later.map((b) => b.down).reverse()),
             template: 'functions',
           },
         ],
@@ -535,8 +556,8 @@ export function planDelta(input: DeltaInput): DeltaPlan {
       // down restores the row type, then the functions as ${recorded.file} created them
       blocks: [
         {
-          up: join(lock.up, rowUp.up, functions.up, overloads().up),
-          down: join(lock.down, dropReads, rowDown.up, oldFunctions, dropNew),
+          up: join(lock.up, ...(laterDefaults.get(key) ?? []).map((b) => b.up), rowUp.up, functions.up, overloads().up),
+          down: join(lock.down, dropReads, rowDown.up, oldFunctions, dropNew, ...(laterDefaults.get(key) ?? []).map((b) => b.down).reverse()),
           template: 'functions',
         },
       ],

@@ -70,6 +70,7 @@ function buildEntityContext(_config: Config, entity: Entity, here: Region | unde
     eraseName: `${qualified(entity.schema, names.erase)}`,
     applyName: qualified(entity.schema, names.apply),
     tableName: qualified(entity.schema, entity.name),
+    detailsName: qualified(entity.schema, names.details),
     residentNames: entity.resident.map((c) => c.name),
     // a NULL for one of these keeps the owner's stored value
     residentDefaultNames: entity.resident.filter((c) => c.default !== undefined).map((c) => c.name),

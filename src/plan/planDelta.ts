@@ -356,13 +356,13 @@ export function planDelta(input: DeltaInput): DeltaPlan {
     if (addedRoles.length > 0) {
       expandLocal.push(render(newConfig, 'app_grants', { entity: entityContext(newConfig, entity, here), roles: addedRoles }));
       // the functions as they are before this step (an overload it adds is granted where it is created)
-      expandLocal.push(input.render(newConfig, functionGrantsBlock(newConfig, here, entity, addedRoles, input.shapes[key] ?? initialShape(old))));
+      expandLocal.push(input.render(newConfig, functionGrantsBlock(newConfig, here, entity, addedRoles, input.shapes[key] ?? initialShape(old), true)));
       expandLocalChanges.push(`grant ${key} to ${addedRoles.map(q).join(', ')}`);
     }
     if (droppedRoles.length > 0) {
       contractLocal.push(
         inverse(render(oldConfig, 'app_grants', { entity: entityContext(oldConfig, entity, hereBefore), roles: droppedRoles })),
-        inverse(input.render(oldConfig, functionGrantsBlock(oldConfig, hereBefore, entity, droppedRoles, shapes[key]))),
+        inverse(input.render(oldConfig, functionGrantsBlock(oldConfig, hereBefore, entity, droppedRoles, shapes[key], true))),
       );
       contractLocalChanges.push(`revoke ${key} from ${droppedRoles.map(q).join(', ')}`);
     }

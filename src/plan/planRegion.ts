@@ -171,10 +171,17 @@ export function overloadBlock(config: Config, here: Region, entity: Entity, shap
  * The application roles' EXECUTE grants on an entity's API: their own block,
  * so a role added or removed replaces no function (templates/function_grants.sql.hbs).
  */
-export function functionGrantsBlock(config: Config, here: Region, entity: Entity, roles: readonly string[], shape?: ApiShape): PlannedBlock {
+export function functionGrantsBlock(
+  config: Config,
+  here: Region,
+  entity: Entity,
+  roles: readonly string[],
+  shape?: ApiShape,
+  overloadGrants = false,
+): PlannedBlock {
   return {
     template: 'function_grants',
-    context: { ...baseContext(config, here), entity: entityContext(config, entity, here, shape), roles },
+    context: { ...baseContext(config, here), entity: entityContext(config, entity, here, shape), roles, overloadGrants },
   };
 }
 

@@ -64,12 +64,14 @@ test("50 x 20: a function file's text is the same size as for 3 regions (within 
 // in the templates, not in every generated copy. Since then: issue 21's reads
 // (2.3 MB: their work once per region, three one-line wrappers per entity) and
 // issue 19's claims before reads and cancel handling in the write functions
-// (3.2 MB); the foreign partitions lost their comment line (-2.4 MB). 63.3 MB:
-// the bound is 64 MB until the write functions' shared parts move into the
-// runtime library (once per region, not per entity).
-test('50 x 20: under 64 MB in total', (t) => {
+// (3.2 MB); the foreign partitions lost their comment line (-2.4 MB). 63.3 MB;
+// issue 18's column-agnostic write (fields, types and defaults read from the
+// catalog) and each entity's defaults function and rollout fill in its apply
+// (+1.5 MB): 64.8 MB. The bound is 66 MB until the write functions' shared
+// parts move into the runtime library (once per region, not per entity).
+test('50 x 20: under 66 MB in total', (t) => {
   const total = [...fifty.values()].reduce((a, b) => a + b, 0);
-  t.true(total < 64 * MB, `${(total / MB).toFixed(1)} MB`);
+  t.true(total < 66 * MB, `${(total / MB).toFixed(1)} MB`);
 });
 
 // Writes through dblink need only the foreign partition per remote region and

@@ -114,10 +114,8 @@ BEGIN
       MESSAGE = format('%s %s appears more than once in one call', 'account', _rsd_key);
   END IF;
   _rsd_owners := ARRAY(SELECT DISTINCT x."home" FROM unnest(_rsd_rows) x);
-  _rsd_hasdef := ARRAY(SELECT a.attname::text FROM pg_attribute a
-    WHERE a.attrelid IN (SELECT t.typrelid FROM pg_type t
-        WHERE t.oid IN (pg_typeof(NULL::"billing"."account"), pg_typeof(NULL::"billing"."account_details")))
-      AND a.atthasdef AND a.attnum > 0 AND NOT a.attisdropped AND a.attname <> 'id');
+  _rsd_hasdef := ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.atthasdef AND NOT a.attisdropped
+    AND a.attrelid IN ('"billing"."account"'::regclass, '"billing"."account_details"'::regclass) AND a.attname <> 'id');
   _rsd_p := (SELECT jsonb_agg((SELECT COALESCE(jsonb_object_agg(f.key, f.value), '{}') FROM jsonb_each(to_jsonb(_rsd_rows[e.n::integer])) f
       WHERE e.value ? f.key AND NOT (f.value = 'null'::jsonb AND f.key = ANY (_rsd_hasdef))) ORDER BY e.n)
     FROM jsonb_array_elements($1) WITH ORDINALITY e(value, n));
@@ -444,13 +442,13 @@ GRANT EXECUTE ON FUNCTION "billing"."upsert_account"(bigint, text, varchar(34), 
 SELECT "residency"."guard_functions"('billing', 'account', false);
 
 GRANT EXECUTE ON FUNCTION "billing"."upsert_account_many"(jsonb), "billing"."upsert_account_rows"("billing"."account_row"[]),
-  "billing"."upsert_account"(bigint, text, varchar(34), text, text), "billing"."rehome_account"(bigint, text),
+  "billing"."rehome_account"(bigint, text),
   "billing"."erase_account"(bigint), "billing"."get_account"(bigint), "billing"."sync_account"(),
   "billing"."get_account_many"(bigint[]), "billing"."count_account_by_region"(jsonb), "billing"."find_account"(jsonb, integer, bigint),
   "residency"."resolve"() TO "app";
 GRANT USAGE ON SCHEMA "residency" TO "app";
 GRANT EXECUTE ON FUNCTION "billing"."upsert_account_many"(jsonb), "billing"."upsert_account_rows"("billing"."account_row"[]),
-  "billing"."upsert_account"(bigint, text, varchar(34), text, text), "billing"."rehome_account"(bigint, text),
+  "billing"."rehome_account"(bigint, text),
   "billing"."erase_account"(bigint), "billing"."get_account"(bigint), "billing"."sync_account"(),
   "billing"."get_account_many"(bigint[]), "billing"."count_account_by_region"(jsonb), "billing"."find_account"(jsonb, integer, bigint),
   "residency"."resolve"() TO "reporting";
@@ -461,12 +459,12 @@ SET LOCAL lock_timeout = '1000ms';
 SET LOCAL statement_timeout = '20s';
 
 REVOKE EXECUTE ON FUNCTION "billing"."upsert_account_many"(jsonb), "billing"."upsert_account_rows"("billing"."account_row"[]),
-  "billing"."upsert_account"(bigint, text, varchar(34), text, text), "billing"."rehome_account"(bigint, text),
+  "billing"."rehome_account"(bigint, text),
   "billing"."erase_account"(bigint), "billing"."get_account"(bigint), "billing"."sync_account"(),
   "billing"."get_account_many"(bigint[]), "billing"."count_account_by_region"(jsonb), "billing"."find_account"(jsonb, integer, bigint)
   FROM "app";
 REVOKE EXECUTE ON FUNCTION "billing"."upsert_account_many"(jsonb), "billing"."upsert_account_rows"("billing"."account_row"[]),
-  "billing"."upsert_account"(bigint, text, varchar(34), text, text), "billing"."rehome_account"(bigint, text),
+  "billing"."rehome_account"(bigint, text),
   "billing"."erase_account"(bigint), "billing"."get_account"(bigint), "billing"."sync_account"(),
   "billing"."get_account_many"(bigint[]), "billing"."count_account_by_region"(jsonb), "billing"."find_account"(jsonb, integer, bigint)
   FROM "reporting";
@@ -480,15 +478,10 @@ DROP FUNCTION "billing"."sync_account"();
 DROP FUNCTION "billing"."get_account"(bigint);
 DROP FUNCTION "billing"."erase_account"(bigint);
 DROP FUNCTION "billing"."rehome_account"(bigint, text);
-DO $function$
-DECLARE
-  _rsd_f regprocedure;
-BEGIN
-  FOR _rsd_f IN SELECT p.oid::regprocedure FROM pg_proc p
-      WHERE p.pronamespace = (SELECT n.oid FROM pg_namespace n WHERE n.nspname = 'billing') AND p.proname = 'upsert_account' LOOP
+DO $function$DECLARE _rsd_f regprocedure; BEGIN
+  FOR _rsd_f IN SELECT p.oid FROM pg_proc p WHERE p.proname = 'upsert_account' AND p.pronamespace = (SELECT n.oid FROM pg_namespace n WHERE n.nspname = 'billing') LOOP
     EXECUTE format('DROP FUNCTION %s', _rsd_f);
   END LOOP;
-END
-$function$;
+END$function$;
 DROP FUNCTION "billing"."upsert_account_rows"("billing"."account_row"[]);
 DROP FUNCTION "billing"."upsert_account_many"(jsonb);

@@ -114,10 +114,8 @@ BEGIN
       MESSAGE = format('%s %s appears more than once in one call', 'Odd "Entity"', _rsd_key);
   END IF;
   _rsd_owners := ARRAY(SELECT DISTINCT x."Home Region" FROM unnest(_rsd_rows) x);
-  _rsd_hasdef := ARRAY(SELECT a.attname::text FROM pg_attribute a
-    WHERE a.attrelid IN (SELECT t.typrelid FROM pg_type t
-        WHERE t.oid IN (pg_typeof(NULL::"My Schema"."Odd ""Entity"""), pg_typeof(NULL::"My Schema"."Odd ""Entity""_details")))
-      AND a.atthasdef AND a.attnum > 0 AND NOT a.attisdropped AND a.attname <> 'Key "Col"');
+  _rsd_hasdef := ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.atthasdef AND NOT a.attisdropped
+    AND a.attrelid IN ('"My Schema"."Odd ""Entity"""'::regclass, '"My Schema"."Odd ""Entity""_details"'::regclass) AND a.attname <> 'Key "Col"');
   _rsd_p := (SELECT jsonb_agg((SELECT COALESCE(jsonb_object_agg(f.key, f.value), '{}') FROM jsonb_each(to_jsonb(_rsd_rows[e.n::integer])) f
       WHERE e.value ? f.key AND NOT (f.value = 'null'::jsonb AND f.key = ANY (_rsd_hasdef))) ORDER BY e.n)
     FROM jsonb_array_elements($1) WITH ORDINALITY e(value, n));
@@ -453,15 +451,10 @@ DROP FUNCTION "My Schema"."sync_Odd ""Entity"""();
 DROP FUNCTION "My Schema"."get_Odd ""Entity"""(text);
 DROP FUNCTION "My Schema"."erase_Odd ""Entity"""(text);
 DROP FUNCTION "My Schema"."rehome_Odd ""Entity"""(text, text);
-DO $function$
-DECLARE
-  _rsd_f regprocedure;
-BEGIN
-  FOR _rsd_f IN SELECT p.oid::regprocedure FROM pg_proc p
-      WHERE p.pronamespace = (SELECT n.oid FROM pg_namespace n WHERE n.nspname = 'My Schema') AND p.proname = 'upsert_Odd "Entity"' LOOP
+DO $function$DECLARE _rsd_f regprocedure; BEGIN
+  FOR _rsd_f IN SELECT p.oid FROM pg_proc p WHERE p.proname = 'upsert_Odd "Entity"' AND p.pronamespace = (SELECT n.oid FROM pg_namespace n WHERE n.nspname = 'My Schema') LOOP
     EXECUTE format('DROP FUNCTION %s', _rsd_f);
   END LOOP;
-END
-$function$;
+END$function$;
 DROP FUNCTION "My Schema"."upsert_Odd ""Entity""_rows"("My Schema"."Odd ""Entity""_row"[]);
 DROP FUNCTION "My Schema"."upsert_Odd ""Entity""_many"(jsonb);

@@ -83,10 +83,9 @@ BEGIN
   END IF;
 
   IF part ? 'rows' THEN
-    IF EXISTS (SELECT FROM jsonb_array_elements(part->'rows') e, pg_attribute a
-        WHERE a.attrelid IN (SELECT t.typrelid FROM pg_type t WHERE t.oid = pg_typeof(NULL::"shared"."identity")
-            OR (e ? 'p' AND t.oid = pg_typeof(NULL::"shared"."identity_details")))
-          AND a.atthasdef AND a.attnum > 0 AND NOT a.attisdropped AND a.attname <> 'uuid' AND NOT (e->'x') ? a.attname::text) THEN
+    IF EXISTS (SELECT FROM jsonb_array_elements(part->'rows') e, pg_attribute a WHERE a.atthasdef AND NOT a.attisdropped
+        AND (a.attrelid = '"shared"."identity"'::regclass OR (e ? 'p' AND a.attrelid = '"shared"."identity_details"'::regclass))
+        AND a.attname <> 'uuid' AND NOT (e->'x') ? a.attname::text) THEN
       _rsd_fill := "shared"."identity_defaults"();
     END IF;
     _rsd_want := (SELECT count(*) FROM jsonb_array_elements(part->'rows') e WHERE NOT e ? 'e');
@@ -174,25 +173,16 @@ BEGIN
 END
 $function$;
 
-CREATE FUNCTION "shared"."identity_defaults"()
-RETURNS jsonb
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, pg_temp
+CREATE FUNCTION "shared"."identity_defaults"() RETURNS jsonb
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
-  _rsd_sql text;
   _rsd_out jsonb;
 BEGIN
-  SELECT 'SELECT jsonb_build_object()' || string_agg(format(' || jsonb_build_object(%L, %s)', a.attname, pg_get_expr(d.adbin, d.adrelid)), '' ORDER BY a.attrelid, a.attnum)
-    INTO _rsd_sql
-    FROM pg_attribute a JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-    WHERE a.attrelid IN (SELECT t.typrelid FROM pg_type t
-        WHERE t.oid IN (pg_typeof(NULL::"shared"."identity"), pg_typeof(NULL::"shared"."identity_details")))
-      AND a.attnum > 0 AND NOT a.attisdropped AND a.attname <> 'uuid';
-  IF _rsd_sql IS NULL THEN
-    RETURN '{}';
-  END IF;
-  EXECUTE _rsd_sql INTO _rsd_out;
+  EXECUTE (SELECT 'SELECT jsonb_build_object()' || COALESCE(string_agg(format(' || jsonb_build_object(%L, %s)', a.attname, pg_get_expr(d.adbin, d.adrelid)), ''), '')
+    FROM pg_attrdef d JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
+    WHERE d.adrelid IN ('"shared"."identity"'::regclass, '"shared"."identity_details"'::regclass)
+      AND NOT a.attisdropped AND a.attname <> 'uuid') INTO _rsd_out;
   RETURN _rsd_out;
 END
 $function$;

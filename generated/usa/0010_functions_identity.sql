@@ -114,10 +114,8 @@ BEGIN
       MESSAGE = format('%s %s appears more than once in one call', 'identity', _rsd_key);
   END IF;
   _rsd_owners := ARRAY(SELECT DISTINCT x."region" FROM unnest(_rsd_rows) x);
-  _rsd_hasdef := ARRAY(SELECT a.attname::text FROM pg_attribute a
-    WHERE a.attrelid IN (SELECT t.typrelid FROM pg_type t
-        WHERE t.oid IN (pg_typeof(NULL::"shared"."identity"), pg_typeof(NULL::"shared"."identity_details")))
-      AND a.atthasdef AND a.attnum > 0 AND NOT a.attisdropped AND a.attname <> 'uuid');
+  _rsd_hasdef := ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.atthasdef AND NOT a.attisdropped
+    AND a.attrelid IN ('"shared"."identity"'::regclass, '"shared"."identity_details"'::regclass) AND a.attname <> 'uuid');
   _rsd_p := (SELECT jsonb_agg((SELECT COALESCE(jsonb_object_agg(f.key, f.value), '{}') FROM jsonb_each(to_jsonb(_rsd_rows[e.n::integer])) f
       WHERE e.value ? f.key AND NOT (f.value = 'null'::jsonb AND f.key = ANY (_rsd_hasdef))) ORDER BY e.n)
     FROM jsonb_array_elements($1) WITH ORDINALITY e(value, n));
@@ -454,15 +452,10 @@ DROP FUNCTION "shared"."sync_identity"();
 DROP FUNCTION "shared"."get_identity"(uuid);
 DROP FUNCTION "shared"."erase_identity"(uuid);
 DROP FUNCTION "shared"."rehome_identity"(uuid, text);
-DO $function$
-DECLARE
-  _rsd_f regprocedure;
-BEGIN
-  FOR _rsd_f IN SELECT p.oid::regprocedure FROM pg_proc p
-      WHERE p.pronamespace = (SELECT n.oid FROM pg_namespace n WHERE n.nspname = 'shared') AND p.proname = 'upsert_identity' LOOP
+DO $function$DECLARE _rsd_f regprocedure; BEGIN
+  FOR _rsd_f IN SELECT p.oid FROM pg_proc p WHERE p.proname = 'upsert_identity' AND p.pronamespace = (SELECT n.oid FROM pg_namespace n WHERE n.nspname = 'shared') LOOP
     EXECUTE format('DROP FUNCTION %s', _rsd_f);
   END LOOP;
-END
-$function$;
+END$function$;
 DROP FUNCTION "shared"."upsert_identity_rows"("shared"."identity_row"[]);
 DROP FUNCTION "shared"."upsert_identity_many"(jsonb);

@@ -77,18 +77,20 @@ function buildEntityContext(_config: Config, entity: Entity, here: Region | unde
     rowParamPositions: rowColumns.map((column) => position(column.name)),
     // one upsert_<entity> per arity: the first keeps its trailing defaults,
     // a later one takes every parameter (a shorter call is the older one's)
-    overloads: shape.arities.map((arity, i) => ({
-      params: params.slice(0, arity).map((p, index) => ({
-        column: byName.get(p.name) ?? { name: p.name, type: p.type, notNull: false, default: undefined },
-        position: index + 1,
-        optional: i === 0 && p.optional,
-      })),
-      // the row's fields this overload sets, by name (not by position: see templates/functions/upsert.sql.hbs)
-      rowFields: rowColumns.flatMap((column) => {
-        const at = position(column.name);
-        return at > 0 && at <= arity && !column.retired ? [{ name: column.name, position: at }] : [];
-      }),
-    })).map((o) => ({ ...o, rowFieldChunks: chunks(o.rowFields, 50) })),
+    overloads: shape.arities
+      .map((arity, i) => ({
+        params: params.slice(0, arity).map((p, index) => ({
+          column: byName.get(p.name) ?? { name: p.name, type: p.type, notNull: false, default: undefined },
+          position: index + 1,
+          optional: i === 0 && p.optional,
+        })),
+        // the row's fields this overload sets, by name (not by position: see templates/functions/upsert.sql.hbs)
+        rowFields: rowColumns.flatMap((column) => {
+          const at = position(column.name);
+          return at > 0 && at <= arity && !column.retired ? [{ name: column.name, position: at }] : [];
+        }),
+      }))
+      .map((o) => ({ ...o, rowFieldChunks: chunks(o.rowFields, 50) })),
     // upsert_<entity>_many's checks of its JSON: the fields it takes, which
     // must be scalars or arrays, and which an update must give (absent and
     // null mean the same only for a column with a default)

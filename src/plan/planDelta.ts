@@ -333,7 +333,10 @@ export function planDelta(input: DeltaInput): DeltaPlan {
           const filling =
             fill === undefined || fill.kind === 'refused'
               ? {}
-              : { fillAt: fill.kind === 'generatedAt' ? fill.at : undefined, fillTable: list === 'mirrored' ? table : { schema: here.name, name: table.name } };
+              : {
+                  fillAt: fill.kind === 'generatedAt' ? fill.at : undefined,
+                  fillTable: list === 'mirrored' ? table : { schema: here.name, name: table.name },
+                };
           const context = { table, foreign: false, column: name, from: was, to: column, defaultChanged, notNullChanged, ...filling };
           if ('fillAt' in filling && filling.fillAt !== undefined) deferDefault(key, { table, column, fillAt: filling.fillAt });
           expandLocal.push(render(newConfig, 'column_alter', context));
@@ -356,7 +359,9 @@ export function planDelta(input: DeltaInput): DeltaPlan {
     if (addedRoles.length > 0) {
       expandLocal.push(render(newConfig, 'app_grants', { entity: entityContext(newConfig, entity, here), roles: addedRoles }));
       // the functions as they are before this step (an overload it adds is granted where it is created)
-      expandLocal.push(input.render(newConfig, functionGrantsBlock(newConfig, here, entity, addedRoles, input.shapes[key] ?? initialShape(old), true)));
+      expandLocal.push(
+        input.render(newConfig, functionGrantsBlock(newConfig, here, entity, addedRoles, input.shapes[key] ?? initialShape(old), true)),
+      );
       expandLocalChanges.push(`grant ${key} to ${addedRoles.map(q).join(', ')}`);
     }
     if (droppedRoles.length > 0) {
@@ -506,7 +511,10 @@ export function planDelta(input: DeltaInput): DeltaPlan {
       continue;
     }
     if (recorded === undefined) {
-      const roles = newConfig.appRoles.length > 0 ? [input.render(newConfig, functionGrantsBlock(newConfig, here, entity, newConfig.appRoles, shapes[key]))] : [];
+      const roles =
+        newConfig.appRoles.length > 0
+          ? [input.render(newConfig, functionGrantsBlock(newConfig, here, entity, newConfig.appRoles, shapes[key]))]
+          : [];
       remoteFiles.push({
         slug: `functions_${entity.name}`,
         phase: 'remote',
@@ -557,7 +565,14 @@ export function planDelta(input: DeltaInput): DeltaPlan {
       blocks: [
         {
           up: join(lock.up, ...(laterDefaults.get(key) ?? []).map((b) => b.up), rowUp.up, functions.up, overloads().up),
-          down: join(lock.down, dropReads, rowDown.up, oldFunctions, dropNew, ...(laterDefaults.get(key) ?? []).map((b) => b.down).reverse()),
+          down: join(
+            lock.down,
+            dropReads,
+            rowDown.up,
+            oldFunctions,
+            dropNew,
+            ...(laterDefaults.get(key) ?? []).map((b) => b.down).reverse(),
+          ),
           template: 'functions',
         },
       ],

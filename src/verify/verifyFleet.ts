@@ -230,7 +230,8 @@ export async function verifyFleet(config: Config, env: Env, options: VerifyOptio
       });
     }
     if (behind.length > 0) {
-      for (const s of partial.values()) s.skipped.push(`rows (RV1xx): rollout in progress, regions ${behind.map((b) => `"${b.name}"`).join(', ')} behind`);
+      for (const s of partial.values())
+        s.skipped.push(`rows (RV1xx): rollout in progress, regions ${behind.map((b) => `"${b.name}"`).join(', ')} behind`);
     } else {
       try {
         rows = await auditRows(config, sessions);

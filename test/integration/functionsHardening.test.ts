@@ -120,26 +120,33 @@ test.serial(
   },
 );
 
-test.serial('absent is not NULL (issue 18): a field left out keeps its value for a key that exists, in every caller; null clears it', async (t) => {
-  const key = randomUUID();
-  await many('usa', [{ uuid: key, region: 'gbr', name: 'Ann', note: 'n1' }]);
-  // JSON without "name": kept in the owner's leaf; without "note": kept in every directory
-  t.deepEqual(await many('aus', [{ uuid: key, region: 'gbr', note: 'n2' }]), [{ uuid: key, created: false }]);
-  t.deepEqual(await rowsOf(key), { usa: ['dir gbr n2'], gbr: ['dir gbr n2', 'leaf Ann'], aus: ['dir gbr n2'] });
-  t.deepEqual(await many('gbr', [{ uuid: key, region: 'gbr', name: 'Bea' }]), [{ uuid: key, created: false }]);
-  t.deepEqual(await rowsOf(key), { usa: ['dir gbr n2'], gbr: ['dir gbr n2', 'leaf Bea'], aus: ['dir gbr n2'] });
-  // upsert_identity_rows gives every field: a NULL there clears a column without a default
-  await fleet.query('usa', `SELECT * FROM shared.upsert_identity_rows(ARRAY[ROW($1::uuid, 'gbr', NULL, NULL, 'Cy')::shared.identity_row])`, [key]);
-  t.deepEqual(await rowsOf(key), { usa: ['dir gbr null'], gbr: ['dir gbr null', 'leaf Cy'], aus: ['dir gbr null'] });
-  // an explicit JSON null clears; a misspelled field is still refused
-  await many('aus', [{ uuid: key, region: 'gbr', name: null, note: 'n3' }]);
-  t.deepEqual(await rowsOf(key), { usa: ['dir gbr n3'], gbr: ['dir gbr n3', 'leaf null'], aus: ['dir gbr n3'] });
-  t.is((await failure(many('aus', [{ uuid: key, region: 'gbr', nmae: 'x' }]))).code, 'RS008');
-  // a new key without a field without a default: NULL, no error
-  const fresh = randomUUID();
-  t.deepEqual(await many('usa', [{ uuid: fresh, region: 'usa' }]), [{ uuid: fresh, created: true }]);
-  t.deepEqual(await rowsOf(fresh), { usa: ['dir usa null', 'leaf null'], gbr: ['dir usa null'], aus: ['dir usa null'] });
-});
+test.serial(
+  'absent is not NULL (issue 18): a field left out keeps its value for a key that exists, in every caller; null clears it',
+  async (t) => {
+    const key = randomUUID();
+    await many('usa', [{ uuid: key, region: 'gbr', name: 'Ann', note: 'n1' }]);
+    // JSON without "name": kept in the owner's leaf; without "note": kept in every directory
+    t.deepEqual(await many('aus', [{ uuid: key, region: 'gbr', note: 'n2' }]), [{ uuid: key, created: false }]);
+    t.deepEqual(await rowsOf(key), { usa: ['dir gbr n2'], gbr: ['dir gbr n2', 'leaf Ann'], aus: ['dir gbr n2'] });
+    t.deepEqual(await many('gbr', [{ uuid: key, region: 'gbr', name: 'Bea' }]), [{ uuid: key, created: false }]);
+    t.deepEqual(await rowsOf(key), { usa: ['dir gbr n2'], gbr: ['dir gbr n2', 'leaf Bea'], aus: ['dir gbr n2'] });
+    // upsert_identity_rows gives every field: a NULL there clears a column without a default
+    await fleet.query(
+      'usa',
+      `SELECT * FROM shared.upsert_identity_rows(ARRAY[ROW($1::uuid, 'gbr', NULL, NULL, 'Cy')::shared.identity_row])`,
+      [key],
+    );
+    t.deepEqual(await rowsOf(key), { usa: ['dir gbr null'], gbr: ['dir gbr null', 'leaf Cy'], aus: ['dir gbr null'] });
+    // an explicit JSON null clears; a misspelled field is still refused
+    await many('aus', [{ uuid: key, region: 'gbr', name: null, note: 'n3' }]);
+    t.deepEqual(await rowsOf(key), { usa: ['dir gbr n3'], gbr: ['dir gbr n3', 'leaf null'], aus: ['dir gbr n3'] });
+    t.is((await failure(many('aus', [{ uuid: key, region: 'gbr', nmae: 'x' }]))).code, 'RS008');
+    // a new key without a field without a default: NULL, no error
+    const fresh = randomUUID();
+    t.deepEqual(await many('usa', [{ uuid: fresh, region: 'usa' }]), [{ uuid: fresh, created: true }]);
+    t.deepEqual(await rowsOf(fresh), { usa: ['dir usa null', 'leaf null'], gbr: ['dir usa null'], aus: ['dir usa null'] });
+  },
+);
 
 test.serial(
   'a key created concurrently from another region is never 23505: an earlier region waits and updates it, a later one gets 40001 (retryable)',

@@ -92,7 +92,7 @@ async function everywhere(keys: readonly string[], mirrored: readonly string[], 
       const key = row.uuid as string;
       const personal = leafOf.get(key);
       out[key] ??= {};
-      out[key]![region] = { ...row, ...(personal === undefined ? {} : { personal: { ...personal, uuid: undefined } }) };
+      out[key][region] = { ...row, ...(personal === undefined ? {} : { personal: { ...personal, uuid: undefined } }) };
     }
   }
   return out;
@@ -130,7 +130,10 @@ test.serial('a rolling deploy with a canary region: old and new writers interlea
   t.is(canary?.status, 'applied', JSON.stringify(canary));
   const wait = canary?.warnings.find((w) => w.startsWith('rollout in progress'));
   t.truthy(wait, JSON.stringify(canary?.warnings));
-  t.regex(wait ?? '', /region "usa" ran step "add-columns" up to its remote wave; \S+_add_columns_functions_identity\.sql waits until "gbr", "aus" ran the step's local wave/);
+  t.regex(
+    wait ?? '',
+    /region "usa" ran step "add-columns" up to its remote wave; \S+_add_columns_functions_identity\.sql waits until "gbr", "aus" ran the step's local wave/,
+  );
   t.regex(wait ?? '', /migrate up --region gbr --region aus/);
   // usa does not accept the new column yet: refused, never silently dropped
   const k1 = randomUUID();

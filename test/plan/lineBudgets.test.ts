@@ -76,7 +76,6 @@ async function appendedLines(versions: readonly Knobs[]): Promise<number[]> {
     const added = [...files].filter(([path]) => !before.has(path) && path.endsWith('.sql'));
     counts.push(added.reduce((sum, [, text]) => sum + text.split('\n').length - (text.endsWith('\n') ? 1 : 0), 0));
   }
-  if (process.env.DUMP) for (const [p, t] of files) if (p.includes("/usa/") && p.match(/v[123]/)) console.log("=====", p, "\n" + t);
   return counts.slice(1);
 }
 

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { derivedNames } from '../config/derivedNames.js';
 import type { Entity } from '../config/types.js';
-import { qualified } from '../sql/quote.js';
+import { literal, qualified } from '../sql/quote.js';
 import { FleetCallError } from './callError.js';
 import type { HomeCache } from './homeCache.js';
 
@@ -37,11 +37,13 @@ export interface EntityClient<Row extends object = EntityRow, Key = unknown, Reg
   readonly keyColumn: string;
   readonly regionColumn: string;
   /**
-   * Creates or updates one row (`upsert_<entity>`): the directory row in every
-   * region, the personal row in its owner. A column the row leaves out is sent
-   * as NULL (a column with a default then keeps its value, or takes the default
-   * for a new row). A field that is not a column is refused (RS008) before
-   * anything is sent.
+   * Creates or updates one row (`upsert_<entity>_many` with this one row): the
+   * directory row in every region, the personal row in its owner. Only the
+   * fields the row gives are written: a column it leaves out keeps its value
+   * for a key that exists, and takes its default (else NULL) for a new one;
+   * `null` clears a column without a default (in one with a default it is the
+   * same as leaving it out). A field that is not a column is refused (RS008)
+   * before anything is sent.
    */
   upsert(row: Row, options?: CallOptions<RegionName>): Promise<UpsertResult<Key>>;
   /**
@@ -82,7 +84,15 @@ export function entityClient<Row extends object>(entity: Entity, fleet: FleetAcc
   // upsert_<entity>'s newest overload: (key, resident..., region, mirrored...)
   const params = [key, ...entity.resident.map((c) => c.name), regionColumn, ...entity.mirrored.map((c) => c.name)];
   const columns = new Set(params);
-  const upsertSql = `SELECT * FROM ${fn(names.upsert)}(${params.map((_, i) => `$${i + 1}`).join(', ')})`;
+  const types = new Map<string, string>(
+    [entity.key, { name: regionColumn, type: 'text' }, ...entity.resident, ...entity.mirrored].map((c) => [c.name, c.type]),
+  );
+  // one row's fields as a JSON object built by the server from typed parameters
+  // (each value converted by its column's type there, as a call of upsert_<entity> would)
+  const upsertOne = (given: readonly string[]) =>
+    `SELECT * FROM ${fn(names.upsertMany)}(jsonb_build_array(jsonb_build_object(${given
+      .map((c, i) => `${literal(c)}, $${i + 1}::${types.get(c)!}`)
+      .join(', ')})))`;
 
   const homeOf = (row: object): string | undefined => {
     const region = (row as EntityRow)[regionColumn];
@@ -104,12 +114,14 @@ export function entityClient<Row extends object>(entity: Entity, fleet: FleetAcc
     regionColumn,
     async upsert(row, options) {
       const region = where(options, homeOf(row));
-      refuseUnknown(row, region, fn(names.upsert));
+      refuseUnknown(row, region, fn(names.upsertMany));
+      // only the fields given, in the columns' order (undefined is left out, as JSON.stringify does)
+      const given = params.filter((c) => (row as EntityRow)[c] !== undefined);
       const [out] = await fleet.query<ResultRow>(
         region,
-        fn(names.upsert),
-        upsertSql,
-        params.map((c) => (row as EntityRow)[c] ?? null),
+        fn(names.upsertMany),
+        upsertOne(given),
+        given.map((c) => (row as EntityRow)[c]),
       );
       const home = homeOf(row);
       if (home !== undefined) fleet.homes.set(label, out![key], home);

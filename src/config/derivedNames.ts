@@ -29,5 +29,6 @@ export function derivedNames(entity: string) {
     outbox: `${entity}_outbox`,
     row: `${entity}_row`,
     apply: `apply_${entity}`,
+    defaults: `${entity}_defaults`,
   } as const;
 }

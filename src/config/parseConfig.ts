@@ -506,6 +506,7 @@ const DERIVED_KINDS: Record<keyof ReturnType<typeof derivedNames>, string> = {
   outbox: 'outbox table',
   row: 'row type',
   apply: 'two-phase apply function',
+  defaults: 'column defaults function',
 };
 
 /**

@@ -16,6 +16,7 @@ import { linkWarnings } from '../config/linkWarnings.js';
 import { readRegionMigrations, type MigrationFile, type RegionMigrations } from './regionMigrations.js';
 import { migrationSection } from '../format/migrationSection.js';
 import { runRegion } from './runRegion.js';
+import { remoteWaitMessage, remoteWaits, type RegionProgress } from './rolloutOrder.js';
 import { planWaves, regionQueue, type Wave } from './planMigrations.js';
 import { bindServers, prepareBindings } from './serverBinding.js';
 
@@ -178,6 +179,26 @@ async function refuseDroppedData(region: Region, queue: readonly MigrationFile[]
   );
 }
 
+/** What a region outside the run has applied: read from its database (unreadable: the reason). */
+async function progressOf(region: Region, input: MigrateInput): Promise<RegionProgress> {
+  let migrations: RegionMigrations;
+  try {
+    migrations = await readRegionMigrations(input.dir, region.name);
+  } catch {
+    // its folder is checked when it is migrated; a region without history holds no step to wait for
+    return { region: region.name, migrations: { region: region.name, dir: input.dir, files: [], steps: [] }, applied: new Set() };
+  }
+  let client: pg.Client | undefined;
+  try {
+    client = await connectRegion(region, input.env, { purpose: 'migrate' });
+    return { region: region.name, migrations, applied: new Set((await appliedMigrations(client)).map((a) => a.name)) };
+  } catch (error) {
+    return { region: region.name, migrations, applied: undefined, unreadable: regionError(region.name, error).message };
+  } finally {
+    await client?.end().catch(() => undefined);
+  }
+}
+
 /**
  * Applies or reverts generated migrations on one or more regions. Files are
  * checked against residency.sum and secrets against the environment before
@@ -204,6 +225,8 @@ export async function migrateFleet(input: MigrateInput): Promise<RegionMigrateRe
   const prepared = new Map<string, PreparedSettings>();
   /** Links that fail to regions this run did not migrate: warnings. */
   const linkNotes = new Map<string, string>();
+  /** Regions whose queue stops before a remote file other regions must go first for: warnings. */
+  const rolloutNotes = new Map<string, string>();
   const fail = (target: Target, error: unknown) => {
     const wrapped =
       error instanceof ResidencyError
@@ -229,6 +252,17 @@ export async function migrateFleet(input: MigrateInput): Promise<RegionMigrateRe
       } catch (error) {
         fail(target, error);
         break;
+      }
+    }
+    // a rollout region by region: a step's remote files wait for every other region's local files (rolloutOrder.ts)
+    if (results.size === 0 && input.direction === 'up') {
+      const outside = input.config.regions.filter((r) => !targets.some((t) => t.region.name === r.name));
+      const others = outside.length === 0 ? [] : await Promise.all(outside.map((r) => progressOf(r, input)));
+      for (const target of targets) {
+        const wait = others.length === 0 ? undefined : remoteWaits(target.migrations, target.queue, others);
+        if (wait === undefined) continue;
+        target.queue = target.queue.slice(0, wait.index);
+        rolloutNotes.set(target.region.name, remoteWaitMessage(target.region.name, wait));
       }
     }
     if (results.size === 0 && input.dryRun) {
@@ -308,6 +342,7 @@ export async function migrateFleet(input: MigrateInput): Promise<RegionMigrateRe
       ...linkWarnings(t.region),
       ...(linkNotes.has(t.region.name) ? [linkNotes.get(t.region.name)!] : []),
       ...[preparedBudgetWarning(input.config, t.region.name, prepared)].filter((w) => w !== undefined),
+      ...(rolloutNotes.has(t.region.name) ? [rolloutNotes.get(t.region.name)!] : []),
     ],
   }));
 }

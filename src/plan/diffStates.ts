@@ -1,4 +1,5 @@
 import { entityKey, evolveShape, initialShape, type ApiShape } from './apiShape.js';
+import { codeId } from './planRegion.js';
 import type { ChangeOp, OpContext } from './ops/changeOp.js';
 import { addColumn } from './ops/addColumn.js';
 import { addEntity } from './ops/addEntity.js';
@@ -7,6 +8,7 @@ import { alterColumn, columnChanged } from './ops/alterColumn.js';
 import { grantAppRoles, revokeAppRoles } from './ops/appRoles.js';
 import { dropColumn } from './ops/dropColumn.js';
 import { dropEntity } from './ops/dropEntity.js';
+import { extendApi } from './ops/extendApi.js';
 import { addExtensions, dropExtensions } from './ops/extensions.js';
 import { changeLinkTimeouts } from './ops/linkTimeouts.js';
 import { removeRegion } from './ops/removeRegion.js';
@@ -107,7 +109,7 @@ export function diffStates(ctx: Omit<OpContext, 'newShapes'>): StateDiff {
     shapes[key] = evolveShape(deployedShape(full, old), entity, new Map(valid.map(([to, r]) => [to, r.from.name])));
     const addedRoles = to.appRoles.filter((r) => !from.appRoles.includes(r));
     const droppedRoles = from.appRoles.filter((r) => !to.appRoles.includes(r));
-    if (addedRoles.length > 0) push(grantAppRoles(full, entity, addedRoles));
+    if (addedRoles.length > 0) push(grantAppRoles(full, entity, addedRoles, old));
     if (droppedRoles.length > 0) push(revokeAppRoles(full, entity, droppedRoles));
   }
 
@@ -126,7 +128,13 @@ export function diffStates(ctx: Omit<OpContext, 'newShapes'>): StateDiff {
   for (const entity of ctx.newConfig.entities) {
     const key = entityKey(entity);
     const old = oldEntities.get(key);
-    push(replaceCode(full, functionsObject(full, entity, old === undefined ? undefined : deployedShape(full, old), shapes[key]!)));
+    const oldShape = old === undefined ? undefined : deployedShape(full, old);
+    const replaced = replaceCode(full, functionsObject(full, entity, oldShape, shapes[key]!));
+    const recorded = full.code[codeId(entity)];
+    // the functions stay (they name no column): a column added only extends the row type and the overloads
+    if (replaced === undefined && oldShape !== undefined && recorded !== undefined)
+      push(extendApi(full, entity, oldShape, shapes[key]!, recorded.file));
+    else push(replaced);
   }
   if (droppedSchemas.length > 0) push(dropSchemas(full, droppedSchemas));
   return { ops, shapes };

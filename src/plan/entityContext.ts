@@ -75,24 +75,27 @@ function buildEntityContext(_config: Config, entity: Entity, here: Region | unde
     eraseName: `${qualified(entity.schema, names.erase)}`,
     applyName: qualified(entity.schema, names.apply),
     tableName: qualified(entity.schema, entity.name),
+    detailsName: qualified(entity.schema, names.details),
     residentNames: entity.resident.map((c) => c.name),
     // a NULL for one of these keeps the owner's stored value
     residentDefaultNames: entity.resident.filter((c) => c.default !== undefined).map((c) => c.name),
     rowParamPositions: rowColumns.map((column) => position(column.name)),
     // one upsert_<entity> per arity: the first keeps its trailing defaults,
     // a later one takes every parameter (a shorter call is the older one's)
-    overloads: shape.arities.map((arity, i) => ({
-      params: params.slice(0, arity).map((p, index) => ({
-        column: paramColumnOf(p),
-        position: index + 1,
-        optional: i === 0 && p.optional,
-      })),
-      // the row's fields this overload sets, by name (not by position: see templates/functions/upsert.sql.hbs)
-      rowFields: rowColumns.flatMap((column) => {
-        const at = position(column.name);
-        return at > 0 && at <= arity && !column.retired ? [{ name: column.name, position: at }] : [];
-      }),
-    })),
+    overloads: shape.arities
+      .map((arity, i) => ({
+        params: params.slice(0, arity).map((p, index) => ({
+          column: paramColumnOf(p),
+          position: index + 1,
+          optional: i === 0 && p.optional,
+        })),
+        // the row's fields this overload sets, by name (not by position: see templates/functions/upsert.sql.hbs)
+        rowFields: rowColumns.flatMap((column) => {
+          const at = position(column.name);
+          return at > 0 && at <= arity && !column.retired ? [{ name: column.name, position: at }] : [];
+        }),
+      }))
+      .map((o) => ({ ...o, rowFieldChunks: chunks(o.rowFields, 50) })),
     // upsert_<entity>_many's checks of its JSON: the fields it takes, which
     // must be scalars or arrays, and which an update must give (absent and
     // null mean the same only for a column with a default)
@@ -110,6 +113,13 @@ function buildEntityContext(_config: Config, entity: Entity, here: Region | unde
     filterResidentNames: entity.resident.filter((c) => jsonKind(c.type) === 'scalar').map((c) => c.name),
     updateRequiredNames: [...entity.mirrored, ...entity.resident].filter((c) => c.default === undefined).map((c) => c.name),
   };
+}
+
+/** The list in runs of at most `size` (jsonb_build_object takes at most 100 arguments: 50 fields). */
+function chunks<T>(list: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  return out;
 }
 
 /**

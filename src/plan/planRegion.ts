@@ -121,7 +121,7 @@ export function applyId(entity: Pick<Entity, 'schema' | 'name'>): string {
  * tables, servers and extension those templates also create (`state`).
  * state.json records each by the hash of what rendered, so a new pg-residency
  * whose templates render them differently appends the step that replaces
- * them (planRuntime.ts).
+ * them (ops/replaceCode.ts).
  */
 export const RUNTIME_TEMPLATES = ['registry', 'two_phase'] as const;
 export type RuntimeTemplate = (typeof RUNTIME_TEMPLATES)[number];
@@ -144,7 +144,7 @@ export function codeId(entity: Pick<Entity, 'schema' | 'name'>): string {
 
 /**
  * An entity's functions in one region. They are replaced (CREATE OR REPLACE)
- * when the entity's columns, the fleet or the templates change (planDelta.ts).
+ * when the entity's columns, the fleet or the templates change (ops/replaceCode.ts).
  */
 export function codeBlock(config: Config, here: Region, entity: Entity, shape?: ApiShape): PlannedBlock {
   return {
@@ -154,13 +154,44 @@ export function codeBlock(config: Config, here: Region, entity: Entity, shape?: 
   };
 }
 
+/**
+ * Overloads of `upsert_<entity>` (all, or those from the `from`-th on): thin
+ * wrappers of the column-agnostic write, each created once and never replaced
+ * by a later step (a column added appends one; templates/upsert_overload.sql.hbs).
+ */
+export function overloadBlock(config: Config, here: Region, entity: Entity, shape?: ApiShape, from = 0): PlannedBlock {
+  const context = entityContext(config, entity, here, shape);
+  return {
+    template: 'upsert_overload',
+    context: { ...baseContext(config, here), entity: { ...context, overloads: context.overloads.slice(from) } },
+  };
+}
+
+/**
+ * The application roles' EXECUTE grants on an entity's API: their own block,
+ * so a role added or removed replaces no function (templates/function_grants.sql.hbs).
+ */
+export function functionGrantsBlock(
+  config: Config,
+  here: Region,
+  entity: Entity,
+  roles: readonly string[],
+  shape?: ApiShape,
+  overloadGrants = false,
+): PlannedBlock {
+  return {
+    template: 'function_grants',
+    context: { ...baseContext(config, here), entity: entityContext(config, entity, here, shape), roles, overloadGrants },
+  };
+}
+
 /** The id under which state.json records the reads every entity's read functions call (issue 21). */
 export const READS_ID = 'reads';
 
 /**
  * The reads across regions, once per region (templates/reads.sql.hbs): the
  * entities' get_<e>_many, count_<e>_by_region and find_<e> call them. They are
- * replaced (CREATE OR REPLACE) when their template changes (planDelta.ts).
+ * replaced (CREATE OR REPLACE) when their template changes (ops/replaceCode.ts).
  */
 export function readsBlock(config: Config, here: Region): PlannedBlock {
   return { template: 'reads', context: baseContext(config, here), marker: READS_ID };
@@ -234,7 +265,13 @@ export function planRegion(config: Config, regionName: string, options: PlanOpti
     migrations.push({
       slug: `functions_${entity.name}`,
       phase: 'remote',
-      blocks: [codeBlock(config, here, entity, options.shapes?.[entityKey(entity)])],
+      blocks: [
+        codeBlock(config, here, entity, options.shapes?.[entityKey(entity)]),
+        overloadBlock(config, here, entity, options.shapes?.[entityKey(entity)]),
+        ...(config.appRoles.length > 0
+          ? [functionGrantsBlock(config, here, entity, config.appRoles, options.shapes?.[entityKey(entity)])]
+          : []),
+      ],
     });
   }
   if (options.backfillFrom !== undefined) {

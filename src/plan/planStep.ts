@@ -31,6 +31,11 @@ export interface StepInput {
    * before it gets the upgrade appended (upgradeTwoPhase.ts).
    */
   readonly twoPhase: boolean;
+  /**
+   * When the step is generated (ISO 8601; default: now), one time for every
+   * region of a run: existing rows of a column added with a default like now() get it.
+   */
+  readonly generatedAt?: string;
 }
 
 export interface StepPlan {
@@ -74,6 +79,7 @@ export function planStep(input: StepInput): StepPlan {
     render: input.render,
     codeHash: input.codeHash,
     twoPhase: input.twoPhase,
+    generatedAt: input.generatedAt ?? new Date().toISOString(),
   });
   const refused: string[] = [];
   const valid = ops.filter((op) => {

@@ -47,6 +47,8 @@ export interface GenMigrationsInput {
   /** Allow steps that drop columns, entities or regions. */
   readonly allowDestructive?: boolean;
   readonly fs: GeneratedFs;
+  /** When the step is generated (default: now): existing rows of a column added with a default like now() get it. */
+  readonly now?: Date;
 }
 
 export interface RegionGenResult {
@@ -101,6 +103,8 @@ export async function genMigrations(input: GenMigrationsInput): Promise<RegionGe
   if (input.name !== undefined && !SLUG.test(input.name))
     throw new ResidencyError('CONFIG', `--name ${JSON.stringify(input.name)} must be a slug: lower-case letters, digits, "_" and "-"`);
   const to = fleetState(config);
+  // one time for every region of the step (defaultFill.ts)
+  const generatedAt = (input.now ?? new Date()).toISOString();
   const states = new Map<string, StateFile | undefined>(
     await Promise.all(
       config.regions.map(async (region) => {
@@ -203,6 +207,7 @@ export async function genMigrations(input: GenMigrationsInput): Promise<RegionGe
       codeHash,
       allowDestructive: input.allowDestructive ?? false,
       twoPhase: state.writes === 'two_phase',
+      generatedAt,
     });
     fleetShapes ??= delta.shapes;
     item.problems.push(...delta.refused.map((r) => `region ${JSON.stringify(region.name)}: ${r}`));

@@ -154,6 +154,11 @@ export const RULES = {
   },
   RV311: { name: 'link-session-without-tls', level: 'error', checks: 'a live session of the link role that is not TLS (pg_stat_ssl)' },
   RV401: { name: 'region-unreachable', level: 'error', checks: 'a region cannot reach another through its foreign server' },
+  RV402: {
+    name: 'rollout-in-progress',
+    level: 'warning',
+    checks: 'a region has generated migrations it has not applied yet: rows are compared once every region runs the same step',
+  },
 } as const satisfies Record<string, { name: string; level: 'error' | 'warning'; checks: string }>;
 
 export type RuleId = keyof typeof RULES;

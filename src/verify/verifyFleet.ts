@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Env } from '../config/expandEnv.js';
@@ -6,7 +6,7 @@ import type { Config, Region } from '../config/types.js';
 import { ResidencyError } from '../errors.js';
 import { CHECKSUMS_TABLE, MIGRATIONS_SCHEMA, MIGRATIONS_TABLE } from '../migrate/appliedMigrations.js';
 import { regionError } from '../migrate/connect.js';
-import { sha256 } from '../migrate/regionMigrations.js';
+import { readRegionMigrations, sha256 } from '../migrate/regionMigrations.js';
 import { selectRegions } from '../migrate/migrateFleet.js';
 import { qualified } from '../sql/quote.js';
 import { auditCatalog } from './catalogAudit.js';
@@ -80,7 +80,7 @@ async function expectedFor(
   session: RegionSession,
   region: string,
   dir: string,
-): Promise<{ applied: number; expected?: ExpectedObjects; skipped?: string }> {
+): Promise<{ applied: number; expected?: ExpectedObjects; skipped?: string; pending: string[] }> {
   const [present] = await session.query<{ migrations: boolean; sums: boolean }>(
     'SELECT to_regclass($1) IS NOT NULL AS migrations, to_regclass($2) IS NOT NULL AS sums',
     [qualified(MIGRATIONS_SCHEMA, MIGRATIONS_TABLE), qualified(MIGRATIONS_SCHEMA, CHECKSUMS_TABLE)],
@@ -91,24 +91,60 @@ async function expectedFor(
     `SELECT m.name, ${present.sums ? 'c.sha256' : 'NULL::text AS sha256'} FROM ${qualified(MIGRATIONS_SCHEMA, MIGRATIONS_TABLE)} m
        ${present.sums ? `LEFT JOIN ${qualified(MIGRATIONS_SCHEMA, CHECKSUMS_TABLE)} c ON c.name = m.name` : ''} ORDER BY m.run_on, m.id`,
   );
+  // the generated files not applied here yet: a rollout in progress (RV402)
+  const names = new Set(applied.map((a) => a.name));
+  const pending = (await readdir(join(dir, region)).catch(() => [] as string[]))
+    .filter((f) => f.endsWith('.sql') && !names.has(f.replace(/\.sql$/, '')))
+    .sort();
   const skipped = `objects made by the migrations (RV201 for them, RV202, RV207): ${join(dir, region)}/ does not hold the files this region applied`;
   let files: string[];
   try {
     files = await Promise.all(applied.map((a) => readFile(join(dir, region, `${a.name}.sql`), 'utf8')));
   } catch {
-    return { applied: applied.length, skipped };
+    return { applied: applied.length, skipped, pending };
   }
   // files of another fleet or history would expect other objects: only the applied bytes count
-  if (files.some((f, i) => applied[i]!.sha256 !== null && applied[i]!.sha256 !== sha256(f))) return { applied: applied.length, skipped };
+  if (files.some((f, i) => applied[i]!.sha256 !== null && applied[i]!.sha256 !== sha256(f)))
+    return { applied: applied.length, skipped, pending };
   try {
     const inOrder = applied.map((a, i) => ({ file: `${a.name}.sql`, content: files[i]! }));
-    return { applied: applied.length, expected: await expectedObjectsIn(join(dir, region), inOrder) };
+    return { applied: applied.length, expected: await expectedObjectsIn(join(dir, region), inOrder), pending };
   } catch (error) {
     return {
       applied: applied.length,
+      pending,
       skipped: `objects made by the migrations (RV201 for them, RV202, RV207): ${(error as Error).message}`,
     };
   }
+}
+
+/**
+ * The regions behind in a rollout: those with a file not applied of a step
+ * (by name, in state.json) that another region has applied a file of. A step
+ * generated and applied nowhere yet puts no region behind.
+ */
+async function regionsBehind(
+  regions: readonly { readonly region: string; readonly pending: readonly string[] }[],
+  dir: string,
+): Promise<{ name: string }[]> {
+  if (regions.every((r) => r.pending.length === 0)) return [];
+  const histories = await Promise.all(
+    regions.map(async (r) => {
+      const steps = await readRegionMigrations(dir, r.region).then(
+        (m) => m.steps,
+        () => [],
+      );
+      const pending = new Set(r.pending.map((f) => f.replace(/\.sql$/, '')));
+      return {
+        region: r.region,
+        started: new Set(steps.filter((s) => s.files.some((f) => !pending.has(f))).map((s) => s.name)),
+        unfinished: new Set(steps.filter((s) => s.files.some((f) => pending.has(f))).map((s) => s.name)),
+      };
+    }),
+  );
+  return histories
+    .filter((h) => [...h.unfinished].some((step) => histories.some((o) => o.region !== h.region && o.started.has(step))))
+    .map((h) => ({ name: h.region }));
 }
 
 /**
@@ -128,12 +164,16 @@ export async function verifyFleet(config: Config, env: Env, options: VerifyOptio
     options.regions === undefined || options.regions.length === 0 ? [...config.regions] : selectRegions(config, options.regions, false);
   const dir = options.dir ?? 'generated';
   const sessions = new Map<string, RegionSession>();
-  const partial = new Map<string, { applied: number; links: Link[]; skipped: string[]; findings: Finding[]; error?: ResidencyError }>();
+  const partial = new Map<
+    string,
+    { applied: number; pending?: string[]; links: Link[]; skipped: string[]; findings: Finding[]; error?: ResidencyError }
+  >();
   try {
     await Promise.all(
       selected.map(async (region: Region) => {
         const state = { applied: 0, links: [] as Link[], skipped: [] as string[], findings: [] as Finding[] } as {
           applied: number;
+          pending?: string[];
           links: Link[];
           skipped: string[];
           findings: Finding[];
@@ -143,8 +183,9 @@ export async function verifyFleet(config: Config, env: Env, options: VerifyOptio
         let session: RegionSession | undefined;
         try {
           session = await openSession(region, env, { readOnly: true });
-          const { applied, expected, skipped } = await expectedFor(session, region.name, dir);
+          const { applied, expected, skipped, pending } = await expectedFor(session, region.name, dir);
           state.applied = applied;
+          state.pending = pending;
           if (skipped) state.skipped.push(skipped);
           const catalog = await readCatalog(
             session,
@@ -166,10 +207,44 @@ export async function verifyFleet(config: Config, env: Env, options: VerifyOptio
       }),
     );
     let rows: EntityRows[] = [];
-    try {
-      rows = await auditRows(config, sessions);
-    } catch (error) {
-      for (const region of sessions.keys()) partial.get(region)!.error = wrap(region, error);
+    // a rollout in progress (migrate up --region, region by region): the regions
+    // behind have other columns than regions.yaml says; rows are compared once
+    // every region runs the same step
+    const behind = await regionsBehind(
+      selected.filter((r) => sessions.has(r.name)).map((r) => ({ region: r.name, pending: partial.get(r.name)!.pending ?? [] })),
+      dir,
+    );
+    for (const r of behind) {
+      const state = partial.get(r.name)!;
+      const pending = state.pending!;
+      // its columns are those of the steps it applied, not yet those regions.yaml names
+      state.findings = state.findings.filter((f) => f.rule !== 'RV203');
+      state.skipped.push('columns against regions.yaml (RV203): rollout in progress, steps not applied here yet');
+      state.findings.push({
+        rule: 'RV402',
+        name: RULES.RV402.name,
+        level: 'warning',
+        region: r.name,
+        object: `migrations ${pending[0]}`,
+        detail: `rollout in progress: regions ${behind.map((b) => `"${b.name}"`).join(', ')} behind ("${r.name}" has ${pending.length} generated file(s) not applied, from ${pending[0]})`,
+        fix: `run \`pg-residency migrate up --all\` (or \`migrate up --region ${r.name}\`); verify compares rows once every region runs the same step`,
+      });
+    }
+    if (behind.length > 0) {
+      for (const s of partial.values())
+        s.skipped.push(`rows (RV1xx): rollout in progress, regions ${behind.map((b) => `"${b.name}"`).join(', ')} behind`);
+    } else {
+      try {
+        rows = await auditRows(config, sessions);
+      } catch (error) {
+        for (const region of sessions.keys()) partial.get(region)!.error = wrap(region, error);
+        // the failed statement aborted each transaction: start them again, so the links are tested for what they are
+        await Promise.all(
+          [...sessions.values()].map((s) =>
+            s.query('ROLLBACK; BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY').catch(() => undefined),
+          ),
+        );
+      }
     }
     await Promise.all(
       [...sessions].map(async ([region, s]) => {

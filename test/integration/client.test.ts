@@ -68,6 +68,15 @@ test.serial('upsert in the home region, read from the others, rehome, erase: eac
   t.deepEqual(updated, { key: uuid, created: false, ownedHere: false }, 'written from aus, a non-owner');
   t.like(await people.get(uuid), { name: 'Da Queen II', note: 'second' });
 
+  // only the fields given are written (issue 18): a field left out keeps its value, null clears it
+  await people.upsert({ uuid, region: 'gbr', note: 'third' } as Identity, { region: 'usa' });
+  t.like(await people.get(uuid), { name: 'Da Queen II', note: 'third' }, 'name kept');
+  await people.upsert({ uuid, region: 'gbr', name: 'Da Queen III' });
+  t.like(await people.get(uuid), { name: 'Da Queen III', note: 'third' }, 'note kept');
+  await people.upsert({ uuid, region: 'gbr', note: null } as Identity);
+  t.like(await people.get(uuid), { name: 'Da Queen III', note: null }, 'null clears');
+  await people.upsert({ uuid, region: 'gbr', name: 'Da Queen II', note: 'second' });
+
   t.true(await people.rehome(uuid, 'aus'));
   t.false(await people.rehome(uuid, 'aus'), 'already there');
   t.deepEqual(await whereIs(uuid), {
@@ -110,10 +119,10 @@ test.serial('upsertMany writes rows of several owners in one call, and a key giv
 test.serial('errors carry the SQLSTATE, the region and whether to retry; nothing is written', async (t) => {
   const uuid = randomUUID();
   const unknown = await t.throwsAsync(people.upsert({ uuid, region: 'nowhere', name: 'X' }), { instanceOf: FleetCallError });
-  t.like(unknown, { code: 'CALL', sqlstate: 'RS001', region: 'usa', function: '"shared"."upsert_identity"', retryable: false });
+  t.like(unknown, { code: 'CALL', sqlstate: 'RS001', region: 'usa', function: '"shared"."upsert_identity_many"', retryable: false });
   t.is(
     unknown?.message,
-    'region "usa": "shared"."upsert_identity" failed with SQLSTATE RS001: unknown region "nowhere"; regions.yaml defines "usa", "gbr", "aus"',
+    'region "usa": "shared"."upsert_identity_many" failed with SQLSTATE RS001: unknown region "nowhere"; regions.yaml defines "usa", "gbr", "aus"',
   );
   t.true(unknown instanceof ResidencyError);
 
@@ -131,7 +140,7 @@ test.serial('errors carry the SQLSTATE, the region and whether to retry; nothing
   t.like(field, { sqlstate: 'RS008' });
   t.is(
     field?.message,
-    'region "gbr": "shared"."upsert_identity" failed with SQLSTATE RS008: shared.identity: unknown field "Name"; the columns are "uuid", "name", "region", "note", "created_on"',
+    'region "gbr": "shared"."upsert_identity_many" failed with SQLSTATE RS008: shared.identity: unknown field "Name"; the columns are "uuid", "name", "region", "note", "created_on"',
   );
 
   // a value PostgreSQL rejects is not repeated in the message

@@ -61,7 +61,7 @@ async function rowsOf(key: string) {
 const many = (region: string, rows: unknown) =>
   fleet.query(region, 'SELECT uuid, created FROM shared.upsert_identity_many($1)', [JSON.stringify(rows)]);
 
-test.serial('upsert_identity_many refuses unknown fields, wrong JSON types and fields missing on update, writing nothing', async (t) => {
+test.serial('upsert_identity_many refuses unknown fields and wrong JSON types, writing nothing', async (t) => {
   recordCase(t, 6);
   const known = randomUUID();
   await many('gbr', [{ uuid: known, region: 'usa', name: 'Known', note: 'n1' }]);
@@ -95,14 +95,6 @@ test.serial('upsert_identity_many refuses unknown fields, wrong JSON types and f
       'RS009',
       'identity: row 1: the field "created_on" does not hold a valid timestamp with time zone',
     ],
-    [
-      [
-        { uuid: fresh, region: 'usa', name: 'new rows may omit fields' },
-        { uuid: known, region: 'usa', note: 'n2' },
-      ],
-      'RS010',
-      `identity ${known} (row 2) exists and its field "name" is missing; to update, give every field without a default (null clears it)`,
-    ],
   ];
   for (const [rows, code, message] of cases) {
     t.deepEqual(await failure(many('aus', rows)), { code, message }, JSON.stringify(rows));
@@ -125,6 +117,34 @@ test.serial(
     t.deepEqual(await rowsOf(key), { usa: ['dir gbr set'], gbr: ['dir gbr set', 'leaf null'], aus: ['dir gbr set'] });
     const [kept] = await fleet.query('usa', 'SELECT created_on FROM shared.identity WHERE uuid = $1', [key]);
     t.deepEqual(kept?.created_on, created?.created_on, 'created_on (absent, or null: it has a default) kept its value');
+  },
+);
+
+test.serial(
+  'absent is not NULL (issue 18): a field left out keeps its value for a key that exists, in every caller; null clears it',
+  async (t) => {
+    const key = randomUUID();
+    await many('usa', [{ uuid: key, region: 'gbr', name: 'Ann', note: 'n1' }]);
+    // JSON without "name": kept in the owner's leaf; without "note": kept in every directory
+    t.deepEqual(await many('aus', [{ uuid: key, region: 'gbr', note: 'n2' }]), [{ uuid: key, created: false }]);
+    t.deepEqual(await rowsOf(key), { usa: ['dir gbr n2'], gbr: ['dir gbr n2', 'leaf Ann'], aus: ['dir gbr n2'] });
+    t.deepEqual(await many('gbr', [{ uuid: key, region: 'gbr', name: 'Bea' }]), [{ uuid: key, created: false }]);
+    t.deepEqual(await rowsOf(key), { usa: ['dir gbr n2'], gbr: ['dir gbr n2', 'leaf Bea'], aus: ['dir gbr n2'] });
+    // upsert_identity_rows gives every field: a NULL there clears a column without a default
+    await fleet.query(
+      'usa',
+      `SELECT * FROM shared.upsert_identity_rows(ARRAY[ROW($1::uuid, 'gbr', NULL, NULL, 'Cy')::shared.identity_row])`,
+      [key],
+    );
+    t.deepEqual(await rowsOf(key), { usa: ['dir gbr null'], gbr: ['dir gbr null', 'leaf Cy'], aus: ['dir gbr null'] });
+    // an explicit JSON null clears; a misspelled field is still refused
+    await many('aus', [{ uuid: key, region: 'gbr', name: null, note: 'n3' }]);
+    t.deepEqual(await rowsOf(key), { usa: ['dir gbr n3'], gbr: ['dir gbr n3', 'leaf null'], aus: ['dir gbr n3'] });
+    t.is((await failure(many('aus', [{ uuid: key, region: 'gbr', nmae: 'x' }]))).code, 'RS008');
+    // a new key without a field without a default: NULL, no error
+    const fresh = randomUUID();
+    t.deepEqual(await many('usa', [{ uuid: fresh, region: 'usa' }]), [{ uuid: fresh, created: true }]);
+    t.deepEqual(await rowsOf(fresh), { usa: ['dir usa null', 'leaf null'], gbr: ['dir usa null'], aus: ['dir usa null'] });
   },
 );
 

@@ -64,14 +64,16 @@ test("50 x 20: a function file's text is the same size as for 3 regions (within 
 // in the templates, not in every generated copy. Since then: issue 21's reads
 // (2.3 MB: their work once per region, three one-line wrappers per entity) and
 // issue 19's claims before reads and cancel handling in the write functions
-// (3.2 MB); the foreign partitions lost their comment line (-2.4 MB). 63.3 MB:
-// the bound is 64 MB until the write functions' shared parts move into the
-// runtime library (once per region, not per entity). Issue 18's manifest.json
-// (what each file creates, for verify: 1,000 foreign tables and 500 functions
-// a region) adds 3.9 MB: 67.2 MB, bound 68 MB.
-test('50 x 20: under 68 MB in total', (t) => {
+// (3.2 MB); the foreign partitions lost their comment line (-2.4 MB). 63.3 MB;
+// issue 18's column-agnostic write (fields, types and defaults read from the
+// catalog) and each entity's defaults function and rollout fill in its apply
+// (+1.5 MB): 64.8 MB. Issue 18's manifest.json (what each file creates, for
+// verify: 1,000 foreign tables and 500 functions a region) adds 3.9 MB:
+// 68.9 MB, bound 70 MB. The write functions' shared parts could move into the
+// runtime library (once per region, not per entity).
+test('50 x 20: under 70 MB in total', (t) => {
   const total = [...fifty.values()].reduce((a, b) => a + b, 0);
-  t.true(total < 68 * MB, `${(total / MB).toFixed(1)} MB`);
+  t.true(total < 70 * MB, `${(total / MB).toFixed(1)} MB`);
 });
 
 // Writes through dblink need only the foreign partition per remote region and

@@ -194,8 +194,8 @@ test('a destructive change is refused without --allow-destructive, naming it, an
   );
   t.deepEqual(mem.files, before);
   const allowed = await genMigrations({ ...input, allowDestructive: true, name: 'drop-note' });
-  t.deepEqual(allowed[0]!.destructive, ['usa/0012_drop_note_contract.sql: drop mirrored column "note" of shared.identity and its values']);
-  t.true(mem.files.get('gen/usa/0012_drop_note_contract.sql')!.includes('-- DESTRUCTIVE (generated with --allow-destructive):\n'));
+  t.deepEqual(allowed[0]!.destructive, ['usa/0011_drop_note_contract.sql: drop mirrored column "note" of shared.identity and its values']);
+  t.true(mem.files.get('gen/usa/0011_drop_note_contract.sql')!.includes('-- DESTRUCTIVE (generated with --allow-destructive):\n'));
 });
 
 test('a region upgraded from PostgreSQL 10 to 16 gets native functions and the version-gated server options; no table is rebuilt', async (t) => {

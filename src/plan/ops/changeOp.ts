@@ -1,4 +1,4 @@
-import type { Config, Entity, Region } from '../../config/types.js';
+import type { Column, Config, Entity, Region } from '../../config/types.js';
 import type { Phase } from '../../format/migrationFile.js';
 import type { ApiShape } from '../apiShape.js';
 import type { FleetState } from '../fleetState.js';
@@ -93,6 +93,11 @@ export interface OpContext {
   readonly codeHash: (blocks: readonly StepBlock[]) => string;
   /** Whether the recorded history already writes through dblink two-phase commit. */
   readonly twoPhase: boolean;
+  /**
+   * When the step is generated (ISO 8601), the same for every region: existing
+   * rows of a column added with a default like now() get this time (defaultFill.ts).
+   */
+  readonly generatedAt: string;
 }
 
 /** Renders a template with the region's base values (of the old config or the new one) and the given ones. */
@@ -125,6 +130,28 @@ export const CONTRACT_REMOTE: Target = { file: 'contract_remote' };
 /** A remote file of its own. */
 export function ownFile(slug: string, rank: number, lock: 'listed' | 'unlisted' | 'none' = 'none'): Target {
   return { file: 'own', slug, rank, lock };
+}
+
+/**
+ * A default like now() given in a step (addColumn, alterColumn): the local
+ * wave sets the time the step was generated, so rows written meanwhile by
+ * regions without the column match everywhere; the entity's functions file
+ * (remote wave, every region has the column then) sets the expression itself
+ * (templates/column_default.sql.hbs), first on up and last on down.
+ */
+export function deferredDefault(
+  ctx: OpContext,
+  entity: Entity,
+  table: { readonly schema: string; readonly name: string },
+  column: Column,
+  fillAt: string,
+): Contribution {
+  return {
+    target: ownFile(`functions_${entity.name}`, RANK.functions, 'unlisted'),
+    blocks: [renderIn(ctx, ctx.newConfig, 'column_default', { table, column, fillAt })],
+    change: `the default ${quoteName(column.name)} of ${entity.schema}.${entity.name} takes for new rows, once every region ran the local wave`,
+    rank: -2,
+  };
 }
 
 /** Ranks of files of their own: dropped functions first, then new entities' foreign tables, regions, servers, runtime, reads, functions. */

@@ -12,6 +12,8 @@ import {
   baseContext,
   codeBlock,
   codeId,
+  functionGrantsBlock,
+  overloadBlock,
   READS_ID,
   readsBlock,
   runtimeBlock,
@@ -181,12 +183,17 @@ export function readsObject(ctx: OpContext): CodeObject {
 
 /**
  * An entity's functions (remote file `functions_<entity>`): created whole for
- * a new entity; replaced in place (CREATE OR REPLACE, under the registry
- * lock) when its columns, the fleet or the templates render them differently.
- * The row type changes first (the SQL function bodies are checked against
- * it); a step that appends parameters adds an overload, which down drops; down
- * restores the row type, then the functions as the recorded file created them.
- * A column renamed in the step is renamed between the two (see renameColumn.ts).
+ * a new entity, then its `upsert_<entity>` overloads and the app_roles'
+ * grants (blocks of their own, outside the hash: a role or a column replaces
+ * no function); replaced in place (CREATE OR REPLACE, under the registry
+ * lock) when the fleet or the templates render them differently. The row
+ * type changes first (the SQL function bodies are checked against it), the
+ * overloads follow the new functions; a step that appends parameters adds an
+ * overload, which down drops; down restores the row type, then the functions
+ * as the recorded file created them. A column renamed in the step is renamed
+ * between the two (see renameColumn.ts). A step that only extends the API
+ * (a column added: the functions read their fields from the row type) is
+ * extendApi.ts.
  */
 export function functionsObject(ctx: OpContext, entity: Entity, oldShape: ApiShape | undefined, newShape: ApiShape): CodeObject {
   const key = entityKey(entity);
@@ -207,7 +214,15 @@ export function functionsObject(ctx: OpContext, entity: Entity, oldShape: ApiSha
       return { up };
     },
     replace: (functions, deployed) => {
-      if (deployed === undefined) return [functions];
+      const overloads = ctx.render(newConfig, overloadBlock(newConfig, here, entity, newShape));
+      if (deployed === undefined)
+        return [
+          functions,
+          overloads,
+          ...(newConfig.appRoles.length > 0
+            ? [ctx.render(newConfig, functionGrantsBlock(newConfig, here, entity, newConfig.appRoles, newShape))]
+            : []),
+        ];
       const before = oldShape!;
       const context = () => ({ ...baseContext(newConfig, here), entity: entityContext(newConfig, entity, here, newShape) });
       const added = newShape.row.slice(before.row.length);
@@ -229,7 +244,7 @@ export function functionsObject(ctx: OpContext, entity: Entity, oldShape: ApiSha
       // after what restores the old functions on down, before the new ones on up
       return [
         { up: '', down: joinSql(deployed.up, dropNew), template: 'functions', rank: -1 },
-        { up: joinSql(rowUp.up, functions.up), down: joinSql(dropReads, rowDown.up), template: 'functions', rank: 1 },
+        { up: joinSql(rowUp.up, functions.up, overloads.up), down: joinSql(dropReads, rowDown.up), template: 'functions', rank: 1 },
       ];
     },
     change: (file) =>

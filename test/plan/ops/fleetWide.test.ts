@@ -9,18 +9,21 @@ import { fleetYaml, opContext, sql } from './opContext.js';
 test('app roles: USAGE and SELECT granted in expand, revoked in contract', async (t) => {
   const ctx = await opContext(fleetYaml(), fleetYaml({ appRoles: ['app'] }));
   const entity = ctx.to.entities[0]!;
-  const grant = grantAppRoles(ctx, entity, ['app']).render();
+  const grant = grantAppRoles(ctx, entity, ['app'], ctx.from.entities[0]!).render();
   t.deepEqual(
     grant.map((p) => p.target.file),
     ['expand'],
   );
   t.regex(sql(grant, 'up'), /GRANT USAGE ON SCHEMA "shared" TO "app";/);
+  // the functions' EXECUTE is granted by a block of its own: no function replaced
+  t.regex(sql(grant, 'up'), /GRANT EXECUTE ON FUNCTION "shared"\."upsert_identity_many"\(jsonb\)/);
   const revoke = revokeAppRoles(await opContext(fleetYaml({ appRoles: ['app'] }), fleetYaml()), entity, ['app']).render();
   t.deepEqual(
     revoke.map((p) => p.target.file),
     ['contract'],
   );
   t.regex(sql(revoke, 'up'), /REVOKE USAGE ON SCHEMA "shared" FROM "app";/);
+  t.regex(sql(revoke, 'up'), /REVOKE EXECUTE ON FUNCTION "shared"\."upsert_identity_many"\(jsonb\)/);
 });
 
 test('extensions, schemas and timeouts: created in expand, dropped in contract', async (t) => {

@@ -68,6 +68,7 @@ export async function opContext(fromYaml: string, toYaml: string, region = 'usa'
     }),
     codeHash,
     twoPhase: true,
+    generatedAt: '2026-01-01T00:00:00.000Z',
     ...extra,
   };
 }

@@ -9,14 +9,11 @@
 SET LOCAL lock_timeout = '2500ms';
 SET LOCAL statement_timeout = '30s';
 
--- Calls lock the registry before they build a row of the entity's row type:
--- holding it, no call in flight meets the type half-changed.
+-- Calls lock the registry first: no call in flight meets a table or type half-changed.
 LOCK TABLE "residency"."regions" IN ACCESS EXCLUSIVE MODE;
 
--- Added without a default first, so no version rewrites the table; the
--- default then applies to new rows.
-ALTER TABLE "shared"."identity" ADD COLUMN "tier" text;
-ALTER TABLE "shared"."identity" ALTER COLUMN "tier" SET DEFAULT 'basic';
+-- Existing rows take the default, stored once in the catalog (PostgreSQL 11+: no rewrite).
+ALTER TABLE "shared"."identity" ADD COLUMN "tier" text DEFAULT 'basic';
 
 -- Down Migration
 SET LOCAL lock_timeout = '2500ms';

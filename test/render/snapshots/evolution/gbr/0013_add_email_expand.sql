@@ -9,12 +9,9 @@
 SET LOCAL lock_timeout = '2500ms';
 SET LOCAL statement_timeout = '30s';
 
--- Calls lock the registry before they build a row of the entity's row type:
--- holding it, no call in flight meets the type half-changed.
+-- Calls lock the registry first: no call in flight meets a table or type half-changed.
 LOCK TABLE "residency"."regions" IN ACCESS EXCLUSIVE MODE;
 
--- Added without a default first, so no version rewrites the table; the
--- default then applies to new rows.
 ALTER TABLE "shared"."identity_details" ADD COLUMN "email" text;
 -- ANALYZE would copy samples of other regions' personal data here.
 ALTER TABLE ONLY "shared"."identity_details" ALTER COLUMN "email" SET STATISTICS 0;

@@ -9,14 +9,26 @@
 SET LOCAL lock_timeout = '2500ms';
 SET LOCAL statement_timeout = '30s';
 
--- Calls lock the registry before they build a row of the entity's row type:
--- holding it, no call in flight meets the type half-changed.
+-- Calls lock the registry first: no call in flight meets a table or type half-changed.
 LOCK TABLE "residency"."regions" IN ACCESS EXCLUSIVE MODE;
 
--- Added without a default first, so no version rewrites the table; the
--- default then applies to new rows.
 ALTER TABLE "shared"."identity" ADD COLUMN "tier" text;
 ALTER TABLE "shared"."identity" ALTER COLUMN "tier" SET DEFAULT 'basic';
+DO $function$
+DECLARE
+  _rsd_n bigint;
+  _rsd_done bigint := 0;
+BEGIN
+  LOOP
+    UPDATE ONLY "shared"."identity" SET "tier" = 'basic'
+      WHERE ctid = ANY (ARRAY(SELECT ctid FROM ONLY "shared"."identity" WHERE "tier" IS NULL LIMIT 10000));
+    GET DIAGNOSTICS _rsd_n = ROW_COUNT;
+    EXIT WHEN _rsd_n = 0;
+    _rsd_done := _rsd_done + _rsd_n;
+    RAISE NOTICE '% rows of %.% filled with the default of %', _rsd_done, 'shared', 'identity', 'tier';
+  END LOOP;
+END
+$function$;
 
 -- Down Migration
 SET LOCAL lock_timeout = '2500ms';

@@ -68,6 +68,7 @@ DECLARE
   _rsd_count bigint;
   _rsd_want bigint;
   _rsd_out jsonb := '{}';
+  _rsd_fill jsonb := '{}';
 BEGIN
   PERFORM "residency"."claim"('billing' || '.' || 'account',
     ARRAY(SELECT e->'x'->>'id' FROM jsonb_array_elements(COALESCE(part->'rows', '[]') || COALESCE(part->'sync', '[]')) e
@@ -87,10 +88,15 @@ BEGIN
   END IF;
 
   IF part ? 'rows' THEN
+    IF EXISTS (SELECT FROM jsonb_array_elements(part->'rows') e, pg_attribute a WHERE a.atthasdef AND NOT a.attisdropped
+        AND (a.attrelid = '"billing"."account"'::regclass OR (e ? 'p' AND a.attrelid = '"billing"."account_details"'::regclass))
+        AND a.attname <> 'id' AND NOT (e->'x') ? a.attname::text) THEN
+      _rsd_fill := "billing"."account_defaults"();
+    END IF;
     _rsd_want := (SELECT count(*) FROM jsonb_array_elements(part->'rows') e WHERE NOT e ? 'e');
     IF _rsd_want > 0 THEN
       INSERT INTO "billing"."account"
-        SELECT (jsonb_populate_record(NULL::"billing"."account", e->'x')).*
+        SELECT (jsonb_populate_record(NULL::"billing"."account", _rsd_fill || (e->'x'))).*
         FROM jsonb_array_elements(part->'rows') e WHERE NOT e ? 'e'
         ON CONFLICT DO NOTHING;
       GET DIAGNOSTICS _rsd_count = ROW_COUNT;
@@ -114,7 +120,7 @@ BEGIN
       GET DIAGNOSTICS _rsd_count = ROW_COUNT;
       IF _rsd_count < _rsd_want THEN
         INSERT INTO "billing"."account"
-          SELECT (jsonb_populate_record(NULL::"billing"."account", e->'x')).*
+          SELECT (jsonb_populate_record(NULL::"billing"."account", _rsd_fill || (e->'x'))).*
           FROM jsonb_array_elements(part->'rows') e
           WHERE e ? 'e' AND NOT EXISTS (SELECT FROM "billing"."account" m
             WHERE m."id" = (e->'x'->>'id')::bigint)
@@ -135,7 +141,7 @@ BEGIN
       RETURNING p.k, l AS old
     )
     INSERT INTO "aus"."account_details"
-      SELECT (jsonb_populate_record(COALESCE(d.old, NULL::"aus"."account_details"), p.x)).*
+      SELECT (jsonb_populate_record(COALESCE(d.old, jsonb_populate_record(NULL::"aus"."account_details", _rsd_fill)), p.x)).*
       FROM p LEFT JOIN d ON d.k = p.k
       WHERE p.personal AND p.x->>'home' = 'aus';
   END IF;
@@ -171,6 +177,21 @@ BEGIN
   RETURN _rsd_out;
 END
 $function$;
+
+CREATE FUNCTION "billing"."account_defaults"() RETURNS jsonb
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  _rsd_out jsonb;
+BEGIN
+  EXECUTE (SELECT 'SELECT jsonb_build_object()' || COALESCE(string_agg(format(' || jsonb_build_object(%L, %s)', a.attname, pg_get_expr(d.adbin, d.adrelid)), ''), '')
+    FROM pg_attrdef d JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
+    WHERE d.adrelid IN ('"billing"."account"'::regclass, '"billing"."account_details"'::regclass)
+      AND NOT a.attisdropped AND a.attname <> 'id') INTO _rsd_out;
+  RETURN _rsd_out;
+END
+$function$;
+REVOKE ALL ON FUNCTION "billing"."account_defaults"() FROM PUBLIC;
 REVOKE ALL ON FUNCTION "billing"."apply_account"(jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION "billing"."apply_account"(jsonb) TO "residency_link";
 SELECT "residency"."guard_functions"('billing', 'account', true);
@@ -181,6 +202,7 @@ SET LOCAL lock_timeout = '1000ms';
 SET LOCAL statement_timeout = '20s';
 
 -- pg-residency-begin: apply billing.account
+DROP FUNCTION "billing"."account_defaults"();
 DROP FUNCTION "billing"."apply_account"(jsonb);
 -- pg-residency-end: apply billing.account
 

@@ -67,6 +67,7 @@ DECLARE
   _rsd_count bigint;
   _rsd_want bigint;
   _rsd_out jsonb := '{}';
+  _rsd_fill jsonb := '{}';
 BEGIN
   PERFORM "residency"."claim"('shared' || '.' || 'identity',
     ARRAY(SELECT e->'x'->>'uuid' FROM jsonb_array_elements(COALESCE(part->'rows', '[]') || COALESCE(part->'sync', '[]')) e
@@ -86,10 +87,15 @@ BEGIN
   END IF;
 
   IF part ? 'rows' THEN
+    IF EXISTS (SELECT FROM jsonb_array_elements(part->'rows') e, pg_attribute a WHERE a.atthasdef AND NOT a.attisdropped
+        AND (a.attrelid = '"shared"."identity"'::regclass OR (e ? 'p' AND a.attrelid = '"shared"."identity_details"'::regclass))
+        AND a.attname <> 'uuid' AND NOT (e->'x') ? a.attname::text) THEN
+      _rsd_fill := "shared"."identity_defaults"();
+    END IF;
     _rsd_want := (SELECT count(*) FROM jsonb_array_elements(part->'rows') e WHERE NOT e ? 'e');
     IF _rsd_want > 0 THEN
       INSERT INTO "shared"."identity"
-        SELECT (jsonb_populate_record(NULL::"shared"."identity", e->'x')).*
+        SELECT (jsonb_populate_record(NULL::"shared"."identity", _rsd_fill || (e->'x'))).*
         FROM jsonb_array_elements(part->'rows') e WHERE NOT e ? 'e'
         ON CONFLICT DO NOTHING;
       GET DIAGNOSTICS _rsd_count = ROW_COUNT;
@@ -113,7 +119,7 @@ BEGIN
       GET DIAGNOSTICS _rsd_count = ROW_COUNT;
       IF _rsd_count < _rsd_want THEN
         INSERT INTO "shared"."identity"
-          SELECT (jsonb_populate_record(NULL::"shared"."identity", e->'x')).*
+          SELECT (jsonb_populate_record(NULL::"shared"."identity", _rsd_fill || (e->'x'))).*
           FROM jsonb_array_elements(part->'rows') e
           WHERE e ? 'e' AND NOT EXISTS (SELECT FROM "shared"."identity" m
             WHERE m."uuid" = (e->'x'->>'uuid')::uuid)
@@ -134,7 +140,7 @@ BEGIN
       RETURNING p.k, l AS old
     )
     INSERT INTO "usa"."identity_details"
-      SELECT (jsonb_populate_record(COALESCE(d.old, NULL::"usa"."identity_details"), p.x)).*
+      SELECT (jsonb_populate_record(COALESCE(d.old, jsonb_populate_record(NULL::"usa"."identity_details", _rsd_fill)), p.x)).*
       FROM p LEFT JOIN d ON d.k = p.k
       WHERE p.personal AND p.x->>'region' = 'usa';
   END IF;
@@ -170,6 +176,21 @@ BEGIN
   RETURN _rsd_out;
 END
 $function$;
+
+CREATE FUNCTION "shared"."identity_defaults"() RETURNS jsonb
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  _rsd_out jsonb;
+BEGIN
+  EXECUTE (SELECT 'SELECT jsonb_build_object()' || COALESCE(string_agg(format(' || jsonb_build_object(%L, %s)', a.attname, pg_get_expr(d.adbin, d.adrelid)), ''), '')
+    FROM pg_attrdef d JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
+    WHERE d.adrelid IN ('"shared"."identity"'::regclass, '"shared"."identity_details"'::regclass)
+      AND NOT a.attisdropped AND a.attname <> 'uuid') INTO _rsd_out;
+  RETURN _rsd_out;
+END
+$function$;
+REVOKE ALL ON FUNCTION "shared"."identity_defaults"() FROM PUBLIC;
 REVOKE ALL ON FUNCTION "shared"."apply_identity"(jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION "shared"."apply_identity"(jsonb) TO "residency_link";
 SELECT "residency"."guard_functions"('shared', 'identity', true);
@@ -180,6 +201,7 @@ SET LOCAL lock_timeout = '1000ms';
 SET LOCAL statement_timeout = '20s';
 
 -- pg-residency-begin: apply shared.identity
+DROP FUNCTION "shared"."identity_defaults"();
 DROP FUNCTION "shared"."apply_identity"(jsonb);
 -- pg-residency-end: apply shared.identity
 

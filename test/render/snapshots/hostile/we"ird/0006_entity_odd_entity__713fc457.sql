@@ -61,6 +61,7 @@ DECLARE
   _rsd_count bigint;
   _rsd_want bigint;
   _rsd_out jsonb := '{}';
+  _rsd_fill jsonb := '{}';
 BEGIN
   PERFORM "residency"."claim"('My Schema' || '.' || 'Odd "Entity"',
     ARRAY(SELECT e->'x'->>'Key "Col"' FROM jsonb_array_elements(COALESCE(part->'rows', '[]') || COALESCE(part->'sync', '[]')) e
@@ -80,10 +81,15 @@ BEGIN
   END IF;
 
   IF part ? 'rows' THEN
+    IF EXISTS (SELECT FROM jsonb_array_elements(part->'rows') e, pg_attribute a WHERE a.atthasdef AND NOT a.attisdropped
+        AND (a.attrelid = '"My Schema"."Odd ""Entity"""'::regclass OR (e ? 'p' AND a.attrelid = '"My Schema"."Odd ""Entity""_details"'::regclass))
+        AND a.attname <> 'Key "Col"' AND NOT (e->'x') ? a.attname::text) THEN
+      _rsd_fill := "My Schema"."Odd ""Entity""_defaults"();
+    END IF;
     _rsd_want := (SELECT count(*) FROM jsonb_array_elements(part->'rows') e WHERE NOT e ? 'e');
     IF _rsd_want > 0 THEN
       INSERT INTO "My Schema"."Odd ""Entity"""
-        SELECT (jsonb_populate_record(NULL::"My Schema"."Odd ""Entity""", e->'x')).*
+        SELECT (jsonb_populate_record(NULL::"My Schema"."Odd ""Entity""", _rsd_fill || (e->'x'))).*
         FROM jsonb_array_elements(part->'rows') e WHERE NOT e ? 'e'
         ON CONFLICT DO NOTHING;
       GET DIAGNOSTICS _rsd_count = ROW_COUNT;
@@ -107,7 +113,7 @@ BEGIN
       GET DIAGNOSTICS _rsd_count = ROW_COUNT;
       IF _rsd_count < _rsd_want THEN
         INSERT INTO "My Schema"."Odd ""Entity"""
-          SELECT (jsonb_populate_record(NULL::"My Schema"."Odd ""Entity""", e->'x')).*
+          SELECT (jsonb_populate_record(NULL::"My Schema"."Odd ""Entity""", _rsd_fill || (e->'x'))).*
           FROM jsonb_array_elements(part->'rows') e
           WHERE e ? 'e' AND NOT EXISTS (SELECT FROM "My Schema"."Odd ""Entity""" m
             WHERE m."Key ""Col""" = (e->'x'->>'Key "Col"')::text)
@@ -128,7 +134,7 @@ BEGIN
       RETURNING p.k, l AS old
     )
     INSERT INTO "we""ird"."Odd ""Entity""_details"
-      SELECT (jsonb_populate_record(COALESCE(d.old, NULL::"we""ird"."Odd ""Entity""_details"), p.x)).*
+      SELECT (jsonb_populate_record(COALESCE(d.old, jsonb_populate_record(NULL::"we""ird"."Odd ""Entity""_details", _rsd_fill)), p.x)).*
       FROM p LEFT JOIN d ON d.k = p.k
       WHERE p.personal AND p.x->>'Home Region' = 'we"ird';
   END IF;
@@ -164,6 +170,21 @@ BEGIN
   RETURN _rsd_out;
 END
 $function$;
+
+CREATE FUNCTION "My Schema"."Odd ""Entity""_defaults"() RETURNS jsonb
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  _rsd_out jsonb;
+BEGIN
+  EXECUTE (SELECT 'SELECT jsonb_build_object()' || COALESCE(string_agg(format(' || jsonb_build_object(%L, %s)', a.attname, pg_get_expr(d.adbin, d.adrelid)), ''), '')
+    FROM pg_attrdef d JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
+    WHERE d.adrelid IN ('"My Schema"."Odd ""Entity"""'::regclass, '"My Schema"."Odd ""Entity""_details"'::regclass)
+      AND NOT a.attisdropped AND a.attname <> 'Key "Col"') INTO _rsd_out;
+  RETURN _rsd_out;
+END
+$function$;
+REVOKE ALL ON FUNCTION "My Schema"."Odd ""Entity""_defaults"() FROM PUBLIC;
 REVOKE ALL ON FUNCTION "My Schema"."apply_Odd ""Entity"""(jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION "My Schema"."apply_Odd ""Entity"""(jsonb) TO "link ""role""";
 SELECT "residency"."guard_functions"('My Schema', 'Odd "Entity"', true);
@@ -174,6 +195,7 @@ SET LOCAL lock_timeout = '2500ms';
 SET LOCAL statement_timeout = '30s';
 
 -- pg-residency-begin: apply My Schema.Odd "Entity"
+DROP FUNCTION "My Schema"."Odd ""Entity""_defaults"();
 DROP FUNCTION "My Schema"."apply_Odd ""Entity"""(jsonb);
 -- pg-residency-end: apply My Schema.Odd "Entity"
 

@@ -11,8 +11,7 @@
 SET LOCAL lock_timeout = '2500ms';
 SET LOCAL statement_timeout = '30s';
 
--- Calls lock the registry before they build a row of the entity's row type:
--- holding it, no call in flight meets the type half-changed.
+-- Calls lock the registry first: no call in flight meets a table or type half-changed.
 LOCK TABLE "residency"."regions" IN ACCESS EXCLUSIVE MODE;
 
 -- Region 'can' leaves the fleet. Refused while it still owns

@@ -1,0 +1,65 @@
+import type { MigrationFile, RegionMigrations } from './regionMigrations.js';
+
+/** What a region outside the run has applied (or why that is unknown). */
+export interface RegionProgress {
+  readonly region: string;
+  readonly migrations: RegionMigrations;
+  /** Names of the applied migrations; undefined when the region could not be read. */
+  readonly applied: ReadonlySet<string> | undefined;
+  /** Why the region could not be read. */
+  readonly unreadable?: string;
+}
+
+/** A remote file of a region's queue that must wait for other regions' local wave. */
+export interface RemoteWait {
+  /** Its position in the queue: the files before it may run. */
+  readonly index: number;
+  readonly file: MigrationFile;
+  readonly step: string;
+  /** The regions that have not run the step's local files, each with why when it could not be read. */
+  readonly behind: readonly { readonly region: string; readonly why?: string }[];
+}
+
+/**
+ * The order of a rollout region by region (`migrate up --region`), the same
+ * as `--all` keeps with its waves: a step's remote files (functions that
+ * accept a new column, foreign tables that read one) run in a region only
+ * once every region has run the step's local files (the column exists
+ * everywhere). So a canary region never accepts a value another region would
+ * drop. Returns the first remote file of the queue that must wait, and for
+ * whom; undefined when the whole queue may run. A region's first step (its
+ * creation) never waits: the others may not exist yet. Pure.
+ * @example remoteWaits(usa, queue, [gbr, aus]) // { index: 1, step: 'add-phone', behind: [{ region: 'gbr' }], ... }
+ */
+export function remoteWaits(
+  target: RegionMigrations,
+  queue: readonly MigrationFile[],
+  others: readonly RegionProgress[],
+): RemoteWait | undefined {
+  const stepOf = new Map<string, { name: string; first: boolean }>();
+  target.steps.forEach((s, i) => {
+    for (const f of s.files) stepOf.set(f, { name: s.name, first: i === 0 });
+  });
+  for (const [index, file] of queue.entries()) {
+    if (file.phase !== 'remote') continue;
+    const step = stepOf.get(file.name);
+    if (step === undefined || step.first) continue;
+    const behind = others.flatMap((o) => {
+      const theirs = [...o.migrations.steps].reverse().find((s) => s.name === step.name);
+      if (theirs === undefined) return [];
+      const local = o.migrations.files.filter((f) => f.phase === 'local' && theirs.files.includes(f.name));
+      if (local.length === 0) return [];
+      if (o.applied === undefined) return [{ region: o.region, why: o.unreadable ?? 'it could not be read' }];
+      return local.some((f) => !o.applied!.has(f.name)) ? [{ region: o.region }] : [];
+    });
+    if (behind.length > 0) return { index, file, step: step.name, behind };
+  }
+  return undefined;
+}
+
+/** The warning for a queue stopped before a remote file: which regions must go first, and the command. */
+export function remoteWaitMessage(region: string, wait: RemoteWait): string {
+  const names = wait.behind.map((b) => `"${b.region}"${b.why === undefined ? '' : ` (${b.why})`}`).join(', ');
+  const flags = wait.behind.map((b) => `--region ${b.region}`).join(' ');
+  return `rollout in progress: region "${region}" ran step "${wait.step}" up to its remote wave; ${wait.file.file} waits until ${names} ran the step's local wave (so that no region accepts a column another region does not have yet). Run \`pg-residency migrate up ${flags}\` (or --all), then \`pg-residency migrate up --region ${region}\` again`;
+}

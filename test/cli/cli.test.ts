@@ -76,9 +76,9 @@ test('gen-migrations --json lists the files written per region', async (t) => {
   t.deepEqual(
     r.json.regions.map((g) => [g.region, g.status, (g.files as string[]).length]),
     [
-      ['usa', 'written', 12],
-      ['gbr', 'written', 12],
-      ['aus', 'written', 12],
+      ['usa', 'written', 13],
+      ['gbr', 'written', 13],
+      ['aus', 'written', 13],
     ],
   );
   t.deepEqual((r.json.regions[0]!.files as string[]).slice(0, 2), ['usa/0001_extensions.sql', 'usa/0002_schemas.sql']);

@@ -177,9 +177,9 @@ test('the packed package installs without the embedded servers; a program import
   });
   t.deepEqual(JSON.parse(stdout), {
     generated: [
-      ['usa', 'written', 12],
-      ['gbr', 'written', 12],
-      ['aus', 'written', 12],
+      ['usa', 'written', 13],
+      ['gbr', 'written', 13],
+      ['aus', 'written', 13],
     ],
     migrated: [
       ['usa', 'applied', 10],

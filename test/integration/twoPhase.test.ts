@@ -149,10 +149,15 @@ test.serial(
       await younger.query("SET residency.test_pause = 'before_decision'; SET residency.test_pause_seconds = '1.5'");
       const youngerCall = younger.query("SELECT * FROM shared.upsert_identity($1, 'Younger', 'gbr', 'younger')", [key]);
       await waitForPause(fleet, 'gbr');
-      t.deepEqual((await youngerCall).rows, [{ uuid: key, created: true, owned_here: true }]);
-      t.deepEqual((await olderCall).rows, [{ uuid: key, created: false, owned_here: false }]);
-      const took = performance.now() - started;
-      t.true(took > 2000, `aus waited for gbr's decision (${Math.round(took)} ms)`);
+      const doneAt = (call: typeof olderCall) => call.then((r) => ({ rows: r.rows, at: performance.now() - started }));
+      const [youngerDone, olderDone] = await Promise.all([doneAt(youngerCall), doneAt(olderCall)]);
+      t.deepEqual(youngerDone.rows, [{ uuid: key, created: true, owned_here: true }]);
+      t.deepEqual(olderDone.rows, [{ uuid: key, created: false, owned_here: false }]);
+      // aus returned only after gbr's decision (gbr's call returns right after it)
+      t.true(
+        olderDone.at >= youngerDone.at,
+        `aus waited for gbr's decision (aus ${Math.round(olderDone.at)} ms, gbr ${Math.round(youngerDone.at)} ms)`,
+      );
       t.deepEqual(await rowsOf(key), everywhere(['dir gbr older'], 'gbr', 'Older'));
     }
     // and without a pause: at most one creates, every loser says 40001, every region agrees

@@ -319,6 +319,6 @@ function renderStepFile(
   });
   // the registry lock is a prelude: taken before any DDL in both directions
   // (as a block it would run last on down, which reverses the blocks)
-  const prelude = file.lock === 'none' ? timeouts : { up: `${timeouts.up}\n\n${lock.up}`, down: `${timeouts.down}\n\n${lock.down}` };
+  const prelude = file.lock === 'none' ? timeouts : { up: `${timeouts.up}\n${lock.up}`, down: `${timeouts.down}\n${lock.down}` };
   return header + composeBlocks(file.blocks, prelude);
 }

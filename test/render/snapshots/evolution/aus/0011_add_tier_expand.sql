@@ -8,8 +8,6 @@
 -- Up Migration
 SET LOCAL lock_timeout = '2500ms';
 SET LOCAL statement_timeout = '30s';
-
--- Calls lock the registry first: no call in flight meets a table or type half-changed.
 LOCK TABLE "residency"."regions" IN ACCESS EXCLUSIVE MODE;
 
 -- Existing rows take the default, stored once in the catalog (PostgreSQL 11+: no rewrite).
@@ -18,7 +16,6 @@ ALTER TABLE "shared"."identity" ADD COLUMN "tier" text DEFAULT 'basic';
 -- Down Migration
 SET LOCAL lock_timeout = '2500ms';
 SET LOCAL statement_timeout = '30s';
-
 LOCK TABLE "residency"."regions" IN ACCESS EXCLUSIVE MODE;
 
 ALTER TABLE "shared"."identity" DROP COLUMN "tier";

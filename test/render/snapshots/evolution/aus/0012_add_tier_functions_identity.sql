@@ -8,8 +8,6 @@
 -- Up Migration
 SET LOCAL lock_timeout = '2500ms';
 SET LOCAL statement_timeout = '30s';
-
--- Calls lock the registry first: no call in flight meets a table or type half-changed.
 LOCK TABLE "residency"."regions" IN ACCESS EXCLUSIVE MODE;
 
 -- The row type keeps its identity (functions and their cached plans refer to it):
@@ -36,7 +34,6 @@ SELECT "residency"."guard_functions"('shared', 'identity', false);
 -- Down Migration
 SET LOCAL lock_timeout = '2500ms';
 SET LOCAL statement_timeout = '30s';
-
 LOCK TABLE "residency"."regions" IN ACCESS EXCLUSIVE MODE;
 
 DROP FUNCTION "shared"."upsert_identity"(uuid, text, text, text, timestamptz, text);

@@ -8,8 +8,6 @@
 -- Up Migration
 SET LOCAL lock_timeout = '2500ms';
 SET LOCAL statement_timeout = '30s';
-
--- Calls lock the registry first: no call in flight meets a table or type half-changed.
 LOCK TABLE "residency"."regions" IN ACCESS EXCLUSIVE MODE;
 
 ALTER TABLE "shared"."identity_details" ADD COLUMN "email" text;
@@ -23,7 +21,6 @@ ALTER FOREIGN TABLE "gbr"."identity_details" ALTER COLUMN "email" SET STATISTICS
 -- Down Migration
 SET LOCAL lock_timeout = '2500ms';
 SET LOCAL statement_timeout = '30s';
-
 LOCK TABLE "residency"."regions" IN ACCESS EXCLUSIVE MODE;
 
 ALTER TABLE "shared"."identity_details" DROP COLUMN "email";

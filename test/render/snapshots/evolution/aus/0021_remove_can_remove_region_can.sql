@@ -10,8 +10,6 @@
 -- Up Migration
 SET LOCAL lock_timeout = '2500ms';
 SET LOCAL statement_timeout = '30s';
-
--- Calls lock the registry first: no call in flight meets a table or type half-changed.
 LOCK TABLE "residency"."regions" IN ACCESS EXCLUSIVE MODE;
 
 -- Region 'can' leaves the fleet. Refused while it still owns
@@ -64,7 +62,6 @@ DROP SERVER "can";
 -- Down Migration
 SET LOCAL lock_timeout = '2500ms';
 SET LOCAL statement_timeout = '30s';
-
 LOCK TABLE "residency"."regions" IN ACCESS EXCLUSIVE MODE;
 
 CREATE SERVER "can" FOREIGN DATA WRAPPER postgres_fdw OPTIONS (

@@ -10,8 +10,6 @@
 -- Up Migration
 SET LOCAL lock_timeout = '2500ms';
 SET LOCAL statement_timeout = '30s';
-
--- Calls lock the registry first: no call in flight meets a table or type half-changed.
 LOCK TABLE "residency"."regions" IN ACCESS EXCLUSIVE MODE;
 
 ALTER TABLE "shared"."identity" DROP COLUMN "tier";
@@ -19,7 +17,6 @@ ALTER TABLE "shared"."identity" DROP COLUMN "tier";
 -- Down Migration
 SET LOCAL lock_timeout = '2500ms';
 SET LOCAL statement_timeout = '30s';
-
 LOCK TABLE "residency"."regions" IN ACCESS EXCLUSIVE MODE;
 
 ALTER TABLE "shared"."identity" ADD COLUMN "tier" text;

@@ -9,8 +9,6 @@
 -- Up Migration
 SET LOCAL lock_timeout = '2500ms';
 SET LOCAL statement_timeout = '30s';
-
--- Calls lock the registry first: no call in flight meets a table or type half-changed.
 LOCK TABLE "residency"."regions" IN ACCESS EXCLUSIVE MODE;
 
 -- One schema per entity schema, and one per region: the local region's schema
@@ -205,7 +203,6 @@ SELECT "residency"."guard_functions"('billing', 'account', true);
 -- Down Migration
 SET LOCAL lock_timeout = '2500ms';
 SET LOCAL statement_timeout = '30s';
-
 LOCK TABLE "residency"."regions" IN ACCESS EXCLUSIVE MODE;
 
 -- pg-residency-begin: apply billing.account

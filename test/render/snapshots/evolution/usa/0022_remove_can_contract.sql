@@ -8,8 +8,6 @@
 -- Up Migration
 SET LOCAL lock_timeout = '2500ms';
 SET LOCAL statement_timeout = '30s';
-
--- Calls lock the registry first: no call in flight meets a table or type half-changed.
 LOCK TABLE "residency"."regions" IN ACCESS EXCLUSIVE MODE;
 
 DROP SCHEMA IF EXISTS "can";
@@ -17,7 +15,6 @@ DROP SCHEMA IF EXISTS "can";
 -- Down Migration
 SET LOCAL lock_timeout = '2500ms';
 SET LOCAL statement_timeout = '30s';
-
 LOCK TABLE "residency"."regions" IN ACCESS EXCLUSIVE MODE;
 
 -- One schema per entity schema, and one per region: the local region's schema

@@ -16,7 +16,7 @@ import { linkWarnings } from '../config/linkWarnings.js';
 import { readRegionMigrations, type MigrationFile, type RegionMigrations } from './regionMigrations.js';
 import { migrationSection } from '../format/migrationSection.js';
 import { runRegion } from './runRegion.js';
-import { remoteWaitMessage, remoteWaits, type RegionProgress } from './rolloutOrder.js';
+import { remoteWaitMessage, remoteWaits, renameWaitMessage, renameWaits, type RegionProgress } from './rolloutOrder.js';
 import { planWaves, regionQueue, type Wave } from './planMigrations.js';
 import { bindServers, prepareBindings } from './serverBinding.js';
 
@@ -259,10 +259,16 @@ export async function migrateFleet(input: MigrateInput): Promise<RegionMigrateRe
       const outside = input.config.regions.filter((r) => !targets.some((t) => t.region.name === r.name));
       const others = outside.length === 0 ? [] : await Promise.all(outside.map((r) => progressOf(r, input)));
       for (const target of targets) {
-        const wait = others.length === 0 ? undefined : remoteWaits(target.migrations, target.queue, others);
-        if (wait === undefined) continue;
-        target.queue = target.queue.slice(0, wait.index);
-        rolloutNotes.set(target.region.name, remoteWaitMessage(target.region.name, wait));
+        if (others.length === 0) continue;
+        const wait = remoteWaits(target.migrations, target.queue, others);
+        const rename = renameWaits(target.migrations, target.queue, others);
+        if (rename !== undefined && (wait === undefined || rename.index < wait.index)) {
+          target.queue = target.queue.slice(0, rename.index);
+          rolloutNotes.set(target.region.name, renameWaitMessage(target.region.name, rename));
+        } else if (wait !== undefined) {
+          target.queue = target.queue.slice(0, wait.index);
+          rolloutNotes.set(target.region.name, remoteWaitMessage(target.region.name, wait));
+        }
       }
     }
     if (results.size === 0 && input.dryRun) {

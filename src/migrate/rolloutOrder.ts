@@ -63,3 +63,43 @@ export function remoteWaitMessage(region: string, wait: RemoteWait): string {
   const flags = wait.behind.map((b) => `--region ${b.region}`).join(' ');
   return `rollout in progress: region "${region}" ran step "${wait.step}" up to its remote wave; ${wait.file.file} waits until ${names} ran the step's local wave (so that no region accepts a column another region does not have yet). Run \`pg-residency migrate up ${flags}\` (or --all), then \`pg-residency migrate up --region ${region}\` again`;
 }
+
+/** Whether a file renames a column: its header names the rename template. */
+function renamesColumn(file: MigrationFile): boolean {
+  const header = file.content.slice(0, file.content.indexOf('-- Up Migration'));
+  return header.includes('templates/column_rename.sql.hbs');
+}
+
+/**
+ * A rename rolls out to every region in one run (issue 18): a region renamed
+ * while another is not would store the column's default for a value the other
+ * sends under the old name. Returns the first file of the queue that renames
+ * a column while a region outside the run has not applied its step, with
+ * those regions; undefined when the queue may run. Pure.
+ * @example renameWaits(usa, queue, [gbr, aus]) // { index: 0, step: 'rename-phone', behind: [{ region: 'gbr' }, { region: 'aus' }], ... }
+ */
+export function renameWaits(
+  target: RegionMigrations,
+  queue: readonly MigrationFile[],
+  others: readonly RegionProgress[],
+): RemoteWait | undefined {
+  for (const [index, file] of queue.entries()) {
+    if (!renamesColumn(file)) continue;
+    const step = target.steps.find((s) => s.files.includes(file.name));
+    if (step === undefined) continue;
+    const behind = others.flatMap((o) => {
+      const theirs = o.migrations.steps.find((s) => s.name === step.name);
+      if (theirs === undefined) return [];
+      if (o.applied === undefined) return [{ region: o.region, why: o.unreadable ?? 'it could not be read' }];
+      return theirs.files.some((f) => !o.applied!.has(f)) ? [{ region: o.region }] : [];
+    });
+    if (behind.length > 0) return { index, file, step: step.name, behind };
+  }
+  return undefined;
+}
+
+/** The warning for a queue stopped before a rename: it rolls out with --all. */
+export function renameWaitMessage(region: string, wait: RemoteWait): string {
+  const names = wait.behind.map((b) => `"${b.region}"${b.why === undefined ? '' : ` (${b.why})`}`).join(', ');
+  return `step "${wait.step}" renames a column: ${wait.file.file} was not run in region "${region}" because ${names} did not run it yet, and a region renamed before the others would store the default for a value written under the old name. A rename rolls out to every region in one run: \`pg-residency migrate up --all\``;
+}

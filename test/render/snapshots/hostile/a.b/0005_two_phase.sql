@@ -733,8 +733,10 @@ END
 $function$;
 
 -- A write's age for wait-die (see claim): its coordinator's clock when the
--- write starts, in quarter milliseconds, wrapped into an integer (compared
--- modulo 2^32: writes in flight are never 6 days apart). Every part of the
+-- write starts, in microseconds, times 4 plus two bits of its backend's pid
+-- (two writes started in the same microsecond rarely tie: a tie makes both
+-- give way), wrapped into an integer (compared modulo 2^32: writes in flight
+-- are never 9 minutes apart). Every part of the
 -- write carries it ("o"), so two writes of one key compare the same ages in
 -- every region, and no region is favoured (clocks kept in step by NTP).
 CREATE FUNCTION "residency"."write_age"()
@@ -742,7 +744,7 @@ RETURNS integer
 LANGUAGE sql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $function$
-  SELECT ((floor(extract(epoch FROM clock_timestamp()) * 4000)::bigint % 4294967296) - 2147483648)::integer
+  SELECT (((floor(extract(epoch FROM clock_timestamp()) * 1000000)::bigint * 4 + (pg_backend_pid() & 3)) % 4294967296) - 2147483648)::integer
 $function$;
 
 CREATE FUNCTION "residency"."claim_yield"(tag text, bucket integer, age integer, buckets boolean)

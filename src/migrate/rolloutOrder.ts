@@ -59,7 +59,7 @@ export function remoteWaits(
 
 /** The warning for a queue stopped before a remote file: which regions must go first, and the command. */
 export function remoteWaitMessage(region: string, wait: RemoteWait): string {
-  const names = wait.behind.map((b) => `"${b.region}"${b.why === undefined ? '' : ` (${b.why})`}`).join(', ');
+  const names = behindNames(wait);
   const flags = wait.behind.map((b) => `--region ${b.region}`).join(' ');
   return `rollout in progress: region "${region}" ran step "${wait.step}" up to its remote wave; ${wait.file.file} waits until ${names} ran the step's local wave (so that no region accepts a column another region does not have yet). Run \`pg-residency migrate up ${flags}\` (or --all), then \`pg-residency migrate up --region ${region}\` again`;
 }
@@ -100,6 +100,11 @@ export function renameWaits(
 
 /** The warning for a queue stopped before a rename: it rolls out with --all. */
 export function renameWaitMessage(region: string, wait: RemoteWait): string {
-  const names = wait.behind.map((b) => `"${b.region}"${b.why === undefined ? '' : ` (${b.why})`}`).join(', ');
+  const names = behindNames(wait);
   return `step "${wait.step}" renames a column: ${wait.file.file} was not run in region "${region}" because ${names} did not run it yet, and a region renamed before the others would store the default for a value written under the old name. A rename rolls out to every region in one run: \`pg-residency migrate up --all\``;
+}
+
+/** The regions a wait is for, quoted, each with why when it could not be read. */
+function behindNames(wait: RemoteWait): string {
+  return wait.behind.map((b) => `"${b.region}"${b.why === undefined ? '' : ` (${b.why})`}`).join(', ');
 }

@@ -21,6 +21,19 @@ export function isPrintableAscii(password: string): boolean {
 }
 
 /**
+ * The PBKDF2 iteration count of the link role's verifier when its password is
+ * a long random secret ({@link LINK_SECRET_MIN_LENGTH} characters or more).
+ * Iterations slow a guess of a password from a stolen verifier; a secret of
+ * 192 random bits (what `dev up` makes) cannot be guessed at any count, while
+ * every link a new session opens pays the count in libpq (docs/security.md,
+ * "The link role's SCRAM iteration count").
+ */
+export const LINK_SCRAM_ITERATIONS = 16;
+
+/** A link password this long is taken for a machine-made random secret; a shorter one keeps PostgreSQL's 4096 iterations. */
+export const LINK_SECRET_MIN_LENGTH = 32;
+
+/**
  * The link role's verifier: its salt derived from the password and the role,
  * so every region that shares the password stores the same verifier, byte for
  * byte. A link pooler needs that: PgBouncer logs in to a server with the
@@ -28,7 +41,9 @@ export function isPrintableAscii(password: string): boolean {
  * server's very verifier, and one auth_file line serves every region. A
  * random salt protects a guessable password from precomputed tables; the
  * link password is a long random secret (`dev up` makes 24 random bytes;
- * docs/own-databases.md asks the same), which none can cover.
+ * docs/own-databases.md asks the same), which none can cover. For the same
+ * reason a long password gets {@link LINK_SCRAM_ITERATIONS} iterations, not
+ * 4096: each link a session opens computes them.
  * @example linkVerifier('secret', 'residency_link') === linkVerifier('secret', 'residency_link') // true
  */
 export function linkVerifier(password: string, role: string): string {
@@ -36,5 +51,5 @@ export function linkVerifier(password: string, role: string): string {
     .update(`pg-residency link verifier salt:${role}`)
     .digest()
     .subarray(0, 16);
-  return scramVerifier(password, salt);
+  return scramVerifier(password, salt, password.length >= LINK_SECRET_MIN_LENGTH ? LINK_SCRAM_ITERATIONS : 4096);
 }

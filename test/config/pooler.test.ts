@@ -4,7 +4,7 @@ import { renderAuthFile, renderPoolerHba, renderPoolerIni } from '../../src/clus
 import { parseConfig } from '../../src/config/parseConfig.js';
 import { ConfigError } from '../../src/errors.js';
 import { serverConnectionOptions } from '../../src/migrate/serverBinding.js';
-import { linkVerifier, scramVerifier } from '../../src/migrate/scramVerifier.js';
+import { LINK_SCRAM_ITERATIONS, LINK_SECRET_MIN_LENGTH, linkVerifier, scramVerifier } from '../../src/migrate/scramVerifier.js';
 
 const yaml = (usa: string, gbr = '', link = '') => `
 ${link}
@@ -109,6 +109,15 @@ test('the link verifier is the same for one password and role, a SCRAM verifier 
   t.not(linkVerifier('other', 'residency_link'), one);
   const salt = Buffer.from(one.split('$')[1]!.split(':')[1]!, 'base64');
   t.is(scramVerifier('secret', salt), one);
+});
+
+test('a long link password gets a verifier of few iterations, a short one keeps 4096', (t) => {
+  const long = 'a'.repeat(LINK_SECRET_MIN_LENGTH);
+  const verifier = linkVerifier(long, 'residency_link');
+  t.true(verifier.startsWith(`SCRAM-SHA-256$${LINK_SCRAM_ITERATIONS}:`));
+  const salt = Buffer.from(verifier.split('$')[1]!.split(':')[1]!, 'base64');
+  t.is(scramVerifier(long, salt, LINK_SCRAM_ITERATIONS), verifier);
+  t.true(linkVerifier(long.slice(1), 'residency_link').startsWith('SCRAM-SHA-256$4096:'));
 });
 
 test('dev up without PgBouncer installed says how to install it', (t) => {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
@@ -45,16 +46,28 @@ export interface LoadCell {
   readonly prepared: number;
 }
 
+/** How a first-write fleet's links go: through a pooler beside the calling region (TLS to it, or plain TCP on loopback), or straight across the WAN. */
+export type FirstCallLinks = 'pooler' | 'pooler-plain' | 'direct';
+
 export interface FirstCall {
   readonly regions: number;
-  /** Whether the links went through a pooler beside each region. */
-  readonly pooled: boolean;
-  /** A new session's first write (median ms). */
+  readonly links: FirstCallLinks;
+  /** A new session's first write (median wall ms). */
   readonly firstMs: number;
-  /** The same session's next writes (median ms). */
+  /** The same session's next writes (median wall ms). */
   readonly warmMs: number;
-  /** A new session opening its links to every region and nothing else (`residency.connect_failures`, dblink already loaded; median ms). */
-  readonly connectMs: number;
+  /** CPU of the calling backend and its pooler during a first write (median ms, from /proc/<pid>/schedstat). */
+  readonly firstCpuMs: number;
+  /** The same during a warm write. */
+  readonly warmCpuMs: number;
+  /** CPU a new session spends loading dblink and PL/pgSQL (its first dblink call and a call of connect_failures with no region). */
+  readonly libraryCpuMs: number;
+  /** CPU a new session spends opening its links to every region, dblink loaded (backend and pooler). */
+  readonly linksCpuMs: number;
+  /** Wall time of the same (median ms). */
+  readonly linksMs: number;
+  /** CPU of a session's first write when its links are already open, less a warm write's: PL/pgSQL compiling the write's functions, first plans, catalog caches. */
+  readonly compileCpuMs: number;
   /** Connections the delay proxies accepted during a first write: new links across the WAN. */
   readonly wanConnects: number;
 }
@@ -205,39 +218,77 @@ async function runCell(
   };
 }
 
-/** A new session's first write against its next ones, the time its links take to open, and the WAN connections the first write opened. */
-async function firstCall(fleet: ProxiedFleet, pooled: boolean, runs: number): Promise<FirstCall> {
+/** Nanoseconds a process has run on a CPU (/proc/<pid>/schedstat), in ms; 0 for no process. */
+function cpuMs(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+}
+
+/**
+ * A new session's first write against its next ones, wall time and the CPU
+ * the calling backend and its pooler spend (what the first write costs on an
+ * idle machine, where the CPU is the extra time), split into its parts
+ * measured apart in another new session: loading dblink and PL/pgSQL,
+ * opening the links, the first write with its links already open; and the
+ * WAN connections the first write opened.
+ */
+async function firstCall(fleet: ProxiedFleet, links: FirstCallLinks, runs: number): Promise<FirstCall> {
   const names = fleet.config.regions.map((r) => r.name);
   const write = (c: pg.Client) => c.query('SELECT shared.upsert_identity($1, $2, $3, $4)', [randomUUID(), 'first', names[1], 'first']);
   const wanTotal = () => Object.values(fleet.counters()).reduce((n, x) => n + x.connections, 0);
-  const timed = async (work: () => Promise<unknown>) => {
+  const pooler = await fleet.poolerPid(names[0]!);
+  const session = async () => {
+    const client = await fleet.client(names[0]!);
+    const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    return { client, pid: rows[0]!.pid };
+  };
+  /** Wall and CPU ms of some work on a session. */
+  const timed = async (pid: number, work: () => Promise<unknown>) => {
+    const cpu0 = cpuMs(pid) + cpuMs(pooler);
     const t0 = performance.now();
     await work();
-    return performance.now() - t0;
+    return { wall: performance.now() - t0, cpu: cpuMs(pid) + cpuMs(pooler) - cpu0 };
   };
-  const firsts: number[] = [];
-  const warms: number[] = [];
-  const connects: number[] = [];
+  const m: Record<'first' | 'warm' | 'firstCpu' | 'warmCpu' | 'library' | 'links' | 'linksCpu' | 'openCpu', number[]> = {
+    first: [],
+    warm: [],
+    firstCpu: [],
+    warmCpu: [],
+    library: [],
+    links: [],
+    linksCpu: [],
+    openCpu: [],
+  };
   let wan = 0;
   // warm-up: the pools (or nothing, unpooled) and the server's caches
   for (let i = 0; i < 2; i += 1) {
-    const c = await fleet.client(names[0]!);
-    await write(c);
-    await c.end();
+    const { client } = await session();
+    await write(client);
+    await client.end();
   }
   for (let i = 0; i < runs; i += 1) {
-    const c = await fleet.client(names[0]!);
-    await c.query('SELECT 1');
+    const a = await session();
     const before = wanTotal();
-    firsts.push(await timed(() => write(c)));
+    const first = await timed(a.pid, () => write(a.client));
     wan += wanTotal() - before;
-    for (let j = 0; j < 3; j += 1) warms.push(await timed(() => write(c)));
-    await c.end();
-    // a new session opening its links alone: dblink's library loaded and the function compiled first
-    const linksOnly = await fleet.client(names[0]!);
-    await linksOnly.query("SELECT residency_dblink.dblink_get_connections(), residency.connect_failures('{}')");
-    connects.push(await timed(() => linksOnly.query('SELECT residency.connect_failures($1)', [names])));
-    await linksOnly.end();
+    m.first.push(first.wall);
+    m.firstCpu.push(first.cpu);
+    for (let j = 0; j < 3; j += 1) {
+      const warm = await timed(a.pid, () => write(a.client));
+      m.warm.push(warm.wall);
+      m.warmCpu.push(warm.cpu);
+    }
+    await a.client.end();
+    // the parts, apart, in another new session
+    const b = await session();
+    m.library.push(
+      (await timed(b.pid, () => b.client.query("SELECT residency_dblink.dblink_get_connections(), residency.connect_failures('{}')"))).cpu,
+    );
+    const open = await timed(b.pid, () => b.client.query('SELECT residency.connect_failures($1)', [names]));
+    m.links.push(open.wall);
+    m.linksCpu.push(open.cpu);
+    m.openCpu.push((await timed(b.pid, () => write(b.client))).cpu);
+    await b.client.end();
   }
   const median = (xs: number[]) =>
     percentile(
@@ -246,10 +297,15 @@ async function firstCall(fleet: ProxiedFleet, pooled: boolean, runs: number): Pr
     );
   return {
     regions: names.length,
-    pooled,
-    firstMs: median(firsts),
-    warmMs: median(warms),
-    connectMs: median(connects),
+    links,
+    firstMs: median(m.first),
+    warmMs: median(m.warm),
+    firstCpuMs: median(m.firstCpu),
+    warmCpuMs: median(m.warmCpu),
+    libraryCpuMs: median(m.library),
+    linksCpuMs: median(m.linksCpu),
+    linksMs: median(m.links),
+    compileCpuMs: median(m.openCpu) - median(m.warmCpu),
     wanConnects: wan / runs,
   };
 }
@@ -268,20 +324,24 @@ export async function benchLoad(options: LoadOptions): Promise<LoadResult> {
   const failures: string[] = [];
   const counts = [...new Set([...options.counts, ...options.firstCallCounts])].sort((a, b) => a - b);
   for (const count of counts) {
-    for (const pooled of [true, false]) {
-      const loaded = pooled && options.counts.includes(count);
+    for (const links of ['pooler', 'pooler-plain', 'direct'] as const) {
+      const loaded = links === 'pooler' && options.counts.includes(count);
       if (!loaded && !options.firstCallCounts.includes(count)) continue;
-      options.onProgress?.(`load: ${count} regions, ${pooled ? `pool size ${options.poolSize}` : 'no pooler'}`);
+      options.onProgress?.(
+        `load: ${count} regions, ${links === 'direct' ? 'no pooler' : `pool size ${options.poolSize}${links === 'pooler-plain' ? ', plain TCP to it' : ''}`}`,
+      );
       const fleet = await startProxiedFleet({
         regions: regionFleet(count),
         delayMs: options.delayMs,
-        ...(pooled ? { pooler: { poolSize: options.poolSize } } : {}),
+        ...(links === 'direct'
+          ? {}
+          : { pooler: { poolSize: options.poolSize, ...(links === 'pooler-plain' ? { sslmode: 'disable' } : {}) } }),
       });
       try {
         if (options.firstCallCounts.includes(count)) {
-          const first = await firstCall(fleet, pooled, 5);
+          const first = await firstCall(fleet, links, 5);
           options.onProgress?.(
-            `load: ${count} regions, ${pooled ? 'pooled' : 'direct'}: first write ${first.firstMs.toFixed(1)} ms, warm ${first.warmMs.toFixed(1)} ms, links ${first.connectMs.toFixed(1)} ms`,
+            `load: ${count} regions, ${links}: first write ${first.firstMs.toFixed(1)} ms (CPU ${first.firstCpuMs.toFixed(1)}), warm ${first.warmMs.toFixed(1)} ms (CPU ${first.warmCpuMs.toFixed(1)}), links ${first.linksMs.toFixed(1)} ms (CPU ${first.linksCpuMs.toFixed(1)}), libraries CPU ${first.libraryCpuMs.toFixed(1)}, compile CPU ${first.compileCpuMs.toFixed(1)}`,
           );
           firstCalls.push(first);
         }

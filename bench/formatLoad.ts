@@ -1,4 +1,4 @@
-import type { LoadCell, LoadResult } from './benchLoad.js';
+import type { FirstCall, LoadCell, LoadResult } from './benchLoad.js';
 
 const ms = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '-');
 
@@ -30,16 +30,23 @@ export function formatLoad(result: LoadResult, load: string): string {
     );
   }
   const rt = 2 * result.delayMs;
+  const rts = (x: number) => `${(x / rt).toFixed(2)} RT`;
+  const LINKS: Record<FirstCall['links'], string> = {
+    pooler: 'pooler (TLS)',
+    'pooler-plain': 'pooler (loopback, no TLS)',
+    direct: 'direct',
+  };
   lines.push(
     '',
-    `A new session's first write (from usa, owner gbr) against the same session's next writes, medians; a round trip is ${rt} ms:`,
+    `A new session's first write (from usa, owner gbr) against the same session's next writes, medians of 5 sessions; a round trip (RT) is ${rt} ms. Wall times pay the machine's load; CPU is what the calling backend and the pooler beside it ran (/proc/<pid>/schedstat), the first write's extra time on an idle machine. Its parts, measured apart in another new session: loading dblink and PL/pgSQL, opening a link to every region (wall time beside), and the first write once the links are open (compiling the write's PL/pgSQL functions, their first plans, catalog caches):`,
     '',
-    '| regions | links | first write | warm write | first - warm, in round trips | opening the links alone | WAN connections opened by the first write |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
+    '| regions | links | first write | warm write | first - warm (wall) | first - warm (CPU) | loading dblink, PL/pgSQL (CPU) | opening the links (CPU; wall) | compiling, plans, caches (CPU) | WAN connections opened by the first write |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   );
   for (const f of result.firstCalls) {
+    const extra = f.firstCpuMs - f.warmCpuMs;
     lines.push(
-      `| ${f.regions} | ${f.pooled ? 'pooler' : 'direct'} | ${ms(f.firstMs)} ms | ${ms(f.warmMs)} ms | ${((f.firstMs - f.warmMs) / rt).toFixed(2)} | ${ms(f.connectMs)} ms (${(f.connectMs / rt).toFixed(2)} round trips) | ${f.wanConnects.toFixed(1)} |`,
+      `| ${f.regions} | ${LINKS[f.links]} | ${ms(f.firstMs)} ms | ${ms(f.warmMs)} ms | ${rts(f.firstMs - f.warmMs)} | ${ms(extra)} ms (${rts(extra)}) | ${ms(f.libraryCpuMs)} ms | ${ms(f.linksCpuMs)} ms; ${ms(f.linksMs)} ms | ${ms(f.compileCpuMs)} ms | ${f.wanConnects.toFixed(1)} |`,
     );
   }
   if (result.failures.length > 0) lines.push('', 'Failures other than 40001:', ...result.failures.map((f) => `- ${f}`));

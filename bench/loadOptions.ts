@@ -4,7 +4,7 @@ import { DELAY_MS } from './runBench.js';
 
 /**
  * The load suite's plan: 3 and 5 regions, 1, 4, 16 and 32 clients per region,
- * 10 s per cell, a new session's first write on 3, 5 and 7 regions with and
+ * 10 s per cell, a new session's first write on 3 and 7 regions with and
  * without poolers; `BENCH_LOAD_SHORT=1`: 3 regions, 1, 4 and 16 clients, 3 s.
  * `BENCH_LOAD_FIRST_ONLY=1`: only the first writes. `BENCH_LOAD_SECONDS` and `BENCH_POOL_SIZE` override the cell time and the pool size (4: the dev servers' max_connections of 60 hold 5 regions x 4 link sessions beside 32 clients).
  */
@@ -16,7 +16,7 @@ export function loadOptions(env: NodeJS.ProcessEnv): Omit<LoadOptions, 'signal' 
     seconds: Number(env.BENCH_LOAD_SECONDS ?? (short ? 3 : 10)),
     delayMs: DELAY_MS,
     poolSize: Number(env.BENCH_POOL_SIZE ?? 4),
-    firstCallCounts: short ? [3] : [3, 5, 7],
+    firstCallCounts: short ? [3] : [3, 7],
   };
 }
 

@@ -4,7 +4,7 @@ import { startScratchFleet, type ScratchRegion } from '../test/helpers/scratchFl
 import type { Config } from '../src/config/types.js';
 import { ident, literal } from '../src/sql/quote.js';
 import { startDelayProxy, type DelayProxy, type ProxyCounters } from './delayProxy.js';
-import { startDevPooler, stopDevPooler } from '../src/cluster/devPooler.js';
+import { runningPooler, startDevPooler, stopDevPooler } from '../src/cluster/devPooler.js';
 import { serverUser } from '../src/cluster/serverUser.js';
 
 export type BenchRegion = ScratchRegion;
@@ -19,6 +19,8 @@ export interface ProxiedFleet {
   client(region: string): Promise<pg.Client>;
   /** A new connection to a region through its proxy (paying the delay, counted), as the superuser; closed by stop(). */
   proxiedClient(region: string): Promise<pg.Client>;
+  /** The pid of the link pooler beside `region`, when the fleet has poolers and it runs. */
+  poolerPid(region: string): Promise<number | undefined>;
   /** Counters of the proxy in front of each region, i.e. the postgres_fdw traffic that region receives. */
   counters(): Record<string, ProxyCounters>;
   /** The request bursts the proxy in front of `region` saw from round trip `from` on; see {@link DelayProxy.trace}. */
@@ -31,7 +33,7 @@ export interface ProxiedFleetOptions {
   readonly regions: readonly BenchRegion[];
   readonly delayMs: number;
   /** A link pooler (PgBouncer) beside every region, with this pool size; it reaches the other regions through their proxies. */
-  readonly pooler?: { readonly poolSize: number };
+  readonly pooler?: { readonly poolSize: number; readonly sslmode?: string };
 }
 
 /**
@@ -103,6 +105,10 @@ export async function startProxiedFleet(options: ProxiedFleetOptions): Promise<P
         await client.connect();
         proxied.push(client);
         return client;
+      },
+      poolerPid: async (region) => {
+        const r = fleet.config.regions.find((x) => x.name === region);
+        return r?.pooler === undefined ? undefined : runningPooler(fleet.stateDir, r);
       },
       counters: () => Object.fromEntries(Object.entries(proxies).map(([name, p]) => [name, p.counters()])),
       trace: (region, from) => proxies[region]?.trace(from) ?? [],

@@ -26,7 +26,21 @@ test('the load table puts each write beside the hand-written transaction of the 
       poolSize: 8,
       seconds: 10,
       cells: [cell('upsert', 150, { aborts: 10 }), cell('floor-fdw', 100)],
-      firstCalls: [{ regions: 3, pooled: true, firstMs: 80, warmMs: 60, connectMs: 9, wanConnects: 0 }],
+      firstCalls: [
+        {
+          regions: 3,
+          links: 'pooler-plain',
+          firstMs: 80,
+          warmMs: 60,
+          firstCpuMs: 30,
+          warmCpuMs: 20,
+          libraryCpuMs: 1,
+          linksCpuMs: 3,
+          linksMs: 9,
+          compileCpuMs: 6,
+          wanConnects: 0,
+        },
+      ],
       failures: ['3 regions upsert from all x32: 2 x 53200'],
     },
     '1.00, 1.00, 1.00',
@@ -36,6 +50,9 @@ test('the load table puts each write beside the hand-written transaction of the 
     text,
     /^\| 3 \| all \| 32 \| 150 \| 100 \| 1\.50x \| 10\.0 \/ 20\.0 \/ 30\.0 \| 10\.0 \/ 30\.0 \| 10 \(1\.00%\) \| 24 \(fdw tx: 24\) \| 16 \|$/m,
   );
-  t.regex(text, /^\| 3 \| pooler \| 80\.0 ms \| 60\.0 ms \| 2\.00 \| 9\.0 ms \(0\.90 round trips\) \| 0\.0 \|$/m);
+  t.regex(
+    text,
+    /^\| 3 \| pooler \(loopback, no TLS\) \| 80\.0 ms \| 60\.0 ms \| 2\.00 RT \| 10\.0 ms \(1\.00 RT\) \| 1\.0 ms \| 3\.0 ms; 9\.0 ms \| 6\.0 ms \| 0\.0 \|$/m,
+  );
   t.regex(text, /- 3 regions upsert from all x32: 2 x 53200/);
 });

@@ -1,8 +1,11 @@
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { startDevPooler, stopDevPooler } from '../../src/cluster/devPooler.js';
+import { devPoolerPaths, startDevPooler, stopDevPooler } from '../../src/cluster/devPooler.js';
+import { LINK_SCRAM_ITERATIONS, LINK_SECRET_MIN_LENGTH, linkVerifier } from '../../src/migrate/scramVerifier.js';
 import { serverUser } from '../../src/cluster/serverUser.js';
 import { doctorFleet } from '../../src/doctor/doctorFleet.js';
 import { resolveFleet } from '../../src/migrate/resolveFleet.js';
@@ -198,6 +201,28 @@ test.serial(
       t.deepEqual(opened, [], `${region}: link sessions opened for the new session's first write`);
       t.true(after[region]!.length <= 3 * POOL_SIZE);
       t.true(before[region]!.length > 0);
+    }
+  },
+);
+
+test.serial(
+  'the link role has a verifier of few iterations in every region, the same line in every pooler; no pooler file or log holds the password',
+  async (t) => {
+    const password = fleet.env[fleet.config.link.passwordEnv]!;
+    t.true(password.length >= LINK_SECRET_MIN_LENGTH);
+    const verifier = linkVerifier(password, fleet.config.link.role);
+    t.true(verifier.startsWith(`SCRAM-SHA-256$${LINK_SCRAM_ITERATIONS}:`));
+    for (const region of fleet.config.regions) {
+      const [row] = await fleet.query<{ v: string }>(region.name, 'SELECT rolpassword AS v FROM pg_authid WHERE rolname = $1', [
+        fleet.config.link.role,
+      ]);
+      t.is(row?.v, verifier, `${region.name}: pg_authid`);
+      const { dir, files } = devPoolerPaths(fleet.stateDir, region);
+      t.true(readFileSync(files.authFile, 'utf8').includes(verifier), `${region.name}: userlist.txt`);
+      for (const name of readdirSync(dir)) {
+        if (name.endsWith('.pid')) continue;
+        t.false(readFileSync(join(dir, name), 'utf8').includes(password), `${region.name}: ${name} holds the link password`);
+      }
     }
   },
 );

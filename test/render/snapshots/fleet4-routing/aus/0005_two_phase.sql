@@ -147,7 +147,10 @@ $function$;
 -- dblink connects interruptibly but ignores connect_timeout, so there
 -- statement_timeout ends a connect to a silent region: that region, and any
 -- not yet connected, are then unreachable (the write goes on without them,
--- its time spent).
+-- its time spent). The connection strings of the regions to open are read in
+-- one query: connstr's plan then serves them all (a new session's first
+-- write opens one link per region, and a plan per link cost more than the
+-- connect to a pooler beside the server).
 CREATE FUNCTION "residency"."connect_failures"(regions text[])
 RETURNS jsonb
 LANGUAGE plpgsql
@@ -158,9 +161,16 @@ DECLARE
   _rsd_why text;
   _rsd_down jsonb := '{}';
   _rsd_expired boolean := false;
+  _rsd_open text[] := COALESCE(residency_dblink.dblink_get_connections(), '{}');
+  _rsd_strs jsonb;
 BEGIN
+  IF NOT EXISTS (SELECT FROM unnest(regions) r WHERE NOT 'pg-residency:' || r = ANY (_rsd_open)) THEN
+    RETURN _rsd_down;
+  END IF;
+  SELECT jsonb_object_agg(r, "residency"."connstr"(r)) INTO _rsd_strs
+    FROM unnest(regions) r WHERE NOT 'pg-residency:' || r = ANY (_rsd_open);
   FOREACH _rsd_r IN ARRAY regions LOOP
-    IF 'pg-residency:' || _rsd_r = ANY (COALESCE(residency_dblink.dblink_get_connections(), '{}')) THEN
+    IF 'pg-residency:' || _rsd_r = ANY (_rsd_open) THEN
       CONTINUE;
     END IF;
     IF _rsd_expired THEN
@@ -168,7 +178,8 @@ BEGIN
       CONTINUE;
     END IF;
     BEGIN
-      PERFORM residency_dblink.dblink_connect('pg-residency:' || _rsd_r, "residency"."connstr"(_rsd_r));
+      PERFORM residency_dblink.dblink_connect('pg-residency:' || _rsd_r, _rsd_strs ->> _rsd_r);
+      _rsd_open := _rsd_open || ('pg-residency:' || _rsd_r);
     EXCEPTION WHEN sqlclient_unable_to_establish_sqlconnection OR connection_exception THEN
       GET STACKED DIAGNOSTICS _rsd_why = PG_EXCEPTION_DETAIL;
       _rsd_down := _rsd_down || jsonb_build_object(_rsd_r,

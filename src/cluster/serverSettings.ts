@@ -30,7 +30,8 @@ export const MAX_PREPARED_TRANSACTIONS = 120;
  * The settings of a dev server, as postgresql.conf text: where it listens,
  * TLS with the dev fleet's certificates, durable commits (a killed server keeps
  * every commit it acknowledged, unless `unsafeFast`), prepared transactions
- * for two-phase commit, and a small
+ * for two-phase commit, PL/pgSQL and dblink loaded by the postmaster (a new
+ * session's first write does not load them, docs/own-databases.md), and a small
  * footprint, since a fleet runs several servers on one machine. Written at
  * every start so that a port changed in regions.yaml takes effect, and kept
  * in a file so that a manual `pg_ctl start` behaves the same.
@@ -47,6 +48,8 @@ export function renderServerSettings(input: ServerSettingsInput): string {
     ['max_prepared_transactions', MAX_PREPARED_TRANSACTIONS],
     ['max_connections', 60],
     ['shared_buffers', confString('32MB')],
+    // loaded once by the postmaster, not by each new session on its first write
+    ['shared_preload_libraries', confString('plpgsql, dblink')],
     ['ssl', 'on'],
     ['ssl_cert_file', confString(input.tls.certFile)],
     ['ssl_key_file', confString(input.tls.keyFile)],

@@ -24,6 +24,7 @@ full_page_writes = on
 max_prepared_transactions = 120
 max_connections = 60
 shared_buffers = '32MB'
+shared_preload_libraries = 'plpgsql, dblink'
 ssl = on
 ssl_cert_file = '/s/.tls/usa.crt'
 ssl_key_file = '/s/.tls/usa.key'

@@ -102,6 +102,26 @@ test('the pooler files: transaction mode, a database per region with the pool an
   t.is(renderAuthFile('residency_link', verifier), `"residency_link" "${verifier}"\n`);
 });
 
+test('a pooler on the server machine without TLS (sslmode: disable): the links reach it in plain TCP with SCRAM, its connections to the regions stay verify-full', (t) => {
+  const config = parseConfig(yaml(', pooler: { port: 6432, sslmode: disable }'), 'regions.yaml', {});
+  const [usa, gbr] = config.regions as [(typeof config.regions)[0], (typeof config.regions)[0]];
+  t.is(serverConnectionOptions(gbr, usa).sslmode, 'disable');
+  const ini = renderPoolerIni(config, usa, {
+    authFile: '/a',
+    hbaFile: '/h',
+    logFile: '/l',
+    pidFile: '/p',
+    caFile: '/ca',
+    serverCert: { cert: '/c', key: '/k' },
+    linkCert: undefined,
+  });
+  t.regex(ini, /^server_tls_sslmode = verify-full$/m);
+  t.notRegex(ini, /^client_tls/m);
+  const hba = renderPoolerHba(config, usa);
+  t.regex(hba, /^host gbr residency_link 0\.0\.0\.0\/0 scram-sha-256$/m);
+  t.notRegex(hba, /trust|hostssl/);
+});
+
 test('the link verifier is the same for one password and role, a SCRAM verifier of that password', (t) => {
   const one = linkVerifier('secret', 'residency_link');
   t.is(linkVerifier('secret', 'residency_link'), one);

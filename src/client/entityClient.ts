@@ -232,7 +232,7 @@ export function entityClient<Row extends object>(entity: Entity, fleet: FleetAcc
         [JSON.stringify(filter ?? {})],
       );
       // (bigint arrives as text; a region's count fits a double exactly below 2^53)
-      return Object.fromEntries(rows.map((r) => [r.region, Number(r.count)])) as Record<string, number>;
+      return Object.fromEntries(rows.map((r) => [r.region, Number(r.count)]));
     },
     async find(filter, options) {
       const region = where(options, undefined);

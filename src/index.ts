@@ -61,7 +61,15 @@ export { devEnv } from './cluster/devSecrets.js';
 
 // The application's client: pooled sessions per region, the SQL API per entity
 export { connectFleet, type ConnectFleetOptions, type EntityTypes, type FleetClient, type UntypedEntities } from './client/connectFleet.js';
-export { type CallOptions, type EntityClient, type EntityRow, type UpsertResult } from './client/entityClient.js';
+export {
+  type CallOptions,
+  type EntityClient,
+  type EntityRow,
+  type FilterComparison,
+  type FindOptions,
+  type ReadFilter,
+  type UpsertResult,
+} from './client/entityClient.js';
 export { FleetCallError, RETRYABLE_SQLSTATES } from './client/callError.js';
 
 // The command line, in-process

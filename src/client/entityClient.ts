@@ -58,6 +58,44 @@ export interface EntityClient<Row extends object = EntityRow, Key = unknown, Reg
   rehome(key: Key, newRegion: RegionName, options?: CallOptions<RegionName>): Promise<boolean>;
   /** Erases the row everywhere (`erase_<entity>`); false when there was nothing to erase. */
   erase(key: Key, options?: CallOptions<RegionName>): Promise<boolean>;
+  /**
+   * The rows of many keys in one call (`get_<entity>_many`): every owner is
+   * asked at once, each for its own keys only. Each key found once, in the
+   * order given; a key not found is left out. Runs in the default region
+   * unless `options.region` says otherwise (any region answers the same).
+   */
+  getMany(keys: readonly Key[], options?: CallOptions<RegionName>): Promise<Row[]>;
+  /**
+   * How many rows each region owns (`count_<entity>_by_region`), counted by
+   * each owner in parallel, optionally filtered (personal columns too): only
+   * the counts leave a region. Every region of the fleet is in the result.
+   */
+  countByRegion(filter?: ReadFilter, options?: CallOptions<RegionName>): Promise<Record<RegionName, number>>;
+  /**
+   * A page of rows whose directory row matches `filter` (key, region and
+   * mirrored columns), in key order after `options.after` (`find_<entity>`):
+   * the filter runs on the directory of the region called, the page's
+   * personal columns come from their owners only. The next page: `after` =
+   * the last row's key; an empty page is the end.
+   */
+  find(filter?: ReadFilter, options?: FindOptions<Key, RegionName>): Promise<Row[]>;
+}
+
+/** A comparison of a read's filter: `{ '>=': 'M' }`; several operators are all required. */
+export type FilterComparison = Readonly<Partial<Record<'=' | '<>' | '<' | '<=' | '>' | '>=', unknown>>>;
+
+/**
+ * A read's filter: `{ column: value }` (equality; `null` is IS NULL) or
+ * `{ column: { op: value, ... } }`, op one of = <> < <= > >=, every
+ * condition required. `find` filters on the directory's columns (key, region,
+ * mirrored), `countByRegion` on the personal ones too (counted by each owner).
+ */
+export type ReadFilter = Readonly<Record<string, unknown>>;
+
+/** Options of `find`: where it runs, the page size (1 to 10,000, default 100) and the last key of the previous page. */
+export interface FindOptions<Key = unknown, RegionName extends string = string> extends CallOptions<RegionName> {
+  readonly pageSize?: number;
+  readonly after?: Key;
 }
 
 /** How an entity client reaches the fleet: provided by connectFleet. */
@@ -105,6 +143,11 @@ export function entityClient<Row extends object>(entity: Entity, fleet: FleetAcc
       const message = `${label}: unknown field${unknown.length === 1 ? '' : 's'} ${unknown.map((f) => `"${f}"`).join(', ')}; the columns are ${params.map((c) => `"${c}"`).join(', ')}`;
       throw new FleetCallError(region, called, 'RS008', message, undefined);
     }
+  };
+  // a row read names its home region: later calls for its key run there
+  const rememberHome = (row: pg.QueryResultRow): void => {
+    const home = homeOf(row);
+    if (home !== undefined) fleet.homes.set(label, row[key], home);
   };
   const result = (row: ResultRow): UpsertResult<never> => ({ key: row[key] as never, created: row.created, ownedHere: row.owned_here });
 
@@ -166,6 +209,41 @@ export function entityClient<Row extends object>(entity: Entity, fleet: FleetAcc
       const [row] = await fleet.query<{ erased: boolean }>(region, fn(names.erase), `SELECT ${fn(names.erase)}($1) AS erased`, [k]);
       fleet.homes.delete(label, k);
       return row!.erased;
+    },
+    async getMany(keys, options) {
+      // no key, no call: no region is contacted
+      if (keys.length === 0) return [];
+      const region = where(options, undefined);
+      const rows = await fleet.query<pg.QueryResultRow>(
+        region,
+        fn(names.getMany),
+        `SELECT * FROM ${fn(names.getMany)}($1::${types.get(key)!}[])`,
+        [keys],
+      );
+      for (const row of rows) rememberHome(row);
+      return rows as Row[];
+    },
+    async countByRegion(filter, options) {
+      const region = where(options, undefined);
+      const rows = await fleet.query<{ region: string; count: string }>(
+        region,
+        fn(names.countByRegion),
+        `SELECT region, count FROM ${fn(names.countByRegion)}($1::jsonb)`,
+        [JSON.stringify(filter ?? {})],
+      );
+      // (bigint arrives as text; a region's count fits a double exactly below 2^53)
+      return Object.fromEntries(rows.map((r) => [r.region, Number(r.count)]));
+    },
+    async find(filter, options) {
+      const region = where(options, undefined);
+      const rows = await fleet.query<pg.QueryResultRow>(
+        region,
+        fn(names.find),
+        `SELECT * FROM ${fn(names.find)}($1::jsonb, $2::integer, $3::${types.get(key)!})`,
+        [JSON.stringify(filter ?? {}), options?.pageSize ?? 100, options?.after ?? null],
+      );
+      for (const row of rows) rememberHome(row);
+      return rows as Row[];
     },
   };
 }

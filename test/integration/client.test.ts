@@ -116,6 +116,80 @@ test.serial('upsertMany writes rows of several owners in one call, and a key giv
   }
 });
 
+/** A row as its owner stores it, read directly in the owner. */
+async function ownRow(owner: string, key: string) {
+  const [row] = await fleet.query(
+    owner,
+    `SELECT m.uuid, m.region, d.name, m.note, m.created_on FROM shared.identity m JOIN "${owner}".identity_details d USING (uuid) WHERE uuid = $1`,
+    [key],
+  );
+  return row;
+}
+
+test.serial(
+  'getMany, countByRegion and find call the read functions: rows as each owner stores them, counts as each owner counts',
+  async (t) => {
+    const tag = `reads-${randomUUID()}`;
+    const rows: Identity[] = REGIONS.flatMap((region, r) =>
+      Array.from({ length: r + 2 }, (_, i) => ({ uuid: randomUUID(), region, name: `Reader ${region} ${i}`, note: tag })),
+    );
+    await people.upsertMany(rows);
+    const direct = await Promise.all(rows.map((row) => ownRow(row.region, row.uuid)));
+    // getMany: in the order given, a key once, an unknown key left out, from any region
+    const asked = [...rows].reverse();
+    for (const region of REGIONS) {
+      const got = await people.getMany([randomUUID(), ...asked.map((r) => r.uuid), asked[0]!.uuid], { region });
+      t.deepEqual(got, [...direct].reverse(), `getMany from ${region}`);
+    }
+    t.deepEqual(await people.getMany([]), []);
+    // countByRegion: every region, a directory and a personal filter, each equal to the owner's own count
+    const owners = async (sql: string, params: unknown[]) =>
+      Object.fromEntries(
+        await Promise.all(
+          REGIONS.map(async (owner) => [owner, Number((await fleet.query(owner, sql.replaceAll('$owner', `"${owner}"`), params))[0]!.n)]),
+        ),
+      );
+    t.deepEqual(
+      await people.countByRegion({ note: tag }, { region: 'aus' }),
+      await owners('SELECT count(*) AS n FROM $owner.identity_details d JOIN shared.identity m USING (uuid) WHERE m.note = $1', [tag]),
+    );
+    t.deepEqual(await people.countByRegion({ note: tag }), { usa: 2, gbr: 3, aus: 4 });
+    t.deepEqual(await people.countByRegion({ name: { '>=': 'Reader gbr', '<': 'Reader gbs' } }), { usa: 0, gbr: 3, aus: 0 });
+    t.deepEqual(
+      await people.countByRegion(),
+      await owners('SELECT count(*) AS n FROM $owner.identity_details', []),
+      'no filter: every row of each owner',
+    );
+    // find: pages in key order, each row as its owner stores it
+    const pages: Identity[][] = [];
+    let after: string | undefined;
+    for (;;) {
+      const page = await people.find({ note: tag }, { pageSize: 4, after, region: 'gbr' });
+      if (page.length === 0) break;
+      pages.push(page);
+      after = page.at(-1)!.uuid;
+    }
+    t.deepEqual(
+      pages.map((p) => p.length),
+      [4, 4, 1],
+    );
+    t.deepEqual(
+      pages.flat(),
+      [...direct].sort((a, b) => (String(a!.uuid) < String(b!.uuid) ? -1 : 1)),
+    );
+    t.deepEqual(
+      await people.find({ note: tag, region: 'usa' }),
+      direct.slice(0, 2).sort((a, b) => (String(a!.uuid) < String(b!.uuid) ? -1 : 1)),
+    );
+    // a bad filter: the read's own error, with its region and function
+    const bad = await t.throwsAsync(people.find({ nope: 1 }), { instanceOf: FleetCallError });
+    t.is(bad?.sqlstate, 'RS008');
+    t.regex(bad.message, /"nope"/);
+    const personal = await t.throwsAsync(people.find({ name: 'Reader usa 0' }), { instanceOf: FleetCallError });
+    t.is(personal?.sqlstate, 'RS008');
+  },
+);
+
 test.serial('errors carry the SQLSTATE, the region and whether to retry; nothing is written', async (t) => {
   const uuid = randomUUID();
   const unknown = await t.throwsAsync(people.upsert({ uuid, region: 'nowhere', name: 'X' }), { instanceOf: FleetCallError });

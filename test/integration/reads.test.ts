@@ -1,6 +1,8 @@
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import pg from 'pg';
+import { freezeRegion } from '../helpers/crash.js';
 import { startCapturingProxy, type CapturingProxy } from '../helpers/capturingProxy.js';
 import { freePort, MIXED, SEED_ENTITY, startFleet, type Fleet } from '../helpers/fleet.js';
 
@@ -296,3 +298,58 @@ test.serial('a connection broken by a restart is reopened by the next read', asy
   t.deepEqual((await read()).rows, [{ name: person.name }]);
   await client.end();
 });
+
+// Issue 21: a read waits for its answers as the writes do (dblink_is_busy between
+// short sleeps), so a region whose server is stopped (SIGSTOP: connected, never
+// answering) ends a read at statement_timeout (57014) or at the link timeout
+// (RS011), on PostgreSQL 10 too, where a bare dblink wait ignores both.
+for (const caller of ['usa', 'aus'] as const) {
+  test.serial(
+    `with gbr stopped, a read from ${caller} ends at statement_timeout or the link timeout, and the next read after it is back works`,
+    async (t) => {
+      const client = await fleet.client(caller);
+      const person = people.find((p) => p.region === 'gbr')!;
+      const mine = people.find((p) => p.region === caller)!;
+      const read = () => client.query('SELECT name FROM shared.get_identity_many($1::uuid[])', [[person.uuid, mine.uuid]]);
+      const failure = async (work: () => Promise<unknown>) => {
+        const started = performance.now();
+        const code = await work().then(
+          () => 'none',
+          (e: { code: string; message: string }) => `${e.code} ${e.message}`,
+        );
+        return { code, took: performance.now() - started };
+      };
+      const frozen = async (work: () => Promise<void>) => {
+        // a warm session: its links are open before the region stops
+        t.deepEqual((await read()).rows, [{ name: person.name }, { name: mine.name }]);
+        const thaw = freezeRegion(fleet, 'gbr');
+        try {
+          await work();
+        } finally {
+          thaw();
+        }
+      };
+      // the link timeout (twice lock_timeout and a second) before statement_timeout
+      await frozen(async () => {
+        await client.query("SET statement_timeout = '20s'; SET lock_timeout = '200ms'");
+        const byLink = await failure(read);
+        t.regex(byLink.code, /^RS011 region "gbr" did not answer/);
+        t.true(byLink.took < 3000, `ended in ${Math.round(byLink.took)} ms: ${byLink.code}`);
+      });
+      // statement_timeout before the link timeout
+      await frozen(async () => {
+        await client.query("SET statement_timeout = '2s'; SET lock_timeout = '5s'");
+        const byStatement = await failure(read);
+        t.regex(byStatement.code, /^57014 /);
+        t.true(byStatement.took < 3000, `get_identity_many ended in ${Math.round(byStatement.took)} ms: ${byStatement.code}`);
+        // (its connection, left busy, is dropped; reconnecting to the stopped region ends at connect_timeout or statement_timeout)
+        const counted = await failure(() => client.query('SELECT * FROM shared.count_identity_by_region()'));
+        t.regex(counted.code, /^(57014|RS011) /);
+        t.true(counted.took < 4500, `count_identity_by_region ended in ${Math.round(counted.took)} ms: ${counted.code}`);
+      });
+      await client.query('RESET statement_timeout; RESET lock_timeout');
+      t.deepEqual((await read()).rows, [{ name: person.name }, { name: mine.name }]);
+      await client.end();
+    },
+  );
+}

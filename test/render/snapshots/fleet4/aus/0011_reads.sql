@@ -128,6 +128,8 @@ DECLARE
   _rsd_message text;
   _rsd_error_state text;
   _rsd_error_message text;
+  _rsd_lock interval := current_setting('lock_timeout')::interval;
+  _rsd_deadline timestamptz;
 BEGIN
   FOR _rsd_attempt IN 1..2 LOOP
     _rsd_sent := '{}';
@@ -150,11 +152,25 @@ BEGIN
       _rsd_results := jsonb_build_object((SELECT r.name FROM "residency"."regions" r WHERE r.is_local), _rsd_value);
     END IF;
     _rsd_state := NULL;
+    _rsd_deadline := clock_timestamp() + LEAST(interval '30 s',
+      CASE WHEN _rsd_lock > interval '0' THEN 2 * _rsd_lock + interval '1 s' ELSE interval '30 s' END);
     FOREACH _rsd_region IN ARRAY _rsd_sent LOOP
+      IF NOT "residency"."await"('pg-residency:' || _rsd_region, _rsd_deadline) THEN
+        PERFORM residency_dblink.dblink_disconnect('pg-residency:' || _rsd_region);
+        IF _rsd_state IS NULL OR _rsd_state <> 'RS011' THEN
+          _rsd_state := 'RS011';
+          _rsd_message := format('region "%s" did not answer this read of %s within the link timeout (treated as unreachable): retry when it is back', _rsd_region, what);
+        END IF;
+        CONTINUE;
+      END IF;
       BEGIN
         _rsd_results := _rsd_results || jsonb_build_object(_rsd_region,
           (SELECT t.v FROM residency_dblink.dblink_get_result('pg-residency:' || _rsd_region) AS t(v text)));
-        PERFORM FROM residency_dblink.dblink_get_result('pg-residency:' || _rsd_region) AS t(v text);
+        IF "residency"."await"('pg-residency:' || _rsd_region, _rsd_deadline) THEN
+          PERFORM FROM residency_dblink.dblink_get_result('pg-residency:' || _rsd_region) AS t(v text);
+        ELSE
+          PERFORM residency_dblink.dblink_disconnect('pg-residency:' || _rsd_region);
+        END IF;
       EXCEPTION WHEN OTHERS THEN
         GET STACKED DIAGNOSTICS _rsd_error_state = RETURNED_SQLSTATE, _rsd_error_message = MESSAGE_TEXT;
         IF _rsd_error_state LIKE '08%' OR _rsd_error_state LIKE '57P0_' THEN

@@ -102,6 +102,35 @@ test.serial('a write of the same key still gets 40001 with its documented messag
   t.is(dir?.note, 'held');
 });
 
+test.serial(
+  'a write that meets a younger write of its key waits for it, even when an older write of another key shares the claim bucket',
+  async (t) => {
+    // ages: the other key's write (oldest), then `waiter`, then `holder` (youngest) that holds the key first
+    const [other, key] = await collidingPair();
+    const { call: older } = await held('gbr', other, 8);
+    const waiter = await fleet.client('aus');
+    // the write takes its age, then pauses before claiming anything
+    await waiter.query("SET residency.test_pause = 'before_claim'; SET residency.test_pause_seconds = '3'");
+    const started = performance.now();
+    const waiting = failure(waiter.query("SELECT shared.upsert_identity($1, 'Waiter', 'gbr', 'waiter')", [key]));
+    await waitForPause(fleet, 'aus', 'before_claim');
+    const { call: holding } = await held('usa', key, 3);
+    t.true(performance.now() - started < 3000, 'the younger write held the key before the waiter claimed it');
+    // wait-die by the key's own writes: the holder is younger, so the waiter waits (before, any older
+    // write announced in the bucket made it give way: 40001 on a different key's account)
+    t.deepEqual(await waiting, { code: 'none', message: 'it succeeded' });
+    t.deepEqual((await holding).rows, [{ uuid: key, created: true, owned_here: false }]);
+    t.deepEqual((await older).rows, [{ uuid: other, created: true, owned_here: true }]);
+    for (const region of REGIONS)
+      t.deepEqual(
+        await fleet.query(region, 'SELECT note FROM shared.identity WHERE uuid = $1', [key]),
+        [{ note: 'waiter' }],
+        `${region}: the waiter wrote last`,
+      );
+    t.deepEqual(await prepared(), { usa: 0, gbr: 0, aus: 0 });
+  },
+);
+
 test.serial('a batch of more than 256 keys claims buckets: a key in one of them meets it, a key in another does not', async (t) => {
   const batch = Array.from({ length: 300 }, () => randomUUID());
   const buckets = await oldBuckets(batch);

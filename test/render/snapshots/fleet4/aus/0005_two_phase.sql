@@ -318,6 +318,15 @@ BEGIN
         END LOOP;
       EXCEPTION WHEN OTHERS THEN
         GET STACKED DIAGNOSTICS _rsd_state = RETURNED_SQLSTATE, _rsd_message = MESSAGE_TEXT, _rsd_hint = PG_EXCEPTION_HINT;
+        IF _rsd_message LIKE '%query_wait_timeout%' AND NOT failures ? _rsd_regions[_rsd_i] THEN
+          -- a link pooler (PgBouncer) kept the link waiting for a server connection past its
+          -- query_wait_timeout, then closed it: the region's link pool is full, not unreachable
+          failures := failures || jsonb_build_object(_rsd_regions[_rsd_i], jsonb_build_object('state', 'RS013',
+            'message', 'the link pooler kept this write''s link to it waiting for a pooled server connection past query_wait_timeout (every connection of the pool busy)',
+            'broken', true, 'full', true));
+          -- (closed: nothing more comes on it, no need to wait for the link timeout)
+          _rsd_done[_rsd_i] := true;
+        END IF;
         IF NOT failures ? _rsd_regions[_rsd_i] THEN
           failures := failures || jsonb_build_object(_rsd_regions[_rsd_i], jsonb_build_object('state', _rsd_state, 'message', _rsd_message,
             'hint', NULLIF(_rsd_hint, ''),
@@ -351,6 +360,11 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $function$
 BEGIN
+  IF (failure->>'full')::boolean THEN
+    RAISE EXCEPTION USING ERRCODE = 'RS013', MESSAGE = format(
+      'region "%s" is full: %s; nothing was written: retry, and raise pool_size in regions.yaml (and the poolers) if the server has room, or bound the writers (docs/guides/sizing.md)',
+      region, failure->>'message');
+  END IF;
   IF failure->>'state' = '53200' THEN
     RAISE EXCEPTION USING ERRCODE = 'RS013', MESSAGE = format(
       'region "%s" is full: %s%s; nothing was written: retry, and raise %s there (a restart setting; docs/guides/sizing.md)',
@@ -555,7 +569,7 @@ BEGIN
       RAISE EXCEPTION USING ERRCODE = 'RS011',
         MESSAGE = format('region "%s" %s and this write needs it; nothing was written: retry when it is back', _rsd_r, _rsd_wave.failures->_rsd_r->>'message');
     END IF;
-    IF (_rsd_wave.failures->_rsd_r->>'broken')::boolean THEN
+    IF (_rsd_wave.failures->_rsd_r->>'broken')::boolean AND NOT _rsd_wave.failures->_rsd_r ? 'full' THEN
       -- a connection opened by an earlier call broke (its server restarted): dropped; the caller retries once
       RAISE EXCEPTION USING ERRCODE = 'RS012', MESSAGE = format('region "%s": %s', _rsd_r, _rsd_wave.failures->_rsd_r->>'message');
     END IF;
@@ -656,7 +670,7 @@ BEGIN
         MESSAGE = format('region "%s" %s and this write needs it; nothing was written: retry when it is back', _rsd_r, _rsd_wave.failures->_rsd_r->>'message');
     END IF;
     -- only broken connections (every prepared part was rolled back above): the caller may retry once
-    IF NOT EXISTS (SELECT FROM jsonb_each(_rsd_wave.failures) f WHERE NOT (f.value->>'broken')::boolean) THEN
+    IF NOT EXISTS (SELECT FROM jsonb_each(_rsd_wave.failures) f WHERE NOT (f.value->>'broken')::boolean OR f.value ? 'full') THEN
       RAISE EXCEPTION USING ERRCODE = 'RS012', MESSAGE = format('region "%s": %s', _rsd_r, _rsd_wave.failures->_rsd_r->>'message');
     END IF;
     PERFORM "residency"."part_error"(_rsd_r, _rsd_wave.failures->_rsd_r);

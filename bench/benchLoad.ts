@@ -40,6 +40,8 @@ export interface LoadCell {
   readonly aborts: number;
   /** Other failures, by SQLSTATE. */
   readonly errors: Readonly<Record<string, number>>;
+  /** The 40001s by message (keys and ages blanked): which code path gave way. */
+  readonly abortMessages: Readonly<Record<string, number>>;
   /** Link-role backends on a region's server, most sampled over all regions. */
   readonly linkSessions: number;
   /** Prepared transactions on a region's server, most sampled over all regions. */
@@ -84,6 +86,18 @@ export interface LoadResult {
 function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** A 40001's message and where it came from, its keys, gids and numbers blanked so that one code path counts once. */
+function abortMessage(error: unknown): string {
+  const e = error as { message?: string; where?: string };
+  const blank = (s: string) =>
+    s
+      .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<uuid>')
+      .replace(/pg-residency:[^ )']+/g, '<gid>')
+      .replace(/-?\d+/g, 'N');
+  const where = (e.where ?? '').split('\n').slice(0, 3).join(' < ');
+  return blank(`${e.message ?? String(error)}${where ? ` [${where}]` : ''}`);
 }
 
 /** The hand-written postgres_fdw transaction of the region benchmark's floor: the person here, the directory row in every other region. */
@@ -178,6 +192,7 @@ async function runCell(
   const latencies: number[] = [];
   const errors: Record<string, number> = {};
   let aborts = 0;
+  const abortMessages: Record<string, number> = {};
   const sample = sampler(samplers, fleet.config.link.role);
   const start = performance.now();
   const end = start + seconds * 1000;
@@ -191,8 +206,11 @@ async function runCell(
         } catch (error) {
           const code = (error as { code?: string }).code ?? 'other';
           if (op === 'floor-fdw') await client.query('ROLLBACK').catch(() => undefined);
-          if (code === '40001') aborts += 1;
-          else errors[code] = (errors[code] ?? 0) + 1;
+          if (code === '40001') {
+            aborts += 1;
+            const message = abortMessage(error);
+            abortMessages[message] = (abortMessages[message] ?? 0) + 1;
+          } else errors[code] = (errors[code] ?? 0) + 1;
         }
       }
     }),
@@ -213,6 +231,7 @@ async function runCell(
     p99: percentile(latencies, 99),
     aborts,
     errors,
+    abortMessages,
     linkSessions: seen.links,
     prepared: seen.prepared,
   };
@@ -356,6 +375,7 @@ export async function benchLoad(options: LoadOptions): Promise<LoadResult> {
               options.onProgress?.(
                 `load: ${count} regions, ${op} from ${from}, ${clients}/region: ${cell.perSecond.toFixed(0)}/s p50 ${cell.p50.toFixed(1)} p99 ${cell.p99.toFixed(1)} aborts ${cell.aborts} errors ${JSON.stringify(cell.errors)} links ${cell.linkSessions} prepared ${cell.prepared}`,
               );
+              for (const [message, n] of Object.entries(cell.abortMessages)) options.onProgress?.(`load:   40001 x${n}: ${message}`);
               for (const [code, n] of Object.entries(cell.errors))
                 failures.push(`${count} regions ${op} from ${from} x${clients}: ${n} x ${code}`);
               cells.push(cell);

@@ -49,6 +49,12 @@ export function formatLoad(result: LoadResult, load: string): string {
       `| ${f.regions} | ${LINKS[f.links]} | ${ms(f.firstMs)} ms | ${ms(f.warmMs)} ms | ${rts(f.firstMs - f.warmMs)} | ${ms(extra)} ms (${rts(extra)}) | ${ms(f.libraryCpuMs)} ms | ${ms(f.linksCpuMs)} ms; ${ms(f.linksMs)} ms | ${ms(f.compileCpuMs)} ms | ${f.wanConnects.toFixed(1)} |`,
     );
   }
+  const gaveWay = result.cells.flatMap((c) =>
+    Object.entries(c.abortMessages).map(
+      ([message, n]) => `- ${c.regions} regions ${c.op} from ${c.from === 'one' ? 'usa' : 'all'} x${c.clientsPerRegion}: ${n} x ${message}`,
+    ),
+  );
+  if (gaveWay.length > 0) lines.push('', 'Where the 40001s came from (message and context, keys and numbers blanked):', ...gaveWay);
   if (result.failures.length > 0) lines.push('', 'Failures other than 40001:', ...result.failures.map((f) => `- ${f}`));
   return `${lines.join('\n')}\n`;
 }

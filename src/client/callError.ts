@@ -4,11 +4,13 @@ import { ResidencyError } from '../errors.js';
  * SQLSTATEs after which the same call may simply be sent again: a concurrent
  * change (`RS006`), a serialization failure (`40001`), a deadlock (`40P01`), a
  * lock wait past `lock_timeout` (`55P03`), a link connection found broken
- * twice (`RS012`: every part was rolled back). Not `RS011` (a region the write
+ * twice (`RS012`: every part was rolled back), a region full (`RS013`: out of
+ * prepared transactions, lock space or connection slots; nothing was written
+ * or queued: retry after a pause, with backoff). Not `RS011` (a region the write
  * needs is down: retry when it is back) nor `57014` (cancelled: nothing was
  * written, but the caller asked to stop).
  */
-export const RETRYABLE_SQLSTATES: ReadonlySet<string> = new Set(['RS006', 'RS012', '40001', '40P01', '55P03']);
+export const RETRYABLE_SQLSTATES: ReadonlySet<string> = new Set(['RS006', 'RS012', 'RS013', '40001', '40P01', '55P03']);
 
 /**
  * SQLSTATE classes whose server message names only keys, regions, fields and

@@ -1,5 +1,6 @@
 import type { Config, Region, SslMode } from '../config/types.js';
 import { SSL_MODES } from '../config/types.js';
+import { durationMs } from '../config/durationMs.js';
 
 /**
  * Session settings every pooled server connection gets when it is opened
@@ -44,6 +45,12 @@ function weakest(modes: readonly SslMode[]): SslMode {
 
 const TLS_MODES: readonly SslMode[] = ['require', 'verify-ca', 'verify-full'];
 
+/** PgBouncer's query_wait_timeout, in whole seconds: the fleet's lock_timeout, at least 1. */
+export function queueWaitSeconds(config: Pick<Config, 'timeouts'>): number {
+  const ms = durationMs(config.timeouts.lockTimeout);
+  return Number.isFinite(ms) ? Math.max(1, Math.ceil(ms / 1000)) : 5;
+}
+
 /**
  * The pgbouncer.ini of the pooler beside `region`: transaction pooling, one
  * database per region of the fleet (named after the region, itself included)
@@ -78,8 +85,11 @@ export function renderPoolerIni(config: Config, region: Region, files: PoolerFil
     `auth_hba_file = ${files.hbaFile}`,
     `auth_file = ${files.authFile}`,
     `stats_users = ${config.link.role}`,
-    // a link waits for a server connection at most this long (the write's link timeout is 30 s)
-    'query_wait_timeout = 30',
+    // a link waits for a server connection at most lock_timeout (as long as a claim waits for a key),
+    // well within the write's link timeout (2 x lock_timeout + 1 s): past it PgBouncer answers
+    // query_wait_timeout and the write fails with RS013 (the region's link pool is full), never
+    // as an unreachable region (RS011, its rows queued)
+    `query_wait_timeout = ${queueWaitSeconds(config)}`,
     'server_connect_timeout = 5',
     'ignore_startup_parameters = extra_float_digits',
     'log_connections = 0',

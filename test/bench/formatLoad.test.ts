@@ -14,6 +14,7 @@ const cell = (op: LoadCell['op'], perSecond: number, extra: Partial<LoadCell> = 
   p99: 30,
   aborts: 0,
   errors: {},
+  abortMessages: {},
   linkSessions: 24,
   prepared: 16,
   ...extra,
@@ -25,7 +26,13 @@ test('the load table puts each write beside the hand-written transaction of the 
       delayMs: 5,
       poolSize: 8,
       seconds: 10,
-      cells: [cell('upsert', 150, { aborts: 10 }), cell('floor-fdw', 100)],
+      cells: [
+        cell('upsert', 150, {
+          aborts: 10,
+          abortMessages: { 'region "aus": shared.identity: a concurrent write of the same key holds it; retry': 10 },
+        }),
+        cell('floor-fdw', 100),
+      ],
       firstCalls: [
         {
           regions: 3,
@@ -55,4 +62,9 @@ test('the load table puts each write beside the hand-written transaction of the 
     /^\| 3 \| pooler \(loopback, no TLS\) \| 80\.0 ms \| 60\.0 ms \| 2\.00 RT \| 10\.0 ms \(1\.00 RT\) \| 1\.0 ms \| 3\.0 ms; 9\.0 ms \| 6\.0 ms \| 0\.0 \|$/m,
   );
   t.regex(text, /- 3 regions upsert from all x32: 2 x 53200/);
+  // which code path gave way, so a false abort can be traced
+  t.regex(
+    text,
+    /^- 3 regions upsert from all x32: 10 x region "aus": shared\.identity: a concurrent write of the same key holds it; retry$/m,
+  );
 });

@@ -22,6 +22,8 @@ test('a server error becomes a FleetCallError with its SQLSTATE, region and whet
     ['RS006', true],
     ['55P03', true],
     ['40P01', true],
+    ['RS012', true],
+    ['RS013', true],
     ['RS001', false],
     ['RS011', false],
     ['23505', false],

@@ -1,6 +1,7 @@
 import test from 'ava';
 import { pgbouncerBinary } from '../../src/cluster/devPooler.js';
-import { renderAuthFile, renderPoolerHba, renderPoolerIni } from '../../src/cluster/poolerConfig.js';
+import { queueWaitSeconds, renderAuthFile, renderPoolerHba, renderPoolerIni } from '../../src/cluster/poolerConfig.js';
+import { durationMs } from '../../src/config/durationMs.js';
 import { parseConfig } from '../../src/config/parseConfig.js';
 import { ConfigError } from '../../src/errors.js';
 import { serverConnectionOptions } from '../../src/migrate/serverBinding.js';
@@ -94,6 +95,8 @@ test('the pooler files: transaction mode, a database per region with the pool an
   t.regex(ini, /^gbr = host=127\.0\.0\.1 port=5433 /m);
   t.regex(ini, /^server_tls_sslmode = verify-full$/m);
   t.regex(ini, /^client_tls_sslmode = require$/m);
+  // a queued link gives up at the fleet's lock_timeout (5 s by default), under the write's link timeout (11 s): RS013, not RS011
+  t.regex(ini, /^query_wait_timeout = 5$/m);
   t.notRegex(ini, /password/i);
   const hba = renderPoolerHba(config, usa);
   t.regex(hba, /^hostssl usa residency_link 0\.0\.0\.0\/0 scram-sha-256$/m);
@@ -145,4 +148,13 @@ test('dev up without PgBouncer installed says how to install it', (t) => {
   t.is((error as { code?: string }).code, 'CLUSTER');
   t.regex(error.message, /pgbouncer is not installed: install PgBouncer 1\.18 or newer \(Debian and Ubuntu: apt-get install -y pgbouncer/);
   t.regex(error.message, /or remove pooler: from the region in regions\.yaml/);
+});
+
+test("PgBouncer's query_wait_timeout is the fleet's lock_timeout in whole seconds, at least 1", (t) => {
+  const at = (lockTimeout: string) => queueWaitSeconds({ timeouts: { lockTimeout, statementTimeout: '30s' } });
+  t.deepEqual([at('5s'), at('2500ms'), at('200ms'), at('1min'), at('3000')], [5, 3, 1, 60, 3]);
+  t.deepEqual(
+    [durationMs('2500ms'), durationMs('5s'), durationMs('2min'), durationMs('7'), durationMs('5 s')],
+    [2500, 5000, 120_000, 7, Number.NaN],
+  );
 });

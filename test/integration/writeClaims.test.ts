@@ -102,6 +102,35 @@ test.serial('a write of the same key still gets 40001 with its documented messag
   t.is(dir?.note, 'held');
 });
 
+test.serial(
+  'a write that meets a younger write of its key waits for it, even when an older write of another key shares the claim bucket',
+  async (t) => {
+    // ages: the other key's write (oldest), then `waiter`, then `holder` (youngest) that holds the key first
+    const [other, key] = await collidingPair();
+    const { call: older } = await held('gbr', other, 8);
+    const waiter = await fleet.client('aus');
+    // the write takes its age, then pauses before claiming anything
+    await waiter.query("SET residency.test_pause = 'before_claim'; SET residency.test_pause_seconds = '3'");
+    const started = performance.now();
+    const waiting = failure(waiter.query("SELECT shared.upsert_identity($1, 'Waiter', 'gbr', 'waiter')", [key]));
+    await waitForPause(fleet, 'aus', 'before_claim');
+    const { call: holding } = await held('usa', key, 3);
+    t.true(performance.now() - started < 3000, 'the younger write held the key before the waiter claimed it');
+    // wait-die by the key's own writes: the holder is younger, so the waiter waits (before, any older
+    // write announced in the bucket made it give way: 40001 on a different key's account)
+    t.deepEqual(await waiting, { code: 'none', message: 'it succeeded' });
+    t.deepEqual((await holding).rows, [{ uuid: key, created: true, owned_here: false }]);
+    t.deepEqual((await older).rows, [{ uuid: other, created: true, owned_here: true }]);
+    for (const region of REGIONS)
+      t.deepEqual(
+        await fleet.query(region, 'SELECT note FROM shared.identity WHERE uuid = $1', [key]),
+        [{ note: 'waiter' }],
+        `${region}: the waiter wrote last`,
+      );
+    t.deepEqual(await prepared(), { usa: 0, gbr: 0, aus: 0 });
+  },
+);
+
 test.serial('a batch of more than 256 keys claims buckets: a key in one of them meets it, a key in another does not', async (t) => {
   const batch = Array.from({ length: 300 }, () => randomUUID());
   const buckets = await oldBuckets(batch);
@@ -227,29 +256,63 @@ test.serial(
 );
 
 test.serial(
-  'fresh random keys from 3 x 8 sessions at once: no write aborts another (40001 was 1-2% at this load with buckets)',
+  'fresh random keys from 3 x 8 sessions at once: no write aborts another (40001 was 1-2% at this load with buckets), every row in its owner and in every directory',
   async (t) => {
     const sessions = await Promise.all(
       REGIONS.flatMap((region) => Array.from({ length: 8 }, async () => [region, await fleet.client(region)] as const)),
     );
     const codes = new Map<string, number>();
-    let writes = 0;
+    const messages: string[] = [];
+    const written: { key: string; owner: string; caller: string }[] = [];
     await Promise.all(
       sessions.map(async ([region, client], i) => {
         for (let n = 0; n < 50; n++) {
           const owner = REGIONS[(i + n) % 3]!;
-          const code = await client.query('SELECT shared.upsert_identity($1, $2, $3, $4)', [randomUUID(), 'P', owner, region]).then(
+          const key = randomUUID();
+          const code = await client.query('SELECT shared.upsert_identity($1, $2, $3, $4)', [key, 'P', owner, region]).then(
             () => 'ok',
-            (e: { code?: string }) => e.code ?? 'unknown',
+            (e: { code?: string; message?: string }) => {
+              messages.push(`${region}: ${e.code}: ${e.message}`);
+              return e.code ?? 'unknown';
+            },
           );
           codes.set(code, (codes.get(code) ?? 0) + 1);
-          writes++;
+          if (code === 'ok') written.push({ key, owner, caller: region });
         }
       }),
     );
-    t.log(`${writes} writes: ${JSON.stringify(Object.fromEntries(codes))}`);
-    t.deepEqual(Object.fromEntries(codes), { ok: 1200 });
+    t.log(`${written.length} writes: ${JSON.stringify(Object.fromEntries(codes))}`);
+    t.deepEqual(Object.fromEntries(codes), { ok: 1200 }, messages.slice(0, 5).join('\n'));
     t.deepEqual(await prepared(), { usa: 0, gbr: 0, aus: 0 });
+    // every directory has every row, its owner's region and the caller's note; each owner its personal rows, no other region
+    const keys = written.map((w) => w.key);
+    const expected = written.map((w) => `${w.key} ${w.owner} ${w.caller}`).sort();
+    for (const region of REGIONS) {
+      const dir = await fleet.query<{ uuid: string; region: string; note: string }>(
+        region,
+        'SELECT uuid::text, region, note FROM shared.identity WHERE uuid = ANY ($1::uuid[])',
+        [keys],
+      );
+      t.deepEqual(dir.map((r) => `${r.uuid} ${r.region} ${r.note}`).sort(), expected, `${region}: directory`);
+      const personal = await fleet.query<{ uuid: string }>(
+        region,
+        `SELECT uuid::text FROM ${region}.identity_details WHERE uuid = ANY ($1::uuid[]) AND name = 'P'`,
+        [keys],
+      );
+      t.deepEqual(
+        personal.map((r) => r.uuid).sort(),
+        written
+          .filter((w) => w.owner === region)
+          .map((w) => w.key)
+          .sort(),
+        `${region}: its own personal rows, no other region's`,
+      );
+      t.deepEqual(
+        await fleet.query(region, 'SELECT uuid FROM shared.identity_outbox WHERE uuid = ANY ($1::uuid[])', [keys]),
+        [],
+        `${region}: nothing queued`,
+      );
+    }
   },
 );
 

@@ -7,9 +7,9 @@ import type { DoctorRule } from '../doctorRule.js';
  * in PREPARE TRANSACTION; session mode would hold a server connection per
  * application session again, statement mode breaks every part), and the
  * pools fit this region's server: it receives up to the sum of every
- * pooler's pool_size link sessions (max_connections), and holds a prepared
- * part of at most that many writes in flight (each write holds its
- * coordinator's loopback connection until its decision: max_prepared_transactions).
+ * pooler's pool_size link sessions (max_connections). What the pools mean
+ * for max_prepared_transactions is judged by the one rule on that setting
+ * (maxPreparedTransactions, with the pool sizes as an input).
  */
 export const linkPooler: DoctorRule = ({ config, region, snapshot }) => {
   const findings = [];
@@ -69,19 +69,6 @@ export const linkPooler: DoctorRule = ({ config, region, snapshot }) => {
         'the link pools can take most of the server connections',
         `the ${pooled.length} regions' poolers may open ${links} link sessions here (the sum of their pool_size), and max_connections is ${connections}: the application and the admins are left fewer than 10`,
         `lower pool_size in regions.yaml (and the poolers), or raise max_connections above ${links + 20} and restart the server`,
-      ),
-    );
-  }
-  const slots = Number.parseInt(snapshot.settings.max_prepared_transactions ?? '', 10);
-  const inFlight = pooled.filter((r) => r.name !== region.name).reduce((n, r) => n + r.pooler!.poolSize, 0);
-  if (Number.isFinite(slots) && slots > 0 && pooled.length === config.regions.length && slots < inFlight) {
-    findings.push(
-      doctorFinding(
-        'pooler-pool-size-prepared',
-        'warning',
-        'more writes can be in flight than the server has prepared-transaction slots',
-        `a write holds its coordinator's loopback pool connection until its decision, so the other regions' poolers bound the writes in flight that hold a part here by ${inFlight} (their pool_size), and max_prepared_transactions is ${slots}: past it a write fails at PREPARE TRANSACTION`,
-        `ALTER SYSTEM SET max_prepared_transactions = ${inFlight * 2}; -- then restart the server (or lower pool_size in regions.yaml and the poolers)`,
       ),
     );
   }

@@ -329,6 +329,15 @@ BEGIN
         END LOOP;
       EXCEPTION WHEN OTHERS THEN
         GET STACKED DIAGNOSTICS _rsd_state = RETURNED_SQLSTATE, _rsd_message = MESSAGE_TEXT, _rsd_hint = PG_EXCEPTION_HINT;
+        IF _rsd_message LIKE '%query_wait_timeout%' AND NOT failures ? _rsd_regions[_rsd_i] THEN
+          -- a link pooler (PgBouncer) kept the link waiting for a server connection past its
+          -- query_wait_timeout, then closed it: the region's link pool is full, not unreachable
+          failures := failures || jsonb_build_object(_rsd_regions[_rsd_i], jsonb_build_object('state', 'RS013',
+            'message', 'the link pooler kept this write''s link to it waiting for a pooled server connection past query_wait_timeout (every connection of the pool busy)',
+            'broken', true, 'full', true));
+          -- (closed: nothing more comes on it, no need to wait for the link timeout)
+          _rsd_done[_rsd_i] := true;
+        END IF;
         IF NOT failures ? _rsd_regions[_rsd_i] THEN
           failures := failures || jsonb_build_object(_rsd_regions[_rsd_i], jsonb_build_object('state', _rsd_state, 'message', _rsd_message,
             'hint', NULLIF(_rsd_hint, ''),
@@ -362,6 +371,11 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $function$
 BEGIN
+  IF (failure->>'full')::boolean THEN
+    RAISE EXCEPTION USING ERRCODE = 'RS013', MESSAGE = format(
+      'region "%s" is full: %s; nothing was written: retry, and raise pool_size in regions.yaml (and the poolers) if the server has room, or bound the writers (docs/guides/sizing.md)',
+      region, failure->>'message');
+  END IF;
   IF failure->>'state' = '53200' THEN
     RAISE EXCEPTION USING ERRCODE = 'RS013', MESSAGE = format(
       'region "%s" is full: %s%s; nothing was written: retry, and raise %s there (a restart setting; docs/guides/sizing.md)',
@@ -566,7 +580,7 @@ BEGIN
       RAISE EXCEPTION USING ERRCODE = 'RS011',
         MESSAGE = format('region "%s" %s and this write needs it; nothing was written: retry when it is back', _rsd_r, _rsd_wave.failures->_rsd_r->>'message');
     END IF;
-    IF (_rsd_wave.failures->_rsd_r->>'broken')::boolean THEN
+    IF (_rsd_wave.failures->_rsd_r->>'broken')::boolean AND NOT _rsd_wave.failures->_rsd_r ? 'full' THEN
       -- a connection opened by an earlier call broke (its server restarted): dropped; the caller retries once
       RAISE EXCEPTION USING ERRCODE = 'RS012', MESSAGE = format('region "%s": %s', _rsd_r, _rsd_wave.failures->_rsd_r->>'message');
     END IF;
@@ -667,7 +681,7 @@ BEGIN
         MESSAGE = format('region "%s" %s and this write needs it; nothing was written: retry when it is back', _rsd_r, _rsd_wave.failures->_rsd_r->>'message');
     END IF;
     -- only broken connections (every prepared part was rolled back above): the caller may retry once
-    IF NOT EXISTS (SELECT FROM jsonb_each(_rsd_wave.failures) f WHERE NOT (f.value->>'broken')::boolean) THEN
+    IF NOT EXISTS (SELECT FROM jsonb_each(_rsd_wave.failures) f WHERE NOT (f.value->>'broken')::boolean OR f.value ? 'full') THEN
       RAISE EXCEPTION USING ERRCODE = 'RS012', MESSAGE = format('region "%s": %s', _rsd_r, _rsd_wave.failures->_rsd_r->>'message');
     END IF;
     PERFORM "residency"."part_error"(_rsd_r, _rsd_wave.failures->_rsd_r);
@@ -758,7 +772,7 @@ AS $function$
   SELECT (((floor(extract(epoch FROM clock_timestamp()) * 1000000)::bigint * 4 + (pg_backend_pid() & 3)) % 4294967296) - 2147483648)::integer
 $function$;
 
-CREATE FUNCTION "residency"."claim_yield"(tag text, bucket integer, age integer, buckets boolean)
+CREATE FUNCTION "residency"."claim_yield"(tag text, slot integer, age integer, buckets boolean)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -766,7 +780,8 @@ AS $function$
 BEGIN
   -- (each age against ours modulo 2^32: negative or 0 is older or as old)
   IF (SELECT min(((l.objid::bigint - age + 6442450944) % 4294967296) - 2147483648) FROM pg_locks l
-      WHERE l.locktype = 'advisory' AND l.objsubid = 2 AND l.classid::bigint = 1381188608 + bucket AND l.granted
+      WHERE l.locktype = 'advisory' AND l.objsubid = 2 AND l.granted
+        AND CASE WHEN buckets THEN l.classid::bigint & 1023 = slot ELSE l.classid::bigint = slot::bigint & 4294967295 END
         AND l.database = (SELECT d.oid FROM pg_database d WHERE d.datname = current_database())
         AND l.pid IS DISTINCT FROM pg_backend_pid()) <= 0 THEN
     RAISE EXCEPTION USING ERRCODE = '40001', MESSAGE = CASE WHEN buckets
@@ -780,16 +795,20 @@ $function$;
 -- each other across servers (no deadlock detector sees such a cycle). Each
 -- key is claimed by an exclusive advisory lock on a 64-bit hash of the
 -- entity and the key (two 32-bit hashtext: PostgreSQL 10 has no
--- hashtextextended), so two writes of different keys never meet. Each part
--- announces its write's age (write_age) in the key's claim bucket (one of
--- 1024 per entity: a shared lock whose second half is the age) and holds the
--- bucket's lock shared. A part that meets a claim gives way at once (40001,
--- retry) when a write as old or older announced itself in that bucket; else
--- (every holder is younger) it waits, bounded by lock_timeout (55P03). A part
--- of more than 256 keys claims its buckets instead (the bucket's lock
--- exclusive, at most 1024), so a batch of any size holds at most 2048
--- advisory locks per region; it meets every write of a key in those buckets.
--- A batch of up to 256 keys holds at most 3 locks per key.
+-- hashtextextended), so two writes of different keys never meet. Before any
+-- claim, a part announces its write's age (write_age) on each key: a shared
+-- lock on (the key's first hash, age); and it holds each key's claim bucket
+-- (one of 1024 per entity, the first hash's low bits) shared. A part that meets a key's
+-- claim gives way at once (40001, retry) when a write as old or older
+-- announced itself on that key; else (every holder is younger) it waits,
+-- bounded by lock_timeout (55P03). Only the writes of that key count (its
+-- 32-bit hash): a write of another key, whatever its age, never makes it
+-- give way. A part of more than 256 keys claims its buckets instead (the
+-- bucket's lock exclusive, at most 1024; its age announced on (1381188608 +
+-- bucket, age), in the bucket too), so a batch of any size holds at most 2048
+-- advisory locks per region; it meets every write of a key in those buckets
+-- and compares ages with every write announced in the bucket. A part of up
+-- to 256 keys holds at most 3 locks per key.
 CREATE FUNCTION "residency"."claim"(tag text, keys text[], age integer)
 RETURNS void
 LANGUAGE plpgsql
@@ -801,14 +820,18 @@ DECLARE
   _rsd_buckets boolean := cardinality(keys) > 256
     AND (SELECT count(DISTINCT k) FROM unnest(keys) k) > 256;
 BEGIN
-  FOR _rsd_c IN SELECT DISTINCT h.a & 1023 AS b,
+  FOR _rsd_c IN SELECT DISTINCT h.a & 1023 AS b, CASE WHEN NOT _rsd_buckets THEN h.a END AS a,
         CASE WHEN NOT _rsd_buckets THEN (h.a::bigint << 32) | (hashtext(h.s || '#')::bigint & 4294967295) END AS k
       FROM unnest(keys) k, LATERAL (SELECT tag || ':' || k AS s, hashtext(tag || ':' || k) AS a) h
-      ORDER BY 1, 2 LOOP
+      ORDER BY 1, 2, 3 LOOP
+    -- the age announced before any claim is held (on the key: in its bucket too)
+    IF NOT _rsd_buckets THEN
+      PERFORM pg_advisory_xact_lock_shared(_rsd_c.a, age);
+    END IF;
     IF _rsd_c.b <> _rsd_b THEN
       _rsd_b := _rsd_c.b;
-      PERFORM pg_advisory_xact_lock_shared(1381188608 + _rsd_b, age);
       IF _rsd_buckets THEN
+        PERFORM pg_advisory_xact_lock_shared(1381188608 + _rsd_b, age);
         CONTINUE WHEN pg_try_advisory_xact_lock((1381188608::bigint << 32) + _rsd_b);
         PERFORM "residency"."claim_yield"(tag, _rsd_b, age, true);
         PERFORM pg_advisory_xact_lock((1381188608::bigint << 32) + _rsd_b);
@@ -821,7 +844,7 @@ BEGIN
       END IF;
     END IF;
     CONTINUE WHEN _rsd_buckets OR pg_try_advisory_xact_lock(_rsd_c.k);
-    PERFORM "residency"."claim_yield"(tag, _rsd_b, age, false);
+    PERFORM "residency"."claim_yield"(tag, _rsd_c.a, age, false);
     PERFORM pg_advisory_xact_lock(_rsd_c.k);
   END LOOP;
 END

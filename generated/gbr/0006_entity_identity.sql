@@ -62,6 +62,7 @@ AS $function$
 DECLARE
   _rsd_count bigint;
   _rsd_want bigint;
+  _rsd_have bigint;
   _rsd_out jsonb := '{}';
   _rsd_fill jsonb := '{}';
 BEGIN
@@ -83,12 +84,14 @@ BEGIN
   END IF;
 
   IF part ? 'rows' THEN
-    IF EXISTS (SELECT FROM jsonb_array_elements(part->'rows') e, pg_attribute a WHERE a.atthasdef AND NOT a.attisdropped
-        AND (a.attrelid = '"shared"."identity"'::regclass OR (e ? 'p' AND a.attrelid = '"shared"."identity_details"'::regclass))
+    IF EXISTS (SELECT FROM jsonb_array_elements(part->'rows') e, pg_attribute a
+        WHERE a.attrelid IN ('"shared"."identity"'::regclass, '"shared"."identity_details"'::regclass) AND a.atthasdef AND NOT a.attisdropped
+        AND (a.attrelid = '"shared"."identity"'::regclass OR e ? 'p')
         AND a.attname <> 'uuid' AND NOT (e->'x') ? a.attname::text) THEN
       _rsd_fill := "shared"."identity_defaults"();
     END IF;
-    _rsd_want := (SELECT count(*) FROM jsonb_array_elements(part->'rows') e WHERE NOT e ? 'e');
+    SELECT count(*) FILTER (WHERE NOT e ? 'e'), count(*) FILTER (WHERE e ? 'e') INTO _rsd_want, _rsd_have
+      FROM jsonb_array_elements(part->'rows') e;
     IF _rsd_want > 0 THEN
       INSERT INTO "shared"."identity"
         SELECT (jsonb_populate_record(NULL::"shared"."identity", _rsd_fill || (e->'x'))).*
@@ -101,8 +104,7 @@ BEGIN
             'identity', _rsd_want - _rsd_count, _rsd_want);
       END IF;
     END IF;
-    _rsd_want := (SELECT count(*) FROM jsonb_array_elements(part->'rows') e WHERE e ? 'e');
-    IF _rsd_want > 0 THEN
+    IF _rsd_have > 0 THEN
       WITH p AS (
         SELECT (e->'x'->>'uuid')::uuid AS k, e->>'e' AS owner, e->'x' AS x
         FROM jsonb_array_elements(part->'rows') e WHERE e ? 'e'
@@ -113,7 +115,7 @@ BEGIN
       )
       INSERT INTO "shared"."identity" SELECT (jsonb_populate_record(d.old, d.x)).* FROM d;
       GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-      IF _rsd_count < _rsd_want THEN
+      IF _rsd_count < _rsd_have THEN
         INSERT INTO "shared"."identity"
           SELECT (jsonb_populate_record(NULL::"shared"."identity", _rsd_fill || (e->'x'))).*
           FROM jsonb_array_elements(part->'rows') e
@@ -121,7 +123,7 @@ BEGIN
             WHERE m."uuid" = (e->'x'->>'uuid')::uuid)
           ON CONFLICT DO NOTHING;
         GET DIAGNOSTICS _rsd_want = ROW_COUNT;
-        IF _rsd_count + _rsd_want < (SELECT count(*) FROM jsonb_array_elements(part->'rows') e WHERE e ? 'e') THEN
+        IF _rsd_count + _rsd_want < _rsd_have THEN
           RAISE EXCEPTION USING ERRCODE = 'RS006',
             MESSAGE = format('%s rows changed region while this call ran; retry it', 'identity');
         END IF;

@@ -67,6 +67,7 @@ AS $function$
 DECLARE
   _rsd_count bigint;
   _rsd_want bigint;
+  _rsd_have bigint;
   _rsd_out jsonb := '{}';
   _rsd_fill jsonb := '{}';
 BEGIN
@@ -88,12 +89,14 @@ BEGIN
   END IF;
 
   IF part ? 'rows' THEN
-    IF EXISTS (SELECT FROM jsonb_array_elements(part->'rows') e, pg_attribute a WHERE a.atthasdef AND NOT a.attisdropped
-        AND (a.attrelid = '"billing"."account"'::regclass OR (e ? 'p' AND a.attrelid = '"billing"."account_details"'::regclass))
+    IF EXISTS (SELECT FROM jsonb_array_elements(part->'rows') e, pg_attribute a
+        WHERE a.attrelid IN ('"billing"."account"'::regclass, '"billing"."account_details"'::regclass) AND a.atthasdef AND NOT a.attisdropped
+        AND (a.attrelid = '"billing"."account"'::regclass OR e ? 'p')
         AND a.attname <> 'id' AND NOT (e->'x') ? a.attname::text) THEN
       _rsd_fill := "billing"."account_defaults"();
     END IF;
-    _rsd_want := (SELECT count(*) FROM jsonb_array_elements(part->'rows') e WHERE NOT e ? 'e');
+    SELECT count(*) FILTER (WHERE NOT e ? 'e'), count(*) FILTER (WHERE e ? 'e') INTO _rsd_want, _rsd_have
+      FROM jsonb_array_elements(part->'rows') e;
     IF _rsd_want > 0 THEN
       INSERT INTO "billing"."account"
         SELECT (jsonb_populate_record(NULL::"billing"."account", _rsd_fill || (e->'x'))).*
@@ -106,8 +109,7 @@ BEGIN
             'account', _rsd_want - _rsd_count, _rsd_want);
       END IF;
     END IF;
-    _rsd_want := (SELECT count(*) FROM jsonb_array_elements(part->'rows') e WHERE e ? 'e');
-    IF _rsd_want > 0 THEN
+    IF _rsd_have > 0 THEN
       WITH p AS (
         SELECT (e->'x'->>'id')::bigint AS k, e->>'e' AS owner, e->'x' AS x
         FROM jsonb_array_elements(part->'rows') e WHERE e ? 'e'
@@ -118,7 +120,7 @@ BEGIN
       )
       INSERT INTO "billing"."account" SELECT (jsonb_populate_record(d.old, d.x)).* FROM d;
       GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-      IF _rsd_count < _rsd_want THEN
+      IF _rsd_count < _rsd_have THEN
         INSERT INTO "billing"."account"
           SELECT (jsonb_populate_record(NULL::"billing"."account", _rsd_fill || (e->'x'))).*
           FROM jsonb_array_elements(part->'rows') e
@@ -126,7 +128,7 @@ BEGIN
             WHERE m."id" = (e->'x'->>'id')::bigint)
           ON CONFLICT DO NOTHING;
         GET DIAGNOSTICS _rsd_want = ROW_COUNT;
-        IF _rsd_count + _rsd_want < (SELECT count(*) FROM jsonb_array_elements(part->'rows') e WHERE e ? 'e') THEN
+        IF _rsd_count + _rsd_want < _rsd_have THEN
           RAISE EXCEPTION USING ERRCODE = 'RS006',
             MESSAGE = format('%s rows changed region while this call ran; retry it', 'account');
         END IF;

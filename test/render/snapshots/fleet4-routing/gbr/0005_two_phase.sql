@@ -283,6 +283,9 @@ DECLARE
   _rsd_i integer;
   _rsd_busy integer;
   _rsd_start timestamptz;
+  -- this region (the loopback): while it is still to answer, the loop spins
+  _rsd_here text := (SELECT r.name FROM "residency"."regions" r WHERE r.is_local);
+  _rsd_local boolean;
 BEGIN
   results := '{}';
   failures := '{}';
@@ -299,6 +302,7 @@ BEGIN
   _rsd_start := clock_timestamp();
   LOOP
     _rsd_busy := 0;
+    _rsd_local := false;
     FOR _rsd_i IN 1..cardinality(_rsd_regions) LOOP
       CONTINUE WHEN _rsd_done[_rsd_i];
       IF residency_dblink.dblink_is_busy('pg-residency:' || _rsd_regions[_rsd_i]) = 1 THEN
@@ -311,6 +315,7 @@ BEGIN
           _rsd_done[_rsd_i] := true;
         ELSE
           _rsd_busy := _rsd_busy + 1;
+          _rsd_local := _rsd_local OR _rsd_regions[_rsd_i] = _rsd_here;
         END IF;
         CONTINUE;
       END IF;
@@ -348,11 +353,15 @@ BEGIN
       END;
       IF NOT _rsd_done[_rsd_i] THEN
         _rsd_busy := _rsd_busy + 1;
+        _rsd_local := _rsd_local OR _rsd_regions[_rsd_i] = _rsd_here;
       END IF;
     END LOOP;
     EXIT WHEN _rsd_busy = 0;
-    -- most local answers come within a fraction of a millisecond; pg_sleep sleeps at least 1 ms
-    IF clock_timestamp() - _rsd_start > interval '200 microseconds' THEN
+    -- pg_sleep sleeps at least 1 ms: while the loopback is to answer (most of
+    -- its answers come within a fraction of a millisecond) the loop spins, for
+    -- 0.5 ms at most; an answer from another region takes a network round
+    -- trip, so a wave waiting only for those sleeps at once (no spin)
+    IF NOT _rsd_local OR clock_timestamp() - _rsd_start > interval '500 microseconds' THEN
       PERFORM pg_sleep(CASE WHEN clock_timestamp() - _rsd_start < interval '50 ms' THEN 0.001 ELSE 0.005 END);
     END IF;
   END LOOP;
@@ -561,11 +570,11 @@ BEGIN
     END IF;
     _rsd_involved := ARRAY(SELECT x FROM unnest(_rsd_involved) x WHERE NOT x = ANY (_rsd_down) ORDER BY 1);
     _rsd_messages := jsonb_build_object(_rsd_here,
-      'BEGIN; SET TRANSACTION ISOLATION LEVEL READ COMMITTED; SET LOCAL synchronous_commit = on; SELECT txid_current()::text'
+      'BEGIN ISOLATION LEVEL READ COMMITTED; SELECT txid_current()::text FROM set_config(''synchronous_commit'', ''on'', true)'
         || COALESCE(format('; SELECT %s(%L::jsonb)', look->>'fn', jsonb_build_object('o', _rsd_age, 'look', look->'keys')), '')
         || COALESCE('; ' || (reads->>_rsd_here), ''));
     FOR _rsd_r IN SELECT k FROM jsonb_object_keys(reads) k WHERE k <> _rsd_here LOOP
-      _rsd_messages := _rsd_messages || jsonb_build_object(_rsd_r, 'BEGIN; SET TRANSACTION ISOLATION LEVEL READ COMMITTED; ' || (reads->>_rsd_r));
+      _rsd_messages := _rsd_messages || jsonb_build_object(_rsd_r, 'BEGIN ISOLATION LEVEL READ COMMITTED; ' || (reads->>_rsd_r));
     END LOOP;
     SELECT * INTO _rsd_wave FROM "residency"."wave"(_rsd_messages, NULL, ARRAY(SELECT jsonb_object_keys(_rsd_messages)));
   EXCEPTION WHEN query_canceled THEN
@@ -588,7 +597,7 @@ BEGIN
   END IF;
   -- the owner of every key found under its claim must be reachable (it may differ from the caller's guess)
   IF look IS NOT NULL THEN
-    required := required || ARRAY(SELECT d->>(look->>'owner') FROM jsonb_array_elements((_rsd_wave.results->_rsd_here->>4)::jsonb->'dir') d);
+    required := required || ARRAY(SELECT d->>(look->>'owner') FROM jsonb_array_elements((_rsd_wave.results->_rsd_here->>2)::jsonb->'dir') d);
     SELECT x INTO _rsd_r FROM unnest(_rsd_down) x WHERE x = ANY (required) LIMIT 1;
     IF FOUND THEN
       PERFORM "residency"."tx_cancel"(jsonb_build_object('here', _rsd_here, 'involved', ARRAY(SELECT jsonb_object_keys(_rsd_messages))), false);
@@ -596,7 +605,7 @@ BEGIN
         MESSAGE = format('region "%s" is unreachable and this write needs it (it owns the personal data); nothing was written: retry when it is back', _rsd_r);
     END IF;
   END IF;
-  _rsd_txid := _rsd_wave.results->_rsd_here->>3;
+  _rsd_txid := _rsd_wave.results->_rsd_here->>1;
   FOR _rsd_r IN SELECT k FROM jsonb_object_keys(reads) k LOOP
     _rsd_reads := _rsd_reads || jsonb_build_object(_rsd_r, _rsd_wave.results->_rsd_r->>-1);
   END LOOP;
@@ -606,12 +615,12 @@ BEGIN
     'required', to_jsonb(required),
     'open', (SELECT COALESCE(jsonb_agg(k), '[]') FROM jsonb_object_keys(reads) k), 'reads', _rsd_reads)
     || CASE WHEN look IS NULL THEN '{}' ELSE jsonb_build_object('fn', look->'fn', 'keys', look->'keys',
-      'dir', (_rsd_wave.results->_rsd_here->>4)::jsonb->'dir') END;
+      'dir', (_rsd_wave.results->_rsd_here->>2)::jsonb->'dir') END;
 END
 $function$;
 
 -- Second phase: sends every region its part (`parts`: {region: statement})
--- in one message, `BEGIN; <part>; PREPARE TRANSACTION '<gid>'`, the loopback
+-- in one message, `BEGIN ISOLATION LEVEL READ COMMITTED; <part>; PREPARE TRANSACTION '<gid>'`, the loopback
 -- `<part>; INSERT <commit record>`, all before collecting any. A region not in
 -- the write's `required` that does not answer within the link timeout is
 -- treated as unreachable: dropped, and its rows queued in the outbox by
@@ -648,7 +657,7 @@ BEGIN
         (parts->>_rsd_r) || format('; INSERT INTO "residency"."commit_records" (gid) VALUES (%L)', _rsd_gid));
     ELSE
       _rsd_messages := _rsd_messages || jsonb_build_object(_rsd_r,
-        CASE WHEN st->'open' ? _rsd_r THEN '' ELSE 'BEGIN; SET TRANSACTION ISOLATION LEVEL READ COMMITTED; ' END
+        CASE WHEN st->'open' ? _rsd_r THEN '' ELSE 'BEGIN ISOLATION LEVEL READ COMMITTED; ' END
           || (parts->>_rsd_r) || format('; PREPARE TRANSACTION %L', _rsd_gid));
     END IF;
   END LOOP;

@@ -26,6 +26,10 @@ DECLARE
   _rsd_key bigint;
   _rsd_value jsonb;
   _rsd_region text;
+  _rsd_nokey bigint;
+  _rsd_noregion bigint;
+  _rsd_unknown bigint;
+  _rsd_twice bigint;
   _rsd_rows "billing"."account_row"[];
   _rsd_fields jsonb;
   _rsd_hasdef text[];
@@ -64,11 +68,13 @@ BEGIN
             AND a.attnum > 0 AND NOT a.attisdropped));
   END IF;
   SELECT e.n, f.key, jsonb_typeof(f.value), t.typcategory INTO _rsd_at, _rsd_field, _rsd_type, _rsd_kind
-    FROM jsonb_array_elements($1) WITH ORDINALITY e(value, n), jsonb_each(e.value) f, pg_attribute a, pg_type t
-    WHERE a.attrelid = (SELECT r.typrelid FROM pg_type r WHERE r.oid = pg_typeof(NULL::"billing"."account_row"))
-      AND a.attname = f.key AND a.attnum > 0 AND NOT a.attisdropped AND t.oid = a.atttypid
+    FROM jsonb_array_elements($1) WITH ORDINALITY e(value, n), jsonb_each(e.value) f, pg_attribute a,
+      LATERAL (SELECT y.typcategory, COALESCE(NULLIF(y.typbasetype, 0), y.oid) AS base FROM pg_type y WHERE y.oid = a.atttypid OFFSET 0) t
+    WHERE jsonb_typeof(f.value) IN ('object', 'array', 'number', 'boolean')
+      AND a.attrelid = (SELECT r.typrelid FROM pg_type r WHERE r.oid = pg_typeof(NULL::"billing"."account_row"))
+      AND a.attname = f.key AND a.attnum > 0 AND NOT a.attisdropped
       AND CASE WHEN t.typcategory = 'A' THEN jsonb_typeof(f.value) IN ('object', 'number', 'boolean')
-        WHEN COALESCE(NULLIF(t.typbasetype, 0), t.oid) IN ('json'::regtype, 'jsonb'::regtype) THEN false
+        WHEN t.base IN ('json'::regtype, 'jsonb'::regtype) THEN false
         ELSE jsonb_typeof(f.value) IN ('object', 'array') END
     ORDER BY e.n, f.key LIMIT 1;
   IF FOUND THEN
@@ -92,27 +98,31 @@ BEGIN
     END LOOP;
     RAISE;
   END;
-  IF EXISTS (SELECT FROM unnest(_rsd_rows) x WHERE x."id" IS NULL) THEN
+  SELECT count(*) FILTER (WHERE x."id" IS NULL), count(*) FILTER (WHERE x."home" IS NULL),
+      count(*) FILTER (WHERE x."home" IS NOT NULL AND NOT x."home" = ANY (y.known)),
+      count(*) - count(DISTINCT x."id"), array_agg(DISTINCT x."home")
+    INTO _rsd_nokey, _rsd_noregion, _rsd_unknown, _rsd_twice, _rsd_owners
+    FROM unnest(_rsd_rows) x, (SELECT ARRAY(SELECT r.name FROM "residency"."regions" r) AS known) y;
+  IF _rsd_nokey > 0 THEN
     RAISE EXCEPTION USING ERRCODE = 'RS002',
       MESSAGE = 'account' || ': the key ' || 'id' || ' must not be NULL';
   END IF;
-  SELECT x."id" INTO _rsd_key FROM unnest(_rsd_rows) x WHERE x."home" IS NULL LIMIT 1;
-  IF FOUND THEN
+  IF _rsd_noregion > 0 THEN
+    SELECT x."id" INTO _rsd_key FROM unnest(_rsd_rows) x WHERE x."home" IS NULL LIMIT 1;
     RAISE EXCEPTION USING ERRCODE = 'RS002',
       MESSAGE = format('%s %s: the region must not be NULL; regions.yaml defines %s', 'account', _rsd_key, (SELECT string_agg(format('"%s"', r.name), ', ' ORDER BY r.ordinal) FROM "residency"."regions" r));
   END IF;
-  SELECT x."home" INTO _rsd_region FROM unnest(_rsd_rows) x
-    WHERE NOT EXISTS (SELECT FROM "residency"."regions" r WHERE r.name = x."home") LIMIT 1;
-  IF FOUND THEN
+  IF _rsd_unknown > 0 THEN
+    SELECT x."home" INTO _rsd_region FROM unnest(_rsd_rows) x
+      WHERE NOT EXISTS (SELECT FROM "residency"."regions" r WHERE r.name = x."home") LIMIT 1;
     RAISE EXCEPTION USING ERRCODE = 'RS001',
       MESSAGE = format('unknown region "%s"; regions.yaml defines %s', _rsd_region, (SELECT string_agg(format('"%s"', r.name), ', ' ORDER BY r.ordinal) FROM "residency"."regions" r));
   END IF;
-  SELECT x."id" INTO _rsd_key FROM unnest(_rsd_rows) x GROUP BY x."id" HAVING count(*) > 1 LIMIT 1;
-  IF FOUND THEN
+  IF _rsd_twice > 0 THEN
+    SELECT x."id" INTO _rsd_key FROM unnest(_rsd_rows) x GROUP BY x."id" HAVING count(*) > 1 LIMIT 1;
     RAISE EXCEPTION USING ERRCODE = 'RS005',
       MESSAGE = format('%s %s appears more than once in one call', 'account', _rsd_key);
   END IF;
-  _rsd_owners := ARRAY(SELECT DISTINCT x."home" FROM unnest(_rsd_rows) x);
   _rsd_hasdef := ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.atthasdef AND NOT a.attisdropped
     AND a.attrelid IN ('"billing"."account"'::regclass, '"billing"."account_details"'::regclass) AND a.attname <> 'id');
   _rsd_p := (SELECT jsonb_agg((SELECT COALESCE(jsonb_object_agg(f.key, f.value), '{}') FROM jsonb_each(to_jsonb(_rsd_rows[e.n::integer])) f

@@ -30,7 +30,7 @@ export interface LinkRights {
 export interface DblinkExposure {
   /** dblink's schema, or null when it is not installed. */
   readonly schema: string | null;
-  /** `PUBLIC`, the link role or an app role, with how many of dblink's functions it may execute. */
+  /** `PUBLIC`, the link role, the app group or an app role, with how many of dblink's functions it may execute. */
   readonly executable: readonly { grantee: string; functions: number }[];
 }
 
@@ -54,7 +54,7 @@ export function privilegeStatements(config: Config, managed: readonly string[]):
   const m = arr(managed);
   const publicHolds = (acl: string, privilege: string) =>
     `EXISTS (SELECT FROM pg_catalog.aclexplode(${acl}) a WHERE a.grantee = 0 AND a.privilege_type = ${privilege})`;
-  const roles = arr([config.link.role, ...config.appRoles]);
+  const roles = arr([config.link.role, config.appGroup, ...config.appRoles]);
   return [
     `SELECT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = ${link}) AS exists`,
     `SELECT n.nspname AS schema, c.relname AS name, c.relkind::text AS kind, p.privilege, c.relowner = lr.oid AS owner,

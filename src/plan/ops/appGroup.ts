@@ -1,6 +1,6 @@
 import { REGISTRY_SCHEMA } from '../../config/derivedNames.js';
 import type { Entity } from '../../config/types.js';
-import { ident } from '../../sql/quote.js';
+import { ident, qualified } from '../../sql/quote.js';
 import { entityKey } from '../apiShape.js';
 import { entityContext } from '../entityContext.js';
 import { appGroupBlock, functionGrantsBlock } from '../planRegion.js';
@@ -44,8 +44,8 @@ export function adoptAppGroup(ctx: OpContext, keptEntities: readonly Entity[]): 
         oldRoles.length > 0
           ? [
               {
-                up: `REVOKE USAGE ON SCHEMA ${ident(REGISTRY_SCHEMA)} FROM ${roles};`,
-                down: `GRANT USAGE ON SCHEMA ${ident(REGISTRY_SCHEMA)} TO ${roles};`,
+                up: `REVOKE EXECUTE ON FUNCTION ${qualified(REGISTRY_SCHEMA, 'resolve')}() FROM ${roles};\nREVOKE USAGE ON SCHEMA ${ident(REGISTRY_SCHEMA)} FROM ${roles};`,
+                down: `GRANT USAGE ON SCHEMA ${ident(REGISTRY_SCHEMA)} TO ${roles};\nGRANT EXECUTE ON FUNCTION ${qualified(REGISTRY_SCHEMA, 'resolve')}() TO ${roles};`,
                 template: 'app_grants',
               },
             ]

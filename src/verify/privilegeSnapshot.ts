@@ -41,6 +41,8 @@ export interface PrivilegeSnapshot {
   /** 0 fails every write (they are two-phase); a restart setting. */
   readonly maxPreparedTransactions: number;
   readonly maxConnections: number;
+  /** Each role of app_roles: whether it exists, and whether it is a member of the app group (which exists or not). */
+  readonly appMembers?: readonly { role: string; exists: boolean; member: boolean; group: boolean }[];
 }
 
 const arr = (values: readonly string[]) => `ARRAY[${values.map((v) => literal(v)).join(', ')}]::text[]`;
@@ -88,6 +90,10 @@ export function privilegeStatements(config: Config, managed: readonly string[]):
                  WHERE r.rolname = ANY (${roles}) AND pg_catalog.has_function_privilege(r.oid, p.oid, 'EXECUTE')) g
       WHERE e.extname = 'dblink' GROUP BY g.grantee ORDER BY 1`,
     `SELECT current_setting('max_prepared_transactions')::int AS prepared, current_setting('max_connections')::int AS connections`,
+    `SELECT a.role, r.oid IS NOT NULL AS exists, g.oid IS NOT NULL AS group,
+            COALESCE(r.oid IS NOT NULL AND g.oid IS NOT NULL AND pg_catalog.pg_has_role(r.oid, g.oid, 'USAGE'), false) AS member
+       FROM unnest(${arr(config.appRoles)}) a(role) LEFT JOIN pg_catalog.pg_roles r ON r.rolname = a.role
+       LEFT JOIN pg_catalog.pg_roles g ON g.rolname = ${literal(config.appGroup)} ORDER BY 1`,
   ];
 }
 
@@ -106,5 +112,6 @@ export function parsePrivileges(rows: readonly (readonly Record<string, unknown>
     dblink: { schema: at<{ schema: string }>(5)[0]?.schema ?? null, executable: at(6) },
     maxPreparedTransactions: settings.prepared,
     maxConnections: settings.connections,
+    appMembers: at(8),
   };
 }

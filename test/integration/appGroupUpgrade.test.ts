@@ -8,6 +8,7 @@ import type { Config } from '../../src/config/types.js';
 import { genMigrations } from '../../src/render/genMigrations.js';
 import { loadTemplates } from '../../src/render/loadTemplates.js';
 import { nodeGeneratedFs } from '../../src/render/nodeGeneratedFs.js';
+import { verifyFleet } from '../../src/verify/verifyFleet.js';
 import { MIXED, startFleet, type Fleet } from '../helpers/fleet.js';
 
 // Issue 18 (app_roles line budget): the app roles are members of one group

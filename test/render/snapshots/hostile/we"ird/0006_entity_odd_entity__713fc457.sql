@@ -33,6 +33,8 @@ CREATE TABLE "My Schema"."Odd ""Entity""_outbox" (
   PRIMARY KEY ("Home Region", "Key ""Col""")
 );
 
+GRANT USAGE ON SCHEMA "My Schema" TO "residency_app";
+GRANT SELECT ON "My Schema"."Odd ""Entity""", "My Schema"."Odd ""Entity""_details" TO "residency_app";
 GRANT SELECT ON "My Schema"."Odd ""Entity""", "we""ird"."Odd ""Entity""_details" TO "link ""role""";
 
 -- The row and result types of the API of "My Schema"."Odd ""Entity"""; they change with its
@@ -202,6 +204,7 @@ DROP FUNCTION "My Schema"."apply_Odd ""Entity"""(jsonb);
 DROP TYPE "My Schema"."Odd ""Entity""_upsert_result";
 DROP TYPE "My Schema"."Odd ""Entity""_row";
 
+REVOKE USAGE ON SCHEMA "My Schema" FROM "residency_app";
 DROP TABLE "My Schema"."Odd ""Entity""_outbox";
 DROP TABLE "we""ird"."Odd ""Entity""_details";
 DROP TABLE "My Schema"."Odd ""Entity""_details";

@@ -111,6 +111,14 @@ test.serial(
     }
     t.deepEqual(await asRole('app', 'aus', upsert, [randomUUID(), 'After', 'usa', 'n']), [{ created: true }]);
     t.is(await asRole('app_ro', 'usa', read, [key]), '42501', 'a role not in app_roles may not call the API');
+    const findings = async () =>
+      (await verifyFleet(fleet.config, fleet.env, { dir: fleet.dir })).findings
+        .filter((f) => f.rule.startsWith('RV2') || f.rule === 'RV310')
+        .map((f) => `${f.rule} ${f.region} ${f.object}`);
+    t.deepEqual(await findings(), [], 'verify: the group and its member as the manifest expects');
+    await fleet.query('gbr', 'REVOKE residency_app FROM app');
+    t.deepEqual(await findings(), ['RV217 gbr role app'], 'verify names the app role that left the group');
+    await fleet.query('gbr', 'GRANT residency_app TO app');
   },
 );
 

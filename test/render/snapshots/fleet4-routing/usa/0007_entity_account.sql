@@ -207,7 +207,6 @@ DROP FUNCTION "billing"."apply_account"(jsonb);
 DROP TYPE "billing"."account_upsert_result";
 DROP TYPE "billing"."account_row";
 
-REVOKE USAGE ON SCHEMA "billing" FROM "residency_app";
 DROP TABLE "billing"."account_outbox";
 DROP TABLE "usa"."account_details";
 DROP TABLE "billing"."account_details";

@@ -204,7 +204,6 @@ DROP FUNCTION "My Schema"."apply_Odd ""Entity"""(jsonb);
 DROP TYPE "My Schema"."Odd ""Entity""_upsert_result";
 DROP TYPE "My Schema"."Odd ""Entity""_row";
 
-REVOKE USAGE ON SCHEMA "My Schema" FROM "residency_app";
 DROP TABLE "My Schema"."Odd ""Entity""_outbox";
 DROP TABLE "we""ird"."Odd ""Entity""_details";
 DROP TABLE "My Schema"."Odd ""Entity""_details";

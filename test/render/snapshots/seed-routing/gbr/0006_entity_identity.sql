@@ -206,7 +206,6 @@ DROP FUNCTION "shared"."apply_identity"(jsonb);
 DROP TYPE "shared"."identity_upsert_result";
 DROP TYPE "shared"."identity_row";
 
-REVOKE USAGE ON SCHEMA "shared" FROM "residency_app";
 DROP TABLE "shared"."identity_outbox";
 DROP TABLE "gbr"."identity_details";
 DROP TABLE "shared"."identity_details";

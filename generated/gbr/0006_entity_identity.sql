@@ -34,6 +34,8 @@ CREATE TABLE "shared"."identity_outbox" (
   PRIMARY KEY ("region", "uuid")
 );
 
+GRANT USAGE ON SCHEMA "shared" TO "residency_app";
+GRANT SELECT ON "shared"."identity", "shared"."identity_details" TO "residency_app";
 GRANT SELECT ON "shared"."identity", "gbr"."identity_details" TO "residency_link";
 
 -- The row and result types of the API of "shared"."identity"; they change with its

@@ -32,3 +32,6 @@ export function derivedNames(entity: string) {
     defaults: `${entity}_defaults`,
   } as const;
 }
+
+/** The app group's name when regions.yaml gives no `app_group` (the role app_roles are members of). */
+export const DEFAULT_APP_GROUP = 'residency_app';

@@ -5,7 +5,7 @@ import { identifierProblem } from '../sql/quote.js';
 import { expandEnv, type Env } from './expandEnv.js';
 import { redactUrl } from './redact.js';
 import { defaultProblem, KEY_TYPES, parseType, sqlExpr, sqlType, type SqlExpr, type SqlType } from './columnGrammar.js';
-import { ADOPT_SCHEMA, derivedNames, DBLINK_SCHEMA, REGISTRY_SCHEMA } from './derivedNames.js';
+import { ADOPT_SCHEMA, DEFAULT_APP_GROUP, derivedNames, DBLINK_SCHEMA, REGISTRY_SCHEMA } from './derivedNames.js';
 import { typeLimitProblem } from './typeLimits.js';
 import {
   SSL_MODES,
@@ -105,6 +105,7 @@ const configSchema = z.strictObject({
     .optional(),
   extensions: z.array(z.string()).optional(),
   app_roles: z.array(z.string()).optional(),
+  app_group: z.string().optional(),
   regions: z.array(regionSchema).min(1, 'at least one region is needed'),
   entities: z.array(entitySchema).min(1, 'at least one entity is needed'),
 });
@@ -138,6 +139,7 @@ function validParts(data: unknown): RawConfig {
     fdw_options: part(shape.fdw_options, tree.fdw_options),
     extensions: part(shape.extensions, tree.extensions),
     app_roles: part(shape.app_roles, tree.app_roles),
+    app_group: part(shape.app_group, tree.app_group),
     regions: items(regionSchema, tree.regions),
     entities: items(entitySchema, tree.entities),
   };
@@ -266,13 +268,13 @@ function parseUrl(check: Checker, path: string, url: string): URL | undefined {
   }
 }
 
-/** Why a name cannot be the link role, or undefined. */
-function linkRoleProblem(role: string): string | undefined {
+/** Why a name cannot be the link role (or the app group: `what`), or undefined. */
+function linkRoleProblem(role: string, what = 'the link role', defaultName = 'residency_link'): string | undefined {
   if (role === 'postgres') {
-    return 'is the bootstrap superuser and cannot be the link role: pg-residency only creates and alters a role of its own; use a new name (the default is residency_link)';
+    return `is the bootstrap superuser and cannot be ${what}: pg-residency only creates and alters a role of its own; use a new name (the default is ${defaultName})`;
   }
-  if (role.startsWith('pg_')) return 'cannot be the link role: role names starting with "pg_" are reserved by PostgreSQL; use another name';
-  if (role === 'public' || role === 'none') return 'cannot be the link role: it is a reserved role name; use another name';
+  if (role.startsWith('pg_')) return `cannot be ${what}: role names starting with "pg_" are reserved by PostgreSQL; use another name`;
+  if (role === 'public' || role === 'none') return `cannot be ${what}: it is a reserved role name; use another name`;
   return undefined;
 }
 
@@ -673,6 +675,16 @@ export function parseConfig(text: string, source: string, env: Env): Config {
         `"${r}" is a role PostgreSQL reserves (granting to it grants to every role or to a built-in one); name the application's own role`,
       );
   });
+  const appGroup = check.identifier('app_group', raw.app_group ?? DEFAULT_APP_GROUP);
+  const groupProblem = linkRoleProblem(appGroup, 'the app group', DEFAULT_APP_GROUP);
+  if (groupProblem !== undefined) check.add('app_group', `"${appGroup}" ${groupProblem}`);
+  else if (appGroup === link.role)
+    check.add('app_group', `"${appGroup}" is link.role; the app group must be a role of its own (the default is ${DEFAULT_APP_GROUP})`);
+  else if (appRoles.includes(appGroup))
+    check.add(
+      'app_group',
+      `"${appGroup}" is also in app_roles; the app group is a role pg-residency creates, its members are the app roles`,
+    );
   const allDefaults = entities.flatMap(({ entity: e }) => [e.key, ...e.mirrored, ...e.resident]).map((c) => c.default ?? '');
   if (allDefaults.some((d) => /uuid_generate_v/.test(d))) extensions.add('uuid-ossp');
   extensions.delete('postgres_fdw');
@@ -686,6 +698,7 @@ export function parseConfig(text: string, source: string, env: Env): Config {
     fdwOptions: { fetchSize: raw.fdw_options?.fetch_size ?? 1000, batchSize: raw.fdw_options?.batch_size ?? 100 },
     extensions: ['postgres_fdw', ...[...extensions].sort()],
     appRoles,
+    appGroup,
     regions: regions.map(({ region }) => region),
     entities: entities.map(({ entity }) => entity),
   };

@@ -109,8 +109,17 @@ export interface Config {
   readonly timeouts: { readonly lockTimeout: string; readonly statementTimeout: string };
   readonly fdwOptions: { readonly fetchSize: number; readonly batchSize: number };
   readonly extensions: readonly string[];
-  /** Roles granted the API: EXECUTE on the functions, SELECT on the tables. They must exist. */
+  /**
+   * Roles granted the API, as members of `appGroup` (they must exist):
+   * pg-residency grants nothing to them directly.
+   */
   readonly appRoles: readonly string[];
+  /**
+   * The group role (NOLOGIN) pg-residency creates in each region's cluster
+   * and grants every EXECUTE, SELECT and USAGE the application needs on the
+   * generated objects; each of `appRoles` is made a member of it.
+   */
+  readonly appGroup: string;
   readonly regions: readonly Region[];
   readonly entities: readonly Entity[];
 }

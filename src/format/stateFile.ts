@@ -28,7 +28,16 @@ export interface StateFile {
    * gen-migrations upgrades by an appended step.
    */
   readonly writes?: 'two_phase';
-  readonly steps: readonly { readonly step: number; readonly name: string; readonly files: readonly string[] }[];
+  readonly steps: readonly {
+    readonly step: number;
+    readonly name: string;
+    readonly files: readonly string[];
+    /**
+     * Its files that roll out to every region in one run (a column rename;
+     * Contribution.together); absent in a step generated before it was recorded.
+     */
+    readonly together?: readonly string[];
+  }[];
 }
 
 /** Stable JSON: the same state always gives the same bytes. */

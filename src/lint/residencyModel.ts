@@ -55,7 +55,7 @@ export function residencyModel(config: Config): ResidencyModel {
         : byName.get(`${ref.schemaname}.${ref.relname}`),
     // write tables only existed before two-phase writes: named when found, not listed
     inSchema: (schema) => tables.filter((t) => t.schema === schema && t.kind !== 'write'),
-    trustedRoles: new Set([...config.appRoles, config.link.role]),
+    trustedRoles: new Set([...config.appRoles, config.appGroup, config.link.role]),
     isGeneratedFunction: (schema, name) => schema === REGISTRY_SCHEMA || generated.has(`${schema}.${name}`),
     personalNames: new Set(tables.map((t) => t.name)),
   };

@@ -20,7 +20,12 @@ export interface RegionMigrations {
   readonly dir: string;
   readonly files: readonly MigrationFile[];
   /** The steps state.json records, oldest first: each one's file names without `.sql`. */
-  readonly steps: readonly { readonly name: string; readonly files: readonly string[] }[];
+  readonly steps: readonly {
+    readonly name: string;
+    readonly files: readonly string[];
+    /** The files that roll out to every region in one run (state.json); undefined for a step recorded before. */
+    readonly together?: readonly string[];
+  }[];
 }
 
 export function sha256(content: string): string {
@@ -64,6 +69,10 @@ export async function readRegionMigrations(generatedDir: string, region: string)
     );
   }
   const state = parseState(await readFile(join(dir, STATE_FILE), 'utf8').catch(() => undefined), join(dir, STATE_FILE));
-  const steps = (state?.steps ?? []).map((s) => ({ name: s.name, files: s.files.map((f) => f.replace(/\.sql$/, '')) }));
+  const steps = (state?.steps ?? []).map((s) => ({
+    name: s.name,
+    files: s.files.map((f) => f.replace(/\.sql$/, '')),
+    ...(s.together === undefined ? {} : { together: s.together.map((f) => f.replace(/\.sql$/, '')) }),
+  }));
   return { region, dir, files, steps };
 }

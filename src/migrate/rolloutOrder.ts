@@ -64,8 +64,14 @@ export function remoteWaitMessage(region: string, wait: RemoteWait): string {
   return `rollout in progress: region "${region}" ran step "${wait.step}" up to its remote wave; ${wait.file.file} waits until ${names} ran the step's local wave (so that no region accepts a column another region does not have yet). Run \`pg-residency migrate up ${flags}\` (or --all), then \`pg-residency migrate up --region ${region}\` again`;
 }
 
-/** Whether a file renames a column: its header names the rename template. */
-function renamesColumn(file: MigrationFile): boolean {
+/**
+ * Whether a file of a step renames a column: the step's record in state.json
+ * lists it in `together` (its typed change said so at generation,
+ * Contribution.together); a step recorded before `together` existed is read
+ * from the file's header, which names the rename template.
+ */
+function renamesColumn(file: MigrationFile, step: RegionMigrations['steps'][number]): boolean {
+  if (step.together !== undefined) return step.together.includes(file.name);
   const header = file.content.slice(0, file.content.indexOf('-- Up Migration'));
   return header.includes('templates/column_rename.sql.hbs');
 }
@@ -84,9 +90,8 @@ export function renameWaits(
   others: readonly RegionProgress[],
 ): RemoteWait | undefined {
   for (const [index, file] of queue.entries()) {
-    if (!renamesColumn(file)) continue;
     const step = target.steps.find((s) => s.files.includes(file.name));
-    if (step === undefined) continue;
+    if (step === undefined || !renamesColumn(file, step)) continue;
     const behind = others.flatMap((o) => {
       const theirs = o.migrations.steps.find((s) => s.name === step.name);
       if (theirs === undefined) return [];

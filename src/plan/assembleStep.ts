@@ -20,6 +20,8 @@ export interface StepFile {
   readonly destructive: readonly string[];
   /** The code objects (`functions schema.name`, `runtime two_phase`, ...) this file creates, each with its hash. */
   readonly creates: readonly CreatedCode[];
+  /** Rolls out to every region in one run: a change in it says so (Contribution.together). */
+  readonly together: boolean;
 }
 
 interface Bucket {
@@ -85,6 +87,7 @@ export function assembleStep(ops: readonly ChangeOp[]): StepFile[] {
         changes: parts.flatMap((p) => (p.change === undefined ? [] : [p.change])),
         destructive: parts.flatMap((p) => (p.destroys === undefined ? [] : [p.destroys])),
         creates: parts.flatMap((p) => p.creates ?? []),
+        together: parts.some((p) => p.together === true),
       },
     ];
   });

@@ -5,6 +5,7 @@ import { addColumn } from './ops/addColumn.js';
 import { addEntity } from './ops/addEntity.js';
 import { addRegion } from './ops/addRegion.js';
 import { alterColumn, columnChanged } from './ops/alterColumn.js';
+import { adoptAppGroup } from './ops/appGroup.js';
 import { grantAppRoles, revokeAppRoles } from './ops/appRoles.js';
 import { dropColumn } from './ops/dropColumn.js';
 import { dropEntity } from './ops/dropEntity.js';
@@ -107,10 +108,22 @@ export function diffStates(ctx: Omit<OpContext, 'newShapes'>): StateDiff {
       ([to, r]) => old[r.list].some((c) => c.name === r.from.name) && r.from.type === entity[r.list].find((c) => c.name === to)?.type,
     );
     shapes[key] = evolveShape(deployedShape(full, old), entity, new Map(valid.map(([to, r]) => [to, r.from.name])));
+  }
+
+  // the app roles are members of the app group, which holds the grants (ops/appGroup.ts)
+  if (from.appGroup === undefined) push(adoptAppGroup(full, kept));
+  else if (from.appGroup !== to.appGroup)
+    push(
+      unsupported(
+        'change_app_group',
+        `app_group: changing the app group ("${from.appGroup}" to "${to.appGroup}") is not supported by gen-migrations; keep "${from.appGroup}"`,
+      ),
+    );
+  else {
     const addedRoles = to.appRoles.filter((r) => !from.appRoles.includes(r));
     const droppedRoles = from.appRoles.filter((r) => !to.appRoles.includes(r));
-    if (addedRoles.length > 0) push(grantAppRoles(full, entity, addedRoles, old));
-    if (droppedRoles.length > 0) push(revokeAppRoles(full, entity, droppedRoles));
+    if (addedRoles.length > 0) push(grantAppRoles(full, addedRoles));
+    if (droppedRoles.length > 0) push(revokeAppRoles(full, droppedRoles));
   }
 
   const others = ctx.others;

@@ -1,3 +1,4 @@
+import { DEFAULT_APP_GROUP } from '../config/derivedNames.js';
 import type { Config, Major, Mode } from '../config/types.js';
 
 /**
@@ -6,7 +7,12 @@ import type { Config, Major, Mode } from '../config/types.js';
  * `${VAR}` expansion). Two environments with one regions.yaml have one
  * FleetState, so they share one generated history.
  */
-export interface FleetState extends Omit<Config, 'regions' | 'link'> {
+export interface FleetState extends Omit<Config, 'regions' | 'link' | 'appGroup'> {
+  /**
+   * Undefined in a history generated before the app group: its app roles
+   * were granted each object directly (ops/appGroup.ts appends the move).
+   */
+  readonly appGroup?: string;
   readonly link: { readonly role: string; readonly passwordEnv: string };
   readonly regions: readonly {
     readonly name: string;
@@ -25,6 +31,7 @@ export function fleetState(config: Config): FleetState {
     fdwOptions: config.fdwOptions,
     extensions: config.extensions,
     appRoles: config.appRoles,
+    appGroup: config.appGroup,
     regions: config.regions.map((r) => ({ name: r.name, postgres: r.postgres, mode: r.mode, passwordEnv: r.fdw.passwordEnv })),
     entities: config.entities,
   };
@@ -37,6 +44,7 @@ export function fleetState(config: Config): FleetState {
 export function fleetConfig(state: FleetState): Config {
   return {
     ...state,
+    appGroup: state.appGroup ?? DEFAULT_APP_GROUP,
     link: { ...state.link, sslcert: undefined, sslkey: undefined },
     regions: state.regions.map((r) => ({
       name: r.name,

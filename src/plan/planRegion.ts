@@ -45,7 +45,7 @@ export function baseContext(config: Config, here: Region) {
     mode: here.mode,
     link: config.link,
     timeouts: config.timeouts,
-    appRoles: config.appRoles,
+    appGroup: config.appGroup,
   };
 }
 
@@ -80,7 +80,7 @@ export function foreignBlock(config: Config, here: Region, target: Region, entit
       mode: here.mode,
       link: config.link,
       timeouts: config.timeouts,
-      appRoles: config.appRoles,
+      appGroup: config.appGroup,
     };
     byMode.set(here.mode, (context = { ...fleetWide, target, entity: entityContext(config, entity, undefined) }));
   }
@@ -185,6 +185,14 @@ export function functionGrantsBlock(
   };
 }
 
+/**
+ * The app group (created if missing, refused if pg-residency did not create
+ * it) and the app roles made its members (templates/app_group.sql.hbs).
+ */
+export function appGroupBlock(config: Config, here: Region, members: readonly string[] = config.appRoles): PlannedBlock {
+  return { template: 'app_group', context: { ...baseContext(config, here), managedComment: MANAGED_ROLE_COMMENT, members } };
+}
+
 /** The id under which state.json records the reads every entity's read functions call (issue 21). */
 export const READS_ID = 'reads';
 
@@ -226,13 +234,24 @@ export function planRegion(config: Config, regionName: string, options: PlanOpti
       phase: 'local',
       blocks: [runtimeBlock(config, here, 'registry', 'state'), runtimeBlock(config, here, 'registry', 'code')],
     },
-    one('link_role', 'local', 'link_role', {
-      grantSchemas: [...entitySchemas, here.name],
-      managedComment: MANAGED_ROLE_COMMENT,
-      logSettings: linkRoleLogSettings(here.postgres),
-      // Before 15, every role may CREATE in public: take that away, as 15 does.
-      revokePublicCreate: here.postgres < 15,
-    }),
+    {
+      slug: 'link_role',
+      phase: 'local',
+      blocks: [
+        {
+          template: 'link_role',
+          context: {
+            ...base,
+            grantSchemas: [...entitySchemas, here.name],
+            managedComment: MANAGED_ROLE_COMMENT,
+            logSettings: linkRoleLogSettings(here.postgres),
+            // Before 15, every role may CREATE in public: take that away, as 15 does.
+            revokePublicCreate: here.postgres < 15,
+          },
+        },
+        appGroupBlock(config, here),
+      ],
+    },
     {
       slug: 'two_phase',
       phase: 'local',
@@ -268,9 +287,7 @@ export function planRegion(config: Config, regionName: string, options: PlanOpti
       blocks: [
         codeBlock(config, here, entity, options.shapes?.[entityKey(entity)]),
         overloadBlock(config, here, entity, options.shapes?.[entityKey(entity)]),
-        ...(config.appRoles.length > 0
-          ? [functionGrantsBlock(config, here, entity, config.appRoles, options.shapes?.[entityKey(entity)])]
-          : []),
+        functionGrantsBlock(config, here, entity, [config.appGroup], options.shapes?.[entityKey(entity)]),
       ],
     });
   }

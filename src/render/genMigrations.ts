@@ -224,6 +224,7 @@ export async function genMigrations(input: GenMigrationsInput): Promise<RegionGe
     };
     let index = nextIndex(existingFiles.keys());
     const names: string[] = [];
+    const together: string[] = [];
     const code = { ...state.code };
     const all = [...existingFiles].map(([name, content]) => ({ name, content }));
     // a history generated before manifests gets one now, its files parsed once
@@ -237,6 +238,7 @@ export async function genMigrations(input: GenMigrationsInput): Promise<RegionGe
       const content = renderStepFile(file, here, preludes, state.steps.length + 1, stepName);
       item.writes.set(name, content);
       names.push(name);
+      if (file.together) together.push(name);
       all.push({ name, content });
       item.destructive.push(...file.destructive.map((d) => `${region.name}/${name}: ${d}`));
       for (const c of file.creates ?? []) code[c.id] = { file: name, sha256: c.sha256 };
@@ -250,7 +252,7 @@ export async function genMigrations(input: GenMigrationsInput): Promise<RegionGe
       shapes: delta.shapes,
       code,
       writes: 'two_phase',
-      steps: [...state.steps, { step: state.steps.length + 1, name: stepName, files: names }],
+      steps: [...state.steps, { step: state.steps.length + 1, name: stepName, files: names, together }],
     };
     item.writes.set(SUM_FILE, renderSum([...all, { name: MANIFEST_FILE, content: manifest }]));
     item.writes.set(STATE_FILE, renderState(newState));

@@ -212,7 +212,8 @@ export function auditLeaks(config: Config, region: Region, cat: CatalogSnapshot)
   const direct = cat.grants.filter(
     (g) =>
       personalTables.has(`${g.schema}.${g.name}`) &&
-      (g.grantee === 'PUBLIC' || (config.appRoles.includes(g.grantee) && !parents.has(`${g.schema}.${g.name}`))),
+      (g.grantee === 'PUBLIC' ||
+        ((config.appRoles.includes(g.grantee) || g.grantee === config.appGroup) && !parents.has(`${g.schema}.${g.name}`))),
   );
   for (const g of direct)
     out.push(
@@ -220,7 +221,7 @@ export function auditLeaks(config: Config, region: Region, cat: CatalogSnapshot)
         'RV310',
         here,
         `${g.schema}.${g.name}`,
-        `${g.grantee === 'PUBLIC' ? 'PUBLIC' : `the app role "${g.grantee}"`} holds ${g.privilege} on it directly`,
+        `${g.grantee === 'PUBLIC' ? 'PUBLIC' : g.grantee === config.appGroup ? `the app group "${g.grantee}"` : `the app role "${g.grantee}"`} holds ${g.privilege} on it directly`,
         `REVOKE ALL ON ${g.schema}.${g.name} FROM ${g.grantee === 'PUBLIC' ? 'PUBLIC' : `"${g.grantee}"`}`,
       ),
     );

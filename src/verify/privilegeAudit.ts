@@ -36,8 +36,8 @@ const key = (o: { schema: string; name: string }) => JSON.stringify([o.schema, o
 
 /**
  * The link role's rights (RV213 on the local leaves, RV214 on everything
- * else), dblink's exposure (RV215) and max_prepared_transactions (RV216) in
- * one region. One leaked link password must not be write access to personal
+ * else), dblink's exposure (RV215), max_prepared_transactions (RV216) and
+ * the app roles' membership of the app group (RV217) in one region. One leaked link password must not be write access to personal
  * rows, nor a way to run SQL as anyone else; a fleet whose writes cannot
  * prepare must not pass.
  */
@@ -200,6 +200,29 @@ export function auditPrivileges(config: Config, region: Region, cat: CatalogSnap
         `REVOKE ${ident(m)} FROM ${role}`,
       ),
     );
+
+  // RV217: the app roles reach the generated objects as members of the app group
+  for (const m of cat.appMembers ?? []) {
+    if (m.member) continue;
+    const grant = `GRANT ${ident(config.appGroup)} TO ${ident(m.role)}`;
+    out.push(
+      finding(
+        'RV217',
+        here,
+        `role ${m.role}`,
+        !m.exists
+          ? 'is in app_roles but does not exist here: the application cannot log in as it'
+          : !m.group
+            ? `the app group "${config.appGroup}" does not exist here: "${m.role}" holds no right on the generated functions`
+            : `is not a member of the app group "${config.appGroup}": its calls fail with 42501`,
+        !m.exists
+          ? `as an admin: CREATE ROLE ${ident(m.role)} LOGIN; then ${grant}`
+          : !m.group
+            ? '`pg-residency migrate up --all` (the migrations create the group)'
+            : `${grant} (or \`pg-residency migrate up --all\`, whose migrations grant it)`,
+      ),
+    );
+  }
 
   // RV215: dblink, whose open connections belong to the session that opened them
   if (existing.has(key({ schema: REGISTRY_SCHEMA, name: 'tx_open' }))) {

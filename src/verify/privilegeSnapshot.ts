@@ -30,7 +30,7 @@ export interface LinkRights {
 export interface DblinkExposure {
   /** dblink's schema, or null when it is not installed. */
   readonly schema: string | null;
-  /** `PUBLIC`, the link role or an app role, with how many of dblink's functions it may execute. */
+  /** `PUBLIC`, the link role, the app group or an app role, with how many of dblink's functions it may execute. */
   readonly executable: readonly { grantee: string; functions: number }[];
 }
 
@@ -41,6 +41,8 @@ export interface PrivilegeSnapshot {
   /** 0 fails every write (they are two-phase); a restart setting. */
   readonly maxPreparedTransactions: number;
   readonly maxConnections: number;
+  /** Each role of app_roles: whether it exists, and whether it is a member of the app group (which exists or not). */
+  readonly appMembers?: readonly { role: string; exists: boolean; member: boolean; group: boolean }[];
 }
 
 const arr = (values: readonly string[]) => `ARRAY[${values.map((v) => literal(v)).join(', ')}]::text[]`;
@@ -54,7 +56,7 @@ export function privilegeStatements(config: Config, managed: readonly string[]):
   const m = arr(managed);
   const publicHolds = (acl: string, privilege: string) =>
     `EXISTS (SELECT FROM pg_catalog.aclexplode(${acl}) a WHERE a.grantee = 0 AND a.privilege_type = ${privilege})`;
-  const roles = arr([config.link.role, ...config.appRoles]);
+  const roles = arr([config.link.role, config.appGroup, ...config.appRoles]);
   return [
     `SELECT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = ${link}) AS exists`,
     `SELECT n.nspname AS schema, c.relname AS name, c.relkind::text AS kind, p.privilege, c.relowner = lr.oid AS owner,
@@ -88,6 +90,10 @@ export function privilegeStatements(config: Config, managed: readonly string[]):
                  WHERE r.rolname = ANY (${roles}) AND pg_catalog.has_function_privilege(r.oid, p.oid, 'EXECUTE')) g
       WHERE e.extname = 'dblink' GROUP BY g.grantee ORDER BY 1`,
     `SELECT current_setting('max_prepared_transactions')::int AS prepared, current_setting('max_connections')::int AS connections`,
+    `SELECT a.role, r.oid IS NOT NULL AS exists, g.oid IS NOT NULL AS group,
+            COALESCE(r.oid IS NOT NULL AND g.oid IS NOT NULL AND pg_catalog.pg_has_role(r.oid, g.oid, 'USAGE'), false) AS member
+       FROM unnest(${arr(config.appRoles)}) a(role) LEFT JOIN pg_catalog.pg_roles r ON r.rolname = a.role
+       LEFT JOIN pg_catalog.pg_roles g ON g.rolname = ${literal(config.appGroup)} ORDER BY 1`,
   ];
 }
 
@@ -106,5 +112,6 @@ export function parsePrivileges(rows: readonly (readonly Record<string, unknown>
     dblink: { schema: at<{ schema: string }>(5)[0]?.schema ?? null, executable: at(6) },
     maxPreparedTransactions: settings.prepared,
     maxConnections: settings.connections,
+    appMembers: at(8),
   };
 }

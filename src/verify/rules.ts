@@ -105,6 +105,11 @@ export const RULES = {
     level: 'error',
     checks: 'max_prepared_transactions is 0: every (two-phase) write fails',
   },
+  RV217: {
+    name: 'app-role-not-member',
+    level: 'error',
+    checks: 'a role of app_roles missing, or not a member of the app group (app_group) that holds the grants on the generated objects',
+  },
   RV301: {
     name: 'statistics-copied',
     level: 'error',

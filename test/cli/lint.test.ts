@@ -54,7 +54,7 @@ test('--json prints {ok, findings, notes}; squawk findings come with the residen
     line: 2,
     column: 1,
     message: 'grants usa.identity_details to "analyst": it reads personal rows outside the generated API',
-    fix: 'grant the role one of the app roles ("residency_link"; app_roles in regions.yaml) so it calls the generated functions, or grant the directory table instead',
+    fix: 'add the role to app_roles in regions.yaml (migrate makes it a member of the app group "residency_app", which may call the generated functions), or grant the directory table instead',
   });
   t.deepEqual(Object.keys(json.findings[0]!), ['rule', 'level', 'file', 'line', 'column', 'message', 'fix']);
   t.true(json.findings.some((f) => String(f.rule).startsWith('squawk/')));

@@ -483,3 +483,22 @@ test('issue 22 #3: a value of the wrong type says what was given (zod reportInpu
     ],
   );
 });
+
+test('app_group: defaults to residency_app; may not be postgres, a reserved role, link.role or one of app_roles', (t) => {
+  const entity = '  - { name: a, key: { name: k, type: uuid }, resident: [{ name: n, type: text }] }\n';
+  t.is(parseConfig(oneRegion(entity, 'app_roles: [app]\n'), 'regions.yaml', {}).appGroup, 'residency_app');
+  t.is(parseConfig(oneRegion(entity, 'app_group: shop_app\n'), 'regions.yaml', {}).appGroup, 'shop_app');
+  const refused = (group: string) => problems(oneRegion(entity, `app_roles: [app]\napp_group: ${group}\n`));
+  t.deepEqual(refused('postgres'), [
+    'app_group: "postgres" is the bootstrap superuser and cannot be the app group: pg-residency only creates and alters a role of its own; use a new name (the default is residency_app)',
+  ]);
+  t.deepEqual(refused('pg_read_all_data'), [
+    'app_group: "pg_read_all_data" cannot be the app group: role names starting with "pg_" are reserved by PostgreSQL; use another name',
+  ]);
+  t.deepEqual(refused('residency_link'), [
+    'app_group: "residency_link" is link.role; the app group must be a role of its own (the default is residency_app)',
+  ]);
+  t.deepEqual(refused('app'), [
+    'app_group: "app" is also in app_roles; the app group is a role pg-residency creates, its members are the app roles',
+  ]);
+});

@@ -109,14 +109,21 @@ test.serial('a history from the version before gets one runtime step per region,
   for (const r of results) {
     t.is(r.status, 'written', r.region);
     const sql = r.files.filter((f) => f.endsWith('.sql'));
-    // the runtime, the reads (new in this version) and the entity functions that call them; no config step
+    // the app group (new in this version: expand creates it, app_group grants it the API), the runtime,
+    // the reads (new too) and the entity functions that call them; no config step
     t.deepEqual(
       sql,
-      [`${r.region}/0010_upgrade_runtime.sql`, `${r.region}/0011_upgrade_reads.sql`, `${r.region}/0012_upgrade_functions_identity.sql`],
+      [
+        `${r.region}/0010_upgrade_expand.sql`,
+        `${r.region}/0011_upgrade_runtime.sql`,
+        `${r.region}/0012_upgrade_reads.sql`,
+        `${r.region}/0013_upgrade_functions_identity.sql`,
+        `${r.region}/0014_upgrade_app_group.sql`,
+      ],
       `${r.region}: only code steps are appended`,
     );
   }
-  const step = readFileSync(join(fleet.dir, 'usa', '0010_upgrade_runtime.sql'), 'utf8');
+  const step = readFileSync(join(fleet.dir, 'usa', '0011_upgrade_runtime.sql'), 'utf8');
   t.regex(step, /replace the runtime functions of two_phase/);
   t.regex(step, /pg-residency-phase: remote/);
   t.deepEqual(

@@ -69,11 +69,15 @@ test("50 x 20: a function file's text is the same size as for 3 regions (within 
 // catalog) and each entity's defaults function and rollout fill in its apply
 // (+1.5 MB): 64.8 MB. Issue 18's manifest.json (what each file creates, for
 // verify: 1,000 foreign tables and 500 functions a region) adds 3.9 MB:
-// 68.9 MB, bound 70 MB. The write functions' shared parts could move into the
+// 68.9 MB, bound 70 MB. Issue 18's app group: every fleet grants its API to
+// the group the app roles join (before, a fleet without app_roles, as this
+// one, granted nothing), so each functions file has its grants block and the
+// manifest its entries: +1.9 MB, 70.8 MB, bound 72 MB (a fleet with app roles
+// paid that already). The write functions' shared parts could move into the
 // runtime library (once per region, not per entity).
-test('50 x 20: under 70 MB in total', (t) => {
+test('50 x 20: under 72 MB in total', (t) => {
   const total = [...fifty.values()].reduce((a, b) => a + b, 0);
-  t.true(total < 70 * MB, `${(total / MB).toFixed(1)} MB`);
+  t.true(total < 72 * MB, `${(total / MB).toFixed(1)} MB`);
 });
 
 // Writes through dblink need only the foreign partition per remote region and

@@ -293,3 +293,21 @@ test('hostile names (a region "a.b", a quoted link role): objects are matched by
     ['RV213 a.b.Odd "Entity"_details: REVOKE DELETE ON "a.b"."Odd ""Entity""_details" FROM "link ""role"""'],
   );
 });
+
+test('RV217: an app role missing, or not a member of the app group, with the GRANT that fixes it', (t) => {
+  const member = (role: string, more: Partial<{ exists: boolean; member: boolean; group: boolean }> = {}) => ({
+    role,
+    exists: true,
+    member: true,
+    group: true,
+    ...more,
+  });
+  t.deepEqual(audit(snapshot({ appMembers: [member('app'), member('reporting')] })), []);
+  t.deepEqual(audit(snapshot({ appMembers: [member('app', { member: false }), member('reporting', { exists: false, member: false })] })), [
+    'RV217 error role app: is not a member of the app group "residency_app": its calls fail with 42501 | GRANT "residency_app" TO "app" (or `pg-residency migrate up --all`, whose migrations grant it)',
+    'RV217 error role reporting: is in app_roles but does not exist here: the application cannot log in as it | as an admin: CREATE ROLE "reporting" LOGIN; then GRANT "residency_app" TO "reporting"',
+  ]);
+  t.deepEqual(audit(snapshot({ appMembers: [member('app', { group: false, member: false })] })), [
+    'RV217 error role app: the app group "residency_app" does not exist here: "app" holds no right on the generated functions | `pg-residency migrate up --all` (the migrations create the group)',
+  ]);
+});

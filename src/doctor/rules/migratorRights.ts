@@ -2,7 +2,7 @@ import { adminSql } from '../adminSetupSql.js';
 import { doctorFinding } from '../doctorFinding.js';
 import type { DoctorRule } from '../doctorRule.js';
 
-/** The migrator creates the link role (CREATEROLE) and schemas in the database it owns (admin contract). */
+/** The migrator creates the link role and the app group (CREATEROLE) and schemas in the database it owns (admin contract). */
 export const migratorRights: DoctorRule = ({ snapshot }) => {
   if (snapshot.superuser) return [];
   const out = [];
@@ -11,8 +11,8 @@ export const migratorRights: DoctorRule = ({ snapshot }) => {
       doctorFinding(
         'migrator-createrole',
         'error',
-        'the migrator cannot create the link role',
-        `the role "${snapshot.user}" lacks CREATEROLE: migrate creates the link role and sets its password`,
+        'the migrator cannot create the link role or the app group',
+        `the role "${snapshot.user}" lacks CREATEROLE: migrate creates the link role (and sets its password) and the app group the app roles are made members of`,
         adminSql.createRole(snapshot.user),
       ),
     );

@@ -48,12 +48,11 @@ export const personalGrant: LintRule = {
     const tables = grantedTables(grant, model, schemas);
     const outsiders = grantees(grant.grantees).filter((role) => !model.trustedRoles.has(role));
     if (tables.length === 0 || outsiders.length === 0) return [];
-    const trusted = [...model.trustedRoles].map((r) => `"${r}"`).join(', ');
     return [
       {
         location,
         message: `grants ${[...new Set(tables.map(tableName))].join(', ')} to ${outsiders.map((r) => (r === 'PUBLIC' ? r : `"${r}"`)).join(', ')}: ${outsiders.length > 1 ? 'they read' : 'it reads'} personal rows outside the generated API`,
-        fix: `grant the role one of the app roles (${trusted}; app_roles in regions.yaml) so it calls the generated functions, or grant the directory table instead`,
+        fix: `add the role to app_roles in regions.yaml (migrate makes it a member of the app group "${model.config.appGroup}", which may call the generated functions), or grant the directory table instead`,
       },
     ];
   },

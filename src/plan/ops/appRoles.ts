@@ -1,18 +1,12 @@
-import type { Entity } from '../../config/types.js';
-import { entityKey } from '../apiShape.js';
-import { entityContext } from '../entityContext.js';
-import { functionGrantsBlock } from '../planRegion.js';
-import { deployedShape } from './replaceCode.js';
 import { CONTRACT, EXPAND, inverse, quoteName, renderIn, type ChangeOp, type OpContext } from './changeOp.js';
 
 /**
- * USAGE on an entity's schema, SELECT on its tables and EXECUTE on its
- * functions as they are before the step for new app_roles (local wave,
- * expand): grants only, no function replaced (an overload the step adds is
- * granted where it is created).
+ * App roles added to regions.yaml made members of the app group (local wave,
+ * expand): one GRANT of membership per region, whatever the number of
+ * entities; the group already holds every grant on the generated objects.
  */
-export function grantAppRoles(ctx: OpContext, entity: Entity, roles: readonly string[], before: Entity): ChangeOp {
-  const summary = `grant ${entityKey(entity)} to ${roles.map(quoteName).join(', ')}`;
+export function grantAppRoles(ctx: OpContext, roles: readonly string[]): ChangeOp {
+  const summary = `make ${roles.map(quoteName).join(', ')} members of the app group ${quoteName(ctx.newConfig.appGroup)}`;
   return {
     kind: 'grant_app_roles',
     summary,
@@ -22,19 +16,16 @@ export function grantAppRoles(ctx: OpContext, entity: Entity, roles: readonly st
     render: () => [
       {
         target: EXPAND,
-        blocks: [
-          renderIn(ctx, ctx.newConfig, 'app_grants', { entity: entityContext(ctx.newConfig, entity, ctx.here), roles }),
-          ctx.render(ctx.newConfig, functionGrantsBlock(ctx.newConfig, ctx.here, entity, roles, deployedShape(ctx, before), true)),
-        ],
+        blocks: [renderIn(ctx, ctx.newConfig, 'app_members', { members: roles })],
         change: summary,
       },
     ],
   };
 }
 
-/** The grants of app_roles regions.yaml no longer lists, revoked, functions' included (local wave, contract). */
-export function revokeAppRoles(ctx: OpContext, entity: Entity, roles: readonly string[]): ChangeOp {
-  const summary = `revoke ${entityKey(entity)} from ${roles.map(quoteName).join(', ')}`;
+/** App roles regions.yaml no longer lists taken out of the app group (local wave, contract). */
+export function revokeAppRoles(ctx: OpContext, roles: readonly string[]): ChangeOp {
+  const summary = `take ${roles.map(quoteName).join(', ')} out of the app group ${quoteName(ctx.oldConfig.appGroup)}`;
   return {
     kind: 'revoke_app_roles',
     summary,
@@ -44,15 +35,7 @@ export function revokeAppRoles(ctx: OpContext, entity: Entity, roles: readonly s
     render: () => [
       {
         target: CONTRACT,
-        blocks: [
-          inverse(renderIn(ctx, ctx.oldConfig, 'app_grants', { entity: entityContext(ctx.oldConfig, entity, ctx.hereBefore), roles })),
-          inverse(
-            ctx.render(
-              ctx.oldConfig,
-              functionGrantsBlock(ctx.oldConfig, ctx.hereBefore, entity, roles, ctx.newShapes[entityKey(entity)], true),
-            ),
-          ),
-        ],
+        blocks: [inverse(renderIn(ctx, ctx.oldConfig, 'app_members', { members: roles }))],
         change: summary,
       },
     ],

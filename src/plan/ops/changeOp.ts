@@ -46,6 +46,12 @@ export interface Contribution {
   readonly creates?: readonly CreatedCode[];
   /** Orders contributions within a shared file before the order of the changes (lowest first; default 0). */
   readonly rank?: number;
+  /**
+   * Its file must run in every region in one run (`migrate up --all`), not
+   * region by region: a column rename (state.json records the file in its
+   * step's `together`; src/migrate/rolloutOrder.ts's renameWaits reads it).
+   */
+  readonly together?: boolean;
 }
 
 /**

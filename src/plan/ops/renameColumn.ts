@@ -89,6 +89,8 @@ export function renameColumn(
           rank: 0,
           blocks: [renderIn(ctx, ctx.newConfig, 'column_rename', context)],
           change: summary,
+          // a region renamed before the others would store the default for a value written under the old name
+          together: true,
         },
         ...(foreign.length === 0
           ? []

@@ -216,13 +216,7 @@ export function functionsObject(ctx: OpContext, entity: Entity, oldShape: ApiSha
     replace: (functions, deployed) => {
       const overloads = ctx.render(newConfig, overloadBlock(newConfig, here, entity, newShape));
       if (deployed === undefined)
-        return [
-          functions,
-          overloads,
-          ...(newConfig.appRoles.length > 0
-            ? [ctx.render(newConfig, functionGrantsBlock(newConfig, here, entity, newConfig.appRoles, newShape))]
-            : []),
-        ];
+        return [functions, overloads, ctx.render(newConfig, functionGrantsBlock(newConfig, here, entity, [newConfig.appGroup], newShape))];
       const before = oldShape!;
       const context = () => ({ ...baseContext(newConfig, here), entity: entityContext(newConfig, entity, here, newShape) });
       const added = newShape.row.slice(before.row.length);

@@ -1,4 +1,5 @@
 import test from 'ava';
+import { adoptAppGroup } from '../../../src/plan/ops/appGroup.js';
 import { grantAppRoles, revokeAppRoles } from '../../../src/plan/ops/appRoles.js';
 import { addExtensions, dropExtensions } from '../../../src/plan/ops/extensions.js';
 import { changeLinkTimeouts } from '../../../src/plan/ops/linkTimeouts.js';
@@ -6,24 +7,40 @@ import { addSchemas, dropSchemas, schemasOf } from '../../../src/plan/ops/schema
 import { unsupported } from '../../../src/plan/ops/unsupported.js';
 import { fleetYaml, opContext, sql } from './opContext.js';
 
-test('app roles: USAGE and SELECT granted in expand, revoked in contract', async (t) => {
-  const ctx = await opContext(fleetYaml(), fleetYaml({ appRoles: ['app'] }));
-  const entity = ctx.to.entities[0]!;
-  const grant = grantAppRoles(ctx, entity, ['app'], ctx.from.entities[0]!).render();
+test('app roles: one membership GRANT of the app group in expand, one REVOKE in contract, whatever the entities', async (t) => {
+  const ctx = await opContext(fleetYaml(), fleetYaml({ appRoles: ['app', 'app_ro'] }));
+  const grant = grantAppRoles(ctx, ['app', 'app_ro']).render();
   t.deepEqual(
     grant.map((p) => p.target.file),
     ['expand'],
   );
-  t.regex(sql(grant, 'up'), /GRANT USAGE ON SCHEMA "shared" TO "app";/);
-  // the functions' EXECUTE is granted by a block of its own: no function replaced
-  t.regex(sql(grant, 'up'), /GRANT EXECUTE ON FUNCTION "shared"\."upsert_identity_many"\(jsonb\)/);
-  const revoke = revokeAppRoles(await opContext(fleetYaml({ appRoles: ['app'] }), fleetYaml()), entity, ['app']).render();
+  t.is(sql(grant, 'up').trim(), 'GRANT "residency_app" TO "app", "app_ro";');
+  t.is(sql(grant, 'down').trim(), 'REVOKE "residency_app" FROM "app", "app_ro";');
+  const revoke = revokeAppRoles(await opContext(fleetYaml({ appRoles: ['app'] }), fleetYaml()), ['app']).render();
   t.deepEqual(
     revoke.map((p) => p.target.file),
     ['contract'],
   );
-  t.regex(sql(revoke, 'up'), /REVOKE USAGE ON SCHEMA "shared" FROM "app";/);
-  t.regex(sql(revoke, 'up'), /REVOKE EXECUTE ON FUNCTION "shared"\."upsert_identity_many"\(jsonb\)/);
+  t.is(sql(revoke, 'up').trim(), 'REVOKE "residency_app" FROM "app";');
+});
+
+test('a history before the app group: the group created in expand, then a file of its own moves the direct grants to it', async (t) => {
+  const base = await opContext(fleetYaml({ appRoles: ['app'] }), fleetYaml({ appRoles: ['app'] }));
+  const ctx = { ...base, from: { ...base.from, appGroup: undefined } };
+  const parts = adoptAppGroup(ctx, ctx.to.entities).render();
+  t.deepEqual(
+    parts.map((p) => p.target),
+    [{ file: 'expand' }, { file: 'own', slug: 'app_group', rank: 8, lock: 'none' }],
+  );
+  const created = parts[0]!.blocks.map((b) => b.up).join('\n');
+  t.regex(created, /CREATE ROLE "residency_app" NOLOGIN/);
+  t.regex(created, /^GRANT "residency_app" TO "app";$/m);
+  const moved = parts[1]!.blocks.map((b) => b.up).join('\n');
+  t.regex(moved, /GRANT SELECT ON "shared"\."identity", "shared"\."identity_details" TO "residency_app";/);
+  t.regex(moved, /"residency"\."resolve"\(\) TO "residency_app";/);
+  t.regex(moved, /REVOKE SELECT ON "shared"\."identity", "shared"\."identity_details" FROM "app";/);
+  t.regex(moved, /REVOKE EXECUTE ON FUNCTION "residency"\."resolve"\(\) FROM "app";/);
+  t.notRegex(moved, /ALTER ROLE/, 'no app role is altered');
 });
 
 test('extensions, schemas and timeouts: created in expand, dropped in contract', async (t) => {

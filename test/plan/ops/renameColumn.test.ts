@@ -1,5 +1,6 @@
 import test from 'ava';
 import { evolveShape, initialShape } from '../../../src/plan/apiShape.js';
+import { assembleStep } from '../../../src/plan/assembleStep.js';
 import { renameColumn, renamesOf } from '../../../src/plan/ops/renameColumn.js';
 import { config, fleetYaml, opContext, sql } from './opContext.js';
 
@@ -170,4 +171,25 @@ test('gen-migrations: a rename appends the functions file (and contract for a re
   await t.throwsAsync(run(renamed('      - { name: level, type: text }\n      - { name: tier, type: text }', resident), 'reuse'), {
     message: /column "tier" was renamed to "level" by an earlier step/,
   });
+});
+
+test('renameColumn: its functions file rolls out to every region in one run (together, recorded in state.json for renameWaits); the contract file does not', async (t) => {
+  const to = renamed(
+    '      - { name: level, type: text, renamed_from: tier }',
+    '      - { name: label, type: text, renamed_from: full_name }',
+  );
+  const ctx = await opContext(base, to);
+  const entity = ctx.to.entities[0]!;
+  const from = ctx.from.entities[0]!;
+  const ops = [
+    renameColumn(ctx, entity, 'mirrored', from.mirrored[0]!, entity.mirrored[0]!, from),
+    renameColumn(ctx, entity, 'resident', from.resident[0]!, entity.resident[0]!, from),
+  ];
+  t.deepEqual(
+    assembleStep(ops).map((f) => [f.slug, f.together]),
+    [
+      ['functions_identity', true],
+      ['contract', false],
+    ],
+  );
 });

@@ -33,6 +33,8 @@ CREATE TABLE "billing"."account_outbox" (
   PRIMARY KEY ("region", "id")
 );
 
+GRANT USAGE ON SCHEMA "billing" TO "residency_app";
+GRANT SELECT ON "billing"."account", "billing"."account_details" TO "residency_app";
 GRANT SELECT ON "billing"."account", "can"."account_details" TO "residency_link";
 
 -- The row and result types of the API of "billing"."account"; they change with its

@@ -30,6 +30,7 @@ SET search_path = pg_catalog, pg_temp
 AS $function$
 SELECT * FROM "shared"."upsert_identity_many"(jsonb_build_array(jsonb_build_object('uuid', $1, 'region', $3, 'note', $4, 'created_on', $5, 'name', $2, 'tier', $6, 'email', $7)))$function$;
 REVOKE ALL ON FUNCTION "shared"."upsert_identity"(uuid, text, text, text, timestamptz, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION "shared"."upsert_identity"(uuid, text, text, text, timestamptz, text, text) TO "residency_app";
 SELECT "residency"."guard_functions"('shared', 'identity', false);
 
 -- Down Migration

@@ -34,10 +34,8 @@ CREATE TABLE "shared"."identity_outbox" (
   PRIMARY KEY ("region", "uuid")
 );
 
-GRANT USAGE ON SCHEMA "shared" TO "app";
-GRANT SELECT ON "shared"."identity", "shared"."identity_details" TO "app";
-GRANT USAGE ON SCHEMA "shared" TO "reporting";
-GRANT SELECT ON "shared"."identity", "shared"."identity_details" TO "reporting";
+GRANT USAGE ON SCHEMA "shared" TO "residency_app";
+GRANT SELECT ON "shared"."identity", "shared"."identity_details" TO "residency_app";
 GRANT SELECT ON "shared"."identity", "aus"."identity_details" TO "residency_link";
 
 -- The row and result types of the API of "shared"."identity"; they change with its
@@ -210,8 +208,6 @@ DROP FUNCTION "shared"."apply_identity"(jsonb);
 DROP TYPE "shared"."identity_upsert_result";
 DROP TYPE "shared"."identity_row";
 
-REVOKE USAGE ON SCHEMA "shared" FROM "app";
-REVOKE USAGE ON SCHEMA "shared" FROM "reporting";
 DROP TABLE "shared"."identity_outbox";
 DROP TABLE "aus"."identity_details";
 DROP TABLE "shared"."identity_details";

@@ -446,22 +446,15 @@ SET search_path = pg_catalog, pg_temp
 AS $function$
 SELECT * FROM "shared"."upsert_identity_many"(jsonb_build_array(jsonb_build_object('uuid', $1, 'region', $3, 'note', $4, 'created_on', $5, 'name', $2)))$function$;
 REVOKE ALL ON FUNCTION "shared"."upsert_identity"(uuid, text, text, text, timestamptz) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION "shared"."upsert_identity"(uuid, text, text, text, timestamptz) TO "app";
-GRANT EXECUTE ON FUNCTION "shared"."upsert_identity"(uuid, text, text, text, timestamptz) TO "reporting";
+GRANT EXECUTE ON FUNCTION "shared"."upsert_identity"(uuid, text, text, text, timestamptz) TO "residency_app";
 SELECT "residency"."guard_functions"('shared', 'identity', false);
 
 GRANT EXECUTE ON FUNCTION "shared"."upsert_identity_many"(jsonb), "shared"."upsert_identity_rows"("shared"."identity_row"[]),
   "shared"."rehome_identity"(uuid, text),
   "shared"."erase_identity"(uuid), "shared"."get_identity"(uuid), "shared"."sync_identity"(),
   "shared"."get_identity_many"(uuid[]), "shared"."count_identity_by_region"(jsonb), "shared"."find_identity"(jsonb, integer, uuid),
-  "residency"."resolve"() TO "app";
-GRANT USAGE ON SCHEMA "residency" TO "app";
-GRANT EXECUTE ON FUNCTION "shared"."upsert_identity_many"(jsonb), "shared"."upsert_identity_rows"("shared"."identity_row"[]),
-  "shared"."rehome_identity"(uuid, text),
-  "shared"."erase_identity"(uuid), "shared"."get_identity"(uuid), "shared"."sync_identity"(),
-  "shared"."get_identity_many"(uuid[]), "shared"."count_identity_by_region"(jsonb), "shared"."find_identity"(jsonb, integer, uuid),
-  "residency"."resolve"() TO "reporting";
-GRANT USAGE ON SCHEMA "residency" TO "reporting";
+  "residency"."resolve"() TO "residency_app";
+GRANT USAGE ON SCHEMA "residency" TO "residency_app";
 
 -- Down Migration
 SET LOCAL lock_timeout = '1000ms';
@@ -471,12 +464,7 @@ REVOKE EXECUTE ON FUNCTION "shared"."upsert_identity_many"(jsonb), "shared"."ups
   "shared"."rehome_identity"(uuid, text),
   "shared"."erase_identity"(uuid), "shared"."get_identity"(uuid), "shared"."sync_identity"(),
   "shared"."get_identity_many"(uuid[]), "shared"."count_identity_by_region"(jsonb), "shared"."find_identity"(jsonb, integer, uuid)
-  FROM "app";
-REVOKE EXECUTE ON FUNCTION "shared"."upsert_identity_many"(jsonb), "shared"."upsert_identity_rows"("shared"."identity_row"[]),
-  "shared"."rehome_identity"(uuid, text),
-  "shared"."erase_identity"(uuid), "shared"."get_identity"(uuid), "shared"."sync_identity"(),
-  "shared"."get_identity_many"(uuid[]), "shared"."count_identity_by_region"(jsonb), "shared"."find_identity"(jsonb, integer, uuid)
-  FROM "reporting";
+  FROM "residency_app";
 
 DROP FUNCTION "shared"."upsert_identity"(uuid, text, text, text, timestamptz);
 

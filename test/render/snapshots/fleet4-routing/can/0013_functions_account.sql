@@ -446,22 +446,15 @@ SET search_path = pg_catalog, pg_temp
 AS $function$
 SELECT * FROM "billing"."upsert_account_many"(jsonb_build_array(jsonb_build_object('id', $1, 'home', $4, 'plan', $5, 'email', $2, 'iban', $3)))$function$;
 REVOKE ALL ON FUNCTION "billing"."upsert_account"(bigint, text, varchar(34), text, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION "billing"."upsert_account"(bigint, text, varchar(34), text, text) TO "app";
-GRANT EXECUTE ON FUNCTION "billing"."upsert_account"(bigint, text, varchar(34), text, text) TO "reporting";
+GRANT EXECUTE ON FUNCTION "billing"."upsert_account"(bigint, text, varchar(34), text, text) TO "residency_app";
 SELECT "residency"."guard_functions"('billing', 'account', false);
 
 GRANT EXECUTE ON FUNCTION "billing"."upsert_account_many"(jsonb), "billing"."upsert_account_rows"("billing"."account_row"[]),
   "billing"."rehome_account"(bigint, text),
   "billing"."erase_account"(bigint), "billing"."get_account"(bigint), "billing"."sync_account"(),
   "billing"."get_account_many"(bigint[]), "billing"."count_account_by_region"(jsonb), "billing"."find_account"(jsonb, integer, bigint),
-  "residency"."resolve"() TO "app";
-GRANT USAGE ON SCHEMA "residency" TO "app";
-GRANT EXECUTE ON FUNCTION "billing"."upsert_account_many"(jsonb), "billing"."upsert_account_rows"("billing"."account_row"[]),
-  "billing"."rehome_account"(bigint, text),
-  "billing"."erase_account"(bigint), "billing"."get_account"(bigint), "billing"."sync_account"(),
-  "billing"."get_account_many"(bigint[]), "billing"."count_account_by_region"(jsonb), "billing"."find_account"(jsonb, integer, bigint),
-  "residency"."resolve"() TO "reporting";
-GRANT USAGE ON SCHEMA "residency" TO "reporting";
+  "residency"."resolve"() TO "residency_app";
+GRANT USAGE ON SCHEMA "residency" TO "residency_app";
 
 -- Down Migration
 SET LOCAL lock_timeout = '1000ms';
@@ -471,12 +464,7 @@ REVOKE EXECUTE ON FUNCTION "billing"."upsert_account_many"(jsonb), "billing"."up
   "billing"."rehome_account"(bigint, text),
   "billing"."erase_account"(bigint), "billing"."get_account"(bigint), "billing"."sync_account"(),
   "billing"."get_account_many"(bigint[]), "billing"."count_account_by_region"(jsonb), "billing"."find_account"(jsonb, integer, bigint)
-  FROM "app";
-REVOKE EXECUTE ON FUNCTION "billing"."upsert_account_many"(jsonb), "billing"."upsert_account_rows"("billing"."account_row"[]),
-  "billing"."rehome_account"(bigint, text),
-  "billing"."erase_account"(bigint), "billing"."get_account"(bigint), "billing"."sync_account"(),
-  "billing"."get_account_many"(bigint[]), "billing"."count_account_by_region"(jsonb), "billing"."find_account"(jsonb, integer, bigint)
-  FROM "reporting";
+  FROM "residency_app";
 
 DROP FUNCTION "billing"."upsert_account"(bigint, text, varchar(34), text, text);
 

@@ -35,10 +35,8 @@ CREATE TABLE "billing"."account_outbox" (
   PRIMARY KEY ("home", "id")
 );
 
-GRANT USAGE ON SCHEMA "billing" TO "app";
-GRANT SELECT ON "billing"."account", "billing"."account_details" TO "app";
-GRANT USAGE ON SCHEMA "billing" TO "reporting";
-GRANT SELECT ON "billing"."account", "billing"."account_details" TO "reporting";
+GRANT USAGE ON SCHEMA "billing" TO "residency_app";
+GRANT SELECT ON "billing"."account", "billing"."account_details" TO "residency_app";
 GRANT SELECT ON "billing"."account", "can"."account_details" TO "residency_link";
 
 -- The row and result types of the API of "billing"."account"; they change with its
@@ -211,8 +209,6 @@ DROP FUNCTION "billing"."apply_account"(jsonb);
 DROP TYPE "billing"."account_upsert_result";
 DROP TYPE "billing"."account_row";
 
-REVOKE USAGE ON SCHEMA "billing" FROM "app";
-REVOKE USAGE ON SCHEMA "billing" FROM "reporting";
 DROP TABLE "billing"."account_outbox";
 DROP TABLE "can"."account_details";
 DROP TABLE "billing"."account_details";

@@ -33,6 +33,8 @@ CREATE TABLE "My Schema"."Odd ""Entity""_outbox" (
   PRIMARY KEY ("Home Region", "Key ""Col""")
 );
 
+GRANT USAGE ON SCHEMA "My Schema" TO "residency_app";
+GRANT SELECT ON "My Schema"."Odd ""Entity""", "My Schema"."Odd ""Entity""_details" TO "residency_app";
 GRANT SELECT ON "My Schema"."Odd ""Entity""", "we""ird"."Odd ""Entity""_details" TO "link ""role""";
 
 -- The row and result types of the API of "My Schema"."Odd ""Entity"""; they change with its

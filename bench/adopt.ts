@@ -75,7 +75,8 @@ try {
     const ms = performance.now() - a0;
     clearInterval(sampler);
     if (!report.ok) throw new Error(`${label}: adopt did not end ok: ${JSON.stringify({ ...report, regions: undefined })}`);
-    log(`${label}: ${Math.round(ms)} ms`);
+    log(`${label}: ${Math.round(ms)} ms; source wait ${report.sourceMs} ms, batching ${report.batchMs} ms`);
+    for (const r of report.regions) log(`  ${r.region}: busy ${r.ms} ms ${JSON.stringify(r.phases)}`);
     return { label, ms, report, rss };
   };
   const first = await adopt('first run');

@@ -197,7 +197,8 @@ export class RegionAdopter {
       );
     } else if (this.lastDiffered) {
       // the previous range differed (a first run, a cut-over pass): this one likely does too, so it is
-      // compared bucket by bucket at once, and only the keys of the buckets that differ are read
+      // compared bucket by bucket at once, and only the keys of the buckets that differ are read (reading
+      // every key and hash of the range instead measured 1.5 to 2x slower: this process parses them all)
       ({ rows, fleet } = await this.timed('compare', () => this.byBuckets(batch)));
     } else {
       const before = await this.timed('compare', () => this.hashes(batch.range));

@@ -1,7 +1,7 @@
 import type { AdoptColumns } from './adoptColumns.js';
 import type { KeyRange } from './adoptSql.js';
 import { copyFields, copyValue } from './copyText.js';
-import { rowValue, SetHash } from './setHash.js';
+import { rowValue, SetHash, type RowValue } from './setHash.js';
 
 /** One source row placed in a region of the fleet. */
 export interface SourceRow {
@@ -14,8 +14,8 @@ export interface SourceRow {
   readonly directoryHash: string;
   readonly personalHash: string;
   /** What each of the two adds to a set hash ({@link rowValue}). */
-  readonly directoryValue: bigint;
-  readonly personalValue: bigint;
+  readonly directoryValue: RowValue;
+  readonly personalValue: RowValue;
 }
 
 /**

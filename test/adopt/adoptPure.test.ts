@@ -5,7 +5,7 @@ import { progressLine } from '../../src/adopt/adoptProgress.js';
 import { bareQuery, rangeWhere, sourceCopySql } from '../../src/adopt/adoptSql.js';
 import { copyValue } from '../../src/adopt/copyText.js';
 import { rangeDiff } from '../../src/adopt/rangeDiff.js';
-import { rowValue, SetHash } from '../../src/adopt/setHash.js';
+import { rowValue, rowValueBig, SetHash } from '../../src/adopt/setHash.js';
 import { BUCKET_ROWS, rangeBuckets, SourceBatcher } from '../../src/adopt/sourceBatch.js';
 import { parseConfig } from '../../src/config/parseConfig.js';
 
@@ -150,7 +150,12 @@ test('set hashes: order-free count:sum, the same whatever the order', (t) => {
   t.is(a.toString(), b.toString());
   t.is(a.toString(), setHash(hs));
   t.is(new SetHash().toString(), '0:0');
-  t.is(rowValue('ffffffffffffffffffffffffffffffff'), 2n ** 60n - 1n);
+  t.is(rowValueBig(rowValue('ffffffffffffffffffffffffffffffff')), 2n ** 60n - 1n);
+  t.is(rowValueBig(rowValue('0123456789abcdef0123456789abcdef')), 0x0123456789abcden);
+  // past the plain-number sums' flush: still exact
+  const many = new SetHash();
+  for (let i = 0; i < 2 ** 20 + 5; i++) many.add(rowValue('ffffffffffffffffffffffffffffffff'));
+  t.is(many.toString(), `${2 ** 20 + 5}:${BigInt(2 ** 20 + 5) * (2n ** 60n - 1n)}`);
 });
 
 test('buckets of a range: BUCKET_ROWS placed rows each, thresholds the keys that start them, set hashes per bucket', (t) => {

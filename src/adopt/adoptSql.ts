@@ -135,37 +135,20 @@ UNION ALL SELECT 'l', d.${k}::text, ${rowHash(c.leaf, 'd')} FROM ONLY ${t.leaf} 
 }
 
 /**
- * Per bucket of the range (`width_bucket(key, thresholds)`, thresholds the
- * last parameter), the set hash of its rows: `t` 'd' for directory rows, 'l'
- * for this region's personal rows.
+ * A range compared bucket by bucket in one scan of each table
+ * (`width_bucket(key, thresholds)`, thresholds `$n`): rows `t` 'D' and 'L'
+ * give each bucket's set hash here (directory rows, this region's personal
+ * rows), rows `t` 'd' and 'l' every key here, with its row hash, in the
+ * buckets where either part's hash differs from the source's (`$n+1`
+ * directory, `$n+2` personal, per bucket from 0, NULL: none). The rows are
+ * read once into a CTE (materialized: it is referenced twice), hashed once,
+ * summed per bucket, and only the differing buckets' keys are sent.
  */
-export function bucketHashSql(
+export function bucketDiffSql(
   entity: Entity,
   region: string,
   range: KeyRange,
-  thresholds: readonly string[],
-): { sql: string; params: unknown[] } {
-  const c = adoptColumns(entity);
-  const t = adoptTables(entity, region);
-  const { where: dw, params } = rangeWhere(entity, 'm', range);
-  const lw = rangeWhere(entity, 'd', range).where;
-  const n = params.length + 1;
-  const k = (alias: string) => keyOrder(entity, `${alias}.${ident(entity.key.name)}`);
-  const bucket = (alias: string) => `width_bucket(${k(alias)}, $${n}::${entity.key.type}[])`;
-  return {
-    sql: `SELECT 'd' AS t, ${bucket('m')} AS b, ${setHashSql(rowHash(c.directory, 'm'))} AS h FROM ONLY ${t.directory} m WHERE ${dw} GROUP BY 2
-UNION ALL SELECT 'l', ${bucket('d')}, ${setHashSql(rowHash(c.leaf, 'd'))} FROM ONLY ${t.leaf} d WHERE ${lw} GROUP BY 2`,
-    params: [...params, thresholds],
-  };
-}
-
-/** Every key here in the given buckets ($n+1, int[]) of the range, with its row hash, as rangeKeysSql. */
-export function bucketKeysSql(
-  entity: Entity,
-  region: string,
-  range: KeyRange,
-  thresholds: readonly string[],
-  buckets: readonly number[],
+  buckets: { readonly thresholds: readonly string[]; readonly directory: readonly string[]; readonly personal: readonly (string | null)[] },
 ): { sql: string; params: unknown[] } {
   const c = adoptColumns(entity);
   const t = adoptTables(entity, region);
@@ -173,12 +156,22 @@ export function bucketKeysSql(
   const lw = rangeWhere(entity, 'd', range).where;
   const n = params.length + 1;
   const k = ident(entity.key.name);
-  const inBuckets = (alias: string) =>
-    `width_bucket(${keyOrder(entity, `${alias}.${k}`)}, $${n}::${entity.key.type}[]) = ANY ($${n + 1}::int[])`;
+  const bucket = (alias: string) => `width_bucket(${keyOrder(entity, `${alias}.${k}`)}, $${n}::${entity.key.type}[])`;
+  const part = (name: string, table: string, alias: string, columns: readonly string[], where: string) =>
+    `${name} AS (SELECT ${bucket(alias)} AS b, ${alias}.${k}::text AS key, ${rowHash(columns, alias)} AS h FROM ONLY ${table} ${alias} WHERE ${where}),
+  ${name}b AS (SELECT b, ${setHashSql('h')} AS s FROM ${name} GROUP BY b)`;
+  // a bucket differs when either part of it does: its keys of both parts are sent (a bucket here that the
+  // source does not have differs too: its source hash is NULL)
   return {
-    sql: `SELECT 'd' AS t, m.${k}::text AS key, ${rowHash(c.directory, 'm')} AS h FROM ONLY ${t.directory} m WHERE ${dw} AND ${inBuckets('m')}
-UNION ALL SELECT 'l', d.${k}::text, ${rowHash(c.leaf, 'd')} FROM ONLY ${t.leaf} d WHERE ${lw} AND ${inBuckets('d')}`,
-    params: [...params, thresholds, buckets],
+    sql: `WITH ${part('dd', t.directory, 'm', c.directory, dw)},
+  ${part('ll', t.leaf, 'd', c.leaf, lw)},
+  bad AS (SELECT b FROM (SELECT b FROM ddb UNION SELECT b FROM llb) h LEFT JOIN ddb USING (b) LEFT JOIN llb USING (b)
+    WHERE ddb.s IS DISTINCT FROM ($${n + 1}::text[])[b + 1] OR llb.s IS DISTINCT FROM ($${n + 2}::text[])[b + 1])
+SELECT 'D' AS t, b, NULL::text AS key, s AS h FROM ddb
+UNION ALL SELECT 'L', b, NULL, s FROM llb
+UNION ALL SELECT 'd', b, key, h FROM dd WHERE b IN (SELECT b FROM bad)
+UNION ALL SELECT 'l', b, key, h FROM ll WHERE b IN (SELECT b FROM bad)`,
+    params: [...params, buckets.thresholds, buckets.directory, buckets.personal],
   };
 }
 

@@ -19,8 +19,7 @@ import {
   markDdl,
   markSql,
   setMarkSql,
-  bucketHashSql,
-  bucketKeysSql,
+  bucketDiffSql,
   deleteKeysSql,
   keysHashSql,
   rangeHashSql,
@@ -302,25 +301,29 @@ export class RegionAdopter {
     return (await this.client.query<Hashes>(sql, params)).rows[0]!;
   }
 
-  /** The rows of the buckets that differ here, and every key here in them. */
+  /** The rows of the buckets that differ here, and every key here in them: one query, one scan of each table. */
   private async byBuckets(batch: SourceBatch): Promise<{ rows: readonly SourceRow[]; fleet: FleetKey[] }> {
     const source = rangeBuckets(batch, this.region);
-    const q = bucketHashSql(this.entity, this.region, batch.range, source.thresholds);
-    const { rows: here } = await this.client.query<{ t: 'd' | 'l'; b: number; h: string }>(q.sql, q.params);
-    const fleet = { d: new Map<number, string>(), l: new Map<number, string>() };
-    for (const r of here) fleet[r.t].set(r.b, r.h);
+    const q = bucketDiffSql(this.entity, this.region, batch.range, {
+      thresholds: source.thresholds,
+      directory: source.directory,
+      personal: source.directory.map((_, b) => source.personal.get(b) ?? null),
+    });
+    const { rows: here } = await this.client.query<{ t: 'D' | 'L' | 'd' | 'l'; b: number; key: string | null; h: string }>(q.sql, q.params);
+    const hashes = { d: new Map<number, string>(), l: new Map<number, string>() };
+    const fleet: FleetKey[] = [];
+    for (const r of here) {
+      if (r.t === 'D') hashes.d.set(r.b, r.h);
+      else if (r.t === 'L') hashes.l.set(r.b, r.h);
+      else fleet.push({ t: r.t, key: r.key!, h: r.h });
+    }
+    // nothing here in the range (a first run): every row is written
+    if (hashes.d.size + hashes.l.size === 0) return { rows: batch.rows, fleet: [] };
     const differing: number[] = [];
-    const last = Math.max(source.directory.length - 1, ...fleet.d.keys(), ...fleet.l.keys());
+    const last = Math.max(source.directory.length - 1, ...hashes.d.keys(), ...hashes.l.keys());
     for (let b = 0; b <= last; b++)
-      if (fleet.d.get(b) !== source.directory[b] || fleet.l.get(b) !== source.personal.get(b)) differing.push(b);
-    if (differing.length === 0) return { rows: [], fleet: [] };
-    // nothing here in the range (a first run): every row is written, no key to read
-    if (here.length === 0) return { rows: batch.rows, fleet: [] };
-    const k = bucketKeysSql(this.entity, this.region, batch.range, source.thresholds, differing);
-    return {
-      rows: differing.flatMap((b) => batch.rows.slice(b * BUCKET_ROWS, (b + 1) * BUCKET_ROWS)),
-      fleet: (await this.client.query<FleetKey>(k.sql, k.params)).rows,
-    };
+      if (hashes.d.get(b) !== source.directory[b] || hashes.l.get(b) !== source.personal.get(b)) differing.push(b);
+    return { rows: differing.flatMap((b) => batch.rows.slice(b * BUCKET_ROWS, (b + 1) * BUCKET_ROWS)), fleet };
   }
 
   private async keys(range: KeyRange): Promise<FleetKey[]> {

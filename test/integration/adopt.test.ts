@@ -459,7 +459,7 @@ test.serial(
     const [edited, moved] = (
       await source.query<{ id: string }>(`SELECT id::text FROM people WHERE country = 'GB' ORDER BY id LIMIT 2`)
     ).rows.map((r) => r.id);
-    await source.query(`UPDATE people SET full_name = 'Edited', changed = now() WHERE id = $1`, [edited]);
+    await source.query(`UPDATE people SET full_name = 'Edited since the mark', changed = now() WHERE id = $1`, [edited]);
     await source.query(`UPDATE people SET country = 'AU', changed = now() WHERE id = $1`, [moved]);
     await source.query(`INSERT INTO people VALUES ('00000000-0000-4000-8000-000000000002', 'US', 'new', now(), 'Second newcomer', now())`);
     const pass = await run();

@@ -56,11 +56,13 @@ export interface ChangedSince {
 export function sourceCopySql(entity: Entity, query: string, since?: ChangedSince): string {
   const c = adoptColumns(entity);
   const cast = c.all.map((name) => `q.${ident(name)}::${c.types.get(name)} AS ${ident(name)}`).join(', ');
-  const where = since ? `\n) q WHERE q.${ident(since.column)} >= ${literal(since.mark)}::${since.type}) s` : '\n) q) s';
+  const where = since ? `\n) q WHERE q.${ident(since.column)} >= ${literal(since.mark)}::${since.type}` : '\n) q';
+  // sorted first, hashed after: the sort carries the columns only, not two md5 per row (a subquery with
+  // ORDER BY is not pulled up, so its order is the order of the rows out)
   return `COPY (SELECT s.*, ${rowHash(c.directory, 's')}, ${rowHash(c.leaf, 's')}
   FROM (SELECT ${cast} FROM (
 ${bareQuery(query)}${where}
-  ORDER BY ${keyOrder(entity, `s.${ident(entity.key.name)}`)}) TO STDOUT`;
+  ORDER BY ${keyOrder(entity, `q.${ident(entity.key.name)}::${entity.key.type}`)}) s) TO STDOUT`;
 }
 
 /** The largest value of the --changed-since column in the source (text), and its type. */

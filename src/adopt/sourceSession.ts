@@ -32,7 +32,9 @@ export class SourceSession {
   static async open(url: string, env: Readonly<Record<string, string | undefined>>): Promise<SourceSession> {
     const client = await connectSource(url, env);
     try {
-      await client.query(`${ADOPT_SESSION_SETTINGS}; SET default_transaction_read_only = on; SET statement_timeout = 0`);
+      await client.query(
+        `${ADOPT_SESSION_SETTINGS}; SET default_transaction_read_only = on; SET statement_timeout = 0; SET work_mem = '64MB'`,
+      );
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       return new SourceSession(client, url);
     } catch (error) {

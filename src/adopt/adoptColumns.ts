@@ -71,6 +71,10 @@ export function columnProblems(entity: Entity, yielded: readonly string[], chang
     problems.push(
       `the query yields no column ${missing.map((c) => `"${c}"`).join(', ')} of ${label} (name each as regions.yaml does, e.g. \`SELECT id AS ${ident(want[0]!)} ...\`)`,
     );
+  if (changedSince !== undefined && entity.resident.some((c) => c.name === changedSince))
+    problems.push(
+      `--changed-since names "${changedSince}", a resident (personal) column of ${label}: its largest value would be kept in every region; name a column that only tracks changes, such as updated_at`,
+    );
   if (changedSince !== undefined && !yielded.includes(changedSince))
     problems.push(`the query yields no column "${changedSince}", which --changed-since names (add it to the query's columns)`);
   const extra = yielded.filter((c) => !want.includes(c) && c !== changedSince);

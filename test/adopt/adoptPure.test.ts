@@ -54,6 +54,17 @@ SELECT * FROM people
   t.deepEqual(rangeWhere(identity, 'm', { lo: null, hi: null }), { where: 'true', params: [] });
 });
 
+test('--changed-since: the column may be yielded besides the entity columns, never a personal one', (t) => {
+  t.deepEqual(columnProblems(identity, ['uuid', 'region', 'note', 'name', 'updated_at'], 'updated_at'), []);
+  t.deepEqual(columnProblems(identity, ['uuid', 'region', 'note', 'name'], 'note'), []);
+  t.deepEqual(columnProblems(identity, ['uuid', 'region', 'note', 'name'], 'updated_at'), [
+    'the query yields no column "updated_at", which --changed-since names (add it to the query\'s columns)',
+  ]);
+  t.deepEqual(columnProblems(identity, ['uuid', 'region', 'note', 'name'], 'name'), [
+    '--changed-since names "name", a resident (personal) column of shared.identity: its largest value would be kept in every region; name a column that only tracks changes, such as updated_at',
+  ]);
+});
+
 test('a query must yield exactly the entity columns', (t) => {
   t.deepEqual(columnProblems(identity, ['uuid', 'region', 'note', 'name']), []);
   t.deepEqual(columnProblems(identity, ['uuid', 'region', 'name', 'nmae', 'name']), [

@@ -59,9 +59,10 @@ export function rowHash(columns: readonly string[], alias: string): string {
 /**
  * What is wrong with the columns a source query yields, or an empty list: each
  * entity column must be there (a default would differ between regions), and
- * nothing else (a misspelt name would otherwise be dropped silently).
+ * nothing else (a misspelt name would otherwise be dropped silently) but the
+ * column --changed-since names (compared, never copied unless the entity has it).
  */
-export function columnProblems(entity: Entity, yielded: readonly string[]): string[] {
+export function columnProblems(entity: Entity, yielded: readonly string[], changedSince?: string): string[] {
   const want = adoptColumns(entity).all;
   const label = `${entity.schema}.${entity.name}`;
   const problems: string[] = [];
@@ -70,7 +71,13 @@ export function columnProblems(entity: Entity, yielded: readonly string[]): stri
     problems.push(
       `the query yields no column ${missing.map((c) => `"${c}"`).join(', ')} of ${label} (name each as regions.yaml does, e.g. \`SELECT id AS ${ident(want[0]!)} ...\`)`,
     );
-  const extra = yielded.filter((c) => !want.includes(c));
+  if (changedSince !== undefined && entity.resident.some((c) => c.name === changedSince))
+    problems.push(
+      `--changed-since names "${changedSince}", a resident (personal) column of ${label}: its largest value would be kept in every region; name a column that only tracks changes, such as updated_at`,
+    );
+  if (changedSince !== undefined && !yielded.includes(changedSince))
+    problems.push(`the query yields no column "${changedSince}", which --changed-since names (add it to the query's columns)`);
+  const extra = yielded.filter((c) => !want.includes(c) && c !== changedSince);
   if (extra.length > 0)
     problems.push(
       `the query yields ${extra.map((c) => `"${c}"`).join(', ')}, which ${label} does not have; it has ${want.map((c) => `"${c}"`).join(', ')}`,

@@ -6,7 +6,7 @@ import { doctorFleet } from '../doctor/doctorFleet.js';
 import { ResidencyError } from '../errors.js';
 import { adoptColumns } from './adoptColumns.js';
 import type { AdoptProgress } from './adoptProgress.js';
-import { bareQuery } from './adoptSql.js';
+import { bareQuery, type ChangedSince } from './adoptSql.js';
 import { RegionAdopter, type RangeOutcome } from './regionAdopter.js';
 import { KEY_REPORT_LIMIT, SourceBatcher, type SourceBatch } from './sourceBatch.js';
 import { countSource, SourceSession } from './sourceSession.js';
@@ -29,6 +29,13 @@ export interface AdoptInput {
   readonly delete?: boolean;
   /** Compare only, write nothing: exit 1 while the fleet differs from the source. */
   readonly check?: boolean;
+  /**
+   * A column the query yields whose value grows with every write of a row
+   * (`updated_at`): after a complete run, the next one reads only the rows
+   * whose value is at least the largest the last run saw, and compares them
+   * key by key (a full pass follows when the counts show deleted rows).
+   */
+  readonly changedSince?: string;
   /** Called about once a second while rows flow. */
   readonly onProgress?: (p: AdoptProgress) => void;
   readonly progressEveryMs?: number;
@@ -52,6 +59,8 @@ export interface RegionAdoptSummary {
   readonly rangesWritten: number;
   /** Time this region's session was busy. */
   readonly ms: number;
+  /** Of that time, milliseconds per phase (compare, copy, upsert, remove, verify, checkpoint, commit): where the time goes. */
+  readonly phases: Readonly<Record<string, number>>;
 }
 
 /** A list of keys, cut at a limit, and the exact count. */
@@ -66,6 +75,8 @@ export interface AdoptReport {
   readonly ok: boolean;
   readonly entity: string;
   readonly check: boolean;
+  /** Which rows were compared: all (`full`), those changed since the last run's mark, or those and then all (rows were deleted). */
+  readonly mode: 'full' | 'changed' | 'changed, then full';
   readonly source: { readonly rows: number; readonly placed: number; readonly ranges: number };
   readonly regions: readonly RegionAdoptSummary[];
   /** Source rows whose region is NULL or not in regions.yaml: copied nowhere (a warning; not a failure). */
@@ -78,6 +89,9 @@ export interface AdoptReport {
   /** Keys whose rows differ from the source's after adopt (with --check: before). */
   readonly mismatched: KeyList<{ readonly region: string; readonly key: string }>;
   readonly elapsedMs: number;
+  /** Of elapsedMs: waiting for the source's rows, and cutting them into ranges (hashing included) in this process. */
+  readonly sourceMs: number;
+  readonly batchMs: number;
 }
 
 /** How many ranges may be read ahead of the slowest region. */
@@ -136,7 +150,7 @@ export async function adoptEntity(input: AdoptInput): Promise<AdoptReport> {
   let timer: NodeJS.Timeout | undefined;
   let counting: ReturnType<typeof countSource> | undefined;
   try {
-    await source.checkColumns(entity, input.query);
+    await source.checkColumns(entity, input.query, input.changedSince);
     const options = {
       deleteExtra: input.delete === true,
       check: input.check === true,
@@ -145,71 +159,131 @@ export async function adoptEntity(input: AdoptInput): Promise<AdoptReport> {
         .digest('hex'),
     };
     for (const region of input.config.regions) adopters.push(await RegionAdopter.open(region, input.env, entity, options));
+    const regionNames = input.config.regions.map((r) => r.name);
+
+    // --changed-since: the mark every region recorded after the last complete run (the largest value
+    // of the column it saw), and the largest value in this run's snapshot, read before its rows
+    const markSource = createHash('md5')
+      .update(`${label}\n${bareQuery(input.query)}\n${input.changedSince ?? ''}`)
+      .digest('hex');
+    let since: ChangedSince | undefined;
+    let nextMark: string | null = null;
+    if (input.changedSince !== undefined && input.check !== true) {
+      const column = input.changedSince;
+      const { mark, type } = await source.mark(input.query, column);
+      nextMark = mark;
+      const marks = await Promise.all(adopters.map((a) => a.mark(markSource)));
+      if (marks[0] !== null && marks[0] !== undefined && marks.every((m) => m === marks[0])) since = { column, type, mark: marks[0] };
+    }
 
     let total: number | undefined;
-    counting = countSource(input.from, input.env, input.query);
-    counting.total.then(
-      (n) => (total = n),
-      () => undefined, // the ETA only
-    );
+    if (since === undefined) {
+      counting = countSource(input.from, input.env, input.query);
+      counting.total.then(
+        (n) => (total = n),
+        () => undefined, // the ETA only
+      );
+    }
     const summaries = new Map(input.config.regions.map((r) => [r.name, emptySummary(r.name)]));
-    const extra: { region: string; key: string }[] = [];
-    const mismatched: { region: string; key: string }[] = [];
-    let extraCount = 0;
-    let mismatchedCount = 0;
     let done = 0;
-    let placed = 0;
-    let ranges = 0;
     const progress = () => input.onProgress?.({ rows: done, total, elapsedMs: performance.now() - started });
     timer = setInterval(progress, input.progressEveryMs ?? 1000);
+    let sourceMs = 0;
+    let batchMs = 0;
 
-    const take = async (batch: SourceBatch): Promise<void> => {
-      const outcomes = await Promise.all(adopters.map(async (a) => ({ region: a.region, o: await a.enqueue(batch) })));
-      for (const { region, o } of outcomes) {
-        add(summaries.get(region)!, o);
-        extraCount += o.extra.length;
-        mismatchedCount += o.mismatched.length;
-        for (const key of o.extra) if (extra.length < KEY_REPORT_LIMIT) extra.push({ region, key });
-        for (const key of o.mismatched) if (mismatched.length < KEY_REPORT_LIMIT) mismatched.push({ region, key });
+    /** One pass over the source: every row (`byKey` false), or the rows changed since the mark. */
+    const pass = async (changed: ChangedSince | undefined) => {
+      const byKey = changed !== undefined;
+      const extra: { region: string; key: string }[] = [];
+      const mismatched: { region: string; key: string }[] = [];
+      let extraCount = 0;
+      let mismatchedCount = 0;
+      let placed = 0;
+      let ranges = 0;
+      done = 0;
+      const take = async (batch: SourceBatch): Promise<void> => {
+        const outcomes = await Promise.all(adopters.map(async (a) => ({ region: a.region, o: await a.enqueue(batch, byKey) })));
+        for (const { region, o } of outcomes) {
+          add(summaries.get(region)!, o);
+          extraCount += o.extra.length;
+          mismatchedCount += o.mismatched.length;
+          for (const key of o.extra) if (extra.length < KEY_REPORT_LIMIT) extra.push({ region, key });
+          for (const key of o.mismatched) if (mismatched.length < KEY_REPORT_LIMIT) mismatched.push({ region, key });
+        }
+        done += batch.read;
+        placed += batch.rows.length;
+        ranges++;
+      };
+
+      const batcher = new SourceBatcher(adoptColumns(entity), new Set(regionNames), size);
+      const inFlight: Promise<void>[] = [];
+      const submit = async (batch: SourceBatch) => {
+        const p = take(batch);
+        p.catch(() => undefined); // awaited below, in order
+        inFlight.push(p);
+        while (inFlight.length > READ_AHEAD) await inFlight.shift();
+      };
+      let t = performance.now();
+      for await (const lines of source.lines(entity, input.query, changed)) {
+        const t1 = performance.now();
+        sourceMs += t1 - t;
+        for (const line of lines) {
+          const t2 = performance.now();
+          const full = batcher.push(line);
+          batchMs += performance.now() - t2;
+          if (full) await submit(full);
+        }
+        t = performance.now();
       }
-      done += batch.read;
-      placed += batch.rows.length;
-      ranges++;
+      sourceMs += performance.now() - t;
+      await submit(batcher.end());
+      while (inFlight.length > 0) await inFlight.shift();
+      return { problems: batcher.problems, extra, mismatched, extraCount, mismatchedCount, placed, ranges, read: done };
     };
 
-    const batcher = new SourceBatcher(adoptColumns(entity), new Set(input.config.regions.map((r) => r.name)), size);
-    const inFlight: Promise<void>[] = [];
-    const submit = async (batch: SourceBatch) => {
-      const p = take(batch);
-      p.catch(() => undefined); // awaited below, in order
-      inFlight.push(p);
-      while (inFlight.length > READ_AHEAD) await inFlight.shift();
-    };
-    for await (const lines of source.lines(entity, input.query)) {
-      for (const line of lines) {
-        const full = batcher.push(line);
-        if (full) await submit(full);
+    let mode: AdoptReport['mode'] = since === undefined ? 'full' : 'changed';
+    let result = await pass(since);
+    if (since !== undefined && result.extraCount + result.mismatchedCount === 0) {
+      // the count check: every key the source places is in the fleet (the last complete run put it there,
+      // this pass the changed ones), so a region holding more rows than the source places holds keys the
+      // source deleted (or left unplaced): the full comparison finds them
+      const [want, have] = await Promise.all([
+        source.placed(entity, input.query, regionNames),
+        Promise.all(adopters.map((a) => a.counts())),
+      ]);
+      const all = [...want.values()].reduce((n, x) => n + x, 0);
+      if (adopters.some((a, i) => have[i]!.d !== all || have[i]!.l !== (want.get(a.region) ?? 0))) {
+        mode = 'changed, then full';
+        result = await pass(undefined);
       }
     }
-    await submit(batcher.end());
-    while (inFlight.length > 0) await inFlight.shift();
     clearInterval(timer);
     timer = undefined;
     progress();
 
-    const p = batcher.problems;
+    const p = result.problems;
+    const ok = result.extraCount === 0 && result.mismatchedCount === 0 && p.duplicateCount === 0 && p.nullKeys === 0;
+    // the next --changed-since run starts from this run's mark, once this one left the fleet equal to the source
+    if (ok && nextMark !== null) await Promise.all(adopters.map((a) => a.setMark(markSource, nextMark)));
     return {
-      ok: extraCount === 0 && mismatchedCount === 0 && p.duplicateCount === 0 && p.nullKeys === 0,
+      ok,
       entity: label,
       check: input.check === true,
-      source: { rows: done + p.duplicateCount + p.nullKeys, placed, ranges },
-      regions: [...summaries.values()].map((s) => ({ ...s, ms: Math.round(s.ms) })),
+      mode,
+      source: { rows: result.read + p.duplicateCount + p.nullKeys, placed: result.placed, ranges: result.ranges },
+      regions: [...summaries.values()].map((s) => ({
+        ...s,
+        ms: Math.round(s.ms),
+        phases: Object.fromEntries([...adopters.find((a) => a.region === s.region)!.phases].map(([k, v]) => [k, Math.round(v)])),
+      })),
       unplaced: { count: p.unplacedCount, keys: p.unplaced },
       duplicates: { count: p.duplicateCount, keys: p.duplicates },
       nullKeys: p.nullKeys,
-      extra: { count: extraCount, keys: extra },
-      mismatched: { count: mismatchedCount, keys: mismatched },
+      extra: { count: result.extraCount, keys: result.extra },
+      mismatched: { count: result.mismatchedCount, keys: result.mismatched },
       elapsedMs: Math.round(performance.now() - started),
+      sourceMs: Math.round(sourceMs),
+      batchMs: Math.round(batchMs),
     };
   } finally {
     if (timer) clearInterval(timer);
@@ -220,7 +294,7 @@ export async function adoptEntity(input: AdoptInput): Promise<AdoptReport> {
 type MutableSummary = { -readonly [K in keyof RegionAdoptSummary]: RegionAdoptSummary[K] };
 
 function emptySummary(region: string): MutableSummary {
-  return { region, directoryRows: 0, personalRows: 0, moved: 0, deleted: 0, bytes: 0, rangesSame: 0, rangesWritten: 0, ms: 0 };
+  return { region, directoryRows: 0, personalRows: 0, moved: 0, deleted: 0, bytes: 0, rangesSame: 0, rangesWritten: 0, ms: 0, phases: {} };
 }
 
 function add(s: MutableSummary, o: RangeOutcome): void {

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { ADOPT_SCHEMA } from '../config/derivedNames.js';
 import type { Entity } from '../config/types.js';
-import { ident, qualified } from '../sql/quote.js';
+import { ident, literal, qualified } from '../sql/quote.js';
 import { adoptColumns, adoptTables, keyOrder, rowHash } from './adoptColumns.js';
+import { setHashSql } from './setHash.js';
 
 /**
  * The SQL adopt runs, built from regions.yaml's names (quoted) and, for the
@@ -37,18 +38,46 @@ export const sourceColumnsSql = (query: string) => `SELECT * FROM (\n${bareQuery
 export const sourceCountSql = (query: string) => `SELECT count(*)::bigint AS n FROM (\n${bareQuery(query)}\n) q`;
 
 /**
+ * Rows changed since a mark: `column` (yielded by the query, of type `type`)
+ * at least `mark`, the largest value the last complete run saw.
+ */
+export interface ChangedSince {
+  readonly column: string;
+  readonly type: string;
+  readonly mark: string;
+}
+
+/**
  * The source's rows in key order as COPY text: the entity's columns cast to
  * its types (key, region, mirrored..., resident...), then md5 of the
- * directory part and md5 of the personal part.
+ * directory part and md5 of the personal part; with `since`, only the rows
+ * whose column is at least the mark.
  */
-export function sourceCopySql(entity: Entity, query: string): string {
+export function sourceCopySql(entity: Entity, query: string, since?: ChangedSince): string {
   const c = adoptColumns(entity);
   const cast = c.all.map((name) => `q.${ident(name)}::${c.types.get(name)} AS ${ident(name)}`).join(', ');
+  const where = since ? `\n) q WHERE q.${ident(since.column)} >= ${literal(since.mark)}::${since.type}` : '\n) q';
+  // sorted first, hashed after: the sort carries the columns only, not two md5 per row (a subquery with
+  // ORDER BY is not pulled up, so its order is the order of the rows out)
   return `COPY (SELECT s.*, ${rowHash(c.directory, 's')}, ${rowHash(c.leaf, 's')}
   FROM (SELECT ${cast} FROM (
-${bareQuery(query)}
-) q) s
-  ORDER BY ${keyOrder(entity, `s.${ident(entity.key.name)}`)}) TO STDOUT`;
+${bareQuery(query)}${where}
+  ORDER BY ${keyOrder(entity, `q.${ident(entity.key.name)}::${entity.key.type}`)}) s) TO STDOUT`;
+}
+
+/** The largest value of the --changed-since column in the source (text), and its type. */
+export const sourceMarkSql = (query: string, column: string) =>
+  `SELECT max(q.${ident(column)})::text AS mark, pg_typeof(max(q.${ident(column)}))::text AS type FROM (\n${bareQuery(query)}\n) q`;
+
+/** How many rows with a key the source places in each region ($1, text[]): the count check of a --changed-since pass. */
+export const sourcePlacedSql = (entity: Entity, query: string) =>
+  `SELECT q.${ident(entity.regionColumn)}::text AS region, count(*)::bigint AS n FROM (\n${bareQuery(query)}\n) q
+  WHERE q.${ident(entity.key.name)} IS NOT NULL AND q.${ident(entity.regionColumn)}::text = ANY ($1::text[]) GROUP BY 1`;
+
+/** How many directory rows and personal rows a region holds. */
+export function fleetCountSql(entity: Entity, region: string): string {
+  const t = adoptTables(entity, region);
+  return `SELECT (SELECT count(*) FROM ONLY ${t.directory})::bigint AS d, (SELECT count(*) FROM ONLY ${t.leaf})::bigint AS l`;
 }
 
 /** A range of keys: after `lo` (exclusive, none: from the start) up to `hi` (inclusive, none: to the end). */
@@ -76,21 +105,19 @@ export function rangeWhere(entity: Entity, alias: string, range: KeyRange): { wh
 }
 
 /**
- * One row: the range's directory rows here (count, md5 of their row hashes in
- * key order) and this region's personal rows in it (the same). A range holding
- * nothing has hash NULL.
+ * One row: the range's directory rows here (count, set hash) and this
+ * region's personal rows in it (the same), one scan of each, no sort. A range
+ * holding nothing has hash `0:0`.
  */
 export function rangeHashSql(entity: Entity, region: string, range: KeyRange): { sql: string; params: string[] } {
   const c = adoptColumns(entity);
   const t = adoptTables(entity, region);
   const { where: dw, params } = rangeWhere(entity, 'm', range);
   const lw = rangeWhere(entity, 'd', range).where;
-  const k = (alias: string) => keyOrder(entity, `${alias}.${ident(entity.key.name)}`);
   return {
-    sql: `SELECT (SELECT count(*)::int FROM ONLY ${t.directory} m WHERE ${dw}) AS dn,
-  (SELECT md5(string_agg(${rowHash(c.directory, 'm')}, '' ORDER BY ${k('m')})) FROM ONLY ${t.directory} m WHERE ${dw}) AS dh,
-  (SELECT count(*)::int FROM ONLY ${t.leaf} d WHERE ${lw}) AS ln,
-  (SELECT md5(string_agg(${rowHash(c.leaf, 'd')}, '' ORDER BY ${k('d')})) FROM ONLY ${t.leaf} d WHERE ${lw}) AS lh`,
+    sql: `SELECT d.n AS dn, d.h AS dh, l.n AS ln, l.h AS lh
+  FROM (SELECT count(*)::int AS n, ${setHashSql(rowHash(c.directory, 'm'))} AS h FROM ONLY ${t.directory} m WHERE ${dw}) d,
+       (SELECT count(*)::int AS n, ${setHashSql(rowHash(c.leaf, 'd'))} AS h FROM ONLY ${t.leaf} d WHERE ${lw}) l`,
     params,
   };
 }
@@ -110,37 +137,20 @@ UNION ALL SELECT 'l', d.${k}::text, ${rowHash(c.leaf, 'd')} FROM ONLY ${t.leaf} 
 }
 
 /**
- * Per bucket of the range (`width_bucket(key, thresholds)`, thresholds the
- * last parameter), md5 of the row hashes in key order: `t` 'd' for directory
- * rows, 'l' for this region's personal rows.
+ * A range compared bucket by bucket in one scan of each table
+ * (`width_bucket(key, thresholds)`, thresholds `$n`): rows `t` 'D' and 'L'
+ * give each bucket's set hash here (directory rows, this region's personal
+ * rows), rows `t` 'd' and 'l' every key here, with its row hash, in the
+ * buckets where either part's hash differs from the source's (`$n+1`
+ * directory, `$n+2` personal, per bucket from 0, NULL: none). The rows are
+ * read once into a CTE (materialized: it is referenced twice), hashed once,
+ * summed per bucket, and only the differing buckets' keys are sent.
  */
-export function bucketHashSql(
+export function bucketDiffSql(
   entity: Entity,
   region: string,
   range: KeyRange,
-  thresholds: readonly string[],
-): { sql: string; params: unknown[] } {
-  const c = adoptColumns(entity);
-  const t = adoptTables(entity, region);
-  const { where: dw, params } = rangeWhere(entity, 'm', range);
-  const lw = rangeWhere(entity, 'd', range).where;
-  const n = params.length + 1;
-  const k = (alias: string) => keyOrder(entity, `${alias}.${ident(entity.key.name)}`);
-  const bucket = (alias: string) => `width_bucket(${k(alias)}, $${n}::${entity.key.type}[])`;
-  return {
-    sql: `SELECT 'd' AS t, ${bucket('m')} AS b, md5(string_agg(${rowHash(c.directory, 'm')}, '' ORDER BY ${k('m')})) AS h FROM ONLY ${t.directory} m WHERE ${dw} GROUP BY 2
-UNION ALL SELECT 'l', ${bucket('d')}, md5(string_agg(${rowHash(c.leaf, 'd')}, '' ORDER BY ${k('d')})) FROM ONLY ${t.leaf} d WHERE ${lw} GROUP BY 2`,
-    params: [...params, thresholds],
-  };
-}
-
-/** Every key here in the given buckets ($n+1, int[]) of the range, with its row hash, as rangeKeysSql. */
-export function bucketKeysSql(
-  entity: Entity,
-  region: string,
-  range: KeyRange,
-  thresholds: readonly string[],
-  buckets: readonly number[],
+  buckets: { readonly thresholds: readonly string[]; readonly directory: readonly string[]; readonly personal: readonly (string | null)[] },
 ): { sql: string; params: unknown[] } {
   const c = adoptColumns(entity);
   const t = adoptTables(entity, region);
@@ -148,12 +158,22 @@ export function bucketKeysSql(
   const lw = rangeWhere(entity, 'd', range).where;
   const n = params.length + 1;
   const k = ident(entity.key.name);
-  const inBuckets = (alias: string) =>
-    `width_bucket(${keyOrder(entity, `${alias}.${k}`)}, $${n}::${entity.key.type}[]) = ANY ($${n + 1}::int[])`;
+  const bucket = (alias: string) => `width_bucket(${keyOrder(entity, `${alias}.${k}`)}, $${n}::${entity.key.type}[])`;
+  const part = (name: string, table: string, alias: string, columns: readonly string[], where: string) =>
+    `${name} AS (SELECT ${bucket(alias)} AS b, ${alias}.${k}::text AS key, ${rowHash(columns, alias)} AS h FROM ONLY ${table} ${alias} WHERE ${where}),
+  ${name}b AS (SELECT b, ${setHashSql('h')} AS s FROM ${name} GROUP BY b)`;
+  // a bucket differs when either part of it does: its keys of both parts are sent (a bucket here that the
+  // source does not have differs too: its source hash is NULL)
   return {
-    sql: `SELECT 'd' AS t, m.${k}::text AS key, ${rowHash(c.directory, 'm')} AS h FROM ONLY ${t.directory} m WHERE ${dw} AND ${inBuckets('m')}
-UNION ALL SELECT 'l', d.${k}::text, ${rowHash(c.leaf, 'd')} FROM ONLY ${t.leaf} d WHERE ${lw} AND ${inBuckets('d')}`,
-    params: [...params, thresholds, buckets],
+    sql: `WITH ${part('dd', t.directory, 'm', c.directory, dw)},
+  ${part('ll', t.leaf, 'd', c.leaf, lw)},
+  bad AS (SELECT b FROM (SELECT b FROM ddb UNION SELECT b FROM llb) h LEFT JOIN ddb USING (b) LEFT JOIN llb USING (b)
+    WHERE ddb.s IS DISTINCT FROM ($${n + 1}::text[])[b + 1] OR llb.s IS DISTINCT FROM ($${n + 2}::text[])[b + 1])
+SELECT 'D' AS t, b, NULL::text AS key, s AS h FROM ddb
+UNION ALL SELECT 'L', b, NULL, s FROM llb
+UNION ALL SELECT 'd', b, key, h FROM dd WHERE b IN (SELECT b FROM bad)
+UNION ALL SELECT 'l', b, key, h FROM ll WHERE b IN (SELECT b FROM bad)`,
+    params: [...params, buckets.thresholds, buckets.directory, buckets.personal],
   };
 }
 
@@ -219,6 +239,26 @@ CREATE TABLE IF NOT EXISTS ${CHECKPOINT_TABLE} (
   adopted_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (entity, ordinal)
 )`;
+
+/** Where adopt keeps the --changed-since marks: the largest value of the column the last complete run saw. */
+export const MARK_TABLE = qualified(ADOPT_SCHEMA, 'marks');
+
+/** Creates the mark table when missing (an adopt with --changed-since). */
+export const markDdl = `CREATE TABLE IF NOT EXISTS ${MARK_TABLE} (
+  entity text NOT NULL,
+  -- md5 of the source query and the column
+  source text NOT NULL,
+  mark text NOT NULL,
+  marked_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (entity, source)
+)`;
+
+/** The mark of ($1 entity, $2 source), or no row. */
+export const markSql = `SELECT mark FROM ${MARK_TABLE} WHERE entity = $1 AND source = $2`;
+
+/** Records the mark ($3) of ($1 entity, $2 source). */
+export const setMarkSql = `INSERT INTO ${MARK_TABLE} (entity, source, mark) VALUES ($1, $2, $3)
+  ON CONFLICT (entity, source) DO UPDATE SET mark = EXCLUDED.mark, marked_at = now()`;
 
 /** Records a range as written and verified here ($1 entity ... $9 personal hash). */
 export const checkpointSql = `INSERT INTO ${CHECKPOINT_TABLE} AS c (entity, ordinal, lo, hi, source, directory_rows, personal_rows, directory_hash, personal_hash)

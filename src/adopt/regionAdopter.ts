@@ -15,8 +15,11 @@ import {
   checkpointDdl,
   checkpointSql,
   copyInSql,
-  bucketHashSql,
-  bucketKeysSql,
+  fleetCountSql,
+  markDdl,
+  markSql,
+  setMarkSql,
+  bucketDiffSql,
   deleteKeysSql,
   keysHashSql,
   rangeHashSql,
@@ -59,7 +62,10 @@ export interface RegionAdopterOptions {
   readonly fingerprint: string;
 }
 
-type Hashes = { dn: number; dh: string | null; ln: number; lh: string | null };
+type Hashes = { dn: number; dh: string; ln: number; lh: string };
+
+/** The set hash of no row. */
+const EMPTY_SET = '0:0';
 
 /**
  * One region's side of an adopt run, on one session that holds the fleet lock
@@ -79,6 +85,16 @@ export class RegionAdopter {
   /** Whether the last range taken here differed from the source. */
   private lastDiffered = false;
   private readonly columns: AdoptColumns;
+  /** Milliseconds spent per phase (compare, copy, upsert, remove, verify, checkpoint, commit) over the run. */
+  readonly phases = new Map<string, number>();
+  private async timed<T>(phase: string, f: () => Promise<T>): Promise<T> {
+    const t0 = performance.now();
+    try {
+      return await f();
+    } finally {
+      this.phases.set(phase, (this.phases.get(phase) ?? 0) + performance.now() - t0);
+    }
+  }
 
   private constructor(
     readonly region: string,
@@ -115,11 +131,16 @@ export class RegionAdopter {
     }
   }
 
-  /** Adopts one range here after the ranges queued before it. */
-  enqueue(batch: SourceBatch): Promise<RangeOutcome> {
+  /**
+   * Adopts one range here after the ranges queued before it. `byKey` (a
+   * --changed-since pass: the batch holds only the source's changed rows)
+   * compares the batch's keys one by one, never the range's other keys, and
+   * records no checkpoint.
+   */
+  enqueue(batch: SourceBatch, byKey = false): Promise<RangeOutcome> {
     const done = this.tail.then(async () => {
       const t0 = performance.now();
-      const o = await this.adopt(batch);
+      const o = await this.adopt(batch, byKey);
       return { ...o, ms: performance.now() - t0 };
     });
     this.tail = done.catch(() => undefined);
@@ -128,27 +149,66 @@ export class RegionAdopter {
     });
   }
 
+  /** The --changed-since mark here of the entity and source (md5 of query and column), after the ranges queued. */
+  mark(source: string): Promise<string | null> {
+    return this.queued(async () => (await this.client.query<{ mark: string }>(markSql, [this.label, source])).rows[0]?.mark ?? null);
+  }
+
+  /** Records the --changed-since mark here, after the ranges queued. */
+  setMark(source: string, mark: string): Promise<void> {
+    return this.queued(async () => void (await this.client.query(setMarkSql, [this.label, source, mark])));
+  }
+
+  /** How many directory rows and personal rows this region holds, after the ranges queued. */
+  counts(): Promise<{ d: number; l: number }> {
+    return this.queued(async () => {
+      const { rows } = await this.client.query<{ d: string; l: string }>(fleetCountSql(this.entity, this.region));
+      return { d: Number(rows[0]!.d), l: Number(rows[0]!.l) };
+    });
+  }
+
+  private get label(): string {
+    return `${this.entity.schema}.${this.entity.name}`;
+  }
+
+  private queued<T>(f: () => Promise<T>): Promise<T> {
+    const done = this.tail.then(f);
+    this.tail = done.catch(() => undefined);
+    return done.catch((error: unknown) => {
+      throw regionError(this.region, error);
+    });
+  }
+
   /** Ends the session (a range in flight is rolled back, the fleet lock released). */
   async close(): Promise<void> {
     await this.client.end().catch(() => undefined);
   }
 
-  private async adopt(batch: SourceBatch): Promise<RangeOutcome> {
+  private async adopt(batch: SourceBatch, byKey: boolean): Promise<RangeOutcome> {
     let fleet: FleetKey[];
     let rows = batch.rows;
-    if (this.lastDiffered) {
+    if (byKey) {
+      const keys = [...batch.rows.map((r) => r.key), ...batch.unplacedKeys];
+      if (keys.length === 0) return outcome({ same: true });
+      fleet = await this.timed(
+        'compare',
+        async () => (await this.client.query<FleetKey>(keysHashSql(this.entity, this.region), [keys, keys])).rows,
+      );
+    } else if (this.lastDiffered) {
       // the previous range differed (a first run, a cut-over pass): this one likely does too, so it is
-      // compared bucket by bucket at once, and only the keys of the buckets that differ are read
-      ({ rows, fleet } = await this.byBuckets(batch));
+      // compared bucket by bucket at once, and only the keys of the buckets that differ are read (reading
+      // every key and hash of the range instead measured 1.5 to 2x slower: this process parses them all)
+      ({ rows, fleet } = await this.timed('compare', () => this.byBuckets(batch)));
     } else {
-      const before = await this.hashes(batch.range);
-      if (before.dh === batch.directoryHash && before.lh === (batch.personalHash.get(this.region) ?? null)) return outcome({ same: true });
-      fleet = before.dn + before.ln === 0 ? [] : await this.keys(batch.range);
+      const before = await this.timed('compare', () => this.hashes(batch.range));
+      if (before.dh === batch.directoryHash && before.lh === (batch.personalHash.get(this.region) ?? EMPTY_SET))
+        return outcome({ same: true });
+      fleet = before.dn + before.ln === 0 ? [] : await this.timed('compare', () => this.keys(batch.range));
     }
     const diff = rangeDiff({ ...batch, rows }, this.region, fleet);
     const extra = [...new Set([...diff.extraDirectory, ...diff.extraPersonal])];
-    this.lastDiffered = !isEmptyDiff(diff);
-    if (!this.lastDiffered) return outcome({ same: true });
+    if (!byKey) this.lastDiffered = !isEmptyDiff(diff);
+    if (isEmptyDiff(diff)) return outcome({ same: true });
     const changed = [...new Set([...diff.directory.map((r) => r.key), ...diff.personal.map((r) => r.key), ...diff.moved])];
     if (this.options.check) return outcome({ mismatched: changed, extra });
     if (changed.length === 0 && !this.options.deleteExtra) return outcome({ extra });
@@ -174,19 +234,24 @@ export class RegionAdopter {
       // the verification: the keys compared equal before stay so (nobody else writes them, see adoptEntity);
       // the keys written or removed are read back and compared with the source: by the range's hash when
       // they are most of it (an index range scan), else one by one
-      const mismatched = changed.length * 2 > batch.rows.length ? await this.rehash(batch) : await this.recheck(diff);
-      await this.client.query(checkpointSql, [
-        `${this.entity.schema}.${this.entity.name}`,
-        batch.ordinal,
-        batch.range.lo,
-        batch.range.hi,
-        this.options.fingerprint,
-        batch.rows.length,
-        batch.rows.filter((r) => r.owner === this.region).length,
-        batch.directoryHash,
-        batch.personalHash.get(this.region) ?? null,
-      ]);
-      await this.client.query('COMMIT');
+      const mismatched = await this.timed('verify', () =>
+        !byKey && changed.length * 2 > batch.rows.length ? this.rehash(batch) : this.recheck(diff),
+      );
+      if (!byKey)
+        await this.timed('checkpoint', () =>
+          this.client.query(checkpointSql, [
+            `${this.entity.schema}.${this.entity.name}`,
+            batch.ordinal,
+            batch.range.lo,
+            batch.range.hi,
+            this.options.fingerprint,
+            batch.rows.length,
+            batch.rows.filter((r) => r.owner === this.region).length,
+            batch.directoryHash,
+            batch.personalHash.get(this.region) ?? EMPTY_SET,
+          ]),
+        );
+      await this.timed('commit', () => this.client.query('COMMIT'));
       return outcome({
         directoryRows: diff.directory.length,
         personalRows: diff.personal.length,
@@ -205,7 +270,7 @@ export class RegionAdopter {
   /** Keys of the range whose rows here are not now what the source holds (extra keys aside). */
   private async rehash(batch: SourceBatch): Promise<string[]> {
     const after = await this.hashes(batch.range);
-    if (after.dh === batch.directoryHash && after.lh === (batch.personalHash.get(this.region) ?? null)) return [];
+    if (after.dh === batch.directoryHash && after.lh === (batch.personalHash.get(this.region) ?? EMPTY_SET)) return [];
     const left = rangeDiff(batch, this.region, await this.keys(batch.range));
     return [...new Set([...left.directory.map((r) => r.key), ...left.personal.map((r) => r.key), ...left.moved])];
   }
@@ -236,23 +301,29 @@ export class RegionAdopter {
     return (await this.client.query<Hashes>(sql, params)).rows[0]!;
   }
 
-  /** The rows of the buckets that differ here, and every key here in them. */
+  /** The rows of the buckets that differ here, and every key here in them: one query, one scan of each table. */
   private async byBuckets(batch: SourceBatch): Promise<{ rows: readonly SourceRow[]; fleet: FleetKey[] }> {
     const source = rangeBuckets(batch, this.region);
-    const q = bucketHashSql(this.entity, this.region, batch.range, source.thresholds);
-    const { rows: here } = await this.client.query<{ t: 'd' | 'l'; b: number; h: string }>(q.sql, q.params);
-    const fleet = { d: new Map<number, string>(), l: new Map<number, string>() };
-    for (const r of here) fleet[r.t].set(r.b, r.h);
+    const q = bucketDiffSql(this.entity, this.region, batch.range, {
+      thresholds: source.thresholds,
+      directory: source.directory,
+      personal: source.directory.map((_, b) => source.personal.get(b) ?? null),
+    });
+    const { rows: here } = await this.client.query<{ t: 'D' | 'L' | 'd' | 'l'; b: number; key: string | null; h: string }>(q.sql, q.params);
+    const hashes = { d: new Map<number, string>(), l: new Map<number, string>() };
+    const fleet: FleetKey[] = [];
+    for (const r of here) {
+      if (r.t === 'D') hashes.d.set(r.b, r.h);
+      else if (r.t === 'L') hashes.l.set(r.b, r.h);
+      else fleet.push({ t: r.t, key: r.key!, h: r.h });
+    }
+    // nothing here in the range (a first run): every row is written
+    if (hashes.d.size + hashes.l.size === 0) return { rows: batch.rows, fleet: [] };
     const differing: number[] = [];
-    const last = Math.max(source.directory.length - 1, ...fleet.d.keys(), ...fleet.l.keys());
+    const last = Math.max(source.directory.length - 1, ...hashes.d.keys(), ...hashes.l.keys());
     for (let b = 0; b <= last; b++)
-      if (fleet.d.get(b) !== source.directory[b] || fleet.l.get(b) !== source.personal.get(b)) differing.push(b);
-    if (differing.length === 0) return { rows: [], fleet: [] };
-    const k = bucketKeysSql(this.entity, this.region, batch.range, source.thresholds, differing);
-    return {
-      rows: differing.flatMap((b) => batch.rows.slice(b * BUCKET_ROWS, (b + 1) * BUCKET_ROWS)),
-      fleet: (await this.client.query<FleetKey>(k.sql, k.params)).rows,
-    };
+      if (hashes.d.get(b) !== source.directory[b] || hashes.l.get(b) !== source.personal.get(b)) differing.push(b);
+    return { rows: differing.flatMap((b) => batch.rows.slice(b * BUCKET_ROWS, (b + 1) * BUCKET_ROWS)), fleet };
   }
 
   private async keys(range: KeyRange): Promise<FleetKey[]> {
@@ -267,8 +338,8 @@ export class RegionAdopter {
     let text = '';
     for (const r of rows) text += `${at.map((i) => r.fields[i]).join('\t')}\n`;
     const target = empty ? adoptTables(this.entity, this.region)[part] : stagingName(this.entity, part);
-    await pipeline(Readable.from([text]), this.client.query(copyFrom(copyInSql(target, this.columns[part]))));
-    if (!empty) await this.client.query(upsertSql(this.entity, this.region, part));
+    await this.timed('copy', () => pipeline(Readable.from([text]), this.client.query(copyFrom(copyInSql(target, this.columns[part])))));
+    if (!empty) await this.timed('upsert', () => this.client.query(upsertSql(this.entity, this.region, part)));
     return Buffer.byteLength(text);
   }
 
@@ -309,7 +380,7 @@ async function takeLock(client: pg.Client, region: string): Promise<void> {
 /** The checkpoint table, created on the first adopt; a role that may not create the schema gets the SQL an admin runs. */
 async function createCheckpoints(client: pg.Client, region: string): Promise<void> {
   try {
-    await client.query(checkpointDdl);
+    await client.query(`${checkpointDdl};\n${markDdl}`);
   } catch (error) {
     if ((error as { code?: string }).code !== '42501') throw error;
     const { rows } = await client.query<{ me: string }>('SELECT current_user AS me');

@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { AdoptColumns } from './adoptColumns.js';
 import type { KeyRange } from './adoptSql.js';
 import { copyFields, copyValue } from './copyText.js';
+import { rowValue, SetHash, type RowValue } from './setHash.js';
 
 /** One source row placed in a region of the fleet. */
 export interface SourceRow {
@@ -13,6 +13,9 @@ export interface SourceRow {
   /** md5 of the directory part, md5 of the personal part, as the source computed them. */
   readonly directoryHash: string;
   readonly personalHash: string;
+  /** What each of the two adds to a set hash ({@link rowValue}). */
+  readonly directoryValue: RowValue;
+  readonly personalValue: RowValue;
 }
 
 /**
@@ -25,12 +28,14 @@ export interface SourceBatch {
   readonly range: KeyRange;
   /** Rows whose region is in the fleet, in key order. */
   readonly rows: readonly SourceRow[];
-  /** md5 of the directory hashes in key order (null: no row), as a region computes it. */
-  readonly directoryHash: string | null;
-  /** Per region, md5 of its personal rows' hashes (absent: none). */
+  /** Set hash of the directory rows ({@link SetHash}: `count:sum`, `0:0` for none), as a region computes it. */
+  readonly directoryHash: string;
+  /** Per region, set hash of its personal rows (absent: none). */
   readonly personalHash: ReadonlyMap<string, string>;
   /** Rows read from the source in this range, placed or not. */
   readonly read: number;
+  /** Keys read in this range whose region is NULL or unknown: a --changed-since pass looks them up in the fleet. */
+  readonly unplacedKeys: readonly string[];
 }
 
 /** What the source held that adopt copies nowhere: keys only, never another column. */
@@ -57,6 +62,7 @@ export const KEY_REPORT_LIMIT = 1000;
  */
 export class SourceBatcher {
   private rows: SourceRow[] = [];
+  private unplacedKeys: string[] = [];
   private read = 0;
   private ordinal = 0;
   private lo: string | null = null;
@@ -91,9 +97,20 @@ export class SourceBatcher {
     if (region === null || !this.regions.has(region)) {
       if (this.problems.unplaced.length < KEY_REPORT_LIMIT) this.problems.unplaced.push({ key, region });
       this.problems.unplacedCount++;
+      this.unplacedKeys.push(key);
       return full;
     }
-    this.rows.push({ key, owner: region, fields: fields.slice(0, n), directoryHash: fields[n]!, personalHash: fields[n + 1]! });
+    const directoryHash = fields[n]!;
+    const personalHash = fields[n + 1]!;
+    this.rows.push({
+      key,
+      owner: region,
+      fields: fields.slice(0, n),
+      directoryHash,
+      personalHash,
+      directoryValue: rowValue(directoryHash),
+      personalValue: rowValue(personalHash),
+    });
     return full;
   }
 
@@ -104,23 +121,25 @@ export class SourceBatcher {
 
   private cut(hi: string | null): SourceBatch {
     const rows = this.rows;
-    const directory = createHash('md5');
-    const personal = new Map<string, ReturnType<typeof createHash>>();
+    const directory = new SetHash();
+    const personal = new Map<string, SetHash>();
     for (const r of rows) {
-      directory.update(r.directoryHash);
+      directory.add(r.directoryValue);
       let h = personal.get(r.owner);
-      if (h === undefined) personal.set(r.owner, (h = createHash('md5')));
-      h.update(r.personalHash);
+      if (h === undefined) personal.set(r.owner, (h = new SetHash()));
+      h.add(r.personalValue);
     }
     const batch: SourceBatch = {
       ordinal: this.ordinal++,
       range: { lo: this.lo, hi },
       rows,
-      directoryHash: rows.length === 0 ? null : directory.digest('hex'),
-      personalHash: new Map([...personal].map(([region, h]) => [region, h.digest('hex')])),
+      directoryHash: directory.toString(),
+      personalHash: new Map([...personal].map(([region, h]) => [region, h.toString()])),
       read: this.read,
+      unplacedKeys: this.unplacedKeys,
     };
     this.rows = [];
+    this.unplacedKeys = [];
     this.read = 0;
     this.lo = hi;
     return batch;
@@ -134,9 +153,9 @@ export const BUCKET_ROWS = 16;
 export interface RangeBuckets {
   /** The key starting each bucket after the first (bucket b holds keys >= thresholds[b - 1] and < thresholds[b]). */
   readonly thresholds: readonly string[];
-  /** Per bucket, md5 of its directory row hashes in key order. */
+  /** Per bucket, set hash of its directory rows. */
   readonly directory: readonly string[];
-  /** Per bucket, md5 of the region's personal row hashes (absent: none). */
+  /** Per bucket, set hash of the region's personal rows (absent: none). */
   readonly personal: ReadonlyMap<number, string>;
 }
 
@@ -148,14 +167,15 @@ export function rangeBuckets(batch: SourceBatch, region: string): RangeBuckets {
   for (let start = 0; start < batch.rows.length; start += BUCKET_ROWS) {
     const b = start / BUCKET_ROWS;
     if (start > 0) thresholds.push(batch.rows[start]!.key);
-    const d = createHash('md5');
-    let p: ReturnType<typeof createHash> | undefined;
-    for (const r of batch.rows.slice(start, start + BUCKET_ROWS)) {
-      d.update(r.directoryHash);
-      if (r.owner === region) (p ??= createHash('md5')).update(r.personalHash);
+    const d = new SetHash();
+    let p: SetHash | undefined;
+    for (let i = start; i < Math.min(start + BUCKET_ROWS, batch.rows.length); i++) {
+      const r = batch.rows[i]!;
+      d.add(r.directoryValue);
+      if (r.owner === region) (p ??= new SetHash()).add(r.personalValue);
     }
-    directory.push(d.digest('hex'));
-    if (p) personal.set(b, p.digest('hex'));
+    directory.push(d.toString());
+    if (p) personal.set(b, p.toString());
   }
   return { thresholds, directory, personal };
 }

@@ -7,7 +7,15 @@ import { redactUrl } from '../config/redact.js';
 import { ResidencyError } from '../errors.js';
 import { openClient } from '../migrate/connect.js';
 import { columnProblems } from './adoptColumns.js';
-import { ADOPT_SESSION_SETTINGS, sourceColumnsSql, sourceCopySql, sourceCountSql } from './adoptSql.js';
+import {
+  ADOPT_SESSION_SETTINGS,
+  sourceColumnsSql,
+  sourceCopySql,
+  sourceCountSql,
+  sourceMarkSql,
+  sourcePlacedSql,
+  type ChangedSince,
+} from './adoptSql.js';
 
 /**
  * The source database, only read: sessions with
@@ -24,7 +32,9 @@ export class SourceSession {
   static async open(url: string, env: Readonly<Record<string, string | undefined>>): Promise<SourceSession> {
     const client = await connectSource(url, env);
     try {
-      await client.query(`${ADOPT_SESSION_SETTINGS}; SET default_transaction_read_only = on; SET statement_timeout = 0`);
+      await client.query(
+        `${ADOPT_SESSION_SETTINGS}; SET default_transaction_read_only = on; SET statement_timeout = 0; SET work_mem = '64MB'`,
+      );
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       return new SourceSession(client, url);
     } catch (error) {
@@ -34,13 +44,14 @@ export class SourceSession {
   }
 
   /** Refuses a query whose columns are not exactly the entity's. */
-  async checkColumns(entity: Entity, query: string): Promise<void> {
+  async checkColumns(entity: Entity, query: string, changedSince?: string): Promise<void> {
     const result = await this.client.query(sourceColumnsSql(query)).catch((error: unknown) => {
       throw sourceError(this.url, error, 'the query failed');
     });
     const problems = columnProblems(
       entity,
       result.fields.map((f) => f.name),
+      changedSince,
     );
     if (problems.length > 0) throw new ResidencyError('USAGE', `--query: ${problems.join('; ')}`);
   }
@@ -50,8 +61,8 @@ export class SourceSession {
    * lines at a time; the stream waits while the caller awaits (memory stays
    * within a chunk and the socket's buffers).
    */
-  async *lines(entity: Entity, query: string): AsyncGenerator<string[]> {
-    const stream = this.client.query(copyTo(sourceCopySql(entity, query)));
+  async *lines(entity: Entity, query: string, since?: ChangedSince): AsyncGenerator<string[]> {
+    const stream = this.client.query(copyTo(sourceCopySql(entity, query, since)));
     const decoder = new StringDecoder('utf8');
     let rest = '';
     try {
@@ -70,6 +81,26 @@ export class SourceSession {
     }
     const last = rest + decoder.end();
     if (last.length > 0) yield [last];
+  }
+
+  /** The largest value of the --changed-since column in the snapshot (null: no row or all NULL), and its type. */
+  async mark(query: string, column: string): Promise<{ mark: string | null; type: string }> {
+    const { rows } = await this.client
+      .query<{ mark: string | null; type: string }>(sourceMarkSql(query, column))
+      .catch((error: unknown) => {
+        throw sourceError(this.url, error, `reading the largest "${column}" failed`);
+      });
+    return rows[0]!;
+  }
+
+  /** Per region, the rows with a key the source places there, in the snapshot. */
+  async placed(entity: Entity, query: string, regions: readonly string[]): Promise<Map<string, number>> {
+    const { rows } = await this.client
+      .query<{ region: string; n: string }>(sourcePlacedSql(entity, query), [regions])
+      .catch((error: unknown) => {
+        throw sourceError(this.url, error, 'counting its rows failed');
+      });
+    return new Map(rows.map((r) => [r.region, Number(r.n)]));
   }
 
   async close(): Promise<void> {

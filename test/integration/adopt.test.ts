@@ -435,3 +435,66 @@ test.serial(
     }
   },
 );
+
+test.serial(
+  '--changed-since: after a complete run, the next reads only rows whose column reached the mark, key by key; deleted rows make it compare all',
+  async (t) => {
+    await resetFleet();
+    await source.query(`ALTER TABLE people ADD COLUMN IF NOT EXISTS changed timestamptz`);
+    await source.query(`UPDATE people SET changed = created`);
+    const query = QUERY.replace('full_name AS name FROM people', 'full_name AS name, changed FROM people');
+    const run = async (...more: string[]) => {
+      const r = await adopt('--query', query, '--batch', '500', '--changed-since', 'changed', '--json', ...more);
+      return { code: r.code, r: r.json!, out: r.stdout + r.stderr };
+    };
+    const missing = await adopt('--query', QUERY, '--changed-since', 'changed');
+    t.is(missing.code, 1);
+    t.regex(missing.stderr, /the query yields no column "changed", which --changed-since names/);
+
+    const first = await run();
+    t.is(first.code, 0, first.out);
+    t.is(first.r.mode, 'full', 'no mark yet: every row is compared');
+    await assertFleetEqualsSource(t);
+
+    const [edited, moved] = (
+      await source.query<{ id: string }>(`SELECT id::text FROM people WHERE country = 'GB' ORDER BY id LIMIT 2`)
+    ).rows.map((r) => r.id);
+    await source.query(`UPDATE people SET full_name = 'Edited since the mark', changed = now() WHERE id = $1`, [edited]);
+    await source.query(`UPDATE people SET country = 'AU', changed = now() WHERE id = $1`, [moved]);
+    await source.query(`INSERT INTO people VALUES ('00000000-0000-4000-8000-000000000002', 'US', 'new', now(), 'Second newcomer', now())`);
+    const pass = await run();
+    t.is(pass.code, 0, pass.out);
+    t.is(pass.r.mode, 'changed');
+    t.is(pass.r.source.rows, 4, 'the 3 changed rows and the one at the last mark');
+    const byRegion = Object.fromEntries(pass.r.regions.map((s) => [s.region, s]));
+    // directory: the move and the newcomer (the edit is personal only); personal: one in each region
+    for (const region of ['usa', 'gbr', 'aus']) t.is(byRegion[region]!.directoryRows, 2, region);
+    t.deepEqual(
+      pass.r.regions.map((s) => [s.region, s.personalRows]),
+      [
+        ['usa', 1],
+        ['gbr', 1],
+        ['aus', 1],
+      ],
+    );
+    t.is(byRegion.gbr!.moved, 1, "the moved person's name left gbr");
+    await assertFleetEqualsSource(t);
+
+    const [deleted] = (await source.query<{ id: string }>(`SELECT id::text FROM people WHERE country = 'US' ORDER BY id LIMIT 1`)).rows.map(
+      (r) => r.id,
+    );
+    await source.query(`DELETE FROM people WHERE id = $1`, [deleted]);
+    const deletion = await run();
+    t.is(deletion.code, 1);
+    t.is(deletion.r.mode, 'changed, then full', 'the counts showed a deletion: every row was compared');
+    t.is(deletion.r.extra.count, 3);
+    t.true(deletion.r.extra.keys.every((e) => e.key === deleted));
+    const removal = await run('--delete');
+    t.is(removal.code, 0, removal.out);
+    await assertFleetEqualsSource(t);
+    const quiet = await run();
+    t.is(quiet.code, 0, quiet.out);
+    t.is(quiet.r.mode, 'changed');
+    t.true(quiet.r.regions.every((s) => s.directoryRows + s.personalRows === 0));
+  },
+);

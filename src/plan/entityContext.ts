@@ -103,6 +103,12 @@ function buildEntityContext(_config: Config, entity: Entity, here: Region | unde
     // fields renamed by a step (renamed_from): JSON with the old name still
     // works, mapped to the new one, for callers of the previous version
     renamedFields: params.filter((p) => p.column !== undefined && !p.retired).map((p) => ({ from: p.name, to: p.column! })),
+    // columns renamed by a step (renamed_from still in regions.yaml): while the
+    // step rolls out, regions disagree on the name, so a write sends both names
+    // and apply takes the old one for the new (templates/apply.sql.hbs)
+    windowRenames: [...entity.mirrored, ...entity.resident]
+      .filter((c) => c.renamedFrom !== undefined)
+      .map((c) => ({ from: c.renamedFrom!, to: c.name })),
     jsonFieldsQuoted: rowColumns.map((c) => `"${c.name}"`).join(', '),
     jsonScalarNames: rowColumns.filter((c) => jsonKind(c.type) === 'scalar').map((c) => c.name),
     jsonArrayNames: rowColumns.filter((c) => jsonKind(c.type) === 'array').map((c) => c.name),

@@ -1,8 +1,10 @@
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseConfig } from '../../src/config/parseConfig.js';
 import type { Config } from '../../src/config/types.js';
+import { migrationSection } from '../../src/format/migrationSection.js';
 import { migrateFleet, type MigrateInput } from '../../src/migrate/migrateFleet.js';
 import { genMigrations } from '../../src/render/genMigrations.js';
 import { loadTemplates } from '../../src/render/loadTemplates.js';
@@ -59,9 +61,59 @@ test.serial(
     const files = generated.find((r) => r.region === 'gbr')!.files.filter((f) => f.endsWith('.sql'));
     t.deepEqual(
       files.map((f) => f.replace(/^gbr\/\d+_/, '')),
-      ['rename_functions_identity.sql', 'rename_contract.sql'],
-      'the rename runs with the functions (remote wave); the foreign partitions read the new name once every region renamed (contract)',
+      ['rename_runtime.sql', 'rename_functions_identity.sql', 'rename_contract.sql'],
+      'apply learns both names (runtime), the rename runs with the functions (remote wave); the foreign partitions read the new name once every region renamed (contract)',
     );
+
+    // the remote wave's window: gbr has renamed, usa and aus not yet (their
+    // remote files still to run); writes either way keep every value
+    const remote = files.filter((f) => !f.endsWith('_contract.sql')).map((f) => readFileSync(join(fleet.dir, f), 'utf8'));
+    for (const content of remote) await fleet.query('gbr', migrationSection(content, 'up'));
+    const w1 = randomUUID();
+    const w2 = randomUUID();
+    // from the renamed gbr, new names, owner usa (old names)
+    await json('gbr', [{ uuid: w1, region: 'usa', full_name: 'Wyn', remark: 'w1' }]);
+    await json('gbr', [{ uuid: b, region: 'aus', remark: 'b2' }]);
+    // from usa (old names), owner the renamed gbr
+    await json('usa', [{ uuid: w2, region: 'gbr', name: 'Wes', note: 'w2' }]);
+    await json('usa', [{ uuid: a, region: 'gbr', note: 'a3' }]);
+    t.deepEqual(
+      await fleet.query('usa', 'SELECT d.name, m.note FROM usa.identity_details d JOIN shared.identity m USING (uuid) WHERE uuid = $1', [
+        w1,
+      ]),
+      [{ name: 'Wyn', note: 'w1' }],
+      'usa (old names) stores what the renamed gbr wrote',
+    );
+    t.deepEqual(
+      await fleet.query(
+        'gbr',
+        'SELECT d.full_name, m.remark FROM gbr.identity_details d JOIN shared.identity m USING (uuid) WHERE uuid = ANY ($1) ORDER BY 1',
+        [[w2, a]],
+      ),
+      [
+        { full_name: 'Ann', remark: 'a3' },
+        { full_name: 'Wes', remark: 'w2' },
+      ],
+      'the renamed gbr stores what usa wrote by the old names',
+    );
+    for (const [region, column] of [
+      ['usa', 'note'],
+      ['aus', 'note'],
+      ['gbr', 'remark'],
+    ] as const) {
+      const rows = await fleet.query<{ v: string }>(
+        region,
+        `SELECT ${column} AS v FROM shared.identity WHERE uuid = ANY ($1) ORDER BY ${column}`,
+        [[a, b, w1, w2]],
+      );
+      t.deepEqual(
+        rows.map((r) => r.v),
+        ['a3', 'b2', 'w1', 'w2'],
+        `${region}: every directory value written during the window`,
+      );
+    }
+    // gbr back to where a rollout left it, then the real rollout
+    for (const content of [...remote].reverse()) await fleet.query('gbr', migrationSection(content, 'down'));
 
     const up = await migrate(config, {});
     t.deepEqual(
@@ -80,10 +132,12 @@ test.serial(
     await json('aus', [{ uuid: a, region: 'gbr', name: 'Ann', note: 'a2' }]);
     const expected: Record<string, { full_name: string; remark: string }> = {
       [a]: { full_name: 'Ann', remark: 'a2' },
-      [b]: { full_name: 'Bob', remark: 'b1' },
+      [b]: { full_name: 'Bob', remark: 'b2' },
       [c]: { full_name: 'Cid', remark: 'c1' },
       [d]: { full_name: 'Dee', remark: 'd1' },
       [e]: { full_name: 'Eve', remark: 'e1' },
+      [w1]: { full_name: 'Wyn', remark: 'w1' },
+      [w2]: { full_name: 'Wes', remark: 'w2' },
     };
     for (const region of ['usa', 'gbr', 'aus']) {
       for (const [key, values] of Object.entries(expected)) {
@@ -95,7 +149,7 @@ test.serial(
         t.deepEqual(rows, [values], `${region} reads ${key}`);
       }
       const directory = await fleet.query<{ n: string }>(region, 'SELECT count(*) AS n FROM shared.identity WHERE remark IS NOT NULL');
-      t.is(directory[0]!.n, '5', `${region}: every directory row has its remark`);
+      t.is(directory[0]!.n, '7', `${region}: every directory row has its remark`);
     }
     const report = await verifyFleet(config, fleet.env, { dir: fleet.dir });
     t.deepEqual(

@@ -143,7 +143,8 @@ test('gen-migrations: a rename appends the functions file (and contract for a re
   const step = await run(to, 'rename');
   t.deepEqual(
     step.find((r) => r.region === 'usa')!.files.filter((f) => f.endsWith('.sql')),
-    ['usa/0011_rename_functions_identity.sql', 'usa/0012_rename_contract.sql'],
+    // the runtime file first: apply takes the old name for the new one while the step rolls out
+    ['usa/0011_rename_runtime.sql', 'usa/0012_rename_functions_identity.sql', 'usa/0013_rename_contract.sql'],
   );
   const state = JSON.parse(files.get('g/usa/state.json')!) as { shapes: Record<string, { params: { name: string; column?: string }[] }> };
   t.deepEqual(
@@ -153,8 +154,8 @@ test('gen-migrations: a rename appends the functions file (and contract for a re
       ['tier', 'level'],
     ],
   );
-  t.regex(files.get('g/usa/0011_rename_functions_identity.sql')!, /-- {3}rename mirrored column "tier" of shared\.identity to "level"/);
-  t.true(files.get('g/usa/manifest.json')!.includes('"0012_rename_contract.sql": []'));
+  t.regex(files.get('g/usa/0012_rename_functions_identity.sql')!, /-- {3}rename mirrored column "tier" of shared\.identity to "level"/);
+  t.true(files.get('g/usa/manifest.json')!.includes('"0013_rename_contract.sql": []'));
   t.deepEqual(
     (await run(to, 'again')).map((r) => r.status),
     ['unchanged', 'unchanged', 'unchanged'],

@@ -5,12 +5,14 @@
 //   npm run bench                       generation, the runtime operations, and the floors with 3, 5 and 7 regions
 //   npm run bench -- --regions-only     only the floors with 3, 5 and 7 regions
 //   npm run bench -- --no-reads         without the read suite (npm run bench:reads runs it alone)
+//   npm run bench -- --no-adopt         without the adopt suite (npm run bench:adopt runs it alone)
 //   npm run bench -- --no-load          without the load suite (npm run bench:load runs it alone; BENCH_LOAD_SHORT=1: a short one)
 //   npm run bench -- --record-today     measure the region figures on the functions of this checkout and
 //                                       record them in bench/today.json (run on the design before two-phase commit)
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { benchLoad } from './benchLoad.js';
+import { benchAdopt } from './benchAdopt.js';
 import { benchReads } from './benchReads.js';
 import { formatLoad } from './formatLoad.js';
 import { loadAverage, loadOptions } from './loadOptions.js';
@@ -94,7 +96,13 @@ try {
       ? undefined
       : await benchLoad({ ...loadOptions(process.env), signal: abort.signal, onProgress: progress });
   const loadTable = load === undefined ? '' : `\n## Writes under load\n\n${formatLoad(load, startLoad)}`;
-  const summary = `${formatted === undefined ? markdown : `${formatted.summary}\n${markdown}`}${readsTable}${loadTable}`;
+  // the adopt suite (issue 23): 1,000,000 people from a source database, beside a plain COPY
+  const adopt =
+    regionsOnly || process.argv.includes('--no-adopt')
+      ? undefined
+      : await benchAdopt({ rows: Number(process.env.ADOPT_BENCH_ROWS ?? 1_000_000), batch: 10_000, onProgress: progress });
+  const adoptTable = adopt === undefined ? '' : `\n## Adopt\n\n${adopt}`;
+  const summary = `${formatted === undefined ? markdown : `${formatted.summary}\n${markdown}`}${readsTable}${loadTable}${adoptTable}`;
   process.stdout.write(summary);
   const path = here(recordToday ? './RESULTS-today.md' : './RESULTS.md');
   writeFileSync(path, `${summary}\n${formatted?.traces ?? ''}`);

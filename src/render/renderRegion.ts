@@ -11,6 +11,7 @@ import { createSqlHandlebars } from './sqlHandlebars.js';
 import { createRequire } from 'node:module';
 import { checkedAst, COMPILE_OPTIONS, sourceHash } from './templateCompile.js';
 import type Handlebars from 'handlebars';
+import { durationMs } from '../config/durationMs.js';
 
 /** Template sources keyed by their path below templates/ without `.sql.hbs`. */
 export type TemplateSources = Readonly<Record<string, string>>;
@@ -204,8 +205,6 @@ const REGISTRY_LOCK_CONTEXT = { registrySchema: REGISTRY_SCHEMA };
 
 /** Half a PostgreSQL duration (`5s` -> `2500ms`); the config stage accepts `<n>`, `<n>ms`, `<n>s`, `<n>min`, `<n>h`. */
 function halfDuration(duration: string): string {
-  const match = /^(\d+)(ms|s|min|h)?$/.exec(duration);
-  const unit: Record<string, number> = { ms: 1, s: 1000, min: 60_000, h: 3_600_000 };
-  const ms = Number(match?.[1] ?? 0) * unit[match?.[2] ?? 'ms']!;
-  return `${Math.max(1, Math.floor(ms / 2))}ms`;
+  const ms = durationMs(duration);
+  return `${Math.max(1, Math.floor((Number.isNaN(ms) ? 0 : ms) / 2))}ms`;
 }

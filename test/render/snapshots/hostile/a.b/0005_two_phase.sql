@@ -766,6 +766,19 @@ BEGIN
 END
 $function$;
 
+-- A JSON row with each field from_names[i] it has also under to_names[i],
+-- where it lacks that one: a column renamed by a step still rolling out
+-- (regions.yaml renamed_from) under both names, for the regions on either
+-- side of the rename (apply_<entity> and the writes of a renamed region).
+CREATE FUNCTION "residency"."alias_fields"(fields jsonb, from_names text[], to_names text[])
+RETURNS jsonb
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+  SELECT $1 || COALESCE((SELECT jsonb_object_agg($3[i], $1 -> $2[i]) FROM generate_subscripts($2, 1) i
+    WHERE $1 ? $2[i] AND NOT $1 ? $3[i]), '{}')
+$function$;
+
 -- A write's age for wait-die (see claim): its coordinator's clock when the
 -- write starts, in microseconds, times 4 plus two bits of its backend's pid
 -- (two writes started in the same microsecond rarely tie: a tie makes both
@@ -988,6 +1001,7 @@ REVOKE ALL ON FUNCTION "residency"."tx_interrupted"(jsonb) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."tx_open"(text[], text[], jsonb, jsonb, integer) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."tx_finish"(jsonb, jsonb) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."write_age"() FROM PUBLIC;
+REVOKE ALL ON FUNCTION "residency"."alias_fields"(jsonb, text[], text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."claim_yield"(text, integer, integer, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."claim"(text, text[], integer) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."resolve"() FROM PUBLIC;
@@ -1003,6 +1017,7 @@ DROP FUNCTION "residency"."resolve"();
 DROP FUNCTION "residency"."claim"(text, text[], integer);
 DROP FUNCTION "residency"."claim_yield"(text, integer, integer, boolean);
 DROP FUNCTION "residency"."write_age"();
+DROP FUNCTION "residency"."alias_fields"(jsonb, text[], text[]);
 DROP FUNCTION "residency"."tx_finish"(jsonb, jsonb);
 DROP FUNCTION "residency"."tx_open"(text[], text[], jsonb, jsonb, integer);
 DROP FUNCTION "residency"."tx_interrupted"(jsonb);

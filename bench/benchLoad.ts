@@ -6,9 +6,10 @@ import type pg from 'pg';
 import { literal, qualified } from '../src/sql/quote.js';
 import { startProxiedFleet, type ProxiedFleet } from './proxiedFleet.js';
 import { regionFleet } from './regionFleets.js';
+import { diagnose, formatDiagnosis, postmasterPid } from './loadDiagnose.js';
 
 /** One operation under load: a write of a fresh random key from `caller`. */
-type LoadOp = 'upsert' | 'floor-fdw';
+export type LoadOp = 'upsert' | 'floor-fdw';
 
 export interface LoadOptions {
   /** Region counts, e.g. [3, 5]. */
@@ -21,6 +22,12 @@ export interface LoadOptions {
   readonly poolSize: number;
   /** Region counts whose new session's first write is measured, with and without poolers. */
   readonly firstCallCounts: readonly number[];
+  /** Which callers to run (default both: from one region, from all). */
+  readonly from?: readonly ('one' | 'all')[];
+  /** Which operations to run (default both). */
+  readonly ops?: readonly LoadOp[];
+  /** Report per cell what CPU went where and what backends and poolers waited on (onProgress). */
+  readonly diagnose?: boolean;
   readonly signal?: AbortSignal;
   readonly onProgress?: (text: string) => void;
 }
@@ -167,6 +174,13 @@ async function runCell(
   seconds: number,
   samplers: readonly pg.Client[],
   signal?: AbortSignal,
+  diagnosis?: {
+    servers: readonly pg.Client[];
+    poolers: readonly pg.Client[];
+    postmasters: ReadonlySet<number>;
+    poolerPids: ReadonlySet<number>;
+    report: (lines: string[]) => void;
+  },
 ): Promise<LoadCell> {
   const names = fleet.config.regions.map((r) => r.name);
   const callers = from === 'one' ? [names[0]!] : names;
@@ -194,6 +208,8 @@ async function runCell(
   let aborts = 0;
   const abortMessages: Record<string, number> = {};
   const sample = sampler(samplers, fleet.config.link.role);
+  const diag =
+    diagnosis && diagnose(diagnosis.servers, diagnosis.poolers, fleet.config.link.role, diagnosis.postmasters, diagnosis.poolerPids);
   const start = performance.now();
   const end = start + seconds * 1000;
   await Promise.all(
@@ -217,6 +233,7 @@ async function runCell(
   );
   const elapsed = (performance.now() - start) / 1000;
   const seen = await sample.stop();
+  if (diag) diagnosis.report(formatDiagnosis(await diag.stop(), latencies.length));
   await Promise.all(sessions.map(({ client }) => client.end().catch(() => undefined)));
   latencies.sort((a, b) => a - b);
   return {
@@ -367,11 +384,36 @@ export async function benchLoad(options: LoadOptions): Promise<LoadResult> {
         if (!loaded) continue;
         await prepareFloor(fleet);
         const samplers = await Promise.all(fleet.config.regions.map((r) => fleet.client(r.name)));
+        const diagnosis = options.diagnose
+          ? {
+              // (own connections: the sampler above shares none with them)
+              servers: await Promise.all(fleet.config.regions.map((r) => fleet.client(r.name))),
+              poolers: (await Promise.all(fleet.config.regions.map((r) => fleet.poolerConsole(r.name)))).filter(
+                (c): c is pg.Client => c !== undefined,
+              ),
+              postmasters: new Set(await Promise.all(samplers.map((c) => postmasterPid(c)))),
+              poolerPids: new Set(
+                (await Promise.all(fleet.config.regions.map((r) => fleet.poolerPid(r.name)))).filter((p): p is number => p !== undefined),
+              ),
+            }
+          : undefined;
         for (const clients of options.clients) {
-          for (const from of ['one', 'all'] as const) {
-            for (const op of ['upsert', 'floor-fdw'] as const) {
+          for (const from of options.from ?? (['one', 'all'] as const)) {
+            for (const op of options.ops ?? (['upsert', 'floor-fdw'] as const)) {
               if (options.signal?.aborted) throw options.signal.reason as Error;
-              const cell = await runCell(fleet, op, from, clients, options.seconds, samplers, options.signal);
+              const cell = await runCell(
+                fleet,
+                op,
+                from,
+                clients,
+                options.seconds,
+                samplers,
+                options.signal,
+                diagnosis && {
+                  ...diagnosis,
+                  report: (lines) => lines.forEach((l) => options.onProgress?.(`load:   ${op} ${from} x${clients}: ${l}`)),
+                },
+              );
               options.onProgress?.(
                 `load: ${count} regions, ${op} from ${from}, ${clients}/region: ${cell.perSecond.toFixed(0)}/s p50 ${cell.p50.toFixed(1)} p99 ${cell.p99.toFixed(1)} aborts ${cell.aborts} errors ${JSON.stringify(cell.errors)} links ${cell.linkSessions} prepared ${cell.prepared}`,
               );

@@ -21,6 +21,8 @@ export interface ProxiedFleet {
   proxiedClient(region: string): Promise<pg.Client>;
   /** The pid of the link pooler beside `region`, when the fleet has poolers and it runs. */
   poolerPid(region: string): Promise<number | undefined>;
+  /** A new connection to the console of the link pooler beside `region` (as the link role; SHOW POOLS), closed by stop(); undefined without poolers. */
+  poolerConsole(region: string): Promise<pg.Client | undefined>;
   /** Counters of the proxy in front of each region, i.e. the postgres_fdw traffic that region receives. */
   counters(): Record<string, ProxyCounters>;
   /** The request bursts the proxy in front of `region` saw from round trip `from` on; see {@link DelayProxy.trace}. */
@@ -109,6 +111,22 @@ export async function startProxiedFleet(options: ProxiedFleetOptions): Promise<P
       poolerPid: async (region) => {
         const r = fleet.config.regions.find((x) => x.name === region);
         return r?.pooler === undefined ? undefined : runningPooler(fleet.stateDir, r);
+      },
+      async poolerConsole(region) {
+        const pooler = fleet.config.regions.find((x) => x.name === region)?.pooler;
+        if (pooler === undefined) return undefined;
+        const client = new pg.Client({
+          host: pooler.host,
+          port: pooler.port,
+          user: fleet.config.link.role,
+          password: fleet.env[fleet.config.link.passwordEnv],
+          database: 'pgbouncer',
+          ...(pooler.sslmode === 'disable' ? {} : { ssl: { rejectUnauthorized: false } }),
+        });
+        client.on('error', () => undefined);
+        await client.connect();
+        proxied.push(client);
+        return client;
       },
       counters: () => Object.fromEntries(Object.entries(proxies).map(([name, p]) => [name, p.counters()])),
       trace: (region, from) => proxies[region]?.trace(from) ?? [],

@@ -17,7 +17,7 @@ export interface LoadDiagnosis {
   readonly cpuMs: Readonly<Record<string, number>>;
   /** Mean count per sample of backends by "role state/wait_event", over all servers. */
   readonly activity: Readonly<Record<string, number>>;
-  /** Mean per sample over all poolers, per target database: clients waiting, server connections active and idle; max wait seen (ms). */
+  /** Mean per sample, per pool ("pooler's region->target region"): clients waiting, server connections active and idle; max wait seen (ms). */
   readonly pools: Readonly<Record<string, { clWaiting: number; svActive: number; svIdle: number; maxWaitMs: number }>>;
 }
 
@@ -65,7 +65,7 @@ export async function postmasterPid(client: pg.Client): Promise<number> {
 /** Starts sampling; stop() returns the cell's diagnosis. */
 export function diagnose(
   servers: readonly pg.Client[],
-  poolers: readonly pg.Client[],
+  poolers: readonly { readonly region: string; readonly client: pg.Client }[],
   linkRole: string,
   postmasters: ReadonlySet<number>,
   poolerPids: ReadonlySet<number>,
@@ -83,7 +83,10 @@ export function diagnose(
       samples += 1;
       for (const c of servers) {
         const { rows } = await c.query<{ k: string; n: number }>(
-          `SELECT CASE WHEN usename = $1 THEN 'link' ELSE 'app' END || ' ' || state || '/' || COALESCE(wait_event, 'cpu') AS k, count(*)::int AS n
+          `SELECT CASE WHEN usename = $1 THEN 'link' ELSE 'app' END || ' ' || state || '/' || COALESCE(wait_event, 'cpu')
+               -- a loopback's transaction: after its first message (tx_open) or a later one (tx_finish's part)
+               || CASE WHEN usename = $1 AND state = 'idle in transaction' THEN CASE WHEN query LIKE 'BEGIN%' THEN ' after BEGIN' ELSE ' after part' END ELSE '' END AS k,
+             count(*)::int AS n
              FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() AND state IS NOT NULL GROUP BY 1`,
           [linkRole],
         );
@@ -91,10 +94,10 @@ export function diagnose(
       }
       if (poolers.length > 0) poolSamples += 1;
       for (const p of poolers) {
-        const { rows } = await p.query<Record<string, string>>('SHOW POOLS');
+        const { rows } = await p.client.query<Record<string, string>>('SHOW POOLS');
         for (const r of rows) {
           if (r.database === 'pgbouncer') continue;
-          const x = (pools[r.database!] ??= { clWaiting: 0, svActive: 0, svIdle: 0, maxWaitMs: 0 });
+          const x = (pools[`${p.region}->${r.database!}`] ??= { clWaiting: 0, svActive: 0, svIdle: 0, maxWaitMs: 0 });
           x.clWaiting += Number(r.cl_waiting);
           x.svActive += Number(r.sv_active);
           x.svIdle += Number(r.sv_idle);
@@ -151,11 +154,11 @@ export function formatDiagnosis(d: LoadDiagnosis, writes: number): string[] {
         .filter(([, n]) => n >= 0.1)
         .map(([k, n]) => `${k} ${n.toFixed(1)}`)
         .join(', '),
-    'pools (mean, all poolers; per target): ' +
+    'pools (mean; pooler->target): ' +
       Object.entries(d.pools)
         .map(
           ([k, x]) =>
-            `${k}: cl_waiting ${x.clWaiting.toFixed(1)} sv_active ${x.svActive.toFixed(1)} sv_idle ${x.svIdle.toFixed(1)} maxwait ${x.maxWaitMs.toFixed(0)} ms`,
+            `${k} waiting ${x.clWaiting.toFixed(1)} active ${x.svActive.toFixed(1)} idle ${x.svIdle.toFixed(1)} maxwait ${x.maxWaitMs.toFixed(0)} ms`,
         )
         .join('; '),
   ];

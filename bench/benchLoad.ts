@@ -176,7 +176,7 @@ async function runCell(
   signal?: AbortSignal,
   diagnosis?: {
     servers: readonly pg.Client[];
-    poolers: readonly pg.Client[];
+    poolers: readonly { readonly region: string; readonly client: pg.Client }[];
     postmasters: ReadonlySet<number>;
     poolerPids: ReadonlySet<number>;
     report: (lines: string[]) => void;
@@ -388,9 +388,9 @@ export async function benchLoad(options: LoadOptions): Promise<LoadResult> {
           ? {
               // (own connections: the sampler above shares none with them)
               servers: await Promise.all(fleet.config.regions.map((r) => fleet.client(r.name))),
-              poolers: (await Promise.all(fleet.config.regions.map((r) => fleet.poolerConsole(r.name)))).filter(
-                (c): c is pg.Client => c !== undefined,
-              ),
+              poolers: (
+                await Promise.all(fleet.config.regions.map(async (r) => ({ region: r.name, client: await fleet.poolerConsole(r.name) })))
+              ).flatMap((p) => (p.client === undefined ? [] : [{ region: p.region, client: p.client }])),
               postmasters: new Set(await Promise.all(samplers.map((c) => postmasterPid(c)))),
               poolerPids: new Set(
                 (await Promise.all(fleet.config.regions.map((r) => fleet.poolerPid(r.name)))).filter((p): p is number => p !== undefined),

@@ -235,7 +235,8 @@ BEGIN
       RETURN false;
     END IF;
     IF clock_timestamp() - _rsd_start > interval '300 microseconds' THEN
-      PERFORM pg_sleep(CASE WHEN clock_timestamp() - _rsd_start < interval '50 ms' THEN 0.001 ELSE 0.005 END);
+      PERFORM pg_sleep(LEAST(0.05, GREATEST(0.001, extract(epoch FROM clock_timestamp() - _rsd_start)
+        / CASE WHEN clock_timestamp() - _rsd_start < interval '50 ms' THEN 8 ELSE 4 END)));
     END IF;
   END LOOP;
 END
@@ -360,9 +361,16 @@ BEGIN
     -- pg_sleep sleeps at least 1 ms: while the loopback is to answer (most of
     -- its answers come within a fraction of a millisecond) the loop spins, for
     -- 0.5 ms at most; an answer from another region takes a network round
-    -- trip, so a wave waiting only for those sleeps at once (no spin)
+    -- trip, so a wave waiting only for those sleeps at once (no spin). Each
+    -- sleep is a fraction of the time already waited, 1 to 50 ms: an eighth
+    -- for the first 50 ms (where round trips end: an answer is seen at most
+    -- 1/8 later than it came), a quarter after (a wait in a pooler's queue),
+    -- so a wait costs a few dozen wake-ups however long it lasts. A fixed 1
+    -- then 5 ms sleep cost one per millisecond: a hundred writes waiting in
+    -- the link pools' queues on two cores spent the CPU the writes needed.
     IF NOT _rsd_local OR clock_timestamp() - _rsd_start > interval '500 microseconds' THEN
-      PERFORM pg_sleep(CASE WHEN clock_timestamp() - _rsd_start < interval '50 ms' THEN 0.001 ELSE 0.005 END);
+      PERFORM pg_sleep(LEAST(0.05, GREATEST(0.001, extract(epoch FROM clock_timestamp() - _rsd_start)
+        / CASE WHEN clock_timestamp() - _rsd_start < interval '50 ms' THEN 8 ELSE 4 END)));
     END IF;
   END LOOP;
   -- a failed region's results are not returned

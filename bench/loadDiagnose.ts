@@ -28,7 +28,7 @@ function processKinds(
   poolerPids: ReadonlySet<number>,
 ): Map<number, { kind: string; cpu: number }> {
   const out = new Map<number, { kind: string; cpu: number }>();
-  let text = '';
+  let text: string;
   try {
     text = execFileSync('ps', ['-e', '-o', 'pid=,ppid=,args='], { encoding: 'utf8' });
   } catch {

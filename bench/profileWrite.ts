@@ -69,6 +69,28 @@ try {
     await Promise.all(proxied.map((c) => c.query('SELECT 1')));
     floor.push(Number(process.hrtime.bigint() - t) / 1e6);
   }
+  // the calling backend's own CPU (schedstat, ns) per write, beside what one
+  // wave costs it (residency.wave: send, poll, collect), on the loopback alone
+  // and on every other region: a write runs 4 waves (its claim on the loopback,
+  // the parts everywhere, the decision on the loopback, COMMIT PREPARED elsewhere)
+  const pid = (usa as unknown as { processID: number }).processID;
+  const ns = () => Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]);
+  const callerMs = async (run: () => Promise<unknown>, times = 40) => {
+    const t = ns();
+    for (let i = 0; i < times; i += 1) await run();
+    return (ns() - t) / 1e6 / times;
+  };
+  const others = regions.filter((r) => r.name !== 'usa').map((r) => r.name);
+  const wave = (names: readonly string[]) =>
+    usa.query('SELECT * FROM residency.wave($1::jsonb)', [JSON.stringify(Object.fromEntries(names.map((r) => [r, 'SELECT 1'])))]);
+  const extra = Array.from({ length: 40 }, () => newPerson('usa'));
+  const callerWrite = await callerMs(async () => call.upsert(usa, extra.pop()!));
+  const loopbackWave = await callerMs(() => wave(['usa']));
+  const remoteWave = await callerMs(() => wave(others));
+  const select1 = await callerMs(() => usa.query('SELECT 1'));
+  process.stdout.write(
+    `  calling backend CPU: a write ${callerWrite.toFixed(2)} ms; a wave on the loopback ${loopbackWave.toFixed(2)} ms, on the ${others.length} other regions ${remoteWave.toFixed(2)} ms; SELECT 1 ${select1.toFixed(2)} ms\n`,
+  );
   process.stdout.write(
     `${count} regions, ${n} ${kind} writes: wall median ${median(wall).toFixed(1)} ms, floor ${median(floor).toFixed(1)} ms, ratio ${(median(wall) / median(floor)).toFixed(2)}\n`,
   );

@@ -797,9 +797,9 @@ $function$;
 CREATE FUNCTION "residency"."write_age"()
 RETURNS integer
 LANGUAGE sql VOLATILE
-SET search_path = pg_catalog, pg_temp
 AS $function$
-  SELECT (((floor(extract(epoch FROM clock_timestamp()) * 1000000)::bigint * 4 + (pg_backend_pid() & 3)) % 4294967296) - 2147483648)::integer
+  SELECT (((pg_catalog.floor(pg_catalog.date_part('epoch', pg_catalog.clock_timestamp()) * 1000000)::bigint * 4
+    + (pg_catalog.pg_backend_pid() & 3)) % 4294967296) - 2147483648)::integer
 $function$;
 
 CREATE FUNCTION "residency"."claim_yield"(tag text, slot integer, age integer, buckets boolean)
@@ -847,9 +847,23 @@ AS $function$
 DECLARE
   _rsd_c record;
   _rsd_b integer := -1;
-  _rsd_buckets boolean := cardinality(keys) > 256
-    AND (SELECT count(DISTINCT k) FROM unnest(keys) k) > 256;
+  _rsd_buckets boolean;
+  _rsd_a integer;
 BEGIN
+  -- one key (a single write's part): the age announced, the bucket held
+  -- shared and the key claimed in one plain expression (no query to plan or
+  -- run; `::text = ''` only sequences the void lock call before the tries);
+  -- a bucket or key another write holds takes the loop below, which takes
+  -- them again (a lock taken twice is held twice, released at the same end)
+  IF cardinality(keys) = 1 THEN
+    _rsd_a := hashtext(tag || ':' || keys[1]);
+    IF pg_advisory_xact_lock_shared(_rsd_a, age)::text = ''
+        AND pg_try_advisory_xact_lock_shared((1381188608::bigint << 32) + (_rsd_a & 1023))
+        AND pg_try_advisory_xact_lock((_rsd_a::bigint << 32) | (hashtext(tag || ':' || keys[1] || '#')::bigint & 4294967295)) THEN
+      RETURN;
+    END IF;
+  END IF;
+  _rsd_buckets := cardinality(keys) > 256 AND (SELECT count(DISTINCT k) FROM unnest(keys) k) > 256;
   FOR _rsd_c IN SELECT DISTINCT h.a & 1023 AS b, CASE WHEN NOT _rsd_buckets THEN h.a END AS a,
         CASE WHEN NOT _rsd_buckets THEN (h.a::bigint << 32) | (hashtext(h.s || '#')::bigint & 4294967295) END AS k
       FROM unnest(keys) k, LATERAL (SELECT tag || ':' || k AS s, hashtext(tag || ':' || k) AS a) h

@@ -32,7 +32,9 @@ DECLARE
   _rsd_twice bigint;
   _rsd_rows "shared"."identity_row"[];
   _rsd_fields jsonb;
-  _rsd_hasdef text[];
+  _rsd_hasdef text[] := '{}';
+  _rsd_typed boolean;
+  _rsd_nulls boolean;
   _rsd_p jsonb;
   _rsd_dircols jsonb;
   _rsd_defaults jsonb := '{}';
@@ -57,30 +59,34 @@ BEGIN
       MESSAGE = format('%s: row %s must be a JSON object, got a JSON %s', 'identity', _rsd_at, _rsd_type);
   END IF;
   _rsd_fields := to_jsonb(jsonb_populate_record(NULL::"shared"."identity_row", '{}'));
-  SELECT e.n, f.k INTO _rsd_at, _rsd_field
-    FROM jsonb_array_elements($1) WITH ORDINALITY e(value, n), jsonb_object_keys(e.value) f(k)
-    WHERE NOT _rsd_fields ? f.k ORDER BY e.n, f.k LIMIT 1;
-  IF FOUND THEN
+  SELECT (array_agg(e.n ORDER BY e.n, f.key) FILTER (WHERE NOT _rsd_fields ? f.key))[1],
+      (array_agg(f.key ORDER BY e.n, f.key) FILTER (WHERE NOT _rsd_fields ? f.key))[1],
+      bool_or(jsonb_typeof(f.value) IN ('object', 'array', 'number', 'boolean')), bool_or(jsonb_typeof(f.value) = 'null')
+    INTO _rsd_at, _rsd_field, _rsd_typed, _rsd_nulls
+    FROM jsonb_array_elements($1) WITH ORDINALITY e(value, n), jsonb_each(e.value) f;
+  IF _rsd_at IS NOT NULL THEN
     RAISE EXCEPTION USING ERRCODE = 'RS008',
       MESSAGE = format('%s: row %s has the unknown field "%s"; the fields are %s', 'identity', _rsd_at, _rsd_field,
         (SELECT string_agg(format('"%s"', a.attname), ', ' ORDER BY a.attnum) FROM pg_attribute a
           WHERE a.attrelid = (SELECT t.typrelid FROM pg_type t WHERE t.oid = pg_typeof(NULL::"shared"."identity_row"))
             AND a.attnum > 0 AND NOT a.attisdropped));
   END IF;
-  SELECT e.n, f.key, jsonb_typeof(f.value), t.typcategory INTO _rsd_at, _rsd_field, _rsd_type, _rsd_kind
-    FROM jsonb_array_elements($1) WITH ORDINALITY e(value, n), jsonb_each(e.value) f, pg_attribute a,
-      LATERAL (SELECT y.typcategory, COALESCE(NULLIF(y.typbasetype, 0), y.oid) AS base FROM pg_type y WHERE y.oid = a.atttypid OFFSET 0) t
-    WHERE jsonb_typeof(f.value) IN ('object', 'array', 'number', 'boolean')
-      AND a.attrelid = (SELECT r.typrelid FROM pg_type r WHERE r.oid = pg_typeof(NULL::"shared"."identity_row"))
-      AND a.attname = f.key AND a.attnum > 0 AND NOT a.attisdropped
-      AND CASE WHEN t.typcategory = 'A' THEN jsonb_typeof(f.value) IN ('object', 'number', 'boolean')
-        WHEN t.base IN ('json'::regtype, 'jsonb'::regtype) THEN false
-        ELSE jsonb_typeof(f.value) IN ('object', 'array') END
-    ORDER BY e.n, f.key LIMIT 1;
-  IF FOUND THEN
-    RAISE EXCEPTION USING ERRCODE = 'RS009',
-      MESSAGE = format('%s: row %s: the field "%s" holds a JSON %s where %s is expected', 'identity', _rsd_at, _rsd_field, _rsd_type,
-        CASE WHEN _rsd_kind = 'A' THEN 'a JSON array (or null)' ELSE 'a JSON string, number, boolean or null' END);
+  IF _rsd_typed THEN
+    SELECT e.n, f.key, jsonb_typeof(f.value), t.typcategory INTO _rsd_at, _rsd_field, _rsd_type, _rsd_kind
+      FROM jsonb_array_elements($1) WITH ORDINALITY e(value, n), jsonb_each(e.value) f, pg_attribute a,
+        LATERAL (SELECT y.typcategory, COALESCE(NULLIF(y.typbasetype, 0), y.oid) AS base FROM pg_type y WHERE y.oid = a.atttypid OFFSET 0) t
+      WHERE jsonb_typeof(f.value) IN ('object', 'array', 'number', 'boolean')
+        AND a.attrelid = (SELECT r.typrelid FROM pg_type r WHERE r.oid = pg_typeof(NULL::"shared"."identity_row"))
+        AND a.attname = f.key AND a.attnum > 0 AND NOT a.attisdropped
+        AND CASE WHEN t.typcategory = 'A' THEN jsonb_typeof(f.value) IN ('object', 'number', 'boolean')
+          WHEN t.base IN ('json'::regtype, 'jsonb'::regtype) THEN false
+          ELSE jsonb_typeof(f.value) IN ('object', 'array') END
+      ORDER BY e.n, f.key LIMIT 1;
+    IF FOUND THEN
+      RAISE EXCEPTION USING ERRCODE = 'RS009',
+        MESSAGE = format('%s: row %s: the field "%s" holds a JSON %s where %s is expected', 'identity', _rsd_at, _rsd_field, _rsd_type,
+          CASE WHEN _rsd_kind = 'A' THEN 'a JSON array (or null)' ELSE 'a JSON string, number, boolean or null' END);
+    END IF;
   END IF;
   BEGIN
     _rsd_rows := ARRAY(SELECT x FROM jsonb_populate_recordset(NULL::"shared"."identity_row", $1) x);
@@ -123,8 +129,10 @@ BEGIN
     RAISE EXCEPTION USING ERRCODE = 'RS005',
       MESSAGE = format('%s %s appears more than once in one call', 'identity', _rsd_key);
   END IF;
-  _rsd_hasdef := ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.atthasdef AND NOT a.attisdropped
-    AND a.attrelid IN ('"shared"."identity"'::regclass, '"shared"."identity_details"'::regclass) AND a.attname <> 'uuid');
+  IF _rsd_nulls THEN
+    _rsd_hasdef := ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.atthasdef AND NOT a.attisdropped
+      AND a.attrelid IN ('"shared"."identity"'::regclass, '"shared"."identity_details"'::regclass) AND a.attname <> 'uuid');
+  END IF;
   _rsd_p := (SELECT jsonb_agg((SELECT COALESCE(jsonb_object_agg(f.key, f.value), '{}') FROM jsonb_each(to_jsonb(_rsd_rows[e.n::integer])) f
       WHERE e.value ? f.key AND NOT (f.value = 'null'::jsonb AND f.key = ANY (_rsd_hasdef))) ORDER BY e.n)
     FROM jsonb_array_elements($1) WITH ORDINALITY e(value, n));

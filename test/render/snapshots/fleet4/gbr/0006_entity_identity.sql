@@ -86,10 +86,9 @@ BEGIN
   END IF;
 
   IF part ? 'rows' THEN
-    IF EXISTS (SELECT FROM jsonb_array_elements(part->'rows') e, pg_attribute a
-        WHERE a.attrelid IN ('"shared"."identity"'::regclass, '"shared"."identity_details"'::regclass) AND a.atthasdef AND NOT a.attisdropped
-        AND (a.attrelid = '"shared"."identity"'::regclass OR e ? 'p')
-        AND a.attname <> 'uuid' AND NOT (e->'x') ? a.attname::text) THEN
+    IF EXISTS (SELECT FROM jsonb_array_elements(part->'rows') e, jsonb_object_keys(to_jsonb(jsonb_populate_record(NULL::"shared"."identity", '{}'))
+        || CASE WHEN e ? 'p' THEN to_jsonb(jsonb_populate_record(NULL::"gbr"."identity_details", '{}')) ELSE '{}' END) c
+        WHERE NOT (e->'x') ? c) THEN
       _rsd_fill := "shared"."identity_defaults"();
     END IF;
     SELECT count(*) FILTER (WHERE NOT e ? 'e'), count(*) FILTER (WHERE e ? 'e') INTO _rsd_want, _rsd_have

@@ -84,10 +84,9 @@ BEGIN
   END IF;
 
   IF part ? 'rows' THEN
-    IF EXISTS (SELECT FROM jsonb_array_elements(part->'rows') e, pg_attribute a
-        WHERE a.attrelid IN ('"My Schema"."Odd ""Entity"""'::regclass, '"My Schema"."Odd ""Entity""_details"'::regclass) AND a.atthasdef AND NOT a.attisdropped
-        AND (a.attrelid = '"My Schema"."Odd ""Entity"""'::regclass OR e ? 'p')
-        AND a.attname <> 'Key "Col"' AND NOT (e->'x') ? a.attname::text) THEN
+    IF EXISTS (SELECT FROM jsonb_array_elements(part->'rows') e, jsonb_object_keys(to_jsonb(jsonb_populate_record(NULL::"My Schema"."Odd ""Entity""", '{}'))
+        || CASE WHEN e ? 'p' THEN to_jsonb(jsonb_populate_record(NULL::"we""ird"."Odd ""Entity""_details", '{}')) ELSE '{}' END) c
+        WHERE NOT (e->'x') ? c) THEN
       _rsd_fill := "My Schema"."Odd ""Entity""_defaults"();
     END IF;
     SELECT count(*) FILTER (WHERE NOT e ? 'e'), count(*) FILTER (WHERE e ? 'e') INTO _rsd_want, _rsd_have

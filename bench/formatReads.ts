@@ -7,7 +7,7 @@ const kb = (bytes: number) => (bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` :
 /** One cell: time, its ratios to floor A and to the local database, round trips and bytes received. */
 function cell(f: ReadFigure | undefined): string {
   if (f === undefined) return 'n/a';
-  return `${ms(f.medianMs)} ms (**${ratio(f.medianMs / f.floorMs)}x A**, ${ratio(f.medianMs / Math.max(f.localMs, 0.01))}x local); ${f.maxRoundTrips}/${f.roundTrips} RT; ${kb(f.bytesReceived)}`;
+  return `${ms(f.medianMs)} ms (**${ratio(f.medianMs / f.floorMs)}x A**, ${ratio(f.medianMs / Math.max(f.localMs, 0.01))}x local); ${f.maxRoundTrips}/${f.roundTrips} RT${f.sequentialRoundTrips === undefined ? '' : ` (${f.sequentialRoundTrips} in sequence)`}; ${kb(f.bytesReceived)}`;
 }
 
 /**
@@ -60,7 +60,7 @@ export function formatReads(result: ReadsResult): string {
       : [
           `Machine: ${result.machine.cores} cores, 1-minute load average ${result.machine.loadStart.toFixed(1)} at the start and ${result.machine.loadEnd.toFixed(1)} at the end (other work on the machine slows the CPU-bound part of each read; the ratios are within this run).`,
         ]),
-    'Each cell: median time (ratio to floor A, ratio to the same question on one local database holding every region); round trips of the busiest other region / of all; bytes the other regions sent to the caller.',
+    'Each cell: median time (ratio to floor A, ratio to the same question on one local database holding every region); round trips of the busiest other region / of all (how many of them follow one another: the others overlap); bytes the other regions sent to the caller.',
     '',
     `| read | ${callers.map((c) => `from ${c} (PostgreSQL ${majorOf(c)})`).join(' | ')} |`,
     `| --- | ${callers.map(() => '---').join(' | ')} |`,

@@ -56,3 +56,10 @@ test('the read table has a column per caller, ratios to floor A and to the local
   );
   t.true(text.includes('Not run from usa: parent-group-pw (needs PostgreSQL 11+).'));
 });
+
+test('a cell names how many of the round trips follow one another', (t) => {
+  const text = formatReads(
+    result([{ ...figure('parent-group-pw', 'aus', 100), maxRoundTrips: 5, roundTrips: 10, sequentialRoundTrips: 8 }]),
+  );
+  t.true(text.includes('| label parent-group-pw | 100 ms (**10x A**, 50x local); 5/10 RT (8 in sequence); 6.4 KB |'), text);
+});

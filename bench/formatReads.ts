@@ -15,9 +15,12 @@ function cell(f: ReadFigure | undefined): string {
  * read API, the directory, partitionwise GROUP BY): issue 21 wants each under
  * 10x floor A. A count by a mirrored condition is the directory's
  * (directory-count), not count_by_region's (count-by-region-mirrored, kept
- * in the table to show the difference).
+ * in the table to show the difference). The partitionwise GROUP BY is
+ * recommended from PostgreSQL 14 on only (before, postgres_fdw reads the
+ * regions one after the other: 5 round trips each in sequence).
  */
 const RECOMMENDED = ['get-many', 'count-by-region', 'count-by-region-personal', 'find', 'directory-count', 'parent-group-pw'];
+const recommended = (f: ReadFigure) => RECOMMENDED.includes(f.id) && (f.id !== 'parent-group-pw' || f.major >= 14);
 
 /**
  * Issue 21's targets, checked on one run: one line each, `met` or `NOT met`
@@ -25,11 +28,11 @@ const RECOMMENDED = ['get-many', 'count-by-region', 'count-by-region-personal', 
  * Pure.
  */
 export function readTargets(result: ReadsResult): string[] {
-  const worst = (ids: readonly string[]) =>
+  const worst = (ids: readonly string[] | ((f: ReadFigure) => boolean)) =>
     result.figures
-      .filter((f) => ids.includes(f.id))
+      .filter((f) => (typeof ids === 'function' ? ids(f) : ids.includes(f.id)))
       .reduce<ReadFigure | undefined>((a, f) => (a === undefined || f.medianMs / f.floorMs > a.medianMs / a.floorMs ? f : a), undefined);
-  const check = (what: string, ids: readonly string[], limit: number) => {
+  const check = (what: string, ids: readonly string[] | ((f: ReadFigure) => boolean), limit: number) => {
     const f = worst(ids);
     if (f === undefined) return `- ${what}: not measured`;
     const r = f.medianMs / f.floorMs;
@@ -39,7 +42,7 @@ export function readTargets(result: ReadsResult): string[] {
     check('`get_identity_many` of 100 keys', ['get-many'], 1.5),
     check('count by region', ['count-by-region'], 3),
     check('a page of 100 by a mirrored filter, with details', ['find'], 3),
-    check('every recommended read', RECOMMENDED, 10),
+    check('every recommended read (the partitionwise `GROUP BY` from 14+)', recommended, 10),
   ];
 }
 

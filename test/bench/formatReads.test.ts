@@ -41,8 +41,18 @@ test('the read targets take the worst caller of each read', (t) => {
     '- `get_identity_many` of 100 keys <= 1.5x floor A: NOT met (worst 1.6x, get-many from aus)',
     '- count by region <= 3x floor A: met (worst 2.5x, count-by-region from usa)',
     '- a page of 100 by a mirrored filter, with details <= 3x floor A: NOT met (worst 3.1x, find from aus)',
-    '- every recommended read <= 10x floor A: met (worst 3.1x, find from aus)',
+    '- every recommended read (the partitionwise `GROUP BY` from 14+) <= 10x floor A: met (worst 3.1x, find from aus)',
   ]);
+});
+
+test('the partitionwise GROUP BY counts among the recommended reads from 14 on only', (t) => {
+  const lines = readTargets(result([figure('find', 'aus', 20), { ...figure('parent-group-pw', 'gbr', 300), major: 11 }]));
+  t.is(lines[3], '- every recommended read (the partitionwise `GROUP BY` from 14+) <= 10x floor A: met (worst 2.0x, find from aus)');
+  const from18 = readTargets(result([figure('find', 'aus', 20), figure('parent-group-pw', 'aus', 120)]));
+  t.is(
+    from18[3],
+    '- every recommended read (the partitionwise `GROUP BY` from 14+) <= 10x floor A: NOT met (worst 12x, parent-group-pw from aus)',
+  );
 });
 
 test('the read table has a column per caller, ratios to floor A and to the local database, round trips and bytes', (t) => {

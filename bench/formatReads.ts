@@ -73,7 +73,10 @@ export function formatReads(result: ReadsResult): string {
     }),
   ];
   lines.push('', 'Targets (issue 21):', ...readTargets(result));
-  for (const s of result.skipped) lines.push('', `Not run from ${s.from}: ${s.id} (${s.why}).`);
+  for (const from of [...new Set(result.skipped.map((s) => s.from))]) {
+    const skipped = result.skipped.filter((s) => s.from === from).map((s) => `${s.id} (${s.why})`);
+    lines.push('', `Not run from ${from}: ${skipped.join('; ')}.`);
+  }
   for (const f of result.failures) lines.push('', `FAILED from ${f.from}: ${f.id}: ${f.message}`);
   return `${lines.join('\n')}\n`;
 }

@@ -7,6 +7,7 @@ import { median } from './median.js';
 import { startProxiedFleet, type ProxiedFleet } from './proxiedFleet.js';
 import { readOperations, type ReadOperation } from './readOperations.js';
 import { regionFleet } from './regionFleets.js';
+import { roundTripWaves } from './roundTripWaves.js';
 
 /** One read measured from one calling region. */
 export interface ReadFigure {
@@ -24,6 +25,8 @@ export interface ReadFigure {
   /** Round trips the busiest other region received (the sequential depth), and all of them together. */
   readonly maxRoundTrips: number;
   readonly roundTrips: number;
+  /** Round trips that follow one another (see roundTripWaves.ts): the read's depth in round trips, median over runs. */
+  readonly sequentialRoundTrips?: number;
   /** Bytes the other regions sent (to the caller's region), median over runs. */
   readonly bytesReceived: number;
 }
@@ -183,6 +186,7 @@ async function measure(
   const trips: number[] = [];
   const maxTrips: number[] = [];
   const bytes: number[] = [];
+  const waves: number[] = [];
   for (const [name, value] of Object.entries(op.settings ?? {})) await c.query(`SET ${ident(name)} = '${value}'`);
   const restore: string[] = [];
   try {
@@ -213,6 +217,8 @@ async function measure(
       const perRegion = remotes.map((r) => after[r]!.roundTrips - before[r]!.roundTrips);
       trips.push(perRegion.reduce((a, b) => a + b, 0));
       maxTrips.push(Math.max(...perRegion));
+      const sent = remotes.flatMap((r) => fleet.timedTrace(r, before[r]!.roundTrips).map((x) => x.atMs));
+      waves.push(roundTripWaves(sent, fleet.delayMs));
       bytes.push(remotes.reduce((sum, r) => sum + after[r]!.bytesToClient - before[r]!.bytesToClient, 0));
     }
   } finally {
@@ -236,6 +242,7 @@ async function measure(
     floorMs: at.floorMs,
     maxRoundTrips: median(maxTrips),
     roundTrips: median(trips),
+    sequentialRoundTrips: median(waves),
     bytesReceived: median(bytes),
   };
 }

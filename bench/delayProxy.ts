@@ -25,6 +25,8 @@ export interface DelayProxy {
    * `from` (a `roundTrips` value read earlier) on, across all connections.
    */
   trace(from: number): string[];
+  /** As {@link trace}, each round trip with the time it left the client (performance.now(), ms). */
+  timedTrace(from: number): { readonly atMs: number; readonly label: string }[];
   /** Stops listening and cuts every open connection. */
   close(): Promise<void>;
 }
@@ -88,6 +90,7 @@ export async function startDelayProxy(options: DelayProxyOptions): Promise<Delay
   const open = new Set<Socket>();
   // The messages of every request burst, in arrival order: bursts[i] is round trip i.
   const bursts: FrontendMessage[][] = [];
+  const burstTimes: number[] = [];
 
   const server = createServer({ noDelay: true, allowHalfOpen: true }, (client) => {
     connections += 1;
@@ -103,6 +106,7 @@ export async function startDelayProxy(options: DelayProxyOptions): Promise<Delay
         roundTrips += 1;
         burst = [];
         bursts.push(burst);
+        burstTimes.push(performance.now());
       }
       lastSpoke = 'client';
       burst.push(...read(chunk));
@@ -136,6 +140,7 @@ export async function startDelayProxy(options: DelayProxyOptions): Promise<Delay
     port,
     counters: () => ({ connections, roundTrips, bytesToServer, bytesToClient }),
     trace: (from) => bursts.slice(from).map(burstLabel),
+    timedTrace: (from) => bursts.slice(from).map((b, i) => ({ atMs: burstTimes[from + i]!, label: burstLabel(b) })),
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of open) socket.destroy();

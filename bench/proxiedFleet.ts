@@ -27,6 +27,8 @@ export interface ProxiedFleet {
   counters(): Record<string, ProxyCounters>;
   /** The request bursts the proxy in front of `region` saw from round trip `from` on; see {@link DelayProxy.trace}. */
   trace(region: string, from: number): string[];
+  /** As {@link trace}, with the time each round trip left the caller (performance.now(), ms). */
+  timedTrace(region: string, from: number): { readonly atMs: number; readonly label: string }[];
   /** Closes clients, stops the servers, deletes the temporary folder and closes the proxies. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -130,6 +132,7 @@ export async function startProxiedFleet(options: ProxiedFleetOptions): Promise<P
       },
       counters: () => Object.fromEntries(Object.entries(proxies).map(([name, p]) => [name, p.counters()])),
       trace: (region, from) => proxies[region]?.trace(from) ?? [],
+      timedTrace: (region, from) => proxies[region]?.timedTrace(from) ?? [],
       stop: () =>
         (stopped ??= Promise.all(proxied.map((c) => c.end().catch(() => undefined)))
           .then(() => fleet.stop())

@@ -2,8 +2,9 @@
 // prints its table and writes it to bench/RESULTS-reads.md. Progress goes to stderr.
 //
 //   npm run bench:reads                          3 regions, 100,000 people per region
-//   npm run bench:reads -- --regions 5 --people 20000 --out bench/RESULTS-reads-5.md
-//   PG_RESIDENCY_BENCH_READS_PEOPLE=10000 PG_RESIDENCY_BENCH_READS_REGIONS=5 npm run bench:reads   (the defaults)
+//   npm run bench:reads -- --regions 5            5 regions, written to bench/RESULTS-reads-5.md (also part of `npm run bench`)
+//   npm run bench:reads -- --people 20000 --out /tmp/reads.md
+//   PG_RESIDENCY_BENCH_READS_PEOPLE=10000 PG_RESIDENCY_BENCH_READS_REGIONS=5 npm run bench:reads   (the same through the environment)
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,19 +24,23 @@ const option = (name: string, fallback: number): number => {
   return value;
 };
 
+const regions = option('regions', 3);
 try {
   const result = await benchReads({
-    regions: option('regions', 3),
+    regions,
     peoplePerRegion: option('people', 100_000),
     delayMs: DELAY_MS,
-    callers: ['usa', 'aus'],
+    callers: ['usa', 'gbr', 'aus'],
     signal: abort.signal,
     onProgress: (text) => process.stderr.write(`bench: ${text}\n`),
   });
   const table = formatReads(result);
   process.stdout.write(table);
   const out = process.argv.indexOf('--out');
-  const path = out < 0 ? fileURLToPath(new URL('./RESULTS-reads.md', import.meta.url)) : resolve(process.argv[out + 1] ?? '');
+  const path =
+    out < 0
+      ? fileURLToPath(new URL(regions === 3 ? './RESULTS-reads.md' : `./RESULTS-reads-${regions}.md`, import.meta.url))
+      : resolve(process.argv[out + 1] ?? '');
   writeFileSync(path, table);
   process.stderr.write(`bench: wrote ${path}\n`);
   if (result.failures.length > 0) process.exitCode = 1;

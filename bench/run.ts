@@ -4,7 +4,7 @@
 //
 //   npm run bench                       generation, the runtime operations, and the floors with 3, 5 and 7 regions
 //   npm run bench -- --regions-only     only the floors with 3, 5 and 7 regions
-//   npm run bench -- --no-reads         without the read suite (npm run bench:reads runs it alone)
+//   npm run bench -- --no-reads         without the read suite, 3 and 5 regions (npm run bench:reads runs it alone)
 //   npm run bench -- --no-adopt         without the adopt suite (npm run bench:adopt runs it alone)
 //   npm run bench -- --no-load          without the load suite (npm run bench:load runs it alone; BENCH_LOAD_SHORT=1: a short one)
 //   npm run bench -- --record-today     measure the region figures on the functions of this checkout and
@@ -84,11 +84,24 @@ try {
           regions: 3,
           peoplePerRegion: 100_000,
           delayMs: DELAY_MS,
-          callers: ['usa', 'aus'],
+          callers: ['usa', 'gbr', 'aus'],
           signal: abort.signal,
           onProgress: progress,
         });
   const readsTable = reads === undefined ? '' : `\n## Reading across regions\n\n${formatReads(reads)}`;
+  // and with 5 regions, in its own file (bench/RESULTS-reads-5.md)
+  const reads5 =
+    reads === undefined
+      ? undefined
+      : await benchReads({
+          regions: 5,
+          peoplePerRegion: 100_000,
+          delayMs: DELAY_MS,
+          callers: ['usa', 'gbr', 'aus'],
+          signal: abort.signal,
+          onProgress: progress,
+        });
+  if (reads5 !== undefined) writeFileSync(here('./RESULTS-reads-5.md'), formatReads(reads5));
   // the load suite (issue 20): writes under load through link poolers, beside the hand-written transaction
   const startLoad = loadAverage();
   const load =
@@ -111,6 +124,7 @@ try {
     (classic?.runtime.failures.length ?? 0) > 0 ||
     regions.failures.length > 0 ||
     (reads?.failures.length ?? 0) > 0 ||
+    (reads5?.failures.length ?? 0) > 0 ||
     (load?.failures.length ?? 0) > 0
   )
     process.exitCode = 1;

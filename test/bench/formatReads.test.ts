@@ -41,8 +41,18 @@ test('the read targets take the worst caller of each read', (t) => {
     '- `get_identity_many` of 100 keys <= 1.5x floor A: NOT met (worst 1.6x, get-many from aus)',
     '- count by region <= 3x floor A: met (worst 2.5x, count-by-region from usa)',
     '- a page of 100 by a mirrored filter, with details <= 3x floor A: NOT met (worst 3.1x, find from aus)',
-    '- every recommended read <= 10x floor A: met (worst 3.1x, find from aus)',
+    '- every recommended read (the partitionwise `GROUP BY` from 14+) <= 10x floor A: met (worst 3.1x, find from aus)',
   ]);
+});
+
+test('the partitionwise GROUP BY counts among the recommended reads from 14 on only', (t) => {
+  const lines = readTargets(result([figure('find', 'aus', 20), { ...figure('parent-group-pw', 'gbr', 300), major: 11 }]));
+  t.is(lines[3], '- every recommended read (the partitionwise `GROUP BY` from 14+) <= 10x floor A: met (worst 2.0x, find from aus)');
+  const from18 = readTargets(result([figure('find', 'aus', 20), figure('parent-group-pw', 'aus', 120)]));
+  t.is(
+    from18[3],
+    '- every recommended read (the partitionwise `GROUP BY` from 14+) <= 10x floor A: NOT met (worst 12x, parent-group-pw from aus)',
+  );
 });
 
 test('the read table has a column per caller, ratios to floor A and to the local database, round trips and bytes', (t) => {
@@ -55,4 +65,11 @@ test('the read table has a column per caller, ratios to floor A and to the local
     text,
   );
   t.true(text.includes('Not run from usa: parent-group-pw (needs PostgreSQL 11+).'));
+});
+
+test('a cell names how many of the round trips follow one another', (t) => {
+  const text = formatReads(
+    result([{ ...figure('parent-group-pw', 'aus', 100), maxRoundTrips: 5, roundTrips: 10, sequentialRoundTrips: 8 }]),
+  );
+  t.true(text.includes('| label parent-group-pw | 100 ms (**10x A**, 50x local); 5/10 RT (8 in sequence); 6.4 KB |'), text);
 });

@@ -48,6 +48,8 @@ const expected: Record<string, [line: number, column: number][]> = {
     [2, 18],
     [3, 49],
     [4, 51],
+    [5, 15],
+    [6, 22],
   ],
 };
 
@@ -87,6 +89,15 @@ test('messages name the object, the personal table and what it does; fixes name 
     scan?.fix,
     "filter the parent itself on the region (WHERE region = '<region>': partition pruning reads one region), or ask the owners: shared.get_identity_many(keys) for rows by key, shared.count_identity_by_region(filter) for counts, shared.find_identity(filter, page_size) for a page by mirrored columns (docs/guides/reading.md)",
   );
+  const scans = await lintSql(config, [fixture('RL007')], only('RL007'));
+  t.regex(
+    scans[1]!.fix,
+    /; for another aggregate per region, GROUP BY region with enable_partitionwise_aggregate = on \(PostgreSQL 11\+\) pushes the aggregate down to each region \(docs/,
+  );
+  t.is(scans[3]!.fix, 'shared.get_identity_many(keys): one query per owner of the keys, all at once (docs/guides/reading.md)');
+  t.regex(scans[3]!.message, /list of keys \("uuid" = ANY or IN\) and no "region" condition/);
+  t.regex(scans[4]!.message, /^aggregate on shared\.identity_details filtered on "region" without GROUP BY "region"/);
+  t.regex(scans[4]!.fix, /^shared\.count_identity_by_region\(filter\) for counts/);
   const [fn] = await lintSql(config, [fixture('RL003')], only('RL003'));
   t.is(fn?.level, 'warning');
 });

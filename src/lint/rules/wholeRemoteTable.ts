@@ -1,7 +1,7 @@
 import { derivedNames } from '../../config/derivedNames.js';
 import type { LintRule, RuleHit } from '../lintRule.js';
 import { tableName, type PersonalTable } from '../residencyModel.js';
-import { collect, columnRefParts, nodeOf, tableRef, type AstFields, type TableRef } from '../../sql/sqlAst.js';
+import { collect, columnRefParts, names, nodeOf, tableRef, type AstFields, type TableRef } from '../../sql/sqlAst.js';
 
 /** The tables a SELECT reads in its own FROM clause (joins included, subqueries not: they are SELECTs of their own). */
 function fromTables(select: AstFields): TableRef[] {
@@ -33,6 +33,62 @@ function conditionedColumns(where: unknown, ref: TableRef): Set<string | undefin
   );
 }
 
+/** Whether a ColumnRef belongs to `ref` (unqualified, or qualified by its alias or name). */
+function ownColumn(fields: AstFields, ref: TableRef): string | undefined {
+  const parts = columnRefParts(fields);
+  const own = ref.alias?.aliasname ?? ref.relname;
+  return parts.length === 1 || parts.at(-2) === own ? parts.at(-1) : undefined;
+}
+
+/**
+ * Whether every condition of the WHERE clause on column `key` of `ref` is a
+ * list (`key = ANY (...)`, `key IN (...)`): postgres_fdw cannot route a list
+ * of keys to their partitions, so every region's leaf is asked.
+ */
+function keysOnlyAsList(where: unknown, ref: TableRef, key: string): boolean {
+  const onKey = collect(where, 'A_Expr').filter((e) =>
+    [e.lexpr, e.rexpr].some((side) => {
+      const column = nodeOf(side, 'ColumnRef') ?? (side as AstFields | undefined);
+      return column !== undefined && Array.isArray(column.fields) && ownColumn(column, ref) === key;
+    }),
+  );
+  return onKey.length > 0 && onKey.every((e) => e.kind === 'AEXPR_OP_ANY' || e.kind === 'AEXPR_IN');
+}
+
+/** The aggregates a SELECT is most often written with; a FuncCall with OVER is a window function, not one of them. */
+const AGGREGATES = new Set([
+  'count',
+  'sum',
+  'avg',
+  'min',
+  'max',
+  'array_agg',
+  'string_agg',
+  'bool_and',
+  'bool_or',
+  'every',
+  'json_agg',
+  'jsonb_agg',
+]);
+
+/** Whether the SELECT's own target list aggregates (subqueries are SELECTs of their own). */
+function aggregates(select: AstFields): boolean {
+  const targets = Array.isArray(select.targetList) ? select.targetList : [];
+  return targets.some((target) => {
+    const calls = collect(target, 'FuncCall').filter((f) => f.over === undefined);
+    return calls.some((f) => AGGREGATES.has(names(f.funcname).at(-1) ?? ''));
+  });
+}
+
+/** Whether the SELECT groups by `ref`'s region column. */
+function groupsByRegion(select: AstFields, ref: TableRef, region: string): boolean {
+  const groups = Array.isArray(select.groupClause) ? select.groupClause : [];
+  return groups.some((g) => {
+    const column = nodeOf(g, 'ColumnRef');
+    return column !== undefined && ownColumn(column, ref) === region;
+  });
+}
+
 /**
  * RL007 (a warning): a SELECT on a details parent with no condition of its
  * own on the region column nor the key. postgres_fdw then fetches every
@@ -52,15 +108,38 @@ export const wholeRemoteTable: LintRule = {
         if (table?.kind !== 'parent') continue;
         const { entity } = table;
         const conditioned = conditionedColumns(select.whereClause, ref);
-        if (conditioned.has(entity.regionColumn) || conditioned.has(entity.key.name)) continue;
-        const names = derivedNames(entity.name);
+        const derived = derivedNames(entity.name);
+        const api = `${entity.schema}.${derived.getMany}(keys)`;
+        const counts = `${entity.schema}.${derived.countByRegion}(filter)`;
+        const region = entity.regionColumn;
+        const pushdown = `GROUP BY ${region} with enable_partitionwise_aggregate = on (PostgreSQL 11+) pushes the aggregate down to each region (docs/guides/reading.md)`;
+        if (conditioned.has(entity.key.name)) {
+          if (conditioned.has(region) || !keysOnlyAsList(select.whereClause, ref, entity.key.name)) continue;
+          hits.push({
+            location: ref.location,
+            message: `SELECT on ${tableName(table)} with a list of keys ("${entity.key.name}" = ANY or IN) and no "${region}" condition: postgres_fdw cannot route the keys to their regions, so it asks every region's table, each through a cursor (about 5 round trips per region, one region after the other before PostgreSQL 14)`,
+            fix: `${api}: one query per owner of the keys, all at once (docs/guides/reading.md)`,
+          });
+          continue;
+        }
+        if (conditioned.has(region)) {
+          if (!aggregates(select) || groupsByRegion(select, ref, region)) continue;
+          hits.push({
+            location: ref.location,
+            message: `aggregate on ${tableName(table)} filtered on "${region}" without GROUP BY "${region}": postgres_fdw fetches that region's whole table, personal columns included, to aggregate it in the region that runs it`,
+            fix: `${counts} for counts (the owners count), or add ${pushdown}`,
+          });
+          continue;
+        }
         hits.push({
           location: ref.location,
-          message: `SELECT on ${tableName(table)} with no condition of its own on "${entity.regionColumn}" or "${entity.key.name}": postgres_fdw fetches every region's whole table, personal columns included, into the region that runs it`,
+          message: `SELECT on ${tableName(table)} with no condition of its own on "${region}" or "${entity.key.name}": postgres_fdw fetches every region's whole table, personal columns included, into the region that runs it`,
           fix:
-            `filter the parent itself on the region (WHERE ${entity.regionColumn} = '<region>': partition pruning reads one region), ` +
-            `or ask the owners: ${entity.schema}.${names.getMany}(keys) for rows by key, ${entity.schema}.${names.countByRegion}(filter) for counts, ` +
-            `${entity.schema}.${names.find}(filter, page_size) for a page by mirrored columns (docs/guides/reading.md)`,
+            `filter the parent itself on the region (WHERE ${region} = '<region>': partition pruning reads one region), ` +
+            `or ask the owners: ${api} for rows by key, ${counts} for counts, ` +
+            `${entity.schema}.${derived.find}(filter, page_size) for a page by mirrored columns` +
+            (aggregates(select) ? `; for another aggregate per region, ${pushdown.replace(' (docs/guides/reading.md)', '')}` : '') +
+            ' (docs/guides/reading.md)',
         });
       }
     }

@@ -41,3 +41,21 @@ test('server options follow the region major: a change adds, sets and drops opti
   t.regex(sql([part!], 'up'), /ALTER SERVER "gbr" OPTIONS \(ADD "async_capable" 'true'\);/);
   t.regex(sql([part!], 'down'), /ALTER SERVER "gbr" OPTIONS \(DROP "async_capable"\);/);
 });
+
+test('server options follow fdw_options: a new fetch_size is set on every kept server of every major, and set back on down', async (t) => {
+  const larger = `fdw_options: { fetch_size: 5000 }\n${three}`;
+  for (const region of ['usa', 'gbr', 'aus']) {
+    const ctx = await opContext(three, larger, region);
+    const before = serverOptionsOf(ctx.oldConfig, ctx.hereBefore);
+    const after = serverOptionsOf(ctx.newConfig, ctx.here);
+    t.is(before.get('fetch_size'), '1000', region);
+    t.is(after.get('fetch_size'), '5000', region);
+    const [part] = changeServerOptions(ctx, before, after).render();
+    const up = sql([part!], 'up');
+    for (const other of ['usa', 'gbr', 'aus'].filter((r) => r !== region)) {
+      t.regex(up, new RegExp(`ALTER SERVER "${other}" OPTIONS \\(SET "fetch_size" '5000'\\);`), region);
+    }
+    t.notRegex(up, /async_capable/, region);
+    t.regex(sql([part!], 'down'), /OPTIONS \(SET "fetch_size" '1000'\);/, region);
+  }
+});

@@ -3,6 +3,7 @@
 //
 //   npm run bench:reads                          3 regions, 100,000 people per region
 //   npm run bench:reads -- --regions 5 --people 20000 --out bench/RESULTS-reads-5.md
+//   npm run bench:reads -- --only get-many,find --out /tmp/reads.md   (some reads only, by id)
 //   PG_RESIDENCY_BENCH_READS_PEOPLE=10000 PG_RESIDENCY_BENCH_READS_REGIONS=5 npm run bench:reads   (the defaults)
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -29,6 +30,7 @@ try {
     peoplePerRegion: option('people', 100_000),
     delayMs: DELAY_MS,
     callers: ['usa', 'aus'],
+    ...(process.argv.includes('--only') ? { only: (process.argv[process.argv.indexOf('--only') + 1] ?? '').split(',') } : {}),
     signal: abort.signal,
     onProgress: (text) => process.stderr.write(`bench: ${text}\n`),
   });

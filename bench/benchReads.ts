@@ -49,6 +49,8 @@ export interface ReadsInput {
   readonly delayMs: number;
   /** The calling regions (names of regionFleet's list). */
   readonly callers: readonly string[];
+  /** Only these reads of readOperations.ts (by id); all when absent. */
+  readonly only?: readonly string[];
   readonly signal?: AbortSignal;
   readonly onProgress?: (text: string) => void;
 }
@@ -140,6 +142,7 @@ export async function benchReads(input: ReadsInput): Promise<ReadsResult> {
       const other = remotes[0]!;
       for (const op of readOperations(other)) {
         input.signal?.throwIfAborted();
+        if (input.only !== undefined && !input.only.includes(op.id)) continue;
         if (op.minMajor !== undefined && major < op.minMajor) {
           skipped.push({ id: op.id, from: caller, why: `needs PostgreSQL ${op.minMajor}+` });
           continue;

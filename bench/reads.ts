@@ -4,6 +4,7 @@
 //   npm run bench:reads                          3 regions, 100,000 people per region
 //   npm run bench:reads -- --regions 5            5 regions, written to bench/RESULTS-reads-5.md (also part of `npm run bench`)
 //   npm run bench:reads -- --people 20000 --out /tmp/reads.md
+//   npm run bench:reads -- --only get-many,find --out /tmp/reads.md   (some reads only, by id)
 //   PG_RESIDENCY_BENCH_READS_PEOPLE=10000 PG_RESIDENCY_BENCH_READS_REGIONS=5 npm run bench:reads   (the same through the environment)
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -31,6 +32,7 @@ try {
     peoplePerRegion: option('people', 100_000),
     delayMs: DELAY_MS,
     callers: ['usa', 'gbr', 'aus'],
+    ...(process.argv.includes('--only') ? { only: (process.argv[process.argv.indexOf('--only') + 1] ?? '').split(',') } : {}),
     signal: abort.signal,
     onProgress: (text) => process.stderr.write(`bench: ${text}\n`),
   });

@@ -368,15 +368,69 @@ END
 $function$;
 
 CREATE OR REPLACE FUNCTION "shared"."get_identity_many"(keys uuid[]) RETURNS SETOF "shared"."identity_row"
-LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-AS $function$SELECT * FROM "residency"."get_many"(NULL::"shared"."identity_row", to_jsonb($1))$function$;
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+#variable_conflict use_column
+DECLARE
+  _rsd_messages jsonb;
+  _rsd_wave record;
+  _rsd_rows jsonb;
+  _rsd_answers jsonb;
+BEGIN
+  PERFORM FROM "residency"."regions" LIMIT 1;
+  IF $1 IS NULL OR cardinality($1) = 0 THEN
+    RETURN;
+  END IF;
+  SELECT COALESCE(jsonb_object_agg(o.region,
+      format('SELECT COALESCE(pg_catalog.json_agg(d), ''[]'')::text FROM %I."identity_details" d WHERE d."uuid" = ANY (%L::uuid[])',
+        o.region, o.keys)), '{}')
+    INTO _rsd_messages
+    FROM (SELECT m."region" AS region, array_agg(to_jsonb(m."uuid") #>> '{}')::text AS keys
+      FROM "shared"."identity" m
+      JOIN "residency"."regions" r ON r.name = m."region" AND NOT r.is_local
+      WHERE m."uuid" = ANY ($1)
+      GROUP BY 1) o;
+  FOR _rsd_attempt IN 1..2 LOOP
+    SELECT * INTO _rsd_wave FROM "residency"."read_send"(_rsd_messages, 'identity');
+    IF _rsd_attempt = 1 THEN
+      SELECT jsonb_agg(to_jsonb(m) || COALESCE(to_jsonb(d) - 'region', '{}') ORDER BY u.n)
+        INTO _rsd_rows
+        FROM (SELECT u.k, min(u.n) AS n FROM unnest($1) WITH ORDINALITY u(k, n) GROUP BY u.k) u
+        JOIN "shared"."identity" m ON m."uuid" = u.k
+        JOIN "residency"."regions" r ON r.name = m."region"
+        LEFT JOIN "gbr"."identity_details" d ON m."region" = 'gbr' AND d."uuid" = m."uuid";
+    END IF;
+    _rsd_answers := "residency"."read_collect"(_rsd_wave.sent, _rsd_wave.broken, 'identity', _rsd_attempt = 2);
+    EXIT WHEN _rsd_answers IS NOT NULL;
+  END LOOP;
+  RETURN QUERY SELECT p.*
+    FROM jsonb_array_elements(_rsd_rows) WITH ORDINALITY e(v, n)
+    LEFT JOIN (SELECT a.key AS region, (x.v ->> 'uuid')::uuid AS k, x.v
+        FROM jsonb_each(_rsd_answers) a CROSS JOIN jsonb_array_elements(a.value) x(v)) d
+      ON d.region = e.v ->> 'region' AND d.k = (e.v ->> 'uuid')::uuid
+    CROSS JOIN LATERAL jsonb_populate_record(NULL::"shared"."identity_row", e.v || COALESCE(d.v - 'region', '{}')) p
+    ORDER BY e.n;
+END
+$function$;
 CREATE OR REPLACE FUNCTION "shared"."count_identity_by_region"(filter jsonb DEFAULT '{}') RETURNS TABLE (region text, count bigint)
-LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-AS $function$SELECT * FROM "residency"."count_by_region"(NULL::"shared"."identity_row", $1)$function$;
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  RETURN QUERY SELECT * FROM "residency"."count_by_region"(NULL::"shared"."identity_row", $1);
+END
+$function$;
 CREATE OR REPLACE FUNCTION "shared"."find_identity"(filter jsonb DEFAULT '{}', page_size integer DEFAULT 100, after uuid DEFAULT NULL)
 RETURNS SETOF "shared"."identity_row"
-LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-AS $function$SELECT * FROM "residency"."find"(NULL::"shared"."identity_row", $1, $2, to_jsonb($3))$function$;
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  RETURN QUERY SELECT * FROM "shared"."get_identity_many"(ARRAY(SELECT pg_catalog.jsonb_array_elements_text(
+    "residency"."find_keys"(NULL::"shared"."identity_row", $1, $2, to_jsonb($3))))::uuid[]);
+END
+$function$;
 REVOKE ALL ON FUNCTION "shared"."get_identity_many"(uuid[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "shared"."count_identity_by_region"(jsonb) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "shared"."find_identity"(jsonb, integer, uuid) FROM PUBLIC;

@@ -269,6 +269,9 @@ test.serial(
         'SELECT residency_dblink.dblink_get_connections()',
         `SELECT * FROM residency.get_many(NULL::shared.identity_row, '[]')`,
         `SELECT * FROM residency.read_wave('{}', 'SELECT 1', 'x')`,
+        `SELECT * FROM residency.read_send('{}', 'x')`,
+        `SELECT residency.read_collect('{}', '{}', 'x', true)`,
+        `SELECT residency.find_keys(NULL::shared.identity_row, '{}', 5, NULL)`,
       ]) {
         const denied = await app.query(sql).then(
           () => 'allowed',

@@ -73,11 +73,15 @@ test("50 x 20: a function file's text is the same size as for 3 regions (within 
 // the group the app roles join (before, a fleet without app_roles, as this
 // one, granted nothing), so each functions file has its grants block and the
 // manifest its entries: +1.9 MB, 70.8 MB, bound 72 MB (a fleet with app roles
-// paid that already). The write functions' shared parts could move into the
-// runtime library (once per region, not per entity).
-test('50 x 20: under 72 MB in total', (t) => {
+// paid that already). Issue 21's get_<e>_many is each entity's own plpgsql
+// (its statements planned once per session, not built and planned on every
+// call): +2.1 MB, 73.6 MB, bound 74 MB. Issue 20's cheaper write (upsert_<e>_many
+// reads the catalog only for non-string or null fields, apply's whole-row test):
+// +0.4 MB, 74.1 MB, bound 75 MB. The write functions' shared parts could move
+// into the runtime library (once per region, not per entity).
+test('50 x 20: under 75 MB in total', (t) => {
   const total = [...fifty.values()].reduce((a, b) => a + b, 0);
-  t.true(total < 72 * MB, `${(total / MB).toFixed(1)} MB`);
+  t.true(total < 75 * MB, `${(total / MB).toFixed(1)} MB`);
 });
 
 // Writes through dblink need only the foreign partition per remote region and

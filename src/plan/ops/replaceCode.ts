@@ -165,7 +165,8 @@ function legacyText(
 /**
  * The reads every entity's read functions call (issue 21; remote file
  * `reads`, before the functions): created in a history without them, replaced
- * (CREATE OR REPLACE; down restores the recorded text) when their template changed.
+ * (CREATE OR REPLACE; down drops the new functions and restores the recorded
+ * text) when their template changed.
  */
 export function readsObject(ctx: OpContext): CodeObject {
   return {
@@ -176,7 +177,8 @@ export function readsObject(ctx: OpContext): CodeObject {
       const up = file === undefined ? undefined : markedSection(ctx.readFile(file), READS_ID);
       return up === undefined ? undefined : { up };
     },
-    replace: (now, old) => [old === undefined ? now : { up: now.up, down: old.up, template: 'reads' }],
+    // down drops what this version created (a function the recorded text lacks would stay), then restores the recorded text
+    replace: (now, old) => [old === undefined ? now : { up: now.up, down: joinSql(now.down, old.up), template: 'reads' }],
     change: (file) => (file === undefined ? 'create the reads across regions' : `replace the reads across regions (before: ${file})`),
   };
 }

@@ -26,7 +26,11 @@ test('replaceCode: an object new to the region is created, one a template change
   t.is(op.summary, 'replace the reads across regions (before: 0009_reads.sql)');
   const [part] = op.render();
   t.deepEqual(part!.target, { file: 'own', slug: 'reads', rank: 6, lock: 'none' });
-  t.is(part!.blocks[0]!.down, 'CREATE FUNCTION "residency"."old_read"() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;');
+  // down: what the new text created goes (a function the old text lacks would stay), then the old text
+  const down = part!.blocks[0]!.down;
+  t.true(down.endsWith('CREATE FUNCTION "residency"."old_read"() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;'), down);
+  t.regex(down, /^DROP FUNCTION "residency"\."find"\(anyelement, jsonb, integer, jsonb\);/);
+  t.regex(down, /DROP FUNCTION "residency"\."read_send"\(jsonb, text\);/);
   t.deepEqual(
     part!.creates!.map((c) => c.id),
     ['reads'],

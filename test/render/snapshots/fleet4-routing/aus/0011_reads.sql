@@ -111,95 +111,137 @@ BEGIN
 END
 $function$;
 
-CREATE OR REPLACE FUNCTION "residency"."read_wave"(messages jsonb, local_sql text, what text)
-RETURNS jsonb
+CREATE OR REPLACE FUNCTION "residency"."read_send"(messages jsonb, what text, OUT sent text[], OUT broken text[])
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
-  _rsd_sent text[];
-  _rsd_broken text[];
-  _rsd_down text[];
-  _rsd_results jsonb;
   _rsd_r record;
-  _rsd_region text;
-  _rsd_value text;
-  _rsd_state text;
-  _rsd_message text;
-  _rsd_error_state text;
-  _rsd_error_message text;
-  _rsd_lock interval := current_setting('lock_timeout')::interval;
-  _rsd_deadline timestamptz;
+  _rsd_down text[];
+  _rsd_open text[] := COALESCE(residency_dblink.dblink_get_connections(), '{}');
 BEGIN
-  FOR _rsd_attempt IN 1..2 LOOP
-    _rsd_sent := '{}';
-    _rsd_broken := '{}';
+  sent := '{}';
+  broken := '{}';
+  IF EXISTS (SELECT FROM jsonb_object_keys(messages) k WHERE NOT 'pg-residency:' || k = ANY (_rsd_open)) THEN
     _rsd_down := "residency"."connect"(ARRAY(SELECT k FROM jsonb_object_keys(messages) k ORDER BY k));
     IF cardinality(_rsd_down) > 0 THEN
       RAISE EXCEPTION USING ERRCODE = 'RS011',
         MESSAGE = format('region "%s" is unreachable and this read of %s needs it: retry when it is back', _rsd_down[1], what);
     END IF;
-    FOR _rsd_r IN SELECT m.key AS region, m.value #>> '{}' AS sql FROM jsonb_each(messages) m ORDER BY m.key LOOP
-      IF residency_dblink.dblink_send_query('pg-residency:' || _rsd_r.region, _rsd_r.sql) = 1 THEN
-        _rsd_sent := _rsd_sent || _rsd_r.region;
-      ELSE
-        _rsd_broken := _rsd_broken || _rsd_r.region;
-      END IF;
-    END LOOP;
-    _rsd_results := '{}';
-    IF local_sql IS NOT NULL THEN
-      EXECUTE local_sql INTO _rsd_value;
-      _rsd_results := jsonb_build_object((SELECT r.name FROM "residency"."regions" r WHERE r.is_local), _rsd_value);
+  END IF;
+  FOR _rsd_r IN SELECT m.key AS region, m.value #>> '{}' AS sql FROM jsonb_each(messages) m ORDER BY m.key LOOP
+    IF residency_dblink.dblink_send_query('pg-residency:' || _rsd_r.region, _rsd_r.sql) = 1 THEN
+      sent := sent || _rsd_r.region;
+    ELSE
+      broken := broken || _rsd_r.region;
     END IF;
-    _rsd_state := NULL;
-    _rsd_deadline := clock_timestamp() + LEAST(interval '30 s',
-      CASE WHEN _rsd_lock > interval '0' THEN 2 * _rsd_lock + interval '1 s' ELSE interval '30 s' END);
-    FOREACH _rsd_region IN ARRAY _rsd_sent LOOP
-      IF NOT "residency"."await"('pg-residency:' || _rsd_region, _rsd_deadline) THEN
-        PERFORM residency_dblink.dblink_disconnect('pg-residency:' || _rsd_region);
-        IF _rsd_state IS NULL OR _rsd_state <> 'RS011' THEN
-          _rsd_state := 'RS011';
-          _rsd_message := format('region "%s" did not answer this read of %s within the link timeout (treated as unreachable): retry when it is back', _rsd_region, what);
-        END IF;
-        CONTINUE;
-      END IF;
+  END LOOP;
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION "residency"."read_collect"(sent text[], broken text[], what text, last boolean)
+RETURNS jsonb
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  _rsd_results jsonb := '{}';
+  _rsd_pending text[] := sent;
+  _rsd_region text;
+  _rsd_conn text;
+  _rsd_ready boolean;
+  _rsd_state text;
+  _rsd_message text;
+  _rsd_error_state text;
+  _rsd_error_message text;
+  _rsd_start timestamptz := clock_timestamp();
+  _rsd_lock interval := current_setting('lock_timeout')::interval;
+  _rsd_deadline timestamptz := clock_timestamp() + LEAST(interval '30 s',
+    CASE WHEN _rsd_lock > interval '0' THEN 2 * _rsd_lock + interval '1 s' ELSE interval '30 s' END);
+BEGIN
+  WHILE cardinality(_rsd_pending) > 0 LOOP
+    _rsd_ready := false;
+    FOREACH _rsd_region IN ARRAY _rsd_pending LOOP
+      _rsd_conn := 'pg-residency:' || _rsd_region;
+      CONTINUE WHEN residency_dblink.dblink_is_busy(_rsd_conn) = 1;
+      _rsd_ready := true;
+      _rsd_pending := array_remove(_rsd_pending, _rsd_region);
       BEGIN
         _rsd_results := _rsd_results || jsonb_build_object(_rsd_region,
-          (SELECT t.v FROM residency_dblink.dblink_get_result('pg-residency:' || _rsd_region) AS t(v text)));
-        IF "residency"."await"('pg-residency:' || _rsd_region, _rsd_deadline) THEN
-          PERFORM FROM residency_dblink.dblink_get_result('pg-residency:' || _rsd_region) AS t(v text);
+          (SELECT t.v::jsonb FROM residency_dblink.dblink_get_result(_rsd_conn) AS t(v text)));
+        IF residency_dblink.dblink_is_busy(_rsd_conn) = 0 OR "residency"."await"(_rsd_conn, _rsd_deadline) THEN
+          PERFORM FROM residency_dblink.dblink_get_result(_rsd_conn) AS t(v text);
         ELSE
-          PERFORM residency_dblink.dblink_disconnect('pg-residency:' || _rsd_region);
+          PERFORM residency_dblink.dblink_disconnect(_rsd_conn);
         END IF;
       EXCEPTION WHEN OTHERS THEN
         GET STACKED DIAGNOSTICS _rsd_error_state = RETURNED_SQLSTATE, _rsd_error_message = MESSAGE_TEXT;
         IF _rsd_error_state LIKE '08%' OR _rsd_error_state LIKE '57P0_' THEN
-          _rsd_broken := _rsd_broken || _rsd_region;
+          broken := broken || _rsd_region;
         ELSIF _rsd_state IS NULL THEN
           _rsd_state := _rsd_error_state;
           _rsd_message := format('region "%s": %s', _rsd_region, _rsd_error_message);
         END IF;
         BEGIN
           FOR _rsd_attempt_drain IN 1..3 LOOP
-            EXIT WHEN NOT EXISTS (SELECT FROM residency_dblink.dblink_get_result('pg-residency:' || _rsd_region, false) AS t(v text));
+            EXIT WHEN NOT EXISTS (SELECT FROM residency_dblink.dblink_get_result(_rsd_conn, false) AS t(v text));
           END LOOP;
         EXCEPTION WHEN OTHERS THEN
           NULL;
         END;
       END;
     END LOOP;
-    FOREACH _rsd_region IN ARRAY _rsd_broken LOOP
-      PERFORM residency_dblink.dblink_disconnect('pg-residency:' || _rsd_region);
-    END LOOP;
-    IF _rsd_state IS NOT NULL THEN
-      RAISE EXCEPTION USING ERRCODE = _rsd_state, MESSAGE = _rsd_message;
+    EXIT WHEN cardinality(_rsd_pending) = 0;
+    IF clock_timestamp() >= _rsd_deadline THEN
+      FOREACH _rsd_region IN ARRAY _rsd_pending LOOP
+        PERFORM residency_dblink.dblink_disconnect('pg-residency:' || _rsd_region);
+      END LOOP;
+      _rsd_state := 'RS011';
+      _rsd_message := format('region "%s" did not answer this read of %s within the link timeout (treated as unreachable): retry when it is back', _rsd_pending[1], what);
+      EXIT;
     END IF;
-    IF cardinality(_rsd_broken) = 0 THEN
-      RETURN _rsd_results;
+    IF NOT _rsd_ready AND clock_timestamp() - _rsd_start > interval '300 microseconds' THEN
+      PERFORM pg_sleep(CASE WHEN clock_timestamp() - _rsd_start < interval '50 ms' THEN 0.001 ELSE 0.005 END);
     END IF;
   END LOOP;
-  RAISE EXCEPTION USING ERRCODE = 'RS012',
-    MESSAGE = format('region "%s": its connection broke twice during this read of %s; retry', _rsd_broken[1], what);
+  FOREACH _rsd_region IN ARRAY broken LOOP
+    PERFORM residency_dblink.dblink_disconnect('pg-residency:' || _rsd_region);
+  END LOOP;
+  IF _rsd_state IS NOT NULL THEN
+    RAISE EXCEPTION USING ERRCODE = _rsd_state, MESSAGE = _rsd_message;
+  END IF;
+  IF cardinality(broken) = 0 THEN
+    RETURN _rsd_results;
+  ELSIF last THEN
+    RAISE EXCEPTION USING ERRCODE = 'RS012',
+      MESSAGE = format('region "%s": its connection broke twice during this read of %s; retry', broken[1], what);
+  END IF;
+  RETURN NULL;
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION "residency"."read_wave"(messages jsonb, local_sql text, what text)
+RETURNS jsonb
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  _rsd_wave record;
+  _rsd_local jsonb;
+  _rsd_results jsonb;
+  _rsd_value text;
+BEGIN
+  FOR _rsd_attempt IN 1..2 LOOP
+    SELECT * INTO _rsd_wave FROM "residency"."read_send"(messages, what);
+    IF local_sql IS NOT NULL AND _rsd_attempt = 1 THEN
+      EXECUTE local_sql INTO _rsd_value;
+      _rsd_local := jsonb_build_object((SELECT r.name FROM "residency"."regions" r WHERE r.is_local), _rsd_value::jsonb);
+    END IF;
+    _rsd_results := "residency"."read_collect"(_rsd_wave.sent, _rsd_wave.broken, what, _rsd_attempt = 2);
+    IF _rsd_results IS NOT NULL THEN
+      RETURN _rsd_results || COALESCE(_rsd_local, '{}');
+    END IF;
+  END LOOP;
 END
 $function$;
 
@@ -280,8 +322,8 @@ BEGIN
 END
 $function$;
 
-CREATE OR REPLACE FUNCTION "residency"."find"(row_type anyelement, filter jsonb, page_size integer, after jsonb)
-RETURNS SETOF anyelement
+CREATE OR REPLACE FUNCTION "residency"."find_keys"(row_type anyelement, filter jsonb, page_size integer, after jsonb)
+RETURNS jsonb
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $function$
@@ -301,15 +343,29 @@ BEGIN
       WHERE ($1 IS NULL OR m.%1$I > ($1 #>> ''{}'')::%5$s)', _rsd_e.key_name, _rsd_e.schema_name, _rsd_e.entity, _rsd_e.region_column, _rsd_e.key_type)
     || _rsd_f.conditions || format(' ORDER BY m.%I LIMIT $2))', _rsd_e.key_name)
     INTO _rsd_keys USING after, page_size;
-  RETURN QUERY SELECT * FROM "residency"."get_many"(row_type, _rsd_keys);
+  RETURN _rsd_keys;
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION "residency"."find"(row_type anyelement, filter jsonb, page_size integer, after jsonb)
+RETURNS SETOF anyelement
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  RETURN QUERY SELECT * FROM "residency"."get_many"(row_type,
+    "residency"."find_keys"(row_type, filter, page_size, after));
 END
 $function$;
 
 REVOKE ALL ON FUNCTION "residency"."read_entity"(regtype) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."read_filter"(regtype, jsonb, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION "residency"."read_send"(jsonb, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION "residency"."read_collect"(text[], text[], text, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."read_wave"(jsonb, text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."get_many"(anyelement, jsonb) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."count_by_region"(anyelement, jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION "residency"."find_keys"(anyelement, jsonb, integer, jsonb) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."find"(anyelement, jsonb, integer, jsonb) FROM PUBLIC;
 -- pg-residency-end: reads
 
@@ -318,8 +374,11 @@ SET LOCAL lock_timeout = '1000ms';
 SET LOCAL statement_timeout = '20s';
 
 DROP FUNCTION "residency"."find"(anyelement, jsonb, integer, jsonb);
+DROP FUNCTION "residency"."find_keys"(anyelement, jsonb, integer, jsonb);
 DROP FUNCTION "residency"."count_by_region"(anyelement, jsonb);
 DROP FUNCTION "residency"."get_many"(anyelement, jsonb);
 DROP FUNCTION "residency"."read_wave"(jsonb, text, text);
+DROP FUNCTION "residency"."read_collect"(text[], text[], text, boolean);
+DROP FUNCTION "residency"."read_send"(jsonb, text);
 DROP FUNCTION "residency"."read_filter"(regtype, jsonb, boolean);
 DROP FUNCTION "residency"."read_entity"(regtype);

@@ -368,15 +368,69 @@ END
 $function$;
 
 CREATE OR REPLACE FUNCTION "billing"."get_account_many"(keys bigint[]) RETURNS SETOF "billing"."account_row"
-LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-AS $function$SELECT * FROM "residency"."get_many"(NULL::"billing"."account_row", to_jsonb($1))$function$;
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+#variable_conflict use_column
+DECLARE
+  _rsd_messages jsonb;
+  _rsd_wave record;
+  _rsd_rows jsonb;
+  _rsd_answers jsonb;
+BEGIN
+  PERFORM FROM "residency"."regions" LIMIT 1;
+  IF $1 IS NULL OR cardinality($1) = 0 THEN
+    RETURN;
+  END IF;
+  SELECT COALESCE(jsonb_object_agg(o.region,
+      format('SELECT COALESCE(pg_catalog.json_agg(d), ''[]'')::text FROM %I."account_details" d WHERE d."id" = ANY (%L::bigint[])',
+        o.region, o.keys)), '{}')
+    INTO _rsd_messages
+    FROM (SELECT m."home" AS region, array_agg(to_jsonb(m."id") #>> '{}')::text AS keys
+      FROM "billing"."account" m
+      JOIN "residency"."regions" r ON r.name = m."home" AND NOT r.is_local
+      WHERE m."id" = ANY ($1)
+      GROUP BY 1) o;
+  FOR _rsd_attempt IN 1..2 LOOP
+    SELECT * INTO _rsd_wave FROM "residency"."read_send"(_rsd_messages, 'account');
+    IF _rsd_attempt = 1 THEN
+      SELECT jsonb_agg(to_jsonb(m) || COALESCE(to_jsonb(d) - 'home', '{}') ORDER BY u.n)
+        INTO _rsd_rows
+        FROM (SELECT u.k, min(u.n) AS n FROM unnest($1) WITH ORDINALITY u(k, n) GROUP BY u.k) u
+        JOIN "billing"."account" m ON m."id" = u.k
+        JOIN "residency"."regions" r ON r.name = m."home"
+        LEFT JOIN "gbr"."account_details" d ON m."home" = 'gbr' AND d."id" = m."id";
+    END IF;
+    _rsd_answers := "residency"."read_collect"(_rsd_wave.sent, _rsd_wave.broken, 'account', _rsd_attempt = 2);
+    EXIT WHEN _rsd_answers IS NOT NULL;
+  END LOOP;
+  RETURN QUERY SELECT p.*
+    FROM jsonb_array_elements(_rsd_rows) WITH ORDINALITY e(v, n)
+    LEFT JOIN (SELECT a.key AS region, (x.v ->> 'id')::bigint AS k, x.v
+        FROM jsonb_each(_rsd_answers) a CROSS JOIN jsonb_array_elements(a.value) x(v)) d
+      ON d.region = e.v ->> 'home' AND d.k = (e.v ->> 'id')::bigint
+    CROSS JOIN LATERAL jsonb_populate_record(NULL::"billing"."account_row", e.v || COALESCE(d.v - 'home', '{}')) p
+    ORDER BY e.n;
+END
+$function$;
 CREATE OR REPLACE FUNCTION "billing"."count_account_by_region"(filter jsonb DEFAULT '{}') RETURNS TABLE (region text, count bigint)
-LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-AS $function$SELECT * FROM "residency"."count_by_region"(NULL::"billing"."account_row", $1)$function$;
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  RETURN QUERY SELECT * FROM "residency"."count_by_region"(NULL::"billing"."account_row", $1);
+END
+$function$;
 CREATE OR REPLACE FUNCTION "billing"."find_account"(filter jsonb DEFAULT '{}', page_size integer DEFAULT 100, after bigint DEFAULT NULL)
 RETURNS SETOF "billing"."account_row"
-LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-AS $function$SELECT * FROM "residency"."find"(NULL::"billing"."account_row", $1, $2, to_jsonb($3))$function$;
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  RETURN QUERY SELECT * FROM "billing"."get_account_many"(ARRAY(SELECT pg_catalog.jsonb_array_elements_text(
+    "residency"."find_keys"(NULL::"billing"."account_row", $1, $2, to_jsonb($3))))::bigint[]);
+END
+$function$;
 REVOKE ALL ON FUNCTION "billing"."get_account_many"(bigint[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "billing"."count_account_by_region"(jsonb) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "billing"."find_account"(jsonb, integer, bigint) FROM PUBLIC;

@@ -368,15 +368,69 @@ END
 $function$;
 
 CREATE OR REPLACE FUNCTION "My Schema"."get_Odd ""Entity""_many"(keys text[]) RETURNS SETOF "My Schema"."Odd ""Entity""_row"
-LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-AS $function$SELECT * FROM "residency"."get_many"(NULL::"My Schema"."Odd ""Entity""_row", to_jsonb($1))$function$;
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+#variable_conflict use_column
+DECLARE
+  _rsd_messages jsonb;
+  _rsd_wave record;
+  _rsd_rows jsonb;
+  _rsd_answers jsonb;
+BEGIN
+  PERFORM FROM "residency"."regions" LIMIT 1;
+  IF $1 IS NULL OR cardinality($1) = 0 THEN
+    RETURN;
+  END IF;
+  SELECT COALESCE(jsonb_object_agg(o.region,
+      format('SELECT COALESCE(pg_catalog.json_agg(d), ''[]'')::text FROM %I."Odd ""Entity""_details" d WHERE d."Key ""Col""" = ANY (%L::text[])',
+        o.region, o.keys)), '{}')
+    INTO _rsd_messages
+    FROM (SELECT m."Home Region" AS region, array_agg(to_jsonb(m."Key ""Col""") #>> '{}')::text AS keys
+      FROM "My Schema"."Odd ""Entity""" m
+      JOIN "residency"."regions" r ON r.name = m."Home Region" AND NOT r.is_local
+      WHERE m."Key ""Col""" = ANY ($1)
+      GROUP BY 1) o;
+  FOR _rsd_attempt IN 1..2 LOOP
+    SELECT * INTO _rsd_wave FROM "residency"."read_send"(_rsd_messages, 'Odd "Entity"');
+    IF _rsd_attempt = 1 THEN
+      SELECT jsonb_agg(to_jsonb(m) || COALESCE(to_jsonb(d) - 'Home Region', '{}') ORDER BY u.n)
+        INTO _rsd_rows
+        FROM (SELECT u.k, min(u.n) AS n FROM unnest($1) WITH ORDINALITY u(k, n) GROUP BY u.k) u
+        JOIN "My Schema"."Odd ""Entity""" m ON m."Key ""Col""" = u.k
+        JOIN "residency"."regions" r ON r.name = m."Home Region"
+        LEFT JOIN "a.b"."Odd ""Entity""_details" d ON m."Home Region" = 'a.b' AND d."Key ""Col""" = m."Key ""Col""";
+    END IF;
+    _rsd_answers := "residency"."read_collect"(_rsd_wave.sent, _rsd_wave.broken, 'Odd "Entity"', _rsd_attempt = 2);
+    EXIT WHEN _rsd_answers IS NOT NULL;
+  END LOOP;
+  RETURN QUERY SELECT p.*
+    FROM jsonb_array_elements(_rsd_rows) WITH ORDINALITY e(v, n)
+    LEFT JOIN (SELECT a.key AS region, (x.v ->> 'Key "Col"')::text AS k, x.v
+        FROM jsonb_each(_rsd_answers) a CROSS JOIN jsonb_array_elements(a.value) x(v)) d
+      ON d.region = e.v ->> 'Home Region' AND d.k = (e.v ->> 'Key "Col"')::text
+    CROSS JOIN LATERAL jsonb_populate_record(NULL::"My Schema"."Odd ""Entity""_row", e.v || COALESCE(d.v - 'Home Region', '{}')) p
+    ORDER BY e.n;
+END
+$function$;
 CREATE OR REPLACE FUNCTION "My Schema"."count_Odd ""Entity""_by_region"(filter jsonb DEFAULT '{}') RETURNS TABLE (region text, count bigint)
-LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-AS $function$SELECT * FROM "residency"."count_by_region"(NULL::"My Schema"."Odd ""Entity""_row", $1)$function$;
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  RETURN QUERY SELECT * FROM "residency"."count_by_region"(NULL::"My Schema"."Odd ""Entity""_row", $1);
+END
+$function$;
 CREATE OR REPLACE FUNCTION "My Schema"."find_Odd ""Entity"""(filter jsonb DEFAULT '{}', page_size integer DEFAULT 100, after text DEFAULT NULL)
 RETURNS SETOF "My Schema"."Odd ""Entity""_row"
-LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-AS $function$SELECT * FROM "residency"."find"(NULL::"My Schema"."Odd ""Entity""_row", $1, $2, to_jsonb($3))$function$;
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  RETURN QUERY SELECT * FROM "My Schema"."get_Odd ""Entity""_many"(ARRAY(SELECT pg_catalog.jsonb_array_elements_text(
+    "residency"."find_keys"(NULL::"My Schema"."Odd ""Entity""_row", $1, $2, to_jsonb($3))))::text[]);
+END
+$function$;
 REVOKE ALL ON FUNCTION "My Schema"."get_Odd ""Entity""_many"(text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "My Schema"."count_Odd ""Entity""_by_region"(jsonb) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "My Schema"."find_Odd ""Entity"""(jsonb, integer, text) FROM PUBLIC;

@@ -1,6 +1,9 @@
 // Bulk upsert of new keys, then of the same keys again (every key exists):
 // issue 20's "100k updates within 1.5x of 100k inserts". One call per batch
-// (upsert_identity_many), on a local 3-region fleet without delay.
+// (upsert_identity_many), on a local 3-region fleet without delay; PROFILE=1
+// prints each function's time per region. The measured suite, with 5 ms each
+// way and the servers' CPU, is bench/benchBulk.ts (npm run bench:bulk, and
+// part of npm run bench).
 //   npm run build && node --import tsx bench/bulkUpdate.ts [rows] [batch]
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';

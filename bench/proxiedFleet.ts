@@ -38,6 +38,8 @@ export interface ProxiedFleetOptions {
   readonly delayMs: number;
   /** A link pooler (PgBouncer) beside every region, with this pool size; it reaches the other regions through their proxies. */
   readonly pooler?: { readonly poolSize: number; readonly sslmode?: string };
+  /** More top-level regions.yaml, e.g. `timeouts: {...}`. */
+  readonly extra?: string;
 }
 
 /**
@@ -61,6 +63,7 @@ export async function startProxiedFleet(options: ProxiedFleetOptions): Promise<P
       fdwPorts,
       unsafeFast: true,
       ...(options.pooler === undefined ? {} : { pooler: options.pooler }),
+      ...(options.extra === undefined ? {} : { extra: options.extra }),
     });
     if (options.pooler !== undefined) {
       // each pooler reaches its own region on its own machine: restarted with

@@ -7,12 +7,16 @@
 //   npm run bench -- --no-reads         without the read suite, 3 and 5 regions (npm run bench:reads runs it alone)
 //   npm run bench -- --no-adopt         without the adopt suite (npm run bench:adopt runs it alone)
 //   npm run bench -- --no-load          without the load suite (npm run bench:load runs it alone; BENCH_LOAD_SHORT=1: a short one)
+//   npm run bench -- --no-bulk          without the bulk suite (npm run bench:bulk runs it alone; BULK_BENCH_ROWS, BULK_BENCH_BATCH)
 //   npm run bench -- --record-today     measure the region figures on the functions of this checkout and
 //                                       record them in bench/today.json (run on the design before two-phase commit)
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { benchLoad } from './benchLoad.js';
 import { benchAdopt } from './benchAdopt.js';
+import { benchBulk } from './benchBulk.js';
+import { bulkOptions } from './bulkOptions.js';
+import { formatBulk } from './formatBulk.js';
 import { benchReads } from './benchReads.js';
 import { formatLoad } from './formatLoad.js';
 import { loadAverage, loadOptions } from './loadOptions.js';
@@ -115,7 +119,13 @@ try {
       ? undefined
       : await benchAdopt({ rows: Number(process.env.ADOPT_BENCH_ROWS ?? 1_000_000), batch: 10_000, onProgress: progress });
   const adoptTable = adopt === undefined ? '' : `\n## Adopt\n\n${adopt}`;
-  const summary = `${formatted === undefined ? markdown : `${formatted.summary}\n${markdown}`}${readsTable}${loadTable}${adoptTable}`;
+  // the bulk suite (issue 20): 100,000 updates of existing keys beside inserting them
+  const bulk =
+    regionsOnly || process.argv.includes('--no-bulk')
+      ? undefined
+      : await benchBulk({ ...bulkOptions(process.env), delayMs: DELAY_MS, onProgress: progress });
+  const bulkTable = bulk === undefined ? '' : `\n## Bulk writes\n\n${formatBulk(bulk)}`;
+  const summary = `${formatted === undefined ? markdown : `${formatted.summary}\n${markdown}`}${readsTable}${loadTable}${adoptTable}${bulkTable}`;
   process.stdout.write(summary);
   const path = here(recordToday ? './RESULTS-today.md' : './RESULTS.md');
   writeFileSync(path, `${summary}\n${formatted?.traces ?? ''}`);

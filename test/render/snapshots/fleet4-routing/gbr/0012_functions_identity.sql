@@ -31,6 +31,9 @@ DECLARE
   _rsd_unknown bigint;
   _rsd_twice bigint;
   _rsd_rows "shared"."identity_row"[];
+  _rsd_keys uuid[];
+  _rsd_regions text[];
+  _rsd_stored text[];
   _rsd_fields jsonb;
   _rsd_hasdef text[] := '{}';
   _rsd_typed boolean;
@@ -133,36 +136,41 @@ BEGIN
     _rsd_hasdef := ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.atthasdef AND NOT a.attisdropped
       AND a.attrelid IN ('"shared"."identity"'::regclass, '"shared"."identity_details"'::regclass) AND a.attname <> 'uuid');
   END IF;
-  _rsd_p := (SELECT jsonb_agg((SELECT COALESCE(jsonb_object_agg(f.key, f.value), '{}') FROM jsonb_each(to_jsonb(_rsd_rows[e.n::integer])) f
-      WHERE e.value ? f.key AND NOT (f.value = 'null'::jsonb AND f.key = ANY (_rsd_hasdef))) ORDER BY e.n)
-    FROM jsonb_array_elements($1) WITH ORDINALITY e(value, n));
+  _rsd_p := (SELECT jsonb_agg((SELECT COALESCE(jsonb_object_agg(f.key, f.value), '{}') FROM jsonb_each(z.r) f
+      WHERE z.e ? f.key AND NOT (f.value = 'null'::jsonb AND f.key = ANY (_rsd_hasdef))) ORDER BY z.n)
+    FROM ROWS FROM (jsonb_array_elements($1), jsonb_array_elements(to_jsonb(_rsd_rows))) WITH ORDINALITY z(e, r, n));
+  _rsd_keys := ARRAY(SELECT x."uuid" FROM unnest(_rsd_rows) x);
+  _rsd_regions := ARRAY(SELECT x."region" FROM unnest(_rsd_rows) x);
   _rsd_dircols := to_jsonb(jsonb_populate_record(NULL::"shared"."identity", '{}'));
 
   FOR _rsd_attempt IN 1..2 LOOP
     BEGIN
       _rsd_st := NULL;
       _rsd_st := "residency"."tx_open"(ARRAY(SELECT r.name FROM "residency"."regions" r), _rsd_owners, '{}',
-        jsonb_build_object('fn', '"shared"."apply_identity"', 'owner', 'region', 'keys', to_jsonb(ARRAY(SELECT x."uuid" FROM unnest(_rsd_rows) x))));
+        jsonb_build_object('fn', '"shared"."apply_identity"', 'owner', 'region', 'keys', to_jsonb(_rsd_keys)));
       _rsd_dir := ARRAY(SELECT m FROM jsonb_populate_recordset(NULL::"shared"."identity", _rsd_st->'dir') m);
-      SELECT m."uuid", m."region" INTO _rsd_key, _rsd_region
-        FROM unnest(_rsd_dir) m JOIN unnest(_rsd_rows) x ON x."uuid" = m."uuid"
-        WHERE m."region" <> x."region" LIMIT 1;
+      _rsd_stored := CASE WHEN cardinality(_rsd_dir) = 0 THEN array_fill(NULL::text, ARRAY[cardinality(_rsd_keys)])
+        ELSE ARRAY(SELECT m."region" FROM unnest(_rsd_keys) WITH ORDINALITY z(k, n)
+          LEFT JOIN unnest(_rsd_dir) m ON m."uuid" = z.k ORDER BY z.n) END;
+      SELECT z.k, z.o INTO _rsd_key, _rsd_region
+        FROM ROWS FROM (unnest(_rsd_keys), unnest(_rsd_stored), unnest(_rsd_regions)) z(k, o, r)
+        WHERE z.o <> z.r LIMIT 1;
       IF FOUND THEN
         PERFORM "residency"."tx_cancel"(_rsd_st, false);
         RAISE EXCEPTION USING ERRCODE = 'RS003',
           MESSAGE = format('%s %s belongs to region "%s"; to move its personal data call %s(key, new_region)',
             'identity', _rsd_key, _rsd_region, '"shared"."rehome_identity"');
       END IF;
-      IF EXISTS (SELECT FROM unnest(_rsd_rows) x WHERE NOT EXISTS (SELECT FROM unnest(_rsd_dir) m WHERE m."uuid" = x."uuid")) THEN
+      IF EXISTS (SELECT FROM unnest(_rsd_stored) o WHERE o IS NULL) THEN
         _rsd_defaults := "shared"."identity_defaults"();
       END IF;
 
-      _rsd_patches := (SELECT jsonb_agg(jsonb_build_object('r', (_rsd_rows[i])."region", 'x', w.v,
+      _rsd_patches := (SELECT jsonb_agg(jsonb_build_object('r', z.r, 'x', w.v,
             'd', (SELECT jsonb_object_agg(f.key, f.value) FROM jsonb_each(w.v) f WHERE _rsd_dircols ? f.key))
           || CASE WHEN m."uuid" IS NULL THEN '{}' ELSE jsonb_build_object('e', m."region") END)
-        FROM generate_subscripts(_rsd_rows, 1) i
-        LEFT JOIN unnest(_rsd_dir) m ON m."uuid" = (_rsd_rows[i])."uuid"
-        CROSS JOIN LATERAL (SELECT CASE WHEN m."uuid" IS NULL THEN _rsd_defaults ELSE to_jsonb(m) END || (_rsd_p->(i - 1)) AS v) w);
+        FROM ROWS FROM (unnest(_rsd_keys), unnest(_rsd_regions), jsonb_array_elements(_rsd_p)) z(k, r, p)
+        LEFT JOIN unnest(_rsd_dir) m ON m."uuid" = z.k
+        CROSS JOIN LATERAL (SELECT CASE WHEN m."uuid" IS NULL THEN _rsd_defaults ELSE to_jsonb(m) END || z.p AS v) w);
 
       PERFORM "residency"."tx_finish"(_rsd_st, (
         SELECT jsonb_object_agg(g.r, format('SELECT %s(%L::jsonb)', '"shared"."apply_identity"', jsonb_build_object(
@@ -184,9 +192,9 @@ BEGIN
   END LOOP;
 
   RETURN QUERY
-    SELECT x."uuid", m."uuid" IS NULL, x."region" = 'gbr'
-    FROM unnest(_rsd_rows) WITH ORDINALITY x LEFT JOIN unnest(_rsd_dir) m ON m."uuid" = x."uuid"
-    ORDER BY x.ordinality;
+    SELECT z.k, z.o IS NULL, z.r = 'gbr'
+    FROM ROWS FROM (unnest(_rsd_keys), unnest(_rsd_stored), unnest(_rsd_regions)) WITH ORDINALITY z(k, o, r, n)
+    ORDER BY z.n;
 END
 $function$;
 

@@ -550,6 +550,7 @@ DECLARE
   _rsd_r text;
   _rsd_txid text;
   _rsd_reads jsonb := '{}';
+  _rsd_dir jsonb;
 BEGIN
   IF current_setting('transaction_read_only') = 'on' THEN
     RAISE EXCEPTION USING ERRCODE = '25006',
@@ -605,7 +606,8 @@ BEGIN
   END IF;
   -- the owner of every key found under its claim must be reachable (it may differ from the caller's guess)
   IF look IS NOT NULL THEN
-    required := required || ARRAY(SELECT d->>(look->>'owner') FROM jsonb_array_elements((_rsd_wave.results->_rsd_here->>2)::jsonb->'dir') d);
+    _rsd_dir := (_rsd_wave.results->_rsd_here->>2)::jsonb->'dir';
+    required := required || ARRAY(SELECT DISTINCT d->>(look->>'owner') FROM jsonb_array_elements(_rsd_dir) d);
     SELECT x INTO _rsd_r FROM unnest(_rsd_down) x WHERE x = ANY (required) LIMIT 1;
     IF FOUND THEN
       PERFORM "residency"."tx_cancel"(jsonb_build_object('here', _rsd_here, 'involved', ARRAY(SELECT jsonb_object_keys(_rsd_messages))), false);
@@ -623,7 +625,7 @@ BEGIN
     'required', to_jsonb(required),
     'open', (SELECT COALESCE(jsonb_agg(k), '[]') FROM jsonb_object_keys(reads) k), 'reads', _rsd_reads)
     || CASE WHEN look IS NULL THEN '{}' ELSE jsonb_build_object('fn', look->'fn', 'keys', look->'keys',
-      'dir', (_rsd_wave.results->_rsd_here->>2)::jsonb->'dir') END;
+      'dir', _rsd_dir) END;
 END
 $function$;
 

@@ -93,8 +93,9 @@ BEGIN
       FROM jsonb_array_elements(part->'rows') e;
     IF _rsd_want > 0 THEN
       INSERT INTO "My Schema"."Odd ""Entity"""
-        SELECT (jsonb_populate_record(NULL::"My Schema"."Odd ""Entity""", _rsd_fill || (e->'x'))).*
-        FROM jsonb_array_elements(part->'rows') e WHERE NOT e ? 'e'
+        SELECT r.* FROM jsonb_array_elements(part->'rows') e,
+          LATERAL jsonb_populate_record(NULL::"My Schema"."Odd ""Entity""", _rsd_fill || (e->'x')) r
+        WHERE NOT e ? 'e'
         ON CONFLICT DO NOTHING;
       GET DIAGNOSTICS _rsd_count = ROW_COUNT;
       IF _rsd_count < _rsd_want THEN
@@ -112,12 +113,12 @@ BEGIN
         WHERE m."Key ""Col""" = p.k AND m."Home Region" = p.owner
         RETURNING m AS old, p.x
       )
-      INSERT INTO "My Schema"."Odd ""Entity""" SELECT (jsonb_populate_record(d.old, d.x)).* FROM d;
+      INSERT INTO "My Schema"."Odd ""Entity""" SELECT r.* FROM d, LATERAL jsonb_populate_record(d.old, d.x) r;
       GET DIAGNOSTICS _rsd_count = ROW_COUNT;
       IF _rsd_count < _rsd_have THEN
         INSERT INTO "My Schema"."Odd ""Entity"""
-          SELECT (jsonb_populate_record(NULL::"My Schema"."Odd ""Entity""", _rsd_fill || (e->'x'))).*
-          FROM jsonb_array_elements(part->'rows') e
+          SELECT r.* FROM jsonb_array_elements(part->'rows') e,
+            LATERAL jsonb_populate_record(NULL::"My Schema"."Odd ""Entity""", _rsd_fill || (e->'x')) r
           WHERE e ? 'e' AND NOT EXISTS (SELECT FROM "My Schema"."Odd ""Entity""" m
             WHERE m."Key ""Col""" = (e->'x'->>'Key "Col"')::text)
           ON CONFLICT DO NOTHING;
@@ -137,8 +138,8 @@ BEGIN
       RETURNING p.k, l AS old
     )
     INSERT INTO "a.b"."Odd ""Entity""_details"
-      SELECT (jsonb_populate_record(COALESCE(d.old, jsonb_populate_record(NULL::"a.b"."Odd ""Entity""_details", _rsd_fill)), p.x)).*
-      FROM p LEFT JOIN d ON d.k = p.k
+      SELECT r.* FROM p LEFT JOIN d ON d.k = p.k,
+        LATERAL jsonb_populate_record(COALESCE(d.old, jsonb_populate_record(NULL::"a.b"."Odd ""Entity""_details", _rsd_fill)), p.x) r
       WHERE p.personal AND p.x->>'Home Region' = 'a.b';
   END IF;
 

@@ -95,8 +95,9 @@ BEGIN
       FROM jsonb_array_elements(part->'rows') e;
     IF _rsd_want > 0 THEN
       INSERT INTO "shared"."identity"
-        SELECT (jsonb_populate_record(NULL::"shared"."identity", _rsd_fill || (e->'x'))).*
-        FROM jsonb_array_elements(part->'rows') e WHERE NOT e ? 'e'
+        SELECT r.* FROM jsonb_array_elements(part->'rows') e,
+          LATERAL jsonb_populate_record(NULL::"shared"."identity", _rsd_fill || (e->'x')) r
+        WHERE NOT e ? 'e'
         ON CONFLICT DO NOTHING;
       GET DIAGNOSTICS _rsd_count = ROW_COUNT;
       IF _rsd_count < _rsd_want THEN
@@ -114,12 +115,12 @@ BEGIN
         WHERE m."uuid" = p.k AND m."region" = p.owner
         RETURNING m AS old, p.x
       )
-      INSERT INTO "shared"."identity" SELECT (jsonb_populate_record(d.old, d.x)).* FROM d;
+      INSERT INTO "shared"."identity" SELECT r.* FROM d, LATERAL jsonb_populate_record(d.old, d.x) r;
       GET DIAGNOSTICS _rsd_count = ROW_COUNT;
       IF _rsd_count < _rsd_have THEN
         INSERT INTO "shared"."identity"
-          SELECT (jsonb_populate_record(NULL::"shared"."identity", _rsd_fill || (e->'x'))).*
-          FROM jsonb_array_elements(part->'rows') e
+          SELECT r.* FROM jsonb_array_elements(part->'rows') e,
+            LATERAL jsonb_populate_record(NULL::"shared"."identity", _rsd_fill || (e->'x')) r
           WHERE e ? 'e' AND NOT EXISTS (SELECT FROM "shared"."identity" m
             WHERE m."uuid" = (e->'x'->>'uuid')::uuid)
           ON CONFLICT DO NOTHING;
@@ -139,8 +140,8 @@ BEGIN
       RETURNING p.k, l AS old
     )
     INSERT INTO "usa"."identity_details"
-      SELECT (jsonb_populate_record(COALESCE(d.old, jsonb_populate_record(NULL::"usa"."identity_details", _rsd_fill)), p.x)).*
-      FROM p LEFT JOIN d ON d.k = p.k
+      SELECT r.* FROM p LEFT JOIN d ON d.k = p.k,
+        LATERAL jsonb_populate_record(COALESCE(d.old, jsonb_populate_record(NULL::"usa"."identity_details", _rsd_fill)), p.x) r
       WHERE p.personal AND p.x->>'region' = 'usa';
   END IF;
 

@@ -1,0 +1,110 @@
+// The bulk suite (issue 20), run by `npm run bench` and alone by `npm run bench:bulk`:
+// upsert_identity_many of N new keys, then of the same N keys again (every
+// key exists), on a mixed 3-region fleet (usa on 10, gbr on 11, aus on 18)
+// with a delay proxy in front of every region. Beside each wall time, the CPU
+// the servers' backends spent on it (read from /proc: the machine is shared,
+// and the CPU ratio moves less with the load of others than the wall ratio).
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import type pg from 'pg';
+import { loadAverage } from './loadOptions.js';
+import { startProxiedFleet } from './proxiedFleet.js';
+import { MIXED_FLEET } from '../test/helpers/scratchFleet.js';
+
+/** What the bulk suite runs: `rows` keys in calls of `batch` rows. */
+export interface BulkBenchOptions {
+  readonly rows: number;
+  readonly batch: number;
+  readonly delayMs: number;
+  readonly onProgress: (text: string) => void;
+}
+
+/** One pass of the suite: every key written once. */
+export interface BulkPass {
+  readonly ms: number;
+  /** CPU seconds of the three servers' backends during the pass; undefined where /proc is not readable. */
+  readonly serverCpuS: number | undefined;
+}
+
+/** The bulk suite's figures. */
+export interface BulkResult {
+  readonly rows: number;
+  readonly batch: number;
+  readonly delayMs: number;
+  readonly insert: BulkPass;
+  readonly update: BulkPass;
+  /** Load averages (1, 5, 15 min) at the start and at the end. */
+  readonly loadBefore: string;
+  readonly loadAfter: string;
+}
+
+/** The issue 20 target: updates of existing keys within this factor of inserting them. */
+export const BULK_TARGET = 1.5;
+
+/** CPU seconds (user + system) of a process, or undefined when it is gone or /proc is unreadable. */
+function processCpu(pid: number): number | undefined {
+  try {
+    // (fields after the command name, which may hold spaces: utime and stime are the 12th and 13th)
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Runs the bulk suite on a scratch fleet (5 ms each way in `npm run bench`)
+ * and returns its figures. The write's lock_timeout is 30 s, so a region's
+ * part may take up to 30 s (the link timeout) before the write gives up.
+ */
+export async function benchBulk(options: BulkBenchOptions): Promise<BulkResult> {
+  const { rows, batch } = options;
+  const loadBefore = loadAverage();
+  const fleet = await startProxiedFleet({ regions: MIXED_FLEET, delayMs: options.delayMs, extra: 'timeouts: { lock_timeout: 30s }' });
+  try {
+    const regions = MIXED_FLEET.map((r) => r.name);
+    const admins = new Map<string, pg.Client>();
+    for (const r of regions) admins.set(r, await fleet.client(r));
+    // every backend of the three servers (the caller's, the loopback's, the links'), by pid
+    // (a backend gone meanwhile is left out)
+    const backendCpu = async (): Promise<Map<number, number> | undefined> => {
+      if (processCpu(process.pid) === undefined) return undefined;
+      const out = new Map<number, number>();
+      for (const admin of admins.values()) {
+        const { rows: pids } = await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE pid <> pg_backend_pid()');
+        for (const { pid } of pids) {
+          const cpu = processCpu(pid);
+          if (cpu !== undefined) out.set(pid, cpu);
+        }
+      }
+      return out;
+    };
+    const client = await fleet.client('usa');
+    await client.query("SET statement_timeout = '600s'");
+    const keys = Array.from({ length: rows }, () => randomUUID());
+    const pass = async (label: string, note: string): Promise<BulkPass> => {
+      const before = await backendCpu();
+      const started = performance.now();
+      for (let i = 0; i < rows; i += batch) {
+        const chunk = keys.slice(i, i + batch).map((uuid, j) => ({ uuid, region: regions[(i + j) % 3], name: `Person ${i + j}`, note }));
+        await client.query('SELECT count(*) FROM shared.upsert_identity_many($1)', [JSON.stringify(chunk)]);
+      }
+      const ms = performance.now() - started;
+      const after = await backendCpu();
+      const serverCpuS =
+        before === undefined || after === undefined
+          ? undefined
+          : [...after].reduce((sum, [pid, cpu]) => sum + cpu - (before.get(pid) ?? 0), 0);
+      options.onProgress(`bulk: ${label} of ${rows.toLocaleString('en')} keys in ${(ms / 1000).toFixed(1)} s`);
+      return { ms, serverCpuS };
+    };
+    const insert = await pass('insert', 'first');
+    const update = await pass('update', 'second');
+    const [check] = (await client.query<{ n: number }>("SELECT count(*)::int AS n FROM shared.identity WHERE note = 'second'")).rows;
+    if (check?.n !== rows) throw new Error(`bulk: ${check?.n ?? 0} of ${rows} directory rows updated in usa`);
+    return { rows, batch, delayMs: options.delayMs, insert, update, loadBefore, loadAfter: loadAverage() };
+  } finally {
+    await fleet.stop();
+  }
+}

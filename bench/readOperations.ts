@@ -31,6 +31,24 @@ const PAGE_LOCAL =
   "SELECT m.uuid, m.region, d.name, m.note, m.created_on FROM bench_local.identity m JOIN bench_local.identity_details d ON d.uuid = m.uuid WHERE m.note = 'vip' ORDER BY m.uuid LIMIT 100";
 
 /**
+ * `count(*) ... GROUP BY region` on the parent with enable_partitionwise_aggregate
+ * on, the foreign servers as generated or with `serverOptions` changed for the read.
+ */
+function partitionwiseGroupBy(id: string, how: string, minMajor: number, serverOptions?: Record<string, string>): ReadOperation {
+  return {
+    id,
+    label: `\`count(*) ... GROUP BY region\` on the parent, ${how}`,
+    sql: 'SELECT region, count(*) FROM shared.identity_details GROUP BY region',
+    localSql: COUNT_BY_REGION_LOCAL,
+    takesKeys: false,
+    settings: { enable_partitionwise_aggregate: 'on' },
+    ...(serverOptions ? { serverOptions } : {}),
+    minMajor,
+    rows: (n) => n,
+  };
+}
+
+/**
  * The reads of issue 21's table (the shapes an application writes on the
  * parent), then the read API, then the directory-only answers. `other` is a
  * region other than the caller.
@@ -110,49 +128,16 @@ export function readOperations(other: string): ReadOperation[] {
       slow: true,
       rows: (n) => n,
     },
-    {
-      id: 'parent-group-pw',
-      label: '`count(*) ... GROUP BY region` on the parent, `enable_partitionwise_aggregate = on` (11+)',
-      sql: 'SELECT region, count(*) FROM shared.identity_details GROUP BY region',
-      localSql: COUNT_BY_REGION_LOCAL,
-      takesKeys: false,
-      settings: { enable_partitionwise_aggregate: 'on' },
-      minMajor: 11,
-      rows: (n) => n,
-    },
-    {
-      id: 'parent-group-pw-sync',
-      label: '`count(*) ... GROUP BY region` on the parent, partitionwise, the servers without `async_capable` (14+)',
-      sql: 'SELECT region, count(*) FROM shared.identity_details GROUP BY region',
-      localSql: COUNT_BY_REGION_LOCAL,
-      takesKeys: false,
-      settings: { enable_partitionwise_aggregate: 'on' },
-      serverOptions: { async_capable: 'false' },
-      minMajor: 14,
-      rows: (n) => n,
-    },
-    {
-      id: 'parent-group-pw-serial-commit',
-      label: '`count(*) ... GROUP BY region` on the parent, partitionwise, the servers without `parallel_commit` (15+)',
-      sql: 'SELECT region, count(*) FROM shared.identity_details GROUP BY region',
-      localSql: COUNT_BY_REGION_LOCAL,
-      takesKeys: false,
-      settings: { enable_partitionwise_aggregate: 'on' },
-      serverOptions: { parallel_commit: 'false' },
-      minMajor: 15,
-      rows: (n) => n,
-    },
-    {
-      id: 'parent-group-pw-remote-estimate',
-      label: '`count(*) ... GROUP BY region` on the parent, partitionwise, the servers with `use_remote_estimate` (default off)',
-      sql: 'SELECT region, count(*) FROM shared.identity_details GROUP BY region',
-      localSql: COUNT_BY_REGION_LOCAL,
-      takesKeys: false,
-      settings: { enable_partitionwise_aggregate: 'on' },
-      serverOptions: { use_remote_estimate: 'true' },
-      minMajor: 11,
-      rows: (n) => n,
-    },
+    partitionwiseGroupBy('parent-group-pw', '`enable_partitionwise_aggregate = on` (11+)', 11),
+    partitionwiseGroupBy('parent-group-pw-sync', 'partitionwise, the servers without `async_capable` (14+)', 14, {
+      async_capable: 'false',
+    }),
+    partitionwiseGroupBy('parent-group-pw-serial-commit', 'partitionwise, the servers without `parallel_commit` (15+)', 15, {
+      parallel_commit: 'false',
+    }),
+    partitionwiseGroupBy('parent-group-pw-remote-estimate', 'partitionwise, the servers with `use_remote_estimate` (default off)', 11, {
+      use_remote_estimate: 'true',
+    }),
     {
       id: 'parent-count-region-pw',
       label:

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { cpuMs } from './processCpu.js';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
@@ -254,11 +254,8 @@ async function runCell(
   };
 }
 
-/** Nanoseconds a process has run on a CPU (/proc/<pid>/schedstat), in ms; 0 for no process. */
-function cpuMs(pid: number | undefined): number {
-  if (pid === undefined) return 0;
-  return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
-}
+/** CPU milliseconds of a process (processCpu.ts); 0 for no process. */
+const cpuOf = (pid: number | undefined): number => (pid === undefined ? 0 : cpuMs(pid));
 
 /**
  * A new session's first write against its next ones, wall time and the CPU
@@ -280,10 +277,10 @@ async function firstCall(fleet: ProxiedFleet, links: FirstCallLinks, runs: numbe
   };
   /** Wall and CPU ms of some work on a session. */
   const timed = async (pid: number, work: () => Promise<unknown>) => {
-    const cpu0 = cpuMs(pid) + cpuMs(pooler);
+    const cpu0 = cpuOf(pid) + cpuOf(pooler);
     const t0 = performance.now();
     await work();
-    return { wall: performance.now() - t0, cpu: cpuMs(pid) + cpuMs(pooler) - cpu0 };
+    return { wall: performance.now() - t0, cpu: cpuOf(pid) + cpuOf(pooler) - cpu0 };
   };
   const m: Record<'first' | 'warm' | 'firstCpu' | 'warmCpu' | 'library' | 'links' | 'linksCpu' | 'openCpu', number[]> = {
     first: [],

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { cpuMs as processCpuMs } from './processCpu.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 
@@ -48,7 +49,7 @@ function processKinds(
           ? 'app backend'
           : 'postgres other';
     try {
-      out.set(pid, { kind, cpu: Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6 });
+      out.set(pid, { kind, cpu: processCpuMs(pid) });
     } catch {
       // gone
     }

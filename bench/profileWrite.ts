@@ -5,6 +5,7 @@
 //   npm run build && node --import tsx bench/profileWrite.ts [regions] [n] [kind]
 // kind: new (default) or existing.
 import { readFileSync, readdirSync } from 'node:fs';
+import { cpuMs } from './processCpu.js';
 import type pg from 'pg';
 import { identityCalls as call, newPerson } from './identityCalls.js';
 import { startProxiedFleet } from './proxiedFleet.js';
@@ -74,11 +75,10 @@ try {
   // and on every other region: a write runs 4 waves (its claim on the loopback,
   // the parts everywhere, the decision on the loopback, COMMIT PREPARED elsewhere)
   const pid = (usa as unknown as { processID: number }).processID;
-  const ns = () => Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]);
   const callerMs = async (run: () => Promise<unknown>, times = 40) => {
-    const t = ns();
+    const t = cpuMs(pid);
     for (let i = 0; i < times; i += 1) await run();
-    return (ns() - t) / 1e6 / times;
+    return (cpuMs(pid) - t) / times;
   };
   const others = regions.filter((r) => r.name !== 'usa').map((r) => r.name);
   const wave = (names: readonly string[]) =>

@@ -201,7 +201,8 @@ BEGIN
       EXIT;
     END IF;
     IF NOT _rsd_ready AND clock_timestamp() - _rsd_start > interval '300 microseconds' THEN
-      PERFORM pg_sleep(CASE WHEN clock_timestamp() - _rsd_start < interval '50 ms' THEN 0.001 ELSE 0.005 END);
+      PERFORM pg_sleep(LEAST(0.05, GREATEST(0.001, extract(epoch FROM clock_timestamp() - _rsd_start)
+        / CASE WHEN clock_timestamp() - _rsd_start < interval '50 ms' THEN 8 ELSE 4 END)));
     END IF;
   END LOOP;
   FOREACH _rsd_region IN ARRAY broken LOOP

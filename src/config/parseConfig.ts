@@ -598,7 +598,10 @@ export function parseConfig(text: string, source: string, env: Env): Config {
     r === undefined ? [] : [{ index: i, region: buildRegion(check, raw, i, link.passwordEnv) }],
   );
   // One pg_hba line decides how a region accepts the link role from all the
-  // others, so it takes a certificate only when every other region can present one.
+  // others, so it takes a certificate only when every region can present one:
+  // the others, and the region itself, which reaches itself through its
+  // loopback server (a 10-12 region's postgres_fdw refuses sslcert in its
+  // own user mapping).
   const regions = built.map(({ index, region: r }) => ({
     index,
     region: {
@@ -608,7 +611,7 @@ export function parseConfig(text: string, source: string, env: Env): Config {
         auth:
           link.sslcert !== undefined &&
           ['require', 'verify-ca', 'verify-full'].includes(r.fdw.sslmode) &&
-          built.every(({ region: other }) => other === r || other.postgres >= CERT_AUTH_MAJOR)
+          built.every(({ region: other }) => other.postgres >= CERT_AUTH_MAJOR)
             ? ('cert' as const)
             : ('password' as const),
       },

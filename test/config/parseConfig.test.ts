@@ -354,7 +354,7 @@ test('a bad sslmode, an empty certificate path and a link key without its certif
   );
 });
 
-test('a region takes the link role by certificate only when every other region runs 13+ and reaches it over TLS', (t) => {
+test('a region takes the link role by certificate only when every region, itself included, runs 13+ and it is reached over TLS', (t) => {
   const config = parseConfig(
     minimal(
       `  - { name: old, url: "postgres://a@h:1/db", postgres: 12 }
@@ -366,15 +366,35 @@ test('a region takes the link role by certificate only when every other region r
     'regions.yaml',
     {},
   );
-  // Only "old" is reached by 13+ regions alone; the others have "old" (12) among their clients.
+  // Every region has "old" (12) among its clients: "old" itself too, through
+  // its loopback (before, "old" took a certificate and its own mapping failed).
   t.deepEqual(
     config.regions.map((r) => [r.name, r.fdw.auth]),
     [
-      ['old', 'cert'],
+      ['old', 'password'],
       ['new1', 'password'],
       ['new2', 'password'],
       ['plain', 'password'],
     ],
+  );
+  const modern = parseConfig(
+    minimal(
+      `  - { name: new1, url: "postgres://a@h:2/db", postgres: 13 }
+  - { name: new2, url: "postgres://a@h:3/db", postgres: 18 }
+  - { name: plain, url: "postgres://a@h:4/db", postgres: 18, fdw: { sslmode: prefer } }`,
+      'link: { sslcert: /etc/link.crt, sslkey: /etc/link.key }',
+    ),
+    'regions.yaml',
+    {},
+  );
+  t.deepEqual(
+    modern.regions.map((r) => [r.name, r.fdw.auth]),
+    [
+      ['new1', 'cert'],
+      ['new2', 'cert'],
+      ['plain', 'password'],
+    ],
+    'every region 13+: a certificate where the region is reached over TLS',
   );
   const without = parseConfig(
     minimal('  - { name: a, url: "postgres://a@h:1/db", postgres: 18 }\n  - { name: b, url: "postgres://a@h:2/db", postgres: 18 }'),

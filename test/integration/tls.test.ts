@@ -250,3 +250,56 @@ test('where every region runs 13+, the link role logs in by certificate: no pass
     await fleet.stop();
   }
 });
+
+test('a fleet with a region below 13 logs in by password everywhere, that region reaching itself included', async (t) => {
+  // gbr (11) reaches itself through its loopback server with its own
+  // postgres_fdw and dblink, which cannot present a certificate: a
+  // certificate for the links into gbr (because aus alone, 18, reaches it
+  // from outside) put sslcert in gbr's own mapping and failed its migrate.
+  const fleet = await startFleet({
+    regions: [
+      { name: 'gbr', postgres: 11 },
+      { name: 'aus', postgres: 18 },
+    ],
+    migrate: false,
+  });
+  try {
+    const results = await fleet.migrate({});
+    t.deepEqual(
+      results.map((r) => [r.region, r.status, r.links]),
+      [
+        ['gbr', 'applied', [{ target: 'aus', auth: 'password' }]],
+        ['aus', 'applied', [{ target: 'gbr', auth: 'password' }]],
+      ],
+    );
+    for (const region of ['gbr', 'aus']) {
+      const mappings = await fleet.query(region, `SELECT srvname, umoptions FROM pg_user_mappings ORDER BY srvname`);
+      t.true(
+        mappings.every((m) => !(m.umoptions as string[]).some((o) => o.startsWith('sslcert='))),
+        `${region}: ${JSON.stringify(mappings)}`,
+      );
+    }
+    const keys = { gbr: randomUUID(), aus: randomUUID() };
+    for (const [caller, owner] of [
+      ['gbr', 'aus'],
+      ['aus', 'gbr'],
+    ] as const) {
+      await fleet.query(caller, 'SELECT * FROM shared.upsert_identity($1, $2, $3, $4)', [keys[owner], `Owned by ${owner}`, owner, null]);
+    }
+    for (const region of ['gbr', 'aus']) {
+      const rows = await fleet.query(region, 'SELECT uuid::text, region FROM shared.identity ORDER BY region');
+      t.deepEqual(
+        rows,
+        [
+          { uuid: keys.aus, region: 'aus' },
+          { uuid: keys.gbr, region: 'gbr' },
+        ],
+        region,
+      );
+      const owned = await fleet.query(region, `SELECT name FROM ${region}.identity_details`);
+      t.deepEqual(owned, [{ name: `Owned by ${region}` }], `${region} holds its own person only`);
+    }
+  } finally {
+    await fleet.stop();
+  }
+});

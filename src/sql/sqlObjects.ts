@@ -3,6 +3,7 @@ import { ResidencyError } from '../errors.js';
 import { migrationSection } from '../format/migrationSection.js';
 import { ident } from './quote.js';
 import { parseStatements } from './parseSql.js';
+import { stringOf } from './sqlAst.js';
 
 /**
  * What one statement of a migration's up section does to the objects verify
@@ -35,7 +36,8 @@ interface ObjectWithArgs {
   readonly objargs?: readonly Node[];
 }
 
-const sval = (node: Node | undefined): string => (node?.String as { sval?: string } | undefined)?.sval ?? '';
+/** A String node's text, '' for any other node (positions matter: `qualify` takes the last two). */
+const sval = (node: Node | undefined): string => stringOf(node) ?? '';
 const names = (list: readonly Node[]): string[] => list.map(sval);
 /** `public.name` for an unqualified name, as PostgreSQL's default search_path would create it. */
 const qualify = (parts: readonly string[]): string => (parts.length === 1 ? `public.${parts[0]}` : parts.slice(-2).join('.'));

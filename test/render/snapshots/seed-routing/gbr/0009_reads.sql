@@ -111,6 +111,21 @@ BEGIN
 END
 $function$;
 
+CREATE OR REPLACE FUNCTION "residency"."read_memory"(name text)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  _rsd_value jsonb;
+BEGIN
+  _rsd_value := NULLIF(current_setting(name, true), '')::jsonb;
+  RETURN CASE WHEN jsonb_typeof(_rsd_value) = 'object' THEN _rsd_value ELSE '{}' END;
+EXCEPTION WHEN data_exception THEN
+  RETURN '{}';
+END
+$function$;
+
 CREATE OR REPLACE FUNCTION "residency"."read_send"(messages jsonb, what text, OUT sent text[], OUT broken text[])
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -129,6 +144,8 @@ BEGIN
         MESSAGE = format('region "%s" is unreachable and this read of %s needs it: retry when it is back', _rsd_down[1], what);
     END IF;
   END IF;
+  PERFORM set_config('residency.read_sent', jsonb_build_object('at', extract(epoch FROM clock_timestamp()))
+    || (SELECT COALESCE(jsonb_object_agg(m.key, left(m.value #>> '{}', 24)), '{}') FROM jsonb_each(messages) m)::text, false);
   FOR _rsd_r IN SELECT m.key AS region, m.value #>> '{}' AS sql FROM jsonb_each(messages) m ORDER BY m.key LOOP
     IF residency_dblink.dblink_send_query('pg-residency:' || _rsd_r.region, _rsd_r.sql) = 1 THEN
       sent := sent || _rsd_r.region;
@@ -158,7 +175,23 @@ DECLARE
   _rsd_lock interval := current_setting('lock_timeout')::interval;
   _rsd_deadline timestamptz := clock_timestamp() + LEAST(interval '30 s',
     CASE WHEN _rsd_lock > interval '0' THEN 2 * _rsd_lock + interval '1 s' ELSE interval '30 s' END);
+  _rsd_memory jsonb := "residency"."read_memory"('residency.read_arrivals');
+  _rsd_shapes jsonb := "residency"."read_memory"('residency.read_sent');
+  _rsd_sent_at double precision;
+  _rsd_due jsonb := '{}';
+  _rsd_key text;
+  _rsd_ms double precision;
+  _rsd_now double precision;
+  _rsd_next double precision;
+  _rsd_spin_until double precision := 0;
 BEGIN
+  IF jsonb_typeof(_rsd_shapes -> 'at') = 'number' THEN
+    _rsd_sent_at := (_rsd_shapes ->> 'at')::double precision;
+    SELECT COALESCE(jsonb_object_agg(p, _rsd_sent_at + (_rsd_memory ->> (p || ' ' || (_rsd_shapes ->> p)))::double precision / 1000), '{}')
+      INTO _rsd_due
+      FROM unnest(sent) p
+      WHERE jsonb_typeof(_rsd_memory -> (p || ' ' || (_rsd_shapes ->> p))) = 'number';
+  END IF;
   WHILE cardinality(_rsd_pending) > 0 LOOP
     _rsd_ready := false;
     FOREACH _rsd_region IN ARRAY _rsd_pending LOOP
@@ -166,6 +199,14 @@ BEGIN
       CONTINUE WHEN residency_dblink.dblink_is_busy(_rsd_conn) = 1;
       _rsd_ready := true;
       _rsd_pending := array_remove(_rsd_pending, _rsd_region);
+      IF _rsd_sent_at IS NOT NULL AND jsonb_typeof(_rsd_shapes -> _rsd_region) = 'string' THEN
+        _rsd_key := _rsd_region || ' ' || (_rsd_shapes ->> _rsd_region);
+        _rsd_ms := (extract(epoch FROM clock_timestamp()) - _rsd_sent_at) * 1000;
+        IF jsonb_typeof(_rsd_memory -> _rsd_key) = 'number' AND (_rsd_memory ->> _rsd_key)::double precision < _rsd_ms THEN
+          _rsd_ms := (_rsd_memory ->> _rsd_key)::double precision + (_rsd_ms - (_rsd_memory ->> _rsd_key)::double precision) / 8;
+        END IF;
+        _rsd_memory := _rsd_memory || jsonb_build_object(_rsd_key, round(_rsd_ms::numeric, 2));
+      END IF;
       BEGIN
         _rsd_results := _rsd_results || jsonb_build_object(_rsd_region,
           (SELECT t.v::jsonb FROM residency_dblink.dblink_get_result(_rsd_conn) AS t(v text)));
@@ -200,11 +241,23 @@ BEGIN
       _rsd_message := format('region "%s" did not answer this read of %s within the link timeout (treated as unreachable): retry when it is back', _rsd_pending[1], what);
       EXIT;
     END IF;
-    IF NOT _rsd_ready AND clock_timestamp() - _rsd_start > interval '300 microseconds' THEN
-      PERFORM pg_sleep(LEAST(0.05, GREATEST(0.001, extract(epoch FROM clock_timestamp() - _rsd_start)
-        / CASE WHEN clock_timestamp() - _rsd_start < interval '50 ms' THEN 8 ELSE 4 END)));
+    IF NOT _rsd_ready THEN
+      _rsd_now := extract(epoch FROM clock_timestamp());
+      CONTINUE WHEN _rsd_now < _rsd_spin_until;
+      SELECT min((_rsd_due ->> p)::double precision) INTO _rsd_next
+        FROM unnest(_rsd_pending) p WHERE (_rsd_due ->> p)::double precision + 0.0015 > _rsd_now;
+      IF _rsd_next - 0.0002 - _rsd_now < 0.001 THEN
+        _rsd_spin_until := _rsd_next + 0.0015;
+        CONTINUE;
+      END IF;
+      IF clock_timestamp() - _rsd_start > interval '300 microseconds' THEN
+        PERFORM pg_sleep(LEAST(0.05, GREATEST(0.001, extract(epoch FROM clock_timestamp() - _rsd_start)
+          / CASE WHEN clock_timestamp() - _rsd_start < interval '50 ms' THEN 8 ELSE 4 END),
+          floor((_rsd_next - 0.0002 - _rsd_now) * 1000) / 1000));
+      END IF;
     END IF;
   END LOOP;
+  PERFORM set_config('residency.read_arrivals', _rsd_memory::text, false);
   FOREACH _rsd_region IN ARRAY broken LOOP
     PERFORM residency_dblink.dblink_disconnect('pg-residency:' || _rsd_region);
   END LOOP;
@@ -361,6 +414,7 @@ $function$;
 
 REVOKE ALL ON FUNCTION "residency"."read_entity"(regtype) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."read_filter"(regtype, jsonb, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION "residency"."read_memory"(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."read_send"(jsonb, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."read_collect"(text[], text[], text, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."read_wave"(jsonb, text, text) FROM PUBLIC;
@@ -381,5 +435,6 @@ DROP FUNCTION "residency"."get_many"(anyelement, jsonb);
 DROP FUNCTION "residency"."read_wave"(jsonb, text, text);
 DROP FUNCTION "residency"."read_collect"(text[], text[], text, boolean);
 DROP FUNCTION "residency"."read_send"(jsonb, text);
+DROP FUNCTION "residency"."read_memory"(text);
 DROP FUNCTION "residency"."read_filter"(regtype, jsonb, boolean);
 DROP FUNCTION "residency"."read_entity"(regtype);

@@ -144,8 +144,8 @@ BEGIN
         MESSAGE = format('region "%s" is unreachable and this read of %s needs it: retry when it is back', _rsd_down[1], what);
     END IF;
   END IF;
-  PERFORM set_config('residency.read_sent', jsonb_build_object('at', extract(epoch FROM clock_timestamp()))
-    || (SELECT COALESCE(jsonb_object_agg(m.key, left(m.value #>> '{}', 24)), '{}') FROM jsonb_each(messages) m)::text, false);
+  PERFORM set_config('residency.read_sent', (jsonb_build_object('at', extract(epoch FROM clock_timestamp()))
+    || (SELECT COALESCE(jsonb_object_agg(m.key, left(m.value #>> '{}', 24)), '{}') FROM jsonb_each(messages) m))::text, false);
   FOR _rsd_r IN SELECT m.key AS region, m.value #>> '{}' AS sql FROM jsonb_each(messages) m ORDER BY m.key LOOP
     IF residency_dblink.dblink_send_query('pg-residency:' || _rsd_r.region, _rsd_r.sql) = 1 THEN
       sent := sent || _rsd_r.region;
@@ -175,7 +175,7 @@ DECLARE
   _rsd_lock interval := current_setting('lock_timeout')::interval;
   _rsd_deadline timestamptz := clock_timestamp() + LEAST(interval '30 s',
     CASE WHEN _rsd_lock > interval '0' THEN 2 * _rsd_lock + interval '1 s' ELSE interval '30 s' END);
-  _rsd_memory jsonb := "residency"."read_memory"('residency.read_arrivals');
+  _rsd_memory jsonb;
   _rsd_shapes jsonb := "residency"."read_memory"('residency.read_sent');
   _rsd_sent_at double precision;
   _rsd_due jsonb := '{}';
@@ -183,14 +183,21 @@ DECLARE
   _rsd_ms double precision;
   _rsd_now double precision;
   _rsd_next double precision;
+  _rsd_until double precision;
   _rsd_spin_until double precision := 0;
 BEGIN
-  IF jsonb_typeof(_rsd_shapes -> 'at') = 'number' THEN
+  SELECT COALESCE(jsonb_object_agg(m.key, m.value), '{}') INTO _rsd_memory
+    FROM jsonb_each("residency"."read_memory"('residency.read_arrivals')) m
+    WHERE jsonb_typeof(m.value) = 'array' AND m.value ->> 0 ~ '^[0-9]{1,5}(\.[0-9]+)?$' AND m.value ->> 1 ~ '^[0-9]{1,5}(\.[0-9]+)?$';
+  IF _rsd_shapes ->> 'at' ~ '^[0-9]{1,12}(\.[0-9]+)?$' THEN
     _rsd_sent_at := (_rsd_shapes ->> 'at')::double precision;
-    SELECT COALESCE(jsonb_object_agg(p, _rsd_sent_at + (_rsd_memory ->> (p || ' ' || (_rsd_shapes ->> p)))::double precision / 1000), '{}')
+    SELECT COALESCE(jsonb_object_agg(x.p, jsonb_build_array(_rsd_sent_at + x.ms / 1000, _rsd_sent_at + (x.ms + GREATEST(x.spread, 0.5)) / 1000)), '{}')
       INTO _rsd_due
-      FROM unnest(sent) p
-      WHERE jsonb_typeof(_rsd_memory -> (p || ' ' || (_rsd_shapes ->> p))) = 'number';
+      FROM (SELECT p, (_rsd_memory -> (p || ' ' || (_rsd_shapes ->> p)) ->> 0)::double precision AS ms,
+          (_rsd_memory -> (p || ' ' || (_rsd_shapes ->> p)) ->> 1)::double precision AS spread
+        FROM unnest(sent) p
+        WHERE _rsd_memory ? (p || ' ' || (_rsd_shapes ->> p))) x
+      WHERE x.spread < 1.5;
   END IF;
   WHILE cardinality(_rsd_pending) > 0 LOOP
     _rsd_ready := false;
@@ -202,10 +209,11 @@ BEGIN
       IF _rsd_sent_at IS NOT NULL AND jsonb_typeof(_rsd_shapes -> _rsd_region) = 'string' THEN
         _rsd_key := _rsd_region || ' ' || (_rsd_shapes ->> _rsd_region);
         _rsd_ms := (extract(epoch FROM clock_timestamp()) - _rsd_sent_at) * 1000;
-        IF jsonb_typeof(_rsd_memory -> _rsd_key) = 'number' AND (_rsd_memory ->> _rsd_key)::double precision < _rsd_ms THEN
-          _rsd_ms := (_rsd_memory ->> _rsd_key)::double precision + (_rsd_ms - (_rsd_memory ->> _rsd_key)::double precision) / 8;
-        END IF;
-        _rsd_memory := _rsd_memory || jsonb_build_object(_rsd_key, round(_rsd_ms::numeric, 2));
+        _rsd_memory := _rsd_memory || jsonb_build_object(_rsd_key, CASE
+          WHEN _rsd_memory ? _rsd_key
+          THEN jsonb_build_array(round((((_rsd_memory -> _rsd_key ->> 0)::double precision * 3 + _rsd_ms) / 4)::numeric, 2),
+            round((((_rsd_memory -> _rsd_key ->> 1)::double precision * 3 + abs(_rsd_ms - (_rsd_memory -> _rsd_key ->> 0)::double precision)) / 4)::numeric, 2))
+          ELSE jsonb_build_array(round(_rsd_ms::numeric, 2), 1) END);
       END IF;
       BEGIN
         _rsd_results := _rsd_results || jsonb_build_object(_rsd_region,
@@ -244,15 +252,17 @@ BEGIN
     IF NOT _rsd_ready THEN
       _rsd_now := extract(epoch FROM clock_timestamp());
       CONTINUE WHEN _rsd_now < _rsd_spin_until;
-      SELECT min((_rsd_due ->> p)::double precision) INTO _rsd_next
-        FROM unnest(_rsd_pending) p WHERE (_rsd_due ->> p)::double precision + 0.0015 > _rsd_now;
+      SELECT x.due, x.until INTO _rsd_next, _rsd_until
+        FROM (SELECT (_rsd_due -> p ->> 0)::double precision AS due, (_rsd_due -> p ->> 1)::double precision AS until
+          FROM unnest(_rsd_pending) p) x
+        WHERE x.until > _rsd_now ORDER BY x.due LIMIT 1;
       IF _rsd_next - 0.0002 - _rsd_now < 0.001 THEN
-        _rsd_spin_until := _rsd_next + 0.0015;
+        _rsd_spin_until := _rsd_until;
         CONTINUE;
       END IF;
       IF clock_timestamp() - _rsd_start > interval '300 microseconds' THEN
         PERFORM pg_sleep(LEAST(0.05, GREATEST(0.001, extract(epoch FROM clock_timestamp() - _rsd_start)
-          / CASE WHEN clock_timestamp() - _rsd_start < interval '50 ms' THEN 8 ELSE 4 END),
+          / CASE WHEN clock_timestamp() - _rsd_start < interval '50 ms' THEN 16 ELSE 4 END),
           floor((_rsd_next - 0.0002 - _rsd_now) * 1000) / 1000));
       END IF;
     END IF;
@@ -365,6 +375,15 @@ BEGIN
   PERFORM FROM "residency"."regions" LIMIT 1;
   SELECT * INTO _rsd_e FROM "residency"."read_entity"(pg_typeof(row_type));
   SELECT * INTO _rsd_f FROM "residency"."read_filter"(pg_typeof(row_type), filter, true);
+  IF _rsd_f.mirrored AND NOT EXISTS (SELECT FROM jsonb_object_keys(filter) k WHERE NOT EXISTS (
+      SELECT FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
+      WHERE c.relnamespace = _rsd_e.schema_oid AND c.relname = _rsd_e.entity AND a.attname = k AND a.attnum > 0 AND NOT a.attisdropped)) THEN
+    SELECT * INTO _rsd_f FROM "residency"."read_filter"(pg_typeof(row_type), filter, false);
+    RETURN QUERY EXECUTE format('SELECT r.name, count(m.%1$I) FROM "residency"."regions" r LEFT JOIN %2$I.%3$I m ON m.%4$I = r.name',
+        _rsd_e.key_name, _rsd_e.schema_name, _rsd_e.entity, _rsd_e.region_column)
+      || _rsd_f.conditions || ' GROUP BY r.name ORDER BY r.name';
+    RETURN;
+  END IF;
   _rsd_join := CASE WHEN _rsd_f.mirrored
     THEN format(' JOIN %I.%I m ON m.%I = d.%I AND m.%I = ', _rsd_e.schema_name, _rsd_e.entity, _rsd_e.key_name, _rsd_e.key_name, _rsd_e.region_column) END;
   SELECT COALESCE(jsonb_object_agg(r.name, 'SELECT count(*)::text FROM ' || quote_ident(r.name) || '.' || quote_ident(_rsd_e.entity || '_details')

@@ -189,7 +189,8 @@ BEGIN
   SELECT COALESCE(jsonb_object_agg(m.key, m.value), '{}') INTO _rsd_memory
     FROM jsonb_each("residency"."read_memory"('residency.read_arrivals')) m
     WHERE jsonb_typeof(m.value) = 'array' AND m.value ->> 0 ~ '^[0-9]{1,5}(\.[0-9]+)?$' AND m.value ->> 1 ~ '^[0-9]{1,5}(\.[0-9]+)?$';
-  IF _rsd_shapes ->> 'at' ~ '^[0-9]{1,12}(\.[0-9]+)?$' THEN
+  IF _rsd_shapes ->> 'at' ~ '^[0-9]{1,12}(\.[0-9]+)?$'
+      AND extract(epoch FROM clock_timestamp()) - (_rsd_shapes ->> 'at')::double precision BETWEEN 0 AND 30 THEN
     _rsd_sent_at := (_rsd_shapes ->> 'at')::double precision;
     SELECT COALESCE(jsonb_object_agg(x.p, jsonb_build_array(_rsd_sent_at + x.ms / 1000, _rsd_sent_at + (x.ms + GREATEST(x.spread, 0.5)) / 1000)), '{}')
       INTO _rsd_due

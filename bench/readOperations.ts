@@ -168,7 +168,7 @@ export function readOperations(other: string): ReadOperation[] {
     },
     {
       id: 'count-by-region-mirrored',
-      label: `**\`count_identity_by_region('{"note": "vip"}')\`** (each owner joins its directory copy; for a mirrored condition the local directory answers, below)`,
+      label: `**\`count_identity_by_region('{"note": "vip"}')\`**: a condition on mirrored columns only, counted in the local directory (no region asked)`,
       sql: `SELECT * FROM shared.count_identity_by_region('{"note": "vip"}')`,
       localSql: `SELECT d.region, count(*) FROM bench_local.identity_details d JOIN bench_local.identity m ON m.uuid = d.uuid WHERE m.note = 'vip' GROUP BY d.region`,
       takesKeys: false,

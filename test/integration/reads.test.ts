@@ -224,6 +224,68 @@ test.serial(
   },
 );
 
+test.serial('count_identity_by_region on mirrored columns only counts in the local directory: no region is asked', async (t) => {
+  const named = people.find((p) => p.region === 'aus' && p.note === 'vip')!;
+  for (const caller of REGIONS) {
+    const mirrored = { note: 'vip', created_on: { '>=': '2000-01-01T00:00:00Z' } };
+    const { result, seen } = await tapped(() =>
+      fleet.query(caller, 'SELECT region, count FROM shared.count_identity_by_region($1)', [JSON.stringify(mirrored)]),
+    );
+    t.deepEqual(
+      result,
+      [...REGIONS].sort().map((r) => ({ region: r, count: String(people.filter((p) => p.region === r && p.note === 'vip').length) })),
+      caller,
+    );
+    for (const owner of REGIONS) if (owner !== caller) t.is(seen[owner].length, 0, `${owner} was not asked by ${caller}`);
+    // a personal column beside it: each owner counts, its count only comes back
+    const mixed = await tapped(() =>
+      fleet.query(caller, 'SELECT region, count FROM shared.count_identity_by_region($1)', [
+        JSON.stringify({ note: 'vip', name: named.name }),
+      ]),
+    );
+    t.deepEqual(
+      mixed.result,
+      [...REGIONS].sort().map((r) => ({ region: r, count: r === 'aus' ? '1' : '0' })),
+    );
+    for (const owner of REGIONS) if (owner !== caller) t.true(mixed.seen[owner].length > 0, `${owner} was asked by ${caller}`);
+  }
+});
+
+test.serial('a read remembers in its session how long each region took to answer; a value set by hand does not break it', async (t) => {
+  const client = await fleet.client('aus');
+  try {
+    const asked = REGIONS.flatMap((r) => people.filter((p) => p.region === r).slice(0, 3));
+    const read = async () =>
+      (await client.query<{ name: string }>('SELECT name FROM shared.get_identity_many($1::uuid[])', [asked.map((p) => p.uuid)])).rows.map(
+        (r) => r.name,
+      );
+    const names = asked.map((p) => p.name);
+    for (let i = 0; i < 3; i++) t.deepEqual(await read(), names);
+    const [row] = (await client.query<{ memory: string }>("SELECT current_setting('residency.read_arrivals') AS memory")).rows;
+    const memory = JSON.parse(row!.memory) as Record<string, [number, number]>;
+    t.deepEqual(Object.keys(memory).sort(), ['gbr SELECT COALESCE(pg_catal', 'usa SELECT COALESCE(pg_catal']);
+    for (const [key, [ms, spread]] of Object.entries(memory)) t.true(ms > 0 && ms < 5000 && spread >= 0, `${key}: ${ms} ${spread}`);
+    for (const value of [
+      'garbage',
+      '[1, 2]',
+      '{"gbr SELECT COALESCE(pg_catal": [1e400, 0], "usa SELECT COALESCE(pg_catal": ["x", -1]}',
+      '{"gbr SELECT COALESCE(pg_catal": [0.1, 0], "usa SELECT COALESCE(pg_catal": [99999, 0]}',
+    ]) {
+      await client.query("SELECT set_config('residency.read_arrivals', $1, false), set_config('residency.read_sent', $1, false)", [value]);
+      t.deepEqual(await read(), names, value);
+      t.deepEqual(
+        (await client.query('SELECT region, count FROM shared.count_identity_by_region()')).rows.map((r: { count: string }) =>
+          Number(r.count),
+        ),
+        [PER_REGION, PER_REGION, PER_REGION],
+        value,
+      );
+    }
+  } finally {
+    await client.end();
+  }
+});
+
 test.serial('bad filters are refused with the field named, never the value; values are literals, not SQL', async (t) => {
   const cases: [string, object | string, string, RegExp][] = [
     ['count', { nickname: 'x' }, 'RS008', /unknown or unfilterable column "nickname"/],

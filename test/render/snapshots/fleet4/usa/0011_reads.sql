@@ -111,6 +111,21 @@ BEGIN
 END
 $function$;
 
+CREATE OR REPLACE FUNCTION "residency"."read_memory"(name text)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  _rsd_value jsonb;
+BEGIN
+  _rsd_value := NULLIF(current_setting(name, true), '')::jsonb;
+  RETURN CASE WHEN jsonb_typeof(_rsd_value) = 'object' THEN _rsd_value ELSE '{}' END;
+EXCEPTION WHEN data_exception THEN
+  RETURN '{}';
+END
+$function$;
+
 CREATE OR REPLACE FUNCTION "residency"."read_send"(messages jsonb, what text, OUT sent text[], OUT broken text[])
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -129,6 +144,8 @@ BEGIN
         MESSAGE = format('region "%s" is unreachable and this read of %s needs it: retry when it is back', _rsd_down[1], what);
     END IF;
   END IF;
+  PERFORM set_config('residency.read_sent', (jsonb_build_object('at', extract(epoch FROM clock_timestamp()))
+    || (SELECT COALESCE(jsonb_object_agg(m.key, left(m.value #>> '{}', 24)), '{}') FROM jsonb_each(messages) m))::text, false);
   FOR _rsd_r IN SELECT m.key AS region, m.value #>> '{}' AS sql FROM jsonb_each(messages) m ORDER BY m.key LOOP
     IF residency_dblink.dblink_send_query('pg-residency:' || _rsd_r.region, _rsd_r.sql) = 1 THEN
       sent := sent || _rsd_r.region;
@@ -158,7 +175,31 @@ DECLARE
   _rsd_lock interval := current_setting('lock_timeout')::interval;
   _rsd_deadline timestamptz := clock_timestamp() + LEAST(interval '30 s',
     CASE WHEN _rsd_lock > interval '0' THEN 2 * _rsd_lock + interval '1 s' ELSE interval '30 s' END);
+  _rsd_memory jsonb;
+  _rsd_shapes jsonb := "residency"."read_memory"('residency.read_sent');
+  _rsd_sent_at double precision;
+  _rsd_due jsonb := '{}';
+  _rsd_key text;
+  _rsd_ms double precision;
+  _rsd_now double precision;
+  _rsd_next double precision;
+  _rsd_until double precision;
+  _rsd_spin_until double precision := 0;
 BEGIN
+  SELECT COALESCE(jsonb_object_agg(m.key, m.value), '{}') INTO _rsd_memory
+    FROM jsonb_each("residency"."read_memory"('residency.read_arrivals')) m
+    WHERE jsonb_typeof(m.value) = 'array' AND m.value ->> 0 ~ '^[0-9]{1,5}(\.[0-9]+)?$' AND m.value ->> 1 ~ '^[0-9]{1,5}(\.[0-9]+)?$';
+  IF _rsd_shapes ->> 'at' ~ '^[0-9]{1,12}(\.[0-9]+)?$'
+      AND extract(epoch FROM clock_timestamp()) - (_rsd_shapes ->> 'at')::double precision BETWEEN 0 AND 30 THEN
+    _rsd_sent_at := (_rsd_shapes ->> 'at')::double precision;
+    SELECT COALESCE(jsonb_object_agg(x.p, jsonb_build_array(_rsd_sent_at + x.ms / 1000, _rsd_sent_at + (x.ms + GREATEST(x.spread, 0.5)) / 1000)), '{}')
+      INTO _rsd_due
+      FROM (SELECT p, (_rsd_memory -> (p || ' ' || (_rsd_shapes ->> p)) ->> 0)::double precision AS ms,
+          (_rsd_memory -> (p || ' ' || (_rsd_shapes ->> p)) ->> 1)::double precision AS spread
+        FROM unnest(sent) p
+        WHERE _rsd_memory ? (p || ' ' || (_rsd_shapes ->> p))) x
+      WHERE x.spread < 1.5;
+  END IF;
   WHILE cardinality(_rsd_pending) > 0 LOOP
     _rsd_ready := false;
     FOREACH _rsd_region IN ARRAY _rsd_pending LOOP
@@ -166,6 +207,15 @@ BEGIN
       CONTINUE WHEN residency_dblink.dblink_is_busy(_rsd_conn) = 1;
       _rsd_ready := true;
       _rsd_pending := array_remove(_rsd_pending, _rsd_region);
+      IF _rsd_sent_at IS NOT NULL AND jsonb_typeof(_rsd_shapes -> _rsd_region) = 'string' THEN
+        _rsd_key := _rsd_region || ' ' || (_rsd_shapes ->> _rsd_region);
+        _rsd_ms := (extract(epoch FROM clock_timestamp()) - _rsd_sent_at) * 1000;
+        _rsd_memory := _rsd_memory || jsonb_build_object(_rsd_key, CASE
+          WHEN _rsd_memory ? _rsd_key
+          THEN jsonb_build_array(round((((_rsd_memory -> _rsd_key ->> 0)::double precision * 3 + _rsd_ms) / 4)::numeric, 2),
+            round((((_rsd_memory -> _rsd_key ->> 1)::double precision * 3 + abs(_rsd_ms - (_rsd_memory -> _rsd_key ->> 0)::double precision)) / 4)::numeric, 2))
+          ELSE jsonb_build_array(round(_rsd_ms::numeric, 2), 1) END);
+      END IF;
       BEGIN
         _rsd_results := _rsd_results || jsonb_build_object(_rsd_region,
           (SELECT t.v::jsonb FROM residency_dblink.dblink_get_result(_rsd_conn) AS t(v text)));
@@ -200,11 +250,25 @@ BEGIN
       _rsd_message := format('region "%s" did not answer this read of %s within the link timeout (treated as unreachable): retry when it is back', _rsd_pending[1], what);
       EXIT;
     END IF;
-    IF NOT _rsd_ready AND clock_timestamp() - _rsd_start > interval '300 microseconds' THEN
-      PERFORM pg_sleep(LEAST(0.05, GREATEST(0.001, extract(epoch FROM clock_timestamp() - _rsd_start)
-        / CASE WHEN clock_timestamp() - _rsd_start < interval '50 ms' THEN 8 ELSE 4 END)));
+    IF NOT _rsd_ready THEN
+      _rsd_now := extract(epoch FROM clock_timestamp());
+      CONTINUE WHEN _rsd_now < _rsd_spin_until;
+      SELECT x.due, x.until INTO _rsd_next, _rsd_until
+        FROM (SELECT (_rsd_due -> p ->> 0)::double precision AS due, (_rsd_due -> p ->> 1)::double precision AS until
+          FROM unnest(_rsd_pending) p) x
+        WHERE x.until > _rsd_now ORDER BY x.due LIMIT 1;
+      IF _rsd_next - 0.0002 - _rsd_now < 0.001 THEN
+        _rsd_spin_until := _rsd_until;
+        CONTINUE;
+      END IF;
+      IF clock_timestamp() - _rsd_start > interval '300 microseconds' THEN
+        PERFORM pg_sleep(LEAST(0.05, GREATEST(0.001, extract(epoch FROM clock_timestamp() - _rsd_start)
+          / CASE WHEN clock_timestamp() - _rsd_start < interval '50 ms' THEN 16 ELSE 4 END),
+          floor((_rsd_next - 0.0002 - _rsd_now) * 1000) / 1000));
+      END IF;
     END IF;
   END LOOP;
+  PERFORM set_config('residency.read_arrivals', _rsd_memory::text, false);
   FOREACH _rsd_region IN ARRAY broken LOOP
     PERFORM residency_dblink.dblink_disconnect('pg-residency:' || _rsd_region);
   END LOOP;
@@ -312,6 +376,15 @@ BEGIN
   PERFORM FROM "residency"."regions" LIMIT 1;
   SELECT * INTO _rsd_e FROM "residency"."read_entity"(pg_typeof(row_type));
   SELECT * INTO _rsd_f FROM "residency"."read_filter"(pg_typeof(row_type), filter, true);
+  IF _rsd_f.mirrored AND NOT EXISTS (SELECT FROM jsonb_object_keys(filter) k WHERE NOT EXISTS (
+      SELECT FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
+      WHERE c.relnamespace = _rsd_e.schema_oid AND c.relname = _rsd_e.entity AND a.attname = k AND a.attnum > 0 AND NOT a.attisdropped)) THEN
+    SELECT * INTO _rsd_f FROM "residency"."read_filter"(pg_typeof(row_type), filter, false);
+    RETURN QUERY EXECUTE format('SELECT r.name, count(m.%1$I) FROM "residency"."regions" r LEFT JOIN %2$I.%3$I m ON m.%4$I = r.name',
+        _rsd_e.key_name, _rsd_e.schema_name, _rsd_e.entity, _rsd_e.region_column)
+      || _rsd_f.conditions || ' GROUP BY r.name ORDER BY r.name';
+    RETURN;
+  END IF;
   _rsd_join := CASE WHEN _rsd_f.mirrored
     THEN format(' JOIN %I.%I m ON m.%I = d.%I AND m.%I = ', _rsd_e.schema_name, _rsd_e.entity, _rsd_e.key_name, _rsd_e.key_name, _rsd_e.region_column) END;
   SELECT COALESCE(jsonb_object_agg(r.name, 'SELECT count(*)::text FROM ' || quote_ident(r.name) || '.' || quote_ident(_rsd_e.entity || '_details')
@@ -361,6 +434,7 @@ $function$;
 
 REVOKE ALL ON FUNCTION "residency"."read_entity"(regtype) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."read_filter"(regtype, jsonb, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION "residency"."read_memory"(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."read_send"(jsonb, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."read_collect"(text[], text[], text, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."read_wave"(jsonb, text, text) FROM PUBLIC;
@@ -381,5 +455,6 @@ DROP FUNCTION "residency"."get_many"(anyelement, jsonb);
 DROP FUNCTION "residency"."read_wave"(jsonb, text, text);
 DROP FUNCTION "residency"."read_collect"(text[], text[], text, boolean);
 DROP FUNCTION "residency"."read_send"(jsonb, text);
+DROP FUNCTION "residency"."read_memory"(text);
 DROP FUNCTION "residency"."read_filter"(regtype, jsonb, boolean);
 DROP FUNCTION "residency"."read_entity"(regtype);

@@ -27,7 +27,7 @@ export function formatBulk(result: BulkResult): string {
   const rate = (pass: BulkPass) => `${Math.round(rows / (pass.ms / 1000)).toLocaleString('en')} rows/s`;
   const each = rounds.length === 1 ? '' : ` (rounds: ${ratios.map((x) => `${x.toFixed(2)}x`).join(', ')})`;
   return [
-    `Bulk: \`upsert_identity_many\` of ${rows.toLocaleString('en')} keys (a third owned by each region) in ${calls === 1 ? 'one call' : `${calls} calls of ${result.batch.toLocaleString('en')}`}, from usa, ${result.delayMs} ms each way between regions; first new keys, then the same keys again (every key exists), ${rounds.length === 1 ? 'once' : `in ${rounds.length} rounds of new keys, medians`}; before each pass every region runs VACUUM ANALYZE and CHECKPOINT, untimed (no pass pays for the one before it). Server CPU: the three servers' backends, from /proc. Load average at the start: ${result.loadBefore}; at the end: ${result.loadAfter}.`,
+    `Bulk: \`upsert_identity_many\` of ${rows.toLocaleString('en')} keys (a third owned by each region) in ${calls === 1 ? 'one call' : `${calls} calls of ${result.batch.toLocaleString('en')}`}, from usa, ${result.delayMs} ms each way between regions; first new keys, then the same keys again (every key exists), ${rounds.length === 1 ? 'once' : `in ${rounds.length} rounds of new keys on emptied tables, medians`}; before each pass every region runs VACUUM ANALYZE and CHECKPOINT, untimed (no pass pays for the one before it). Server CPU: the three servers' backends, from /proc. Load average at the start: ${result.loadBefore}; at the end: ${result.loadAfter}.`,
     '',
     '| | time | server CPU | rate |',
     '| --- | --- | --- | --- |',

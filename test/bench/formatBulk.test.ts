@@ -34,7 +34,7 @@ test('the bulk table says when the target is not met, and the calls of a batched
 
 test("several rounds: the medians of the passes, the median of the rounds' ratios, each listed", (t) => {
   const text = formatBulk({ ...result(0, 0), rounds: [round(10_000, 13_000), round(12_000, 18_000, 15), round(11_000, 13_200, 11)] });
-  t.regex(text, /in 3 rounds of new keys, medians/);
+  t.regex(text, /in 3 rounds of new keys on emptied tables, medians/);
   t.regex(text, /\| insert \(new keys\) \| 11\.0 s \| 10\.0 s \| 9,091 rows\/s \|/);
   t.regex(text, /\| update \(the same keys\) \| 13\.2 s \| 12\.5 s \| 7,576 rows\/s \|/);
   t.regex(text, /\*\*1\.30x\*\* \(rounds: 1\.30x, 1\.50x, 1\.20x\) \| 1\.25x \| target at most 1\.5x: met \|/);

@@ -7,7 +7,7 @@
 //   npm run bench -- --no-reads         without the read suite, 3 and 5 regions (npm run bench:reads runs it alone)
 //   npm run bench -- --no-adopt         without the adopt suite (npm run bench:adopt runs it alone)
 //   npm run bench -- --no-load          without the load suite (npm run bench:load runs it alone; BENCH_LOAD_SHORT=1: a short one)
-//   npm run bench -- --no-bulk          without the bulk suite (npm run bench:bulk runs it alone; BULK_BENCH_ROWS, BULK_BENCH_BATCH)
+//   npm run bench -- --no-bulk          without the bulk suite (npm run bench:bulk runs it alone; BULK_BENCH_ROWS, BULK_BENCH_BATCH, BULK_BENCH_ROUNDS)
 //   npm run bench -- --record-today     measure the region figures on the functions of this checkout and
 //                                       record them in bench/today.json (run on the design before two-phase commit)
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';

@@ -3,12 +3,16 @@ import type { BulkResult } from '../../bench/benchBulk.js';
 import { bulkOptions } from '../../bench/bulkOptions.js';
 import { formatBulk } from '../../bench/formatBulk.js';
 
+const round = (insertMs: number, updateMs: number, cpu = 12.5) => ({
+  insert: { ms: insertMs, serverCpuS: 10 },
+  update: { ms: updateMs, serverCpuS: cpu },
+});
+
 const result = (insertMs: number, updateMs: number, batch = 100_000): BulkResult => ({
   rows: 100_000,
   batch,
   delayMs: 5,
-  insert: { ms: insertMs, serverCpuS: 10 },
-  update: { ms: updateMs, serverCpuS: 12.5 },
+  rounds: [round(insertMs, updateMs)],
   loadBefore: '1.00, 2.00, 3.00',
   loadAfter: '1.50, 2.00, 3.00',
 });
@@ -28,8 +32,21 @@ test('the bulk table says when the target is not met, and the calls of a batched
   t.regex(text, /in 4 calls of 25,000/);
 });
 
+test("several rounds: the medians of the passes, the median of the rounds' ratios, each listed", (t) => {
+  const text = formatBulk({ ...result(0, 0), rounds: [round(10_000, 13_000), round(12_000, 18_000, 15), round(11_000, 13_200, 11)] });
+  t.regex(text, /in 3 rounds of new keys on emptied tables, medians/);
+  t.regex(text, /\| insert \(new keys\) \| 11\.0 s \| 10\.0 s \| 9,091 rows\/s \|/);
+  t.regex(text, /\| update \(the same keys\) \| 13\.2 s \| 12\.5 s \| 7,576 rows\/s \|/);
+  t.regex(text, /\*\*1\.30x\*\* \(rounds: 1\.30x, 1\.50x, 1\.20x\) \| 1\.25x \| target at most 1\.5x: met \|/);
+});
+
 test('the bulk suite size comes from the environment', (t) => {
-  t.deepEqual(bulkOptions({}), { rows: 100_000, batch: 100_000 });
-  t.deepEqual(bulkOptions({ BULK_BENCH_ROWS: '30000', BULK_BENCH_BATCH: '10000' }), { rows: 30_000, batch: 10_000 });
+  t.deepEqual(bulkOptions({}), { rows: 100_000, batch: 100_000, rounds: 3 });
+  t.deepEqual(bulkOptions({ BULK_BENCH_ROWS: '30000', BULK_BENCH_BATCH: '10000', BULK_BENCH_ROUNDS: '1' }), {
+    rows: 30_000,
+    batch: 10_000,
+    rounds: 1,
+  });
   t.throws(() => bulkOptions({ BULK_BENCH_ROWS: 'many' }), { message: /BULK_BENCH_ROWS/ });
+  t.throws(() => bulkOptions({ BULK_BENCH_ROUNDS: '0' }), { message: /BULK_BENCH_ROUNDS/ });
 });

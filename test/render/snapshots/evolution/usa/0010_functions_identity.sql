@@ -30,6 +30,7 @@ DECLARE
   _rsd_noregion bigint;
   _rsd_unknown bigint;
   _rsd_twice bigint;
+  _rsd_notobject bigint;
   _rsd_rows "shared"."identity_row"[];
   _rsd_keys uuid[];
   _rsd_regions text[];
@@ -38,14 +39,13 @@ DECLARE
   _rsd_hasdef text[] := '{}';
   _rsd_typed boolean;
   _rsd_nulls boolean;
-  _rsd_p jsonb;
   _rsd_dircols jsonb;
-  _rsd_defaults jsonb := '{}';
+  _rsd_defaults jsonb;
   _rsd_owners text[];
   _rsd_patches jsonb;
   _rsd_st jsonb;
   _rsd_attempt integer;
-  _rsd_dir "shared"."identity"[];
+  _rsd_dir jsonb;
 BEGIN
   PERFORM FROM "residency"."regions" LIMIT 1;
   IF $1 IS NULL OR jsonb_typeof($1) <> 'array' THEN
@@ -55,18 +55,19 @@ BEGIN
   IF jsonb_array_length($1) = 0 THEN
     RETURN;
   END IF;
-  SELECT e.n, jsonb_typeof(e.value) INTO _rsd_at, _rsd_type
-    FROM jsonb_array_elements($1) WITH ORDINALITY e(value, n) WHERE jsonb_typeof(e.value) <> 'object' ORDER BY e.n LIMIT 1;
-  IF FOUND THEN
-    RAISE EXCEPTION USING ERRCODE = 'RS009',
-      MESSAGE = format('%s: row %s must be a JSON object, got a JSON %s', 'identity', _rsd_at, _rsd_type);
-  END IF;
   _rsd_fields := to_jsonb(jsonb_populate_record(NULL::"shared"."identity_row", '{}'));
-  SELECT (array_agg(e.n ORDER BY e.n, f.key) FILTER (WHERE NOT _rsd_fields ? f.key))[1],
+  SELECT min(e.n) FILTER (WHERE jsonb_typeof(e.value) <> 'object'),
+      (array_agg(jsonb_typeof(e.value) ORDER BY e.n) FILTER (WHERE jsonb_typeof(e.value) <> 'object'))[1],
+      (array_agg(e.n ORDER BY e.n, f.key) FILTER (WHERE NOT _rsd_fields ? f.key))[1],
       (array_agg(f.key ORDER BY e.n, f.key) FILTER (WHERE NOT _rsd_fields ? f.key))[1],
       bool_or(jsonb_typeof(f.value) IN ('object', 'array', 'number', 'boolean')), bool_or(jsonb_typeof(f.value) = 'null')
-    INTO _rsd_at, _rsd_field, _rsd_typed, _rsd_nulls
-    FROM jsonb_array_elements($1) WITH ORDINALITY e(value, n), jsonb_each(e.value) f;
+    INTO _rsd_notobject, _rsd_type, _rsd_at, _rsd_field, _rsd_typed, _rsd_nulls
+    FROM jsonb_array_elements($1) WITH ORDINALITY e(value, n)
+      LEFT JOIN LATERAL jsonb_each(CASE WHEN jsonb_typeof(e.value) = 'object' THEN e.value END) f ON true;
+  IF _rsd_notobject IS NOT NULL THEN
+    RAISE EXCEPTION USING ERRCODE = 'RS009',
+      MESSAGE = format('%s: row %s must be a JSON object, got a JSON %s', 'identity', _rsd_notobject, _rsd_type);
+  END IF;
   IF _rsd_at IS NOT NULL THEN
     RAISE EXCEPTION USING ERRCODE = 'RS008',
       MESSAGE = format('%s: row %s has the unknown field "%s"; the fields are %s', 'identity', _rsd_at, _rsd_field,
@@ -132,13 +133,6 @@ BEGIN
     RAISE EXCEPTION USING ERRCODE = 'RS005',
       MESSAGE = format('%s %s appears more than once in one call', 'identity', _rsd_key);
   END IF;
-  IF _rsd_nulls THEN
-    _rsd_hasdef := ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.atthasdef AND NOT a.attisdropped
-      AND a.attrelid IN ('"shared"."identity"'::regclass, '"shared"."identity_details"'::regclass) AND a.attname <> 'uuid');
-  END IF;
-  _rsd_p := (SELECT jsonb_agg((SELECT COALESCE(jsonb_object_agg(f.key, f.value), '{}') FROM jsonb_each(z.r) f
-      WHERE z.e ? f.key AND NOT (f.value = 'null'::jsonb AND f.key = ANY (_rsd_hasdef))) ORDER BY z.n)
-    FROM ROWS FROM (jsonb_array_elements($1), jsonb_array_elements(to_jsonb(_rsd_rows))) WITH ORDINALITY z(e, r, n));
   _rsd_keys := ARRAY(SELECT x."uuid" FROM unnest(_rsd_rows) x);
   _rsd_regions := ARRAY(SELECT x."region" FROM unnest(_rsd_rows) x);
   _rsd_dircols := to_jsonb(jsonb_populate_record(NULL::"shared"."identity", '{}'));
@@ -148,10 +142,10 @@ BEGIN
       _rsd_st := NULL;
       _rsd_st := "residency"."tx_open"(ARRAY(SELECT r.name FROM "residency"."regions" r), _rsd_owners, '{}',
         jsonb_build_object('fn', '"shared"."apply_identity"', 'owner', 'region', 'keys', to_jsonb(_rsd_keys)));
-      _rsd_dir := ARRAY(SELECT m FROM jsonb_populate_recordset(NULL::"shared"."identity", _rsd_st->'dir') m);
-      _rsd_stored := CASE WHEN cardinality(_rsd_dir) = 0 THEN array_fill(NULL::text, ARRAY[cardinality(_rsd_keys)])
-        ELSE ARRAY(SELECT m."region" FROM unnest(_rsd_keys) WITH ORDINALITY z(k, n)
-          LEFT JOIN unnest(_rsd_dir) m ON m."uuid" = z.k ORDER BY z.n) END;
+      _rsd_dir := _rsd_st->'dir';
+      _rsd_stored := CASE WHEN jsonb_array_length(_rsd_dir) = 0 THEN array_fill(NULL::text, ARRAY[cardinality(_rsd_keys)])
+        ELSE ARRAY(SELECT m.v->>'region' FROM unnest(_rsd_keys) WITH ORDINALITY z(k, n)
+          LEFT JOIN jsonb_array_elements(_rsd_dir) m(v) ON (m.v->>'uuid')::uuid = z.k ORDER BY z.n) END;
       SELECT z.k, z.o INTO _rsd_key, _rsd_region
         FROM ROWS FROM (unnest(_rsd_keys), unnest(_rsd_stored), unnest(_rsd_regions)) z(k, o, r)
         WHERE z.o <> z.r LIMIT 1;
@@ -161,16 +155,20 @@ BEGIN
           MESSAGE = format('%s %s belongs to region "%s"; to move its personal data call %s(key, new_region)',
             'identity', _rsd_key, _rsd_region, '"shared"."rehome_identity"');
       END IF;
-      IF EXISTS (SELECT FROM unnest(_rsd_stored) o WHERE o IS NULL) THEN
-        _rsd_defaults := "shared"."identity_defaults"();
+      _rsd_defaults := CASE WHEN EXISTS (SELECT FROM unnest(_rsd_stored) o WHERE o IS NULL) THEN "shared"."identity_defaults"() END;
+      IF _rsd_nulls AND _rsd_defaults IS NULL THEN
+        _rsd_hasdef := ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.atthasdef AND NOT a.attisdropped
+          AND a.attrelid IN ('"shared"."identity"'::regclass, '"shared"."identity_details"'::regclass) AND a.attname <> 'uuid');
       END IF;
 
       _rsd_patches := (SELECT jsonb_agg(jsonb_build_object('r', z.r, 'x', w.v,
             'd', (SELECT jsonb_object_agg(f.key, f.value) FROM jsonb_each(w.v) f WHERE _rsd_dircols ? f.key))
-          || CASE WHEN m."uuid" IS NULL THEN '{}' ELSE jsonb_build_object('e', m."region") END)
-        FROM ROWS FROM (unnest(_rsd_keys), unnest(_rsd_regions), jsonb_array_elements(_rsd_p)) z(k, r, p)
-        LEFT JOIN unnest(_rsd_dir) m ON m."uuid" = z.k
-        CROSS JOIN LATERAL (SELECT CASE WHEN m."uuid" IS NULL THEN _rsd_defaults ELSE to_jsonb(m) END || z.p AS v) w);
+          || CASE WHEN m.v IS NULL THEN '{}' ELSE jsonb_build_object('e', m.v->>'region') END)
+        FROM ROWS FROM (unnest(_rsd_keys), unnest(_rsd_regions), jsonb_array_elements($1), jsonb_array_elements(to_jsonb(_rsd_rows))) z(k, r, e, c)
+        LEFT JOIN jsonb_array_elements(_rsd_dir) m(v) ON (m.v->>'uuid')::uuid = z.k
+        CROSS JOIN LATERAL (SELECT COALESCE(m.v, _rsd_defaults)
+          || (SELECT COALESCE(jsonb_object_agg(f.key, f.value), '{}') FROM jsonb_each(z.c) f
+            WHERE z.e ? f.key AND NOT (f.value = 'null'::jsonb AND COALESCE(_rsd_defaults ? f.key, f.key = ANY (_rsd_hasdef)))) AS v) w);
 
       PERFORM "residency"."tx_finish"(_rsd_st, (
         SELECT jsonb_object_agg(g.r, format('SELECT %s(%L::jsonb)', '"shared"."apply_identity"', jsonb_build_object(

@@ -1,0 +1,130 @@
+// A new session's first write, alone and in detail (issue 20: first - warm
+// within one round trip): on a fleet of `regions` regions with a link pooler
+// on loopback (no TLS) beside each, `runs` new sessions in usa each write once
+// (first) and three times more (warm), wall time and the CPU of the calling
+// backend and its pooler; then, in another new session with its links already
+// open, the first and a warm write with track_functions = 'all': each
+// function's self time in the first write less a warm write's (what compiling
+// it and planning its statements cost).
+//   npm run build && node --import tsx bench/firstWrite.ts [regions] [runs] [variant.sql ...]
+// With variant files (function definitions, CREATE OR REPLACE, e.g. dumped
+// with FIRST_WRITE_DUMP=file from a checkout: the functions named in
+// FIRST_WRITE_FUNCTIONS, by default those of the write's first call that the
+// link backends never run), usa's functions are replaced by each variant in
+// turn before each run: an A/B in one fleet, alternating.
+import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import type pg from 'pg';
+import { cpuMs } from './processCpu.js';
+import { median } from './median.js';
+import { startProxiedFleet } from './proxiedFleet.js';
+import { regionFleet } from './regionFleets.js';
+
+const count = Number(process.argv[2] ?? 3);
+const runs = Number(process.argv[3] ?? 5);
+const variants = process.argv.slice(4);
+
+const fleet = await startProxiedFleet({ regions: regionFleet(count), delayMs: 5, pooler: { poolSize: 4, sslmode: 'disable' } });
+try {
+  const names = fleet.config.regions.map((r) => r.name);
+  const pooler = (await fleet.poolerPid(names[0]!))!;
+  const admin = await fleet.client(names[0]!);
+  if (process.env.FIRST_WRITE_DUMP !== undefined) {
+    const { rows } = await admin.query<{ def: string }>(
+      `SELECT pg_get_functiondef(p.oid) || ';' AS def FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+       WHERE n.nspname IN ('residency', 'shared') AND p.proname = ANY ($1) ORDER BY n.nspname, p.proname, p.oid`,
+      [(process.env.FIRST_WRITE_FUNCTIONS ?? 'upsert_identity_many,identity_defaults,connect_failures,connstr').split(',')],
+    );
+    writeFileSync(process.env.FIRST_WRITE_DUMP, rows.map((r) => r.def).join('\n'));
+  }
+  if (process.env.FIRST_WRITE_HOLD !== undefined) {
+    // (for experiments by hand: the usa superuser's connection, until the file is deleted)
+    const { rows } = await admin.query<{ p: string }>("SELECT current_setting('port') AS p");
+    writeFileSync(process.env.FIRST_WRITE_HOLD, `${rows[0]!.p}\n`);
+    while (existsSync(process.env.FIRST_WRITE_HOLD)) await new Promise((r) => setTimeout(r, 500));
+  }
+  const write = (c: pg.Client) => c.query('SELECT shared.upsert_identity($1, $2, $3, $4)', [randomUUID(), 'first', names[1], 'first']);
+  const session = async () => {
+    const client = await fleet.client(names[0]!);
+    const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    return { client, pid: rows[0]!.pid };
+  };
+  const timed = async (pid: number, work: () => Promise<unknown>) => {
+    const cpu0 = cpuMs(pid) + cpuMs(pooler);
+    const t0 = performance.now();
+    await work();
+    return { wall: performance.now() - t0, cpu: cpuMs(pid) + cpuMs(pooler) - cpu0 };
+  };
+  /** Each function's self time (ms) in one write, from track_functions: the counts not yet reported before and after it, in one transaction. */
+  const selfTimes = async (c: pg.Client) => {
+    const read = async () => {
+      const { rows } = await c.query<{ f: string; ms: number }>(
+        `SELECT schemaname || '.' || funcname AS f, self_time AS ms FROM pg_stat_xact_user_functions`,
+      );
+      return new Map(rows.map((r) => [r.f, r.ms]));
+    };
+    await c.query('BEGIN');
+    const before = await read();
+    await write(c);
+    const after = await read();
+    await c.query('COMMIT');
+    return new Map([...after].map(([f, ms]) => [f, ms - (before.get(f) ?? 0)]));
+  };
+  const labels = variants.length === 0 ? ['current'] : variants;
+  type Figures = Record<'first' | 'warm' | 'firstCpu' | 'warmCpu' | 'openCpu' | 'openWarmCpu', number[]> & {
+    fn: Map<string, number[]>;
+  };
+  const figures = new Map<string, Figures>(
+    labels.map((l) => [l, { first: [], warm: [], firstCpu: [], warmCpu: [], openCpu: [], openWarmCpu: [], fn: new Map() }]),
+  );
+  // warm-up: the pools and the servers' caches
+  for (let i = 0; i < 2; i += 1) {
+    const { client } = await session();
+    await write(client);
+    await client.end();
+  }
+  for (let run = 0; run < runs; run += 1) {
+    for (const label of labels) {
+      if (variants.length > 0) await admin.query(readFileSync(label, 'utf8'));
+      const m = figures.get(label)!;
+      const a = await session();
+      const first = await timed(a.pid, () => write(a.client));
+      m.first.push(first.wall);
+      m.firstCpu.push(first.cpu);
+      for (let j = 0; j < 3; j += 1) {
+        const warm = await timed(a.pid, () => write(a.client));
+        m.warm.push(warm.wall);
+        m.warmCpu.push(warm.cpu);
+      }
+      await a.client.end();
+      const b = await session();
+      await b.client.query("SET track_functions = 'all'");
+      await b.client.query('SELECT residency.connect_failures($1)', [names]);
+      let cpu0 = cpuMs(b.pid);
+      const firstFns = await selfTimes(b.client);
+      m.openCpu.push(cpuMs(b.pid) - cpu0);
+      cpu0 = cpuMs(b.pid);
+      const warmFns = await selfTimes(b.client);
+      m.openWarmCpu.push(cpuMs(b.pid) - cpu0);
+      for (const [f, r] of firstFns) {
+        const list = m.fn.get(f) ?? [];
+        list.push(r - (warmFns.get(f) ?? 0));
+        m.fn.set(f, list);
+      }
+      await b.client.end();
+    }
+  }
+  for (const [label, m] of figures) {
+    const d = (xs: number[]) => median(xs).toFixed(1);
+    process.stdout.write(
+      `${count} regions, ${label}: first ${d(m.first)} ms, warm ${d(m.warm)} ms, first - warm ${(median(m.first) - median(m.warm)).toFixed(1)} ms` +
+        ` (CPU first ${d(m.firstCpu)}, warm ${d(m.warmCpu)}, first - warm ${(median(m.firstCpu) - median(m.warmCpu)).toFixed(1)});` +
+        ` links open: first write CPU ${d(m.openCpu)}, warm ${d(m.openWarmCpu)}\n`,
+    );
+    const rows = [...m.fn].map(([f, xs]) => [f, median(xs)] as const).sort((x, y) => y[1] - x[1]);
+    for (const [f, ms] of rows) process.stdout.write(`  ${ms.toFixed(2).padStart(7)} ms  ${f} (first - warm self time)\n`);
+  }
+} finally {
+  await fleet.stop();
+}

@@ -197,7 +197,8 @@ test.serial(
   async (t) => {
     const committed = randomUUID();
     await killedAt('gbr', 'before_commit_prepared', committed);
-    t.deepEqual(await prepared(), { usa: 1, gbr: 0, aus: 1 });
+    // the coordinator's own part is prepared too (issue 20: the decision is a transaction of its own)
+    t.deepEqual(await prepared(), { usa: 1, gbr: 1, aus: 1 });
     // the parts hold their keys: the directory there does not show the row yet
     t.deepEqual((await rowsOf(committed)).usa, []);
     const status = await fleet.migrate({ dryRun: true });
@@ -207,7 +208,7 @@ test.serial(
       resolved.map((r) => [r.region, r.committed, r.rolledBack, r.pending, r.error?.message]),
       [
         ['usa', 1, 0, 0, undefined],
-        ['gbr', 0, 0, 0, undefined],
+        ['gbr', 1, 0, 0, undefined],
         ['aus', 1, 0, 0, undefined],
       ],
     );
@@ -220,12 +221,15 @@ test.serial(
 
     const aborted = randomUUID();
     await killedAt('usa', 'before_decision', aborted);
-    t.deepEqual(await prepared(), { usa: 0, gbr: 1, aus: 1 });
+    // every part prepared, the coordinator's too, and no record: the coordinator's
+    // call ended, so its resolver fences the write (its part rolled back under the
+    // decision's lock) and the others then read "rollback" from it
+    t.deepEqual(await prepared(), { usa: 1, gbr: 1, aus: 1 });
     const rolledBack = await resolveFleet(fleet.config, [], true, fleet.env);
     t.deepEqual(
       rolledBack.map((r) => [r.region, r.committed, r.rolledBack, r.pending]),
       [
-        ['usa', 0, 0, 0],
+        ['usa', 0, 1, 0],
         ['gbr', 0, 1, 0],
         ['aus', 0, 1, 0],
       ],

@@ -181,7 +181,7 @@ test('RV214: EXECUTE missing on an apply function, held on an API function throu
   });
   t.deepEqual(audit(cat), [
     `RV214 error function shared.apply_identity(jsonb): the link role "${LINK}" may not execute it: other regions' writes (or resolvers) fail here with 42501 | GRANT EXECUTE ON FUNCTION "shared"."apply_identity"(jsonb) TO "${LINK}"`,
-    `RV214 error function shared.get_identity(uuid): the link role "${LINK}" may execute it (through PUBLIC); it needs EXECUTE only on the apply functions and residency.decide() | REVOKE EXECUTE ON FUNCTION "shared"."get_identity"(uuid) FROM "${LINK}"; REVOKE EXECUTE ON FUNCTION "shared"."get_identity"(uuid) FROM PUBLIC`,
+    `RV214 error function shared.get_identity(uuid): the link role "${LINK}" may execute it (through PUBLIC); it needs EXECUTE only on the apply functions and residency.decide(), decision() and recorded() | REVOKE EXECUTE ON FUNCTION "shared"."get_identity"(uuid) FROM "${LINK}"; REVOKE EXECUTE ON FUNCTION "shared"."get_identity"(uuid) FROM PUBLIC`,
   ]);
 });
 

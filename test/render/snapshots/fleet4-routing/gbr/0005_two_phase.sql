@@ -91,7 +91,7 @@ GRANT INSERT ON "residency"."commit_records" TO "residency_link";
 
 -- pg-residency-begin: runtime two_phase
 -- Test-only (README): `SET residency.test_pause = 'before_decision'` (every
--- part prepared, the loopback not committed), 'before_commit_prepared' (the
+-- part prepared, the loopback's too, no decision yet), 'before_commit_prepared' (the
 -- decision committed) or 'before_claim' (the write's age taken, nothing sent)
 -- makes a write wait there for residency.test_pause_seconds
 -- (default an hour), so a test can kill or race it. Any role may SET a custom
@@ -471,7 +471,8 @@ $function$;
 -- it), reads the commit record afresh (through the loopback) and returns
 -- 'commit' if there is one; else rolls back the loopback's part if it is still
 -- prepared and returns 'rollback': a decision that comes later finds its part
--- gone and writes no record. Both orders are correct: the decision first, the
+-- gone and writes no record. (No record and no part is also a write finished
+-- and its record spent: every part committed, nothing left to decide.) Both orders are correct: the decision first, the
 -- record is found; the fence first, the decision fails. 'pending' when the
 -- loopback cannot be used (the outcome stays for the next try). Only for a
 -- write whose coordinating call has ended or cannot see its decision's
@@ -492,7 +493,12 @@ DECLARE
   _rsd_wave record;
 BEGIN
   _rsd_conn := 'pg-residency:' || _rsd_here;
-  PERFORM pg_advisory_xact_lock("residency"."gid_key"($1, 'decision'));
+  BEGIN
+    PERFORM pg_advisory_xact_lock("residency"."gid_key"($1, 'decision'));
+  EXCEPTION WHEN lock_not_available THEN
+    -- (lock_timeout) another fence or the decision holds it: the outcome is not known here
+    RETURN 'pending';
+  END;
   BEGIN
     IF _rsd_conn = ANY (COALESCE(residency_dblink.dblink_get_connections(), '{}')) THEN
       IF residency_dblink.dblink_is_busy(_rsd_conn) = 1 THEN
@@ -675,8 +681,8 @@ $function$;
 
 -- First phase of a write: refuses a read-only transaction, connects to the
 -- regions (the local one through the loopback), raises RS011 when a region in
--- `required` is unreachable, opens the loopback transaction (synchronous_commit
--- on: its commit is the decision) and, for a region given in `reads`, a
+-- `required` is unreachable, opens the loopback transaction (its part ends it
+-- prepared, tx_finish) and, for a region given in `reads`, a
 -- transaction that runs that statement. The loopback claims the write's
 -- keys and reads this region's directory rows (every decision the write makes
 -- is taken on them, under the claim: `look` {"fn": the entity's apply
@@ -685,8 +691,9 @@ $function$;
 -- the row its part will delete. Returns the write's state: gid, the
 -- write's age (`o`: `age`, else taken now; see claim), the regions involved, required and down, the reads'
 -- results. The gid carries the coordinator region, the loopback's txid and a
--- random part: a crashed server hands out again txids that never reached its
--- WAL. Cancelled, it ends what it opened before raising.
+-- random part of 24 hex digits (gid_fenced): a crashed server hands out again
+-- txids that never reached its WAL. From here on the call holds the gid's
+-- 'call' lock (see decide). Cancelled, it ends what it opened before raising.
 CREATE FUNCTION "residency"."tx_open"(regions text[], required text[], reads jsonb DEFAULT '{}', look jsonb DEFAULT NULL,
   age integer DEFAULT NULL)
 RETURNS jsonb
@@ -1159,15 +1166,18 @@ BEGIN
         _rsd_decision := _rsd_wave.results->_rsd_p.coordinator->>0;
       END IF;
     END IF;
-    IF _rsd_decision = 'commit' THEN
-      PERFORM residency_dblink.dblink_exec('pg-residency:' || _rsd_here, format('COMMIT PREPARED %L', _rsd_p.gid));
-      outcome := 'committed';
-    ELSIF _rsd_decision = 'rollback' THEN
-      -- (a part coordinated here was rolled back by the fence)
-      IF EXISTS (SELECT FROM pg_prepared_xacts x WHERE x.gid = _rsd_p.gid) THEN
-        PERFORM residency_dblink.dblink_exec('pg-residency:' || _rsd_here, format('ROLLBACK PREPARED %L', _rsd_p.gid));
-      END IF;
-      outcome := 'rolled back';
+    IF _rsd_decision IN ('commit', 'rollback') THEN
+      -- (a part may have been finished meanwhile: by its coordinator's COMMIT
+      -- PREPARED, by the fence of a write coordinated here; 42704)
+      BEGIN
+        IF EXISTS (SELECT FROM pg_prepared_xacts x WHERE x.gid = _rsd_p.gid) THEN
+          PERFORM residency_dblink.dblink_exec('pg-residency:' || _rsd_here,
+            format(CASE WHEN _rsd_decision = 'commit' THEN 'COMMIT PREPARED %L' ELSE 'ROLLBACK PREPARED %L' END, _rsd_p.gid));
+        END IF;
+      EXCEPTION WHEN undefined_object THEN
+        NULL;
+      END;
+      outcome := CASE WHEN _rsd_decision = 'commit' THEN 'committed' ELSE 'rolled back' END;
     ELSE
       outcome := 'pending';
     END IF;

@@ -102,7 +102,7 @@ function snapshot(change: Partial<CatalogSnapshot> & { rights?: Partial<LinkRigh
 const audit = (cat: CatalogSnapshot, c = config) =>
   auditPrivileges(c, usa, cat).map((f) => `${f.rule} ${f.level} ${f.object}: ${f.detail} | ${f.fix}`);
 
-test('what the link role needs in usa: SELECT on the local leaves, INSERT on the commit records, EXECUTE on apply and decide, USAGE on their schemas', (t) => {
+test('what the link role needs in usa: SELECT on the local leaves, INSERT on the commit records, EXECUTE on apply, decide, decision and recorded, USAGE on their schemas', (t) => {
   const want = expectedLinkRights(config, 'usa');
   t.deepEqual(
     want.relations.map((r) => `${r.schema}.${r.name} ${r.privileges.join(', ')}`),
@@ -116,7 +116,13 @@ test('what the link role needs in usa: SELECT on the local leaves, INSERT on the
   );
   t.deepEqual(
     want.functions.map((f) => `${f.schema}.${f.name}(${f.args})`),
-    ['shared.apply_identity(jsonb)', 'billing.apply_account(jsonb)', 'residency.decide(text)'],
+    [
+      'shared.apply_identity(jsonb)',
+      'billing.apply_account(jsonb)',
+      'residency.decide(text)',
+      'residency.decision(text)',
+      'residency.recorded(text)',
+    ],
   );
   t.deepEqual(want.schemas, ['billing', 'residency', 'shared', 'usa']);
 });

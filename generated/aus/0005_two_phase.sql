@@ -405,14 +405,6 @@ BEGIN
 END
 $function$;
 
--- A write's 64-bit advisory lock keys (issue 20): `what` 'call' is held by the
--- coordinating call's own transaction from tx_open on (while it is held, the
--- coordinator may still decide); 'decision' is held by the decision
--- transaction and by whoever fences the write (fence). Advisory locks have two
--- key spaces, and the claims use both (a key's claim is a 64-bit hash, its
--- age a pair of int4): these are 64-bit hashes of the gid and a tag no key
--- carries, so one meets a key's claim only on a 64-bit collision (as two keys
--- do), and never an age (which claim_yield reads).
 CREATE FUNCTION "residency"."gid_key"(gid text, what text)
 RETURNS bigint
 LANGUAGE sql IMMUTABLE
@@ -421,11 +413,6 @@ AS $function$
     | (pg_catalog.hashtext($1 || '#' || $2)::bigint & 4294967295)
 $function$;
 
--- Whether a gid was made by this runtime (issue 20: every part prepared, the
--- loopback's too, and the decision a transaction of its own, fenced): its
--- random part has 24 hex digits. A gid of the runtime before (16), whose
--- loopback transaction itself committed as the decision, is decided by its
--- record and the status of that transaction (decide).
 CREATE FUNCTION "residency"."gid_fenced"(gid text)
 RETURNS boolean
 LANGUAGE sql IMMUTABLE
@@ -433,13 +420,6 @@ AS $function$
   SELECT $1 OPERATOR(pg_catalog.~) ':[0-9a-f]{24}$'
 $function$;
 
--- The decision of a write, on the loopback, in a transaction of its own
--- (synchronous_commit on) once every part is prepared: under the write's
--- 'decision' lock, the commit record is written only if the loopback's part
--- is still prepared; if it is not (fence rolled it back: the coordinator's
--- call had ended, or an admin did) the write is not decided and this fails
--- with 40001 (nothing was written). Run by the link role (SECURITY DEFINER:
--- it needs no right of its own on the records).
 CREATE FUNCTION "residency"."decision"(gid text)
 RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER
@@ -447,7 +427,6 @@ SET search_path = pg_catalog, pg_temp
 AS $function$
 BEGIN
   PERFORM pg_advisory_xact_lock("residency"."gid_key"($1, 'decision'));
-  -- (pg_prepared_xacts is read from shared memory: now, whatever the snapshot)
   IF NOT EXISTS (SELECT FROM pg_prepared_xacts x WHERE x.gid = $1) THEN
     RAISE EXCEPTION USING ERRCODE = '40001',
       MESSAGE = 'this write''s part here was rolled back before its decision (pg-residency resolve, the coordinating call having ended, or by hand); nothing was written: retry';
@@ -456,8 +435,6 @@ BEGIN
 END
 $function$;
 
--- Whether a write has a commit record, read in a statement of its own through
--- the loopback (fence): the caller's snapshot may predate the decision.
 CREATE FUNCTION "residency"."recorded"(gid text)
 RETURNS boolean
 LANGUAGE sql STABLE SECURITY DEFINER
@@ -466,20 +443,6 @@ AS $function$
   SELECT EXISTS (SELECT FROM "residency"."commit_records" c WHERE c.gid = $1)
 $function$;
 
--- Makes a write's outcome final, here at its coordinator: under the write's
--- 'decision' lock (held to the end of this transaction; a decision waits for
--- it), reads the commit record afresh (through the loopback) and returns
--- 'commit' if there is one; else rolls back the loopback's part if it is still
--- prepared and returns 'rollback': a decision that comes later finds its part
--- gone and writes no record. (No record and no part is also a write finished
--- and its record spent: every part committed, nothing left to decide.) Both orders are correct: the decision first, the
--- record is found; the fence first, the decision fails. 'pending' when the
--- loopback cannot be used (the outcome stays for the next try). Only for a
--- write whose coordinating call has ended or cannot see its decision's
--- outcome (decide, tx_finish, tx_interrupted): a call still running would
--- fail at its decision. The session's loopback connection is first made idle
--- (a running statement cancelled, its results read, its transaction rolled
--- back: 2 s, else dropped and opened again).
 CREATE FUNCTION "residency"."fence"(gid text)
 RETURNS text
 LANGUAGE plpgsql
@@ -496,7 +459,6 @@ BEGIN
   BEGIN
     PERFORM pg_advisory_xact_lock("residency"."gid_key"($1, 'decision'));
   EXCEPTION WHEN lock_not_available THEN
-    -- (lock_timeout) another fence or the decision holds it: the outcome is not known here
     RETURN 'pending';
   END;
   BEGIN
@@ -520,7 +482,6 @@ BEGIN
     IF cardinality("residency"."connect"(ARRAY[_rsd_here])) > 0 THEN
       RETURN 'pending';
     END IF;
-    -- (the waits bounded and interruptible, as every wait on a link)
     SELECT * INTO _rsd_wave FROM "residency"."wave"(jsonb_build_object(_rsd_here,
       format('ROLLBACK; SELECT "residency"."recorded"(%L)', $1)), interval '10 s', ARRAY[_rsd_here]);
     IF _rsd_wave.failures <> '{}' THEN
@@ -533,7 +494,6 @@ BEGIN
     IF EXISTS (SELECT FROM pg_prepared_xacts x WHERE x.gid = $1) THEN
       SELECT * INTO _rsd_wave FROM "residency"."wave"(jsonb_build_object(_rsd_here,
         format('ROLLBACK PREPARED %L', $1)), interval '10 s', ARRAY[_rsd_here]);
-      -- 42704: rolled back meanwhile by hand (two fences of a gid take turns)
       IF _rsd_wave.failures <> '{}' AND _rsd_wave.failures->_rsd_here->>'state' IS DISTINCT FROM '42704' THEN
         PERFORM "residency"."drop_conn"(_rsd_here);
         RETURN 'pending';
@@ -660,7 +620,6 @@ BEGIN
     _rsd_outcome := CASE WHEN EXISTS (SELECT FROM "residency"."commit_records" c WHERE c.gid = st->>'gid') THEN 'commit'
       ELSE "residency"."fence"(st->>'gid') END;
     IF _rsd_outcome = 'pending' THEN
-      -- (its parts stay prepared: the resolver decides them)
       PERFORM "residency"."drop_conn"(x) FROM jsonb_array_elements_text(st->'involved') x;
       RAISE EXCEPTION USING ERRCODE = '08006', MESSAGE = format(
         'region "%s": this write was interrupted and its outcome cannot be read (the loopback does not answer); whether it committed is decided by its commit record (%s): run pg-residency resolve',
@@ -782,9 +741,6 @@ BEGIN
     _rsd_reads := _rsd_reads || jsonb_build_object(_rsd_r, _rsd_wave.results->_rsd_r->>-1);
   END LOOP;
   _rsd_gid := format('pg-residency:%s:%s:%s', _rsd_here, _rsd_txid, substr(md5(random()::text || clock_timestamp()::text), 1, 24));
-  -- held while this call may still decide (to the end of the caller's
-  -- transaction, or of the block that retries the call): a resolver fences
-  -- the write only once it is free
   PERFORM pg_advisory_xact_lock("residency"."gid_key"(_rsd_gid, 'call'));
   RETURN jsonb_build_object(
     'gid', _rsd_gid,
@@ -796,27 +752,6 @@ BEGIN
 END
 $function$;
 
--- Second phase: sends every region its part (`parts`: {region: statement})
--- in one message, `BEGIN ISOLATION LEVEL READ COMMITTED; <part>; PREPARE TRANSACTION '<gid>'`
--- (the loopback's part ends its open transaction the same way), all before
--- collecting any: every part is prepared, and no pooled connection is held
--- across the round trip. A region not in the write's `required` that does not
--- answer within the link timeout is treated as unreachable: dropped, and its
--- rows queued in the outbox by the apply function `look` named (tx_open), in
--- the decision. On an error (or a required region's timeout, RS011) rolls
--- every part back at once and raises the region's SQLSTATE naming it; else
--- decides, on the loopback in a short transaction of its own (decision: the
--- commit record, under the write's 'decision' lock, only if the loopback's
--- part is still prepared), then COMMIT PREPARED everywhere in parallel, the
--- loopback's part included. A decision whose outcome the call cannot see
--- (cancelled, statement_timeout, the link timeout, a broken connection) is
--- made final by fence before anything is reported: committed, the call goes
--- on (cancelled: a WARNING, resolve finishes); rolled back, nothing was
--- written. A COMMIT PREPARED that fails after the decision, or a cancel or
--- statement_timeout after it, does not fail the write: a WARNING says it is
--- committed and `pg-residency resolve` (any region's) finishes it. Cancelled
--- before the decision it raises 57014, leaving the caller to end the parts
--- (tx_interrupted). Returns each part's result.
 CREATE FUNCTION "residency"."tx_finish"(st jsonb, parts jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql
@@ -837,9 +772,6 @@ DECLARE
   _rsd_failure jsonb;
 BEGIN
   IF NOT "residency"."gid_fenced"(_rsd_gid) THEN
-    -- opened by the runtime before this one (replaced while the call ran): its
-    -- loopback transaction is no decision of this runtime; ended, and the
-    -- call retries once (RS012)
     PERFORM "residency"."tx_abort"(st, '{}', '{}');
     RAISE EXCEPTION USING ERRCODE = 'RS012', MESSAGE = format('region "%s": the write functions were replaced while this write ran; nothing was written', _rsd_here);
   END IF;
@@ -891,18 +823,15 @@ BEGIN
       format('BEGIN ISOLATION LEVEL READ COMMITTED; SELECT "residency"."decision"(%L) FROM set_config(''synchronous_commit'', ''on'', true)',
         _rsd_gid) || _rsd_queue || '; COMMIT'), NULL, ARRAY[_rsd_here]);
   EXCEPTION WHEN query_canceled THEN
-    -- cancelled while the loopback decides: fenced, its outcome is final
     IF "residency"."fence"(_rsd_gid) = 'commit' THEN
       RAISE WARNING USING ERRCODE = '01RS1',
         MESSAGE = format('cancelled after the decision: the write is committed; pg-residency resolve finishes its parts still prepared (%s)', _rsd_gid);
       RETURN _rsd_out;
     END IF;
-    -- not decided, and never will be: the caller ends the parts (tx_interrupted)
     RAISE;
   END;
   IF _rsd_wave.failures <> '{}' THEN
     IF (_rsd_wave.failures->_rsd_here->>'broken')::boolean THEN
-      -- the link timeout, or the connection lost: the decision may still land; fenced
       _rsd_outcome := "residency"."fence"(_rsd_gid);
       IF _rsd_outcome = 'pending' THEN
         RAISE EXCEPTION USING ERRCODE = '08006',
@@ -916,7 +845,6 @@ BEGIN
           _rsd_here, CASE WHEN (_rsd_wave.failures->_rsd_here->>'timeout')::boolean THEN 'did not answer within the link timeout' ELSE 'lost the connection' END);
       END IF;
     ELSE
-      -- refused (the decision failed, its transaction aborted): not decided; every part rolled back
       _rsd_failure := _rsd_wave.failures->_rsd_here;
       PERFORM "residency"."wave"(jsonb_build_object(_rsd_here, 'ROLLBACK'), interval '2 s');
       PERFORM "residency"."tx_abort"(st, ARRAY(SELECT jsonb_array_elements_text(st->'involved')), '{}');
@@ -1086,14 +1014,6 @@ BEGIN
 END
 $function$;
 
--- For a resolver (this region's, or another's through the link): what this
--- region, the coordinator of `gid`, decided. Only a commit record means
--- commit. Without one, a write of this runtime is pending while its
--- coordinating call still holds its 'call' lock (it may yet decide), and once
--- that is free it is fenced (fence: its loopback part rolled back under the
--- 'decision' lock, so a decision still on its way fails): rollback. A gid of
--- the runtime before: no record and a loopback transaction no longer running
--- (or "in the future": a txid lost in a crash) means roll back.
 CREATE FUNCTION "residency"."decide"(gid text)
 RETURNS text
 LANGUAGE plpgsql SECURITY DEFINER
@@ -1167,8 +1087,6 @@ BEGIN
       END IF;
     END IF;
     IF _rsd_decision IN ('commit', 'rollback') THEN
-      -- (a part may have been finished meanwhile: by its coordinator's COMMIT
-      -- PREPARED, by the fence of a write coordinated here; 42704)
       BEGIN
         IF EXISTS (SELECT FROM pg_prepared_xacts x WHERE x.gid = _rsd_p.gid) THEN
           PERFORM residency_dblink.dblink_exec('pg-residency:' || _rsd_here,

@@ -349,6 +349,18 @@ test.serial(
   },
 );
 
+test.serial('many write calls in one transaction hold one call lock, not one per write (the shared lock table)', async (t) => {
+  const client = await fleet.client('usa');
+  await client.query('BEGIN');
+  for (let i = 0; i < 20; i++) await client.query("SELECT shared.upsert_identity($1, 'Loop', 'gbr', 'n')", [randomUUID()]);
+  const [{ pid }] = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows as [{ pid: number }];
+  t.deepEqual(await fleet.query('usa', "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND pid = $1", [pid]), [
+    { n: 1 },
+  ]);
+  await client.query('COMMIT');
+  t.deepEqual(await prepared(), nonePrepared);
+});
+
 test.serial('the application role cannot use a dblink connection a function left open in its session (42501)', async (t) => {
   const key = randomUUID();
   await fleet.query('usa', "SELECT shared.upsert_identity($1, 'Secret', 'gbr', 'n')", [key]);

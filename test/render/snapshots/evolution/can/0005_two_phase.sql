@@ -409,8 +409,10 @@ CREATE FUNCTION "residency"."gid_key"(gid text, what text)
 RETURNS bigint
 LANGUAGE sql IMMUTABLE
 AS $function$
-  SELECT (pg_catalog.hashtext('pg-residency ' || $2 || ':' || $1)::bigint << 32)
-    | (pg_catalog.hashtext($1 || '#' || $2)::bigint & 4294967295)
+  SELECT (pg_catalog.hashtext('pg-residency ' || $2 || ':'
+      || CASE WHEN $2 = 'call' THEN pg_catalog.substring($1, ':([0-9a-f]{8})[0-9a-f]{16}$') ELSE $1 END)::bigint << 32)
+    | (pg_catalog.hashtext(CASE WHEN $2 = 'call' THEN pg_catalog.substring($1, ':([0-9a-f]{8})[0-9a-f]{16}$') ELSE $1 END
+      || '#' || $2)::bigint & 4294967295)
 $function$;
 
 CREATE FUNCTION "residency"."gid_fenced"(gid text)
@@ -650,9 +652,9 @@ $function$;
 -- the row its part will delete. Returns the write's state: gid, the
 -- write's age (`o`: `age`, else taken now; see claim), the regions involved, required and down, the reads'
 -- results. The gid carries the coordinator region, the loopback's txid and a
--- random part of 24 hex digits (gid_fenced): a crashed server hands out again
--- txids that never reached its WAL. From here on the call holds the gid's
--- 'call' lock (see decide). Cancelled, it ends what it opened before raising.
+-- random part of 24 hex digits (gid_fenced; the first 8 the backend's pid): a
+-- crashed server hands out again txids that never reached its WAL. From here
+-- on the call holds the 'call' lock (gid_key, decide). Cancelled, it ends what it opened before raising.
 CREATE FUNCTION "residency"."tx_open"(regions text[], required text[], reads jsonb DEFAULT '{}', look jsonb DEFAULT NULL,
   age integer DEFAULT NULL)
 RETURNS jsonb
@@ -740,7 +742,7 @@ BEGIN
   FOR _rsd_r IN SELECT k FROM jsonb_object_keys(reads) k LOOP
     _rsd_reads := _rsd_reads || jsonb_build_object(_rsd_r, _rsd_wave.results->_rsd_r->>-1);
   END LOOP;
-  _rsd_gid := format('pg-residency:%s:%s:%s', _rsd_here, _rsd_txid, substr(md5(random()::text || clock_timestamp()::text), 1, 24));
+  _rsd_gid := format('pg-residency:%s:%s:%s', _rsd_here, _rsd_txid, lpad(to_hex(pg_backend_pid()), 8, '0') || substr(md5(random()::text || clock_timestamp()::text), 1, 16));
   PERFORM pg_advisory_xact_lock("residency"."gid_key"(_rsd_gid, 'call'));
   RETURN jsonb_build_object(
     'gid', _rsd_gid,

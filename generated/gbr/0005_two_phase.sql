@@ -91,7 +91,7 @@ GRANT INSERT ON "residency"."commit_records" TO "residency_link";
 
 -- pg-residency-begin: runtime two_phase
 -- Test-only (README): `SET residency.test_pause = 'before_decision'` (every
--- part prepared, the loopback not committed), 'before_commit_prepared' (the
+-- part prepared, the loopback's too, no decision yet), 'before_commit_prepared' (the
 -- decision committed) or 'before_claim' (the write's age taken, nothing sent)
 -- makes a write wait there for residency.test_pause_seconds
 -- (default an hour), so a test can kill or race it. Any role may SET a custom
@@ -405,6 +405,110 @@ BEGIN
 END
 $function$;
 
+CREATE FUNCTION "residency"."gid_key"(gid text, what text)
+RETURNS bigint
+LANGUAGE sql IMMUTABLE
+AS $function$
+  SELECT (pg_catalog.hashtext('pg-residency ' || $2 || ':'
+      || CASE WHEN $2 = 'call' THEN pg_catalog.substring($1, ':([0-9a-f]{8})[0-9a-f]{16}$') ELSE $1 END)::bigint << 32)
+    | (pg_catalog.hashtext(CASE WHEN $2 = 'call' THEN pg_catalog.substring($1, ':([0-9a-f]{8})[0-9a-f]{16}$') ELSE $1 END
+      || '#' || $2)::bigint & 4294967295)
+$function$;
+
+CREATE FUNCTION "residency"."gid_fenced"(gid text)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE
+AS $function$
+  SELECT $1 OPERATOR(pg_catalog.~) ':[0-9a-f]{24}$'
+$function$;
+
+CREATE FUNCTION "residency"."decision"(gid text)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+  PERFORM pg_advisory_xact_lock("residency"."gid_key"($1, 'decision'));
+  IF NOT EXISTS (SELECT FROM pg_prepared_xacts x WHERE x.gid = $1) THEN
+    RAISE EXCEPTION USING ERRCODE = '40001',
+      MESSAGE = 'this write''s part here was rolled back before its decision (pg-residency resolve, the coordinating call having ended, or by hand); nothing was written: retry';
+  END IF;
+  INSERT INTO "residency"."commit_records" (gid) VALUES ($1);
+END
+$function$;
+
+CREATE FUNCTION "residency"."recorded"(gid text)
+RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+  SELECT EXISTS (SELECT FROM "residency"."commit_records" c WHERE c.gid = $1)
+$function$;
+
+CREATE FUNCTION "residency"."fence"(gid text)
+RETURNS text
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  _rsd_here text := (SELECT r.name FROM "residency"."regions" r WHERE r.is_local);
+  _rsd_conn text;
+  _rsd_deadline timestamptz := clock_timestamp() + interval '2 s';
+  _rsd_n integer := 0;
+  _rsd_wave record;
+BEGIN
+  _rsd_conn := 'pg-residency:' || _rsd_here;
+  BEGIN
+    PERFORM pg_advisory_xact_lock("residency"."gid_key"($1, 'decision'));
+  EXCEPTION WHEN lock_not_available THEN
+    RETURN 'pending';
+  END;
+  BEGIN
+    IF _rsd_conn = ANY (COALESCE(residency_dblink.dblink_get_connections(), '{}')) THEN
+      IF residency_dblink.dblink_is_busy(_rsd_conn) = 1 THEN
+        PERFORM residency_dblink.dblink_cancel_query(_rsd_conn);
+      END IF;
+      LOOP
+        _rsd_n := _rsd_n + 1;
+        IF _rsd_n > 100 OR NOT "residency"."await"(_rsd_conn, _rsd_deadline) THEN
+          PERFORM "residency"."drop_conn"(_rsd_here);
+          EXIT;
+        END IF;
+        BEGIN
+          EXIT WHEN NOT EXISTS (SELECT FROM residency_dblink.dblink_get_result(_rsd_conn) AS t(v text));
+        EXCEPTION WHEN OTHERS THEN
+          NULL;
+        END;
+      END LOOP;
+    END IF;
+    IF cardinality("residency"."connect"(ARRAY[_rsd_here])) > 0 THEN
+      RETURN 'pending';
+    END IF;
+    SELECT * INTO _rsd_wave FROM "residency"."wave"(jsonb_build_object(_rsd_here,
+      format('ROLLBACK; SELECT "residency"."recorded"(%L)', $1)), interval '10 s', ARRAY[_rsd_here]);
+    IF _rsd_wave.failures <> '{}' THEN
+      PERFORM "residency"."drop_conn"(_rsd_here);
+      RETURN 'pending';
+    END IF;
+    IF (_rsd_wave.results->_rsd_here->>-1)::boolean THEN
+      RETURN 'commit';
+    END IF;
+    IF EXISTS (SELECT FROM pg_prepared_xacts x WHERE x.gid = $1) THEN
+      SELECT * INTO _rsd_wave FROM "residency"."wave"(jsonb_build_object(_rsd_here,
+        format('ROLLBACK PREPARED %L', $1)), interval '10 s', ARRAY[_rsd_here]);
+      IF _rsd_wave.failures <> '{}' AND _rsd_wave.failures->_rsd_here->>'state' IS DISTINCT FROM '42704' THEN
+        PERFORM "residency"."drop_conn"(_rsd_here);
+        RETURN 'pending';
+      END IF;
+    END IF;
+  EXCEPTION WHEN OTHERS THEN
+    PERFORM "residency"."drop_conn"(_rsd_here);
+    RETURN 'pending';
+  END;
+  RETURN 'rollback';
+END
+$function$;
+
 -- Ends every part of a failed write: the loopback and the parts still in a
 -- transaction roll back, prepared parts roll back prepared; a broken
 -- connection is dropped (a part it prepared has no record: the resolver rolls
@@ -508,8 +612,25 @@ RETURNS boolean
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $function$
+DECLARE
+  _rsd_outcome text;
 BEGIN
-  IF "residency"."tx_decided"(st) THEN
+  IF st IS NULL THEN
+    RETURN false;
+  END IF;
+  IF "residency"."gid_fenced"(st->>'gid') THEN
+    _rsd_outcome := CASE WHEN EXISTS (SELECT FROM "residency"."commit_records" c WHERE c.gid = st->>'gid') THEN 'commit'
+      ELSE "residency"."fence"(st->>'gid') END;
+    IF _rsd_outcome = 'pending' THEN
+      PERFORM "residency"."drop_conn"(x) FROM jsonb_array_elements_text(st->'involved') x;
+      RAISE EXCEPTION USING ERRCODE = '08006', MESSAGE = format(
+        'region "%s": this write was interrupted and its outcome cannot be read (the loopback does not answer); whether it committed is decided by its commit record (%s): run pg-residency resolve',
+        st->>'here', st->>'gid');
+    END IF;
+  ELSIF "residency"."tx_decided"(st) THEN
+    _rsd_outcome := 'commit';
+  END IF;
+  IF _rsd_outcome = 'commit' THEN
     RAISE WARNING USING ERRCODE = '01RS1',
       MESSAGE = format('cancelled after the decision: the write is committed; pg-residency resolve finishes its parts still prepared (%s)', st->>'gid');
     RETURN true;
@@ -521,8 +642,8 @@ $function$;
 
 -- First phase of a write: refuses a read-only transaction, connects to the
 -- regions (the local one through the loopback), raises RS011 when a region in
--- `required` is unreachable, opens the loopback transaction (synchronous_commit
--- on: its commit is the decision) and, for a region given in `reads`, a
+-- `required` is unreachable, opens the loopback transaction (its part ends it
+-- prepared, tx_finish) and, for a region given in `reads`, a
 -- transaction that runs that statement. The loopback claims the write's
 -- keys and reads this region's directory rows (every decision the write makes
 -- is taken on them, under the claim: `look` {"fn": the entity's apply
@@ -531,8 +652,9 @@ $function$;
 -- the row its part will delete. Returns the write's state: gid, the
 -- write's age (`o`: `age`, else taken now; see claim), the regions involved, required and down, the reads'
 -- results. The gid carries the coordinator region, the loopback's txid and a
--- random part: a crashed server hands out again txids that never reached its
--- WAL. Cancelled, it ends what it opened before raising.
+-- random part of 24 hex digits (gid_fenced; the first 8 the backend's pid): a
+-- crashed server hands out again txids that never reached its WAL. From here
+-- on the call holds the 'call' lock (gid_key, decide). Cancelled, it ends what it opened before raising.
 CREATE FUNCTION "residency"."tx_open"(regions text[], required text[], reads jsonb DEFAULT '{}', look jsonb DEFAULT NULL,
   age integer DEFAULT NULL)
 RETURNS jsonb
@@ -549,6 +671,7 @@ DECLARE
   _rsd_wave record;
   _rsd_r text;
   _rsd_txid text;
+  _rsd_gid text;
   _rsd_reads jsonb := '{}';
   _rsd_dir jsonb;
 BEGIN
@@ -619,8 +742,10 @@ BEGIN
   FOR _rsd_r IN SELECT k FROM jsonb_object_keys(reads) k LOOP
     _rsd_reads := _rsd_reads || jsonb_build_object(_rsd_r, _rsd_wave.results->_rsd_r->>-1);
   END LOOP;
+  _rsd_gid := format('pg-residency:%s:%s:%s', _rsd_here, _rsd_txid, lpad(to_hex(pg_backend_pid()), 8, '0') || substr(md5(random()::text || clock_timestamp()::text), 1, 16));
+  PERFORM pg_advisory_xact_lock("residency"."gid_key"(_rsd_gid, 'call'));
   RETURN jsonb_build_object(
-    'gid', format('pg-residency:%s:%s:%s', _rsd_here, _rsd_txid, substr(md5(random()::text || clock_timestamp()::text), 1, 16)),
+    'gid', _rsd_gid,
     'here', _rsd_here, 'o', _rsd_age, 'involved', to_jsonb(_rsd_involved), 'down', to_jsonb(_rsd_down),
     'required', to_jsonb(required),
     'open', (SELECT COALESCE(jsonb_agg(k), '[]') FROM jsonb_object_keys(reads) k), 'reads', _rsd_reads)
@@ -629,20 +754,6 @@ BEGIN
 END
 $function$;
 
--- Second phase: sends every region its part (`parts`: {region: statement})
--- in one message, `BEGIN ISOLATION LEVEL READ COMMITTED; <part>; PREPARE TRANSACTION '<gid>'`, the loopback
--- `<part>; INSERT <commit record>`, all before collecting any. A region not in
--- the write's `required` that does not answer within the link timeout is
--- treated as unreachable: dropped, and its rows queued in the outbox by
--- the apply function `look` named (tx_open) on the loopback.
--- On an error (or a required region's timeout, RS011) rolls every part back
--- at once and raises the region's SQLSTATE naming it; else commits the
--- loopback (the decision), then COMMIT PREPARED everywhere in parallel. A
--- COMMIT PREPARED that fails after the decision, or a cancel or
--- statement_timeout after it, does not fail the write: a WARNING says it is
--- committed and `pg-residency resolve` (any region's) finishes it. Cancelled
--- before the decision it raises 57014, leaving the caller to end the parts
--- (tx_cancel). Returns each part's result.
 CREATE FUNCTION "residency"."tx_finish"(st jsonb, parts jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql
@@ -653,46 +764,41 @@ DECLARE
   _rsd_gid text := st->>'gid';
   _rsd_messages jsonb := '{}';
   _rsd_wave record;
-  _rsd_queued record;
   _rsd_r text;
   _rsd_out jsonb := '{}';
   _rsd_prepared text[];
-  _rsd_late text[];
+  _rsd_late text[] := '{}';
+  _rsd_queue text := '';
   _rsd_warned boolean := false;
-  _rsd_status text;
+  _rsd_outcome text;
+  _rsd_failure jsonb;
 BEGIN
+  IF NOT "residency"."gid_fenced"(_rsd_gid) THEN
+    PERFORM "residency"."tx_abort"(st, '{}', '{}');
+    RAISE EXCEPTION USING ERRCODE = 'RS012', MESSAGE = format('region "%s": the write functions were replaced while this write ran; nothing was written', _rsd_here);
+  END IF;
   FOR _rsd_r IN SELECT jsonb_array_elements_text(st->'involved') LOOP
-    IF _rsd_r = _rsd_here THEN
-      _rsd_messages := _rsd_messages || jsonb_build_object(_rsd_r,
-        (parts->>_rsd_r) || format('; INSERT INTO "residency"."commit_records" (gid) VALUES (%L)', _rsd_gid));
-    ELSE
-      _rsd_messages := _rsd_messages || jsonb_build_object(_rsd_r,
-        CASE WHEN st->'open' ? _rsd_r THEN '' ELSE 'BEGIN ISOLATION LEVEL READ COMMITTED; ' END
-          || (parts->>_rsd_r) || format('; PREPARE TRANSACTION %L', _rsd_gid));
-    END IF;
+    _rsd_messages := _rsd_messages || jsonb_build_object(_rsd_r,
+      CASE WHEN _rsd_r = _rsd_here OR st->'open' ? _rsd_r THEN '' ELSE 'BEGIN ISOLATION LEVEL READ COMMITTED; ' END
+        || (parts->>_rsd_r) || format('; PREPARE TRANSACTION %L', _rsd_gid));
   END LOOP;
   SELECT * INTO _rsd_wave FROM "residency"."wave"(_rsd_messages, NULL,
     ARRAY(SELECT jsonb_array_elements_text(COALESCE(st->'required', '[]') || COALESCE(st->'open', '[]'))) || _rsd_here);
-  -- regions that need not be reached and did not answer: unreachable, their rows queued
+  -- regions that need not be reached and did not answer: unreachable, their rows queued (in the decision)
   IF st ? 'fn' THEN
     _rsd_late := ARRAY(SELECT f.key FROM jsonb_each(_rsd_wave.failures) f
       WHERE (f.value->>'timeout')::boolean AND f.key <> _rsd_here AND NOT COALESCE(st->'required', '[]') ? f.key AND NOT st->'open' ? f.key);
     IF cardinality(_rsd_late) > 0 AND cardinality(_rsd_late) = (SELECT count(*) FROM jsonb_object_keys(_rsd_wave.failures)) THEN
       st := st || jsonb_build_object('involved', (SELECT jsonb_agg(x) FROM jsonb_array_elements_text(st->'involved') x WHERE NOT x = ANY (_rsd_late)),
         'down', (st->'down') || to_jsonb(_rsd_late));
-      SELECT * INTO _rsd_queued FROM "residency"."wave"(jsonb_build_object(_rsd_here,
-        format('SELECT %s(%L::jsonb)', st->>'fn', jsonb_build_object('o', st->'o', 'qkeys', st->'keys', 'queue', _rsd_late))), NULL, ARRAY[_rsd_here]);
-      _rsd_wave.results := _rsd_wave.results - _rsd_late;
-      _rsd_wave.failures := _rsd_queued.failures;
-      IF _rsd_wave.failures = '{}' THEN
-        FOREACH _rsd_r IN ARRAY _rsd_late LOOP
-          RAISE WARNING USING MESSAGE = format('region "%s" did not answer within the link timeout: its rows are queued (pg-residency sync replays them)', _rsd_r);
-        END LOOP;
-      END IF;
+      _rsd_queue := format('; SELECT %s(%L::jsonb)', st->>'fn', jsonb_build_object('o', st->'o', 'qkeys', st->'keys', 'queue', _rsd_late));
+      _rsd_wave.failures := '{}';
+    ELSE
+      _rsd_late := '{}';
     END IF;
   END IF;
   IF _rsd_wave.failures <> '{}' THEN
-    _rsd_prepared := ARRAY(SELECT k FROM jsonb_object_keys(_rsd_wave.results) k WHERE k <> _rsd_here);
+    _rsd_prepared := ARRAY(SELECT jsonb_object_keys(_rsd_wave.results));
     PERFORM "residency"."tx_abort"(st, _rsd_prepared, _rsd_wave.failures);
     SELECT k INTO _rsd_r FROM jsonb_object_keys(_rsd_wave.failures) k ORDER BY k LIMIT 1;
     IF (_rsd_wave.failures->_rsd_r->>'timeout')::boolean THEN
@@ -706,40 +812,54 @@ BEGIN
     PERFORM "residency"."part_error"(_rsd_r, _rsd_wave.failures->_rsd_r);
   END IF;
   FOR _rsd_r IN SELECT jsonb_object_keys(_rsd_wave.results) LOOP
-    -- a part's result: the value of its statement, before PREPARE (or the record)
+    -- a part's result: the value of its statement, before PREPARE
     _rsd_out := _rsd_out || jsonb_build_object(_rsd_r, (_rsd_wave.results->_rsd_r->>(jsonb_array_length(_rsd_wave.results->_rsd_r) - 2))::jsonb);
   END LOOP;
 
-  -- the decision
+  -- the decision: a short transaction of its own on the loopback
   IF current_setting('residency.test_pause', true) <> '' THEN
     PERFORM "residency"."test_pause"('before_decision');
   END IF;
   BEGIN
-    SELECT * INTO _rsd_wave FROM "residency"."wave"(jsonb_build_object(_rsd_here, 'COMMIT'), NULL, ARRAY[_rsd_here]);
+    SELECT * INTO _rsd_wave FROM "residency"."wave"(jsonb_build_object(_rsd_here,
+      format('BEGIN ISOLATION LEVEL READ COMMITTED; SELECT "residency"."decision"(%L) FROM set_config(''synchronous_commit'', ''on'', true)',
+        _rsd_gid) || _rsd_queue || '; COMMIT'), NULL, ARRAY[_rsd_here]);
   EXCEPTION WHEN query_canceled THEN
-    -- cancelled while the loopback commits: its transaction's status says whether it did
-    PERFORM "residency"."await"('pg-residency:' || _rsd_here, clock_timestamp() + interval '2 s');
-    _rsd_status := txid_status(split_part(_rsd_gid, ':', 3)::bigint);
-    IF _rsd_status IS DISTINCT FROM 'committed' THEN
-      RAISE;
+    IF "residency"."fence"(_rsd_gid) = 'commit' THEN
+      RAISE WARNING USING ERRCODE = '01RS1',
+        MESSAGE = format('cancelled after the decision: the write is committed; pg-residency resolve finishes its parts still prepared (%s)', _rsd_gid);
+      RETURN _rsd_out;
     END IF;
-    PERFORM "residency"."drop_conn"(_rsd_here);
-    _rsd_wave.failures := '{}';
+    RAISE;
   END;
   IF _rsd_wave.failures <> '{}' THEN
     IF (_rsd_wave.failures->_rsd_here->>'broken')::boolean THEN
-      PERFORM "residency"."drop_conn"(_rsd_here);
-      RAISE EXCEPTION USING ERRCODE = '08006',
-        MESSAGE = format('region "%s": the connection was lost while this write committed; whether it did is decided by its commit record (%s): run pg-residency resolve', _rsd_here, _rsd_gid);
+      _rsd_outcome := "residency"."fence"(_rsd_gid);
+      IF _rsd_outcome = 'pending' THEN
+        RAISE EXCEPTION USING ERRCODE = '08006',
+          MESSAGE = format('region "%s": the connection was lost while this write committed; whether it did is decided by its commit record (%s): run pg-residency resolve', _rsd_here, _rsd_gid);
+      END IF;
+      IF _rsd_outcome = 'rollback' THEN
+        PERFORM "residency"."tx_abort"(st - 'involved' || jsonb_build_object('involved', (st->'involved') - _rsd_here),
+          ARRAY(SELECT x FROM jsonb_array_elements_text(st->'involved') x WHERE x <> _rsd_here), '{}');
+        RAISE EXCEPTION USING ERRCODE = 'RS011', MESSAGE = format(
+          'region "%s" (this region''s loopback) %s when this write was to be decided; the write was rolled back, nothing was written: retry',
+          _rsd_here, CASE WHEN (_rsd_wave.failures->_rsd_here->>'timeout')::boolean THEN 'did not answer within the link timeout' ELSE 'lost the connection' END);
+      END IF;
+    ELSE
+      _rsd_failure := _rsd_wave.failures->_rsd_here;
+      PERFORM "residency"."wave"(jsonb_build_object(_rsd_here, 'ROLLBACK'), interval '2 s');
+      PERFORM "residency"."tx_abort"(st, ARRAY(SELECT jsonb_array_elements_text(st->'involved')), '{}');
+      PERFORM "residency"."part_error"(_rsd_here, _rsd_failure);
     END IF;
-    PERFORM "residency"."tx_abort"(st - 'involved' || jsonb_build_object('involved', (st->'involved') - _rsd_here),
-      ARRAY(SELECT x FROM jsonb_array_elements_text(st->'involved') x WHERE x <> _rsd_here), '{}');
-    PERFORM "residency"."part_error"(_rsd_here, _rsd_wave.failures->_rsd_here);
   END IF;
+  FOREACH _rsd_r IN ARRAY _rsd_late LOOP
+    RAISE WARNING USING MESSAGE = format('region "%s" did not answer within the link timeout: its rows are queued (pg-residency sync replays them)', _rsd_r);
+  END LOOP;
 
-  -- committed: finish every part in parallel
+  -- committed: finish every part in parallel, the loopback's too
   _rsd_messages := '{}';
-  FOR _rsd_r IN SELECT x FROM jsonb_array_elements_text(st->'involved') x WHERE x <> _rsd_here LOOP
+  FOR _rsd_r IN SELECT x FROM jsonb_array_elements_text(st->'involved') x LOOP
     _rsd_messages := _rsd_messages || jsonb_build_object(_rsd_r, format('COMMIT PREPARED %L', _rsd_gid));
   END LOOP;
   BEGIN
@@ -896,9 +1016,6 @@ BEGIN
 END
 $function$;
 
--- For another region's resolver: what this region, the coordinator of `gid`,
--- decided. Only a commit record means commit; no record and a transaction no
--- longer running (or "in the future": a txid lost in a crash) means roll back.
 CREATE FUNCTION "residency"."decide"(gid text)
 RETURNS text
 LANGUAGE plpgsql SECURITY DEFINER
@@ -909,6 +1026,13 @@ DECLARE
 BEGIN
   IF EXISTS (SELECT FROM "residency"."commit_records" c WHERE c.gid = $1) THEN
     RETURN 'commit';
+  END IF;
+  IF "residency"."gid_fenced"($1) THEN
+    IF NOT pg_try_advisory_lock("residency"."gid_key"($1, 'call')) THEN
+      RETURN 'pending';
+    END IF;
+    PERFORM pg_advisory_unlock("residency"."gid_key"($1, 'call'));
+    RETURN "residency"."fence"($1);
   END IF;
   BEGIN
     _rsd_status := txid_status(substring($1 from ':([0-9]+):[0-9a-f]+$')::bigint);
@@ -964,12 +1088,16 @@ BEGIN
         _rsd_decision := _rsd_wave.results->_rsd_p.coordinator->>0;
       END IF;
     END IF;
-    IF _rsd_decision = 'commit' THEN
-      PERFORM residency_dblink.dblink_exec('pg-residency:' || _rsd_here, format('COMMIT PREPARED %L', _rsd_p.gid));
-      outcome := 'committed';
-    ELSIF _rsd_decision = 'rollback' THEN
-      PERFORM residency_dblink.dblink_exec('pg-residency:' || _rsd_here, format('ROLLBACK PREPARED %L', _rsd_p.gid));
-      outcome := 'rolled back';
+    IF _rsd_decision IN ('commit', 'rollback') THEN
+      BEGIN
+        IF EXISTS (SELECT FROM pg_prepared_xacts x WHERE x.gid = _rsd_p.gid) THEN
+          PERFORM residency_dblink.dblink_exec('pg-residency:' || _rsd_here,
+            format(CASE WHEN _rsd_decision = 'commit' THEN 'COMMIT PREPARED %L' ELSE 'ROLLBACK PREPARED %L' END, _rsd_p.gid));
+        END IF;
+      EXCEPTION WHEN undefined_object THEN
+        NULL;
+      END;
+      outcome := CASE WHEN _rsd_decision = 'commit' THEN 'committed' ELSE 'rolled back' END;
     ELSE
       outcome := 'pending';
     END IF;
@@ -1018,6 +1146,14 @@ REVOKE ALL ON FUNCTION "residency"."drop_conn"(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."await"(text, timestamptz) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."wave"(jsonb, interval, text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."part_error"(text, jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION "residency"."gid_key"(text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION "residency"."gid_fenced"(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION "residency"."decision"(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION "residency"."recorded"(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION "residency"."fence"(text) FROM PUBLIC;
+-- the link role runs a write's decision and the fence's read on the loopback
+GRANT EXECUTE ON FUNCTION "residency"."decision"(text) TO "residency_link";
+GRANT EXECUTE ON FUNCTION "residency"."recorded"(text) TO "residency_link";
 REVOKE ALL ON FUNCTION "residency"."tx_abort"(jsonb, text[], jsonb) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."tx_cancel"(jsonb, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."tx_decided"(jsonb) FROM PUBLIC;
@@ -1049,6 +1185,11 @@ DROP FUNCTION "residency"."tx_decided"(jsonb);
 DROP FUNCTION "residency"."tx_cancel"(jsonb, boolean);
 DROP FUNCTION "residency"."part_error"(text, jsonb);
 DROP FUNCTION "residency"."tx_abort"(jsonb, text[], jsonb);
+DROP FUNCTION "residency"."fence"(text);
+DROP FUNCTION "residency"."recorded"(text);
+DROP FUNCTION "residency"."decision"(text);
+DROP FUNCTION "residency"."gid_fenced"(text);
+DROP FUNCTION "residency"."gid_key"(text, text);
 DROP FUNCTION "residency"."wave"(jsonb, interval, text[]);
 DROP FUNCTION "residency"."await"(text, timestamptz);
 DROP FUNCTION "residency"."drop_conn"(text);

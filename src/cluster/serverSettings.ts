@@ -21,10 +21,11 @@ export interface ServerSettingsInput {
 
 /**
  * Prepared transactions a dev server may hold: two-phase commit across
- * regions needs one per write the other regions may have in flight at once
- * (docs/guides/sizing.md): the max_connections (60) of two other regions.
+ * regions needs one per write the fleet's regions may have in flight at once,
+ * this region's own included (its loopback part is prepared too since issue
+ * 20; docs/guides/sizing.md): the max_connections (60) of three regions.
  */
-export const MAX_PREPARED_TRANSACTIONS = 120;
+export const MAX_PREPARED_TRANSACTIONS = 180;
 
 /**
  * The settings of a dev server, as postgresql.conf text: where it listens,

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import type { Env } from '../config/expandEnv.js';
 import type { Config, Region } from '../config/types.js';
-import { linkPoolSizes, preparedBudget } from '../doctor/preparedBudget.js';
+import { preparedBudget } from '../doctor/preparedBudget.js';
 import { droppedData } from './droppedData.js';
 import { takeFleetLock } from './fleetLock.js';
 import { ResidencyError, unknownRegion } from '../errors.js';
@@ -133,7 +133,7 @@ async function requirePreparedTransactions(client: pg.Client, region: Region): P
   if (settings.slots > 0) return settings;
   throw new ResidencyError(
     'MIGRATION',
-    `region "${region.name}": max_prepared_transactions is 0, and pg-residency writes across regions with two-phase commit (PREPARE TRANSACTION). Set max_prepared_transactions in its postgresql.conf (one slot per write the other regions may have in flight at once: the sum of their max_connections, docs/guides/sizing.md) and restart the server, then run migrate again`,
+    `region "${region.name}": max_prepared_transactions is 0, and pg-residency writes across regions with two-phase commit (PREPARE TRANSACTION). Set max_prepared_transactions in its postgresql.conf (one slot per write the fleet may have in flight at once, this region's own included: the sum of the regions' max_connections, docs/guides/sizing.md) and restart the server, then run migrate again`,
   );
 }
 
@@ -145,25 +145,23 @@ interface PreparedSettings {
 
 /**
  * The prepared-transaction budget (issue 20): a warning when a region allows
- * fewer prepared transactions than the writes the other regions may have in
- * flight at once (each region's max_connections, read by this run, or twice
- * its link pooler's pool_size when smaller; a region outside the run is
- * assumed to allow as many as the checked one).
+ * fewer prepared transactions than the writes the fleet's regions, its own
+ * included, may have in flight at once (each region's max_connections, read
+ * by this run; a region outside the run is assumed to allow as many as the
+ * checked one).
  */
 function preparedBudgetWarning(config: Config, region: string, read: ReadonlyMap<string, PreparedSettings>): string | undefined {
   const own = read.get(region);
   if (own === undefined) return undefined;
-  const pools = linkPoolSizes(config);
   const budget = preparedBudget({
     region,
     regions: config.regions.map((r) => r.name),
     writers: Object.fromEntries([...read].map(([name, s]) => [name, s.connections])),
-    pools,
     assumed: own.connections,
   });
   if (own.slots >= budget.needed) return undefined;
   const assumed = budget.assumed.length === 0 ? '' : `; ${budget.assumed.join(', ')} not read by this run: assumed like this one`;
-  return `region "${region}": max_prepared_transactions is ${own.slots}, but the other regions may have ${budget.needed} writes in flight at once (max_connections${Object.keys(pools).length > 0 ? ' or 2 x pool_size' : ''}: ${budget.shares.join(', ')}${assumed}), each holding a part prepared here: under that load writes fail with RS013 ("full"). Raise it to ${budget.needed} (a restart setting) or bound the writers (docs/guides/sizing.md)`;
+  return `region "${region}": max_prepared_transactions is ${own.slots}, but the fleet's regions (this one included) may have ${budget.needed} writes in flight at once (max_connections: ${budget.shares.join(', ')}${assumed}), each holding a part prepared here: under that load writes fail with RS013 ("full"). Raise it to ${budget.needed} (a restart setting) or bound the writers (docs/guides/sizing.md)`;
 }
 
 /**

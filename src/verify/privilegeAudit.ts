@@ -26,6 +26,9 @@ export function expectedLinkRights(config: Config, here: string) {
     functions: [
       ...config.entities.map((e) => ({ schema: e.schema, name: derivedNames(e.name).apply, args: 'jsonb' })),
       { schema: REGISTRY_SCHEMA, name: 'decide', args: 'text' },
+      // a write's decision on the loopback, and the fence's fresh read of a record (issue 20)
+      { schema: REGISTRY_SCHEMA, name: 'decision', args: 'text' },
+      { schema: REGISTRY_SCHEMA, name: 'recorded', args: 'text' },
     ],
     schemas: [...new Set([...config.entities.map((e) => e.schema), here, REGISTRY_SCHEMA])].sort(),
   };
@@ -136,7 +139,7 @@ export function auditPrivileges(config: Config, region: Region, cat: CatalogSnap
       );
   }
 
-  // functions: EXECUTE on the apply functions and decide(), nothing else
+  // functions: EXECUTE on the apply functions and decide(), decision() and recorded(), nothing else
   const existing = new Set(cat.functions.map(key));
   const executable = new Set(rights.functions.map(key));
   const wanted = new Set(want.functions.map(key));
@@ -158,7 +161,7 @@ export function auditPrivileges(config: Config, region: Region, cat: CatalogSnap
         'RV214',
         here,
         `function ${f.schema}.${f.name}(${f.args})`,
-        `the link role "${link}" may execute it${f.owner ? ' (as its owner)' : f.public ? ' (through PUBLIC)' : ''}; it needs EXECUTE only on the apply functions and ${REGISTRY_SCHEMA}.decide()`,
+        `the link role "${link}" may execute it${f.owner ? ' (as its owner)' : f.public ? ' (through PUBLIC)' : ''}; it needs EXECUTE only on the apply functions and ${REGISTRY_SCHEMA}.decide(), decision() and recorded()`,
         f.owner
           ? `ALTER FUNCTION ${signature} OWNER TO <the migrating role>`
           : `REVOKE EXECUTE ON FUNCTION ${signature} FROM ${role}${f.public ? `; REVOKE EXECUTE ON FUNCTION ${signature} FROM PUBLIC` : ''}`,

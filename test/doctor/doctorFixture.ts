@@ -54,7 +54,7 @@ export function readySnapshot(overrides: Partial<DoctorSnapshot> = {}): DoctorSn
     ],
     parameterPrivileges: linkRoleLogSettings(15).map((s) => ({ name: s.name, granted: true })),
     settings: {
-      max_prepared_transactions: '200',
+      max_prepared_transactions: '300',
       max_connections: '100',
       log_statement: 'ddl',
       log_min_duration_statement: '-1',

@@ -92,7 +92,7 @@ test.serial('the snapshot is read right on 10, 11 and 18 (a migrated dev fleet, 
     t.deepEqual(snap.dblinkSchema, { name: 'residency_dblink', usage: true, publicUsage: false });
     t.true(snap.dblinkFunctions.length > 20);
     t.true(snap.dblinkFunctions.every((f) => f.execute && !f.publicExecute));
-    t.is(snap.settings.max_prepared_transactions, '120');
+    t.is(snap.settings.max_prepared_transactions, '180');
     t.is(snap.settings.log_statement, 'none');
     t.deepEqual(
       snap.parameterPrivileges.map((p) => p.granted),
@@ -152,7 +152,7 @@ test.serial('each missing prerequisite is named with the SQL that fixes it, and 
   );
   t.regex(
     fixOf(r.json, 'gbr', 'max-prepared-transactions')!,
-    /^ALTER SYSTEM SET max_prepared_transactions = 120; -- then restart the server/,
+    /^ALTER SYSTEM SET max_prepared_transactions = 180; -- then restart the server/,
   );
   t.is(fixOf(r.json, 'gbr', 'log-statement'), "ALTER SYSTEM SET log_statement = 'none';\nSELECT pg_reload_conf();");
 

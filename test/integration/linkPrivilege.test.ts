@@ -166,7 +166,8 @@ test.serial(
       resolved.map((r) => [r.region, r.committed, r.error?.message]),
       [
         ['usa', 1, undefined],
-        ['gbr', 0, undefined],
+        // the coordinator's own part is prepared too (issue 20)
+        ['gbr', 1, undefined],
         ['aus', 1, undefined],
       ],
     );

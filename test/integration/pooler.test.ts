@@ -237,13 +237,14 @@ test.serial('a coordinator killed after its decision through the pooler: resolve
   await fleet.query('gbr', 'SELECT pg_terminate_backend($1)', [pid]);
   t.is((await call).code, '57P01');
   const held = await Promise.all(REGIONS.map(async (r) => (await fleet.query(r, 'SELECT gid FROM pg_prepared_xacts')).length));
-  t.deepEqual(held, [1, 0, 1]);
+  // the coordinator's own part is prepared too (issue 20)
+  t.deepEqual(held, [1, 1, 1]);
   const resolved = await resolveFleet(fleet.config, [], true, fleet.env);
   t.deepEqual(
     resolved.map((r) => [r.region, r.committed, r.rolledBack, r.pending, r.error?.message]),
     [
       ['usa', 1, 0, 0, undefined],
-      ['gbr', 0, 0, 0, undefined],
+      ['gbr', 1, 0, 0, undefined],
       ['aus', 1, 0, 0, undefined],
     ],
   );

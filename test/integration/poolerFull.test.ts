@@ -2,7 +2,6 @@ import test from 'ava';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { MIXED, startFleet, type Fleet } from '../helpers/fleet.js';
-import { waitForPause } from '../helpers/pause.js';
 
 // Issue 20: a link pooler whose pool to a region is busy queues the link;
 // past query_wait_timeout (the fleet's lock_timeout, within the write's link
@@ -28,12 +27,11 @@ const failure = (promise: Promise<unknown>) =>
   );
 
 test('a write whose link waits in the pooler queue past query_wait_timeout is RS013 "full", not RS011, and nothing is queued', async (t) => {
-  // a write of usa paused before its decision holds usa's one pooled connection to usa (its loopback)
+  // a transaction open on a link to usa's pooler holds its one pooled connection to usa (the loopback's
+  // pool); a write no longer does across its round trip (issue 20: its loopback part is prepared)
   const holder = await fleet.client('usa');
-  await holder.query("SET residency.test_pause = 'before_decision'; SET residency.test_pause_seconds = '6'");
-  const held = randomUUID();
-  const holding = holder.query("SELECT shared.upsert_identity($1, 'Held', 'gbr', 'held')", [held]);
-  await waitForPause(fleet, 'usa');
+  await holder.query("SELECT residency.connect(ARRAY['usa'])");
+  await holder.query("SELECT residency_dblink.dblink_exec('pg-residency:usa', 'BEGIN')");
   const key = randomUUID();
   const started = performance.now();
   const full = await failure(fleet.query('usa', "SELECT shared.upsert_identity($1, 'Queued', 'aus', 'queued')", [key]));
@@ -53,7 +51,7 @@ test('a write whose link waits in the pooler queue past query_wait_timeout is RS
       `${region}: nothing queued`,
     );
   }
-  await holding;
+  await holder.query("SELECT residency_dblink.dblink_exec('pg-residency:usa', 'ROLLBACK')");
   // the pool free again, the same write succeeds, and nothing is left prepared
   t.is((await failure(fleet.query('usa', "SELECT shared.upsert_identity($1, 'Queued', 'aus', 'queued')", [key]))).code, 'none');
   for (const region of REGIONS) t.deepEqual(await fleet.query(region, 'SELECT gid FROM pg_prepared_xacts'), [], region);

@@ -9,6 +9,7 @@ import { migrateFleet } from '../../src/migrate/migrateFleet.js';
 import { resolveFleet } from '../../src/migrate/resolveFleet.js';
 import { MIXED, startFleet, type Fleet } from '../helpers/fleet.js';
 import { waitForPause } from '../helpers/pause.js';
+import { until } from '../helpers/poll.js';
 
 // Two-phase writes through dblink (issue 9) on the mixed fleet: usa on
 // PostgreSQL 10, gbr 11, aus 18. Durable settings: parts are prepared and
@@ -197,7 +198,8 @@ test.serial(
   async (t) => {
     const committed = randomUUID();
     await killedAt('gbr', 'before_commit_prepared', committed);
-    t.deepEqual(await prepared(), { usa: 1, gbr: 0, aus: 1 });
+    // the coordinator's own part is prepared too (issue 20: the decision is a transaction of its own)
+    t.deepEqual(await prepared(), { usa: 1, gbr: 1, aus: 1 });
     // the parts hold their keys: the directory there does not show the row yet
     t.deepEqual((await rowsOf(committed)).usa, []);
     const status = await fleet.migrate({ dryRun: true });
@@ -207,7 +209,7 @@ test.serial(
       resolved.map((r) => [r.region, r.committed, r.rolledBack, r.pending, r.error?.message]),
       [
         ['usa', 1, 0, 0, undefined],
-        ['gbr', 0, 0, 0, undefined],
+        ['gbr', 1, 0, 0, undefined],
         ['aus', 1, 0, 0, undefined],
       ],
     );
@@ -220,12 +222,15 @@ test.serial(
 
     const aborted = randomUUID();
     await killedAt('usa', 'before_decision', aborted);
-    t.deepEqual(await prepared(), { usa: 0, gbr: 1, aus: 1 });
+    // every part prepared, the coordinator's too, and no record: the coordinator's
+    // call ended, so its resolver fences the write (its part rolled back under the
+    // decision's lock) and the others then read "rollback" from it
+    t.deepEqual(await prepared(), { usa: 1, gbr: 1, aus: 1 });
     const rolledBack = await resolveFleet(fleet.config, [], true, fleet.env);
     t.deepEqual(
       rolledBack.map((r) => [r.region, r.committed, r.rolledBack, r.pending]),
       [
-        ['usa', 0, 0, 0],
+        ['usa', 0, 1, 0],
         ['gbr', 0, 1, 0],
         ['aus', 0, 1, 0],
       ],
@@ -234,6 +239,127 @@ test.serial(
     t.deepEqual(await prepared(), nonePrepared);
   },
 );
+
+/** Advisory locks some session waits for in a region (the write's decision lock, here). */
+async function lockWaiters(region: string): Promise<number> {
+  const [row] = await fleet.query<{ n: number }>(
+    region,
+    "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted",
+  );
+  return row?.n ?? 0;
+}
+
+// Issue 20: a write's decision (a transaction of its own on the loopback) and
+// a resolver's fence of the same write meet on the gid's decision lock; each
+// order is forced here by holding that lock from a third session while the
+// two queue behind it (the lock is granted in the order they asked for it).
+for (const first of ['decision', 'fence'] as const) {
+  test.serial(
+    `a resolver racing a late decision, the ${first} first: ${first === 'decision' ? 'the fence finds the record and keeps the write' : 'the decision finds its part gone and the write is rolled back everywhere (40001)'}`,
+    async (t) => {
+      const key = randomUUID();
+      const client = await fleet.client('usa');
+      await client.query("SET residency.test_pause = 'before_decision'");
+      await client.query('SET residency.test_pause_seconds = 5');
+      const call = failure(client.query("SELECT shared.upsert_identity($1, 'Race', 'gbr', 'n')", [key]));
+      const gid = await waitForPause(fleet, 'usa', 'before_decision');
+      // the coordinator's own part is prepared beside the others
+      t.deepEqual(await fleet.query('usa', 'SELECT gid FROM pg_prepared_xacts'), [{ gid }]);
+      const holder = await fleet.client('usa');
+      await holder.query("SELECT pg_advisory_lock(residency.gid_key($1, 'decision'))", [gid]);
+      const fencer = await fleet.client('usa');
+      let fence: Promise<{ rows: { outcome: string }[] }> | undefined;
+      if (first === 'fence') {
+        fence = fencer.query<{ outcome: string }>('SELECT residency.fence($1) AS outcome', [gid]);
+        await until('the fence to wait for the decision lock', async () => (await lockWaiters('usa')) === 1);
+      }
+      // the pause ends: the decision (on the loopback) waits for the lock
+      await until('the decision to wait for its lock', async () => (await lockWaiters('usa')) === (first === 'fence' ? 2 : 1), 10_000);
+      if (first === 'decision') {
+        fence = fencer.query<{ outcome: string }>('SELECT residency.fence($1) AS outcome', [gid]);
+        await until('the fence to queue behind the decision', async () => (await lockWaiters('usa')) === 2);
+      }
+      await holder.query("SELECT pg_advisory_unlock(residency.gid_key($1, 'decision'))", [gid]);
+      const [outcome, result] = await Promise.all([fence!, call]);
+      if (first === 'decision') {
+        // 'commit' when the fence read the record before the call spent it (every part
+        // committed, the record deleted); else the write was finished and nothing was left
+        // prepared to roll back: either way the fence waited for the decision and undid nothing
+        t.true(['commit', 'rollback'].includes(outcome.rows[0]?.outcome ?? ''), JSON.stringify(outcome.rows));
+        t.is(result.code, 'none', result.message);
+        t.deepEqual(await rowsOf(key), everywhere(['dir gbr n'], 'gbr', 'Race'));
+      } else {
+        t.deepEqual(outcome.rows, [{ outcome: 'rollback' }]);
+        t.is(result.code, '40001');
+        t.regex(result.message, /^region "usa": this write's part here was rolled back before its decision .*nothing was written: retry$/);
+        t.deepEqual(await rowsOf(key), { usa: [], gbr: [], aus: [] });
+      }
+      t.deepEqual(await prepared(), nonePrepared);
+      t.deepEqual(await fleet.query('usa', 'SELECT gid FROM residency.commit_records WHERE gid = $1', [gid]), []);
+    },
+  );
+}
+
+test.serial("the resolver leaves a write pending while its coordinating call runs, however long (the call's lock)", async (t) => {
+  const key = randomUUID();
+  const client = await fleet.client('gbr');
+  await client.query("SET residency.test_pause = 'before_decision'");
+  await client.query('SET residency.test_pause_seconds = 5');
+  const call = failure(client.query("SELECT shared.upsert_identity($1, 'Slow', 'aus', 'n')", [key]));
+  const gid = await waitForPause(fleet, 'gbr', 'before_decision');
+  t.deepEqual(await fleet.query('gbr', 'SELECT residency.decide($1) AS d', [gid]), [{ d: 'pending' }]);
+  const resolved = await resolveFleet(fleet.config, [], true, fleet.env);
+  t.deepEqual(
+    resolved.map((r) => [r.region, r.committed, r.rolledBack, r.pending]),
+    [
+      ['usa', 0, 0, 1],
+      ['gbr', 0, 0, 1],
+      ['aus', 0, 0, 1],
+    ],
+  );
+  t.deepEqual(await call, { code: 'none', message: 'it succeeded' });
+  t.deepEqual(await rowsOf(key), everywhere(['dir aus n'], 'aus', 'Slow'));
+  t.deepEqual(await prepared(), nonePrepared);
+});
+
+test.serial(
+  'gids of the runtime before issue 20 (16-digit random part) are still decided by their record and the loopback txid',
+  async (t) => {
+    const [{ txid }] = (await fleet.query<{ txid: string }>('usa', 'SELECT txid_current()::text AS txid')) as [{ txid: string }];
+    const committed = `pg-residency:usa:${txid}:0123456789abcdef`;
+    const aborted = `pg-residency:usa:${txid}:fedcba9876543210`;
+    await fleet.query('usa', 'INSERT INTO residency.commit_records (gid) VALUES ($1)', [committed]);
+    // prepared by the link role, as a part is (through gbr's loopback)
+    const part = await fleet.client('gbr');
+    await part.query("SELECT residency.connect(ARRAY['gbr'])");
+    for (const gid of [committed, aborted])
+      await part.query("SELECT residency_dblink.dblink_exec('pg-residency:gbr', 'BEGIN; PREPARE TRANSACTION ' || quote_literal($1))", [
+        gid,
+      ]);
+    t.deepEqual(await fleet.query('usa', 'SELECT residency.decide($1) AS c, residency.decide($2) AS a', [committed, aborted]), [
+      { c: 'commit', a: 'rollback' },
+    ]);
+    const resolved = await resolveFleet(fleet.config, ['gbr'], false, fleet.env);
+    t.deepEqual(
+      resolved.map((r) => [r.region, r.committed, r.rolledBack, r.pending, r.error?.message]),
+      [['gbr', 1, 1, 0, undefined]],
+    );
+    t.deepEqual(await prepared(), nonePrepared);
+    await fleet.query('usa', 'DELETE FROM residency.commit_records WHERE gid = $1', [committed]);
+  },
+);
+
+test.serial('many write calls in one transaction hold one call lock, not one per write (the shared lock table)', async (t) => {
+  const client = await fleet.client('usa');
+  await client.query('BEGIN');
+  for (let i = 0; i < 20; i++) await client.query("SELECT shared.upsert_identity($1, 'Loop', 'gbr', 'n')", [randomUUID()]);
+  const [{ pid }] = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows as [{ pid: number }];
+  t.deepEqual(await fleet.query('usa', "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND pid = $1", [pid]), [
+    { n: 1 },
+  ]);
+  await client.query('COMMIT');
+  t.deepEqual(await prepared(), nonePrepared);
+});
 
 test.serial('the application role cannot use a dblink connection a function left open in its session (42501)', async (t) => {
   const key = randomUUID();
@@ -272,7 +398,7 @@ test.serial('migrate refuses a region whose max_prepared_transactions is 0, nami
     t.is(aus?.status, 'failed');
     t.is(
       aus?.error?.message,
-      'region "aus": max_prepared_transactions is 0, and pg-residency writes across regions with two-phase commit (PREPARE TRANSACTION). Set max_prepared_transactions in its postgresql.conf (one slot per write the other regions may have in flight at once: the sum of their max_connections, docs/guides/sizing.md) and restart the server, then run migrate again',
+      'region "aus": max_prepared_transactions is 0, and pg-residency writes across regions with two-phase commit (PREPARE TRANSACTION). Set max_prepared_transactions in its postgresql.conf (one slot per write the fleet may have in flight at once, this region\'s own included: the sum of the regions\' max_connections, docs/guides/sizing.md) and restart the server, then run migrate again',
     );
   } finally {
     await fleet.query('aus', 'ALTER SYSTEM RESET max_prepared_transactions');

@@ -242,14 +242,15 @@ test.serial(
       warnings.some((w) => /^WARNING 01RS1: cancelled after the decision: the write is committed; pg-residency resolve finishes/.test(w)),
       warnings.join('\n'),
     );
-    t.deepEqual(await prepared(), { usa: 0, gbr: 1, aus: 1 });
+    // every part prepared, the coordinator's too (issue 20)
+    t.deepEqual(await prepared(), { usa: 1, gbr: 1, aus: 1 });
     t.is(await loopbacksInTransaction('usa'), 0);
     // the session stays open and idle: resolve does not wait for it
     const resolved = await resolveFleet(fleet.config, [], true, fleet.env);
     t.deepEqual(
       resolved.map((r) => [r.region, r.committed, r.pending]),
       [
-        ['usa', 0, 0],
+        ['usa', 1, 0],
         ['gbr', 1, 0],
         ['aus', 1, 0],
       ],

@@ -102,7 +102,7 @@ function snapshot(change: Partial<CatalogSnapshot> & { rights?: Partial<LinkRigh
 const audit = (cat: CatalogSnapshot, c = config) =>
   auditPrivileges(c, usa, cat).map((f) => `${f.rule} ${f.level} ${f.object}: ${f.detail} | ${f.fix}`);
 
-test('what the link role needs in usa: SELECT on the local leaves, INSERT on the commit records, EXECUTE on apply and decide, USAGE on their schemas', (t) => {
+test('what the link role needs in usa: SELECT on the local leaves, INSERT on the commit records, EXECUTE on apply, decide, decision and recorded, USAGE on their schemas', (t) => {
   const want = expectedLinkRights(config, 'usa');
   t.deepEqual(
     want.relations.map((r) => `${r.schema}.${r.name} ${r.privileges.join(', ')}`),
@@ -116,7 +116,13 @@ test('what the link role needs in usa: SELECT on the local leaves, INSERT on the
   );
   t.deepEqual(
     want.functions.map((f) => `${f.schema}.${f.name}(${f.args})`),
-    ['shared.apply_identity(jsonb)', 'billing.apply_account(jsonb)', 'residency.decide(text)'],
+    [
+      'shared.apply_identity(jsonb)',
+      'billing.apply_account(jsonb)',
+      'residency.decide(text)',
+      'residency.decision(text)',
+      'residency.recorded(text)',
+    ],
   );
   t.deepEqual(want.schemas, ['billing', 'residency', 'shared', 'usa']);
 });
@@ -181,7 +187,7 @@ test('RV214: EXECUTE missing on an apply function, held on an API function throu
   });
   t.deepEqual(audit(cat), [
     `RV214 error function shared.apply_identity(jsonb): the link role "${LINK}" may not execute it: other regions' writes (or resolvers) fail here with 42501 | GRANT EXECUTE ON FUNCTION "shared"."apply_identity"(jsonb) TO "${LINK}"`,
-    `RV214 error function shared.get_identity(uuid): the link role "${LINK}" may execute it (through PUBLIC); it needs EXECUTE only on the apply functions and residency.decide() | REVOKE EXECUTE ON FUNCTION "shared"."get_identity"(uuid) FROM "${LINK}"; REVOKE EXECUTE ON FUNCTION "shared"."get_identity"(uuid) FROM PUBLIC`,
+    `RV214 error function shared.get_identity(uuid): the link role "${LINK}" may execute it (through PUBLIC); it needs EXECUTE only on the apply functions and residency.decide(), decision() and recorded() | REVOKE EXECUTE ON FUNCTION "shared"."get_identity"(uuid) FROM "${LINK}"; REVOKE EXECUTE ON FUNCTION "shared"."get_identity"(uuid) FROM PUBLIC`,
   ]);
 });
 

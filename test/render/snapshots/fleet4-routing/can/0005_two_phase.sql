@@ -7,15 +7,6 @@
 SET LOCAL lock_timeout = '1000ms';
 SET LOCAL statement_timeout = '20s';
 
--- Two-phase writes across regions through dblink (see README, "Writes").
--- dblink lives in a schema of its own that no one but its owner may use:
--- a named connection a function left open belongs to the session, and
--- whoever holds EXECUTE on dblink's functions could run SQL on it as the link
--- role.
--- An admin may have created both (docs/own-databases.md), since only a
--- superuser (or a cloud's admin role) may create dblink; else they are
--- created here. dblink found anywhere else, or executable by PUBLIC, is
--- refused with the SQL that fixes it.
 DO $function$
 DECLARE
   _rsd_schema text;
@@ -72,16 +63,10 @@ BEGIN
 END
 $function$;
 
--- This region reaches itself as it reaches the others: the loopback that
--- runs a write's local part in a transaction of its own, whose commit is the
--- write's decision. Bound and given the link role's password by migrate.
 CREATE SERVER "can" FOREIGN DATA WRAPPER postgres_fdw;
 SELECT "residency"."bind_server"('can');
 CREATE USER MAPPING FOR PUBLIC SERVER "can" OPTIONS (user 'residency_link');
 
--- One row per write this region coordinated and decided to commit, written
--- in the loopback transaction that makes the decision. Only a record decides
--- "commit"; the resolver deletes spent ones.
 CREATE TABLE "residency"."commit_records" (
   gid text PRIMARY KEY,
   decided_at timestamptz NOT NULL DEFAULT now()
@@ -90,16 +75,6 @@ GRANT USAGE ON SCHEMA "residency" TO "residency_link";
 GRANT INSERT ON "residency"."commit_records" TO "residency_link";
 
 -- pg-residency-begin: runtime two_phase
--- Test-only (README): `SET residency.test_pause = 'before_decision'` (every
--- part prepared, the loopback's too, no decision yet), 'before_commit_prepared' (the
--- decision committed) or 'before_claim' (the write's age taken, nothing sent)
--- makes a write wait there for residency.test_pause_seconds
--- (default an hour), so a test can kill or race it. Any role may SET a custom
--- setting, and a pause holds prepared parts and key locks: it is honoured only
--- when the session's login role (session_user, not the function owner) is a
--- member of residency_test_hooks, a role pg-residency never creates (tests
--- do; a superuser is a member of every role that exists). Anyone else gets a
--- WARNING and no pause. Unset, it costs one current_setting().
 CREATE FUNCTION "residency"."test_pause"(point text)
 RETURNS void
 LANGUAGE plpgsql
@@ -116,11 +91,6 @@ BEGIN
 END
 $function$;
 
--- The libpq connection string of a server and its user mapping, read from
--- the catalog at run time (the password never appears in SQL text). dblink
--- takes a server name too, but only reads sslcert and sslkey from the
--- server's options, not from a user mapping, where the link role's
--- certificate is; and it must skip postgres_fdw's own options.
 CREATE FUNCTION "residency"."connstr"(server text)
 RETURNS text
 LANGUAGE sql STABLE
@@ -139,18 +109,6 @@ AS $function$
     'sslcrl', 'sslcert', 'sslkey', 'sslpassword', 'connect_timeout', 'application_name', 'channel_binding')
 $function$;
 
--- Opens the session's named connection to each region once and reuses it.
--- Returns the regions it could not reach, each with libpq's own reason
--- (dblink's DETAIL: a refused connection, a missing root certificate, a
--- failed password), for RS011 and migrate's link check to name. A connect is
--- bounded by libpq's connect_timeout (see connstr) on 10 to 16; from 17 on,
--- dblink connects interruptibly but ignores connect_timeout, so there
--- statement_timeout ends a connect to a silent region: that region, and any
--- not yet connected, are then unreachable (the write goes on without them,
--- its time spent). The connection strings of the regions to open are read in
--- one query: connstr's plan then serves them all (a new session's first
--- write opens one link per region, and a plan per link cost more than the
--- connect to a pooler beside the server).
 CREATE FUNCTION "residency"."connect_failures"(regions text[])
 RETURNS jsonb
 LANGUAGE plpgsql
@@ -198,7 +156,6 @@ BEGIN
 END
 $function$;
 
--- The regions connect_failures could not reach, in the order given.
 CREATE FUNCTION "residency"."connect"(regions text[])
 RETURNS text[]
 LANGUAGE sql
@@ -242,17 +199,6 @@ BEGIN
 END
 $function$;
 
--- Sends one message on each connection, then collects them all in one
--- polling loop: n regions cost the round trip of the farthest, and one sleep
--- serves every region still busy (dblink_is_busy between short pg_sleeps: a
--- bare dblink wait ignores cancel, statement_timeout and terminate on 10 and
--- 11; from 17 on dblink_get_result is interruptible, but a wait in it would
--- not end at the link timeout). Returns {region: [results, one text per
--- statement]} and {region: {"state": sqlstate, "message": ..., "hint": ...}}
--- for the failed ones (the first error, every result read); a region that
--- does not answer by the link timeout (or `bound`) is disconnected and fails
--- with "timeout": true. The regions in `needed` get the link timeout not
--- capped by statement_timeout.
 CREATE FUNCTION "residency"."wave"(messages jsonb, bound interval DEFAULT NULL, needed text[] DEFAULT '{}',
   OUT results jsonb, OUT failures jsonb)
 LANGUAGE plpgsql
@@ -378,10 +324,6 @@ BEGIN
 END
 $function$;
 
--- Raises a region's failure (a wave's {"state", "message", "hint"}) with its
--- SQLSTATE, the message naming the region; a server out of prepared
--- transactions or of lock table space (53200) is full, RS013: it is not
--- unreachable, and a write never queues a full region's rows.
 CREATE FUNCTION "residency"."part_error"(region text, failure jsonb)
 RETURNS void
 LANGUAGE plpgsql
@@ -509,10 +451,6 @@ BEGIN
 END
 $function$;
 
--- Ends every part of a failed write: the loopback and the parts still in a
--- transaction roll back, prepared parts roll back prepared; a broken
--- connection is dropped (a part it prepared has no record: the resolver rolls
--- it back).
 CREATE FUNCTION "residency"."tx_abort"(st jsonb, prepared text[], failures jsonb)
 RETURNS void
 LANGUAGE plpgsql
@@ -640,21 +578,6 @@ BEGIN
 END
 $function$;
 
--- First phase of a write: refuses a read-only transaction, connects to the
--- regions (the local one through the loopback), raises RS011 when a region in
--- `required` is unreachable, opens the loopback transaction (its part ends it
--- prepared, tx_finish) and, for a region given in `reads`, a
--- transaction that runs that statement. The loopback claims the write's
--- keys and reads this region's directory rows (every decision the write makes
--- is taken on them, under the claim: `look` {"fn": the entity's apply
--- function, "keys": [...], "owner": its region column}, returned as "dir"; the
--- owner each names must be reachable), a rehome's old owner reads and locks
--- the row its part will delete. Returns the write's state: gid, the
--- write's age (`o`: `age`, else taken now; see claim), the regions involved, required and down, the reads'
--- results. The gid carries the coordinator region, the loopback's txid and a
--- random part of 24 hex digits (gid_fenced; the first 8 the backend's pid): a
--- crashed server hands out again txids that never reached its WAL. From here
--- on the call holds the 'call' lock (gid_key, decide). Cancelled, it ends what it opened before raising.
 CREATE FUNCTION "residency"."tx_open"(regions text[], required text[], reads jsonb DEFAULT '{}', look jsonb DEFAULT NULL,
   age integer DEFAULT NULL)
 RETURNS jsonb
@@ -896,10 +819,6 @@ BEGIN
 END
 $function$;
 
--- A JSON row with each field from_names[i] it has also under to_names[i],
--- where it lacks that one: a column renamed by a step still rolling out
--- (regions.yaml renamed_from) under both names, for the regions on either
--- side of the rename (apply_<entity> and the writes of a renamed region).
 CREATE FUNCTION "residency"."alias_fields"(fields jsonb, from_names text[], to_names text[])
 RETURNS jsonb
 LANGUAGE sql IMMUTABLE
@@ -909,13 +828,6 @@ AS $function$
     WHERE $1 ? $2[i] AND NOT $1 ? $3[i]), '{}')
 $function$;
 
--- A write's age for wait-die (see claim): its coordinator's clock when the
--- write starts, in microseconds, times 4 plus two bits of its backend's pid
--- (two writes started in the same microsecond rarely tie: a tie makes both
--- give way), wrapped into an integer (compared modulo 2^32: writes in flight
--- are never 9 minutes apart). Every part of the
--- write carries it ("o"), so two writes of one key compare the same ages in
--- every region, and no region is favoured (clocks kept in step by NTP).
 CREATE FUNCTION "residency"."write_age"()
 RETURNS integer
 LANGUAGE sql VOLATILE
@@ -943,24 +855,6 @@ BEGIN
 END
 $function$;
 
--- Wait-die on the keys a part writes, so two writes of one key never wait on
--- each other across servers (no deadlock detector sees such a cycle). Each
--- key is claimed by an exclusive advisory lock on a 64-bit hash of the
--- entity and the key (two 32-bit hashtext: PostgreSQL 10 has no
--- hashtextextended), so two writes of different keys never meet. Before any
--- claim, a part announces its write's age (write_age) on each key: a shared
--- lock on (the key's first hash, age); and it holds each key's claim bucket
--- (one of 1024 per entity, the first hash's low bits) shared. A part that meets a key's
--- claim gives way at once (40001, retry) when a write as old or older
--- announced itself on that key; else (every holder is younger) it waits,
--- bounded by lock_timeout (55P03). Only the writes of that key count (its
--- 32-bit hash): a write of another key, whatever its age, never makes it
--- give way. A part of more than 256 keys claims its buckets instead (the
--- bucket's lock exclusive, at most 1024; its age announced on (1381188608 +
--- bucket, age), in the bucket too), so a batch of any size holds at most 2048
--- advisory locks per region; it meets every write of a key in those buckets
--- and compares ages with every write announced in the bucket. A part of up
--- to 256 keys holds at most 3 locks per key.
 CREATE FUNCTION "residency"."claim"(tag text, keys text[], age integer)
 RETURNS void
 LANGUAGE plpgsql
@@ -1045,13 +939,6 @@ $function$;
 REVOKE ALL ON FUNCTION "residency"."decide"(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION "residency"."decide"(text) TO "residency_link";
 
--- The resolver (`pg-residency resolve` calls it; so may a scheduler): commits
--- the prepared parts here whose coordinator recorded a commit, rolls back those
--- whose coordinator has no record and no longer runs the write, leaves the
--- others (coordinator unreachable or still running), and deletes this region's
--- commit records that no region holds a prepared part of any more.
--- SECURITY DEFINER: the application's roles may run it (granted with the
--- API), without any right on dblink or the user mappings.
 CREATE FUNCTION "residency"."resolve"()
 RETURNS TABLE (gid text, coordinator text, outcome text)
 LANGUAGE plpgsql SECURITY DEFINER
@@ -1151,7 +1038,6 @@ REVOKE ALL ON FUNCTION "residency"."gid_fenced"(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."decision"(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."recorded"(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."fence"(text) FROM PUBLIC;
--- the link role runs a write's decision and the fence's read on the loopback
 GRANT EXECUTE ON FUNCTION "residency"."decision"(text) TO "residency_link";
 GRANT EXECUTE ON FUNCTION "residency"."recorded"(text) TO "residency_link";
 REVOKE ALL ON FUNCTION "residency"."tx_abort"(jsonb, text[], jsonb) FROM PUBLIC;
@@ -1203,7 +1089,6 @@ DROP TABLE "residency"."commit_records";
 REVOKE USAGE ON SCHEMA "residency" FROM "residency_link";
 DROP USER MAPPING FOR PUBLIC SERVER "can";
 DROP SERVER "can";
--- dblink and its schema go only when this role owns them: an admin's stay.
 DO $function$
 BEGIN
   IF EXISTS (SELECT FROM pg_catalog.pg_extension e WHERE e.extname = 'dblink' AND pg_catalog.pg_has_role(e.extowner, 'USAGE')) THEN

@@ -51,6 +51,8 @@ export interface BulkResult {
   /** Load averages (1, 5, 15 min) at the start and at the end. */
   readonly loadBefore: string;
   readonly loadAfter: string;
+  /** Why a round failed, if one did: the rounds before it are kept, the rest not run. */
+  readonly failure?: string;
 }
 
 /** The issue 20 target: updates of existing keys within this factor of inserting them. */
@@ -124,8 +126,16 @@ export async function benchBulk(options: BulkBenchOptions): Promise<BulkResult> 
         for (const [region, admin] of admins) await admin.query(`TRUNCATE shared.identity, ${ident(region)}.identity_details`);
       }
       keys = Array.from({ length: rows }, () => randomUUID());
-      const insert = await pass(`round ${round}, insert`, `first ${round}`);
-      const update = await pass(`round ${round}, update`, `second ${round}`);
+      let insert: BulkPass, update: BulkPass;
+      try {
+        insert = await pass(`round ${round}, insert`, `first ${round}`);
+        update = await pass(`round ${round}, update`, `second ${round}`);
+      } catch (error) {
+        // reported with the rounds that completed, not lost with them
+        const failure = `round ${round} failed: ${(error as Error).message}`;
+        options.onProgress(`bulk: ${failure}`);
+        return { rows, batch, delayMs: options.delayMs, rounds, loadBefore, loadAfter: loadAverage(), failure };
+      }
       const [check] = (
         await client.query<{ n: number }>('SELECT count(*)::int AS n FROM shared.identity WHERE note = $1', [`second ${round}`])
       ).rows;

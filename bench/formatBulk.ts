@@ -11,6 +11,7 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
  */
 export function formatBulk(result: BulkResult): string {
   const { rows, rounds } = result;
+  if (rounds.length === 0) return `Bulk: no round completed (${result.failure ?? 'no round run'}).\n`;
   const passes = (which: 'insert' | 'update') => rounds.map((r) => r[which]);
   const ms = (list: readonly BulkPass[]) => median(list.map((p) => p.ms));
   const cpuOf = (list: readonly BulkPass[]) =>
@@ -34,6 +35,7 @@ export function formatBulk(result: BulkResult): string {
     `| insert (new keys) | ${seconds(insert.ms)} | ${cpu(insert)} | ${rate(insert)} |`,
     `| update (the same keys) | ${seconds(update.ms)} | ${cpu(update)} | ${rate(update)} |`,
     `| **update / insert** | **${ratio.toFixed(2)}x**${each} | ${cpuRatios === undefined ? '-' : `${median(cpuRatios).toFixed(2)}x`} | target at most ${BULK_TARGET}x: ${ratio <= BULK_TARGET ? 'met' : '**not met**'} |`,
+    ...(result.failure === undefined ? [] : ['', `**Failed**: ${result.failure} (the rounds above completed; the others were not run).`]),
     '',
   ].join('\n');
 }

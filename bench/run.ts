@@ -135,7 +135,8 @@ try {
     regions.failures.length > 0 ||
     (reads?.failures.length ?? 0) > 0 ||
     (reads5?.failures.length ?? 0) > 0 ||
-    (load?.failures.length ?? 0) > 0
+    (load?.failures.length ?? 0) > 0 ||
+    bulk?.failure !== undefined
   )
     process.exitCode = 1;
 } catch (error) {

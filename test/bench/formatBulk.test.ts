@@ -50,3 +50,13 @@ test('the bulk suite size comes from the environment', (t) => {
   t.throws(() => bulkOptions({ BULK_BENCH_ROWS: 'many' }), { message: /BULK_BENCH_ROWS/ });
   t.throws(() => bulkOptions({ BULK_BENCH_ROUNDS: '0' }), { message: /BULK_BENCH_ROUNDS/ });
 });
+
+test('a failed round is reported under the rounds that completed, and alone when none did', (t) => {
+  const text = formatBulk({ ...result(10_000, 13_000), failure: 'round 2 failed: region "gbr" did not answer within the link timeout' });
+  t.regex(text, /\*\*1\.30x\*\*/);
+  t.regex(
+    text,
+    /\*\*Failed\*\*: round 2 failed: region "gbr" did not answer within the link timeout \(the rounds above completed; the others were not run\)\./,
+  );
+  t.is(formatBulk({ ...result(1, 1), rounds: [], failure: 'round 1 failed: boom' }), 'Bulk: no round completed (round 1 failed: boom).\n');
+});

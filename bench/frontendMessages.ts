@@ -24,17 +24,40 @@ function cString(buffer: Buffer, start: number, end: number): { text: string; ne
  */
 export function frontendMessageReader(): (chunk: Buffer) => FrontendMessage[] {
   let pending: Buffer = Buffer.alloc(0);
+  // A message longer than the bytes so far (a write's part of 100,000 rows is
+  // 10 MB in a few hundred chunks): its chunks, joined once it is whole, not
+  // at every chunk (that copied the message over and over, quadratic in its size).
+  let partial: Buffer[] = [];
+  let partialLength = 0;
+  let needed = 0;
   // Until the StartupMessage, messages have no type byte.
   let untyped = true;
   return (chunk) => {
-    pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+    if (needed > 0) {
+      partial.push(chunk);
+      partialLength += chunk.length;
+      if (partialLength < needed) return [];
+      pending = Buffer.concat(partial, partialLength);
+      partial = [];
+      partialLength = 0;
+      needed = 0;
+    } else {
+      pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+    }
     const messages: FrontendMessage[] = [];
     for (;;) {
       const headerLength = untyped ? 0 : 1;
       if (pending.length < headerLength + 4) break;
       const length = pending.readInt32BE(headerLength);
       const total = headerLength + length;
-      if (length < 4 || pending.length < total) break;
+      if (length >= 4 && pending.length < total) {
+        partial = [pending];
+        partialLength = pending.length;
+        needed = total;
+        pending = Buffer.alloc(0);
+        break;
+      }
+      if (length < 4) break;
       if (untyped) {
         const code = length >= 8 ? pending.readInt32BE(4) : 0;
         const negotiation = code === SSL_REQUEST_CODE || code === GSS_REQUEST_CODE;

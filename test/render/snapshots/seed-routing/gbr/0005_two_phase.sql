@@ -351,10 +351,8 @@ CREATE FUNCTION "residency"."gid_key"(gid text, what text)
 RETURNS bigint
 LANGUAGE sql IMMUTABLE
 AS $function$
-  SELECT (pg_catalog.hashtext('pg-residency ' || $2 || ':'
-      || CASE WHEN $2 = 'call' THEN pg_catalog.substring($1, ':([0-9a-f]{8})[0-9a-f]{16}$') ELSE $1 END)::bigint << 32)
-    | (pg_catalog.hashtext(CASE WHEN $2 = 'call' THEN pg_catalog.substring($1, ':([0-9a-f]{8})[0-9a-f]{16}$') ELSE $1 END
-      || '#' || $2)::bigint & 4294967295)
+  SELECT (pg_catalog.hashtext('pg-residency ' || $2 || ':' || k.id)::bigint << 32) | (pg_catalog.hashtext(k.id || '#' || $2)::bigint & 4294967295)
+  FROM (SELECT CASE WHEN $2 = 'call' THEN pg_catalog.substring($1, ':([0-9a-f]{8})[0-9a-f]{16}$') ELSE $1 END AS id) k
 $function$;
 
 CREATE FUNCTION "residency"."gid_fenced"(gid text)
@@ -557,7 +555,7 @@ BEGIN
     RETURN false;
   END IF;
   IF "residency"."gid_fenced"(st->>'gid') THEN
-    _rsd_outcome := CASE WHEN EXISTS (SELECT FROM "residency"."commit_records" c WHERE c.gid = st->>'gid') THEN 'commit'
+    _rsd_outcome := CASE WHEN "residency"."recorded"(st->>'gid') THEN 'commit'
       ELSE "residency"."fence"(st->>'gid') END;
     IF _rsd_outcome = 'pending' THEN
       PERFORM "residency"."drop_conn"(x) FROM jsonb_array_elements_text(st->'involved') x;
@@ -918,7 +916,7 @@ AS $function$
 DECLARE
   _rsd_status text;
 BEGIN
-  IF EXISTS (SELECT FROM "residency"."commit_records" c WHERE c.gid = $1) THEN
+  IF "residency"."recorded"($1) THEN
     RETURN 'commit';
   END IF;
   IF "residency"."gid_fenced"($1) THEN

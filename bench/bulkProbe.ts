@@ -12,6 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { cpuMs } from './processCpu.js';
 import { startProxiedFleet } from './proxiedFleet.js';
 import { MIXED_FLEET } from '../test/helpers/scratchFleet.js';
 import { ident } from '../src/sql/quote.js';
@@ -21,11 +22,10 @@ const rounds = Number(process.argv[3] ?? 2);
 const between = process.argv[4] ?? 'vacuum';
 const variants = process.argv.slice(5);
 
-/** Milliseconds of CPU (user + system, clock ticks of 10 ms) of a process; 0 once it is gone. */
+/** Milliseconds of CPU of a process (processCpu's cpuMs); 0 once it is gone. */
 const cpu = (pid: number) => {
   try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(f[11]) + Number(f[12])) * 10;
+    return cpuMs(pid);
   } catch {
     return 0;
   }

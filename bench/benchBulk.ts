@@ -11,7 +11,7 @@
 // the CPU the servers' backends spent on it (read from /proc: the machine is
 // shared, and the CPU ratio moves less with the load of others than the wall ratio).
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { cpuMsIfAlive } from './processCpu.js';
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import { loadAverage } from './loadOptions.js';
@@ -58,17 +58,6 @@ export interface BulkResult {
 /** The issue 20 target: updates of existing keys within this factor of inserting them. */
 export const BULK_TARGET = 1.5;
 
-/** CPU seconds (user + system) of a process, or undefined when it is gone or /proc is unreadable. */
-function processCpu(pid: number): number | undefined {
-  try {
-    // (fields after the command name, which may hold spaces: utime and stime are the 12th and 13th)
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Runs the bulk suite on a scratch fleet (5 ms each way in `npm run bench`)
  * and returns its figures. The write's lock_timeout is 30 s, so a region's
@@ -85,13 +74,13 @@ export async function benchBulk(options: BulkBenchOptions): Promise<BulkResult> 
     // every backend of the three servers (the caller's, the loopback's, the links'), by pid
     // (a backend gone meanwhile is left out)
     const backendCpu = async (): Promise<Map<number, number> | undefined> => {
-      if (processCpu(process.pid) === undefined) return undefined;
+      if (cpuMsIfAlive(process.pid) === undefined) return undefined;
       const out = new Map<number, number>();
       for (const admin of admins.values()) {
         const { rows: pids } = await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE pid <> pg_backend_pid()');
         for (const { pid } of pids) {
-          const cpu = processCpu(pid);
-          if (cpu !== undefined) out.set(pid, cpu);
+          const ms = cpuMsIfAlive(pid);
+          if (ms !== undefined) out.set(pid, ms / 1000);
         }
       }
       return out;

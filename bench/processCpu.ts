@@ -4,3 +4,12 @@ import { readFileSync } from 'node:fs';
 export function cpuMs(pid: number): number {
   return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
 }
+
+/** cpuMs, or undefined when the process is gone or /proc is unreadable. */
+export function cpuMsIfAlive(pid: number): number | undefined {
+  try {
+    return cpuMs(pid);
+  } catch {
+    return undefined;
+  }
+}

@@ -5,7 +5,7 @@
 //   npm run build && node --import tsx bench/profileWrite.ts [regions] [n] [kind]
 // kind: new (default) or existing.
 import { readFileSync, readdirSync } from 'node:fs';
-import { cpuMs } from './processCpu.js';
+import { cpuMs, cpuMsIfAlive } from './processCpu.js';
 import type pg from 'pg';
 import { identityCalls as call, newPerson } from './identityCalls.js';
 import { startProxiedFleet } from './proxiedFleet.js';
@@ -16,16 +16,15 @@ const count = Number(process.argv[2] ?? 3);
 const n = Number(process.argv[3] ?? 60);
 const kind = process.argv[4] ?? 'new';
 
-/** utime + stime (clock ticks) of the postmaster `pid` and all its children. */
-function serverTicks(pid: number): number {
+/** Milliseconds on a CPU of the postmaster `pid` and all its children (backends gone meanwhile left out). */
+function serverCpuMs(pid: number): number {
   let total = 0;
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     try {
       const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const ppid = Number(fields[1]);
-      if (Number(d) === pid || ppid === pid) total += Number(fields[11]) + Number(fields[12]);
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (Number(d) === pid || ppid === pid) total += cpuMsIfAlive(Number(d)) ?? 0;
     } catch {
       // gone
     }
@@ -54,14 +53,14 @@ try {
   await new Promise((r) => setTimeout(r, 300));
   for (const r of regions) await clients[r.name]!.query('SELECT pg_stat_reset()');
   await new Promise((r) => setTimeout(r, 600));
-  const before = Object.fromEntries(regions.map((r) => [r.name, serverTicks(pids[r.name]!)]));
+  const before = Object.fromEntries(regions.map((r) => [r.name, serverCpuMs(pids[r.name]!)]));
   const wall: number[] = [];
   for (const p of people.slice(5)) {
     const t = process.hrtime.bigint();
     await call.upsert(usa, kind === 'existing' ? { ...p, name: `${p.name}!` } : p);
     wall.push(Number(process.hrtime.bigint() - t) / 1e6);
   }
-  const after = Object.fromEntries(regions.map((r) => [r.name, serverTicks(pids[r.name]!)]));
+  const after = Object.fromEntries(regions.map((r) => [r.name, serverCpuMs(pids[r.name]!)]));
   await new Promise((r) => setTimeout(r, 800));
   const floor: number[] = [];
   const proxied = await Promise.all(regions.filter((r) => r.name !== 'usa').map((r) => fleet.proxiedClient(r.name)));
@@ -95,7 +94,7 @@ try {
     `${count} regions, ${n} ${kind} writes: wall median ${median(wall).toFixed(1)} ms, floor ${median(floor).toFixed(1)} ms, ratio ${(median(wall) / median(floor)).toFixed(2)}\n`,
   );
   for (const r of regions) {
-    const cpu = ((after[r.name]! - before[r.name]!) * 10) / n;
+    const cpu = (after[r.name]! - before[r.name]!) / n;
     const { rows } = await clients[r.name]!.query<{ f: string; calls: string; self: number; total: number }>(
       `SELECT schemaname || '.' || funcname AS f, calls, self_time AS self, total_time AS total FROM pg_stat_user_functions
        ORDER BY self_time DESC LIMIT 14`,

@@ -14,6 +14,7 @@
 // turn before each run: an A/B in one fleet, alternating.
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import { cpuMs } from './processCpu.js';
@@ -25,7 +26,8 @@ const count = Number(process.argv[2] ?? 3);
 const runs = Number(process.argv[3] ?? 5);
 const variants = process.argv.slice(4);
 
-const fleet = await startProxiedFleet({ regions: regionFleet(count), delayMs: 5, pooler: { poolSize: 4, sslmode: 'disable' } });
+const delayMs = 5;
+const fleet = await startProxiedFleet({ regions: regionFleet(count), delayMs, pooler: { poolSize: 4, sslmode: 'disable' } });
 try {
   const names = fleet.config.regions.map((r) => r.name);
   const pooler = (await fleet.poolerPid(names[0]!))!;
@@ -78,6 +80,7 @@ try {
   const figures = new Map<string, Figures>(
     labels.map((l) => [l, { first: [], warm: [], firstCpu: [], warmCpu: [], openCpu: [], openWarmCpu: [], fn: new Map() }]),
   );
+  const loadStart = loadavg()[0]!;
   // warm-up: the pools and the servers' caches
   for (let i = 0; i < 2; i += 1) {
     const { client } = await session();
@@ -115,10 +118,12 @@ try {
       await b.client.end();
     }
   }
+  process.stdout.write(`load average (1 min) at the start ${loadStart.toFixed(1)}, at the end ${loadavg()[0]!.toFixed(1)}\n`);
   for (const [label, m] of figures) {
     const d = (xs: number[]) => median(xs).toFixed(1);
     process.stdout.write(
       `${count} regions, ${label}: first ${d(m.first)} ms, warm ${d(m.warm)} ms, first - warm ${(median(m.first) - median(m.warm)).toFixed(1)} ms` +
+        ` (${((median(m.first) - median(m.warm)) / (2 * delayMs)).toFixed(2)} RT)` +
         ` (CPU first ${d(m.firstCpu)}, warm ${d(m.warmCpu)}, first - warm ${(median(m.firstCpu) - median(m.warmCpu)).toFixed(1)});` +
         ` links open: first write CPU ${d(m.openCpu)}, warm ${d(m.openWarmCpu)}\n`,
     );

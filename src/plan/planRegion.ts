@@ -133,7 +133,14 @@ export function runtimeId(template: RuntimeTemplate): string {
 
 /** A runtime template's tables and servers (`state`) or its functions (`code`, marked for later replacement). */
 export function runtimeBlock(config: Config, here: Region, template: RuntimeTemplate, part: 'state' | 'code'): PlannedBlock {
-  const context = { ...baseContext(config, here), ordinal: ordinalOf(config, here.name), state: part === 'state', code: part === 'code' };
+  const context = {
+    ...baseContext(config, here),
+    ordinal: ordinalOf(config, here.name),
+    state: part === 'state',
+    code: part === 'code',
+    // connect_failures opens these by connstr (dblink reads no sslcert from a user mapping), the others by server name
+    linkCertRegions: config.regions.filter((r) => r.fdw.auth === 'cert').map((r) => r.name),
+  };
   return part === 'state' ? { template, context } : { template, context, marker: runtimeId(template), markDown: true };
 }
 

@@ -205,6 +205,31 @@ test.serial(
   },
 );
 
+test.serial("a new session opens each link by its server's name: one dblink_connect per region, connstr never called", async (t) => {
+  const usa = await fleet.client('usa');
+  try {
+    await usa.query('BEGIN');
+    await usa.query("SET LOCAL track_functions = 'all'");
+    await usa.query('SELECT shared.upsert_identity($1, $2, $3, $4)', [randomUUID(), 'named', 'gbr', 'n']);
+    const { rows } = await usa.query<{ f: string; calls: string }>(
+      `SELECT schemaname || '.' || funcname AS f, calls FROM pg_stat_xact_user_functions
+       WHERE funcname IN ('connect_failures', 'connstr', 'dblink_connect') ORDER BY 1`,
+    );
+    await usa.query('COMMIT');
+    const links = await usa.query<{ c: string[] }>('SELECT residency_dblink.dblink_get_connections() AS c');
+    t.deepEqual(
+      rows.map((r) => [r.f, Number(r.calls)]),
+      [
+        ['residency.connect_failures', 1],
+        ['residency_dblink.dblink_connect', REGIONS.length],
+      ],
+    );
+    t.deepEqual([...links.rows[0]!.c].sort(), REGIONS.map((r) => `pg-residency:${r}`).sort());
+  } finally {
+    await usa.end();
+  }
+});
+
 test.serial(
   'the link role has a verifier of few iterations in every region, the same line in every pooler; no pooler file or log holds the password',
   async (t) => {

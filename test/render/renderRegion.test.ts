@@ -75,3 +75,20 @@ test('the foreign partition reads the owner leaf, never its parent', async (t) =
     ),
   );
 });
+
+test("connect_failures opens a region reached by password by its server's name, one reached by certificate through connstr", async (t) => {
+  const templates = await shippedTemplates();
+  const twoPhase = (config: ReturnType<typeof fixtureConfig>) =>
+    renderRegion(config, 'usa', templates).migrations.find((m) => m.name === '0005_two_phase.sql')!.content;
+  const seed = fixtureConfig('seed');
+  t.true(seed.regions.every((r) => r.fdw.auth === 'password'));
+  const byName = twoPhase(seed);
+  t.true(byName.includes(`PERFORM residency_dblink.dblink_connect('pg-residency:' || _rsd_r, _rsd_r);`));
+  t.false(/dblink_connect\([^;]*"connstr"/.test(byName), 'no connstr on the write path');
+  const cert = { ...seed, regions: seed.regions.map((r) => (r.name === 'usa' ? r : { ...r, fdw: { ...r.fdw, auth: 'cert' as const } })) };
+  t.true(
+    twoPhase(cert).includes(
+      `PERFORM residency_dblink.dblink_connect('pg-residency:' || _rsd_r, CASE WHEN _rsd_r IN ('gbr', 'aus')\n        THEN "residency"."connstr"(_rsd_r) ELSE _rsd_r END);`,
+    ),
+  );
+});

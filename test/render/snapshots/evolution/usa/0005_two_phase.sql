@@ -120,13 +120,7 @@ DECLARE
   _rsd_down jsonb := '{}';
   _rsd_expired boolean := false;
   _rsd_open text[] := COALESCE(residency_dblink.dblink_get_connections(), '{}');
-  _rsd_strs jsonb;
 BEGIN
-  IF NOT EXISTS (SELECT FROM unnest(regions) r WHERE NOT 'pg-residency:' || r = ANY (_rsd_open)) THEN
-    RETURN _rsd_down;
-  END IF;
-  SELECT jsonb_object_agg(r, "residency"."connstr"(r)) INTO _rsd_strs
-    FROM unnest(regions) r WHERE NOT 'pg-residency:' || r = ANY (_rsd_open);
   FOREACH _rsd_r IN ARRAY regions LOOP
     IF 'pg-residency:' || _rsd_r = ANY (_rsd_open) THEN
       CONTINUE;
@@ -136,7 +130,7 @@ BEGIN
       CONTINUE;
     END IF;
     BEGIN
-      PERFORM residency_dblink.dblink_connect('pg-residency:' || _rsd_r, _rsd_strs ->> _rsd_r);
+      PERFORM residency_dblink.dblink_connect('pg-residency:' || _rsd_r, _rsd_r);
       _rsd_open := _rsd_open || ('pg-residency:' || _rsd_r);
     EXCEPTION WHEN sqlclient_unable_to_establish_sqlconnection OR connection_exception THEN
       GET STACKED DIAGNOSTICS _rsd_why = PG_EXCEPTION_DETAIL;

@@ -176,6 +176,95 @@ BEGIN
 END
 $function$;
 
+CREATE FUNCTION "residency"."arrival_windows"(shapes jsonb, sent_at double precision)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  _rsd_memory jsonb;
+  _rsd_windows jsonb;
+BEGIN
+  BEGIN
+    _rsd_memory := NULLIF(current_setting('residency.arrivals', true), '')::jsonb;
+  EXCEPTION WHEN data_exception THEN
+    RETURN '{}';
+  END;
+  IF jsonb_typeof(_rsd_memory) IS DISTINCT FROM 'object' THEN
+    RETURN '{}';
+  END IF;
+  SELECT COALESCE(jsonb_object_agg(x.region, jsonb_build_array(sent_at + (x.m ->> 0)::numeric / 1000, x.m -> 1)), '{}')
+    INTO _rsd_windows
+    FROM (SELECT s.key AS region, _rsd_memory -> (s.key || ' ' || s.value) AS m FROM jsonb_each_text(shapes) s) x
+    WHERE jsonb_typeof(x.m -> 0) = 'number' AND jsonb_typeof(x.m -> 1) = 'number'
+      AND (x.m ->> 0)::numeric BETWEEN 0 AND 99999 AND (x.m ->> 1)::numeric BETWEEN 0 AND 99999;
+  RETURN _rsd_windows;
+END
+$function$;
+
+CREATE FUNCTION "residency"."arrivals_noted"(shapes jsonb, sent_at double precision, seen jsonb)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  _rsd_memory jsonb;
+BEGIN
+  BEGIN
+    _rsd_memory := NULLIF(current_setting('residency.arrivals', true), '')::jsonb;
+  EXCEPTION WHEN data_exception THEN
+    _rsd_memory := NULL;
+  END;
+  IF jsonb_typeof(_rsd_memory) IS DISTINCT FROM 'object' THEN
+    _rsd_memory := '{}';
+  END IF;
+  SELECT _rsd_memory || COALESCE(jsonb_object_agg(x.key, CASE
+      WHEN jsonb_typeof(x.m -> 0) = 'number' AND jsonb_typeof(x.m -> 1) = 'number'
+        AND (x.m ->> 0)::numeric BETWEEN 0 AND 99999 AND (x.m ->> 1)::numeric BETWEEN 0 AND 99999
+      THEN jsonb_build_array(round(((x.m ->> 0)::numeric * 3 + x.ms) / 4, 2),
+        round(((x.m ->> 1)::numeric * 3 + abs(x.ms - (x.m ->> 0)::numeric)) / 4, 2))
+      ELSE jsonb_build_array(round(x.ms, 2), 1.5) END), '{}')
+    INTO _rsd_memory
+    FROM (SELECT s.key || ' ' || (shapes ->> s.key) AS key, _rsd_memory -> (s.key || ' ' || (shapes ->> s.key)) AS m,
+        GREATEST(0, LEAST(99999, (s.value::double precision - sent_at) * 1000))::numeric AS ms
+      FROM jsonb_each_text(seen) s WHERE shapes ? s.key) x;
+  PERFORM set_config('residency.arrivals', _rsd_memory::text, false);
+END
+$function$;
+
+CREATE FUNCTION "residency"."arrival_wait"(windows jsonb, pending text[], start timestamptz, divisor integer,
+  spin interval)
+RETURNS double precision
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  _rsd_now timestamptz := clock_timestamp();
+  _rsd_epoch double precision := extract(epoch FROM _rsd_now);
+  _rsd_waited double precision := extract(epoch FROM _rsd_now - start) * 1000;
+  _rsd_due double precision;
+  _rsd_spread double precision;
+  _rsd_ms double precision;
+BEGIN
+  SELECT (_rsd_epoch - (windows -> p ->> 0)::double precision) * -1000, (windows -> p ->> 1)::double precision
+    INTO _rsd_due, _rsd_spread
+    FROM unnest(pending) p WHERE windows ? p ORDER BY 1 DESC LIMIT 1;
+  _rsd_ms := LEAST(50, GREATEST(1, ceil(_rsd_waited / CASE WHEN _rsd_waited < 50 THEN divisor ELSE 4 END)));
+  IF _rsd_due > -(2 * _rsd_spread + 0.5) THEN
+    IF _rsd_due - GREATEST(_rsd_spread, 0.3) >= 0.6 THEN
+      PERFORM pg_sleep((LEAST(GREATEST(_rsd_ms, 4), floor(_rsd_due - GREATEST(_rsd_spread, 0.3) + 0.4)) - 0.5) / 1000);
+      RETURN 0;
+    ELSIF _rsd_spread < 1 THEN
+      RETURN _rsd_epoch + (_rsd_due + 2 * _rsd_spread + 0.5) / 1000;
+    END IF;
+  ELSIF _rsd_now - start < spin THEN
+    RETURN extract(epoch FROM start + spin);
+  END IF;
+  PERFORM pg_sleep((_rsd_ms - 0.5) / 1000);
+  RETURN 0;
+END
+$function$;
+
 CREATE FUNCTION "residency"."await"(conn text, deadline timestamptz)
 RETURNS boolean
 LANGUAGE plpgsql
@@ -183,6 +272,7 @@ SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
   _rsd_start timestamptz := clock_timestamp();
+  _rsd_spin double precision := 0;
 BEGIN
   LOOP
     IF residency_dblink.dblink_is_busy(conn) = 0 THEN
@@ -191,9 +281,8 @@ BEGIN
     IF clock_timestamp() >= deadline THEN
       RETURN false;
     END IF;
-    IF clock_timestamp() - _rsd_start > interval '300 microseconds' THEN
-      PERFORM pg_sleep(LEAST(0.05, GREATEST(0.001, extract(epoch FROM clock_timestamp() - _rsd_start)
-        / CASE WHEN clock_timestamp() - _rsd_start < interval '50 ms' THEN 8 ELSE 4 END)));
+    IF extract(epoch FROM clock_timestamp()) >= _rsd_spin THEN
+      _rsd_spin := "residency"."arrival_wait"('{}', '{}', _rsd_start, 8, interval '300 microseconds');
     END IF;
   END LOOP;
 END
@@ -233,6 +322,17 @@ DECLARE
   -- this region (the loopback): while it is still to answer, the loop spins
   _rsd_here text := (SELECT r.name FROM "residency"."regions" r WHERE r.is_local);
   _rsd_local boolean;
+  -- the waits (arrival_wait): each region's message shape, when the messages
+  -- left, when each answer was seen (the middle of the last pass that found
+  -- its connection busy and the one that found its answer complete), the
+  -- polling until an epoch without sleeping
+  _rsd_shapes jsonb := '{}';
+  _rsd_sent_at double precision := extract(epoch FROM clock_timestamp());
+  _rsd_windows jsonb;
+  _rsd_seen jsonb := '{}';
+  _rsd_pass double precision;
+  _rsd_polled double precision;
+  _rsd_spin double precision := 0;
 BEGIN
   results := '{}';
   failures := '{}';
@@ -241,13 +341,20 @@ BEGIN
       failures := failures || jsonb_build_object(_rsd_r.region, jsonb_build_object('state', '08006', 'message', 'the connection is broken', 'broken', true));
     ELSE
       _rsd_regions := _rsd_regions || _rsd_r.region;
+      -- a message's shape: its first words after any BEGIN (which tell a claim, a part, a
+      -- decision and a COMMIT PREPARED apart) and the order of magnitude of its size
+      _rsd_shapes := _rsd_shapes || jsonb_build_object(_rsd_r.region,
+        left(regexp_replace(left(_rsd_r.sql, 80), '^BEGIN[^;]*; ', ''), 24) || ' ' || floor(log(8, length(_rsd_r.sql) + 1)));
       _rsd_deadlines := _rsd_deadlines || CASE WHEN _rsd_r.region = ANY (needed) THEN _rsd_uncapped ELSE _rsd_capped END;
       results := results || jsonb_build_object(_rsd_r.region, '[]'::jsonb);
     END IF;
   END LOOP;
   _rsd_done := array_fill(false, ARRAY[cardinality(_rsd_regions)]);
+  _rsd_windows := "residency"."arrival_windows"(_rsd_shapes, _rsd_sent_at);
   _rsd_start := clock_timestamp();
+  _rsd_polled := _rsd_sent_at;
   LOOP
+    _rsd_pass := extract(epoch FROM clock_timestamp());
     _rsd_busy := 0;
     _rsd_local := false;
     FOR _rsd_i IN 1..cardinality(_rsd_regions) LOOP
@@ -272,6 +379,7 @@ BEGIN
           _rsd_v := ARRAY(SELECT t.v FROM residency_dblink.dblink_get_result('pg-residency:' || _rsd_regions[_rsd_i]) AS t(v text));
           IF cardinality(_rsd_v) = 0 THEN
             _rsd_done[_rsd_i] := true;
+            _rsd_seen := _rsd_seen || jsonb_build_object(_rsd_regions[_rsd_i], (_rsd_polled + _rsd_pass) / 2);
             EXIT;
           END IF;
           IF results ? _rsd_regions[_rsd_i] THEN
@@ -304,21 +412,22 @@ BEGIN
       END IF;
     END LOOP;
     EXIT WHEN _rsd_busy = 0;
-    -- pg_sleep sleeps at least 1 ms: while the loopback is to answer (most of
-    -- its answers come within a fraction of a millisecond) the loop spins, for
-    -- 0.5 ms at most; an answer from another region takes a network round
-    -- trip, so a wave waiting only for those sleeps at once (no spin). Each
-    -- sleep is a fraction of the time already waited, 1 to 50 ms: an eighth
-    -- for the first 50 ms (where round trips end: an answer is seen at most
-    -- 1/8 later than it came), a quarter after (a wait in a pooler's queue),
-    -- so a wait costs a few dozen wake-ups however long it lasts. A fixed 1
-    -- then 5 ms sleep cost one per millisecond: a hundred writes waiting in
-    -- the link pools' queues on two cores spent the CPU the writes needed.
-    IF NOT _rsd_local OR clock_timestamp() - _rsd_start > interval '500 microseconds' THEN
-      PERFORM pg_sleep(LEAST(0.05, GREATEST(0.001, extract(epoch FROM clock_timestamp() - _rsd_start)
-        / CASE WHEN clock_timestamp() - _rsd_start < interval '50 ms' THEN 8 ELSE 4 END)));
+    -- an answer from another region takes a network round trip; the
+    -- loopback's come within a millisecond or so: with nothing remembered of
+    -- them, the loop polls 0.5 ms without sleeping while the loopback is to
+    -- answer, then sleeps (arrival_wait). A fixed 1 then 5 ms sleep cost a
+    -- wake-up per millisecond: a hundred writes waiting in the link pools'
+    -- queues on two cores spent the CPU the writes needed.
+    IF extract(epoch FROM clock_timestamp()) >= _rsd_spin THEN
+      _rsd_spin := "residency"."arrival_wait"(_rsd_windows,
+        ARRAY(SELECT _rsd_regions[i] FROM generate_subscripts(_rsd_regions, 1) i WHERE NOT _rsd_done[i]), _rsd_start, 8,
+        CASE WHEN _rsd_local THEN interval '500 microseconds' ELSE interval '0' END);
     END IF;
+    _rsd_polled := _rsd_pass;
   END LOOP;
+  IF _rsd_seen <> '{}' THEN
+    PERFORM "residency"."arrivals_noted"(_rsd_shapes, _rsd_sent_at, _rsd_seen - ARRAY(SELECT jsonb_object_keys(failures)));
+  END IF;
   -- a failed region's results are not returned
   results := results - ARRAY(SELECT jsonb_object_keys(failures));
 END
@@ -1028,6 +1137,9 @@ REVOKE ALL ON FUNCTION "residency"."connstr"(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."connect_failures"(text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."connect"(text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."drop_conn"(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION "residency"."arrival_windows"(jsonb, double precision) FROM PUBLIC;
+REVOKE ALL ON FUNCTION "residency"."arrivals_noted"(jsonb, double precision, jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION "residency"."arrival_wait"(jsonb, text[], timestamptz, integer, interval) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."await"(text, timestamptz) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."wave"(jsonb, interval, text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."part_error"(text, jsonb) FROM PUBLIC;
@@ -1076,6 +1188,9 @@ DROP FUNCTION "residency"."gid_fenced"(text);
 DROP FUNCTION "residency"."gid_key"(text, text);
 DROP FUNCTION "residency"."wave"(jsonb, interval, text[]);
 DROP FUNCTION "residency"."await"(text, timestamptz);
+DROP FUNCTION "residency"."arrival_wait"(jsonb, text[], timestamptz, integer, interval);
+DROP FUNCTION "residency"."arrivals_noted"(jsonb, double precision, jsonb);
+DROP FUNCTION "residency"."arrival_windows"(jsonb, double precision);
 DROP FUNCTION "residency"."drop_conn"(text);
 DROP FUNCTION "residency"."connect"(text[]);
 DROP FUNCTION "residency"."connect_failures"(text[]);

@@ -175,7 +175,8 @@ DECLARE
   _rsd_lock interval := current_setting('lock_timeout')::interval;
   _rsd_deadline timestamptz := clock_timestamp() + LEAST(interval '30 s',
     CASE WHEN _rsd_lock > interval '0' THEN 2 * _rsd_lock + interval '1 s' ELSE interval '30 s' END);
-  _rsd_shapes jsonb := "residency"."read_memory"('residency.read_sent');
+  _rsd_note jsonb := "residency"."read_memory"('residency.read_sent');
+  _rsd_shapes text[];
   _rsd_sent_at double precision;
   _rsd_windows jsonb := '{}';
   _rsd_seen jsonb := '{}';
@@ -183,12 +184,11 @@ DECLARE
   _rsd_polled double precision;
   _rsd_spin double precision := 0;
 BEGIN
-  IF _rsd_shapes ->> 'at' ~ '^[0-9]{1,12}(\.[0-9]+)?$'
-      AND extract(epoch FROM clock_timestamp()) - (_rsd_shapes ->> 'at')::double precision BETWEEN 0 AND 30 THEN
-    _rsd_sent_at := (_rsd_shapes ->> 'at')::double precision;
-    SELECT COALESCE(jsonb_object_agg(p, _rsd_shapes ->> p), '{}') INTO _rsd_shapes
-      FROM unnest(sent) p WHERE jsonb_typeof(_rsd_shapes -> p) = 'string';
-    _rsd_windows := "residency"."arrival_windows"(_rsd_shapes, _rsd_sent_at);
+  IF _rsd_note ->> 'at' ~ '^[0-9]{1,12}(\.[0-9]+)?$'
+      AND extract(epoch FROM clock_timestamp()) - (_rsd_note ->> 'at')::double precision BETWEEN 0 AND 30 THEN
+    _rsd_sent_at := (_rsd_note ->> 'at')::double precision;
+    _rsd_shapes := ARRAY(SELECT _rsd_note ->> p FROM unnest(sent) WITH ORDINALITY u(p, n) ORDER BY n);
+    _rsd_windows := "residency"."arrival_windows"(sent, _rsd_shapes, _rsd_sent_at);
   END IF;
   _rsd_polled := _rsd_sent_at;
   WHILE cardinality(_rsd_pending) > 0 LOOP
@@ -240,7 +240,7 @@ BEGIN
     _rsd_polled := _rsd_pass;
   END LOOP;
   IF _rsd_sent_at IS NOT NULL THEN
-    PERFORM "residency"."arrivals_noted"(_rsd_shapes, _rsd_sent_at, _rsd_seen);
+    PERFORM "residency"."arrivals_noted"(sent, _rsd_shapes, _rsd_sent_at, _rsd_seen);
   END IF;
   FOREACH _rsd_region IN ARRAY broken LOOP
     PERFORM residency_dblink.dblink_disconnect('pg-residency:' || _rsd_region);

@@ -176,14 +176,15 @@ BEGIN
 END
 $function$;
 
-CREATE FUNCTION "residency"."arrival_windows"(shapes jsonb, sent_at double precision)
+CREATE FUNCTION "residency"."arrival_windows"(regions text[], shapes text[], sent_at double precision)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
   _rsd_memory jsonb;
-  _rsd_windows jsonb;
+  _rsd_m jsonb;
+  _rsd_windows jsonb := '{}';
 BEGIN
   BEGIN
     _rsd_memory := NULLIF(current_setting('residency.arrivals', true), '')::jsonb;
@@ -193,22 +194,28 @@ BEGIN
   IF jsonb_typeof(_rsd_memory) IS DISTINCT FROM 'object' THEN
     RETURN '{}';
   END IF;
-  SELECT COALESCE(jsonb_object_agg(x.region, jsonb_build_array(sent_at + (x.m ->> 0)::numeric / 1000, x.m -> 1)), '{}')
-    INTO _rsd_windows
-    FROM (SELECT s.key AS region, _rsd_memory -> (s.key || ' ' || s.value) AS m FROM jsonb_each_text(shapes) s) x
-    WHERE jsonb_typeof(x.m -> 0) = 'number' AND jsonb_typeof(x.m -> 1) = 'number'
-      AND (x.m ->> 0)::numeric BETWEEN 0 AND 99999 AND (x.m ->> 1)::numeric BETWEEN 0 AND 99999;
+  FOR _rsd_i IN 1..COALESCE(cardinality(regions), 0) LOOP
+    _rsd_m := _rsd_memory -> (regions[_rsd_i] || ' ' || shapes[_rsd_i]);
+    IF jsonb_typeof(_rsd_m -> 0) = 'number' AND jsonb_typeof(_rsd_m -> 1) = 'number'
+        AND (_rsd_m ->> 0)::numeric BETWEEN 0 AND 99999 AND (_rsd_m ->> 1)::numeric BETWEEN 0 AND 99999 THEN
+      _rsd_windows := _rsd_windows || jsonb_build_object(regions[_rsd_i],
+        jsonb_build_array(sent_at + (_rsd_m ->> 0)::double precision / 1000, _rsd_m -> 1));
+    END IF;
+  END LOOP;
   RETURN _rsd_windows;
 END
 $function$;
 
-CREATE FUNCTION "residency"."arrivals_noted"(shapes jsonb, sent_at double precision, seen jsonb)
+CREATE FUNCTION "residency"."arrivals_noted"(regions text[], shapes text[], sent_at double precision, seen jsonb)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
   _rsd_memory jsonb;
+  _rsd_key text;
+  _rsd_m jsonb;
+  _rsd_ms numeric;
 BEGIN
   BEGIN
     _rsd_memory := NULLIF(current_setting('residency.arrivals', true), '')::jsonb;
@@ -218,16 +225,18 @@ BEGIN
   IF jsonb_typeof(_rsd_memory) IS DISTINCT FROM 'object' THEN
     _rsd_memory := '{}';
   END IF;
-  SELECT _rsd_memory || COALESCE(jsonb_object_agg(x.key, CASE
-      WHEN jsonb_typeof(x.m -> 0) = 'number' AND jsonb_typeof(x.m -> 1) = 'number'
-        AND (x.m ->> 0)::numeric BETWEEN 0 AND 99999 AND (x.m ->> 1)::numeric BETWEEN 0 AND 99999
-      THEN jsonb_build_array(round(((x.m ->> 0)::numeric * 3 + x.ms) / 4, 2),
-        round(((x.m ->> 1)::numeric * 3 + abs(x.ms - (x.m ->> 0)::numeric)) / 4, 2))
-      ELSE jsonb_build_array(round(x.ms, 2), 1.5) END), '{}')
-    INTO _rsd_memory
-    FROM (SELECT s.key || ' ' || (shapes ->> s.key) AS key, _rsd_memory -> (s.key || ' ' || (shapes ->> s.key)) AS m,
-        GREATEST(0, LEAST(99999, (s.value::double precision - sent_at) * 1000))::numeric AS ms
-      FROM jsonb_each_text(seen) s WHERE shapes ? s.key) x;
+  FOR _rsd_i IN 1..COALESCE(cardinality(regions), 0) LOOP
+    CONTINUE WHEN jsonb_typeof(seen -> regions[_rsd_i]) IS DISTINCT FROM 'number' OR shapes[_rsd_i] IS NULL;
+    _rsd_key := regions[_rsd_i] || ' ' || shapes[_rsd_i];
+    _rsd_m := _rsd_memory -> _rsd_key;
+    _rsd_ms := GREATEST(0, LEAST(99999, ((seen ->> regions[_rsd_i])::double precision - sent_at) * 1000))::numeric;
+    _rsd_memory := _rsd_memory || jsonb_build_object(_rsd_key, CASE
+      WHEN jsonb_typeof(_rsd_m -> 0) = 'number' AND jsonb_typeof(_rsd_m -> 1) = 'number'
+        AND (_rsd_m ->> 0)::numeric BETWEEN 0 AND 99999 AND (_rsd_m ->> 1)::numeric BETWEEN 0 AND 99999
+      THEN jsonb_build_array(round(((_rsd_m ->> 0)::numeric * 3 + _rsd_ms) / 4, 2),
+        round(((_rsd_m ->> 1)::numeric * 3 + abs(_rsd_ms - (_rsd_m ->> 0)::numeric)) / 4, 2))
+      ELSE jsonb_build_array(round(_rsd_ms, 2), 1.5) END);
+  END LOOP;
   PERFORM set_config('residency.arrivals', _rsd_memory::text, false);
 END
 $function$;
@@ -326,7 +335,7 @@ DECLARE
   -- left, when each answer was seen (the middle of the last pass that found
   -- its connection busy and the one that found its answer complete), the
   -- polling until an epoch without sleeping
-  _rsd_shapes jsonb := '{}';
+  _rsd_shapes text[] := '{}';
   _rsd_sent_at double precision := extract(epoch FROM clock_timestamp());
   _rsd_windows jsonb;
   _rsd_seen jsonb := '{}';
@@ -343,14 +352,13 @@ BEGIN
       _rsd_regions := _rsd_regions || _rsd_r.region;
       -- a message's shape: its first words after any BEGIN (which tell a claim, a part, a
       -- decision and a COMMIT PREPARED apart) and the order of magnitude of its size
-      _rsd_shapes := _rsd_shapes || jsonb_build_object(_rsd_r.region,
-        left(regexp_replace(left(_rsd_r.sql, 80), '^BEGIN[^;]*; ', ''), 24) || ' ' || floor(log(8, length(_rsd_r.sql) + 1)));
+      _rsd_shapes := _rsd_shapes || (left(regexp_replace(left(_rsd_r.sql, 80), '^BEGIN[^;]*; ', ''), 24) || ' ' || floor(log(8, length(_rsd_r.sql) + 1)));
       _rsd_deadlines := _rsd_deadlines || CASE WHEN _rsd_r.region = ANY (needed) THEN _rsd_uncapped ELSE _rsd_capped END;
       results := results || jsonb_build_object(_rsd_r.region, '[]'::jsonb);
     END IF;
   END LOOP;
   _rsd_done := array_fill(false, ARRAY[cardinality(_rsd_regions)]);
-  _rsd_windows := "residency"."arrival_windows"(_rsd_shapes, _rsd_sent_at);
+  _rsd_windows := "residency"."arrival_windows"(_rsd_regions, _rsd_shapes, _rsd_sent_at);
   _rsd_start := clock_timestamp();
   _rsd_polled := _rsd_sent_at;
   LOOP
@@ -426,7 +434,7 @@ BEGIN
     _rsd_polled := _rsd_pass;
   END LOOP;
   IF _rsd_seen <> '{}' THEN
-    PERFORM "residency"."arrivals_noted"(_rsd_shapes, _rsd_sent_at, _rsd_seen - ARRAY(SELECT jsonb_object_keys(failures)));
+    PERFORM "residency"."arrivals_noted"(_rsd_regions, _rsd_shapes, _rsd_sent_at, _rsd_seen - ARRAY(SELECT jsonb_object_keys(failures)));
   END IF;
   -- a failed region's results are not returned
   results := results - ARRAY(SELECT jsonb_object_keys(failures));
@@ -1137,8 +1145,8 @@ REVOKE ALL ON FUNCTION "residency"."connstr"(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."connect_failures"(text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."connect"(text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."drop_conn"(text) FROM PUBLIC;
-REVOKE ALL ON FUNCTION "residency"."arrival_windows"(jsonb, double precision) FROM PUBLIC;
-REVOKE ALL ON FUNCTION "residency"."arrivals_noted"(jsonb, double precision, jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION "residency"."arrival_windows"(text[], text[], double precision) FROM PUBLIC;
+REVOKE ALL ON FUNCTION "residency"."arrivals_noted"(text[], text[], double precision, jsonb) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."arrival_wait"(jsonb, text[], timestamptz, integer, interval) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."await"(text, timestamptz) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."wave"(jsonb, interval, text[]) FROM PUBLIC;
@@ -1189,8 +1197,8 @@ DROP FUNCTION "residency"."gid_key"(text, text);
 DROP FUNCTION "residency"."wave"(jsonb, interval, text[]);
 DROP FUNCTION "residency"."await"(text, timestamptz);
 DROP FUNCTION "residency"."arrival_wait"(jsonb, text[], timestamptz, integer, interval);
-DROP FUNCTION "residency"."arrivals_noted"(jsonb, double precision, jsonb);
-DROP FUNCTION "residency"."arrival_windows"(jsonb, double precision);
+DROP FUNCTION "residency"."arrivals_noted"(text[], text[], double precision, jsonb);
+DROP FUNCTION "residency"."arrival_windows"(text[], text[], double precision);
 DROP FUNCTION "residency"."drop_conn"(text);
 DROP FUNCTION "residency"."connect"(text[]);
 DROP FUNCTION "residency"."connect_failures"(text[]);

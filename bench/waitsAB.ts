@@ -24,8 +24,8 @@ const NAMES = ['wave', 'await', 'read_send', 'read_collect', 'read_wave'];
 const dumpTo = process.argv[2] === 'dump' ? process.argv[3] : undefined;
 const fileA = dumpTo === undefined ? process.argv[2] : undefined;
 const count = Number(process.argv[3] ?? 3);
-const rounds = Number(process.argv[4] ?? 6);
-const calls = Number(process.argv[5] ?? 15);
+const rounds = Number(process.argv[4] ?? 16);
+const calls = Number(process.argv[5] ?? 5);
 const perRegion = Number(process.env.BENCH_PEOPLE ?? 100_000);
 
 async function definitions(client: pg.Client): Promise<string> {
@@ -70,9 +70,31 @@ try {
       }),
     );
     const keys = Array.from({ length: 100 }, (_, i) => benchKey(names[i % names.length]!, 1 + ((i * 7919) % perRegion)));
-    const figures: Record<string, { write: number[]; writeCpu: number[]; read: number[]; readCpu: number[]; floor: number[] }> = {
-      A: { write: [], writeCpu: [], read: [], readCpu: [], floor: [] },
-      B: { write: [], writeCpu: [], read: [], readCpu: [], floor: [] },
+    const figures: Record<
+      string,
+      {
+        write: number[];
+        writeCpu: number[];
+        read: number[];
+        readCpu: number[];
+        floor: number[];
+        polls: number;
+        loopCpu: number[];
+        remoteCpu: number[];
+      }
+    > = {
+      A: { write: [], writeCpu: [], read: [], readCpu: [], floor: [], polls: 0, loopCpu: [], remoteCpu: [] },
+      B: { write: [], writeCpu: [], read: [], readCpu: [], floor: [], polls: 0, loopCpu: [], remoteCpu: [] },
+    };
+    // how often usa's backends poll a link (dblink_is_busy calls, track_functions), per variant
+    await admins[0]!.query("ALTER SYSTEM SET track_functions = 'all'");
+    await admins[0]!.query('SELECT pg_reload_conf()');
+    const polls = async () => {
+      await new Promise((r) => setTimeout(r, 600));
+      const { rows } = await admins[0]!.query<{ n: string | null }>(
+        "SELECT sum(calls) AS n FROM pg_stat_user_functions WHERE schemaname = 'residency_dblink' AND funcname = 'dblink_is_busy'",
+      );
+      return Number(rows[0]?.n ?? 0);
     };
     const timed = async (run: () => Promise<unknown>) => {
       const c = cpuMs(pid);
@@ -80,6 +102,8 @@ try {
       await run();
       return { ms: Number(process.hrtime.bigint() - t) / 1e6, cpu: cpuMs(pid) - c };
     };
+    const loopback = JSON.stringify({ usa: 'SELECT 1' });
+    const remote = JSON.stringify(Object.fromEntries(names.filter((r) => r !== 'usa').map((r) => [r, 'SELECT 1'])));
     for (let round = 0; round < rounds; round += 1) {
       for (const name of round % 2 === 0 ? (['A', 'B'] as const) : (['B', 'A'] as const)) {
         for (const admin of admins) await admin.query(variants[name]);
@@ -88,6 +112,7 @@ try {
           await call.upsert(usa, newPerson('usa'));
           await usa.query('SELECT count(*) FROM shared.get_identity_many($1::uuid[])', [keys]);
         }
+        const polled = await polls();
         for (let i = 0; i < calls; i += 1) {
           const w = await timed(() => call.upsert(usa, newPerson('usa')));
           f.write.push(w.ms);
@@ -98,18 +123,24 @@ try {
           const t = process.hrtime.bigint();
           await Promise.all(proxied.map((c) => c.query('SELECT 1')));
           f.floor.push(Number(process.hrtime.bigint() - t) / 1e6);
+          // one bare wave (SELECT 1) on the loopback, one on every other region
+          f.loopCpu.push((await timed(() => usa.query('SELECT * FROM residency.wave($1::jsonb)', [loopback]))).cpu);
+          f.remoteCpu.push((await timed(() => usa.query('SELECT * FROM residency.wave($1::jsonb)', [remote]))).cpu);
         }
+        f.polls += (await polls()) - polled;
       }
       process.stderr.write(`round ${round + 1}/${rounds}\n`);
     }
     process.stdout.write(
       `${perRegion} people per region; ${regions.length} regions (${regions.map((r) => `${r.name} ${r.postgres}`).join(', ')}), ${rounds} rounds x ${calls} calls per variant, alternated\n`,
     );
+    // each call against the floor measured right after it (the load drifts), and the medians
+    const ratio = (times: number[], floor: number[]) => median(times.map((t, i) => t / floor[i]!));
     for (const [name, f] of Object.entries(figures)) {
-      const floor = median(f.floor);
       process.stdout.write(
-        `${name}: floor ${floor.toFixed(1)} ms; single write ${median(f.write).toFixed(1)} ms = ${(median(f.write) / floor).toFixed(2)}x (backend CPU ${median(f.writeCpu).toFixed(2)} ms); ` +
-          `get_identity_many(100) ${median(f.read).toFixed(1)} ms = ${(median(f.read) / floor).toFixed(2)}x (backend CPU ${median(f.readCpu).toFixed(2)} ms)\n`,
+        `${name}: floor ${median(f.floor).toFixed(1)} ms; single write ${median(f.write).toFixed(1)} ms, ${ratio(f.write, f.floor).toFixed(2)}x floor (backend CPU ${median(f.writeCpu).toFixed(2)} ms); ` +
+          `get_identity_many(100) ${median(f.read).toFixed(1)} ms, ${ratio(f.read, f.floor).toFixed(2)}x (backend CPU ${median(f.readCpu).toFixed(2)} ms); ${(f.polls / f.write.length).toFixed(0)} polls per write, read and two bare waves; ` +
+          `backend CPU of a bare wave on the loopback ${median(f.loopCpu).toFixed(2)} ms, on the others ${median(f.remoteCpu).toFixed(2)} ms\n`,
       );
     }
   }

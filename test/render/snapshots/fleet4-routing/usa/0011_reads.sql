@@ -192,7 +192,7 @@ BEGIN
   END IF;
   _rsd_polled := _rsd_sent_at;
   WHILE cardinality(_rsd_pending) > 0 LOOP
-    _rsd_pass := extract(epoch FROM clock_timestamp());
+    _rsd_pass := date_part('epoch', clock_timestamp());
     _rsd_ready := false;
     FOREACH _rsd_region IN ARRAY _rsd_pending LOOP
       _rsd_conn := 'pg-residency:' || _rsd_region;
@@ -234,7 +234,7 @@ BEGIN
       _rsd_message := format('region "%s" did not answer this read of %s within the link timeout (treated as unreachable): retry when it is back', _rsd_pending[1], what);
       EXIT;
     END IF;
-    IF NOT _rsd_ready AND extract(epoch FROM clock_timestamp()) >= _rsd_spin THEN
+    IF NOT _rsd_ready AND date_part('epoch', clock_timestamp()) >= _rsd_spin THEN
       _rsd_spin := "residency"."arrival_wait"(_rsd_windows, _rsd_pending, _rsd_start, 16, interval '300 microseconds');
     END IF;
     _rsd_polled := _rsd_pass;

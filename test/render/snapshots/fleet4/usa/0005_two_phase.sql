@@ -249,27 +249,33 @@ SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
   _rsd_now timestamptz := clock_timestamp();
-  _rsd_epoch double precision := extract(epoch FROM _rsd_now);
-  _rsd_waited double precision := extract(epoch FROM _rsd_now - start) * 1000;
+  _rsd_epoch double precision := date_part('epoch', _rsd_now);
+  _rsd_waited double precision := date_part('epoch', _rsd_now - start) * 1000;
   _rsd_due double precision;
   _rsd_spread double precision;
+  _rsd_late double precision;
   _rsd_ms double precision;
 BEGIN
   SELECT (_rsd_epoch - (windows -> p ->> 0)::double precision) * -1000, (windows -> p ->> 1)::double precision
     INTO _rsd_due, _rsd_spread
     FROM unnest(pending) p WHERE windows ? p ORDER BY 1 DESC LIMIT 1;
   _rsd_ms := LEAST(50, GREATEST(1, ceil(_rsd_waited / CASE WHEN _rsd_waited < 50 THEN divisor ELSE 4 END)));
-  IF _rsd_due > -(2 * _rsd_spread + 0.5) THEN
+  _rsd_late := CASE WHEN _rsd_spread < 1 THEN LEAST(2 * _rsd_spread + 0.5, 1.5) ELSE 2 * _rsd_spread + 0.5 END;
+  IF _rsd_due > -_rsd_late THEN
     IF _rsd_due - GREATEST(_rsd_spread, 0.3) >= 0.6 THEN
-      PERFORM pg_sleep((LEAST(GREATEST(_rsd_ms, 4), floor(_rsd_due - GREATEST(_rsd_spread, 0.3) + 0.4)) - 0.5) / 1000);
-      RETURN 0;
-    ELSIF _rsd_spread < 1 THEN
-      RETURN _rsd_epoch + (_rsd_due + 2 * _rsd_spread + 0.5) / 1000;
+      _rsd_ms := LEAST(GREATEST(_rsd_ms, 4), floor(_rsd_due - GREATEST(_rsd_spread, 0.3) + 0.4));
+    ELSIF _rsd_spread < 1 AND COALESCE(current_setting('residency.arrivals_loaded', true), '') < floor(_rsd_epoch * 1000)::bigint::text THEN
+      RETURN _rsd_epoch + (_rsd_due + _rsd_late) / 1000;
+    ELSE
+      _rsd_ms := LEAST(_rsd_ms, GREATEST(1, floor(_rsd_spread / 2)));
     END IF;
   ELSIF _rsd_now - start < spin THEN
-    RETURN extract(epoch FROM start + spin);
+    RETURN date_part('epoch', start + spin);
   END IF;
   PERFORM pg_sleep((_rsd_ms - 0.5) / 1000);
+  IF date_part('epoch', clock_timestamp()) - _rsd_epoch > (_rsd_ms + 0.6) / 1000 THEN
+    PERFORM set_config('residency.arrivals_loaded', floor(_rsd_epoch * 1000 + 2000)::bigint::text, false);
+  END IF;
   RETURN 0;
 END
 $function$;
@@ -290,7 +296,7 @@ BEGIN
     IF clock_timestamp() >= deadline THEN
       RETURN false;
     END IF;
-    IF extract(epoch FROM clock_timestamp()) >= _rsd_spin THEN
+    IF date_part('epoch', clock_timestamp()) >= _rsd_spin THEN
       _rsd_spin := "residency"."arrival_wait"('{}', '{}', _rsd_start, 8, interval '300 microseconds');
     END IF;
   END LOOP;
@@ -336,7 +342,7 @@ DECLARE
   -- its connection busy and the one that found its answer complete), the
   -- polling until an epoch without sleeping
   _rsd_shapes text[] := '{}';
-  _rsd_sent_at double precision := extract(epoch FROM clock_timestamp());
+  _rsd_sent_at double precision := date_part('epoch', clock_timestamp());
   _rsd_windows jsonb;
   _rsd_seen jsonb := '{}';
   _rsd_pass double precision;
@@ -352,7 +358,7 @@ BEGIN
       _rsd_regions := _rsd_regions || _rsd_r.region;
       -- a message's shape: its first words after any BEGIN (which tell a claim, a part, a
       -- decision and a COMMIT PREPARED apart) and the order of magnitude of its size
-      _rsd_shapes := _rsd_shapes || (left(regexp_replace(left(_rsd_r.sql, 80), '^BEGIN[^;]*; ', ''), 24) || ' ' || floor(log(8, length(_rsd_r.sql) + 1)));
+      _rsd_shapes := _rsd_shapes || (left(regexp_replace(left(_rsd_r.sql, 80), '^BEGIN[^;]*; ', ''), 24) || ' ' || floor(ln(length(_rsd_r.sql) + 1) / ln(8))::integer);
       _rsd_deadlines := _rsd_deadlines || CASE WHEN _rsd_r.region = ANY (needed) THEN _rsd_uncapped ELSE _rsd_capped END;
       results := results || jsonb_build_object(_rsd_r.region, '[]'::jsonb);
     END IF;
@@ -362,7 +368,7 @@ BEGIN
   _rsd_start := clock_timestamp();
   _rsd_polled := _rsd_sent_at;
   LOOP
-    _rsd_pass := extract(epoch FROM clock_timestamp());
+    _rsd_pass := date_part('epoch', clock_timestamp());
     _rsd_busy := 0;
     _rsd_local := false;
     FOR _rsd_i IN 1..cardinality(_rsd_regions) LOOP
@@ -426,7 +432,7 @@ BEGIN
     -- answer, then sleeps (arrival_wait). A fixed 1 then 5 ms sleep cost a
     -- wake-up per millisecond: a hundred writes waiting in the link pools'
     -- queues on two cores spent the CPU the writes needed.
-    IF extract(epoch FROM clock_timestamp()) >= _rsd_spin THEN
+    IF date_part('epoch', clock_timestamp()) >= _rsd_spin THEN
       _rsd_spin := "residency"."arrival_wait"(_rsd_windows,
         ARRAY(SELECT _rsd_regions[i] FROM generate_subscripts(_rsd_regions, 1) i WHERE NOT _rsd_done[i]), _rsd_start, 8,
         CASE WHEN _rsd_local THEN interval '500 microseconds' ELSE interval '0' END);

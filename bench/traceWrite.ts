@@ -44,6 +44,7 @@ try {
   const t0 = performance.timeOrigin + performance.now();
   await call.upsert(usa, newPerson('usa'));
   const t1 = performance.timeOrigin + performance.now();
+  const arrivals = (await usa.query<{ a: string }>("SELECT current_setting('residency.arrivals', true) AS a")).rows[0]?.a;
   await new Promise((r) => setTimeout(r, 300));
   const lines: { t: number; text: string }[] = [];
   for (const r of regions) {
@@ -74,6 +75,8 @@ try {
   lines.sort((a, b) => a.t - b.t);
   process.stdout.write(`${count} regions, one write: ${(t1 - t0).toFixed(1)} ms\n`);
   for (const l of lines) process.stdout.write(`${(l.t - t0).toFixed(1).padStart(7)}  ${l.text}\n`);
+  // what the session remembers of each region's answers ({"<region> <shape>": [ms, spread]}, the waits' windows)
+  process.stdout.write(`residency.arrivals: ${arrivals ?? ''}\n`);
 } finally {
   await fleet.stop();
 }

@@ -261,7 +261,7 @@ test.serial('a read remembers in its session how long each region took to answer
       );
     const names = asked.map((p) => p.name);
     for (let i = 0; i < 3; i++) t.deepEqual(await read(), names);
-    const [row] = (await client.query<{ memory: string }>("SELECT current_setting('residency.read_arrivals') AS memory")).rows;
+    const [row] = (await client.query<{ memory: string }>("SELECT current_setting('residency.arrivals') AS memory")).rows;
     const memory = JSON.parse(row!.memory) as Record<string, [number, number]>;
     t.deepEqual(Object.keys(memory).sort(), ['gbr SELECT COALESCE(pg_catal', 'usa SELECT COALESCE(pg_catal']);
     for (const [key, [ms, spread]] of Object.entries(memory)) t.true(ms > 0 && ms < 5000 && spread >= 0, `${key}: ${ms} ${spread}`);
@@ -271,7 +271,7 @@ test.serial('a read remembers in its session how long each region took to answer
       '{"gbr SELECT COALESCE(pg_catal": [1e400, 0], "usa SELECT COALESCE(pg_catal": ["x", -1]}',
       '{"gbr SELECT COALESCE(pg_catal": [0.1, 0], "usa SELECT COALESCE(pg_catal": [99999, 0]}',
     ]) {
-      await client.query("SELECT set_config('residency.read_arrivals', $1, false), set_config('residency.read_sent', $1, false)", [value]);
+      await client.query("SELECT set_config('residency.arrivals', $1, false), set_config('residency.read_sent', $1, false)", [value]);
       t.deepEqual(await read(), names, value);
       t.deepEqual(
         (await client.query('SELECT region, count FROM shared.count_identity_by_region()')).rows.map((r: { count: string }) =>

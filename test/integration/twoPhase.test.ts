@@ -361,6 +361,60 @@ test.serial('many write calls in one transaction hold one call lock, not one per
   t.deepEqual(await prepared(), nonePrepared);
 });
 
+test.serial(
+  'a write remembers in its session how long each region took to answer each wave; values set by hand do not break it',
+  async (t) => {
+    const client = await fleet.client('usa');
+    try {
+      const write = async (label: string) => {
+        const key = randomUUID();
+        await client.query("SELECT shared.upsert_identity($1, 'Wave', 'gbr', 'w')", [key]);
+        t.deepEqual(await rowsOf(key), everywhere(['dir gbr w'], 'gbr', 'Wave'), label);
+      };
+      for (let i = 0; i < 3; i++) await write(`write ${i}`);
+      const [row] = (await client.query<{ memory: string }>("SELECT current_setting('residency.arrivals') AS memory")).rows;
+      const memory = JSON.parse(row!.memory) as Record<string, [number, number]>;
+      const keys = Object.keys(memory);
+      // each region and wave (its message's first words after BEGIN, and its size's order of magnitude)
+      for (const wave of [
+        /^usa SELECT txid_current\(\)::t \d$/,
+        /^usa SELECT "shared"."apply_i \d$/,
+        /^gbr SELECT "shared"."apply_i \d$/,
+        /^aus SELECT "shared"."apply_i \d$/,
+        /^usa SELECT "residency"."deci \d$/,
+        /^usa COMMIT PREPARED 'pg-resi \d$/,
+        /^gbr COMMIT PREPARED 'pg-resi \d$/,
+        /^aus COMMIT PREPARED 'pg-resi \d$/,
+      ])
+        t.true(
+          keys.some((k) => wave.test(k)),
+          `${String(wave)} in ${keys.join(', ')}`,
+        );
+      for (const [key, [ms, spread]] of Object.entries(memory)) t.true(ms >= 0 && ms < 5000 && spread >= 0, `${key}: ${ms} ${spread}`);
+      // every remembered answer replaced by a JSON value (as text: 1e400 is no JavaScript number)
+      const everyKey = (value: string) => `{${keys.map((k) => `${JSON.stringify(k)}: ${value}`).join(', ')}}`;
+      for (const value of [
+        'garbage',
+        '[1, 2]',
+        everyKey('[1e400, 0]'),
+        everyKey('["x", -1]'),
+        everyKey('[0.1, 0]'),
+        everyKey('[20000, 0]'),
+      ]) {
+        await client.query("SELECT set_config('residency.arrivals', $1, false), set_config('residency.arrivals_loaded', $1, false)", [
+          value,
+        ]);
+        const start = performance.now();
+        await write(value);
+        t.true(performance.now() - start < 5000, `${value}: ${performance.now() - start} ms`);
+      }
+    } finally {
+      await client.end();
+    }
+    t.deepEqual(await prepared(), nonePrepared);
+  },
+);
+
 test.serial('the application role cannot use a dblink connection a function left open in its session (42501)', async (t) => {
   const key = randomUUID();
   await fleet.query('usa', "SELECT shared.upsert_identity($1, 'Secret', 'gbr', 'n')", [key]);

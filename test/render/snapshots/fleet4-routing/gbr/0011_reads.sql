@@ -175,47 +175,31 @@ DECLARE
   _rsd_lock interval := current_setting('lock_timeout')::interval;
   _rsd_deadline timestamptz := clock_timestamp() + LEAST(interval '30 s',
     CASE WHEN _rsd_lock > interval '0' THEN 2 * _rsd_lock + interval '1 s' ELSE interval '30 s' END);
-  _rsd_memory jsonb;
-  _rsd_shapes jsonb := "residency"."read_memory"('residency.read_sent');
+  _rsd_note jsonb := "residency"."read_memory"('residency.read_sent');
+  _rsd_shapes text[];
   _rsd_sent_at double precision;
-  _rsd_due jsonb := '{}';
-  _rsd_key text;
-  _rsd_ms double precision;
-  _rsd_now double precision;
-  _rsd_next double precision;
-  _rsd_until double precision;
-  _rsd_spin_until double precision := 0;
+  _rsd_windows jsonb := '{}';
+  _rsd_seen jsonb := '{}';
+  _rsd_pass double precision;
+  _rsd_polled double precision;
+  _rsd_spin double precision := 0;
 BEGIN
-  SELECT COALESCE(jsonb_object_agg(m.key, m.value), '{}') INTO _rsd_memory
-    FROM jsonb_each("residency"."read_memory"('residency.read_arrivals')) m
-    WHERE jsonb_typeof(m.value) = 'array' AND m.value ->> 0 ~ '^[0-9]{1,5}(\.[0-9]+)?$' AND m.value ->> 1 ~ '^[0-9]{1,5}(\.[0-9]+)?$';
-  IF _rsd_shapes ->> 'at' ~ '^[0-9]{1,12}(\.[0-9]+)?$'
-      AND extract(epoch FROM clock_timestamp()) - (_rsd_shapes ->> 'at')::double precision BETWEEN 0 AND 30 THEN
-    _rsd_sent_at := (_rsd_shapes ->> 'at')::double precision;
-    SELECT COALESCE(jsonb_object_agg(x.p, jsonb_build_array(_rsd_sent_at + x.ms / 1000, _rsd_sent_at + (x.ms + GREATEST(x.spread, 0.5)) / 1000)), '{}')
-      INTO _rsd_due
-      FROM (SELECT p, (_rsd_memory -> (p || ' ' || (_rsd_shapes ->> p)) ->> 0)::double precision AS ms,
-          (_rsd_memory -> (p || ' ' || (_rsd_shapes ->> p)) ->> 1)::double precision AS spread
-        FROM unnest(sent) p
-        WHERE _rsd_memory ? (p || ' ' || (_rsd_shapes ->> p))) x
-      WHERE x.spread < 1.5;
+  IF _rsd_note ->> 'at' ~ '^[0-9]{1,12}(\.[0-9]+)?$'
+      AND extract(epoch FROM clock_timestamp()) - (_rsd_note ->> 'at')::double precision BETWEEN 0 AND 30 THEN
+    _rsd_sent_at := (_rsd_note ->> 'at')::double precision;
+    _rsd_shapes := ARRAY(SELECT _rsd_note ->> p FROM unnest(sent) WITH ORDINALITY u(p, n) ORDER BY n);
+    _rsd_windows := "residency"."arrival_windows"(sent, _rsd_shapes, _rsd_sent_at);
   END IF;
+  _rsd_polled := _rsd_sent_at;
   WHILE cardinality(_rsd_pending) > 0 LOOP
+    _rsd_pass := date_part('epoch', clock_timestamp());
     _rsd_ready := false;
     FOREACH _rsd_region IN ARRAY _rsd_pending LOOP
       _rsd_conn := 'pg-residency:' || _rsd_region;
       CONTINUE WHEN residency_dblink.dblink_is_busy(_rsd_conn) = 1;
       _rsd_ready := true;
       _rsd_pending := array_remove(_rsd_pending, _rsd_region);
-      IF _rsd_sent_at IS NOT NULL AND jsonb_typeof(_rsd_shapes -> _rsd_region) = 'string' THEN
-        _rsd_key := _rsd_region || ' ' || (_rsd_shapes ->> _rsd_region);
-        _rsd_ms := (extract(epoch FROM clock_timestamp()) - _rsd_sent_at) * 1000;
-        _rsd_memory := _rsd_memory || jsonb_build_object(_rsd_key, CASE
-          WHEN _rsd_memory ? _rsd_key
-          THEN jsonb_build_array(round((((_rsd_memory -> _rsd_key ->> 0)::double precision * 3 + _rsd_ms) / 4)::numeric, 2),
-            round((((_rsd_memory -> _rsd_key ->> 1)::double precision * 3 + abs(_rsd_ms - (_rsd_memory -> _rsd_key ->> 0)::double precision)) / 4)::numeric, 2))
-          ELSE jsonb_build_array(round(_rsd_ms::numeric, 2), 1) END);
-      END IF;
+      _rsd_seen := _rsd_seen || jsonb_build_object(_rsd_region, (COALESCE(_rsd_polled, _rsd_pass) + _rsd_pass) / 2);
       BEGIN
         _rsd_results := _rsd_results || jsonb_build_object(_rsd_region,
           (SELECT t.v::jsonb FROM residency_dblink.dblink_get_result(_rsd_conn) AS t(v text)));
@@ -250,25 +234,14 @@ BEGIN
       _rsd_message := format('region "%s" did not answer this read of %s within the link timeout (treated as unreachable): retry when it is back', _rsd_pending[1], what);
       EXIT;
     END IF;
-    IF NOT _rsd_ready THEN
-      _rsd_now := extract(epoch FROM clock_timestamp());
-      CONTINUE WHEN _rsd_now < _rsd_spin_until;
-      SELECT x.due, x.until INTO _rsd_next, _rsd_until
-        FROM (SELECT (_rsd_due -> p ->> 0)::double precision AS due, (_rsd_due -> p ->> 1)::double precision AS until
-          FROM unnest(_rsd_pending) p) x
-        WHERE x.until > _rsd_now ORDER BY x.due LIMIT 1;
-      IF _rsd_next - 0.0002 - _rsd_now < 0.001 THEN
-        _rsd_spin_until := _rsd_until;
-        CONTINUE;
-      END IF;
-      IF clock_timestamp() - _rsd_start > interval '300 microseconds' THEN
-        PERFORM pg_sleep(LEAST(0.05, GREATEST(0.001, extract(epoch FROM clock_timestamp() - _rsd_start)
-          / CASE WHEN clock_timestamp() - _rsd_start < interval '50 ms' THEN 16 ELSE 4 END),
-          floor((_rsd_next - 0.0002 - _rsd_now) * 1000) / 1000));
-      END IF;
+    IF NOT _rsd_ready AND date_part('epoch', clock_timestamp()) >= _rsd_spin THEN
+      _rsd_spin := "residency"."arrival_wait"(_rsd_windows, _rsd_pending, _rsd_start, 16, interval '300 microseconds');
     END IF;
+    _rsd_polled := _rsd_pass;
   END LOOP;
-  PERFORM set_config('residency.read_arrivals', _rsd_memory::text, false);
+  IF _rsd_sent_at IS NOT NULL THEN
+    PERFORM "residency"."arrivals_noted"(sent, _rsd_shapes, _rsd_sent_at, _rsd_seen);
+  END IF;
   FOREACH _rsd_region IN ARRAY broken LOOP
     PERFORM residency_dblink.dblink_disconnect('pg-residency:' || _rsd_region);
   END LOOP;

@@ -170,6 +170,110 @@ BEGIN
 END
 $function$;
 
+CREATE FUNCTION "residency"."arrival_windows"(regions text[], shapes text[], sent_at double precision)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  _rsd_memory jsonb;
+  _rsd_m jsonb;
+  _rsd_windows jsonb := '{}';
+BEGIN
+  BEGIN
+    _rsd_memory := NULLIF(current_setting('residency.arrivals', true), '')::jsonb;
+  EXCEPTION WHEN data_exception THEN
+    RETURN '{}';
+  END;
+  IF jsonb_typeof(_rsd_memory) IS DISTINCT FROM 'object' THEN
+    RETURN '{}';
+  END IF;
+  FOR _rsd_i IN 1..COALESCE(cardinality(regions), 0) LOOP
+    _rsd_m := _rsd_memory -> (regions[_rsd_i] || ' ' || shapes[_rsd_i]);
+    IF jsonb_typeof(_rsd_m -> 0) = 'number' AND jsonb_typeof(_rsd_m -> 1) = 'number'
+        AND (_rsd_m ->> 0)::numeric BETWEEN 0 AND 99999 AND (_rsd_m ->> 1)::numeric BETWEEN 0 AND 99999 THEN
+      _rsd_windows := _rsd_windows || jsonb_build_object(regions[_rsd_i],
+        jsonb_build_array(sent_at + (_rsd_m ->> 0)::double precision / 1000, _rsd_m -> 1));
+    END IF;
+  END LOOP;
+  RETURN _rsd_windows;
+END
+$function$;
+
+CREATE FUNCTION "residency"."arrivals_noted"(regions text[], shapes text[], sent_at double precision, seen jsonb)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  _rsd_memory jsonb;
+  _rsd_key text;
+  _rsd_m jsonb;
+  _rsd_ms numeric;
+BEGIN
+  BEGIN
+    _rsd_memory := NULLIF(current_setting('residency.arrivals', true), '')::jsonb;
+  EXCEPTION WHEN data_exception THEN
+    _rsd_memory := NULL;
+  END;
+  IF jsonb_typeof(_rsd_memory) IS DISTINCT FROM 'object' THEN
+    _rsd_memory := '{}';
+  END IF;
+  FOR _rsd_i IN 1..COALESCE(cardinality(regions), 0) LOOP
+    CONTINUE WHEN jsonb_typeof(seen -> regions[_rsd_i]) IS DISTINCT FROM 'number' OR shapes[_rsd_i] IS NULL;
+    _rsd_key := regions[_rsd_i] || ' ' || shapes[_rsd_i];
+    _rsd_m := _rsd_memory -> _rsd_key;
+    _rsd_ms := GREATEST(0, LEAST(99999, ((seen ->> regions[_rsd_i])::double precision - sent_at) * 1000))::numeric;
+    _rsd_memory := _rsd_memory || jsonb_build_object(_rsd_key, CASE
+      WHEN jsonb_typeof(_rsd_m -> 0) = 'number' AND jsonb_typeof(_rsd_m -> 1) = 'number'
+        AND (_rsd_m ->> 0)::numeric BETWEEN 0 AND 99999 AND (_rsd_m ->> 1)::numeric BETWEEN 0 AND 99999
+      THEN jsonb_build_array(round(((_rsd_m ->> 0)::numeric * 3 + _rsd_ms) / 4, 2),
+        round(((_rsd_m ->> 1)::numeric * 3 + abs(_rsd_ms - (_rsd_m ->> 0)::numeric)) / 4, 2))
+      ELSE jsonb_build_array(round(_rsd_ms, 2), 1.5) END);
+  END LOOP;
+  PERFORM set_config('residency.arrivals', _rsd_memory::text, false);
+END
+$function$;
+
+CREATE FUNCTION "residency"."arrival_wait"(windows jsonb, pending text[], start timestamptz, divisor integer,
+  spin interval)
+RETURNS double precision
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  _rsd_now timestamptz := clock_timestamp();
+  _rsd_epoch double precision := date_part('epoch', _rsd_now);
+  _rsd_waited double precision := date_part('epoch', _rsd_now - start) * 1000;
+  _rsd_due double precision;
+  _rsd_spread double precision;
+  _rsd_late double precision;
+  _rsd_ms double precision;
+BEGIN
+  SELECT (_rsd_epoch - (windows -> p ->> 0)::double precision) * -1000, (windows -> p ->> 1)::double precision
+    INTO _rsd_due, _rsd_spread
+    FROM unnest(pending) p WHERE windows ? p ORDER BY 1 DESC LIMIT 1;
+  _rsd_ms := LEAST(50, GREATEST(1, ceil(_rsd_waited / CASE WHEN _rsd_waited < 50 THEN divisor ELSE 4 END)));
+  _rsd_late := CASE WHEN _rsd_spread < 1 THEN LEAST(2 * _rsd_spread + 0.5, 1.5) ELSE 2 * _rsd_spread + 0.5 END;
+  IF _rsd_due > -_rsd_late THEN
+    IF _rsd_due - GREATEST(_rsd_spread, 0.3) >= 0.6 THEN
+      _rsd_ms := LEAST(GREATEST(_rsd_ms, 4), floor(_rsd_due - GREATEST(_rsd_spread, 0.3) + 0.4));
+    ELSIF _rsd_spread < 1 AND COALESCE(current_setting('residency.arrivals_loaded', true), '') < floor(_rsd_epoch * 1000)::bigint::text THEN
+      RETURN _rsd_epoch + (_rsd_due + _rsd_late) / 1000;
+    ELSE
+      _rsd_ms := LEAST(_rsd_ms, GREATEST(1, floor(_rsd_spread / 2)));
+    END IF;
+  ELSIF _rsd_now - start < spin THEN
+    RETURN date_part('epoch', start + spin);
+  END IF;
+  PERFORM pg_sleep((_rsd_ms - 0.5) / 1000);
+  IF date_part('epoch', clock_timestamp()) - _rsd_epoch > (_rsd_ms + 0.6) / 1000 THEN
+    PERFORM set_config('residency.arrivals_loaded', floor(_rsd_epoch * 1000 + 2000)::bigint::text, false);
+  END IF;
+  RETURN 0;
+END
+$function$;
+
 CREATE FUNCTION "residency"."await"(conn text, deadline timestamptz)
 RETURNS boolean
 LANGUAGE plpgsql
@@ -177,6 +281,7 @@ SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
   _rsd_start timestamptz := clock_timestamp();
+  _rsd_spin double precision := 0;
 BEGIN
   LOOP
     IF residency_dblink.dblink_is_busy(conn) = 0 THEN
@@ -185,9 +290,8 @@ BEGIN
     IF clock_timestamp() >= deadline THEN
       RETURN false;
     END IF;
-    IF clock_timestamp() - _rsd_start > interval '300 microseconds' THEN
-      PERFORM pg_sleep(LEAST(0.05, GREATEST(0.001, extract(epoch FROM clock_timestamp() - _rsd_start)
-        / CASE WHEN clock_timestamp() - _rsd_start < interval '50 ms' THEN 8 ELSE 4 END)));
+    IF date_part('epoch', clock_timestamp()) >= _rsd_spin THEN
+      _rsd_spin := "residency"."arrival_wait"('{}', '{}', _rsd_start, 8, interval '300 microseconds');
     END IF;
   END LOOP;
 END
@@ -227,6 +331,17 @@ DECLARE
   -- this region (the loopback): while it is still to answer, the loop spins
   _rsd_here text := (SELECT r.name FROM "residency"."regions" r WHERE r.is_local);
   _rsd_local boolean;
+  -- the waits (arrival_wait): each region's message shape, when the messages
+  -- left, when each answer was seen (the middle of the last pass that found
+  -- its connection busy and the one that found its answer complete), the
+  -- polling until an epoch without sleeping
+  _rsd_shapes text[] := '{}';
+  _rsd_sent_at double precision := date_part('epoch', clock_timestamp());
+  _rsd_windows jsonb;
+  _rsd_seen jsonb := '{}';
+  _rsd_pass double precision;
+  _rsd_polled double precision;
+  _rsd_spin double precision := 0;
 BEGIN
   results := '{}';
   failures := '{}';
@@ -235,13 +350,19 @@ BEGIN
       failures := failures || jsonb_build_object(_rsd_r.region, jsonb_build_object('state', '08006', 'message', 'the connection is broken', 'broken', true));
     ELSE
       _rsd_regions := _rsd_regions || _rsd_r.region;
+      -- a message's shape: its first words after any BEGIN (which tell a claim, a part, a
+      -- decision and a COMMIT PREPARED apart) and the order of magnitude of its size
+      _rsd_shapes := _rsd_shapes || (left(regexp_replace(left(_rsd_r.sql, 80), '^BEGIN[^;]*; ', ''), 24) || ' ' || floor(ln(length(_rsd_r.sql) + 1) / ln(8))::integer);
       _rsd_deadlines := _rsd_deadlines || CASE WHEN _rsd_r.region = ANY (needed) THEN _rsd_uncapped ELSE _rsd_capped END;
       results := results || jsonb_build_object(_rsd_r.region, '[]'::jsonb);
     END IF;
   END LOOP;
   _rsd_done := array_fill(false, ARRAY[cardinality(_rsd_regions)]);
+  _rsd_windows := "residency"."arrival_windows"(_rsd_regions, _rsd_shapes, _rsd_sent_at);
   _rsd_start := clock_timestamp();
+  _rsd_polled := _rsd_sent_at;
   LOOP
+    _rsd_pass := date_part('epoch', clock_timestamp());
     _rsd_busy := 0;
     _rsd_local := false;
     FOR _rsd_i IN 1..cardinality(_rsd_regions) LOOP
@@ -266,6 +387,7 @@ BEGIN
           _rsd_v := ARRAY(SELECT t.v FROM residency_dblink.dblink_get_result('pg-residency:' || _rsd_regions[_rsd_i]) AS t(v text));
           IF cardinality(_rsd_v) = 0 THEN
             _rsd_done[_rsd_i] := true;
+            _rsd_seen := _rsd_seen || jsonb_build_object(_rsd_regions[_rsd_i], (_rsd_polled + _rsd_pass) / 2);
             EXIT;
           END IF;
           IF results ? _rsd_regions[_rsd_i] THEN
@@ -298,21 +420,22 @@ BEGIN
       END IF;
     END LOOP;
     EXIT WHEN _rsd_busy = 0;
-    -- pg_sleep sleeps at least 1 ms: while the loopback is to answer (most of
-    -- its answers come within a fraction of a millisecond) the loop spins, for
-    -- 0.5 ms at most; an answer from another region takes a network round
-    -- trip, so a wave waiting only for those sleeps at once (no spin). Each
-    -- sleep is a fraction of the time already waited, 1 to 50 ms: an eighth
-    -- for the first 50 ms (where round trips end: an answer is seen at most
-    -- 1/8 later than it came), a quarter after (a wait in a pooler's queue),
-    -- so a wait costs a few dozen wake-ups however long it lasts. A fixed 1
-    -- then 5 ms sleep cost one per millisecond: a hundred writes waiting in
-    -- the link pools' queues on two cores spent the CPU the writes needed.
-    IF NOT _rsd_local OR clock_timestamp() - _rsd_start > interval '500 microseconds' THEN
-      PERFORM pg_sleep(LEAST(0.05, GREATEST(0.001, extract(epoch FROM clock_timestamp() - _rsd_start)
-        / CASE WHEN clock_timestamp() - _rsd_start < interval '50 ms' THEN 8 ELSE 4 END)));
+    -- an answer from another region takes a network round trip; the
+    -- loopback's come within a millisecond or so: with nothing remembered of
+    -- them, the loop polls 0.5 ms without sleeping while the loopback is to
+    -- answer, then sleeps (arrival_wait). A fixed 1 then 5 ms sleep cost a
+    -- wake-up per millisecond: a hundred writes waiting in the link pools'
+    -- queues on two cores spent the CPU the writes needed.
+    IF date_part('epoch', clock_timestamp()) >= _rsd_spin THEN
+      _rsd_spin := "residency"."arrival_wait"(_rsd_windows,
+        ARRAY(SELECT _rsd_regions[i] FROM generate_subscripts(_rsd_regions, 1) i WHERE NOT _rsd_done[i]), _rsd_start, 8,
+        CASE WHEN _rsd_local THEN interval '500 microseconds' ELSE interval '0' END);
     END IF;
+    _rsd_polled := _rsd_pass;
   END LOOP;
+  IF _rsd_seen <> '{}' THEN
+    PERFORM "residency"."arrivals_noted"(_rsd_regions, _rsd_shapes, _rsd_sent_at, _rsd_seen - ARRAY(SELECT jsonb_object_keys(failures)));
+  END IF;
   -- a failed region's results are not returned
   results := results - ARRAY(SELECT jsonb_object_keys(failures));
 END
@@ -1022,6 +1145,9 @@ REVOKE ALL ON FUNCTION "residency"."connstr"(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."connect_failures"(text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."connect"(text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."drop_conn"(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION "residency"."arrival_windows"(text[], text[], double precision) FROM PUBLIC;
+REVOKE ALL ON FUNCTION "residency"."arrivals_noted"(text[], text[], double precision, jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION "residency"."arrival_wait"(jsonb, text[], timestamptz, integer, interval) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."await"(text, timestamptz) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."wave"(jsonb, interval, text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."part_error"(text, jsonb) FROM PUBLIC;
@@ -1070,6 +1196,9 @@ DROP FUNCTION "residency"."gid_fenced"(text);
 DROP FUNCTION "residency"."gid_key"(text, text);
 DROP FUNCTION "residency"."wave"(jsonb, interval, text[]);
 DROP FUNCTION "residency"."await"(text, timestamptz);
+DROP FUNCTION "residency"."arrival_wait"(jsonb, text[], timestamptz, integer, interval);
+DROP FUNCTION "residency"."arrivals_noted"(text[], text[], double precision, jsonb);
+DROP FUNCTION "residency"."arrival_windows"(text[], text[], double precision);
 DROP FUNCTION "residency"."drop_conn"(text);
 DROP FUNCTION "residency"."connect"(text[]);
 DROP FUNCTION "residency"."connect_failures"(text[]);

@@ -124,11 +124,11 @@ export function runtimeObjects(ctx: OpContext, keptEntities: readonly Entity[]):
       // again, or reverting that history's registry file could not drop its schema
       const legacyState =
         ctx.code[id] === undefined && id === runtimeId('registry') ? `DROP TABLE IF EXISTS "residency"."admin_todo";` : '';
-      // likewise the two-phase functions and the gate's table (write_gate, issue 20): a
+      // likewise the two-phase functions and the gate's table and sequence (write_gate, write_ticket, issue 20): a
       // runtime from before it reverts without it
       const gateState =
         id === runtimeId('two_phase') && !old!.up.includes('"write_gate"')
-          ? `DROP TABLE IF EXISTS ${qualified(REGISTRY_SCHEMA, 'write_gate')};`
+          ? `DROP TABLE IF EXISTS ${qualified(REGISTRY_SCHEMA, 'write_gate')};\nDROP SEQUENCE IF EXISTS ${qualified(REGISTRY_SCHEMA, 'write_ticket')};`
           : '';
       return [{ up: joinSql(old!.down ?? '', now.up), down: joinSql(now.down, legacyState, gateState, old!.up), template: block.template }];
     },

@@ -580,6 +580,7 @@ CREATE TABLE IF NOT EXISTS "residency"."write_gate" (
   region text PRIMARY KEY,
   slots bigint NOT NULL CHECK (slots > 0)
 );
+CREATE SEQUENCE IF NOT EXISTS "residency"."write_ticket" CYCLE;
 
 CREATE FUNCTION "residency"."gate"(here text)
 RETURNS void
@@ -596,6 +597,7 @@ DECLARE
   _rsd_budget interval := _rsd_timeout::interval;
   _rsd_deadline timestamptz;
   _rsd_wait interval;
+  _rsd_round integer := 0;
 BEGIN
   SELECT g.slots INTO _rsd_slots FROM "residency"."write_gate" g WHERE g.region = here;
   IF _rsd_slots IS NULL THEN
@@ -614,19 +616,22 @@ BEGIN
         RETURN;
       END IF;
     END LOOP;
-    _rsd_wait := LEAST(_rsd_deadline - clock_timestamp(), interval '1 s');
+    _rsd_wait := CASE WHEN _rsd_deadline IS NULL THEN interval '10 s'
+      WHEN _rsd_round = 0 THEN _rsd_budget / 2 ELSE _rsd_deadline - clock_timestamp() END;
     IF _rsd_wait <= interval '0' THEN
       RAISE EXCEPTION USING ERRCODE = 'RS013', MESSAGE = format(
         'region "%s" is full: its %s writes in flight stayed taken for lock_timeout (%s); nothing was written: retry, and raise writes_in_flight under its pooler in regions.yaml (then pg-residency migrate up) if its pool and the servers'' max_prepared_transactions have room (docs/guides/sizing.md)',
         here, _rsd_slots, _rsd_timeout);
     END IF;
+    _rsd_round := _rsd_round + 1;
+    _rsd_k := nextval(format('%I.%I', 'residency', 'write_ticket')::regclass) % _rsd_slots;
     PERFORM set_config('lock_timeout', (ceil(extract(epoch FROM _rsd_wait) * 1000))::bigint || 'ms', true);
     BEGIN
-      PERFORM pg_advisory_xact_lock(_rsd_base | _rsd_start);
-      PERFORM set_config('residency.write_slot', _rsd_start::text, false);
+      PERFORM pg_advisory_xact_lock(_rsd_base | _rsd_k);
+      PERFORM set_config('residency.write_slot', _rsd_k::text, false);
       RETURN;
     EXCEPTION WHEN lock_not_available THEN
-      _rsd_start := (_rsd_start + 1) % _rsd_slots;
+      NULL;
     WHEN query_canceled THEN
       RAISE EXCEPTION USING ERRCODE = '57014', MESSAGE = format(
         'region "%s": cancelled (statement_timeout, or a cancel) while this write waited for one of the %s writes in flight the region admits (writes_in_flight under its pooler in regions.yaml); nothing was written',
@@ -1147,6 +1152,7 @@ DROP FUNCTION "residency"."connstr"(text);
 -- pg-residency-end: runtime two_phase
 
 DROP TABLE IF EXISTS "residency"."write_gate";
+DROP SEQUENCE IF EXISTS "residency"."write_ticket";
 DROP TABLE "residency"."commit_records";
 REVOKE USAGE ON SCHEMA "residency" FROM "residency_link";
 DROP USER MAPPING FOR PUBLIC SERVER "aus";

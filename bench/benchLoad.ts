@@ -11,10 +11,11 @@ import { diagnose, formatDiagnosis, postmasterPid } from './loadDiagnose.js';
 /** One operation under load: a write of a fresh random key from `caller`. */
 /**
  * `upsert-ungated`: the same writes with every region's gate lifted for the
- * cell (residency.write_gate emptied, restored after), for an A/B of the
- * bound on writes in flight in one run (issue 20).
+ * cell (residency.write_gate emptied, restored after), `upsert-gate-<n>`
+ * with every region's gate set to n, for an A/B of the bound on writes in
+ * flight in one run (issue 20).
  */
-export type LoadOp = 'upsert' | 'upsert-ungated' | 'floor-fdw';
+export type LoadOp = 'upsert' | 'upsert-ungated' | `upsert-gate-${number}` | 'floor-fdw';
 
 export interface LoadOptions {
   /** Region counts, e.g. [3, 5]. */
@@ -208,14 +209,17 @@ async function runCell(
             names.filter((n) => n !== caller),
           ),
         );
-  // the A/B of the gate: lifted for this cell, put back after
+  // the A/B of the gate: lifted (or set to another bound) for this cell, put back after
+  const bound = /^upsert-gate-(\d+)$/.exec(op)?.[1];
   const gates =
-    op === 'upsert-ungated'
+    op === 'upsert-ungated' || bound !== undefined
       ? await Promise.all(
-          samplers.map(
-            async (c) =>
-              (await c.query<{ region: string; slots: string }>('DELETE FROM residency.write_gate RETURNING region, slots')).rows,
-          ),
+          samplers.map(async (c) => {
+            const { rows } = await c.query<{ region: string; slots: string }>('DELETE FROM residency.write_gate RETURNING region, slots');
+            if (bound !== undefined)
+              for (const g of rows) await c.query('INSERT INTO residency.write_gate (region, slots) VALUES ($1, $2)', [g.region, bound]);
+            return rows;
+          }),
         )
       : [];
   // warm-up: every session connected and its links open
@@ -250,8 +254,10 @@ async function runCell(
   );
   const elapsed = (performance.now() - start) / 1000;
   const seen = await sample.stop();
-  for (const [i, rows] of gates.entries())
+  for (const [i, rows] of gates.entries()) {
+    await samplers[i]!.query('DELETE FROM residency.write_gate');
     for (const g of rows) await samplers[i]!.query('INSERT INTO residency.write_gate (region, slots) VALUES ($1, $2)', [g.region, g.slots]);
+  }
   if (diag) diagnosis.report(formatDiagnosis(await diag.stop(), latencies.length));
   await Promise.all(sessions.map(({ client }) => client.end().catch(() => undefined)));
   latencies.sort((a, b) => a - b);

@@ -32,32 +32,31 @@ const failure = (promise: Promise<unknown>) =>
     (error: { code?: string; message: string }) => ({ code: error.code ?? '', message: error.message }),
   );
 
-/** The write slots of usa's gate held now (granted advisory locks on the gate's keys), by backend. */
-async function slotsHeld(): Promise<{ pid: number; slot: number }[]> {
+/** The write slots of a region's gate held now (granted advisory locks on the gate's keys), by backend. */
+async function slotsHeld(region = 'usa'): Promise<{ pid: number; slot: number }[]> {
   return fleet.query<{ pid: number; slot: number }>(
-    'usa',
+    region,
     `SELECT pid, objid::text::int AS slot FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1
        AND classid::text::bigint = (hashtext('pg-residency write slot')::bigint & 4294967295) ORDER BY slot`,
   );
 }
 
-/** Parts prepared under gids of usa's writes, in each region. */
-async function preparedFromUsa(): Promise<Record<string, number>> {
+/** Parts prepared under gids of a region's writes, in each region. */
+async function preparedFromUsa(coordinator = 'usa'): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const r of REGIONS) {
-    const [row] = await fleet.query<{ n: number }>(
-      r,
-      "SELECT count(*)::int AS n FROM pg_prepared_xacts WHERE gid LIKE 'pg-residency:usa:%'",
-    );
+    const [row] = await fleet.query<{ n: number }>(r, 'SELECT count(*)::int AS n FROM pg_prepared_xacts WHERE gid LIKE $1', [
+      `pg-residency:${coordinator}:%`,
+    ]);
     out[r] = row!.n;
   }
   return out;
 }
 
-/** usa's backends waiting at the gate (an advisory lock, in a write call). */
-async function waiting(): Promise<number> {
+/** A region's backends waiting at the gate (an advisory lock, in a write call). */
+async function waiting(region = 'usa'): Promise<number> {
   const [row] = await fleet.query<{ n: number }>(
-    'usa',
+    region,
     "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND wait_event = 'advisory' AND query ~ 'upsert_identity'",
   );
   return row!.n;
@@ -75,16 +74,20 @@ async function stored(key: string): Promise<string[]> {
 
 const upsert = (client: pg.Client, key: string) => client.query("SELECT shared.upsert_identity($1, 'gate', 'usa', 'gate')", [key]);
 
-/** `SLOTS` writes from usa paused before their decision (each holding a slot); returns their sessions and keys. */
-async function holdEverySlot(): Promise<{ keys: string[]; calls: Promise<{ code: string; message: string }>[] }> {
-  const clients = await Promise.all(Array.from({ length: SLOTS }, () => fleet.client('usa')));
+/** `SLOTS` writes from a region paused before their decision (each holding a slot); returns their keys and calls. */
+async function holdEverySlot(region = 'usa'): Promise<{ keys: string[]; calls: Promise<{ code: string; message: string }>[] }> {
+  const clients = await Promise.all(Array.from({ length: SLOTS }, () => fleet.client(region)));
   const keys = clients.map(() => randomUUID());
   const calls = clients.map(async (c, i) => {
     await c.query("SET residency.test_pause = 'before_decision'");
     await c.query("SET residency.test_pause_seconds = '3600'");
     return failure(upsert(c, keys[i]!));
   });
-  await until(`${SLOTS} writes of usa paused with their parts prepared`, async () => (await preparedFromUsa()).gbr === SLOTS);
+  const other = region === 'gbr' ? 'aus' : 'gbr';
+  await until(
+    `${SLOTS} writes of ${region} paused with their parts prepared`,
+    async () => (await preparedFromUsa(region))[other] === SLOTS,
+  );
   return { keys, calls };
 }
 
@@ -136,20 +139,40 @@ test.serial('writes beyond the bound wait at the gate, then succeed; the bound h
   t.deepEqual(await preparedFromUsa(), { usa: 0, gbr: 0, aus: 0 });
 });
 
-/** The paused writes' backends in usa, to cancel them. */
-async function pausedPids(): Promise<number[]> {
+/** The paused writes' backends in a region, to cancel them. */
+async function pausedPids(region = 'usa'): Promise<number[]> {
   const rows = await fleet.query<{ pid: number }>(
-    'usa',
+    region,
     "SELECT pid FROM pg_stat_activity WHERE query ~ 'upsert_identity' AND wait_event = 'PgSleep' ORDER BY pid",
   );
   return rows.map((r) => r.pid);
 }
 
-async function releaseEverySlot(calls: Promise<{ code: string }>[]): Promise<void> {
-  for (const pid of await pausedPids()) await fleet.query('usa', 'SELECT pg_cancel_backend($1)', [pid]);
+async function releaseEverySlot(calls: Promise<{ code: string }>[], region = 'usa'): Promise<void> {
+  for (const pid of await pausedPids(region)) await fleet.query(region, 'SELECT pg_cancel_backend($1)', [pid]);
   await Promise.all(calls);
-  await until('every slot of usa free', async () => (await slotsHeld()).length === 0);
+  await until(`every slot of ${region} free`, async () => (await slotsHeld(region)).length === 0);
 }
+
+for (const region of ['gbr', 'aus'] as const)
+  test.serial(
+    `the gate holds in ${region} too (PostgreSQL ${region === 'gbr' ? 11 : 18}): a write beyond it waits, then succeeds`,
+    async (t) => {
+      const { keys, calls } = await holdEverySlot(region);
+      const client = await fleet.client(region);
+      const key = randomUUID();
+      const call = failure(upsert(client, key));
+      await until(`a write of ${region} waiting at its gate`, async () => (await waiting(region)) === 1);
+      t.is((await slotsHeld(region)).length, SLOTS);
+      t.is(Math.max(...Object.values(await preparedFromUsa(region))), SLOTS);
+      const [first] = await pausedPids(region);
+      await fleet.query(region, 'SELECT pg_cancel_backend($1)', [first]);
+      t.is((await call).code, 'none');
+      t.deepEqual(await stored(key), [...REGIONS]);
+      await releaseEverySlot(calls, region);
+      for (const k of keys) t.deepEqual(await stored(k), [], `${k} cancelled: nowhere`);
+    },
+  );
 
 test.serial(
   'a write that waits out lock_timeout at the gate fails with RS013 naming the region and the setting; nothing written',

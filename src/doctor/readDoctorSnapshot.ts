@@ -117,6 +117,15 @@ export async function readDoctorSnapshot(client: pg.Client, config: Config, regi
      FROM pg_catalog.pg_foreign_server s JOIN pg_catalog.pg_foreign_data_wrapper w ON w.oid = s.srvfdw
      WHERE w.fdwname = 'postgres_fdw' ORDER BY 1`,
   );
+  const [gateTable] = await q<{ exists: boolean }>('SELECT to_regclass($1) IS NOT NULL AS exists', [
+    qualified(REGISTRY_SCHEMA, 'write_gate'),
+  ]);
+  const gate =
+    gateTable?.exists === true
+      ? await q<{ slots: number }>(`SELECT slots::int AS slots FROM ${qualified(REGISTRY_SCHEMA, 'write_gate')} WHERE region = $1`, [
+          region.name,
+        ])
+      : undefined;
   const snapshotBase = {
     major,
     version: base.version,
@@ -142,6 +151,7 @@ export async function readDoctorSnapshot(client: pg.Client, config: Config, regi
     roleSettings,
     linkRoleExists: link?.exists === true,
     servers: servers.map((s) => ({ name: s.name, options: options(s.options) })),
+    ...(gate === undefined ? {} : { writeGate: gate[0]?.slots ?? null }),
   };
   return {
     ...snapshotBase,

@@ -4,6 +4,7 @@ import type pg from 'pg';
 import { MIXED, startFleet, type Fleet } from '../helpers/fleet.js';
 import { until } from '../helpers/poll.js';
 import { bindWriteGate } from '../../src/migrate/writeGate.js';
+import { doctorFleet } from '../../src/doctor/doctorFleet.js';
 
 // Issue 20: a region's gate admits at most its pooler's writes_in_flight
 // writes coordinated there at once (residency.gate, at the start of tx_open);
@@ -254,8 +255,21 @@ test.serial('migrate rebinds the gate when writes_in_flight changes, and a regio
   const client = await fleet.client('usa');
   const gate = async () => (await client.query<{ slots: number }>('SELECT slots::int AS slots FROM residency.write_gate')).rows;
   try {
+    const gateFindings = async () =>
+      (await doctorFleet(fleet.config, fleet.env)).regions.map((r) => [r.region, r.findings.filter((f) => f.id === 'write-gate').length]);
+    t.deepEqual(await gateFindings(), [
+      ['usa', 0],
+      ['gbr', 0],
+      ['aus', 0],
+    ]);
     await bindWriteGate(client, { ...usa, pooler: { ...usa.pooler!, writesInFlight: 3 } });
     t.deepEqual(await gate(), [{ slots: 3 }]);
+    // doctor reads the bound and finds it is not regions.yaml's
+    t.deepEqual(await gateFindings(), [
+      ['usa', 1],
+      ['gbr', 0],
+      ['aus', 0],
+    ]);
     await bindWriteGate(client, { ...usa, pooler: undefined });
     t.deepEqual(await gate(), []);
     // ungated: a write in a transaction takes no slot

@@ -62,7 +62,7 @@ export interface DoctorSnapshot {
    * The region's bound on writes in flight as `migrate up` last wrote it
    * (`residency.write_gate`): its slots, or null for no row (no gate);
    * undefined where the table is not there (not migrated, or a runtime from
-   * before the gate).
+   * before the gate) or the role may not read it.
    */
   readonly writeGate?: number | null;
   /** Files named in regions.yaml looked up on this server (superusers only): path as given, whether it exists (null: not known). */

@@ -117,11 +117,14 @@ export async function readDoctorSnapshot(client: pg.Client, config: Config, regi
      FROM pg_catalog.pg_foreign_server s JOIN pg_catalog.pg_foreign_data_wrapper w ON w.oid = s.srvfdw
      WHERE w.fdwname = 'postgres_fdw' ORDER BY 1`,
   );
-  const [gateTable] = await q<{ exists: boolean }>('SELECT to_regclass($1) IS NOT NULL AS exists', [
-    qualified(REGISTRY_SCHEMA, 'write_gate'),
-  ]);
+  // (a migrator that does not own the registry may not read it: then not known)
+  const [gateTable] = await q<{ readable: boolean }>(
+    `SELECT pg_catalog.has_schema_privilege(n.oid, 'USAGE') AND pg_catalog.has_table_privilege(c.oid, 'SELECT') AS readable
+       FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = 'write_gate'`,
+    [REGISTRY_SCHEMA],
+  );
   const gate =
-    gateTable?.exists === true
+    gateTable?.readable === true
       ? await q<{ slots: number }>(`SELECT slots::int AS slots FROM ${qualified(REGISTRY_SCHEMA, 'write_gate')} WHERE region = $1`, [
           region.name,
         ])

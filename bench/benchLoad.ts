@@ -9,7 +9,13 @@ import { regionFleet } from './regionFleets.js';
 import { diagnose, formatDiagnosis, postmasterPid } from './loadDiagnose.js';
 
 /** One operation under load: a write of a fresh random key from `caller`. */
-export type LoadOp = 'upsert' | 'floor-fdw';
+/**
+ * `upsert-ungated`: the same writes with every region's gate lifted for the
+ * cell (residency.write_gate emptied, restored after), `upsert-gate-<n>`
+ * with every region's gate set to n, for an A/B of the bound on writes in
+ * flight in one run (issue 20).
+ */
+export type LoadOp = 'upsert' | 'upsert-ungated' | `upsert-gate-${number}` | 'floor-fdw';
 
 export interface LoadOptions {
   /** Region counts, e.g. [3, 5]. */
@@ -20,6 +26,8 @@ export interface LoadOptions {
   readonly seconds: number;
   readonly delayMs: number;
   readonly poolSize: number;
+  /** Each pooled region's writes_in_flight; default the config's (2 x pool_size). */
+  readonly writesInFlight?: number;
   /** Region counts whose new session's first write is measured, with and without poolers. */
   readonly firstCallCounts: readonly number[];
   /** Which callers to run (default both: from one region, from all). */
@@ -188,7 +196,7 @@ async function runCell(
     callers.flatMap((caller) => Array.from({ length: perRegion }, async () => ({ caller, client: await fleet.client(caller) }))),
   );
   const call = (caller: string, client: pg.Client) =>
-    op === 'upsert'
+    op !== 'floor-fdw'
       ? client.query('SELECT shared.upsert_identity($1, $2, $3, $4)', [
           randomUUID(),
           'load',
@@ -201,6 +209,19 @@ async function runCell(
             names.filter((n) => n !== caller),
           ),
         );
+  // the A/B of the gate: lifted (or set to another bound) for this cell, put back after
+  const bound = /^upsert-gate-(\d+)$/.exec(op)?.[1];
+  const gates =
+    op === 'upsert-ungated' || bound !== undefined
+      ? await Promise.all(
+          samplers.map(async (c) => {
+            const { rows } = await c.query<{ region: string; slots: string }>('DELETE FROM residency.write_gate RETURNING region, slots');
+            if (bound !== undefined)
+              for (const g of rows) await c.query('INSERT INTO residency.write_gate (region, slots) VALUES ($1, $2)', [g.region, bound]);
+            return rows;
+          }),
+        )
+      : [];
   // warm-up: every session connected and its links open
   await Promise.all(sessions.map(({ caller, client }) => call(caller, client).catch(() => undefined)));
   const latencies: number[] = [];
@@ -233,6 +254,10 @@ async function runCell(
   );
   const elapsed = (performance.now() - start) / 1000;
   const seen = await sample.stop();
+  for (const [i, rows] of gates.entries()) {
+    await samplers[i]!.query('DELETE FROM residency.write_gate');
+    for (const g of rows) await samplers[i]!.query('INSERT INTO residency.write_gate (region, slots) VALUES ($1, $2)', [g.region, g.slots]);
+  }
   if (diag) diagnosis.report(formatDiagnosis(await diag.stop(), latencies.length));
   await Promise.all(sessions.map(({ client }) => client.end().catch(() => undefined)));
   latencies.sort((a, b) => a - b);
@@ -368,7 +393,13 @@ export async function benchLoad(options: LoadOptions): Promise<LoadResult> {
         delayMs: options.delayMs,
         ...(links === 'direct'
           ? {}
-          : { pooler: { poolSize: options.poolSize, ...(links === 'pooler-plain' ? { sslmode: 'disable' } : {}) } }),
+          : {
+              pooler: {
+                poolSize: options.poolSize,
+                ...(options.writesInFlight === undefined ? {} : { writesInFlight: options.writesInFlight }),
+                ...(links === 'pooler-plain' ? { sslmode: 'disable' } : {}),
+              },
+            }),
       });
       try {
         if (options.firstCallCounts.includes(count)) {

@@ -20,13 +20,13 @@ export function formatLoad(result: LoadResult, load: string): string {
     '| regions | from | clients/region | upsert/s | fdw tx/s | ratio | upsert p50 / p95 / p99 ms | fdw tx p50 / p99 ms | 40001 | link sessions (max/region) | prepared (max/region) |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
-  const writes = result.cells.filter((c) => c.op === 'upsert');
+  const writes = result.cells.filter((c) => c.op !== 'floor-fdw');
   for (const w of writes) {
     const f = result.cells.find(
       (c) => c.op === 'floor-fdw' && c.regions === w.regions && c.from === w.from && c.clientsPerRegion === w.clientsPerRegion,
     );
     lines.push(
-      `| ${w.regions} | ${w.from === 'one' ? 'usa' : 'all'} | ${w.clientsPerRegion} | ${w.perSecond.toFixed(0)} | ${f ? f.perSecond.toFixed(0) : '-'} | ${f && f.perSecond > 0 ? `${(w.perSecond / f.perSecond).toFixed(2)}x` : '-'} | ${ms(w.p50)} / ${ms(w.p95)} / ${ms(w.p99)} | ${f ? `${ms(f.p50)} / ${ms(f.p99)}` : '-'} | ${w.aborts} (${abortShare(w)}) | ${w.linkSessions} (fdw tx: ${f?.linkSessions ?? '-'}) | ${w.prepared} |`,
+      `| ${w.regions} | ${w.from === 'one' ? 'usa' : 'all'}${w.op === 'upsert-ungated' ? ' (no gate)' : w.op.startsWith('upsert-gate-') ? ` (gate ${w.op.slice('upsert-gate-'.length)})` : ''} | ${w.clientsPerRegion} | ${w.perSecond.toFixed(0)} | ${f ? f.perSecond.toFixed(0) : '-'} | ${f && f.perSecond > 0 ? `${(w.perSecond / f.perSecond).toFixed(2)}x` : '-'} | ${ms(w.p50)} / ${ms(w.p95)} / ${ms(w.p99)} | ${f ? `${ms(f.p50)} / ${ms(f.p99)}` : '-'} | ${w.aborts} (${abortShare(w)}) | ${w.linkSessions} (fdw tx: ${f?.linkSessions ?? '-'}) | ${w.prepared} |`,
     );
   }
   const rt = 2 * result.delayMs;

@@ -37,7 +37,7 @@ export interface ProxiedFleetOptions {
   readonly regions: readonly BenchRegion[];
   readonly delayMs: number;
   /** A link pooler (PgBouncer) beside every region, with this pool size; it reaches the other regions through their proxies. */
-  readonly pooler?: { readonly poolSize: number; readonly sslmode?: string };
+  readonly pooler?: { readonly poolSize: number; readonly sslmode?: string; readonly writesInFlight?: number };
   /** More top-level regions.yaml, e.g. `timeouts: {...}`. */
   readonly extra?: string;
 }

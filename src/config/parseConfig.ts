@@ -73,6 +73,7 @@ const regionSchema = z.strictObject({
       host: z.string().optional(),
       port: z.union([z.number().int(), z.string()]),
       pool_size: z.number().int().optional(),
+      writes_in_flight: z.number().int().optional(),
       sslmode: z.string().optional(),
       sslrootcert: z.string().optional(),
     })
@@ -301,6 +302,18 @@ function sslmode(check: Checker, path: string, value: string | undefined): SslMo
 /** The most server connections a pooler may hold to one region; more would defeat the point of a pool. */
 export const MAX_POOL_SIZE = 1000;
 
+/**
+ * The writes a pooled region coordinates at once by default, per server
+ * connection of its pool (writes_in_flight = 2 x pool_size): a write holds a
+ * pooled connection to each region for about one round trip of its two, so
+ * twice the pool keeps every connection busy and no more writes queue in
+ * the pooler than run (docs/guides/sizing.md).
+ */
+export const WRITES_PER_POOLED_LINK = 2;
+
+/** The most writes in flight a region's gate may admit (each holds a prepared transaction in every region). */
+export const MAX_WRITES_IN_FLIGHT = 10000;
+
 /** A region's `pooler:`, its defaults taken from the region's own fdw settings. */
 function buildPooler(
   check: Checker,
@@ -316,10 +329,17 @@ function buildPooler(
   const poolSize = raw.pool_size ?? 8;
   if (poolSize < 1 || poolSize > MAX_POOL_SIZE)
     check.add(`${path}.pool_size`, `${poolSize} is not a pool size; use 1 to ${MAX_POOL_SIZE} (default 8) server connections per region`);
+  const writesInFlight = raw.writes_in_flight ?? WRITES_PER_POOLED_LINK * poolSize;
+  if (raw.writes_in_flight !== undefined && (writesInFlight < 1 || writesInFlight > MAX_WRITES_IN_FLIGHT))
+    check.add(
+      `${path}.writes_in_flight`,
+      `${writesInFlight} is not a bound on writes in flight; use 1 to ${MAX_WRITES_IN_FLIGHT} (default ${WRITES_PER_POOLED_LINK} x pool_size) writes this region coordinates at once`,
+    );
   return {
     host,
     port,
     poolSize,
+    writesInFlight,
     sslmode: raw.sslmode !== undefined ? sslmode(check, `${path}.sslmode`, raw.sslmode) : fdw.sslmode,
     sslrootcert: raw.sslrootcert !== undefined ? check.filePath(`${path}.sslrootcert`, raw.sslrootcert) : fdw.sslrootcert,
   };

@@ -69,6 +69,14 @@ export interface Pooler {
   readonly port: number;
   /** Server connections the pooler keeps to each region at most (PgBouncer's pool_size). */
   readonly poolSize: number;
+  /**
+   * The writes this region coordinates at once at most (regions.yaml
+   * `writes_in_flight`, default 2 x pool_size): a write call waits at the
+   * region's gate (residency.gate) for a slot. `migrate` writes it into the
+   * region's `residency.write_gate`; it bounds the prepared transactions
+   * this region's writes hold in every region (docs/guides/sizing.md).
+   */
+  readonly writesInFlight: number;
   /** How this region's server checks the pooler's certificate; default the region's own fdw.sslmode. */
   readonly sslmode: SslMode;
   /** The CA the pooler's certificate is checked against; default the region's own fdw.sslrootcert. */

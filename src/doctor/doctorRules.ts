@@ -12,6 +12,7 @@ import { migratorRights } from './rules/migratorRights.js';
 import { parameterPrivileges } from './rules/parameterPrivileges.js';
 import { postgresFdw } from './rules/postgresFdw.js';
 import { serverMajor } from './rules/serverMajor.js';
+import { writeGate } from './rules/writeGate.js';
 
 /** Every doctor check, in the order its findings are reported. */
 export const DOCTOR_RULES: readonly DoctorRule[] = [
@@ -23,6 +24,7 @@ export const DOCTOR_RULES: readonly DoctorRule[] = [
   extensions,
   parameterPrivileges,
   maxPreparedTransactions,
+  writeGate,
   linkTls,
   linkPooler,
   logSettings,

@@ -58,6 +58,13 @@ export interface DoctorSnapshot {
    * (`SHOW DATABASES`) answers the link role; absent when the region has none.
    */
   readonly pooler?: PoolerProbe;
+  /**
+   * The region's bound on writes in flight as `migrate up` last wrote it
+   * (`residency.write_gate`): its slots, or null for no row (no gate);
+   * undefined where the table is not there (not migrated, or a runtime from
+   * before the gate) or the role may not read it.
+   */
+  readonly writeGate?: number | null;
   /** Files named in regions.yaml looked up on this server (superusers only): path as given, whether it exists (null: not known). */
   readonly files: readonly { readonly path: string; readonly exists: boolean | null }[];
 }

@@ -117,6 +117,18 @@ export async function readDoctorSnapshot(client: pg.Client, config: Config, regi
      FROM pg_catalog.pg_foreign_server s JOIN pg_catalog.pg_foreign_data_wrapper w ON w.oid = s.srvfdw
      WHERE w.fdwname = 'postgres_fdw' ORDER BY 1`,
   );
+  // (a migrator that does not own the registry may not read it: then not known)
+  const [gateTable] = await q<{ readable: boolean }>(
+    `SELECT pg_catalog.has_schema_privilege(n.oid, 'USAGE') AND pg_catalog.has_table_privilege(c.oid, 'SELECT') AS readable
+       FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = 'write_gate'`,
+    [REGISTRY_SCHEMA],
+  );
+  const gate =
+    gateTable?.readable === true
+      ? await q<{ slots: number }>(`SELECT slots::int AS slots FROM ${qualified(REGISTRY_SCHEMA, 'write_gate')} WHERE region = $1`, [
+          region.name,
+        ])
+      : undefined;
   const snapshotBase = {
     major,
     version: base.version,
@@ -142,6 +154,7 @@ export async function readDoctorSnapshot(client: pg.Client, config: Config, regi
     roleSettings,
     linkRoleExists: link?.exists === true,
     servers: servers.map((s) => ({ name: s.name, options: options(s.options) })),
+    ...(gate === undefined ? {} : { writeGate: gate[0]?.slots ?? null }),
   };
   return {
     ...snapshotBase,

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import type { Env } from '../config/expandEnv.js';
 import type { Config, Region } from '../config/types.js';
-import { preparedBudget } from '../doctor/preparedBudget.js';
+import { preparedBudget, writeGates } from '../doctor/preparedBudget.js';
 import { droppedData } from './droppedData.js';
 import { takeFleetLock } from './fleetLock.js';
 import { ResidencyError, unknownRegion } from '../errors.js';
@@ -19,6 +19,7 @@ import { runRegion } from './runRegion.js';
 import { remoteWaitMessage, remoteWaits, renameWaitMessage, renameWaits, type RegionProgress } from './rolloutOrder.js';
 import { planWaves, regionQueue, type Wave } from './planMigrations.js';
 import { bindServers, prepareBindings } from './serverBinding.js';
+import { bindWriteGate } from './writeGate.js';
 
 export type Direction = 'up' | 'down';
 
@@ -133,7 +134,7 @@ async function requirePreparedTransactions(client: pg.Client, region: Region): P
   if (settings.slots > 0) return settings;
   throw new ResidencyError(
     'MIGRATION',
-    `region "${region.name}": max_prepared_transactions is 0, and pg-residency writes across regions with two-phase commit (PREPARE TRANSACTION). Set max_prepared_transactions in its postgresql.conf (one slot per write the fleet may have in flight at once, this region's own included: the sum of the regions' max_connections, docs/guides/sizing.md) and restart the server, then run migrate again`,
+    `region "${region.name}": max_prepared_transactions is 0, and pg-residency writes across regions with two-phase commit (PREPARE TRANSACTION). Set max_prepared_transactions in its postgresql.conf (one slot per write the fleet may have in flight at once, this region's own included: the sum of the regions' writes_in_flight, or max_connections for a region without a pooler, docs/guides/sizing.md) and restart the server, then run migrate again`,
   );
 }
 
@@ -146,9 +147,9 @@ interface PreparedSettings {
 /**
  * The prepared-transaction budget (issue 20): a warning when a region allows
  * fewer prepared transactions than the writes the fleet's regions, its own
- * included, may have in flight at once (each region's max_connections, read
- * by this run; a region outside the run is assumed to allow as many as the
- * checked one).
+ * included, may have in flight at once (each region's gate,
+ * pooler.writes_in_flight, else its max_connections read by this run; a
+ * region outside the run is assumed to allow as many as the checked one).
  */
 function preparedBudgetWarning(config: Config, region: string, read: ReadonlyMap<string, PreparedSettings>): string | undefined {
   const own = read.get(region);
@@ -157,11 +158,12 @@ function preparedBudgetWarning(config: Config, region: string, read: ReadonlyMap
     region,
     regions: config.regions.map((r) => r.name),
     writers: Object.fromEntries([...read].map(([name, s]) => [name, s.connections])),
+    gates: writeGates(config),
     assumed: own.connections,
   });
   if (own.slots >= budget.needed) return undefined;
   const assumed = budget.assumed.length === 0 ? '' : `; ${budget.assumed.join(', ')} not read by this run: assumed like this one`;
-  return `region "${region}": max_prepared_transactions is ${own.slots}, but the fleet's regions (this one included) may have ${budget.needed} writes in flight at once (max_connections: ${budget.shares.join(', ')}${assumed}), each holding a part prepared here: under that load writes fail with RS013 ("full"). Raise it to ${budget.needed} (a restart setting) or bound the writers (docs/guides/sizing.md)`;
+  return `region "${region}": max_prepared_transactions is ${own.slots}, but the fleet's regions (this one included) may have ${budget.needed} writes in flight at once (max_connections or writes_in_flight: ${budget.shares.join(', ')}${assumed}), each holding a part prepared here: under that load writes fail with RS013 ("full"). Raise it to ${budget.needed} (a restart setting) or bound each region's writes in flight (a pooler's writes_in_flight in regions.yaml, docs/guides/sizing.md)`;
 }
 
 /**
@@ -282,10 +284,12 @@ export async function migrateFleet(input: MigrateInput): Promise<RegionMigrateRe
         });
       }
     }
-    // the region's link-role password and its servers' connection options and
-    // passwords: after every up, and before a backfill, which reads another region
+    // the region's link-role password, its servers' connection options and
+    // passwords, and its bound on writes in flight (writeGate.ts): after every
+    // up, and before a backfill, which reads another region
     const secure = async (target: Target) => {
       await bindServers(target.client!, input.config, target.region);
+      await bindWriteGate(target.client!, target.region);
       target.links = await applyLinkSecrets(target.client!, input.config, target.region, target.secrets!);
     };
     if (results.size === 0 && !input.dryRun) {

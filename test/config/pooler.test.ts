@@ -27,16 +27,28 @@ const problems = (text: string) => {
   }
 };
 
-test('pooler: defaults from the region (host, sslmode, sslrootcert), pool size 8', (t) => {
+test('pooler: defaults from the region (host, sslmode, sslrootcert), pool size 8, writes in flight twice the pool', (t) => {
   const config = parseConfig(yaml(', pooler: { port: 6432 }'), 'regions.yaml', {});
-  t.deepEqual(config.regions[0]!.pooler, { host: '127.0.0.1', port: 6432, poolSize: 8, sslmode: 'verify-full', sslrootcert: '/ca.crt' });
+  t.deepEqual(config.regions[0]!.pooler, {
+    host: '127.0.0.1',
+    port: 6432,
+    poolSize: 8,
+    writesInFlight: 16,
+    sslmode: 'verify-full',
+    sslrootcert: '/ca.crt',
+  });
   t.is(config.regions[1]!.pooler, undefined);
+  const set = parseConfig(yaml(', pooler: { port: 6432, pool_size: 4, writes_in_flight: 5 }'), 'regions.yaml', {});
+  t.is(set.regions[0]!.pooler?.writesInFlight, 5);
 });
 
 test('pooler: a bad port or pool size, a port a server or another pooler has, and two link passwords are refused', (t) => {
   t.deepEqual(problems(yaml(', pooler: { port: 70000, pool_size: 0 }')), [
     'regions[0].pooler.port: "70000" is not a TCP port',
     'regions[0].pooler.pool_size: 0 is not a pool size; use 1 to 1000 (default 8) server connections per region',
+  ]);
+  t.deepEqual(problems(yaml(', pooler: { port: 6432, writes_in_flight: 0 }')), [
+    'regions[0].pooler.writes_in_flight: 0 is not a bound on writes in flight; use 1 to 10000 (default 2 x pool_size) writes this region coordinates at once',
   ]);
   t.deepEqual(problems(yaml(', pooler: { port: 5433 }')), [
     `regions[0].pooler.port: 127.0.0.1:5433 is where region "gbr"'s server listens; give the pooler a port of its own`,

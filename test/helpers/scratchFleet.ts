@@ -73,7 +73,7 @@ export interface ScratchFleetOptions {
    * Give every region a link pooler (PgBouncer, transaction mode) on a free
    * port with this pool size; its port is in `poolerPorts`. Default: none.
    */
-  readonly pooler?: { readonly poolSize: number; readonly sslmode?: string };
+  readonly pooler?: { readonly poolSize: number; readonly sslmode?: string; readonly writesInFlight?: number };
   /** Apply the migrations (`migrate up --all`); default true. */
   readonly migrate?: boolean;
   /**
@@ -138,7 +138,7 @@ function fleetYaml(
       const pooler =
         poolerPorts[r.name] === undefined
           ? ''
-          : `, pooler: { host: 127.0.0.1, port: ${poolerPorts[r.name]}, pool_size: ${options.pooler!.poolSize}${options.pooler!.sslmode === undefined ? '' : `, sslmode: ${options.pooler!.sslmode}`} }`;
+          : `, pooler: { host: 127.0.0.1, port: ${poolerPorts[r.name]}, pool_size: ${options.pooler!.poolSize}${options.pooler!.writesInFlight === undefined ? '' : `, writes_in_flight: ${options.pooler!.writesInFlight}`}${options.pooler!.sslmode === undefined ? '' : `, sslmode: ${options.pooler!.sslmode}`} }`;
       return `  - { name: ${r.name}, url: "postgres://postgres@127.0.0.1:${ports[r.name]}/residency", postgres: ${r.postgres}, fdw: { ${fdw.join(', ')} }${pooler} }`;
     }),
     'entities:',

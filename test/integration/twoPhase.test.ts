@@ -452,7 +452,7 @@ test.serial('migrate refuses a region whose max_prepared_transactions is 0, nami
     t.is(aus?.status, 'failed');
     t.is(
       aus?.error?.message,
-      'region "aus": max_prepared_transactions is 0, and pg-residency writes across regions with two-phase commit (PREPARE TRANSACTION). Set max_prepared_transactions in its postgresql.conf (one slot per write the fleet may have in flight at once, this region\'s own included: the sum of the regions\' max_connections, docs/guides/sizing.md) and restart the server, then run migrate again',
+      'region "aus": max_prepared_transactions is 0, and pg-residency writes across regions with two-phase commit (PREPARE TRANSACTION). Set max_prepared_transactions in its postgresql.conf (one slot per write the fleet may have in flight at once, this region\'s own included: the sum of the regions\' writes_in_flight, or max_connections for a region without a pooler, docs/guides/sizing.md) and restart the server, then run migrate again',
     );
   } finally {
     await fleet.query('aus', 'ALTER SYSTEM RESET max_prepared_transactions');

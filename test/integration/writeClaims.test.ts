@@ -175,7 +175,7 @@ test.serial(
             'aus',
             'nothing-to-do',
             [
-              'region "aus": max_prepared_transactions is 1, but the fleet\'s regions (this one included) may have 180 writes in flight at once (max_connections: usa 60, gbr 60, aus 60), each holding a part prepared here: under that load writes fail with RS013 ("full"). Raise it to 180 (a restart setting) or bound the writers (docs/guides/sizing.md)',
+              'region "aus": max_prepared_transactions is 1, but the fleet\'s regions (this one included) may have 180 writes in flight at once (max_connections or writes_in_flight: usa 60, gbr 60, aus 60), each holding a part prepared here: under that load writes fail with RS013 ("full"). Raise it to 180 (a restart setting) or bound each region\'s writes in flight (a pooler\'s writes_in_flight in regions.yaml, docs/guides/sizing.md)',
             ],
           ],
         ],

@@ -1,5 +1,5 @@
 import type { Entity } from '../../config/types.js';
-import { derivedNames } from '../../config/derivedNames.js';
+import { derivedNames, REGISTRY_SCHEMA } from '../../config/derivedNames.js';
 import { ResidencyError } from '../../errors.js';
 import { markedSection } from '../../format/migrationSection.js';
 import { qualified } from '../../sql/quote.js';
@@ -124,7 +124,13 @@ export function runtimeObjects(ctx: OpContext, keptEntities: readonly Entity[]):
       // again, or reverting that history's registry file could not drop its schema
       const legacyState =
         ctx.code[id] === undefined && id === runtimeId('registry') ? `DROP TABLE IF EXISTS "residency"."admin_todo";` : '';
-      return [{ up: joinSql(old!.down ?? '', now.up), down: joinSql(now.down, legacyState, old!.up), template: block.template }];
+      // likewise the two-phase functions and the gate's table and sequence (write_gate, write_ticket, issue 20): a
+      // runtime from before it reverts without it
+      const gateState =
+        id === runtimeId('two_phase') && !old!.up.includes('"write_gate"')
+          ? `DROP TABLE IF EXISTS ${qualified(REGISTRY_SCHEMA, 'write_gate')};\nDROP SEQUENCE IF EXISTS ${qualified(REGISTRY_SCHEMA, 'write_ticket')};`
+          : '';
+      return [{ up: joinSql(old!.down ?? '', now.up), down: joinSql(now.down, legacyState, gateState, old!.up), template: block.template }];
     },
     change: (file) => `replace ${id.replace(/^runtime /, 'the runtime functions of ')}${file === undefined ? '' : ` (before: ${file})`}`,
   });

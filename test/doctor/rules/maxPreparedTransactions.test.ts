@@ -28,12 +28,12 @@ test('fewer slots than the fleet writes in flight (issue 20): a warning naming t
   t.deepEqual(maxPreparedTransactions(settings('180', '60')), []);
 });
 
-test("one rule for the setting: a link pooler does not bound a region's share (every part, the loopback's too, prepares and gives its connection back)", (t) => {
+test("a pooled region's share is its gate, writes_in_flight (default 2 x pool_size), not its sessions; one rule for the setting", (t) => {
   const config = parseConfig(
     `
 regions:
   - { name: usa, url: "postgres://m@db.usa.example:5432/residency", postgres: 10, pooler: { port: 6432, pool_size: 8 } }
-  - { name: gbr, url: "postgres://m@db.gbr.example:5432/residency", postgres: 15, pooler: { port: 6432, pool_size: 8 } }
+  - { name: gbr, url: "postgres://m@db.gbr.example:5432/residency", postgres: 15, pooler: { port: 6432, pool_size: 8, writes_in_flight: 12 } }
   - { name: aus, url: "postgres://m@db.aus.example:5432/residency", postgres: 18 }
 entities:
   - name: identity
@@ -50,16 +50,19 @@ entities:
       snapshot: readySnapshot({ settings: { ...readySnapshot().settings, max_prepared_transactions, max_connections: '60' } }),
       envSet: new Set(),
     });
-  // gbr: every region's sessions, pooled or not (usa and aus assumed like gbr's max_connections 60)
+  // gbr: usa's gate 16 (2 x pool_size 8), its own 12, aus ungated (assumed like gbr's max_connections 60)
   const [f] = run('40');
   t.is(f?.id, 'prepared-transactions-budget');
   t.is(
     f!.detail,
-    'max_prepared_transactions is 40, but the fleet\'s regions (this one included) may have 180 writes in flight at once (usa 60, gbr 60, aus 60: usa, aus assumed to allow max_connections 60 like this server), each holding a part prepared here: under that load writes fail with RS013 ("full")',
+    'max_prepared_transactions is 40, but the fleet\'s regions (this one included) may have 88 writes in flight at once (usa 16 (writes_in_flight), gbr 12 (writes_in_flight), aus 60: aus assumed to allow max_connections 60 like this server, with no writes_in_flight bound), each holding a part prepared here: under that load writes fail with RS013 ("full")',
   );
-  t.regex(f!.fix, /^ALTER SYSTEM SET max_prepared_transactions = 180; .*or bound the writers/);
-  t.deepEqual(run('180'), []);
-  // only one finding on the setting whatever the pools: the pooler rule no longer judges it
+  t.regex(
+    f!.fix,
+    /^ALTER SYSTEM SET max_prepared_transactions = 88; .*or bound each region's writes in flight \(a pooler's writes_in_flight/,
+  );
+  t.deepEqual(run('88'), []);
+  // only one finding on the setting whatever the pools: the pooler rule does not judge it
   t.is(run('0').length, 1);
   t.is(run('0')[0]!.id, 'max-prepared-transactions');
 });
@@ -72,4 +75,16 @@ test('the budget is the sum of every region write concurrency, its own included,
   });
   // a region alone holds its own writes' parts
   t.is(preparedBudget({ region: 'usa', regions: ['usa'], writers: {}, assumed: 100 }).needed, 100);
+});
+
+test('with a gate on every region the budget is the sum of the gates, whatever the sessions (issue 20)', (t) => {
+  const gates = { usa: 8, gbr: 8, aus: 8 };
+  for (const sessions of [32, 100, 5000])
+    t.is(preparedBudget({ region: 'gbr', regions: ['usa', 'gbr', 'aus'], writers: {}, gates, assumed: sessions }).needed, 24);
+  // a gate above the sessions does not count more than they can write
+  t.deepEqual(preparedBudget({ region: 'usa', regions: ['usa', 'gbr'], writers: { usa: 4 }, gates: { usa: 8, gbr: 8 }, assumed: 100 }), {
+    needed: 12,
+    shares: ['usa 4', 'gbr 8 (writes_in_flight)'],
+    assumed: [],
+  });
 });

@@ -693,6 +693,71 @@ BEGIN
 END
 $function$;
 
+CREATE TABLE IF NOT EXISTS "residency"."write_gate" (
+  region text PRIMARY KEY,
+  slots bigint NOT NULL CHECK (slots > 0)
+);
+CREATE SEQUENCE IF NOT EXISTS "residency"."write_ticket" CYCLE;
+
+CREATE FUNCTION "residency"."gate"(here text)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+  _rsd_slots integer;
+  _rsd_base bigint := pg_catalog.hashtext('pg-residency write slot')::bigint << 32;
+  _rsd_start integer;
+  _rsd_k integer;
+  _rsd_i integer;
+  _rsd_timeout text := current_setting('lock_timeout');
+  _rsd_budget interval := _rsd_timeout::interval;
+  _rsd_deadline timestamptz;
+  _rsd_wait interval;
+  _rsd_round integer := 0;
+BEGIN
+  SELECT g.slots INTO _rsd_slots FROM "residency"."write_gate" g WHERE g.region = here;
+  IF _rsd_slots IS NULL THEN
+    RETURN;
+  END IF;
+  _rsd_start := (CASE WHEN current_setting('residency.write_slot', true) ~ '^[0-9]{1,9}$'
+    THEN current_setting('residency.write_slot', true)::integer ELSE pg_backend_pid() END) % _rsd_slots;
+  IF _rsd_budget > interval '0' THEN
+    _rsd_deadline := clock_timestamp() + _rsd_budget;
+  END IF;
+  LOOP
+    FOR _rsd_i IN 0.._rsd_slots - 1 LOOP
+      _rsd_k := (_rsd_start + _rsd_i) % _rsd_slots;
+      IF pg_try_advisory_xact_lock(_rsd_base | _rsd_k) THEN
+        PERFORM set_config('residency.write_slot', _rsd_k::text, false);
+        RETURN;
+      END IF;
+    END LOOP;
+    _rsd_wait := CASE WHEN _rsd_deadline IS NULL THEN interval '10 s'
+      WHEN _rsd_round = 0 THEN _rsd_budget / 2 ELSE _rsd_deadline - clock_timestamp() END;
+    IF _rsd_wait <= interval '0' THEN
+      RAISE EXCEPTION USING ERRCODE = 'RS013', MESSAGE = format(
+        'region "%s" is full: its %s writes in flight stayed taken for lock_timeout (%s); nothing was written: retry, and raise writes_in_flight under its pooler in regions.yaml (then pg-residency migrate up) if its pool and the servers'' max_prepared_transactions have room (docs/guides/sizing.md)',
+        here, _rsd_slots, _rsd_timeout);
+    END IF;
+    _rsd_round := _rsd_round + 1;
+    _rsd_k := nextval(format('%I.%I', 'residency', 'write_ticket')::regclass) % _rsd_slots;
+    PERFORM set_config('lock_timeout', (ceil(extract(epoch FROM _rsd_wait) * 1000))::bigint || 'ms', true);
+    BEGIN
+      PERFORM pg_advisory_xact_lock(_rsd_base | _rsd_k);
+      PERFORM set_config('residency.write_slot', _rsd_k::text, false);
+      RETURN;
+    EXCEPTION WHEN lock_not_available THEN
+      NULL;
+    WHEN query_canceled THEN
+      RAISE EXCEPTION USING ERRCODE = '57014', MESSAGE = format(
+        'region "%s": cancelled (statement_timeout, or a cancel) while this write waited for one of the %s writes in flight the region admits (writes_in_flight under its pooler in regions.yaml); nothing was written',
+        here, _rsd_slots);
+    END;
+  END LOOP;
+END
+$function$;
+
 CREATE FUNCTION "residency"."tx_open"(regions text[], required text[], reads jsonb DEFAULT '{}', look jsonb DEFAULT NULL,
   age integer DEFAULT NULL)
 RETURNS jsonb
@@ -718,6 +783,7 @@ BEGIN
       MESSAGE = 'a write call cannot run in a read-only transaction: it commits in every region whatever the caller''s transaction does; nothing was written';
   END IF;
   SELECT r.name INTO _rsd_here FROM "residency"."regions" r WHERE r.is_local;
+  PERFORM "residency"."gate"(_rsd_here);
   IF current_setting('residency.test_pause', true) <> '' THEN
     PERFORM "residency"."test_pause"('before_claim');
   END IF;
@@ -1162,6 +1228,7 @@ REVOKE ALL ON FUNCTION "residency"."tx_abort"(jsonb, text[], jsonb) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."tx_cancel"(jsonb, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."tx_decided"(jsonb) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."tx_interrupted"(jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION "residency"."gate"(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."tx_open"(text[], text[], jsonb, jsonb, integer) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."tx_finish"(jsonb, jsonb) FROM PUBLIC;
 REVOKE ALL ON FUNCTION "residency"."write_age"() FROM PUBLIC;
@@ -1184,6 +1251,7 @@ DROP FUNCTION "residency"."write_age"();
 DROP FUNCTION "residency"."alias_fields"(jsonb, text[], text[]);
 DROP FUNCTION "residency"."tx_finish"(jsonb, jsonb);
 DROP FUNCTION "residency"."tx_open"(text[], text[], jsonb, jsonb, integer);
+DROP FUNCTION "residency"."gate"(text);
 DROP FUNCTION "residency"."tx_interrupted"(jsonb);
 DROP FUNCTION "residency"."tx_decided"(jsonb);
 DROP FUNCTION "residency"."tx_cancel"(jsonb, boolean);
@@ -1206,6 +1274,8 @@ DROP FUNCTION "residency"."test_pause"(text);
 DROP FUNCTION "residency"."connstr"(text);
 -- pg-residency-end: runtime two_phase
 
+DROP TABLE IF EXISTS "residency"."write_gate";
+DROP SEQUENCE IF EXISTS "residency"."write_ticket";
 DROP TABLE "residency"."commit_records";
 REVOKE USAGE ON SCHEMA "residency" FROM "residency_link";
 DROP USER MAPPING FOR PUBLIC SERVER "gbr";

@@ -40,7 +40,6 @@ BEGIN
         'gbr', current_user, _rsd_fix);
     END;
   END IF;
-  -- no one but the migrating role (and the functions it owns) may use it
   IF pg_catalog.has_schema_privilege('public', 'residency_dblink', 'USAGE') OR EXISTS (
       SELECT FROM pg_catalog.pg_proc p WHERE p.pronamespace = 'residency_dblink'::regnamespace
         AND pg_catalog.has_function_privilege('public', p.oid, 'EXECUTE')) THEN
@@ -96,10 +95,6 @@ RETURNS text
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $function$
-  -- first a default connect_timeout (a later keyword wins: a server option
-  -- connect_timeout overrides it): a region that does not answer a connect
-  -- within 2 s is unreachable; on 10 and 11 a backend inside dblink_connect
-  -- ignores cancel and statement_timeout, so only this bounds it
   SELECT 'connect_timeout=''2'' ' || string_agg(format('%s=''%s''', split_part(o, '=', 1),
       replace(replace(substr(o, strpos(o, '=') + 1), '\', '\\'), '''', '\''')), ' ')
   FROM unnest((SELECT s.srvoptions FROM pg_foreign_server s WHERE s.srvname = $1)
@@ -307,13 +302,6 @@ DECLARE
   _rsd_state text;
   _rsd_message text;
   _rsd_hint text;
-  -- the link timeout, when a wave stops waiting for a region's answer: twice the
-  -- caller's lock_timeout and a second (a part may wait lock_timeout for a key's
-  -- claim), at most 30 s; for a region not `needed` (the write can do without
-  -- it), never past 60% of what is left of statement_timeout, so a write that
-  -- does not need a silent region still decides within it (a wait on a needed
-  -- region ends at statement_timeout too: it is interruptible). Computed here,
-  -- not in a function of its own: each call of a function with SET costs.
   _rsd_lock interval := current_setting('lock_timeout')::interval;
   _rsd_statement interval := current_setting('statement_timeout')::interval;
   _rsd_uncapped timestamptz := clock_timestamp() + COALESCE(bound,
@@ -328,13 +316,8 @@ DECLARE
   _rsd_i integer;
   _rsd_busy integer;
   _rsd_start timestamptz;
-  -- this region (the loopback): while it is still to answer, the loop spins
   _rsd_here text := (SELECT r.name FROM "residency"."regions" r WHERE r.is_local);
   _rsd_local boolean;
-  -- the waits (arrival_wait): each region's message shape, when the messages
-  -- left, when each answer was seen (the middle of the last pass that found
-  -- its connection busy and the one that found its answer complete), the
-  -- polling until an epoch without sleeping
   _rsd_shapes text[] := '{}';
   _rsd_sent_at double precision := date_part('epoch', clock_timestamp());
   _rsd_windows jsonb;
@@ -350,8 +333,6 @@ BEGIN
       failures := failures || jsonb_build_object(_rsd_r.region, jsonb_build_object('state', '08006', 'message', 'the connection is broken', 'broken', true));
     ELSE
       _rsd_regions := _rsd_regions || _rsd_r.region;
-      -- a message's shape: its first words after any BEGIN (which tell a claim, a part, a
-      -- decision and a COMMIT PREPARED apart) and the order of magnitude of its size
       _rsd_shapes := _rsd_shapes || (left(regexp_replace(left(_rsd_r.sql, 80), '^BEGIN[^;]*; ', ''), 24) || ' ' || floor(ln(length(_rsd_r.sql) + 1) / ln(8))::integer);
       _rsd_deadlines := _rsd_deadlines || CASE WHEN _rsd_r.region = ANY (needed) THEN _rsd_uncapped ELSE _rsd_capped END;
       results := results || jsonb_build_object(_rsd_r.region, '[]'::jsonb);
@@ -369,7 +350,6 @@ BEGIN
       CONTINUE WHEN _rsd_done[_rsd_i];
       IF residency_dblink.dblink_is_busy('pg-residency:' || _rsd_regions[_rsd_i]) = 1 THEN
         IF clock_timestamp() >= _rsd_deadlines[_rsd_i] THEN
-          -- (a busy connection cannot be reused: dropped)
           PERFORM "residency"."drop_conn"(_rsd_regions[_rsd_i]);
           results := results - _rsd_regions[_rsd_i];
           failures := failures || jsonb_build_object(_rsd_regions[_rsd_i], COALESCE(failures->_rsd_regions[_rsd_i], jsonb_build_object('state', 'RS011',
@@ -381,7 +361,6 @@ BEGIN
         END IF;
         CONTINUE;
       END IF;
-      -- every result that is ready (the next one may be on its way)
       BEGIN
         LOOP
           _rsd_v := ARRAY(SELECT t.v FROM residency_dblink.dblink_get_result('pg-residency:' || _rsd_regions[_rsd_i]) AS t(v text));
@@ -398,18 +377,14 @@ BEGIN
       EXCEPTION WHEN OTHERS THEN
         GET STACKED DIAGNOSTICS _rsd_state = RETURNED_SQLSTATE, _rsd_message = MESSAGE_TEXT, _rsd_hint = PG_EXCEPTION_HINT;
         IF _rsd_message LIKE '%query_wait_timeout%' AND NOT failures ? _rsd_regions[_rsd_i] THEN
-          -- a link pooler (PgBouncer) kept the link waiting for a server connection past its
-          -- query_wait_timeout, then closed it: the region's link pool is full, not unreachable
           failures := failures || jsonb_build_object(_rsd_regions[_rsd_i], jsonb_build_object('state', 'RS013',
             'message', 'the link pooler kept this write''s link to it waiting for a pooled server connection past query_wait_timeout (every connection of the pool busy)',
             'broken', true, 'full', true));
-          -- (closed: nothing more comes on it, no need to wait for the link timeout)
           _rsd_done[_rsd_i] := true;
         END IF;
         IF NOT failures ? _rsd_regions[_rsd_i] THEN
           failures := failures || jsonb_build_object(_rsd_regions[_rsd_i], jsonb_build_object('state', _rsd_state, 'message', _rsd_message,
             'hint', NULLIF(_rsd_hint, ''),
-            -- 25001: a connection an interrupted call left inside a transaction
             'broken', _rsd_state LIKE '08%' OR _rsd_state LIKE '57P0_' OR _rsd_state = '25001'));
         END IF;
         results := results - _rsd_regions[_rsd_i];
@@ -420,12 +395,6 @@ BEGIN
       END IF;
     END LOOP;
     EXIT WHEN _rsd_busy = 0;
-    -- an answer from another region takes a network round trip; the
-    -- loopback's come within a millisecond or so: with nothing remembered of
-    -- them, the loop polls 0.5 ms without sleeping while the loopback is to
-    -- answer, then sleeps (arrival_wait). A fixed 1 then 5 ms sleep cost a
-    -- wake-up per millisecond: a hundred writes waiting in the link pools'
-    -- queues on two cores spent the CPU the writes needed.
     IF date_part('epoch', clock_timestamp()) >= _rsd_spin THEN
       _rsd_spin := "residency"."arrival_wait"(_rsd_windows,
         ARRAY(SELECT _rsd_regions[i] FROM generate_subscripts(_rsd_regions, 1) i WHERE NOT _rsd_done[i]), _rsd_start, 8,
@@ -436,7 +405,6 @@ BEGIN
   IF _rsd_seen <> '{}' THEN
     PERFORM "residency"."arrivals_noted"(_rsd_regions, _rsd_shapes, _rsd_sent_at, _rsd_seen - ARRAY(SELECT jsonb_object_keys(failures)));
   END IF;
-  -- a failed region's results are not returned
   results := results - ARRAY(SELECT jsonb_object_keys(failures));
 END
 $function$;
@@ -621,7 +589,6 @@ BEGIN
       END IF;
       PERFORM residency_dblink.dblink_cancel_query(_rsd_conn);
     END IF;
-    -- what is left to read (errors included)
     _rsd_n := 0;
     LOOP
       _rsd_n := _rsd_n + 1;
@@ -790,7 +757,6 @@ BEGIN
   _rsd_involved := ARRAY(SELECT DISTINCT x FROM unnest(regions || _rsd_here) x ORDER BY 1);
   BEGIN
     _rsd_unreachable := "residency"."connect_failures"(_rsd_involved);
-    -- a server out of connection slots answered: full, not unreachable (its rows are never queued)
     SELECT u.key INTO _rsd_r FROM jsonb_each_text(_rsd_unreachable) u
       WHERE u.value ~* 'too many clients|too many connections|connection slots are reserved' ORDER BY u.key LIMIT 1;
     IF FOUND THEN
@@ -826,12 +792,10 @@ BEGIN
         MESSAGE = format('region "%s" %s and this write needs it; nothing was written: retry when it is back', _rsd_r, _rsd_wave.failures->_rsd_r->>'message');
     END IF;
     IF (_rsd_wave.failures->_rsd_r->>'broken')::boolean AND NOT _rsd_wave.failures->_rsd_r ? 'full' THEN
-      -- a connection opened by an earlier call broke (its server restarted): dropped; the caller retries once
       RAISE EXCEPTION USING ERRCODE = 'RS012', MESSAGE = format('region "%s": %s', _rsd_r, _rsd_wave.failures->_rsd_r->>'message');
     END IF;
     PERFORM "residency"."part_error"(_rsd_r, _rsd_wave.failures->_rsd_r);
   END IF;
-  -- the owner of every key found under its claim must be reachable (it may differ from the caller's guess)
   IF look IS NOT NULL THEN
     _rsd_dir := (_rsd_wave.results->_rsd_here->>2)::jsonb->'dir';
     required := required || ARRAY(SELECT DISTINCT d->>(look->>'owner') FROM jsonb_array_elements(_rsd_dir) d);
@@ -888,7 +852,6 @@ BEGIN
   END LOOP;
   SELECT * INTO _rsd_wave FROM "residency"."wave"(_rsd_messages, NULL,
     ARRAY(SELECT jsonb_array_elements_text(COALESCE(st->'required', '[]') || COALESCE(st->'open', '[]'))) || _rsd_here);
-  -- regions that need not be reached and did not answer: unreachable, their rows queued (in the decision)
   IF st ? 'fn' THEN
     _rsd_late := ARRAY(SELECT f.key FROM jsonb_each(_rsd_wave.failures) f
       WHERE (f.value->>'timeout')::boolean AND f.key <> _rsd_here AND NOT COALESCE(st->'required', '[]') ? f.key AND NOT st->'open' ? f.key);
@@ -909,18 +872,15 @@ BEGIN
       RAISE EXCEPTION USING ERRCODE = 'RS011',
         MESSAGE = format('region "%s" %s and this write needs it; nothing was written: retry when it is back', _rsd_r, _rsd_wave.failures->_rsd_r->>'message');
     END IF;
-    -- only broken connections (every prepared part was rolled back above): the caller may retry once
     IF NOT EXISTS (SELECT FROM jsonb_each(_rsd_wave.failures) f WHERE NOT (f.value->>'broken')::boolean OR f.value ? 'full') THEN
       RAISE EXCEPTION USING ERRCODE = 'RS012', MESSAGE = format('region "%s": %s', _rsd_r, _rsd_wave.failures->_rsd_r->>'message');
     END IF;
     PERFORM "residency"."part_error"(_rsd_r, _rsd_wave.failures->_rsd_r);
   END IF;
   FOR _rsd_r IN SELECT jsonb_object_keys(_rsd_wave.results) LOOP
-    -- a part's result: the value of its statement, before PREPARE
     _rsd_out := _rsd_out || jsonb_build_object(_rsd_r, (_rsd_wave.results->_rsd_r->>(jsonb_array_length(_rsd_wave.results->_rsd_r) - 2))::jsonb);
   END LOOP;
 
-  -- the decision: a short transaction of its own on the loopback
   IF current_setting('residency.test_pause', true) <> '' THEN
     PERFORM "residency"."test_pause"('before_decision');
   END IF;
@@ -961,7 +921,6 @@ BEGIN
     RAISE WARNING USING MESSAGE = format('region "%s" did not answer within the link timeout: its rows are queued (pg-residency sync replays them)', _rsd_r);
   END LOOP;
 
-  -- committed: finish every part in parallel, the loopback's too
   _rsd_messages := '{}';
   FOR _rsd_r IN SELECT x FROM jsonb_array_elements_text(st->'involved') x LOOP
     _rsd_messages := _rsd_messages || jsonb_build_object(_rsd_r, format('COMMIT PREPARED %L', _rsd_gid));
@@ -972,8 +931,6 @@ BEGIN
     END IF;
     SELECT * INTO _rsd_wave FROM "residency"."wave"(_rsd_messages);
   EXCEPTION WHEN query_canceled THEN
-    -- cancelled after the decision: the write is committed; a part whose
-    -- COMMIT PREPARED was not confirmed is left to the resolver
     FOR _rsd_r IN SELECT k FROM jsonb_object_keys(_rsd_messages) k LOOP
       PERFORM "residency"."drop_conn"(_rsd_r);
     END LOOP;
@@ -985,7 +942,6 @@ BEGIN
     IF (_rsd_wave.failures->_rsd_r->>'broken')::boolean THEN
       PERFORM "residency"."drop_conn"(_rsd_r);
     END IF;
-    -- 42704: the resolver already committed it
     IF _rsd_wave.failures->_rsd_r->>'state' <> '42704' THEN
       _rsd_warned := true;
       RAISE WARNING USING ERRCODE = '01RS1', MESSAGE = format('region "%s": the write is committed, but its part there is still prepared (%s); pg-residency resolve commits it',
@@ -993,7 +949,6 @@ BEGIN
     END IF;
   END LOOP;
   IF NOT _rsd_warned THEN
-    -- spent (in the caller's transaction: if it rolls back, the resolver deletes it)
     DELETE FROM "residency"."commit_records" c WHERE c.gid = _rsd_gid;
   END IF;
   RETURN _rsd_out;
@@ -1023,7 +978,6 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $function$
 BEGIN
-  -- (each age against ours modulo 2^32: negative or 0 is older or as old)
   IF (SELECT min(((l.objid::bigint - age + 6442450944) % 4294967296) - 2147483648) FROM pg_locks l
       WHERE l.locktype = 'advisory' AND l.objsubid = 2 AND l.granted
         AND CASE WHEN buckets THEN l.classid::bigint & 1023 = slot ELSE l.classid::bigint = slot::bigint & 4294967295 END
@@ -1047,11 +1001,6 @@ DECLARE
   _rsd_buckets boolean;
   _rsd_a integer;
 BEGIN
-  -- one key (a single write's part): the age announced, the bucket held
-  -- shared and the key claimed in one plain expression (no query to plan or
-  -- run; `::text = ''` only sequences the void lock call before the tries);
-  -- a bucket or key another write holds takes the loop below, which takes
-  -- them again (a lock taken twice is held twice, released at the same end)
   IF cardinality(keys) = 1 THEN
     _rsd_a := hashtext(tag || ':' || keys[1]);
     IF pg_advisory_xact_lock_shared(_rsd_a, age)::text = ''
@@ -1065,7 +1014,6 @@ BEGIN
         CASE WHEN NOT _rsd_buckets THEN (h.a::bigint << 32) | (hashtext(h.s || '#')::bigint & 4294967295) END AS k
       FROM unnest(keys) k, LATERAL (SELECT tag || ':' || k AS s, hashtext(tag || ':' || k) AS a) h
       ORDER BY 1, 2, 3 LOOP
-    -- the age announced before any claim is held (on the key: in its bucket too)
     IF NOT _rsd_buckets THEN
       PERFORM pg_advisory_xact_lock_shared(_rsd_c.a, age);
     END IF;
@@ -1079,7 +1027,6 @@ BEGIN
         CONTINUE;
       END IF;
       IF NOT pg_try_advisory_xact_lock_shared((1381188608::bigint << 32) + _rsd_b) THEN
-        -- a batch of more than 256 keys holds the bucket
         PERFORM "residency"."claim_yield"(tag, _rsd_b, age, true);
         PERFORM pg_advisory_xact_lock_shared((1381188608::bigint << 32) + _rsd_b);
       END IF;
@@ -1146,7 +1093,6 @@ BEGIN
     ELSIF cardinality("residency"."connect"(ARRAY[_rsd_p.coordinator])) > 0 THEN
       _rsd_decision := 'pending';
     ELSE
-      -- bounded by the link timeout: a silent coordinator leaves it pending
       SELECT * INTO _rsd_wave FROM "residency"."wave"(jsonb_build_object(_rsd_p.coordinator,
         format('SELECT "residency"."decide"(%L)', _rsd_p.gid)));
       IF _rsd_wave.failures <> '{}' THEN
@@ -1172,13 +1118,11 @@ BEGIN
     RETURN NEXT;
   END LOOP;
 
-  -- spent records: no region holds a part of them prepared
   IF EXISTS (SELECT FROM "residency"."commit_records") THEN
     _rsd_others := ARRAY(SELECT r.name FROM "residency"."regions" r WHERE NOT r.is_local ORDER BY r.name);
     _rsd_down := "residency"."connect"(_rsd_others);
     IF cardinality(_rsd_down) = 0 THEN
       BEGIN
-        -- (one text per region: its gids as an array literal)
         SELECT * INTO _rsd_wave FROM "residency"."wave"((SELECT jsonb_object_agg(o,
           format('SELECT COALESCE(array_agg(gid), ''{}'')::text FROM pg_prepared_xacts WHERE left(gid, %s) = %L',
             length('pg-residency:' || _rsd_here || ':'), 'pg-residency:' || _rsd_here || ':')) FROM unnest(_rsd_others) o));

@@ -124,7 +124,9 @@ test.serial(
     for (const second of ['aus', 'usa'] as const) {
       const key = randomUUID();
       const first = await fleet.client('gbr');
-      await first.query("SET residency.test_pause = 'before_decision'; SET residency.test_pause_seconds = '1'");
+      // (a pause of 3 s: under a loaded machine's polling, 1 s ended before the second write met the
+      // claim, which then found the key created and succeeded instead of giving way)
+      await first.query("SET residency.test_pause = 'before_decision'; SET residency.test_pause_seconds = '3'");
       const winner = first.query("SELECT * FROM shared.upsert_identity($1, 'From gbr', 'gbr', 'n')", [key]);
       await waitForPause(fleet, 'gbr');
       const started = performance.now();

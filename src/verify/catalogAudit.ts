@@ -1,6 +1,10 @@
 import { derivedNames } from '../config/derivedNames.js';
 import { SSL_MODES, type Config, type Entity, type Region } from '../config/types.js';
+import { serverConnectionOptions } from '../migrate/serverBinding.js';
 import type { CatalogSnapshot } from './catalogSnapshot.js';
+
+/** Hosts that name this machine: a link to a pooler there never crosses a network. */
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '::1']);
 import type { ExpectedObjects } from './expectedObjects.js';
 import { finding, type Finding } from './finding.js';
 
@@ -150,7 +154,13 @@ export function auditCatalog(config: Config, region: Region, cat: CatalogSnapsho
   }
 
   // foreign servers and user mappings
-  const declaredHosts = new Set(config.regions.flatMap((r) => [r.fdw.host, new URL(r.url).hostname]));
+  const declaredHosts = new Set(
+    config.regions.flatMap((r) => [r.fdw.host, new URL(r.url).hostname, ...(r.pooler === undefined ? [] : [r.pooler.host])]),
+  );
+  // with a pooler beside this region, its servers reach the others through it (migrate binds them so)
+  const hereRegion = config.regions.find((x) => x.name === here);
+  const pooler = hereRegion?.pooler;
+  const through = pooler === undefined ? '' : ` (its links go through ${here}'s pooler)`;
   for (const r of config.regions.filter((x) => x.name !== here)) {
     const server = cat.servers.find((s) => s.name === r.name);
     if (server === undefined) {
@@ -160,19 +170,17 @@ export function auditCatalog(config: Config, region: Region, cat: CatalogSnapsho
       continue;
     }
     const o = options(server.options);
-    for (const [option, want] of [
-      ['host', r.fdw.host],
-      ['port', String(r.fdw.port)],
-      ['dbname', r.fdw.dbname],
-      ...(r.fdw.sslrootcert === undefined ? [] : [['sslrootcert', r.fdw.sslrootcert]]),
-    ] as const) {
-      if (o.get(option) !== want)
+    const bound = serverConnectionOptions(r, hereRegion);
+    // connect_timeout bounds a link's connect on 10 to 16 (dblink opens links by the server's name)
+    for (const option of ['host', 'port', 'dbname', 'sslrootcert', 'connect_timeout'] as const) {
+      const want = bound[option];
+      if (want !== undefined && o.get(option) !== want)
         out.push(
           finding(
             'RV208',
             here,
             `server ${r.name}`,
-            `${option} is ${o.has(option) ? `"${o.get(option)}"` : 'not set'}; regions.yaml says "${want}"`,
+            `${option} is ${o.has(option) ? `"${o.get(option)}"` : 'not set'}; regions.yaml says "${want}"${through}`,
             '`pg-residency migrate up` binds it again from regions.yaml',
           ),
         );
@@ -180,7 +188,19 @@ export function auditCatalog(config: Config, region: Region, cat: CatalogSnapsho
     const mode = o.get('sslmode') ?? 'prefer';
     const rank = (m: string) => SSL_MODES.indexOf(m as (typeof SSL_MODES)[number]);
     if (rank(mode) < rank('verify-full')) {
-      if (r.fdw.sslmodeExplicit && mode === r.fdw.sslmode)
+      if (pooler !== undefined && mode === pooler.sslmode && LOOPBACK.has(pooler.host)) {
+        // the hop to a pooler on this machine, as regions.yaml says: it never leaves the host
+      } else if (pooler !== undefined && mode === pooler.sslmode)
+        out.push(
+          finding(
+            'RV212',
+            here,
+            `server ${r.name}`,
+            `sslmode is "${mode}" to ${here}'s pooler, as regions.yaml says: this hop is not verified TLS (the pooler's own TLS settings cover the hop to ${r.name})`,
+            `set regions[${here}].pooler.sslmode to verify-full where the pooler is not on the same machine, and run \`pg-residency migrate up --all\``,
+          ),
+        );
+      else if (r.fdw.sslmodeExplicit && mode === r.fdw.sslmode)
         out.push(
           finding(
             'RV212',
@@ -196,7 +216,7 @@ export function auditCatalog(config: Config, region: Region, cat: CatalogSnapsho
             'RV211',
             here,
             `server ${r.name}`,
-            `sslmode is ${o.has('sslmode') ? `"${mode}"` : "not set (libpq's prefer)"}, regions.yaml says "${r.fdw.sslmode}"`,
+            `sslmode is ${o.has('sslmode') ? `"${mode}"` : "not set (libpq's prefer)"}, regions.yaml says "${pooler?.sslmode ?? r.fdw.sslmode}"${through}`,
             '`pg-residency migrate up --all` binds it again from regions.yaml',
           ),
         );

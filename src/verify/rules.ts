@@ -69,7 +69,8 @@ export const RULES = {
   RV208: {
     name: 'server-options',
     level: 'error',
-    checks: "a region's foreign server's host, port, dbname or sslrootcert differ from regions.yaml",
+    checks:
+      "a region's foreign server's host, port, dbname, sslrootcert or connect_timeout differ from what migrate binds from regions.yaml (the region's own, or its pooler's where this region has one)",
   },
   RV209: { name: 'server-undeclared-host', level: 'error', checks: 'a foreign server reaching a host regions.yaml does not name' },
   RV210: { name: 'user-mapping-role', level: 'error', checks: 'a user mapping that logs in as a role other than the link role' },

@@ -9,6 +9,7 @@ import { LINK_SCRAM_ITERATIONS, LINK_SECRET_MIN_LENGTH, linkVerifier } from '../
 import { serverUser } from '../../src/cluster/serverUser.js';
 import { doctorFleet } from '../../src/doctor/doctorFleet.js';
 import { resolveFleet } from '../../src/migrate/resolveFleet.js';
+import { verifyFleet } from '../../src/verify/verifyFleet.js';
 import { MIXED, startFleet, type Fleet } from '../helpers/fleet.js';
 import { waitForPause } from '../helpers/pause.js';
 
@@ -342,3 +343,22 @@ test.serial(
     }
   },
 );
+
+test.serial('verify takes the servers migrate bound to each pooler as regions.yaml says, and names one changed by hand', async (t) => {
+  // before, every server of a pooled fleet was RV208 (the pooler's port and database against the
+  // region's own), with advice to run migrate, which binds them to the pooler again
+  const servers = async () =>
+    (await verifyFleet(fleet.config, fleet.env, { dir: fleet.dir })).findings
+      .filter((f) => /^RV2(08|09|11|12)$/.test(f.rule))
+      .map((f) => `${f.rule} ${f.region} ${f.object}: ${f.detail}`);
+  t.deepEqual(await servers(), [], 'verify: every server as migrate bound it');
+  await fleet.query('usa', 'ALTER SERVER gbr OPTIONS (DROP connect_timeout)');
+  try {
+    t.deepEqual(await servers(), [
+      `RV208 usa server gbr: connect_timeout is not set; regions.yaml says "2" (its links go through usa's pooler)`,
+    ]);
+  } finally {
+    await fleet.query('usa', "ALTER SERVER gbr OPTIONS (ADD connect_timeout '2')");
+  }
+  t.deepEqual(await servers(), []);
+});

@@ -1,10 +1,8 @@
 import { derivedNames } from '../config/derivedNames.js';
+import { isLocalHost } from '../config/localHost.js';
 import { SSL_MODES, type Config, type Entity, type Region } from '../config/types.js';
 import { serverConnectionOptions } from '../migrate/serverBinding.js';
 import type { CatalogSnapshot } from './catalogSnapshot.js';
-
-/** Hosts that name this machine: a link to a pooler there never crosses a network. */
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '::1']);
 import type { ExpectedObjects } from './expectedObjects.js';
 import { finding, type Finding } from './finding.js';
 
@@ -188,19 +186,19 @@ export function auditCatalog(config: Config, region: Region, cat: CatalogSnapsho
     const mode = o.get('sslmode') ?? 'prefer';
     const rank = (m: string) => SSL_MODES.indexOf(m as (typeof SSL_MODES)[number]);
     if (rank(mode) < rank('verify-full')) {
-      if (pooler !== undefined && mode === pooler.sslmode && LOOPBACK.has(pooler.host)) {
-        // the hop to a pooler on this machine, as regions.yaml says: it never leaves the host
-      } else if (pooler !== undefined && mode === pooler.sslmode)
-        out.push(
-          finding(
-            'RV212',
-            here,
-            `server ${r.name}`,
-            `sslmode is "${mode}" to ${here}'s pooler, as regions.yaml says: this hop is not verified TLS (the pooler's own TLS settings cover the hop to ${r.name})`,
-            `set regions[${here}].pooler.sslmode to verify-full where the pooler is not on the same machine, and run \`pg-residency migrate up --all\``,
-          ),
-        );
-      else if (r.fdw.sslmodeExplicit && mode === r.fdw.sslmode)
+      if (pooler !== undefined && mode === bound.sslmode) {
+        // as regions.yaml says; to a pooler on this machine the hop never leaves the host
+        if (!isLocalHost(pooler.host))
+          out.push(
+            finding(
+              'RV212',
+              here,
+              `server ${r.name}`,
+              `sslmode is "${mode}" to ${here}'s pooler, as regions.yaml says: this hop is not verified TLS (the pooler's own TLS settings cover the hop to ${r.name})`,
+              `set regions[${here}].pooler.sslmode to verify-full where the pooler is not on the same machine, and run \`pg-residency migrate up --all\``,
+            ),
+          );
+      } else if (r.fdw.sslmodeExplicit && mode === r.fdw.sslmode)
         out.push(
           finding(
             'RV212',
@@ -216,7 +214,7 @@ export function auditCatalog(config: Config, region: Region, cat: CatalogSnapsho
             'RV211',
             here,
             `server ${r.name}`,
-            `sslmode is ${o.has('sslmode') ? `"${mode}"` : "not set (libpq's prefer)"}, regions.yaml says "${pooler?.sslmode ?? r.fdw.sslmode}"${through}`,
+            `sslmode is ${o.has('sslmode') ? `"${mode}"` : "not set (libpq's prefer)"}, regions.yaml says "${bound.sslmode}"${through}`,
             '`pg-residency migrate up --all` binds it again from regions.yaml',
           ),
         );

@@ -1,7 +1,6 @@
 import { doctorFinding } from '../doctorFinding.js';
+import { isLocalHost } from '../../config/localHost.js';
 import type { DoctorRule } from '../doctorRule.js';
-
-const LOCAL = new Set(['localhost', '127.0.0.1', '::1', '[::1]', '']);
 
 /** The CLI's own connection, which carries the migrator's password and every value sync and repair read, is TLS unless it stays on this machine. */
 export const connectionTls: DoctorRule = ({ region, snapshot }) => {
@@ -12,7 +11,7 @@ export const connectionTls: DoctorRule = ({ region, snapshot }) => {
   } catch {
     return [];
   }
-  if (LOCAL.has(host) || host.startsWith('/')) return [];
+  if (isLocalHost(host)) return [];
   return [
     doctorFinding(
       'connection-without-tls',

@@ -1,11 +1,51 @@
 import type { FirstCall, LoadCell, LoadResult } from './benchLoad.js';
 
-const ms = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '-');
+/** Milliseconds as the load tables print them. */
+export const ms = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '-');
 
 /** The share of calls that were false aborts, in percent. */
-function abortShare(cell: LoadCell): string {
+export function abortShare(cell: LoadCell): string {
   return cell.calls === 0 ? '-' : `${((100 * cell.aborts) / cell.calls).toFixed(2)}%`;
 }
+
+/** Each write cell beside the hand-written postgres_fdw transaction of the same fleet size, callers and concurrency (undefined: not measured). */
+export function loadRows(result: LoadResult): { write: LoadCell; fdw: LoadCell | undefined }[] {
+  return result.cells
+    .filter((c) => c.op !== 'floor-fdw')
+    .map((write) => ({
+      write,
+      fdw: result.cells.find(
+        (c) =>
+          c.op === 'floor-fdw' && c.regions === write.regions && c.from === write.from && c.clientsPerRegion === write.clientsPerRegion,
+      ),
+    }));
+}
+
+/** Who called a write cell: `usa`, `all`, with the gate it ran under when not the default: `all (no gate)`, `usa (gate 4)`. */
+export function callersOf(write: LoadCell): string {
+  const gate =
+    write.op === 'upsert-ungated'
+      ? ' (no gate)'
+      : write.op.startsWith('upsert-gate-')
+        ? ` (gate ${write.op.slice('upsert-gate-'.length)})`
+        : '';
+  return `${write.from === 'one' ? 'usa' : 'all'}${gate}`;
+}
+
+/** Writes per second over the hand-written transactions per second: `3.64x`, `-` without both. */
+export function throughputRatio(write: LoadCell, fdw: LoadCell | undefined): string {
+  return fdw && fdw.perSecond > 0 ? `${(write.perSecond / fdw.perSecond).toFixed(2)}x` : '-';
+}
+
+/** How the first write's links reached the other regions. */
+export const LINKS: Record<FirstCall['links'], string> = {
+  pooler: 'pooler (TLS)',
+  'pooler-plain': 'pooler (loopback, no TLS)',
+  direct: 'direct',
+};
+
+/** Milliseconds in round trips of `delayMs` each way: `2.28 RT`. */
+export const roundTrips = (milliseconds: number, delayMs: number) => `${(milliseconds / (2 * delayMs)).toFixed(2)} RT`;
 
 /**
  * The load suite's report: per fleet size, caller set and concurrency, the
@@ -20,22 +60,13 @@ export function formatLoad(result: LoadResult, load: string): string {
     '| regions | from | clients/region | upsert/s | fdw tx/s | ratio | upsert p50 / p95 / p99 ms | fdw tx p50 / p99 ms | 40001 | link sessions (max/region) | prepared (max/region) |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
-  const writes = result.cells.filter((c) => c.op !== 'floor-fdw');
-  for (const w of writes) {
-    const f = result.cells.find(
-      (c) => c.op === 'floor-fdw' && c.regions === w.regions && c.from === w.from && c.clientsPerRegion === w.clientsPerRegion,
-    );
+  for (const { write: w, fdw: f } of loadRows(result)) {
     lines.push(
-      `| ${w.regions} | ${w.from === 'one' ? 'usa' : 'all'}${w.op === 'upsert-ungated' ? ' (no gate)' : w.op.startsWith('upsert-gate-') ? ` (gate ${w.op.slice('upsert-gate-'.length)})` : ''} | ${w.clientsPerRegion} | ${w.perSecond.toFixed(0)} | ${f ? f.perSecond.toFixed(0) : '-'} | ${f && f.perSecond > 0 ? `${(w.perSecond / f.perSecond).toFixed(2)}x` : '-'} | ${ms(w.p50)} / ${ms(w.p95)} / ${ms(w.p99)} | ${f ? `${ms(f.p50)} / ${ms(f.p99)}` : '-'} | ${w.aborts} (${abortShare(w)}) | ${w.linkSessions} (fdw tx: ${f?.linkSessions ?? '-'}) | ${w.prepared} |`,
+      `| ${w.regions} | ${callersOf(w)} | ${w.clientsPerRegion} | ${w.perSecond.toFixed(0)} | ${f ? f.perSecond.toFixed(0) : '-'} | ${throughputRatio(w, f)} | ${ms(w.p50)} / ${ms(w.p95)} / ${ms(w.p99)} | ${f ? `${ms(f.p50)} / ${ms(f.p99)}` : '-'} | ${w.aborts} (${abortShare(w)}) | ${w.linkSessions} (fdw tx: ${f?.linkSessions ?? '-'}) | ${w.prepared} |`,
     );
   }
   const rt = 2 * result.delayMs;
-  const rts = (x: number) => `${(x / rt).toFixed(2)} RT`;
-  const LINKS: Record<FirstCall['links'], string> = {
-    pooler: 'pooler (TLS)',
-    'pooler-plain': 'pooler (loopback, no TLS)',
-    direct: 'direct',
-  };
+  const rts = (x: number) => roundTrips(x, result.delayMs);
   lines.push(
     '',
     `A new session's first write (from usa, owner gbr) against the same session's next writes, medians of 5 sessions; a round trip (RT) is ${rt} ms. Wall times pay the machine's load; CPU is what the calling backend and the pooler beside it ran (/proc/<pid>/schedstat), the first write's extra time on an idle machine. Its parts, measured apart in another new session: loading dblink and PL/pgSQL, opening a link to every region (wall time beside), and the first write once the links are open (compiling the write's PL/pgSQL functions, their first plans, catalog caches):`,

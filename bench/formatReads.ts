@@ -1,7 +1,9 @@
 import type { ReadFigure, ReadsResult } from './benchReads.js';
 
-const ms = (v: number) => (v >= 100 ? v.toFixed(0) : v.toFixed(1));
-const ratio = (v: number) => (v >= 10 ? v.toFixed(0) : v.toFixed(1));
+/** Milliseconds as the read tables print them. */
+export const ms = (v: number) => (v >= 100 ? v.toFixed(0) : v.toFixed(1));
+/** A ratio as the read tables print it: `1.4`, `217`. */
+export const ratio = (v: number) => (v >= 10 ? v.toFixed(0) : v.toFixed(1));
 const kb = (bytes: number) => (bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${(bytes / 1e3).toFixed(1)} KB`);
 
 /** One cell: time, its ratios to floor A and to the local database, round trips and bytes received. */
@@ -62,18 +64,41 @@ function partitionwiseNote(figures: readonly ReadFigure[]): string {
   return `- ${what}: not held to 10x: postgres_fdw asks each other region 5 times (transaction, cursor, fetch, close, commit), ${trips} round trips in sequence here (3N + 2 for N other regions on 15+), so at least ${trips}x floor A; worst ${ratio(worst.medianMs / worst.floorMs)}x from ${worst.from}. For counts write \`count_<e>_by_region\` (1 round trip)`;
 }
 
+/** The calling regions in the order measured, each with its column heading: `from usa (PostgreSQL 10)`. */
+export function readCallers(result: ReadsResult): { from: string; heading: string }[] {
+  return [...new Set(result.figures.map((f) => f.from))].map((from) => ({
+    from,
+    heading: `from ${from} (PostgreSQL ${result.figures.find((f) => f.from === from)!.major})`,
+  }));
+}
+
+/** The reads in the order measured: each one's label and its figure from each caller of {@link readCallers} (undefined: not run there). */
+export function readRows(result: ReadsResult): { id: string; label: string; cells: (ReadFigure | undefined)[] }[] {
+  const callers = readCallers(result);
+  return [...new Set(result.figures.map((f) => f.id))].map((id) => ({
+    id,
+    label: result.figures.find((f) => f.id === id)!.label,
+    cells: callers.map((c) => result.figures.find((f) => f.id === id && f.from === c.from)),
+  }));
+}
+
+/** Floor A from each caller: `11.0 ms from usa, 10.9 ms from gbr, 10.7 ms from aus`. */
+export function floorsA(result: ReadsResult): string {
+  return readCallers(result)
+    .map((c) => `${ms(result.figures.find((f) => f.from === c.from)!.floorMs)} ms from ${c.from}`)
+    .join(', ');
+}
+
 /**
  * The read suite's table, as docs/guides/reading.md shows it: one
  * row per read, one column per calling region.
  * Pure.
  */
 export function formatReads(result: ReadsResult): string {
-  const callers = [...new Set(result.figures.map((f) => f.from))];
-  const majorOf = (caller: string) => result.figures.find((f) => f.from === caller)?.major;
-  const ids = [...new Set(result.figures.map((f) => f.id))];
+  const callers = readCallers(result);
   const lines = [
     `Read suite: ${result.figures[0]?.regions ?? '?'} regions (${result.servers.join(', ')}), ${result.peoplePerRegion.toLocaleString('en-US')} people per region (loaded in ${(result.loadMs / 1000).toFixed(0)} s), ${result.delayMs} ms each way between regions.`,
-    `Floor A (one round trip to every other region at once): ${callers.map((c) => `${ms(result.figures.find((f) => f.from === c)!.floorMs)} ms from ${c}`).join(', ')}.`,
+    `Floor A (one round trip to every other region at once): ${floorsA(result)}.`,
     ...(result.machine === undefined
       ? []
       : [
@@ -81,12 +106,9 @@ export function formatReads(result: ReadsResult): string {
         ]),
     'Each cell: median time (ratio to floor A, ratio to the same question on one local database holding every region); round trips of the busiest other region / of all (how many of them follow one another: the others overlap); bytes the other regions sent to the caller.',
     '',
-    `| read | ${callers.map((c) => `from ${c} (PostgreSQL ${majorOf(c)})`).join(' | ')} |`,
+    `| read | ${callers.map((c) => c.heading).join(' | ')} |`,
     `| --- | ${callers.map(() => '---').join(' | ')} |`,
-    ...ids.map((id) => {
-      const label = result.figures.find((f) => f.id === id)!.label;
-      return `| ${label} | ${callers.map((c) => cell(result.figures.find((f) => f.id === id && f.from === c))).join(' | ')} |`;
-    }),
+    ...readRows(result).map((row) => `| ${row.label} | ${row.cells.map(cell).join(' | ')} |`),
   ];
   lines.push('', 'Targets (issue 21):', ...readTargets(result));
   for (const from of [...new Set(result.skipped.map((s) => s.from))]) {

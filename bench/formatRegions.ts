@@ -2,19 +2,22 @@ import type { RegionFigure, RegionsResult } from './benchRegions.js';
 import { regionsChart } from './regionsChart.js';
 import { batchId, SINGLE_OPS } from './regionOperations.js';
 
-/** Milliseconds with about three significant digits. */
-function ms(value: number): string {
+/** Milliseconds with about three significant digits, as the region tables print them. */
+export function ms(value: number): string {
   if (value >= 100) return Math.round(value).toLocaleString('en-US');
   return value >= 10 ? value.toFixed(1) : value.toFixed(2);
 }
-const ratio = (value: number) => (value >= 10 ? value.toFixed(0) : value >= 0.1 ? value.toFixed(2) : value.toPrecision(2));
+/** A ratio as the region tables print it: `2.97`, `10`, `0.0024`. */
+export const ratio = (value: number) => (value >= 10 ? value.toFixed(0) : value >= 0.1 ? value.toFixed(2) : value.toPrecision(2));
 const count = (value: number) => (Math.round(value * 100) / 100).toLocaleString('en-US', { maximumFractionDigits: 2 });
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   return [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
 
-const find = (figures: readonly RegionFigure[], id: string, regions: number) => figures.find((f) => f.id === id && f.regions === regions);
+/** The figure of operation `id` on a fleet of `regions` regions. */
+export const find = (figures: readonly RegionFigure[], id: string, regions: number) =>
+  figures.find((f) => f.id === id && f.regions === regions);
 
 /** "round trips (all regions · deepest)" */
 const trips = (f: RegionFigure) => `${count(f.roundTrips)} · ${count(f.maxPerRegion)}`;

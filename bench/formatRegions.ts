@@ -1,4 +1,5 @@
 import type { RegionFigure, RegionsResult } from './benchRegions.js';
+import { table } from './markdownTable.js';
 import { regionsChart } from './regionsChart.js';
 import { batchId, SINGLE_OPS } from './regionOperations.js';
 
@@ -10,10 +11,6 @@ export function ms(value: number): string {
 /** A ratio as the region tables print it: `2.97`, `10`, `0.0024`. */
 export const ratio = (value: number) => (value >= 10 ? value.toFixed(0) : value >= 0.1 ? value.toFixed(2) : value.toPrecision(2));
 const count = (value: number) => (Math.round(value * 100) / 100).toLocaleString('en-US', { maximumFractionDigits: 2 });
-
-function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  return [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
-}
 
 /** The figure of operation `id` on a fleet of `regions` regions. */
 export const find = (figures: readonly RegionFigure[], id: string, regions: number) =>

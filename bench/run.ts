@@ -1,8 +1,10 @@
 // `npm run bench`: runs the benchmark, prints the report and writes it to
-// bench/RESULTS.md, with the region chart in docs/bench-regions.svg. Progress
-// goes to stderr so that stdout is the report.
+// bench/RESULTS.md, with the region chart in docs/bench-regions.svg, the read
+// tables in bench/RESULTS-reads.md (3 regions) and RESULTS-reads-5.md, and, when
+// no suite README shows was skipped, README's benchmarks section (between its
+// bench markers). Progress goes to stderr so that stdout is the report.
 //
-//   npm run bench                       generation, the runtime operations, and the floors with 3, 5 and 7 regions
+//   npm run bench                       every suite below; rewrites README's benchmarks section
 //   npm run bench -- --regions-only     only the floors with 3, 5 and 7 regions
 //   npm run bench -- --no-reads         without the read suite, 3 and 5 regions (npm run bench:reads runs it alone)
 //   npm run bench -- --no-adopt         without the adopt suite (npm run bench:adopt runs it alone)
@@ -21,10 +23,12 @@ import { benchReads } from './benchReads.js';
 import { formatLoad } from './formatLoad.js';
 import { loadAverage, loadOptions } from './loadOptions.js';
 import { benchRegions, type RegionFigure, type RegionsResult } from './benchRegions.js';
+import { formatReadmeBench } from './formatReadme.js';
 import { formatReads } from './formatReads.js';
 import { formatRegions } from './formatRegions.js';
 import { formatResults } from './formatResults.js';
 import type { RegionPlan } from './regionOperations.js';
+import { replaceReadmeBench } from './replaceReadmeBench.js';
 import { DELAY_MS, runBench } from './runBench.js';
 
 const abort = new AbortController();
@@ -34,6 +38,8 @@ process.once('SIGTERM', () => abort.abort(new Error('terminated')));
 
 const recordToday = process.argv.includes('--record-today');
 const regionsOnly = recordToday || process.argv.includes('--regions-only');
+/** Every suite README's benchmarks section shows runs: only then is the section rewritten, all of it from this run. */
+const full = !regionsOnly && !['--no-reads', '--no-load', '--no-bulk'].some((flag) => process.argv.includes(flag));
 const BATCH_ROWS = [1, 10, 100, 1000, 10_000];
 /** The design before two-phase commit sends one round trip per row and remote from PostgreSQL 10: 10,000 rows took 292 s. */
 const TODAY_PG10_ROWS = [1, 10, 100, 1000];
@@ -53,8 +59,11 @@ const regionPlan = (count: number): RegionPlan => ({
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const TODAY = here('./today.json');
 const progress = (text: string) => process.stderr.write(`bench: ${text}\n`);
+const README = here('../README.md');
 
 try {
+  // README's bench markers are checked before the suites, not 25 minutes later
+  if (full) replaceReadmeBench(readFileSync(README, 'utf8'), '');
   const classic = regionsOnly ? undefined : await runBench({ signal: abort.signal, onProgress: progress });
   const regions: RegionsResult = await benchRegions({
     counts: [3, 5, 7],
@@ -93,6 +102,8 @@ try {
           onProgress: progress,
         });
   const readsTable = reads === undefined ? '' : `\n## Reading across regions\n\n${formatReads(reads)}`;
+  // the same table alone, as `npm run bench:reads` writes it (docs/guides/reading.md links it)
+  if (reads !== undefined) writeFileSync(here('./RESULTS-reads.md'), formatReads(reads));
   // and with 5 regions, in its own file (bench/RESULTS-reads-5.md)
   const reads5 =
     reads === undefined
@@ -130,6 +141,18 @@ try {
   const path = here(recordToday ? './RESULTS-today.md' : './RESULTS.md');
   writeFileSync(path, `${summary}\n${formatted?.traces ?? ''}`);
   progress(`wrote ${path}`);
+  if (full && classic !== undefined) {
+    const block = formatReadmeBench({
+      date: classic.startedAt.toISOString().slice(0, 10),
+      cores: classic.machine.cores,
+      regions,
+      reads,
+      load,
+      bulk,
+    });
+    writeFileSync(README, replaceReadmeBench(readFileSync(README, 'utf8'), block));
+    progress('wrote README.md (benchmarks section)');
+  }
   if (
     (classic?.runtime.failures.length ?? 0) > 0 ||
     regions.failures.length > 0 ||

@@ -112,6 +112,9 @@ test('the --json table names every field gen-migrations, lint and gen-types prin
 });
 
 test("the README stays a newcomer's page", (t) => {
-  const lines = read('README.md').split('\n').length;
-  t.true(lines < 200, `${lines} lines`);
+  // besides its benchmarks section, which `npm run bench` writes (bench/formatReadme.ts), as long as the suites' tables
+  const readme = read('README.md');
+  t.regex(readme, /^<!-- bench:start -->$[\s\S]*^<!-- bench:end -->$/m);
+  const lines = readme.replace(/<!-- bench:start -->[\s\S]*<!-- bench:end -->/, '').split('\n').length;
+  t.true(lines < 200, `${lines} lines besides the benchmarks section`);
 });

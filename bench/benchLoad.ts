@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { cpuMs } from './processCpu.js';
 import { performance } from 'node:perf_hooks';
@@ -15,7 +16,7 @@ import { diagnose, formatDiagnosis, postmasterPid } from './loadDiagnose.js';
  * with every region's gate set to n, for an A/B of the bound on writes in
  * flight in one run (issue 20).
  */
-export type LoadOp = 'upsert' | 'upsert-ungated' | `upsert-gate-${number}` | 'floor-fdw';
+export type LoadOp = 'upsert' | 'upsert-ungated' | `upsert-gate-${number}` | `upsert@${string}` | 'floor-fdw';
 
 export interface LoadOptions {
   /** Region counts, e.g. [3, 5]. */
@@ -222,6 +223,9 @@ async function runCell(
           }),
         )
       : [];
+  // the A/B of the write functions: `upsert@<file.sql>` runs the file (CREATE OR REPLACE FUNCTION ...) in every region first
+  const variant = /^upsert@(.+)$/.exec(op)?.[1];
+  if (variant !== undefined) await Promise.all(samplers.map((c) => c.query(readFileSync(variant, 'utf8'))));
   // warm-up: every session connected and its links open
   await Promise.all(sessions.map(({ caller, client }) => call(caller, client).catch(() => undefined)));
   const latencies: number[] = [];

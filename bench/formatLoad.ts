@@ -28,6 +28,8 @@ export function callersOf(write: LoadCell): string {
       ? ' (no gate)'
       : write.op.startsWith('upsert-gate-')
         ? ` (gate ${write.op.slice('upsert-gate-'.length)})`
+        : write.op.startsWith('upsert@')
+          ? ` (${write.op.slice('upsert@'.length).replace(/^.*\//, '')})`
         : '';
   return `${write.from === 'one' ? 'usa' : 'all'}${gate}`;
 }

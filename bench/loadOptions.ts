@@ -9,7 +9,7 @@ import { DELAY_MS } from './runBench.js';
  * `BENCH_LOAD_FIRST_ONLY=1`: only the first writes. One cell or a few, no first writes:
  * `BENCH_LOAD_CLIENTS=32 BENCH_LOAD_FROM=all` (one, all) `BENCH_LOAD_OPS=upsert` (upsert,
  * floor-fdw) `BENCH_LOAD_REGIONS=3`; `BENCH_LOAD_DIAGNOSE=1` reports per cell where the CPU went
- * and what backends and poolers waited on. `BENCH_LOAD_OPS=upsert,upsert-ungated,floor-fdw` measures the writes with and without the gate on writes in flight in one run (A/B), `upsert-gate-<n>` with every gate at n; `BENCH_WRITES_IN_FLIGHT` sets the gate (default 2 x pool_size).
+ * and what backends and poolers waited on. `BENCH_LOAD_OPS=upsert,upsert-ungated,floor-fdw` measures the writes with and without the gate on writes in flight in one run (A/B), `upsert-gate-<n>` with every gate at n, `upsert@<file.sql>` after running the file (function definitions, CREATE OR REPLACE) in every region (an A/B of the write functions in one fleet); `BENCH_WRITES_IN_FLIGHT` sets the gate (default 2 x pool_size).
  * `BENCH_LOAD_SECONDS` and `BENCH_POOL_SIZE` override the cell time and the pool size (4: the dev servers' max_connections of 60 hold 5 regions x 4 link sessions beside 32 clients).
  */
 export function loadOptions(env: NodeJS.ProcessEnv): Omit<LoadOptions, 'signal' | 'onProgress'> {

@@ -252,7 +252,7 @@ BEGIN
   _rsd_late := CASE WHEN _rsd_spread < 1 THEN LEAST(2 * _rsd_spread + 0.5, 1.5) ELSE 2 * _rsd_spread + 0.5 END;
   IF _rsd_due > -_rsd_late THEN
     IF _rsd_due - GREATEST(_rsd_spread, 0.3) >= 0.6 THEN
-      _rsd_ms := LEAST(GREATEST(_rsd_ms, 4), floor(_rsd_due - GREATEST(_rsd_spread, 0.3) + 0.4));
+      _rsd_ms := floor(LEAST(_rsd_due - GREATEST(_rsd_spread, 0.3), GREATEST(4, _rsd_waited, LEAST((_rsd_due - GREATEST(_rsd_spread, 0.3)) / 2, 50))) + 0.4);
     ELSIF _rsd_spread < 1 AND COALESCE(current_setting('residency.arrivals_loaded', true), '') < floor(_rsd_epoch * 1000)::bigint::text THEN
       RETURN _rsd_epoch + (_rsd_due + _rsd_late) / 1000;
     ELSE

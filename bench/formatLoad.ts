@@ -30,7 +30,7 @@ export function callersOf(write: LoadCell): string {
         ? ` (gate ${write.op.slice('upsert-gate-'.length)})`
         : write.op.startsWith('upsert@')
           ? ` (${write.op.slice('upsert@'.length).replace(/^.*\//, '')})`
-        : '';
+          : '';
   return `${write.from === 'one' ? 'usa' : 'all'}${gate}`;
 }
 

@@ -436,8 +436,8 @@ CREATE FUNCTION "residency"."gid_key"(gid text, what text)
 RETURNS bigint
 LANGUAGE sql IMMUTABLE
 AS $function$
-  SELECT (pg_catalog.hashtext('pg-residency ' || $2 || ':' || k.id)::bigint << 32) | (pg_catalog.hashtext(k.id || '#' || $2)::bigint & 4294967295)
-  FROM (SELECT CASE WHEN $2 = 'call' THEN pg_catalog.substring($1, ':([0-9a-f]{8})[0-9a-f]{16}$') ELSE $1 END AS id) k
+  SELECT (pg_catalog.hashtext('pg-residency ' || $2 || ':' || CASE WHEN $2 = 'call' THEN pg_catalog.substring($1, ':([0-9a-f]{8})[0-9a-f]{16}$') ELSE $1 END)::bigint << 32)
+    | (pg_catalog.hashtext(CASE WHEN $2 = 'call' THEN pg_catalog.substring($1, ':([0-9a-f]{8})[0-9a-f]{16}$') ELSE $1 END || '#' || $2)::bigint & 4294967295)
 $function$;
 
 CREATE FUNCTION "residency"."gid_fenced"(gid text)

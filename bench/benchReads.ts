@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
+import { settle } from './settle.js';
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import { ident, literal } from '../src/sql/quote.js';
@@ -105,7 +106,6 @@ async function timed(work: () => Promise<unknown>): Promise<number> {
  */
 export async function benchReads(input: ReadsInput): Promise<ReadsResult> {
   const progress = input.onProgress ?? (() => undefined);
-  const loadStart = loadavg()[0] ?? 0;
   const fleetRegions = regionFleet(input.regions);
   const names = fleetRegions.map((r) => r.name);
   progress(`reads: starting ${fleetRegions.map((r) => `${r.name} (${r.postgres})`).join(', ')}`);
@@ -124,6 +124,12 @@ export async function benchReads(input: ReadsInput): Promise<ReadsResult> {
     progress(`reads: loading ${input.peoplePerRegion.toLocaleString('en-US')} people per region`);
     const loadMs = await timed(() => load(clients, names, input.callers, input.peoplePerRegion));
     progress(`reads: loaded in ${(loadMs / 1000).toFixed(1)} s`);
+    // measured on a settled machine: the load written back, the load average under 1.5 (at most 90 s)
+    const settled = await settle();
+    progress(
+      `reads: sync took ${settled.syncMs} ms, then ${settled.waitedS} s until the 1-minute load average was ${settled.load.toFixed(2)}`,
+    );
+    const loadStart = loadavg()[0] ?? 0;
     // 100 keys spread over the fleet
     const keys = Array.from({ length: 100 }, (_, i) => benchKey(names[i % names.length]!, 1 + ((i * 7919) % input.peoplePerRegion)));
 

@@ -102,7 +102,7 @@ export function formatReads(result: ReadsResult): string {
     ...(result.machine === undefined
       ? []
       : [
-          `Machine: ${result.machine.cores} cores, 1-minute load average ${result.machine.loadStart.toFixed(1)} at the start and ${result.machine.loadEnd.toFixed(1)} at the end (other work on the machine slows the CPU-bound part of each read; the ratios are within this run).`,
+          `Machine: ${result.machine.cores} cores, 1-minute load average ${result.machine.loadStart.toFixed(1)} when the reads began (after the people were loaded, written back and the load average settled under 1.5, at most 90 s) and ${result.machine.loadEnd.toFixed(1)} at the end (other work on the machine slows the CPU-bound part of each read; the ratios are within this run).`,
         ]),
     'Each cell: median time (ratio to floor A, ratio to the same question on one local database holding every region); round trips of the busiest other region / of all (how many of them follow one another: the others overlap); bytes the other regions sent to the caller.',
     '',

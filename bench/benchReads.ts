@@ -125,10 +125,7 @@ export async function benchReads(input: ReadsInput): Promise<ReadsResult> {
     const loadMs = await timed(() => load(clients, names, input.callers, input.peoplePerRegion));
     progress(`reads: loaded in ${(loadMs / 1000).toFixed(1)} s`);
     // measured on a settled machine: the load written back, the load average under 1.5 (at most 90 s)
-    const settled = await settle();
-    progress(
-      `reads: sync took ${settled.syncMs} ms, then ${settled.waitedS} s until the 1-minute load average was ${settled.load.toFixed(2)}`,
-    );
+    await settle('reads', progress);
     const loadStart = loadavg()[0] ?? 0;
     // 100 keys spread over the fleet
     const keys = Array.from({ length: 100 }, (_, i) => benchKey(names[i % names.length]!, 1 + ((i * 7919) % input.peoplePerRegion)));

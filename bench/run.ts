@@ -119,11 +119,7 @@ try {
         });
   if (reads5 !== undefined) writeFileSync(here('./RESULTS-reads-5.md'), formatReads(reads5));
   // the load suite (issue 20): writes under load through link poolers, beside the hand-written transaction
-  const settled = async (suite: string) => {
-    const s = await settle();
-    progress(`${suite}: sync took ${s.syncMs} ms, then ${s.waitedS} s until the 1-minute load average was ${s.load.toFixed(2)}`);
-  };
-  if (!regionsOnly && !process.argv.includes('--no-load')) await settled('load');
+  if (!regionsOnly && !process.argv.includes('--no-load')) await settle('load', progress);
   const startLoad = loadAverage();
   const load =
     regionsOnly || process.argv.includes('--no-load')
@@ -137,7 +133,7 @@ try {
       : await benchAdopt({ rows: Number(process.env.ADOPT_BENCH_ROWS ?? 1_000_000), batch: 10_000, onProgress: progress });
   const adoptTable = adopt === undefined ? '' : `\n## Adopt\n\n${adopt}`;
   // the bulk suite (issue 20): 100,000 updates of existing keys beside inserting them
-  if (!regionsOnly && !process.argv.includes('--no-bulk')) await settled('bulk');
+  if (!regionsOnly && !process.argv.includes('--no-bulk')) await settle('bulk', progress);
   const bulk =
     regionsOnly || process.argv.includes('--no-bulk')
       ? undefined

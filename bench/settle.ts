@@ -7,9 +7,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * writes flush WAL seven times each, the fdw transaction's three): the page
  * cache written back (`sync`), so the read suites' 100,000-person loads do
  * not write back under it, then the 1-minute load average under `below`,
- * polled each second for at most `maxSeconds`. Returns what it waited.
+ * polled each second for at most `maxSeconds`. Says what it waited through
+ * `progress`, as `<suite>: sync took ...`.
  */
-export async function settle(below = 1.5, maxSeconds = 90): Promise<{ syncMs: number; waitedS: number; load: number }> {
+export async function settle(suite: string, progress: (text: string) => void, below = 1.5, maxSeconds = 90): Promise<void> {
   const t0 = Date.now();
   execFileSync('sync');
   const syncMs = Date.now() - t0;
@@ -18,5 +19,5 @@ export async function settle(below = 1.5, maxSeconds = 90): Promise<{ syncMs: nu
     await sleep(1000);
     waited += 1;
   }
-  return { syncMs, waitedS: waited, load: loadavg()[0]! };
+  progress(`${suite}: sync took ${syncMs} ms, then ${waited} s until the 1-minute load average was ${loadavg()[0]!.toFixed(2)}`);
 }

@@ -8,6 +8,7 @@ import { literal, qualified } from '../src/sql/quote.js';
 import { startProxiedFleet, type ProxiedFleet } from './proxiedFleet.js';
 import { regionFleet } from './regionFleets.js';
 import { diagnose, formatDiagnosis, postmasterPid } from './loadDiagnose.js';
+import { mergeRuns } from './mergeRuns.js';
 
 /** One operation under load: a write of a fresh random key from `caller`. */
 /**
@@ -37,6 +38,8 @@ export interface LoadOptions {
   readonly ops?: readonly LoadOp[];
   /** Report per cell what CPU went where and what backends and poolers waited on (onProgress). */
   readonly diagnose?: boolean;
+  /** Runs of each operation, alternating (upsert, fdw, upsert, fdw, ...), at the largest concurrency from all regions (the target's cell); default 1. */
+  readonly pairs?: number;
   readonly signal?: AbortSignal;
   readonly onProgress?: (text: string) => void;
 }
@@ -62,6 +65,8 @@ export interface LoadCell {
   readonly linkSessions: number;
   /** Prepared transactions on a region's server, most sampled over all regions. */
   readonly prepared: number;
+  /** Writes per second of each run, in the order run, when the cell ran more than once (alternating with the other operations); perSecond is their median. */
+  readonly rates?: readonly number[];
 }
 
 /** How a first-write fleet's links go: through a pooler beside the calling region (TLS to it, or plain TCP on loopback), or straight across the WAN. */
@@ -431,7 +436,10 @@ export async function benchLoad(options: LoadOptions): Promise<LoadResult> {
           : undefined;
         for (const clients of options.clients) {
           for (const from of options.from ?? (['one', 'all'] as const)) {
-            for (const op of options.ops ?? (['upsert', 'floor-fdw'] as const)) {
+            const ops = options.ops ?? (['upsert', 'floor-fdw'] as const);
+            const runs = from === 'all' && clients === Math.max(...options.clients) ? Math.max(1, options.pairs ?? 1) : 1;
+            const done = new Map<LoadOp, LoadCell[]>(ops.map((op) => [op, []]));
+            for (const op of Array.from({ length: runs }, () => ops).flat()) {
               if (options.signal?.aborted) throw options.signal.reason as Error;
               const cell = await runCell(
                 fleet,
@@ -452,8 +460,9 @@ export async function benchLoad(options: LoadOptions): Promise<LoadResult> {
               for (const [message, n] of Object.entries(cell.abortMessages)) options.onProgress?.(`load:   40001 x${n}: ${message}`);
               for (const [code, n] of Object.entries(cell.errors))
                 failures.push(`${count} regions ${op} from ${from} x${clients}: ${n} x ${code}`);
-              cells.push(cell);
+              done.get(op)!.push(cell);
             }
+            for (const op of ops) cells.push(mergeRuns(done.get(op)!));
           }
         }
       } finally {

@@ -1,4 +1,5 @@
 import type { FirstCall, LoadCell, LoadResult } from './benchLoad.js';
+import { median } from './median.js';
 
 /** Milliseconds as the load tables print them. */
 export const ms = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '-');
@@ -34,9 +35,32 @@ export function callersOf(write: LoadCell): string {
   return `${write.from === 'one' ? 'usa' : 'all'}${gate}`;
 }
 
-/** Writes per second over the hand-written transactions per second: `3.64x`, `-` without both. */
+/**
+ * Writes per second over the hand-written transactions per second: `3.64x`,
+ * `-` without both; for a cell run in alternating pairs, the median of the
+ * pairs' ratios and their range: `1.24x (1.07x to 1.47x, 3 pairs)`.
+ */
 export function throughputRatio(write: LoadCell, fdw: LoadCell | undefined): string {
-  return fdw && fdw.perSecond > 0 ? `${(write.perSecond / fdw.perSecond).toFixed(2)}x` : '-';
+  if (fdw === undefined || fdw.perSecond <= 0) return '-';
+  const [w, f] = [write.rates ?? [], fdw.rates ?? []];
+  if (w.length < 2 || w.length !== f.length || f.some((x) => x <= 0)) return `${(write.perSecond / fdw.perSecond).toFixed(2)}x`;
+  const ratios = w.map((x, i) => x / f[i]!);
+  return `${median(ratios).toFixed(2)}x (${Math.min(...ratios).toFixed(2)}x to ${Math.max(...ratios).toFixed(2)}x, ${ratios.length} pairs)`;
+}
+
+/** What the table says of the cells run in alternating pairs, with a leading space; '' when none was. */
+export function pairsNote(cells: readonly LoadCell[]): string {
+  const paired = cells.filter((c) => c.op !== 'floor-fdw' && (c.rates?.length ?? 0) > 1);
+  if (paired.length === 0) return '';
+  const which = [...new Set(paired.map((c) => `${c.regions} x ${c.clientsPerRegion} from ${c.from === 'one' ? 'usa' : 'all'}`))].join(', ');
+  return ` The ${which} ran ${paired[0]!.rates!.length} times, alternating with the fdw transaction (write, fdw, write, ...): writes/s is the median with each run in brackets, the ratio the median of the pairs' ratios with their range.`;
+}
+
+/** Writes per second of a cell: `113`, or for one run in pairs the median and each run: `128 (113, 128, 152)`. */
+export function perSecondOf(cell: LoadCell): string {
+  return cell.rates !== undefined && cell.rates.length > 1
+    ? `${cell.perSecond.toFixed(0)} (${cell.rates.map((r) => r.toFixed(0)).join(', ')})`
+    : cell.perSecond.toFixed(0);
 }
 
 /** How the first write's links reached the other regions. */
@@ -57,14 +81,14 @@ export const roundTrips = (milliseconds: number, delayMs: number) => `${(millise
  */
 export function formatLoad(result: LoadResult, load: string): string {
   const lines = [
-    `Load: fresh random keys, ${result.delayMs} ms each way between regions (delay proxies), a link pooler (PgBouncer 1.18, transaction mode, pool_size ${result.poolSize}) beside every region; ${result.seconds} s per cell; load average at the start: ${load}.`,
+    `Load: fresh random keys, ${result.delayMs} ms each way between regions (delay proxies), a link pooler (PgBouncer 1.18, transaction mode, pool_size ${result.poolSize}) beside every region; ${result.seconds} s per cell; load average at the start: ${load}.${pairsNote(result.cells)}`,
     '',
     '| regions | from | clients/region | upsert/s | fdw tx/s | ratio | upsert p50 / p95 / p99 ms | fdw tx p50 / p99 ms | 40001 | link sessions (max/region) | prepared (max/region) |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const { write: w, fdw: f } of loadRows(result)) {
     lines.push(
-      `| ${w.regions} | ${callersOf(w)} | ${w.clientsPerRegion} | ${w.perSecond.toFixed(0)} | ${f ? f.perSecond.toFixed(0) : '-'} | ${throughputRatio(w, f)} | ${ms(w.p50)} / ${ms(w.p95)} / ${ms(w.p99)} | ${f ? `${ms(f.p50)} / ${ms(f.p99)}` : '-'} | ${w.aborts} (${abortShare(w)}) | ${w.linkSessions} (fdw tx: ${f?.linkSessions ?? '-'}) | ${w.prepared} |`,
+      `| ${w.regions} | ${callersOf(w)} | ${w.clientsPerRegion} | ${perSecondOf(w)} | ${f ? perSecondOf(f) : '-'} | ${throughputRatio(w, f)} | ${ms(w.p50)} / ${ms(w.p95)} / ${ms(w.p99)} | ${f ? `${ms(f.p50)} / ${ms(f.p99)}` : '-'} | ${w.aborts} (${abortShare(w)}) | ${w.linkSessions} (fdw tx: ${f?.linkSessions ?? '-'}) | ${w.prepared} |`,
     );
   }
   const rt = 2 * result.delayMs;

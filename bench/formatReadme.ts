@@ -4,7 +4,7 @@ import type { LoadResult } from './benchLoad.js';
 import type { ReadsResult } from './benchReads.js';
 import type { RegionsResult } from './benchRegions.js';
 import { bulkRatio, bulkVerdict } from './formatBulk.js';
-import { abortShare, callersOf, LINKS, loadRows, ms as loadMs, roundTrips, throughputRatio } from './formatLoad.js';
+import { abortShare, callersOf, LINKS, loadRows, ms as loadMs, pairsNote, perSecondOf, roundTrips, throughputRatio } from './formatLoad.js';
 import { floorsA, readCallers, readRows, readTargets, ms as readMs, ratio as readRatio } from './formatReads.js';
 import { find, ms as regionMs, ratio as regionRatio } from './formatRegions.js';
 import { table } from './markdownTable.js';
@@ -56,7 +56,7 @@ function writes(result: RegionsResult): string[] {
 function underLoad(load: LoadResult): string[] {
   if (load.cells.length === 0) return [];
   return [
-    `**Under load**: fresh keys through a link pooler beside every region (pool_size ${load.poolSize}), ${load.seconds} s per cell, beside the hand-written postgres_fdw transaction of the same cell; 40001: the share of writes that gave way to another (false aborts):`,
+    `**Under load**: fresh keys through a link pooler beside every region (pool_size ${load.poolSize}), ${load.seconds} s per cell, beside the hand-written postgres_fdw transaction of the same cell; 40001: the share of writes that gave way to another (false aborts)${pairsNote(load.cells) === '' ? ':' : `.${pairsNote(load.cells).replace(/\.$/, ':')}`}`,
     '',
     table(
       [
@@ -75,8 +75,8 @@ function underLoad(load: LoadResult): string[] {
         String(w.regions),
         callersOf(w),
         String(w.clientsPerRegion),
-        w.perSecond.toFixed(0),
-        f ? f.perSecond.toFixed(0) : '-',
+        perSecondOf(w),
+        f ? perSecondOf(f) : '-',
         throughputRatio(w, f),
         `${loadMs(w.p50)} / ${loadMs(w.p99)}`,
         abortShare(w),

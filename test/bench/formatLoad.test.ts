@@ -1,6 +1,7 @@
 import test from 'ava';
 import type { LoadCell } from '../../bench/benchLoad.js';
-import { formatLoad } from '../../bench/formatLoad.js';
+import { formatLoad, throughputRatio } from '../../bench/formatLoad.js';
+import { mergeRuns } from '../../bench/mergeRuns.js';
 
 const cell = (op: LoadCell['op'], perSecond: number, extra: Partial<LoadCell> = {}): LoadCell => ({
   regions: 3,
@@ -67,4 +68,23 @@ test('the load table puts each write beside the hand-written transaction of the 
     text,
     /^- 3 regions upsert from all x32: 10 x region "aus": shared\.identity: a concurrent write of the same key holds it; retry$/m,
   );
+});
+
+test('a cell run in alternating pairs shows each run and the median of the pairs ratios with their range', (t) => {
+  const write = mergeRuns([cell('upsert', 113), cell('upsert', 152, { aborts: 1 }), cell('upsert', 128, { prepared: 21 })]);
+  const fdw = mergeRuns([cell('floor-fdw', 105), cell('floor-fdw', 103), cell('floor-fdw', 100)]);
+  t.is(write.perSecond, 128);
+  t.is(write.calls, 3000);
+  t.is(write.aborts, 1);
+  t.is(write.prepared, 21);
+  t.deepEqual(write.rates, [113, 152, 128]);
+  // the pairs' ratios: 1.08, 1.48, 1.28
+  t.is(throughputRatio(write, fdw), '1.28x (1.08x to 1.48x, 3 pairs)');
+  const text = formatLoad({ delayMs: 5, poolSize: 4, seconds: 10, cells: [write, fdw], firstCalls: [], failures: [] }, '1.00, 1.00, 1.00');
+  t.regex(text, /^\| 3 \| all \| 32 \| 128 \(113, 152, 128\) \| 103 \(105, 103, 100\) \| 1\.28x \(1\.08x to 1\.48x, 3 pairs\) \|/m);
+  t.regex(text, /The 3 x 32 from all ran 3 times, alternating with the fdw transaction/);
+  // one run: as it was, no note
+  t.is(mergeRuns([cell('upsert', 150)]).rates, undefined);
+  t.is(throughputRatio(cell('upsert', 150), cell('floor-fdw', 100)), '1.50x');
+  t.throws(() => mergeRuns([]), { instanceOf: RangeError });
 });

@@ -1,3 +1,4 @@
+import { mergeRuns } from '../../bench/mergeRuns.js';
 import test from 'ava';
 import type { BulkResult } from '../../bench/benchBulk.js';
 import type { FirstCall, LoadCell, LoadResult } from '../../bench/benchLoad.js';
@@ -239,4 +240,17 @@ test('failures are named, and bench/RESULTS.md said to hold them', (t) => {
     section,
   );
   t.false(formatReadmeBench(full).includes('Failed'));
+});
+
+test("README's load table: a cell run in alternating pairs shows each run and the pairs' median ratio, and the sentence before says so", (t) => {
+  const paired: LoadResult = {
+    ...load,
+    cells: [
+      mergeRuns([cell('upsert', 'all', 32, 113), cell('upsert', 'all', 32, 152), cell('upsert', 'all', 32, 128)]),
+      mergeRuns([cell('floor-fdw', 'all', 32, 105), cell('floor-fdw', 'all', 32, 103), cell('floor-fdw', 'all', 32, 100)]),
+    ],
+  };
+  const text = formatReadmeBench({ ...full, load: paired });
+  t.regex(text, /\(false aborts\)\. The 3 x 32 from all ran 3 times, alternating with the fdw transaction .* with their range:\n/);
+  t.regex(text, /^\| 3 \| all \| 32 \| 128 \(113, 152, 128\) \| 103 \(105, 103, 100\) \| 1\.28x \(1\.08x to 1\.48x, 3 pairs\) \|/m);
 });

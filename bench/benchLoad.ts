@@ -38,6 +38,8 @@ export interface LoadOptions {
   readonly ops?: readonly LoadOp[];
   /** Report per cell what CPU went where and what backends and poolers waited on (onProgress). */
   readonly diagnose?: boolean;
+  /** Seconds of rest before every cell but a fleet's first (a diagnosis: does the fleet's throughput come back after a pause?); default 0. */
+  readonly pauseSeconds?: number;
   /** Runs of each operation, alternating (upsert, fdw, upsert, fdw, ...), at the largest concurrency from all regions (the target's cell); default 1. */
   readonly pairs?: number;
   readonly signal?: AbortSignal;
@@ -434,6 +436,7 @@ export async function benchLoad(options: LoadOptions): Promise<LoadResult> {
               ),
             }
           : undefined;
+        let ran = 0;
         for (const clients of options.clients) {
           for (const from of options.from ?? (['one', 'all'] as const)) {
             const ops = options.ops ?? (['upsert', 'floor-fdw'] as const);
@@ -441,6 +444,9 @@ export async function benchLoad(options: LoadOptions): Promise<LoadResult> {
             const done = new Map<LoadOp, LoadCell[]>(ops.map((op) => [op, []]));
             for (const op of Array.from({ length: runs }, () => ops).flat()) {
               if (options.signal?.aborted) throw options.signal.reason as Error;
+              if ((options.pauseSeconds ?? 0) > 0 && ran > 0)
+                await sleep(options.pauseSeconds! * 1000, undefined, { signal: options.signal });
+              ran += 1;
               const cell = await runCell(
                 fleet,
                 op,

@@ -44,7 +44,7 @@ export function readTargets(result: ReadsResult): string[] {
     const f = worst(ids);
     if (f === undefined) return `- ${what}: not measured`;
     const r = f.medianMs / f.floorMs;
-    return `- ${what} <= ${limit}x floor A: ${r <= limit ? 'met' : 'NOT met'} (worst ${ratio(r)}x, ${f.id} from ${f.from})`;
+    return `- ${what} <= ${limit}x floor A: ${r <= limit ? 'met' : 'NOT met'} (worst ${r.toFixed(2)}x, ${f.id} from ${f.from})`;
   };
   return [
     check('`get_identity_many` of 100 keys', ['get-many'], 1.5),

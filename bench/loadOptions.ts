@@ -11,6 +11,7 @@ import { DELAY_MS } from './runBench.js';
  * floor-fdw) `BENCH_LOAD_REGIONS=3`; `BENCH_LOAD_DIAGNOSE=1` reports per cell where the CPU went
  * and what backends and poolers waited on. `BENCH_LOAD_OPS=upsert,upsert-ungated,floor-fdw` measures the writes with and without the gate on writes in flight in one run (A/B), `upsert-gate-<n>` with every gate at n, `upsert@<file.sql>` after running the file (function definitions, CREATE OR REPLACE) in every region (an A/B of the write functions in one fleet); `BENCH_WRITES_IN_FLIGHT` sets the gate (default 2 x pool_size).
  * `BENCH_LOAD_PAIRS` (default 3, 1 for a short suite or chosen cells): runs of the write and the fdw transaction, alternating, at the largest concurrency from all regions (the 3 x 32 target's cell), reported as the median.
+ * `BENCH_LOAD_PAUSE` (seconds): rest before every cell but a fleet's first (does a fleet's throughput come back after a pause?).
  * `BENCH_LOAD_SECONDS` and `BENCH_POOL_SIZE` override the cell time and the pool size (4: the dev servers' max_connections of 60 hold 5 regions x 4 link sessions beside 32 clients).
  */
 export function loadOptions(env: NodeJS.ProcessEnv): Omit<LoadOptions, 'signal' | 'onProgress'> {
@@ -24,6 +25,7 @@ export function loadOptions(env: NodeJS.ProcessEnv): Omit<LoadOptions, 'signal' 
     ...(list('BENCH_LOAD_OPS') ? { ops: list('BENCH_LOAD_OPS') as LoadOp[] } : {}),
     diagnose: env.BENCH_LOAD_DIAGNOSE === '1',
     pairs: Number(env.BENCH_LOAD_PAIRS ?? (short || cells ? 1 : 3)),
+    ...(env.BENCH_LOAD_PAUSE ? { pauseSeconds: Number(env.BENCH_LOAD_PAUSE) } : {}),
     seconds: Number(env.BENCH_LOAD_SECONDS ?? (short ? 3 : 10)),
     delayMs: DELAY_MS,
     poolSize: Number(env.BENCH_POOL_SIZE ?? 4),

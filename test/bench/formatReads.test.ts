@@ -38,10 +38,10 @@ test('the read targets take the worst caller of each read', (t) => {
     ]),
   );
   t.deepEqual(lines, [
-    '- `get_identity_many` of 100 keys <= 1.5x floor A: NOT met (worst 1.6x, get-many from aus)',
-    '- count by region <= 3x floor A: met (worst 2.5x, count-by-region from usa)',
-    '- a page of 100 by a mirrored filter, with details <= 3x floor A: NOT met (worst 3.1x, find from aus)',
-    '- every read the guide recommends (the read functions and the directory) <= 10x floor A: met (worst 3.1x, find from aus)',
+    '- `get_identity_many` of 100 keys <= 1.5x floor A: NOT met (worst 1.60x, get-many from aus)',
+    '- count by region <= 3x floor A: met (worst 2.50x, count-by-region from usa)',
+    '- a page of 100 by a mirrored filter, with details <= 3x floor A: NOT met (worst 3.10x, find from aus)',
+    '- every read the guide recommends (the read functions and the directory) <= 10x floor A: met (worst 3.10x, find from aus)',
     '- the partitionwise `GROUP BY` on the parent (another aggregate of personal columns per region, 14+): not measured',
   ]);
 });
@@ -50,7 +50,7 @@ test('the partitionwise GROUP BY is reported from 14 on with its round trips in 
   const from11 = readTargets(result([figure('find', 'aus', 20), { ...figure('parent-group-pw', 'gbr', 300), major: 11 }]));
   t.is(
     from11[3],
-    '- every read the guide recommends (the read functions and the directory) <= 10x floor A: met (worst 2.0x, find from aus)',
+    '- every read the guide recommends (the read functions and the directory) <= 10x floor A: met (worst 2.00x, find from aus)',
   );
   t.is(from11[4], '- the partitionwise `GROUP BY` on the parent (another aggregate of personal columns per region, 14+): not measured');
   const from18 = readTargets(
@@ -61,7 +61,7 @@ test('the partitionwise GROUP BY is reported from 14 on with its round trips in 
   );
   t.is(
     from18[3],
-    '- every read the guide recommends (the read functions and the directory) <= 10x floor A: met (worst 2.0x, find from aus)',
+    '- every read the guide recommends (the read functions and the directory) <= 10x floor A: met (worst 2.00x, find from aus)',
   );
   t.is(
     from18[4],

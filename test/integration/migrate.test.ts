@@ -80,7 +80,7 @@ test.serial('up --all on a mixed fleet creates every object in every region; dow
     "gbr.identity_details gbr schema_name=gbr,table_name=identity_details FOR VALUES IN ('gbr')",
   ]);
   t.deepEqual(usa.functions, [
-    'apply_identity true search_path=pg_catalog, pg_temp,enable_seqscan=off,log_min_error_statement=panic',
+    'apply_identity true search_path=pg_catalog, pg_temp,log_min_error_statement=panic',
     'count_identity_by_region true search_path=pg_catalog, pg_temp,log_min_error_statement=panic',
     'erase_identity true search_path=pg_catalog, pg_temp,lock_timeout=5s,log_min_error_statement=panic',
     'find_identity true search_path=pg_catalog, pg_temp,log_min_error_statement=panic',

@@ -59,7 +59,6 @@ CREATE FUNCTION "shared"."apply_identity"(part jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-SET enable_seqscan = off
 AS $function$
 #variable_conflict use_column
 DECLARE

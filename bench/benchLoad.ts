@@ -437,15 +437,15 @@ export async function benchLoad(options: LoadOptions): Promise<LoadResult> {
             }
           : undefined;
         let ran = 0;
+        const ops = options.ops ?? (['upsert', 'floor-fdw'] as const);
+        const pause = options.pauseSeconds ?? 0;
         for (const clients of options.clients) {
           for (const from of options.from ?? (['one', 'all'] as const)) {
-            const ops = options.ops ?? (['upsert', 'floor-fdw'] as const);
             const runs = from === 'all' && clients === Math.max(...options.clients) ? Math.max(1, options.pairs ?? 1) : 1;
             const done = new Map<LoadOp, LoadCell[]>(ops.map((op) => [op, []]));
             for (const op of Array.from({ length: runs }, () => ops).flat()) {
               if (options.signal?.aborted) throw options.signal.reason as Error;
-              if ((options.pauseSeconds ?? 0) > 0 && ran > 0)
-                await sleep(options.pauseSeconds! * 1000, undefined, { signal: options.signal });
+              if (pause > 0 && ran > 0) await sleep(pause * 1000, undefined, { signal: options.signal });
               ran += 1;
               const cell = await runCell(
                 fleet,

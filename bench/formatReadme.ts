@@ -55,8 +55,9 @@ function writes(result: RegionsResult): string[] {
 /** Each load cell's throughput beside the fdw transaction of the same cell, latency, false aborts and what one region held. */
 function underLoad(load: LoadResult): string[] {
   if (load.cells.length === 0) return [];
+  const pairs = pairsNote(load.cells);
   return [
-    `**Under load**: fresh keys through a link pooler beside every region (pool_size ${load.poolSize}), ${load.seconds} s per cell, beside the hand-written postgres_fdw transaction of the same cell; 40001: the share of writes that gave way to another (false aborts)${pairsNote(load.cells) === '' ? ':' : `.${pairsNote(load.cells).replace(/\.$/, ':')}`}`,
+    `**Under load**: fresh keys through a link pooler beside every region (pool_size ${load.poolSize}), ${load.seconds} s per cell, beside the hand-written postgres_fdw transaction of the same cell; 40001: the share of writes that gave way to another (false aborts)${pairs === '' ? ':' : `.${pairs.replace(/\.$/, ':')}`}`,
     '',
     table(
       [

@@ -1,7 +1,7 @@
-import { mergeRuns } from '../../bench/mergeRuns.js';
 import test from 'ava';
 import type { BulkResult } from '../../bench/benchBulk.js';
 import type { FirstCall, LoadCell, LoadResult } from '../../bench/benchLoad.js';
+import { mergeRuns } from '../../bench/mergeRuns.js';
 import type { ReadFigure, ReadsResult } from '../../bench/benchReads.js';
 import type { RegionFigure, RegionsResult } from '../../bench/benchRegions.js';
 import { formatReadmeBench, type ReadmeBenchInput } from '../../bench/formatReadme.js';

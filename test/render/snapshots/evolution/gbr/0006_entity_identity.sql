@@ -67,18 +67,27 @@ DECLARE
   _rsd_have bigint;
   _rsd_out jsonb := '{}';
   _rsd_fill jsonb := '{}';
+  _rsd_one jsonb;
 BEGIN
   PERFORM "residency"."claim"('shared' || '.' || 'identity',
     ARRAY(SELECT e->'x'->>'uuid' FROM jsonb_array_elements(COALESCE(part->'rows', '[]') || COALESCE(part->'sync', '[]')) e
       UNION ALL SELECT jsonb_array_elements_text(COALESCE(part->'drop', '[]') || COALESCE(part->'read', '[]') || COALESCE(part->'look', '[]'))),
     (part->>'o')::integer);
 
-  IF part ? 'look' THEN
+  IF jsonb_array_length(part->'look') = 1 THEN
+    _rsd_out := _rsd_out || jsonb_build_object('dir', (SELECT COALESCE(jsonb_agg(to_jsonb(m)), '[]') FROM "shared"."identity" m
+      WHERE m."uuid" = (part->'look'->>0)::uuid));
+  ELSIF part ? 'look' THEN
     _rsd_out := _rsd_out || jsonb_build_object('dir', (SELECT COALESCE(jsonb_agg(to_jsonb(m)), '[]') FROM "shared"."identity" m
       WHERE m."uuid" IN (SELECT jsonb_array_elements_text(part->'look')::uuid)));
   END IF;
 
-  IF part ? 'read' THEN
+  IF jsonb_array_length(part->'read') = 1 THEN
+    _rsd_out := _rsd_out || jsonb_build_object('rows', (SELECT COALESCE(jsonb_agg(to_jsonb(d)), '[]') FROM (
+      SELECT * FROM "gbr"."identity_details" l
+      WHERE l."uuid" = (part->'read'->>0)::uuid
+      FOR UPDATE) d));
+  ELSIF part ? 'read' THEN
     _rsd_out := _rsd_out || jsonb_build_object('rows', (SELECT COALESCE(jsonb_agg(to_jsonb(d)), '[]') FROM (
       SELECT * FROM "gbr"."identity_details" l
       WHERE l."uuid" IN (SELECT jsonb_array_elements_text(part->'read')::uuid)
@@ -106,7 +115,18 @@ BEGIN
             'identity', _rsd_want - _rsd_count, _rsd_want);
       END IF;
     END IF;
-    IF _rsd_have > 0 THEN
+    IF jsonb_array_length(part->'rows') = 1 THEN
+      _rsd_one := part->'rows'->0;
+    END IF;
+    IF _rsd_have > 0 AND _rsd_one IS NOT NULL THEN
+      WITH d AS (
+        DELETE FROM "shared"."identity" m
+        WHERE m."uuid" = (_rsd_one->'x'->>'uuid')::uuid AND m."region" = _rsd_one->>'e'
+        RETURNING m AS old
+      )
+      INSERT INTO "shared"."identity" SELECT r.* FROM d, LATERAL jsonb_populate_record(d.old, _rsd_one->'x') r;
+      GET DIAGNOSTICS _rsd_count = ROW_COUNT;
+    ELSIF _rsd_have > 0 THEN
       WITH p AS (
         SELECT (e->'x'->>'uuid')::uuid AS k, e->>'e' AS owner, e->'x' AS x
         FROM jsonb_array_elements(part->'rows') e WHERE e ? 'e'
@@ -117,32 +137,45 @@ BEGIN
       )
       INSERT INTO "shared"."identity" SELECT r.* FROM d, LATERAL jsonb_populate_record(d.old, d.x) r;
       GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-      IF _rsd_count < _rsd_have THEN
-        INSERT INTO "shared"."identity"
-          SELECT r.* FROM jsonb_array_elements(part->'rows') e,
-            LATERAL jsonb_populate_record(NULL::"shared"."identity", _rsd_fill || (e->'x')) r
-          WHERE e ? 'e' AND NOT EXISTS (SELECT FROM "shared"."identity" m
-            WHERE m."uuid" = (e->'x'->>'uuid')::uuid)
-          ON CONFLICT DO NOTHING;
-        GET DIAGNOSTICS _rsd_want = ROW_COUNT;
-        IF _rsd_count + _rsd_want < _rsd_have THEN
-          RAISE EXCEPTION USING ERRCODE = 'RS006',
-            MESSAGE = format('%s rows changed region while this call ran; retry it', 'identity');
-        END IF;
+    END IF;
+    IF _rsd_have > 0 AND _rsd_count < _rsd_have THEN
+      INSERT INTO "shared"."identity"
+        SELECT r.* FROM jsonb_array_elements(part->'rows') e,
+          LATERAL jsonb_populate_record(NULL::"shared"."identity", _rsd_fill || (e->'x')) r
+        WHERE e ? 'e' AND NOT EXISTS (SELECT FROM "shared"."identity" m
+          WHERE m."uuid" = (e->'x'->>'uuid')::uuid)
+        ON CONFLICT DO NOTHING;
+      GET DIAGNOSTICS _rsd_want = ROW_COUNT;
+      IF _rsd_count + _rsd_want < _rsd_have THEN
+        RAISE EXCEPTION USING ERRCODE = 'RS006',
+          MESSAGE = format('%s rows changed region while this call ran; retry it', 'identity');
       END IF;
     END IF;
-    WITH p AS (
-      SELECT (e->'x'->>'uuid')::uuid AS k, e->>'e' AS owner, e->'x' AS x, e ? 'p' AS personal
-      FROM jsonb_array_elements(part->'rows') e
-    ), d AS (
-      DELETE FROM "gbr"."identity_details" l USING p
-      WHERE l."uuid" = p.k AND (p.personal OR p.x->>'region' <> 'gbr')
-      RETURNING p.k, l AS old
-    )
-    INSERT INTO "gbr"."identity_details"
-      SELECT r.* FROM p LEFT JOIN d ON d.k = p.k,
-        LATERAL jsonb_populate_record(COALESCE(d.old, jsonb_populate_record(NULL::"gbr"."identity_details", _rsd_fill)), p.x) r
-      WHERE p.personal AND p.x->>'region' = 'gbr';
+    IF _rsd_one IS NOT NULL THEN
+      WITH d AS (
+        DELETE FROM "gbr"."identity_details" l
+        WHERE l."uuid" = (_rsd_one->'x'->>'uuid')::uuid
+          AND (_rsd_one ? 'p' OR _rsd_one->'x'->>'region' <> 'gbr')
+        RETURNING l AS old
+      )
+      INSERT INTO "gbr"."identity_details"
+        SELECT r.* FROM (SELECT (SELECT d.old FROM d) AS old) o,
+          LATERAL jsonb_populate_record(COALESCE(o.old, jsonb_populate_record(NULL::"gbr"."identity_details", _rsd_fill)), _rsd_one->'x') r
+        WHERE _rsd_one ? 'p' AND _rsd_one->'x'->>'region' = 'gbr';
+    ELSE
+      WITH p AS (
+        SELECT (e->'x'->>'uuid')::uuid AS k, e->>'e' AS owner, e->'x' AS x, e ? 'p' AS personal
+        FROM jsonb_array_elements(part->'rows') e
+      ), d AS (
+        DELETE FROM "gbr"."identity_details" l USING p
+        WHERE l."uuid" = p.k AND (p.personal OR p.x->>'region' <> 'gbr')
+        RETURNING p.k, l AS old
+      )
+      INSERT INTO "gbr"."identity_details"
+        SELECT r.* FROM p LEFT JOIN d ON d.k = p.k,
+          LATERAL jsonb_populate_record(COALESCE(d.old, jsonb_populate_record(NULL::"gbr"."identity_details", _rsd_fill)), p.x) r
+        WHERE p.personal AND p.x->>'region' = 'gbr';
+    END IF;
   END IF;
 
   IF part ? 'sync' THEN
@@ -152,11 +185,17 @@ BEGIN
       SELECT (jsonb_populate_record(NULL::"shared"."identity", e->'x')).* FROM jsonb_array_elements(part->'sync') e;
   END IF;
 
-  IF part ? 'drop' THEN
+  IF jsonb_array_length(part->'drop') = 1 THEN
+    WITH m AS (DELETE FROM "shared"."identity" m WHERE m."uuid" = (part->'drop'->>0)::uuid RETURNING 1),
+      l AS (DELETE FROM "gbr"."identity_details" l WHERE l."uuid" = (part->'drop'->>0)::uuid RETURNING 1)
+    SELECT (SELECT count(*) FROM m) + (SELECT count(*) FROM l) INTO _rsd_count;
+  ELSIF part ? 'drop' THEN
     WITH k AS (SELECT jsonb_array_elements_text(part->'drop')::uuid AS k),
       m AS (DELETE FROM "shared"."identity" m USING k WHERE m."uuid" = k.k RETURNING 1),
       l AS (DELETE FROM "gbr"."identity_details" l USING k WHERE l."uuid" = k.k RETURNING 1)
     SELECT (SELECT count(*) FROM m) + (SELECT count(*) FROM l) INTO _rsd_count;
+  END IF;
+  IF part ? 'drop' THEN
     _rsd_out := _rsd_out || jsonb_build_object('erased', _rsd_count);
   END IF;
 

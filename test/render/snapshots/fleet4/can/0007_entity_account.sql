@@ -68,18 +68,27 @@ DECLARE
   _rsd_have bigint;
   _rsd_out jsonb := '{}';
   _rsd_fill jsonb := '{}';
+  _rsd_one jsonb;
 BEGIN
   PERFORM "residency"."claim"('billing' || '.' || 'account',
     ARRAY(SELECT e->'x'->>'id' FROM jsonb_array_elements(COALESCE(part->'rows', '[]') || COALESCE(part->'sync', '[]')) e
       UNION ALL SELECT jsonb_array_elements_text(COALESCE(part->'drop', '[]') || COALESCE(part->'read', '[]') || COALESCE(part->'look', '[]'))),
     (part->>'o')::integer);
 
-  IF part ? 'look' THEN
+  IF jsonb_array_length(part->'look') = 1 THEN
+    _rsd_out := _rsd_out || jsonb_build_object('dir', (SELECT COALESCE(jsonb_agg(to_jsonb(m)), '[]') FROM "billing"."account" m
+      WHERE m."id" = (part->'look'->>0)::bigint));
+  ELSIF part ? 'look' THEN
     _rsd_out := _rsd_out || jsonb_build_object('dir', (SELECT COALESCE(jsonb_agg(to_jsonb(m)), '[]') FROM "billing"."account" m
       WHERE m."id" IN (SELECT jsonb_array_elements_text(part->'look')::bigint)));
   END IF;
 
-  IF part ? 'read' THEN
+  IF jsonb_array_length(part->'read') = 1 THEN
+    _rsd_out := _rsd_out || jsonb_build_object('rows', (SELECT COALESCE(jsonb_agg(to_jsonb(d)), '[]') FROM (
+      SELECT * FROM "can"."account_details" l
+      WHERE l."id" = (part->'read'->>0)::bigint
+      FOR UPDATE) d));
+  ELSIF part ? 'read' THEN
     _rsd_out := _rsd_out || jsonb_build_object('rows', (SELECT COALESCE(jsonb_agg(to_jsonb(d)), '[]') FROM (
       SELECT * FROM "can"."account_details" l
       WHERE l."id" IN (SELECT jsonb_array_elements_text(part->'read')::bigint)
@@ -107,7 +116,18 @@ BEGIN
             'account', _rsd_want - _rsd_count, _rsd_want);
       END IF;
     END IF;
-    IF _rsd_have > 0 THEN
+    IF jsonb_array_length(part->'rows') = 1 THEN
+      _rsd_one := part->'rows'->0;
+    END IF;
+    IF _rsd_have > 0 AND _rsd_one IS NOT NULL THEN
+      WITH d AS (
+        DELETE FROM "billing"."account" m
+        WHERE m."id" = (_rsd_one->'x'->>'id')::bigint AND m."home" = _rsd_one->>'e'
+        RETURNING m AS old
+      )
+      INSERT INTO "billing"."account" SELECT r.* FROM d, LATERAL jsonb_populate_record(d.old, _rsd_one->'x') r;
+      GET DIAGNOSTICS _rsd_count = ROW_COUNT;
+    ELSIF _rsd_have > 0 THEN
       WITH p AS (
         SELECT (e->'x'->>'id')::bigint AS k, e->>'e' AS owner, e->'x' AS x
         FROM jsonb_array_elements(part->'rows') e WHERE e ? 'e'
@@ -118,32 +138,45 @@ BEGIN
       )
       INSERT INTO "billing"."account" SELECT r.* FROM d, LATERAL jsonb_populate_record(d.old, d.x) r;
       GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-      IF _rsd_count < _rsd_have THEN
-        INSERT INTO "billing"."account"
-          SELECT r.* FROM jsonb_array_elements(part->'rows') e,
-            LATERAL jsonb_populate_record(NULL::"billing"."account", _rsd_fill || (e->'x')) r
-          WHERE e ? 'e' AND NOT EXISTS (SELECT FROM "billing"."account" m
-            WHERE m."id" = (e->'x'->>'id')::bigint)
-          ON CONFLICT DO NOTHING;
-        GET DIAGNOSTICS _rsd_want = ROW_COUNT;
-        IF _rsd_count + _rsd_want < _rsd_have THEN
-          RAISE EXCEPTION USING ERRCODE = 'RS006',
-            MESSAGE = format('%s rows changed region while this call ran; retry it', 'account');
-        END IF;
+    END IF;
+    IF _rsd_have > 0 AND _rsd_count < _rsd_have THEN
+      INSERT INTO "billing"."account"
+        SELECT r.* FROM jsonb_array_elements(part->'rows') e,
+          LATERAL jsonb_populate_record(NULL::"billing"."account", _rsd_fill || (e->'x')) r
+        WHERE e ? 'e' AND NOT EXISTS (SELECT FROM "billing"."account" m
+          WHERE m."id" = (e->'x'->>'id')::bigint)
+        ON CONFLICT DO NOTHING;
+      GET DIAGNOSTICS _rsd_want = ROW_COUNT;
+      IF _rsd_count + _rsd_want < _rsd_have THEN
+        RAISE EXCEPTION USING ERRCODE = 'RS006',
+          MESSAGE = format('%s rows changed region while this call ran; retry it', 'account');
       END IF;
     END IF;
-    WITH p AS (
-      SELECT (e->'x'->>'id')::bigint AS k, e->>'e' AS owner, e->'x' AS x, e ? 'p' AS personal
-      FROM jsonb_array_elements(part->'rows') e
-    ), d AS (
-      DELETE FROM "can"."account_details" l USING p
-      WHERE l."id" = p.k AND (p.personal OR p.x->>'home' <> 'can')
-      RETURNING p.k, l AS old
-    )
-    INSERT INTO "can"."account_details"
-      SELECT r.* FROM p LEFT JOIN d ON d.k = p.k,
-        LATERAL jsonb_populate_record(COALESCE(d.old, jsonb_populate_record(NULL::"can"."account_details", _rsd_fill)), p.x) r
-      WHERE p.personal AND p.x->>'home' = 'can';
+    IF _rsd_one IS NOT NULL THEN
+      WITH d AS (
+        DELETE FROM "can"."account_details" l
+        WHERE l."id" = (_rsd_one->'x'->>'id')::bigint
+          AND (_rsd_one ? 'p' OR _rsd_one->'x'->>'home' <> 'can')
+        RETURNING l AS old
+      )
+      INSERT INTO "can"."account_details"
+        SELECT r.* FROM (SELECT (SELECT d.old FROM d) AS old) o,
+          LATERAL jsonb_populate_record(COALESCE(o.old, jsonb_populate_record(NULL::"can"."account_details", _rsd_fill)), _rsd_one->'x') r
+        WHERE _rsd_one ? 'p' AND _rsd_one->'x'->>'home' = 'can';
+    ELSE
+      WITH p AS (
+        SELECT (e->'x'->>'id')::bigint AS k, e->>'e' AS owner, e->'x' AS x, e ? 'p' AS personal
+        FROM jsonb_array_elements(part->'rows') e
+      ), d AS (
+        DELETE FROM "can"."account_details" l USING p
+        WHERE l."id" = p.k AND (p.personal OR p.x->>'home' <> 'can')
+        RETURNING p.k, l AS old
+      )
+      INSERT INTO "can"."account_details"
+        SELECT r.* FROM p LEFT JOIN d ON d.k = p.k,
+          LATERAL jsonb_populate_record(COALESCE(d.old, jsonb_populate_record(NULL::"can"."account_details", _rsd_fill)), p.x) r
+        WHERE p.personal AND p.x->>'home' = 'can';
+    END IF;
   END IF;
 
   IF part ? 'sync' THEN
@@ -153,11 +186,17 @@ BEGIN
       SELECT (jsonb_populate_record(NULL::"billing"."account", e->'x')).* FROM jsonb_array_elements(part->'sync') e;
   END IF;
 
-  IF part ? 'drop' THEN
+  IF jsonb_array_length(part->'drop') = 1 THEN
+    WITH m AS (DELETE FROM "billing"."account" m WHERE m."id" = (part->'drop'->>0)::bigint RETURNING 1),
+      l AS (DELETE FROM "can"."account_details" l WHERE l."id" = (part->'drop'->>0)::bigint RETURNING 1)
+    SELECT (SELECT count(*) FROM m) + (SELECT count(*) FROM l) INTO _rsd_count;
+  ELSIF part ? 'drop' THEN
     WITH k AS (SELECT jsonb_array_elements_text(part->'drop')::bigint AS k),
       m AS (DELETE FROM "billing"."account" m USING k WHERE m."id" = k.k RETURNING 1),
       l AS (DELETE FROM "can"."account_details" l USING k WHERE l."id" = k.k RETURNING 1)
     SELECT (SELECT count(*) FROM m) + (SELECT count(*) FROM l) INTO _rsd_count;
+  END IF;
+  IF part ? 'drop' THEN
     _rsd_out := _rsd_out || jsonb_build_object('erased', _rsd_count);
   END IF;
 

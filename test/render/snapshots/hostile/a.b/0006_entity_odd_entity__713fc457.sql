@@ -65,18 +65,27 @@ DECLARE
   _rsd_have bigint;
   _rsd_out jsonb := '{}';
   _rsd_fill jsonb := '{}';
+  _rsd_one jsonb;
 BEGIN
   PERFORM "residency"."claim"('My Schema' || '.' || 'Odd "Entity"',
     ARRAY(SELECT e->'x'->>'Key "Col"' FROM jsonb_array_elements(COALESCE(part->'rows', '[]') || COALESCE(part->'sync', '[]')) e
       UNION ALL SELECT jsonb_array_elements_text(COALESCE(part->'drop', '[]') || COALESCE(part->'read', '[]') || COALESCE(part->'look', '[]'))),
     (part->>'o')::integer);
 
-  IF part ? 'look' THEN
+  IF jsonb_array_length(part->'look') = 1 THEN
+    _rsd_out := _rsd_out || jsonb_build_object('dir', (SELECT COALESCE(jsonb_agg(to_jsonb(m)), '[]') FROM "My Schema"."Odd ""Entity""" m
+      WHERE m."Key ""Col""" = (part->'look'->>0)::text));
+  ELSIF part ? 'look' THEN
     _rsd_out := _rsd_out || jsonb_build_object('dir', (SELECT COALESCE(jsonb_agg(to_jsonb(m)), '[]') FROM "My Schema"."Odd ""Entity""" m
       WHERE m."Key ""Col""" IN (SELECT jsonb_array_elements_text(part->'look')::text)));
   END IF;
 
-  IF part ? 'read' THEN
+  IF jsonb_array_length(part->'read') = 1 THEN
+    _rsd_out := _rsd_out || jsonb_build_object('rows', (SELECT COALESCE(jsonb_agg(to_jsonb(d)), '[]') FROM (
+      SELECT * FROM "a.b"."Odd ""Entity""_details" l
+      WHERE l."Key ""Col""" = (part->'read'->>0)::text
+      FOR UPDATE) d));
+  ELSIF part ? 'read' THEN
     _rsd_out := _rsd_out || jsonb_build_object('rows', (SELECT COALESCE(jsonb_agg(to_jsonb(d)), '[]') FROM (
       SELECT * FROM "a.b"."Odd ""Entity""_details" l
       WHERE l."Key ""Col""" IN (SELECT jsonb_array_elements_text(part->'read')::text)
@@ -104,7 +113,18 @@ BEGIN
             'Odd "Entity"', _rsd_want - _rsd_count, _rsd_want);
       END IF;
     END IF;
-    IF _rsd_have > 0 THEN
+    IF jsonb_array_length(part->'rows') = 1 THEN
+      _rsd_one := part->'rows'->0;
+    END IF;
+    IF _rsd_have > 0 AND _rsd_one IS NOT NULL THEN
+      WITH d AS (
+        DELETE FROM "My Schema"."Odd ""Entity""" m
+        WHERE m."Key ""Col""" = (_rsd_one->'x'->>'Key "Col"')::text AND m."Home Region" = _rsd_one->>'e'
+        RETURNING m AS old
+      )
+      INSERT INTO "My Schema"."Odd ""Entity""" SELECT r.* FROM d, LATERAL jsonb_populate_record(d.old, _rsd_one->'x') r;
+      GET DIAGNOSTICS _rsd_count = ROW_COUNT;
+    ELSIF _rsd_have > 0 THEN
       WITH p AS (
         SELECT (e->'x'->>'Key "Col"')::text AS k, e->>'e' AS owner, e->'x' AS x
         FROM jsonb_array_elements(part->'rows') e WHERE e ? 'e'
@@ -115,32 +135,45 @@ BEGIN
       )
       INSERT INTO "My Schema"."Odd ""Entity""" SELECT r.* FROM d, LATERAL jsonb_populate_record(d.old, d.x) r;
       GET DIAGNOSTICS _rsd_count = ROW_COUNT;
-      IF _rsd_count < _rsd_have THEN
-        INSERT INTO "My Schema"."Odd ""Entity"""
-          SELECT r.* FROM jsonb_array_elements(part->'rows') e,
-            LATERAL jsonb_populate_record(NULL::"My Schema"."Odd ""Entity""", _rsd_fill || (e->'x')) r
-          WHERE e ? 'e' AND NOT EXISTS (SELECT FROM "My Schema"."Odd ""Entity""" m
-            WHERE m."Key ""Col""" = (e->'x'->>'Key "Col"')::text)
-          ON CONFLICT DO NOTHING;
-        GET DIAGNOSTICS _rsd_want = ROW_COUNT;
-        IF _rsd_count + _rsd_want < _rsd_have THEN
-          RAISE EXCEPTION USING ERRCODE = 'RS006',
-            MESSAGE = format('%s rows changed region while this call ran; retry it', 'Odd "Entity"');
-        END IF;
+    END IF;
+    IF _rsd_have > 0 AND _rsd_count < _rsd_have THEN
+      INSERT INTO "My Schema"."Odd ""Entity"""
+        SELECT r.* FROM jsonb_array_elements(part->'rows') e,
+          LATERAL jsonb_populate_record(NULL::"My Schema"."Odd ""Entity""", _rsd_fill || (e->'x')) r
+        WHERE e ? 'e' AND NOT EXISTS (SELECT FROM "My Schema"."Odd ""Entity""" m
+          WHERE m."Key ""Col""" = (e->'x'->>'Key "Col"')::text)
+        ON CONFLICT DO NOTHING;
+      GET DIAGNOSTICS _rsd_want = ROW_COUNT;
+      IF _rsd_count + _rsd_want < _rsd_have THEN
+        RAISE EXCEPTION USING ERRCODE = 'RS006',
+          MESSAGE = format('%s rows changed region while this call ran; retry it', 'Odd "Entity"');
       END IF;
     END IF;
-    WITH p AS (
-      SELECT (e->'x'->>'Key "Col"')::text AS k, e->>'e' AS owner, e->'x' AS x, e ? 'p' AS personal
-      FROM jsonb_array_elements(part->'rows') e
-    ), d AS (
-      DELETE FROM "a.b"."Odd ""Entity""_details" l USING p
-      WHERE l."Key ""Col""" = p.k AND (p.personal OR p.x->>'Home Region' <> 'a.b')
-      RETURNING p.k, l AS old
-    )
-    INSERT INTO "a.b"."Odd ""Entity""_details"
-      SELECT r.* FROM p LEFT JOIN d ON d.k = p.k,
-        LATERAL jsonb_populate_record(COALESCE(d.old, jsonb_populate_record(NULL::"a.b"."Odd ""Entity""_details", _rsd_fill)), p.x) r
-      WHERE p.personal AND p.x->>'Home Region' = 'a.b';
+    IF _rsd_one IS NOT NULL THEN
+      WITH d AS (
+        DELETE FROM "a.b"."Odd ""Entity""_details" l
+        WHERE l."Key ""Col""" = (_rsd_one->'x'->>'Key "Col"')::text
+          AND (_rsd_one ? 'p' OR _rsd_one->'x'->>'Home Region' <> 'a.b')
+        RETURNING l AS old
+      )
+      INSERT INTO "a.b"."Odd ""Entity""_details"
+        SELECT r.* FROM (SELECT (SELECT d.old FROM d) AS old) o,
+          LATERAL jsonb_populate_record(COALESCE(o.old, jsonb_populate_record(NULL::"a.b"."Odd ""Entity""_details", _rsd_fill)), _rsd_one->'x') r
+        WHERE _rsd_one ? 'p' AND _rsd_one->'x'->>'Home Region' = 'a.b';
+    ELSE
+      WITH p AS (
+        SELECT (e->'x'->>'Key "Col"')::text AS k, e->>'e' AS owner, e->'x' AS x, e ? 'p' AS personal
+        FROM jsonb_array_elements(part->'rows') e
+      ), d AS (
+        DELETE FROM "a.b"."Odd ""Entity""_details" l USING p
+        WHERE l."Key ""Col""" = p.k AND (p.personal OR p.x->>'Home Region' <> 'a.b')
+        RETURNING p.k, l AS old
+      )
+      INSERT INTO "a.b"."Odd ""Entity""_details"
+        SELECT r.* FROM p LEFT JOIN d ON d.k = p.k,
+          LATERAL jsonb_populate_record(COALESCE(d.old, jsonb_populate_record(NULL::"a.b"."Odd ""Entity""_details", _rsd_fill)), p.x) r
+        WHERE p.personal AND p.x->>'Home Region' = 'a.b';
+    END IF;
   END IF;
 
   IF part ? 'sync' THEN
@@ -150,11 +183,17 @@ BEGIN
       SELECT (jsonb_populate_record(NULL::"My Schema"."Odd ""Entity""", e->'x')).* FROM jsonb_array_elements(part->'sync') e;
   END IF;
 
-  IF part ? 'drop' THEN
+  IF jsonb_array_length(part->'drop') = 1 THEN
+    WITH m AS (DELETE FROM "My Schema"."Odd ""Entity""" m WHERE m."Key ""Col""" = (part->'drop'->>0)::text RETURNING 1),
+      l AS (DELETE FROM "a.b"."Odd ""Entity""_details" l WHERE l."Key ""Col""" = (part->'drop'->>0)::text RETURNING 1)
+    SELECT (SELECT count(*) FROM m) + (SELECT count(*) FROM l) INTO _rsd_count;
+  ELSIF part ? 'drop' THEN
     WITH k AS (SELECT jsonb_array_elements_text(part->'drop')::text AS k),
       m AS (DELETE FROM "My Schema"."Odd ""Entity""" m USING k WHERE m."Key ""Col""" = k.k RETURNING 1),
       l AS (DELETE FROM "a.b"."Odd ""Entity""_details" l USING k WHERE l."Key ""Col""" = k.k RETURNING 1)
     SELECT (SELECT count(*) FROM m) + (SELECT count(*) FROM l) INTO _rsd_count;
+  END IF;
+  IF part ? 'drop' THEN
     _rsd_out := _rsd_out || jsonb_build_object('erased', _rsd_count);
   END IF;
 

@@ -4,6 +4,7 @@ import { settle } from './settle.js';
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import { ident, literal } from '../src/sql/quote.js';
+import { MEASURED_CALLS, WARMUP_CALLS } from './formatReads.js';
 import { median } from './median.js';
 import { startProxiedFleet, type ProxiedFleet } from './proxiedFleet.js';
 import { readOperations, type ReadOperation } from './readOperations.js';
@@ -186,8 +187,10 @@ async function measure(
   at: { regions: number; major: number; floorMs: number },
 ): Promise<ReadFigure> {
   const params = op.takesKeys ? [keys] : [];
-  const warmup = op.slow ? 1 : 2;
-  const runs = op.slow ? 3 : 9;
+  // (a session's waits learn when each region answers over its first calls of a
+  // shape: a read of the steady state is measured after 8 of them)
+  const warmup = op.slow ? 1 : WARMUP_CALLS;
+  const runs = op.slow ? 3 : MEASURED_CALLS;
   const times: number[] = [];
   const trips: number[] = [];
   const maxTrips: number[] = [];

@@ -1,5 +1,9 @@
 import type { ReadFigure, ReadsResult } from './benchReads.js';
 
+/** Calls of a read in the caller's session before it is measured, and those measured (a slow shape: 1 and 3). */
+export const WARMUP_CALLS = 8;
+export const MEASURED_CALLS = 15;
+
 /** Milliseconds as the read tables print them. */
 export const ms = (v: number) => (v >= 100 ? v.toFixed(0) : v.toFixed(1));
 /** A ratio as the read tables print it: `1.4`, `217`. */
@@ -104,7 +108,7 @@ export function formatReads(result: ReadsResult): string {
       : [
           `Machine: ${result.machine.cores} cores, 1-minute load average ${result.machine.loadStart.toFixed(1)} when the reads began (after the people were loaded, written back and the load average settled under 1.5, at most 90 s) and ${result.machine.loadEnd.toFixed(1)} at the end (other work on the machine slows the CPU-bound part of each read; the ratios are within this run).`,
         ]),
-    'Each cell: median time (ratio to floor A, ratio to the same question on one local database holding every region); round trips of the busiest other region / of all (how many of them follow one another: the others overlap); bytes the other regions sent to the caller.',
+    `Each cell: median time of ${MEASURED_CALLS} calls after ${WARMUP_CALLS} in the same session (3 after 1 for the shapes that take seconds) (ratio to floor A, ratio to the same question on one local database holding every region); round trips of the busiest other region / of all (how many of them follow one another: the others overlap); bytes the other regions sent to the caller.`,
     '',
     `| read | ${callers.map((c) => c.heading).join(' | ')} |`,
     `| --- | ${callers.map(() => '---').join(' | ')} |`,

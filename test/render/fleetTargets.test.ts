@@ -85,12 +85,14 @@ test("50 x 20: a function file's text is the same size as for 3 regions (within 
 // and design.md, not in every region's SQL): -0.4 MB, 74.7 MB. Issue 20's
 // remembered answer times in the write waves (the waits shared with reads)
 // and the gate on writes in flight: +0.4 MB, 75.1 MB; the comments inside the
-// runtime's function bodies moved into template comments: -0.3 MB, 74.8 MB. The write
-// functions' shared parts could move into the runtime library (once per
-// region, not per entity).
-test('50 x 20: under 75 MB in total', (t) => {
+// runtime's function bodies moved into template comments: -0.3 MB, 74.8 MB.
+// Issue 20's one-key statements in apply (a single write's part names its key
+// as a scalar, so it probes the key's index at any table size; a batch's part
+// keeps the joins): +2.1 MB, 76.9 MB, bound 77 MB. The write functions' shared
+// parts could move into the runtime library (once per region, not per entity).
+test('50 x 20: under 77 MB in total', (t) => {
   const total = [...fifty.values()].reduce((a, b) => a + b, 0);
-  t.true(total < 75 * MB, `${(total / MB).toFixed(1)} MB`);
+  t.true(total < 77 * MB, `${(total / MB).toFixed(1)} MB`);
 });
 
 // Writes through dblink need only the foreign partition per remote region and

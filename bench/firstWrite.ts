@@ -12,11 +12,16 @@
 // FIRST_WRITE_FUNCTIONS, by default those of the write's first call that the
 // link backends never run), usa's functions are replaced by each variant in
 // turn before each run: an A/B in one fleet, alternating.
+// FIRST_WRITE_APP_POOLER=1: the application's sessions reach usa through a
+// PgBouncer of their own in transaction mode (pool_size 4, beside usa), as an
+// application pooler would: a new session is a new client connection to it,
+// whose first write runs on a server connection an earlier session used.
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import type pg from 'pg';
+import pg from 'pg';
+import { startAppPooler } from '../test/helpers/appPooler.js';
 import { cpuMs } from './processCpu.js';
 import { median } from './median.js';
 import { startProxiedFleet } from './proxiedFleet.js';
@@ -28,6 +33,7 @@ const variants = process.argv.slice(4);
 
 const delayMs = 5;
 const fleet = await startProxiedFleet({ regions: regionFleet(count), delayMs, pooler: { poolSize: 4, sslmode: 'disable' } });
+let stopAppPooler: (() => Promise<void>) | undefined;
 try {
   const names = fleet.config.regions.map((r) => r.name);
   const pooler = (await fleet.poolerPid(names[0]!))!;
@@ -46,17 +52,29 @@ try {
     writeFileSync(process.env.FIRST_WRITE_HOLD, `${rows[0]!.p}\n`);
     while (existsSync(process.env.FIRST_WRITE_HOLD)) await new Promise((r) => setTimeout(r, 500));
   }
+  const appPooler =
+    process.env.FIRST_WRITE_APP_POOLER === '1'
+      ? await startAppPooler({ serverPort: fleet.ports[names[0]!]!, users: { postgres: fleet.superuserPassword }, poolSize: 4 })
+      : undefined;
+  stopAppPooler = appPooler === undefined ? undefined : () => appPooler.stop();
   const write = (c: pg.Client) => c.query('SELECT shared.upsert_identity($1, $2, $3, $4)', [randomUUID(), 'first', names[1], 'first']);
   const session = async () => {
-    const client = await fleet.client(names[0]!);
+    const client =
+      appPooler === undefined
+        ? await fleet.client(names[0]!)
+        : new pg.Client({ host: '127.0.0.1', port: appPooler.port, user: 'postgres', database: 'residency' });
+    if (appPooler !== undefined) await client.connect();
     const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
     return { client, pid: rows[0]!.pid };
   };
+  /** Server backends a session wrote on (through an application pooler, one session can meet several). */
+  const backends = new Set<number>();
   const timed = async (pid: number, work: () => Promise<unknown>) => {
-    const cpu0 = cpuMs(pid) + cpuMs(pooler);
+    const poolers = () => cpuMs(pooler) + (appPooler === undefined ? 0 : cpuMs(appPooler.pid));
+    const cpu0 = cpuMs(pid) + poolers();
     const t0 = performance.now();
     await work();
-    return { wall: performance.now() - t0, cpu: cpuMs(pid) + cpuMs(pooler) - cpu0 };
+    return { wall: performance.now() - t0, cpu: cpuMs(pid) + poolers() - cpu0 };
   };
   /** Each function's self time (ms) in one write, from track_functions: the counts not yet reported before and after it, in one transaction. */
   const selfTimes = async (c: pg.Client) => {
@@ -92,6 +110,7 @@ try {
       if (variants.length > 0) await admin.query(readFileSync(label, 'utf8'));
       const m = figures.get(label)!;
       const a = await session();
+      backends.add(a.pid);
       const first = await timed(a.pid, () => write(a.client));
       m.first.push(first.wall);
       m.firstCpu.push(first.cpu);
@@ -118,6 +137,11 @@ try {
       await b.client.end();
     }
   }
+  if (appPooler !== undefined) {
+    process.stdout.write(
+      `application sessions through a PgBouncer in transaction mode (pool_size 4); server backends met: ${backends.size}\n`,
+    );
+  }
   process.stdout.write(`load average (1 min) at the start ${loadStart.toFixed(1)}, at the end ${loadavg()[0]!.toFixed(1)}\n`);
   for (const [label, m] of figures) {
     const d = (xs: number[]) => median(xs).toFixed(1);
@@ -131,5 +155,6 @@ try {
     for (const [f, ms] of rows) process.stdout.write(`  ${ms.toFixed(2).padStart(7)} ms  ${f} (first - warm self time)\n`);
   }
 } finally {
+  await stopAppPooler?.();
   await fleet.stop();
 }

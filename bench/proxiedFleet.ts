@@ -17,6 +17,8 @@ export interface ProxiedFleet {
   readonly delayMs: number;
   /** A new direct connection (no proxy) to a region, as the superuser; closed by stop(). */
   client(region: string): Promise<pg.Client>;
+  /** The superuser's password (a scratch fleet's, random), for a client the bench starts itself. */
+  readonly superuserPassword: string;
   /** A new connection to a region through its proxy (paying the delay, counted), as the superuser; closed by stop(). */
   proxiedClient(region: string): Promise<pg.Client>;
   /** The pid of the link pooler beside `region`, when the fleet has poolers and it runs. */
@@ -100,6 +102,7 @@ export async function startProxiedFleet(options: ProxiedFleetOptions): Promise<P
       ports,
       delayMs: options.delayMs,
       client: (region) => fleet.client(region),
+      superuserPassword: fleet.env.PGPASSWORD!,
       async proxiedClient(region) {
         const client = new pg.Client({
           host: '127.0.0.1',

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pgbouncerBinary } from '../../src/cluster/devPooler.js';
+import { renderAuthFile } from '../../src/cluster/poolerConfig.js';
 import { runServerCommand } from '../../src/cluster/runServerCommand.js';
 import { serverUser } from '../../src/cluster/serverUser.js';
 import { freePort } from './freePort.js';
@@ -50,15 +51,12 @@ export async function startAppPooler(options: {
       '',
     ].join('\n'),
   );
-  const quoted = (s: string) => `"${s.replaceAll('"', '""')}"`;
   await writeFile(
     files.users,
     Object.entries(options.users)
-      .map(([name, password]) => `${quoted(name)} ${quoted(password)}\n`)
+      .map(([name, password]) => renderAuthFile(name, password))
       .join(''),
-    {
-      mode: 0o600,
-    },
+    { mode: 0o600 },
   );
   if (user !== undefined) for (const f of [dir, files.ini, files.users]) await chown(f, user.uid, user.gid);
   const outcome = await runServerCommand(user, pgbouncerBinary(), ['-d', '-q', files.ini], {

@@ -3,12 +3,14 @@ import { randomUUID } from 'node:crypto';
 import { cpuMs } from './processCpu.js';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type pg from 'pg';
+import pg from 'pg';
 import { literal, qualified } from '../src/sql/quote.js';
 import { startProxiedFleet, type ProxiedFleet } from './proxiedFleet.js';
 import { regionFleet } from './regionFleets.js';
 import { diagnose, formatDiagnosis, postmasterPid } from './loadDiagnose.js';
 import { mergeRuns } from './mergeRuns.js';
+import { settle } from './settle.js';
+import { startAppPooler, type AppPooler } from '../test/helpers/appPooler.js';
 
 /** One operation under load: a write of a fresh random key from `caller`. */
 /**
@@ -74,9 +76,19 @@ export interface LoadCell {
 /** How a first-write fleet's links go: through a pooler beside the calling region (TLS to it, or plain TCP on loopback), or straight across the WAN. */
 export type FirstCallLinks = 'pooler' | 'pooler-plain' | 'direct';
 
+/**
+ * Where a first write's new session connects: straight to the server (a new
+ * backend, which compiles the write's functions and opens its links), or to
+ * an application pooler in transaction mode in front of it (a new client
+ * connection, whose write runs on a server connection an earlier session
+ * used: docs/own-databases.md).
+ */
+export type FirstCallSessions = 'backend' | 'app-pooler';
+
 export interface FirstCall {
   readonly regions: number;
   readonly links: FirstCallLinks;
+  readonly sessions: FirstCallSessions;
   /** A new session's first write (median wall ms). */
   readonly firstMs: number;
   /** The same session's next writes (median wall ms). */
@@ -301,22 +313,30 @@ const cpuOf = (pid: number | undefined): number => (pid === undefined ? 0 : cpuM
  * opening the links, the first write with its links already open; and the
  * WAN connections the first write opened.
  */
-async function firstCall(fleet: ProxiedFleet, links: FirstCallLinks, runs: number): Promise<FirstCall> {
+async function firstCall(fleet: ProxiedFleet, links: FirstCallLinks, runs: number, appPooler?: AppPooler): Promise<FirstCall> {
   const names = fleet.config.regions.map((r) => r.name);
   const write = (c: pg.Client) => c.query('SELECT shared.upsert_identity($1, $2, $3, $4)', [randomUUID(), 'first', names[1], 'first']);
   const wanTotal = () => Object.values(fleet.counters()).reduce((n, x) => n + x.connections, 0);
   const pooler = await fleet.poolerPid(names[0]!);
   const session = async () => {
-    const client = await fleet.client(names[0]!);
+    let client: pg.Client;
+    if (appPooler === undefined) client = await fleet.client(names[0]!);
+    else {
+      // (trust on loopback towards the clients, as an application pooler is deployed)
+      client = new pg.Client({ host: '127.0.0.1', port: appPooler.port, user: 'postgres', database: 'residency' });
+      await client.connect();
+    }
+    // (through an application pooler: the server connection this session's transactions run on, one after another on an idle pool)
     const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
     return { client, pid: rows[0]!.pid };
   };
-  /** Wall and CPU ms of some work on a session. */
+  /** Wall and CPU ms of some work on a session: its backend, the link pooler and the application pooler. */
+  const cpuNow = (pid: number) => cpuOf(pid) + cpuOf(pooler) + cpuOf(appPooler?.pid);
   const timed = async (pid: number, work: () => Promise<unknown>) => {
-    const cpu0 = cpuOf(pid) + cpuOf(pooler);
+    const cpu0 = cpuNow(pid);
     const t0 = performance.now();
     await work();
-    return { wall: performance.now() - t0, cpu: cpuOf(pid) + cpuOf(pooler) - cpu0 };
+    return { wall: performance.now() - t0, cpu: cpuNow(pid) - cpu0 };
   };
   const m: Record<'first' | 'warm' | 'firstCpu' | 'warmCpu' | 'library' | 'links' | 'linksCpu' | 'openCpu', number[]> = {
     first: [],
@@ -367,6 +387,7 @@ async function firstCall(fleet: ProxiedFleet, links: FirstCallLinks, runs: numbe
   return {
     regions: names.length,
     links,
+    sessions: appPooler === undefined ? 'backend' : 'app-pooler',
     firstMs: median(m.first),
     warmMs: median(m.warm),
     firstCpuMs: median(m.firstCpu),
@@ -414,11 +435,31 @@ export async function benchLoad(options: LoadOptions): Promise<LoadResult> {
       });
       try {
         if (options.firstCallCounts.includes(count)) {
+          // measured on a settled machine (the fleet's start written back, the load average under 1.5, at most 90 s)
+          await settle('load', (text) => options.onProgress?.(text));
           const first = await firstCall(fleet, links, 5);
-          options.onProgress?.(
-            `load: ${count} regions, ${links}: first write ${first.firstMs.toFixed(1)} ms (CPU ${first.firstCpuMs.toFixed(1)}), warm ${first.warmMs.toFixed(1)} ms (CPU ${first.warmCpuMs.toFixed(1)}), links ${first.linksMs.toFixed(1)} ms (CPU ${first.linksCpuMs.toFixed(1)}), libraries CPU ${first.libraryCpuMs.toFixed(1)}, compile CPU ${first.compileCpuMs.toFixed(1)}`,
-          );
+          const report = (f: FirstCall) =>
+            options.onProgress?.(
+              `load: ${count} regions, ${links}${f.sessions === 'app-pooler' ? ', sessions through an application pooler' : ''}: first write ${f.firstMs.toFixed(1)} ms (CPU ${f.firstCpuMs.toFixed(1)}), warm ${f.warmMs.toFixed(1)} ms (CPU ${f.warmCpuMs.toFixed(1)}), links ${f.linksMs.toFixed(1)} ms (CPU ${f.linksCpuMs.toFixed(1)}), libraries CPU ${f.libraryCpuMs.toFixed(1)}, compile CPU ${f.compileCpuMs.toFixed(1)}`,
+            );
+          report(first);
           firstCalls.push(first);
+          if (links === 'pooler-plain') {
+            // the same fleet, the application's sessions through a PgBouncer of their own in transaction mode
+            const names = fleet.config.regions.map((r) => r.name);
+            const app = await startAppPooler({
+              serverPort: fleet.ports[names[0]!]!,
+              users: { postgres: fleet.superuserPassword },
+              poolSize: 4,
+            });
+            try {
+              const pooled = await firstCall(fleet, links, 5, app);
+              report(pooled);
+              firstCalls.push(pooled);
+            } finally {
+              await app.stop();
+            }
+          }
         }
         if (!loaded) continue;
         await prepareFloor(fleet);

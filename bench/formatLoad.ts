@@ -70,6 +70,12 @@ export const LINKS: Record<FirstCall['links'], string> = {
   direct: 'direct',
 };
 
+/** Where the first write's new session connected. */
+export const SESSIONS: Record<FirstCall['sessions'], string> = {
+  backend: 'a new server backend',
+  'app-pooler': 'through an application pooler',
+};
+
 /** Milliseconds in round trips of `delayMs` each way: `2.28 RT`. */
 export const roundTrips = (milliseconds: number, delayMs: number) => `${(milliseconds / (2 * delayMs)).toFixed(2)} RT`;
 
@@ -95,15 +101,15 @@ export function formatLoad(result: LoadResult, load: string): string {
   const rts = (x: number) => roundTrips(x, result.delayMs);
   lines.push(
     '',
-    `A new session's first write (from usa, owner gbr) against the same session's next writes, medians of 5 sessions; a round trip (RT) is ${rt} ms. Wall times pay the machine's load; CPU is what the calling backend and the pooler beside it ran (/proc/<pid>/schedstat), the first write's extra time on an idle machine. Its parts, measured apart in another new session: loading dblink and PL/pgSQL, opening a link to every region (wall time beside), and the first write once the links are open (compiling the write's PL/pgSQL functions, their first plans, catalog caches):`,
+    `A new session's first write (from usa, owner gbr) against the same session's next writes, medians of 5 sessions, each fleet measured once the machine had settled (load average under 1.5, at most 90 s); a round trip (RT) is ${rt} ms. A new session is a new server backend, or a new client connection to an application pooler in front of usa (PgBouncer, transaction mode, pool_size 4: docs/own-databases.md), whose writes run on a server connection an earlier session used. Wall times pay the machine's load; CPU is what the calling backend and the poolers beside it ran (/proc/<pid>/schedstat), the first write's extra time on an idle machine. Its parts, measured apart in another new session: loading dblink and PL/pgSQL, opening a link to every region (wall time beside), and the first write once the links are open (compiling the write's PL/pgSQL functions, their first plans, catalog caches):`,
     '',
-    '| regions | links | first write | warm write | first - warm (wall) | first - warm (CPU) | loading dblink, PL/pgSQL (CPU) | opening the links (CPU; wall) | compiling, plans, caches (CPU) | WAN connections opened by the first write |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| regions | links | session | first write | warm write | first - warm (wall) | first - warm (CPU) | loading dblink, PL/pgSQL (CPU) | opening the links (CPU; wall) | compiling, plans, caches (CPU) | WAN connections opened by the first write |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   );
   for (const f of result.firstCalls) {
     const extra = f.firstCpuMs - f.warmCpuMs;
     lines.push(
-      `| ${f.regions} | ${LINKS[f.links]} | ${ms(f.firstMs)} ms | ${ms(f.warmMs)} ms | ${rts(f.firstMs - f.warmMs)} | ${ms(extra)} ms (${rts(extra)}) | ${ms(f.libraryCpuMs)} ms | ${ms(f.linksCpuMs)} ms; ${ms(f.linksMs)} ms | ${ms(f.compileCpuMs)} ms | ${f.wanConnects.toFixed(1)} |`,
+      `| ${f.regions} | ${LINKS[f.links]} | ${SESSIONS[f.sessions]} | ${ms(f.firstMs)} ms | ${ms(f.warmMs)} ms | ${rts(f.firstMs - f.warmMs)} | ${ms(extra)} ms (${rts(extra)}) | ${ms(f.libraryCpuMs)} ms | ${ms(f.linksCpuMs)} ms; ${ms(f.linksMs)} ms | ${ms(f.compileCpuMs)} ms | ${f.wanConnects.toFixed(1)} |`,
     );
   }
   const gaveWay = result.cells.flatMap((c) =>

@@ -96,7 +96,10 @@ function firstWrites(load: LoadResult): string[] {
     (n) =>
       `${n} regions: ${load.firstCalls
         .filter((f) => f.regions === n)
-        .map((f) => `${LINKS[f.links]} ${roundTrips(f.firstMs - f.warmMs, load.delayMs)}`)
+        .map(
+          (f) =>
+            `${f.sessions === 'app-pooler' ? `sessions through an application pooler (links: ${LINKS[f.links]})` : LINKS[f.links]} ${roundTrips(f.firstMs - f.warmMs, load.delayMs)}`,
+        )
         .join(', ')}`,
   );
   return [`A new session's first write, beyond a warm one (RT: a round trip, ${2 * load.delayMs} ms): ${at.join('; ')}.`];

@@ -38,6 +38,7 @@ test('the load table puts each write beside the hand-written transaction of the 
         {
           regions: 3,
           links: 'pooler-plain',
+          sessions: 'backend',
           firstMs: 80,
           warmMs: 60,
           firstCpuMs: 30,
@@ -46,6 +47,20 @@ test('the load table puts each write beside the hand-written transaction of the 
           linksCpuMs: 3,
           linksMs: 9,
           compileCpuMs: 6,
+          wanConnects: 0,
+        },
+        {
+          regions: 3,
+          links: 'pooler-plain',
+          sessions: 'app-pooler',
+          firstMs: 60.5,
+          warmMs: 60,
+          firstCpuMs: 20.2,
+          warmCpuMs: 20,
+          libraryCpuMs: 0,
+          linksCpuMs: 0.1,
+          linksMs: 0.2,
+          compileCpuMs: 0,
           wanConnects: 0,
         },
       ],
@@ -60,7 +75,12 @@ test('the load table puts each write beside the hand-written transaction of the 
   );
   t.regex(
     text,
-    /^\| 3 \| pooler \(loopback, no TLS\) \| 80\.0 ms \| 60\.0 ms \| 2\.00 RT \| 10\.0 ms \(1\.00 RT\) \| 1\.0 ms \| 3\.0 ms; 9\.0 ms \| 6\.0 ms \| 0\.0 \|$/m,
+    /^\| 3 \| pooler \(loopback, no TLS\) \| a new server backend \| 80\.0 ms \| 60\.0 ms \| 2\.00 RT \| 10\.0 ms \(1\.00 RT\) \| 1\.0 ms \| 3\.0 ms; 9\.0 ms \| 6\.0 ms \| 0\.0 \|$/m,
+  );
+  // a new client connection to an application pooler, its write on a server connection an earlier session used
+  t.regex(
+    text,
+    /^\| 3 \| pooler \(loopback, no TLS\) \| through an application pooler \| 60\.5 ms \| 60\.0 ms \| 0\.05 RT \| 0\.2 ms \(0\.02 RT\) \| 0\.0 ms \| 0\.1 ms; 0\.2 ms \| 0\.0 ms \| 0\.0 \|$/m,
   );
   t.regex(text, /- 3 regions upsert from all x32: 2 x 53200/);
   // which code path gave way, so a false abort can be traced

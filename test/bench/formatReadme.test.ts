@@ -91,9 +91,15 @@ const cell = (
   ...extra,
 });
 
-const first = (regionCount: number, links: FirstCall['links'], firstMs: number): FirstCall => ({
+const first = (
+  regionCount: number,
+  links: FirstCall['links'],
+  firstMs: number,
+  sessions: FirstCall['sessions'] = 'backend',
+): FirstCall => ({
   regions: regionCount,
   links,
+  sessions,
   firstMs,
   warmMs: 30,
   firstCpuMs: 40,
@@ -116,7 +122,7 @@ const load: LoadResult = {
     cell('floor-fdw', 'all', 32, 109.6),
     cell('upsert-ungated', 'all', 32, 120),
   ],
-  firstCalls: [first(3, 'pooler', 52.8), first(3, 'direct', 183), first(7, 'pooler', 60.5)],
+  firstCalls: [first(3, 'pooler', 52.8), first(3, 'pooler-plain', 30.4, 'app-pooler'), first(3, 'direct', 183), first(7, 'pooler', 60.5)],
   failures: [],
 };
 
@@ -162,7 +168,7 @@ test("README's benchmarks section: the writes against their floors, the chart, u
       '| 3 | all | 32 | 137 | 110 | 1.25x | 668.4 / 1097.8 | 2.50% | 12 | 10 |',
       '| 3 | all (no gate) | 32 | 120 | 110 | 1.09x | 31.3 / 35.3 | 0.00% | 12 | 10 |',
       '',
-      "A new session's first write, beyond a warm one (RT: a round trip, 10 ms): 3 regions: pooler (TLS) 2.28 RT, direct 15.30 RT; 7 regions: pooler (TLS) 3.05 RT.",
+      "A new session's first write, beyond a warm one (RT: a round trip, 10 ms): 3 regions: pooler (TLS) 2.28 RT, sessions through an application pooler (links: pooler (loopback, no TLS)) 0.04 RT, direct 15.30 RT; 7 regions: pooler (TLS) 3.05 RT.",
       '',
       'Bulk: 100,000 updates of existing keys took 1.21x inserting 100,000 new ones (`upsert_identity_many`, median of 3 rounds; target at most 1.5x: met).',
       '',
@@ -218,7 +224,7 @@ test('a suite left undefined is left out with its lines; none at all leaves the 
     [
       'Measured on 2 cores, 5 ms each way between regions through delay proxies, in one `npm run bench` on 2026-12-07.',
       '',
-      "A new session's first write, beyond a warm one (RT: a round trip, 10 ms): 3 regions: pooler (TLS) 2.28 RT, direct 15.30 RT; 7 regions: pooler (TLS) 3.05 RT.",
+      "A new session's first write, beyond a warm one (RT: a round trip, 10 ms): 3 regions: pooler (TLS) 2.28 RT, sessions through an application pooler (links: pooler (loopback, no TLS)) 0.04 RT, direct 15.30 RT; 7 regions: pooler (TLS) 3.05 RT.",
       '',
       'Bulk: 100,000 updates of existing keys took 1.21x inserting 100,000 new ones (`upsert_identity_many`, median of 3 rounds; target at most 1.5x: met).',
       '',

@@ -2,7 +2,8 @@ import type { FirstCall, LoadCell, LoadResult } from './benchLoad.js';
 import { median } from './median.js';
 
 /** Milliseconds as the load tables print them. */
-export const ms = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '-');
+/** One decimal; a difference of medians that rounds to zero prints 0.0, not -0.0. */
+export const ms = (n: number) => (Number.isFinite(n) ? (Math.abs(n) < 0.05 ? 0 : n).toFixed(1) : '-');
 
 /** The share of calls that were false aborts, in percent. */
 export function abortShare(cell: LoadCell): string {
@@ -77,7 +78,10 @@ export const SESSIONS: Record<FirstCall['sessions'], string> = {
 };
 
 /** Milliseconds in round trips of `delayMs` each way: `2.28 RT`. */
-export const roundTrips = (milliseconds: number, delayMs: number) => `${(milliseconds / (2 * delayMs)).toFixed(2)} RT`;
+export const roundTrips = (milliseconds: number, delayMs: number) => {
+  const rt = milliseconds / (2 * delayMs);
+  return `${(Math.abs(rt) < 0.005 ? 0 : rt).toFixed(2)} RT`;
+};
 
 /**
  * The load suite's report: per fleet size, caller set and concurrency, the

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { cpuMs } from './processCpu.js';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import pg from 'pg';
+import type pg from 'pg';
 import { literal, qualified } from '../src/sql/quote.js';
 import { startProxiedFleet, type ProxiedFleet } from './proxiedFleet.js';
 import { regionFleet } from './regionFleets.js';
@@ -319,13 +319,7 @@ async function firstCall(fleet: ProxiedFleet, links: FirstCallLinks, runs: numbe
   const wanTotal = () => Object.values(fleet.counters()).reduce((n, x) => n + x.connections, 0);
   const pooler = await fleet.poolerPid(names[0]!);
   const session = async () => {
-    let client: pg.Client;
-    if (appPooler === undefined) client = await fleet.client(names[0]!);
-    else {
-      // (trust on loopback towards the clients, as an application pooler is deployed)
-      client = new pg.Client({ host: '127.0.0.1', port: appPooler.port, user: 'postgres', database: 'residency' });
-      await client.connect();
-    }
+    const client = appPooler === undefined ? await fleet.client(names[0]!) : await appPooler.connect('postgres');
     // (through an application pooler: the server connection this session's transactions run on, one after another on an idle pool)
     const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
     return { client, pid: rows[0]!.pid };

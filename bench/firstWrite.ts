@@ -20,7 +20,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import pg from 'pg';
+import type pg from 'pg';
 import { startAppPooler } from '../test/helpers/appPooler.js';
 import { cpuMs } from './processCpu.js';
 import { median } from './median.js';
@@ -59,11 +59,7 @@ try {
   stopAppPooler = appPooler === undefined ? undefined : () => appPooler.stop();
   const write = (c: pg.Client) => c.query('SELECT shared.upsert_identity($1, $2, $3, $4)', [randomUUID(), 'first', names[1], 'first']);
   const session = async () => {
-    const client =
-      appPooler === undefined
-        ? await fleet.client(names[0]!)
-        : new pg.Client({ host: '127.0.0.1', port: appPooler.port, user: 'postgres', database: 'residency' });
-    if (appPooler !== undefined) await client.connect();
+    const client = appPooler === undefined ? await fleet.client(names[0]!) : await appPooler.connect('postgres');
     const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
     return { client, pid: rows[0]!.pid };
   };

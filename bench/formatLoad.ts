@@ -1,9 +1,11 @@
 import type { FirstCall, LoadCell, LoadResult } from './benchLoad.js';
 import { median } from './median.js';
 
+/** `n` to `digits` decimals; a difference of medians that rounds to zero prints 0.0, not -0.0. */
+const fixed = (n: number, digits: number) => (Number(n.toFixed(digits)) || 0).toFixed(digits);
+
 /** Milliseconds as the load tables print them. */
-/** One decimal; a difference of medians that rounds to zero prints 0.0, not -0.0. */
-export const ms = (n: number) => (Number.isFinite(n) ? (Math.abs(n) < 0.05 ? 0 : n).toFixed(1) : '-');
+export const ms = (n: number) => (Number.isFinite(n) ? fixed(n, 1) : '-');
 
 /** The share of calls that were false aborts, in percent. */
 export function abortShare(cell: LoadCell): string {
@@ -78,10 +80,7 @@ export const SESSIONS: Record<FirstCall['sessions'], string> = {
 };
 
 /** Milliseconds in round trips of `delayMs` each way: `2.28 RT`. */
-export const roundTrips = (milliseconds: number, delayMs: number) => {
-  const rt = milliseconds / (2 * delayMs);
-  return `${(Math.abs(rt) < 0.005 ? 0 : rt).toFixed(2)} RT`;
-};
+export const roundTrips = (milliseconds: number, delayMs: number) => `${fixed(milliseconds / (2 * delayMs), 2)} RT`;
 
 /**
  * The load suite's report: per fleet size, caller set and concurrency, the

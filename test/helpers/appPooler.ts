@@ -2,6 +2,7 @@ import { chmod, chown, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
 import { pgbouncerBinary } from '../../src/cluster/devPooler.js';
 import { renderAuthFile } from '../../src/cluster/poolerConfig.js';
 import { runServerCommand } from '../../src/cluster/runServerCommand.js';
@@ -11,6 +12,8 @@ import { freePort } from './freePort.js';
 export interface AppPooler {
   readonly port: number;
   readonly pid: number;
+  /** A new client session through the pooler as `user` (trust on loopback), connected; the caller ends it. */
+  connect(user: string): Promise<pg.Client>;
   /** Stops it (SIGTERM) and deletes its directory. */
   stop(): Promise<void>;
 }
@@ -76,6 +79,11 @@ export async function startAppPooler(options: {
   return {
     port,
     pid: started,
+    async connect(user) {
+      const client = new pg.Client({ host: '127.0.0.1', port, user, database: 'residency' });
+      await client.connect();
+      return client;
+    },
     async stop() {
       try {
         process.kill(started, 'SIGTERM');

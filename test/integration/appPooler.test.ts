@@ -1,6 +1,6 @@
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import { startAppPooler, type AppPooler } from '../helpers/appPooler.js';
 import { MIXED, startFleet, type Fleet } from '../helpers/fleet.js';
 
@@ -29,8 +29,7 @@ test.after.always(async () => {
 
 /** A new application session through the pooler in front of usa. */
 async function session<T>(work: (client: pg.Client, backends: Set<number>) => Promise<T>): Promise<{ result: T; backends: Set<number> }> {
-  const client = new pg.Client({ host: '127.0.0.1', port: pooler.port, user: 'app', database: 'residency' });
-  await client.connect();
+  const client = await pooler.connect('app');
   const backends = new Set<number>();
   try {
     const result = await work(client, backends);

@@ -81,7 +81,9 @@ try {
   };
   const others = regions.filter((r) => r.name !== 'usa').map((r) => r.name);
   const wave = (names: readonly string[]) =>
-    usa.query('SELECT * FROM residency.wave($1::jsonb)', [JSON.stringify(Object.fromEntries(names.map((r) => [r, 'SELECT 1'])))]);
+    usa.query("SELECT * FROM residency.wave($1::jsonb, NULL, '{}')", [
+      JSON.stringify(Object.fromEntries(names.map((r) => [r, 'SELECT 1']))),
+    ]);
   const extra = Array.from({ length: 40 }, () => newPerson('usa'));
   const callerWrite = await callerMs(async () => call.upsert(usa, extra.pop()!));
   const loopbackWave = await callerMs(() => wave(['usa']));

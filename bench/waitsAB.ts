@@ -124,8 +124,8 @@ try {
           await Promise.all(proxied.map((c) => c.query('SELECT 1')));
           f.floor.push(Number(process.hrtime.bigint() - t) / 1e6);
           // one bare wave (SELECT 1) on the loopback, one on every other region
-          f.loopCpu.push((await timed(() => usa.query('SELECT * FROM residency.wave($1::jsonb)', [loopback]))).cpu);
-          f.remoteCpu.push((await timed(() => usa.query('SELECT * FROM residency.wave($1::jsonb)', [remote]))).cpu);
+          f.loopCpu.push((await timed(() => usa.query("SELECT * FROM residency.wave($1::jsonb, NULL, '{}')", [loopback]))).cpu);
+          f.remoteCpu.push((await timed(() => usa.query("SELECT * FROM residency.wave($1::jsonb, NULL, '{}')", [remote]))).cpu);
         }
         f.polls += (await polls()) - polled;
       }

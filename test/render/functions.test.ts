@@ -62,3 +62,23 @@ entities:
     }
   }
 });
+
+test("the runtime's functions give no text parameter a default: a call that left it out would compile a second copy of the function in each session", async (t) => {
+  // PL/pgSQL keeps one compiled copy of a function per input collation; a call
+  // whose arguments hold no text has none, so leaving out a text parameter's
+  // default compiles (and prepares every statement of) the function again
+  const templates = await shippedTemplates();
+  let checked = 0;
+  for (const name of ['registry', 'two_phase', 'reads', 'apply'] as const) {
+    for (const [, fn, params] of templates[name]!.matchAll(/CREATE (?:OR REPLACE )?FUNCTION \{\{qualified [^}]*"(\w+)"\}\}\(([^)]*)\)/g)) {
+      checked += 1;
+      for (const param of params!.split(',')) {
+        t.false(
+          /\b(text|name|varchar|char)(\[\])?\s+DEFAULT\b/i.test(param),
+          `${name}: ${fn}(${params}) gives "${param.trim()}" a default`,
+        );
+      }
+    }
+  }
+  t.true(checked > 30, `${checked} functions read`);
+});

@@ -292,7 +292,7 @@ BEGIN
 END
 $function$;
 
-CREATE FUNCTION "residency"."wave"(messages jsonb, bound interval DEFAULT NULL, needed text[] DEFAULT '{}',
+CREATE FUNCTION "residency"."wave"(messages jsonb, bound interval, needed text[],
   OUT results jsonb, OUT failures jsonb)
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -553,7 +553,7 @@ BEGIN
       _rsd_messages := _rsd_messages || jsonb_build_object(_rsd_r, 'ROLLBACK');
     END IF;
   END LOOP;
-  SELECT * INTO _rsd_wave FROM "residency"."wave"(_rsd_messages, interval '2 s');
+  SELECT * INTO _rsd_wave FROM "residency"."wave"(_rsd_messages, interval '2 s', '{}');
   FOR _rsd_r IN SELECT jsonb_object_keys(_rsd_wave.failures) LOOP
     IF (_rsd_wave.failures->_rsd_r->>'broken')::boolean THEN
       PERFORM "residency"."drop_conn"(_rsd_r);
@@ -606,10 +606,10 @@ BEGIN
       _rsd_messages := _rsd_messages || jsonb_build_object(_rsd_r, 'ROLLBACK');
     END IF;
   END LOOP;
-  SELECT * INTO _rsd_wave FROM "residency"."wave"(_rsd_messages, interval '2 s');
+  SELECT * INTO _rsd_wave FROM "residency"."wave"(_rsd_messages, interval '2 s', '{}');
   IF sent AND st->>'gid' IS NOT NULL THEN
     SELECT * INTO _rsd_wave FROM "residency"."wave"((SELECT COALESCE(jsonb_object_agg(k, format('ROLLBACK PREPARED %L', st->>'gid')), '{}')
-      FROM jsonb_object_keys(_rsd_messages) k WHERE k <> st->>'here' AND NOT _rsd_wave.failures ? k), interval '2 s');
+      FROM jsonb_object_keys(_rsd_messages) k WHERE k <> st->>'here' AND NOT _rsd_wave.failures ? k), interval '2 s', '{}');
   END IF;
   FOR _rsd_r IN SELECT jsonb_object_keys(_rsd_wave.failures) LOOP
     IF (_rsd_wave.failures->_rsd_r->>'broken')::boolean THEN
@@ -912,7 +912,7 @@ BEGIN
       END IF;
     ELSE
       _rsd_failure := _rsd_wave.failures->_rsd_here;
-      PERFORM "residency"."wave"(jsonb_build_object(_rsd_here, 'ROLLBACK'), interval '2 s');
+      PERFORM "residency"."wave"(jsonb_build_object(_rsd_here, 'ROLLBACK'), interval '2 s', '{}');
       PERFORM "residency"."tx_abort"(st, ARRAY(SELECT jsonb_array_elements_text(st->'involved')), '{}');
       PERFORM "residency"."part_error"(_rsd_here, _rsd_failure);
     END IF;
@@ -929,7 +929,7 @@ BEGIN
     IF current_setting('residency.test_pause', true) <> '' THEN
       PERFORM "residency"."test_pause"('before_commit_prepared');
     END IF;
-    SELECT * INTO _rsd_wave FROM "residency"."wave"(_rsd_messages);
+    SELECT * INTO _rsd_wave FROM "residency"."wave"(_rsd_messages, NULL, '{}');
   EXCEPTION WHEN query_canceled THEN
     FOR _rsd_r IN SELECT k FROM jsonb_object_keys(_rsd_messages) k LOOP
       PERFORM "residency"."drop_conn"(_rsd_r);
@@ -1094,7 +1094,7 @@ BEGIN
       _rsd_decision := 'pending';
     ELSE
       SELECT * INTO _rsd_wave FROM "residency"."wave"(jsonb_build_object(_rsd_p.coordinator,
-        format('SELECT "residency"."decide"(%L)', _rsd_p.gid)));
+        format('SELECT "residency"."decide"(%L)', _rsd_p.gid)), NULL, '{}');
       IF _rsd_wave.failures <> '{}' THEN
         PERFORM "residency"."drop_conn"(_rsd_p.coordinator);
         _rsd_decision := 'pending';
@@ -1125,7 +1125,7 @@ BEGIN
       BEGIN
         SELECT * INTO _rsd_wave FROM "residency"."wave"((SELECT jsonb_object_agg(o,
           format('SELECT COALESCE(array_agg(gid), ''{}'')::text FROM pg_prepared_xacts WHERE left(gid, %s) = %L',
-            length('pg-residency:' || _rsd_here || ':'), 'pg-residency:' || _rsd_here || ':')) FROM unnest(_rsd_others) o));
+            length('pg-residency:' || _rsd_here || ':'), 'pg-residency:' || _rsd_here || ':')) FROM unnest(_rsd_others) o), NULL, '{}');
         IF _rsd_wave.failures <> '{}' THEN
           FOR _rsd_r IN SELECT jsonb_object_keys(_rsd_wave.failures) LOOP
             PERFORM "residency"."drop_conn"(_rsd_r);

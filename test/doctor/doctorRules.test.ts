@@ -2,8 +2,11 @@ import test from 'ava';
 import { doctorRules } from '../../src/doctor/doctorRules.js';
 import { input, readySnapshot } from './doctorFixture.js';
 
-test('a ready region (non-superuser migrator under the admin contract, migrated) has no finding', (t) => {
-  t.deepEqual(doctorRules(input(readySnapshot())), []);
+test('a ready region (non-superuser migrator under the admin contract, migrated) has no finding but the warning that its links have no pooler', (t) => {
+  t.deepEqual(
+    doctorRules(input(readySnapshot())).map((f) => [f.level, f.id]),
+    [['warning', 'no-link-pooler']],
+  );
 });
 
 test('errors come before warnings', (t) => {
@@ -15,6 +18,7 @@ test('errors come before warnings', (t) => {
     [
       ['error', 'max-prepared-transactions'],
       ['warning', 'connection-without-tls'],
+      ['warning', 'no-link-pooler'],
     ],
   );
 });

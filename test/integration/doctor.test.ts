@@ -231,9 +231,10 @@ test.serial(
       [
         // on 10 and 11 an admin gives the link role its log settings (no SET privilege there); roles are the
         // cluster's, and this one has them from the residency database's migration, so nothing is said
-        ['usa', []],
-        ['gbr', []],
-        ['aus', []],
+        // but that the fleet's links have no pooler (a warning)
+        ['usa', ['no-link-pooler']],
+        ['gbr', ['no-link-pooler']],
+        ['aus', ['no-link-pooler']],
       ],
     );
   },

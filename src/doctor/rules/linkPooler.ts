@@ -2,6 +2,9 @@ import { doctorFinding } from '../doctorFinding.js';
 import type { DoctorRule } from '../doctorRule.js';
 
 /**
+ * A region of a fleet without a link pooler: a warning (its links are bounded
+ * by the application's sessions, and a new session's first write connects
+ * across the WAN once per region, one region after another).
  * A region with a link pooler (regions.yaml `pooler:`): the pooler answers,
  * serves every region in transaction mode (a part is one transaction ending
  * in PREPARE TRANSACTION; session mode would hold a server connection per
@@ -15,6 +18,18 @@ export const linkPooler: DoctorRule = ({ config, region, snapshot }) => {
   const findings = [];
   const pooler = region.pooler;
   const probe = snapshot.pooler;
+  if (pooler === undefined && config.regions.length > 1) {
+    const others = config.regions.length - 1;
+    findings.push(
+      doctorFinding(
+        'no-link-pooler',
+        'warning',
+        "the region's links go straight to the other regions",
+        `region "${region.name}" has no link pooler (regions.yaml pooler:): each of its application sessions that writes or reads across regions opens its own link to each of the ${others} other region${others === 1 ? '' : 's'} and keeps it for its life, so every server holds a link session per application session of the fleet (and a prepared-transaction slot per write in flight from any of them), and a new session's first write opens its links one after another, a WAN connect of several round trips each (TCP, TLS, startup, SCRAM)`,
+        `run PgBouncer beside region "${region.name}" in transaction mode with a database per region and set pooler: { host, port, pool_size } under it in regions.yaml, then migrate up (docs/own-databases.md, "A link pooler"); and for a new session's first write at a warm write's cost, an application pooler in front of the region (docs/own-databases.md, "The application's own sessions")`,
+      ),
+    );
+  }
   if (pooler !== undefined && probe !== undefined) {
     const where = `${pooler.host}:${pooler.port}`;
     if (!probe.reachable) {

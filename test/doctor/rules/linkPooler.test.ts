@@ -25,8 +25,30 @@ const probe = (modes: Record<string, string>): DoctorSnapshot['pooler'] => ({
 });
 const run = (snapshot: DoctorSnapshot) => linkPooler({ config: POOLED, region: POOLED.regions[1]!, snapshot, envSet: new Set() });
 
-test('no pooler in regions.yaml: nothing', (t) => {
-  t.deepEqual(linkPooler(input(readySnapshot())), []);
+test('no pooler in regions.yaml: a warning naming the region, how many regions its sessions link to, and the fix', (t) => {
+  const findings = linkPooler(input(readySnapshot()));
+  t.deepEqual(
+    findings.map((f) => [f.id, f.level]),
+    [['no-link-pooler', 'warning']],
+  );
+  t.regex(findings[0]!.detail, /^region "gbr" has no link pooler .* to each of the 2 other regions/);
+  t.regex(findings[0]!.fix, /pooler: \{ host, port, pool_size \} under it in regions\.yaml, then migrate up/);
+});
+
+test('a fleet of one region needs no link pooler: nothing', (t) => {
+  const one = parseConfig(
+    `
+regions:
+  - { name: usa, url: "postgres://m@db.usa.example:5432/residency", postgres: 15 }
+entities:
+  - name: identity
+    key: { name: uuid, type: uuid }
+    resident: [{ name: name, type: text }]
+`,
+    'regions.yaml',
+    {},
+  );
+  t.deepEqual(linkPooler({ config: one, region: one.regions[0]!, snapshot: readySnapshot(), envSet: new Set() }), []);
 });
 
 test('a pooler serving every region in transaction mode, pools that fit: nothing', (t) => {

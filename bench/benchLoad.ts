@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { cpuMs } from './processCpu.js';
+import { cpuOf } from './processCpu.js';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
@@ -302,9 +302,6 @@ async function runCell(
   };
 }
 
-/** CPU milliseconds of a process (processCpu.ts); 0 for no process. */
-const cpuOf = (pid: number | undefined): number => (pid === undefined ? 0 : cpuMs(pid));
-
 /**
  * A new session's first write against its next ones, wall time and the CPU
  * the calling backend and its pooler spend (what the first write costs on an
@@ -440,9 +437,8 @@ export async function benchLoad(options: LoadOptions): Promise<LoadResult> {
           firstCalls.push(first);
           if (links === 'pooler-plain') {
             // the same fleet, the application's sessions through a PgBouncer of their own in transaction mode
-            const names = fleet.config.regions.map((r) => r.name);
             const app = await startAppPooler({
-              serverPort: fleet.ports[names[0]!]!,
+              serverPort: fleet.ports[fleet.config.regions[0]!.name]!,
               users: { postgres: fleet.superuserPassword },
               poolSize: 4,
             });

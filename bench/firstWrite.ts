@@ -22,7 +22,7 @@ import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import { startAppPooler } from '../test/helpers/appPooler.js';
-import { cpuMs } from './processCpu.js';
+import { cpuMs, cpuOf } from './processCpu.js';
 import { median } from './median.js';
 import { startProxiedFleet } from './proxiedFleet.js';
 import { regionFleet } from './regionFleets.js';
@@ -66,11 +66,11 @@ try {
   /** Server backends a session wrote on (through an application pooler, one session can meet several). */
   const backends = new Set<number>();
   const timed = async (pid: number, work: () => Promise<unknown>) => {
-    const poolers = () => cpuMs(pooler) + (appPooler === undefined ? 0 : cpuMs(appPooler.pid));
-    const cpu0 = cpuMs(pid) + poolers();
+    const cpuNow = () => cpuMs(pid) + cpuMs(pooler) + cpuOf(appPooler?.pid);
+    const cpu0 = cpuNow();
     const t0 = performance.now();
     await work();
-    return { wall: performance.now() - t0, cpu: cpuMs(pid) + poolers() - cpu0 };
+    return { wall: performance.now() - t0, cpu: cpuNow() - cpu0 };
   };
   /** Each function's self time (ms) in one write, from track_functions: the counts not yet reported before and after it, in one transaction. */
   const selfTimes = async (c: pg.Client) => {

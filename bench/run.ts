@@ -1,6 +1,7 @@
 // `npm run bench`: runs the benchmark, prints the report and writes it to
 // bench/RESULTS.md, with the region chart in docs/bench-regions.svg, the read
-// tables in bench/RESULTS-reads.md (3 regions) and RESULTS-reads-5.md, and, when
+// tables in bench/RESULTS-reads.md (3 regions) and RESULTS-reads-5.md, the load
+// suite's in bench/RESULTS-load.md (as npm run bench:load writes it), and, when
 // no suite README shows was skipped, README's benchmarks section (between its
 // bench markers). Progress goes to stderr so that stdout is the report.
 //
@@ -126,6 +127,8 @@ try {
       ? undefined
       : await benchLoad({ ...loadOptions(process.env), signal: abort.signal, onProgress: progress });
   const loadTable = load === undefined ? '' : `\n## Writes under load\n\n${formatLoad(load, startLoad)}`;
+  // (the same table in its own file, so that it never shows an older run than RESULTS.md)
+  if (loadTable !== '' && !recordToday) writeFileSync(here('./RESULTS-load.md'), loadTable.slice(1));
   // the adopt suite (issue 23): 1,000,000 people from a source database, beside a plain COPY
   const adopt =
     regionsOnly || process.argv.includes('--no-adopt')

@@ -21,6 +21,26 @@ entities:
   {},
 );
 
+/**
+ * A fleet of `regions` (regions.yaml lines, one `- { name: ... }` each) with
+ * one entity, identity (a uuid key, a resident name): for the rules that
+ * read only the regions' settings (poolers, gates).
+ */
+export function fleetOf(regions: string): Config {
+  return parseConfig(
+    `
+regions:
+${regions.replace(/^\n+|\s+$/g, '')}
+entities:
+  - name: identity
+    key: { name: uuid, type: uuid }
+    resident: [{ name: name, type: text }]
+`,
+    'regions.yaml',
+    {},
+  );
+}
+
 /** A region as a ready, migrated fleet leaves it, seen by a migrator that is not a superuser (PostgreSQL 15, gbr). */
 export function readySnapshot(overrides: Partial<DoctorSnapshot> = {}): DoctorSnapshot {
   return {

@@ -2,10 +2,10 @@ import { doctorFinding } from '../doctorFinding.js';
 import type { DoctorRule } from '../doctorRule.js';
 
 /**
- * A region of a fleet without a link pooler: a warning (its links are bounded
- * by the application's sessions, and a new session's first write connects
- * across the WAN once per region, one region after another).
- * A region with a link pooler (regions.yaml `pooler:`): the pooler answers,
+ * A region without a link pooler, in a fleet of two or more regions: a
+ * warning (its links are bounded by the application's sessions, and a new
+ * session's first write connects across the WAN once per region, one region
+ * after another). A region with a link pooler (regions.yaml `pooler:`): the pooler answers,
  * serves every region in transaction mode (a part is one transaction ending
  * in PREPARE TRANSACTION; session mode would hold a server connection per
  * application session again, statement mode breaks every part), and the

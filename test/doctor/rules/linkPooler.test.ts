@@ -1,23 +1,13 @@
 import test from 'ava';
-import { parseConfig } from '../../../src/config/parseConfig.js';
 import type { DoctorSnapshot } from '../../../src/doctor/doctorSnapshot.js';
 import { linkPooler } from '../../../src/doctor/rules/linkPooler.js';
-import { input, readySnapshot } from '../doctorFixture.js';
+import { fleetOf, input, readySnapshot } from '../doctorFixture.js';
 
-const POOLED = parseConfig(
-  `
-regions:
+const POOLED = fleetOf(`
   - { name: usa, url: "postgres://m@db.usa.example:5432/residency", postgres: 10, pooler: { port: 6432, pool_size: 40 } }
   - { name: gbr, url: "postgres://m@db.gbr.example:5432/residency", postgres: 15, pooler: { port: 6432, pool_size: 40 } }
   - { name: aus, url: "postgres://m@db.aus.example:5432/residency", postgres: 18, pooler: { port: 6432, pool_size: 40 } }
-entities:
-  - name: identity
-    key: { name: uuid, type: uuid }
-    resident: [{ name: name, type: text }]
-`,
-  'regions.yaml',
-  {},
-);
+`);
 
 const probe = (modes: Record<string, string>): DoctorSnapshot['pooler'] => ({
   reachable: true,
@@ -36,18 +26,9 @@ test('no pooler in regions.yaml: a warning naming the region, how many regions i
 });
 
 test('a fleet of one region needs no link pooler: nothing', (t) => {
-  const one = parseConfig(
-    `
-regions:
+  const one = fleetOf(`
   - { name: usa, url: "postgres://m@db.usa.example:5432/residency", postgres: 15 }
-entities:
-  - name: identity
-    key: { name: uuid, type: uuid }
-    resident: [{ name: name, type: text }]
-`,
-    'regions.yaml',
-    {},
-  );
+`);
   t.deepEqual(linkPooler({ config: one, region: one.regions[0]!, snapshot: readySnapshot(), envSet: new Set() }), []);
 });
 

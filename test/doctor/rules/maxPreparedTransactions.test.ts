@@ -1,8 +1,7 @@
 import test from 'ava';
 import { preparedBudget } from '../../../src/doctor/preparedBudget.js';
 import { maxPreparedTransactions } from '../../../src/doctor/rules/maxPreparedTransactions.js';
-import { parseConfig } from '../../../src/config/parseConfig.js';
-import { input, readySnapshot } from '../doctorFixture.js';
+import { fleetOf, input, readySnapshot } from '../doctorFixture.js';
 
 const settings = (max_prepared_transactions: string, max_connections: string) =>
   input(readySnapshot({ settings: { ...readySnapshot().settings, max_prepared_transactions, max_connections } }));
@@ -29,20 +28,11 @@ test('fewer slots than the fleet writes in flight (issue 20): a warning naming t
 });
 
 test("a pooled region's share is its gate, writes_in_flight (default 2 x pool_size), not its sessions; one rule for the setting", (t) => {
-  const config = parseConfig(
-    `
-regions:
+  const config = fleetOf(`
   - { name: usa, url: "postgres://m@db.usa.example:5432/residency", postgres: 10, pooler: { port: 6432, pool_size: 8 } }
   - { name: gbr, url: "postgres://m@db.gbr.example:5432/residency", postgres: 15, pooler: { port: 6432, pool_size: 8, writes_in_flight: 12 } }
   - { name: aus, url: "postgres://m@db.aus.example:5432/residency", postgres: 18 }
-entities:
-  - name: identity
-    key: { name: uuid, type: uuid }
-    resident: [{ name: name, type: text }]
-`,
-    'regions.yaml',
-    {},
-  );
+`);
   const run = (max_prepared_transactions: string) =>
     maxPreparedTransactions({
       config,

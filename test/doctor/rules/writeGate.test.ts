@@ -1,21 +1,11 @@
 import test from 'ava';
-import { parseConfig } from '../../../src/config/parseConfig.js';
 import { writeGate } from '../../../src/doctor/rules/writeGate.js';
-import { readySnapshot } from '../doctorFixture.js';
+import { fleetOf, readySnapshot } from '../doctorFixture.js';
 
-const config = parseConfig(
-  `
-regions:
+const config = fleetOf(`
   - { name: usa, url: "postgres://m@db.usa.example:5432/residency", postgres: 10, pooler: { port: 6432, pool_size: 4 } }
   - { name: gbr, url: "postgres://m@db.gbr.example:5432/residency", postgres: 15 }
-entities:
-  - name: identity
-    key: { name: uuid, type: uuid }
-    resident: [{ name: name, type: text }]
-`,
-  'regions.yaml',
-  {},
-);
+`);
 const [usa, gbr] = config.regions as [(typeof config.regions)[0], (typeof config.regions)[0]];
 const run = (region: typeof usa, gate: number | null | undefined) =>
   writeGate({

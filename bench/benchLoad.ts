@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { cpuOf } from './processCpu.js';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
@@ -10,7 +9,8 @@ import { regionFleet } from './regionFleets.js';
 import { diagnose, formatDiagnosis, postmasterPid } from './loadDiagnose.js';
 import { mergeRuns } from './mergeRuns.js';
 import { settle } from './settle.js';
-import { startAppPooler, type AppPooler } from '../test/helpers/appPooler.js';
+import type { AppPooler } from '../test/helpers/appPooler.js';
+import { firstWriteSessions, startFleetAppPooler } from './firstWriteSessions.js';
 
 /** One operation under load: a write of a fresh random key from `caller`. */
 /**
@@ -311,24 +311,8 @@ async function runCell(
  * WAN connections the first write opened.
  */
 async function firstCall(fleet: ProxiedFleet, links: FirstCallLinks, runs: number, appPooler?: AppPooler): Promise<FirstCall> {
-  const names = fleet.config.regions.map((r) => r.name);
-  const write = (c: pg.Client) => c.query('SELECT shared.upsert_identity($1, $2, $3, $4)', [randomUUID(), 'first', names[1], 'first']);
+  const { names, write, session, timed, warmUp } = await firstWriteSessions(fleet, appPooler);
   const wanTotal = () => Object.values(fleet.counters()).reduce((n, x) => n + x.connections, 0);
-  const pooler = await fleet.poolerPid(names[0]!);
-  const session = async () => {
-    const client = appPooler === undefined ? await fleet.client(names[0]!) : await appPooler.connect('postgres');
-    // (through an application pooler: the server connection this session's transactions run on, one after another on an idle pool)
-    const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
-    return { client, pid: rows[0]!.pid };
-  };
-  /** Wall and CPU ms of some work on a session: its backend, the link pooler and the application pooler. */
-  const cpuNow = (pid: number) => cpuOf(pid) + cpuOf(pooler) + cpuOf(appPooler?.pid);
-  const timed = async (pid: number, work: () => Promise<unknown>) => {
-    const cpu0 = cpuNow(pid);
-    const t0 = performance.now();
-    await work();
-    return { wall: performance.now() - t0, cpu: cpuNow(pid) - cpu0 };
-  };
   const m: Record<'first' | 'warm' | 'firstCpu' | 'warmCpu' | 'library' | 'links' | 'linksCpu' | 'openCpu', number[]> = {
     first: [],
     warm: [],
@@ -340,12 +324,7 @@ async function firstCall(fleet: ProxiedFleet, links: FirstCallLinks, runs: numbe
     openCpu: [],
   };
   let wan = 0;
-  // warm-up: the pools (or nothing, unpooled) and the server's caches
-  for (let i = 0; i < 2; i += 1) {
-    const { client } = await session();
-    await write(client);
-    await client.end();
-  }
+  await warmUp();
   for (let i = 0; i < runs; i += 1) {
     const a = await session();
     const before = wanTotal();
@@ -437,11 +416,7 @@ export async function benchLoad(options: LoadOptions): Promise<LoadResult> {
           firstCalls.push(first);
           if (links === 'pooler-plain') {
             // the same fleet, the application's sessions through a PgBouncer of their own in transaction mode
-            const app = await startAppPooler({
-              serverPort: fleet.ports[fleet.config.regions[0]!.name]!,
-              users: { postgres: fleet.superuserPassword },
-              poolSize: 4,
-            });
+            const app = await startFleetAppPooler(fleet);
             try {
               const pooled = await firstCall(fleet, links, 5, app);
               report(pooled);

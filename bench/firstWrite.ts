@@ -16,13 +16,11 @@
 // PgBouncer of their own in transaction mode (pool_size 4, beside usa), as an
 // application pooler would: a new session is a new client connection to it,
 // whose first write runs on a server connection an earlier session used.
-import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
-import { startAppPooler } from '../test/helpers/appPooler.js';
-import { cpuMs, cpuOf } from './processCpu.js';
+import { cpuMs } from './processCpu.js';
+import { firstWriteSessions, startFleetAppPooler } from './firstWriteSessions.js';
 import { median } from './median.js';
 import { startProxiedFleet } from './proxiedFleet.js';
 import { regionFleet } from './regionFleets.js';
@@ -36,7 +34,6 @@ const fleet = await startProxiedFleet({ regions: regionFleet(count), delayMs, po
 let stopAppPooler: (() => Promise<void>) | undefined;
 try {
   const names = fleet.config.regions.map((r) => r.name);
-  const pooler = (await fleet.poolerPid(names[0]!))!;
   const admin = await fleet.client(names[0]!);
   if (process.env.FIRST_WRITE_DUMP !== undefined) {
     const { rows } = await admin.query<{ def: string }>(
@@ -52,26 +49,11 @@ try {
     writeFileSync(process.env.FIRST_WRITE_HOLD, `${rows[0]!.p}\n`);
     while (existsSync(process.env.FIRST_WRITE_HOLD)) await new Promise((r) => setTimeout(r, 500));
   }
-  const appPooler =
-    process.env.FIRST_WRITE_APP_POOLER === '1'
-      ? await startAppPooler({ serverPort: fleet.ports[names[0]!]!, users: { postgres: fleet.superuserPassword }, poolSize: 4 })
-      : undefined;
+  const appPooler = process.env.FIRST_WRITE_APP_POOLER === '1' ? await startFleetAppPooler(fleet) : undefined;
   stopAppPooler = appPooler === undefined ? undefined : () => appPooler.stop();
-  const write = (c: pg.Client) => c.query('SELECT shared.upsert_identity($1, $2, $3, $4)', [randomUUID(), 'first', names[1], 'first']);
-  const session = async () => {
-    const client = appPooler === undefined ? await fleet.client(names[0]!) : await appPooler.connect('postgres');
-    const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
-    return { client, pid: rows[0]!.pid };
-  };
+  const { write, session, timed, warmUp } = await firstWriteSessions(fleet, appPooler);
   /** Server backends a session wrote on (through an application pooler, one session can meet several). */
   const backends = new Set<number>();
-  const timed = async (pid: number, work: () => Promise<unknown>) => {
-    const cpuNow = () => cpuMs(pid) + cpuMs(pooler) + cpuOf(appPooler?.pid);
-    const cpu0 = cpuNow();
-    const t0 = performance.now();
-    await work();
-    return { wall: performance.now() - t0, cpu: cpuNow() - cpu0 };
-  };
   /** Each function's self time (ms) in one write, from track_functions: the counts not yet reported before and after it, in one transaction. */
   const selfTimes = async (c: pg.Client) => {
     const read = async () => {
@@ -95,12 +77,7 @@ try {
     labels.map((l) => [l, { first: [], warm: [], firstCpu: [], warmCpu: [], openCpu: [], openWarmCpu: [], fn: new Map() }]),
   );
   const loadStart = loadavg()[0]!;
-  // warm-up: the pools and the servers' caches
-  for (let i = 0; i < 2; i += 1) {
-    const { client } = await session();
-    await write(client);
-    await client.end();
-  }
+  await warmUp();
   for (let run = 0; run < runs; run += 1) {
     for (const label of labels) {
       if (variants.length > 0) await admin.query(readFileSync(label, 'utf8'));
